@@ -1,0 +1,3 @@
+from wsspec.cli import main
+
+main()

@@ -1,0 +1,209 @@
+"""The one home of names: spec names -> CloudFormation logical IDs, Terraform labels, AWS names.
+
+Every back end asks this module; two spec names that would collide after sanitising are
+reported by ``collisions`` (a validation error), never silently overwritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from wsspec.model import Integration, Spec
+
+_RESERVED_TOKENS = {"$connect": "Connect", "$disconnect": "Disconnect", "$default": "Default"}
+
+
+def _words(name: str) -> list[str]:
+    return [w for w in re.split(r"[^A-Za-z0-9]+", name) if w]
+
+
+def _short_hash(name: str) -> str:
+    return hashlib.sha256(name.encode()).hexdigest()[:8]
+
+
+def pascal(name: str) -> str:
+    """``send_message`` -> ``SendMessage``; ``$connect`` -> ``Connect``; never empty."""
+    if name in _RESERVED_TOKENS:
+        return _RESERVED_TOKENS[name]
+    words = _words(name)
+    out = "".join(w[:1].upper() + w[1:] for w in words)
+    if not out:
+        return "X" + _short_hash(name)
+    return out
+
+
+def snake(name: str) -> str:
+    """``quotes/get`` -> ``quotes_get``; ``$connect`` -> ``connect``; a valid Terraform label."""
+    if name in _RESERVED_TOKENS:
+        return _RESERVED_TOKENS[name].lower()
+    words = _words(name)
+    out = "_".join(w.lower() for w in words) if words else "x" + _short_hash(name)
+    if out[0].isdigit():
+        out = "_" + out
+    return out
+
+
+def integration_token(integ: Integration) -> str:
+    """A readable name for an integration: spec name, ``<function>`` or ``<route>`` based."""
+    if integ.name is not None:
+        return integ.name
+    kind, _, rest = integ.id.partition(":")
+    return f"{rest}-fn" if kind == "function" else f"{rest}-route"
+
+
+@dataclass(frozen=True)
+class Named:
+    kind: str  # route | integration | authorizer | model | stage | function | vpc_link
+    spec_name: str
+    logical: str  # CloudFormation logical ID
+    label: str  # Terraform resource label
+
+
+_PREFIX = {
+    "route": "Route",
+    "integration": "Integration",
+    "authorizer": "Authorizer",
+    "model": "Model",
+    "stage": "Stage",
+    "function": "Function",
+    "vpc_link": "VpcLink",
+}
+
+
+def named(kind: str, spec_name: str, token: str | None = None) -> Named:
+    tok = token if token is not None else spec_name
+    return Named(kind, spec_name, _PREFIX[kind] + pascal(tok), snake(tok))
+
+
+def all_names(spec: Spec) -> list[Named]:
+    out = [named("route", r.key) for r in spec.routes]
+    out += [named("integration", i.id, integration_token(i)) for i in spec.integrations]
+    out += [named("authorizer", a.name) for a in spec.authorizers]
+    out += [named("model", m.name) for m in spec.models]
+    out += [named("stage", s.name) for s in spec.stages]
+    out += [named("function", f.name) for f in spec.functions]
+    out += [named("vpc_link", v.name) for v in spec.vpc_links]
+    return out
+
+
+def collisions(spec: Spec) -> list[tuple[Named, Named]]:
+    """Pairs of distinct spec names of one kind whose logical ID or label is the same."""
+    seen_logical: dict[tuple[str, str], Named] = {}
+    seen_label: dict[tuple[str, str], Named] = {}
+    out = []
+    for n in all_names(spec):
+        for table, key in ((seen_logical, n.logical), (seen_label, n.label)):
+            other = table.get((n.kind, key))
+            if other is not None and other.spec_name != n.spec_name:
+                out.append((other, n))
+                break
+            table[(n.kind, key)] = n
+    return out
+
+
+# ---------------------------------------------------------------- short helpers for back ends
+def route_logical(key: str) -> str:
+    return named("route", key).logical
+
+
+def route_label(key: str) -> str:
+    return named("route", key).label
+
+
+def integration_logical(integ: Integration) -> str:
+    return named("integration", integ.id, integration_token(integ)).logical
+
+
+def integration_label(integ: Integration) -> str:
+    return named("integration", integ.id, integration_token(integ)).label
+
+
+def authorizer_logical(name: str) -> str:
+    return named("authorizer", name).logical
+
+
+def authorizer_label(name: str) -> str:
+    return named("authorizer", name).label
+
+
+def model_logical(name: str) -> str:
+    return named("model", name).logical
+
+
+def model_label(name: str) -> str:
+    return named("model", name).label
+
+
+def stage_logical(name: str) -> str:
+    return named("stage", name).logical
+
+
+def stage_label(name: str) -> str:
+    return named("stage", name).label
+
+
+def function_logical(name: str) -> str:
+    return named("function", name).logical
+
+
+def function_label(name: str) -> str:
+    return named("function", name).label
+
+
+def vpc_link_logical(name: str) -> str:
+    return named("vpc_link", name).logical
+
+
+def vpc_link_label(name: str) -> str:
+    return named("vpc_link", name).label
+
+
+# ---------------------------------------------------------------- AWS physical names
+def _physical(*parts: str, limit: int) -> str:
+    raw = "-".join(parts)
+    clean = re.sub(r"[^A-Za-z0-9_-]+", "-", raw).strip("-") or "x"
+    if len(clean) > limit:
+        clean = clean[: limit - 9] + "-" + _short_hash(raw)
+    return clean
+
+
+def function_name(spec: Spec, fn: str) -> str:
+    """Lambda FunctionName (<= 64 chars, [A-Za-z0-9_-])."""
+    return _physical(spec.api.name, fn, limit=64)
+
+
+def function_role_name(spec: Spec, fn: str) -> str:
+    return _physical(spec.api.name, fn, "role", limit=64)
+
+
+def integration_role_name(spec: Spec, integ: Integration) -> str:
+    return _physical(spec.api.name, integration_token(integ), "apigw", limit=64)
+
+
+def account_role_name(spec: Spec) -> str:
+    return _physical(spec.api.name, "apigw-cloudwatch", limit=64)
+
+
+def table_name(spec: Spec) -> str:
+    if spec.connections and spec.connections.table_name:
+        return spec.connections.table_name
+    return _physical(spec.api.name, "connections", limit=255)
+
+
+def function_log_group(spec: Spec, fn: str) -> str:
+    return f"/aws/lambda/{function_name(spec, fn)}"
+
+
+def access_log_group(spec: Spec, stage: str) -> str:
+    return f"/aws/apigateway/{_physical(spec.api.name, limit=200)}/{stage}/access"
+
+
+def vpc_link_name(spec: Spec, link: str) -> str:
+    return _physical(spec.api.name, link, limit=128)
+
+
+def zip_name(fn: str) -> str:
+    """File name of a function's deployment package inside the build directory."""
+    return f"{snake(fn)}.zip"

@@ -9,14 +9,32 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, Literal, Mapping
 
-Frozen = Mapping  # read-only mappings are MappingProxyType instances
+class FrozenDict(dict):  # type: ignore[type-arg]
+    """A read-only dict: JSON-serialisable, picklable, copyable, but not mutable."""
+
+    def _readonly(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("the wsspec model is immutable")
+
+    __setitem__ = __delitem__ = _readonly  # type: ignore[assignment]
+    clear = pop = popitem = setdefault = update = _readonly  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenDict, (dict(self),))
+
+    def __copy__(self) -> "FrozenDict":
+        return self
+
+    def __deepcopy__(self, memo: Any) -> "FrozenDict":
+        return self
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(sorted((k, repr(v)) for k, v in self.items())))
 
 
 def frozen(d: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    return MappingProxyType(dict(d or {}))
+    return FrozenDict(d or {})
 
 
 def plain(value: Any) -> Any:
@@ -181,7 +199,7 @@ class Model:
     name: str
     content_type: str
     description: str | None
-    schema: Mapping[str, Any]  # JSON Schema draft 4 (plain dicts/lists inside)
+    schema: Mapping[str, Any]  # JSON Schema draft 4 (read-only; use plain() for output)
 
 
 @dataclass(frozen=True)
@@ -291,6 +309,14 @@ class Spec:
 
 
 # ----------------------------------------------------------------------------- building
+def _deep_frozen(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return FrozenDict({k: _deep_frozen(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(_deep_frozen(v) for v in value)
+    return value
+
+
 def _settings(d: Mapping[str, Any]) -> RouteSettings:
     thr = d.get("throttling") or {}
     logging = d.get("logging")
@@ -528,7 +554,7 @@ def build_model(data: Mapping[str, Any], *, source_file: str = "", project_dir: 
             name=name,
             content_type=m.get("content_type", "application/json"),
             description=m.get("description"),
-            schema=m["schema"],
+            schema=_deep_frozen(m["schema"]),
         )
         for name, m in (data.get("models") or {}).items()
     )

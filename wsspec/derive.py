@@ -1,0 +1,228 @@
+"""Facts computed once from the model and rendered by every back end.
+
+CloudFormation, Terraform and the direct deploy all ask this module which Lambda permissions
+exist, which IAM statements each role holds and what the API definition hash is, so the three
+cannot drift apart. ARNs that depend on where the API lives (region, account, API id, table)
+are returned as ``Ref`` tokens; each back end renders a token in its own language.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+from wsspec import names
+from wsspec.model import CONNECTION_TABLE_REF, Integration, Spec, plain
+
+# ----------------------------------------------------------------------------- ARN tokens
+RefKind = Literal[
+    "literal",  # value: a literal ARN or "*"
+    "log_group",  # value: log group name; rendered as arn:...:log-group:<name>:*
+    "connections",  # stage + value (HTTP method): execute-api .../<stage>/<METHOD>/@connections/*
+    "table",  # the spec's connection table ARN
+    "function",  # value: spec function name -> its ARN
+]
+
+
+@dataclass(frozen=True)
+class Ref:
+    kind: RefKind
+    value: str = ""
+    stage: str = ""
+
+    def render(
+        self,
+        *,
+        partition: str = "aws",
+        region: str,
+        account: str,
+        api_id: str,
+        table_arn: str = "",
+        function_arn: "dict[str, str] | None" = None,
+    ) -> str:
+        """A concrete ARN (used by the direct deploy; templates render tokens themselves)."""
+        if self.kind == "literal":
+            return self.value
+        if self.kind == "log_group":
+            return f"arn:{partition}:logs:{region}:{account}:log-group:{self.value}:*"
+        if self.kind == "connections":
+            return connections_arn(partition, region, account, api_id, self.stage, self.value)
+        if self.kind == "table":
+            return table_arn
+        return (function_arn or {})[self.value]
+
+
+def connections_arn(partition: str, region: str, account: str, api_id: str, stage: str,
+                    method: str) -> str:
+    return f"arn:{partition}:execute-api:{region}:{account}:{api_id}/{stage}/{method}/@connections/*"
+
+
+@dataclass(frozen=True)
+class Statement:
+    sid: str
+    actions: tuple[str, ...]
+    resources: tuple[Ref, ...]
+    effect: str = "Allow"
+
+
+TABLE_ACTIONS = (
+    "dynamodb:DeleteItem",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+    "dynamodb:UpdateItem",
+)
+CONNECTION_METHODS = ("POST", "GET", "DELETE")
+LAMBDA_TRUST = "lambda.amazonaws.com"
+APIGW_TRUST = "apigateway.amazonaws.com"
+CLOUDWATCH_POLICY = "service-role/AmazonAPIGatewayPushToCloudWatchLogs"  # arn:<p>:iam::aws:policy/...
+BASIC_LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
+
+
+def function_statements(spec: Spec, fn_name: str) -> list[Statement]:
+    """Least-privilege statements of a function's execution role."""
+    fn = spec.function(fn_name)
+    out = [
+        Statement("Logs", BASIC_LOG_ACTIONS, (Ref("log_group", names.function_log_group(spec, fn.name)),))
+    ]
+    if fn.manage_connections:
+        out.append(
+            Statement(
+                "ManageConnections",
+                ("execute-api:ManageConnections",),
+                tuple(Ref("connections", m, s.name) for s in spec.stages for m in CONNECTION_METHODS),
+            )
+        )
+    if fn.connection_table and spec.connections is not None:
+        out.append(Statement("ConnectionTable", TABLE_ACTIONS, (Ref("table"),)))
+    for i, st in enumerate(fn.iam, start=1):
+        out.append(
+            Statement(f"Custom{i}", st.actions, tuple(Ref("literal", r) for r in st.resources), st.effect)
+        )
+    return out
+
+
+def integration_role_statements(spec: Spec, integ: Integration) -> list[Statement]:
+    """Statements of the credentials role wsspec creates for an AWS service integration."""
+    assert integ.role is not None
+    resources = tuple(
+        Ref("table") if r == CONNECTION_TABLE_REF else Ref("literal", r) for r in integ.role.resources
+    )
+    return [Statement("Integration", integ.role.actions, resources)]
+
+
+def generated_integration_roles(spec: Spec) -> list[Integration]:
+    return [i for i in spec.integrations if i.role is not None]
+
+
+# ----------------------------------------------------------------------------- permissions
+@dataclass(frozen=True)
+class Permission:
+    """One ``lambda:InvokeFunction`` grant to apigateway.amazonaws.com.
+
+    ``source_path`` is the part of the SourceArn after ``arn:...:execute-api:R:A:{apiId}/``:
+    ``{stage}/{routeKey}``, ``{stage}/*`` (collapsed) or ``authorizers/{authorizerId}`` (the
+    authorizer id is filled in by the back end; ``authorizer`` names it).
+    """
+
+    key: str  # natural key, stable across runs (deploy diffs by it; also the statement id)
+    function: str | None  # spec function
+    function_arn: str | None  # existing function (integration or authorizer with ``arn``)
+    stage: str | None
+    route: str | None  # route key, or "*" when collapsed
+    authorizer: str | None
+
+    @property
+    def source_path(self) -> str:
+        if self.authorizer is not None:
+            return "authorizers/{authorizer_id}"
+        return f"{self.stage}/{self.route}"
+
+
+def _statement_id(*parts: str) -> str:
+    """Lambda StatementId: [a-zA-Z0-9-_]{1,100}; readable, with a hash to stay unique."""
+    raw = "|".join(parts)
+    readable = "-".join(names.snake(p) if p != "*" else "all" for p in parts)
+    return f"wsspec-{readable}"[:90] + "-" + hashlib.sha256(raw.encode()).hexdigest()[:8]
+
+
+def lambda_permissions(spec: Spec, *, per_route: bool = True) -> list[Permission]:
+    """Every Lambda permission the API needs, scoped to API, stage and route.
+
+    With ``per_route=False`` route permissions collapse to one per function and stage
+    (``{stage}/*``); see ``permission_strategy`` (issue: large APIs).
+    """
+    out: list[Permission] = []
+    seen: set[str] = set()
+    for integ in spec.integrations:
+        if integ.kind != "lambda":
+            continue
+        target = integ.function or integ.lambda_arn or ""
+        for stage in spec.stages:
+            routes = integ.routes if per_route else ("*",)
+            for route in routes:
+                key = _statement_id(target, stage.name, route)
+                if key in seen:
+                    continue
+                seen.add(key)
+                out.append(Permission(key, integ.function, integ.lambda_arn, stage.name, route, None))
+    for auth in spec.authorizers:
+        target = auth.function or auth.lambda_arn or ""
+        key = _statement_id(target, "authorizer", auth.name)
+        out.append(Permission(key, auth.function, auth.lambda_arn, None, None, auth.name))
+    return out
+
+
+# ----------------------------------------------------------------------------- deployment hash
+def api_definition(spec: Spec) -> dict[str, object]:
+    """Everything a Deployment snapshots (routes, integrations, authorizers, models, API)."""
+    return plain(
+        {
+            "api": asdict(spec.api),
+            "routes": [asdict(r) for r in spec.routes],
+            "integrations": [asdict(i) for i in spec.integrations],
+            "authorizers": [asdict(a) for a in spec.authorizers],
+            "models": [asdict(m) for m in spec.models],
+            "vpc_links": [asdict(v) for v in spec.vpc_links],
+        }
+    )
+
+
+def api_definition_hash(spec: Spec, length: int = 12) -> str:
+    blob = json.dumps(api_definition(spec), sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:length]
+
+
+# ----------------------------------------------------------------------------- URLs / URIs
+def lambda_invoke_uri(partition: str, region: str, function_arn: str) -> str:
+    return (
+        f"arn:{partition}:apigateway:{region}:lambda:path/2015-03-31/functions/"
+        f"{function_arn}/invocations"
+    )
+
+
+def wss_url(api_id: str, region: str, stage: str) -> str:
+    return f"wss://{api_id}.execute-api.{region}.amazonaws.com/{stage}"
+
+
+def callback_url(api_id: str, region: str, stage: str) -> str:
+    return f"https://{api_id}.execute-api.{region}.amazonaws.com/{stage}"
+
+
+def environment(spec: Spec, fn_name: str) -> dict[str, str]:
+    """A function's environment: the spec's variables plus what wsspec wires in.
+
+    ``CONNECTIONS_TABLE`` (when the function uses the table) and ``CONNECTIONS_TTL_SECONDS``.
+    The callback endpoint is *not* set here: handlers build it from the event (custom domains
+    and stages differ per request); ``WSSPEC_CALLBACK_URL`` overrides it (``wsspec serve``).
+    """
+    fn = spec.function(fn_name)
+    env = dict(fn.environment)
+    if fn.connection_table and spec.connections is not None:
+        env.setdefault("CONNECTIONS_TABLE", names.table_name(spec))
+        env.setdefault("CONNECTIONS_TTL_SECONDS", str(spec.connections.ttl_seconds))
+        env.setdefault("CONNECTIONS_TTL_ATTRIBUTE", spec.connections.ttl_attribute)
+    return dict(sorted(env.items()))

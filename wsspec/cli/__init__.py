@@ -1,4 +1,4 @@
-"""The command line. The only module that prints or exits.
+"""The command line (this package is the only code that prints or exits).
 
 Exit codes: 0 ok; 1 invalid spec / stale outputs / failed checks; 2 usage error;
 3 AWS refused (deploy, plan, destroy).
@@ -146,6 +146,11 @@ def build(
     for w in written:
         extra = " (exists)" if w.status == "kept" else ""
         typer.echo(f"  {w.status:<9} {rel(w.path)}{extra}")
+
+
+# Command groups that live in their own modules (each imports ``app`` and adds commands).
+from wsspec.cli import deploy as _deploy_commands  # noqa: E402,F401
+from wsspec.cli import serve as _serve_commands  # noqa: E402,F401
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from typing import Literal
 
 from wsspec import names
 from wsspec.model import CONNECTION_TABLE_REF, Integration, Spec, plain
+from wsspec.monitoring import TRACING_ACTIONS
 
 # ----------------------------------------------------------------------------- ARN tokens
 RefKind = Literal[
@@ -98,11 +99,24 @@ def function_statements(spec: Spec, fn_name: str) -> list[Statement]:
         )
     if fn.connection_table and spec.connections is not None:
         out.append(Statement("ConnectionTable", TABLE_ACTIONS, (Ref("table"),)))
+    if tracing(spec):
+        # X-Ray has no resource-level permissions: "*" is the narrowest grant there is.
+        out.append(Statement("Tracing", TRACING_ACTIONS, (Ref("literal", "*"),)))
     for i, st in enumerate(fn.iam, start=1):
         out.append(
             Statement(f"Custom{i}", st.actions, tuple(Ref("literal", r) for r in st.resources), st.effect)
         )
     return out
+
+
+def tracing(spec: Spec) -> bool:
+    """X-Ray active tracing for the managed functions (monitoring.tracing)."""
+    return spec.monitoring is not None and spec.monitoring.tracing
+
+
+def log_retention_days(spec: Spec) -> int | None:
+    """Retention of the log groups wsspec creates (functions, access logs); None = never expire."""
+    return spec.monitoring.log_retention_days if spec.monitoring is not None else None
 
 
 def integration_role_statements(spec: Spec, integ: Integration) -> list[Statement]:

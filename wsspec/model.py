@@ -71,6 +71,8 @@ RESERVED_ROUTES = ("$connect", "$disconnect", "$default")
 
 IntegrationKind = Literal["lambda", "http", "aws", "mock"]
 
+from wsspec.monitoring import Monitoring, build_monitoring  # noqa: E402
+
 
 # ----------------------------------------------------------------------------- records
 @dataclass(frozen=True)
@@ -282,6 +284,7 @@ class Spec:
     connections: ConnectionTable | None
     domain: Domain | None
     cloudwatch_role: bool
+    monitoring: "Monitoring | None" = None  # wsspec.monitoring (alarms, topic, retention, tracing)
     source_file: str = field(default="", compare=False)  # the spec path as given
     project_dir: str = field(default=".", compare=False)  # the spec's directory
 
@@ -630,6 +633,7 @@ def build_model(data: Mapping[str, Any], *, source_file: str = "", project_dir: 
         connections=connections,
         domain=domain,
         cloudwatch_role=bool((data.get("account") or {}).get("cloudwatch_role", False)),
+        monitoring=build_monitoring(data.get("monitoring")),
         source_file=source_file,
         project_dir=project_dir,
     )

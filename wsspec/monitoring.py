@@ -1,0 +1,273 @@
+"""Monitoring: CloudWatch alarms, an SNS topic, log retention and Lambda tracing.
+
+The spec's ``monitoring`` section (or the one-word preset ``monitoring: recommended``) becomes a
+frozen ``Monitoring`` record in the model; ``alarms(spec)`` expands it into concrete ``Alarm``
+records (API alarms once per stage, function and table alarms once) that every back end renders.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+# ----------------------------------------------------------------------------- metric catalogue
+API_NAMESPACE = "AWS/ApiGateway"
+LAMBDA_NAMESPACE = "AWS/Lambda"
+DYNAMODB_NAMESPACE = "AWS/DynamoDB"
+
+API_METRICS = ("ConnectCount", "MessageCount", "IntegrationError", "ClientError",
+               "ExecutionError", "IntegrationLatency")
+FUNCTION_METRICS = ("Errors", "Throttles", "Duration", "ConcurrentExecutions", "Invocations")
+TABLE_METRICS = ("ReadThrottleEvents", "WriteThrottleEvents", "SystemErrors", "UserErrors",
+                 "ConsumedReadCapacityUnits", "ConsumedWriteCapacityUnits")
+STATISTICS = ("SampleCount", "Average", "Sum", "Minimum", "Maximum")
+PERCENTILE = re.compile(r"^p(\d{1,2}(\.\d{1,2})?|100)$")
+COMPARISONS = {
+    ">=": "GreaterThanOrEqualToThreshold",
+    ">": "GreaterThanThreshold",
+    "<": "LessThanThreshold",
+    "<=": "LessThanOrEqualToThreshold",
+}
+TREAT_MISSING = ("breaching", "notBreaching", "ignore", "missing")
+RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
+                  2192, 2557, 2922, 3288, 3653)
+PRESETS = ("recommended", "none")
+TRACING_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
+
+
+def is_statistic(value: str) -> bool:
+    return value in STATISTICS or bool(PERCENTILE.match(value))
+
+
+# ----------------------------------------------------------------------------- model records
+@dataclass(frozen=True)
+class AlarmSpec:
+    """One alarm as the spec states it (after preset + per-stage overrides are merged)."""
+
+    name: str
+    metric: str
+    scope: str  # api | route | function | table
+    function: str | None  # scope=function (None with scope=function: every managed function)
+    route: str | None  # scope=route
+    statistic: str
+    threshold: float
+    comparison: str  # >=, >, <, <=
+    period: int
+    evaluation_periods: int
+    datapoints_to_alarm: int | None
+    treat_missing_data: str
+    description: str | None
+
+
+@dataclass(frozen=True)
+class Monitoring:
+    preset: str  # recommended | none
+    alarms: tuple[AlarmSpec, ...]  # API-level definitions (scope api/route apply per stage)
+    stage_overrides: Mapping[str, Mapping[str, Any]]  # stage -> alarm name -> partial override
+    topic_emails: tuple[str, ...]
+    topic_https: tuple[str, ...]
+    create_topic: bool
+    topic_arns: tuple[str, ...]
+    log_retention_days: int | None
+    tracing: bool
+
+
+def _recommended() -> dict[str, dict[str, Any]]:
+    """The preset: alarms a WebSocket API operator wants on day one."""
+    return {
+        "connect-spike": {"metric": "ConnectCount", "statistic": "Sum", "threshold": 1000,
+                          "period": 300, "description": "Connection spike: many new connections in 5 minutes"},
+        "integration-errors": {"metric": "IntegrationError", "statistic": "Sum", "threshold": 5,
+                               "period": 300, "description": "Integrations returned errors"},
+        "execution-errors": {"metric": "ExecutionError", "statistic": "Sum", "threshold": 5,
+                             "period": 300, "description": "API Gateway failed to execute requests"},
+        "client-errors": {"metric": "ClientError", "statistic": "Sum", "threshold": 100,
+                          "period": 300, "description": "Many client errors (4xx)"},
+        "integration-latency-p99": {"metric": "IntegrationLatency", "statistic": "p99",
+                                    "threshold": 5000, "period": 300, "evaluation_periods": 3,
+                                    "description": "p99 integration latency above 5 s"},
+        "function-errors": {"function": "*", "metric": "Errors", "statistic": "Sum",
+                            "threshold": 1, "period": 300, "description": "Function errors"},
+        "function-throttles": {"function": "*", "metric": "Throttles", "statistic": "Sum",
+                               "threshold": 1, "period": 300, "description": "Function throttled"},
+        "function-duration": {"function": "*", "metric": "Duration", "statistic": "Maximum",
+                              "threshold": "80%", "period": 300,
+                              "description": "Function duration near its timeout"},
+        "table-write-throttles": {"table": True, "metric": "WriteThrottleEvents",
+                                  "statistic": "Sum", "threshold": 1, "period": 300,
+                                  "description": "Connection table write throttling"},
+        "table-read-throttles": {"table": True, "metric": "ReadThrottleEvents",
+                                 "statistic": "Sum", "threshold": 1, "period": 300,
+                                 "description": "Connection table read throttling"},
+    }
+
+
+def _alarm_spec(name: str, d: Mapping[str, Any]) -> AlarmSpec:
+    if d.get("table"):
+        scope = "table"
+    elif d.get("function"):
+        scope = "function"
+    elif d.get("route"):
+        scope = "route"
+    else:
+        scope = "api"
+    fn = d.get("function")
+    threshold = d.get("threshold", 1)
+    return AlarmSpec(
+        name=name,
+        metric=d["metric"],
+        scope=scope,
+        function=None if fn in (None, "*") else fn,
+        route=d.get("route"),
+        statistic=str(d.get("statistic", "Sum")),
+        threshold=threshold if isinstance(threshold, str) else float(threshold),  # "80%" kept
+        comparison=d.get("comparison", ">="),
+        period=int(d.get("period", 300)),
+        evaluation_periods=int(d.get("evaluation_periods", 1)),
+        datapoints_to_alarm=d.get("datapoints_to_alarm"),
+        treat_missing_data=d.get("treat_missing_data", "notBreaching"),
+        description=d.get("description"),
+    )
+
+
+def build_monitoring(raw: Any) -> Monitoring | None:
+    """``monitoring`` from the spec (a preset word or a mapping) -> ``Monitoring``."""
+    if raw is None or raw is False:
+        return None
+    d: Mapping[str, Any] = {"preset": raw} if isinstance(raw, str) else (raw or {})
+    preset = d.get("preset", "recommended" if isinstance(raw, str) else "none")
+    defs: dict[str, dict[str, Any]] = _recommended() if preset == "recommended" else {}
+    for name, override in (d.get("alarms") or {}).items():
+        if override is False:
+            defs.pop(name, None)
+            continue
+        defs[name] = {**defs.get(name, {}), **(override or {})}
+    defs = {k: v for k, v in defs.items() if v.get("enabled", True)}
+    notify = d.get("notify") or {}
+    topic = notify.get("topic") or {}
+    return Monitoring(
+        preset=preset,
+        alarms=tuple(_alarm_spec(name, v) for name, v in defs.items()),
+        stage_overrides={k: dict((v or {}).get("alarms") or {}) for k, v in (d.get("stages") or {}).items()},
+        topic_emails=tuple(topic.get("email") or ()),
+        topic_https=tuple(topic.get("https") or ()),
+        create_topic=bool(topic),
+        topic_arns=tuple(notify.get("topic_arns") or ()),
+        log_retention_days=d.get("log_retention_days", 30 if preset == "recommended" else None),
+        tracing=bool(d.get("tracing", False)),
+    )
+
+
+# ----------------------------------------------------------------------------- expansion
+@dataclass(frozen=True)
+class Dimension:
+    name: str
+    value: str  # literal, or "" with api_id=True
+    api_id: bool = False  # the value is the API id (known only after creation)
+
+
+@dataclass(frozen=True)
+class Alarm:
+    key: str  # natural key: "<stage>/<name>", "function/<fn>/<name>", "table/<name>"
+    alarm_name: str  # physical AlarmName
+    description: str
+    namespace: str
+    metric: str
+    dimensions: tuple[Dimension, ...]
+    statistic: str | None  # one of STATISTICS
+    extended_statistic: str | None  # pNN
+    period: int
+    evaluation_periods: int
+    datapoints_to_alarm: int | None
+    threshold: float
+    comparison_operator: str
+    treat_missing_data: str
+    stage: str | None
+    function: str | None
+
+
+def _merged(base: AlarmSpec, override: Mapping[str, Any]) -> AlarmSpec | None:
+    if override is False or (isinstance(override, Mapping) and override.get("enabled") is False):
+        return None
+    fields = {
+        "metric": base.metric, "statistic": base.statistic, "threshold": base.threshold,
+        "comparison": base.comparison, "period": base.period,
+        "evaluation_periods": base.evaluation_periods,
+        "datapoints_to_alarm": base.datapoints_to_alarm,
+        "treat_missing_data": base.treat_missing_data, "description": base.description,
+        "route": base.route,
+    }
+    fields.update(override or {})
+    return _alarm_spec(base.name, fields)
+
+
+def alarms(spec: Any) -> list[Alarm]:
+    """Every concrete alarm of ``spec`` (a ``wsspec.model.Spec``), in a stable order."""
+    from wsspec import names
+
+    mon: Monitoring | None = getattr(spec, "monitoring", None)
+    if mon is None:
+        return []
+    out: list[Alarm] = []
+
+    def make(a: AlarmSpec, key: str, alarm_name: str, namespace: str,
+             dims: tuple[Dimension, ...], threshold: float, stage: str | None,
+             fn: str | None) -> Alarm:
+        pct = bool(PERCENTILE.match(a.statistic))
+        return Alarm(
+            key=key,
+            alarm_name=alarm_name,
+            description=a.description or f"{a.metric} {a.comparison} {threshold:g}",
+            namespace=namespace,
+            metric=a.metric,
+            dimensions=dims,
+            statistic=None if pct else a.statistic,
+            extended_statistic=a.statistic if pct else None,
+            period=a.period,
+            evaluation_periods=a.evaluation_periods,
+            datapoints_to_alarm=a.datapoints_to_alarm,
+            threshold=threshold,
+            comparison_operator=COMPARISONS[a.comparison],
+            treat_missing_data=a.treat_missing_data,
+            stage=stage,
+            function=fn,
+        )
+
+    api_alarms = [a for a in mon.alarms if a.scope in ("api", "route")]
+    for stage in spec.stages:
+        overrides = mon.stage_overrides.get(stage.name, {})
+        for base in api_alarms:
+            a = _merged(base, overrides[base.name]) if base.name in overrides else base
+            if a is None:
+                continue
+            dims = (Dimension("ApiId", "", api_id=True), Dimension("Stage", stage.name))
+            if a.route:
+                dims += (Dimension("Route", a.route),)
+            out.append(make(a, f"{stage.name}/{a.name}",
+                            names._physical(spec.api.name, stage.name, a.name, limit=255),
+                            API_NAMESPACE, dims, float(a.threshold), stage.name, None))
+    for a in (x for x in mon.alarms if x.scope == "function"):
+        targets = [spec.function(a.function)] if a.function else list(spec.functions)
+        for fn in targets:
+            threshold = a.threshold
+            if isinstance(threshold, str) and threshold.endswith("%"):
+                threshold = fn.timeout * 1000 * float(threshold[:-1]) / 100
+            physical = names.function_name(spec, fn.name)
+            out.append(make(a, f"function/{fn.name}/{a.name}",
+                            names._physical(spec.api.name, fn.name, a.name, limit=255),
+                            LAMBDA_NAMESPACE, (Dimension("FunctionName", physical),),
+                            float(threshold), None, fn.name))
+    if spec.connections is not None:
+        for a in (x for x in mon.alarms if x.scope == "table"):
+            out.append(make(a, f"table/{a.name}",
+                            names._physical(spec.api.name, "table", a.name, limit=255),
+                            DYNAMODB_NAMESPACE, (Dimension("TableName", names.table_name(spec)),),
+                            float(a.threshold), None, None))
+    return out
+
+
+def topic_name(spec: Any) -> str:
+    from wsspec import names
+
+    return names._physical(spec.api.name, "alarms", limit=256)

@@ -240,3 +240,52 @@ def environment(spec: Spec, fn_name: str) -> dict[str, str]:
         env.setdefault("CONNECTIONS_TTL_SECONDS", str(spec.connections.ttl_seconds))
         env.setdefault("CONNECTIONS_TTL_ATTRIBUTE", spec.connections.ttl_attribute)
     return dict(sorted(env.items()))
+
+
+# ----------------------------------------------------------------------------- CloudFormation quotas
+CFN_RESOURCE_LIMIT = 500  # resources per stack (hard quota)
+CFN_TEMPLATE_LIMIT = 1_048_576  # bytes of a template read from S3 (hard quota)
+CFN_INLINE_TEMPLATE_LIMIT = 51_200  # bytes of a template passed inline (without --s3-bucket)
+# Per-route permissions are kept only while the stack stays this far below the limit, so
+# resources a user appends to the stack (or a few more routes) do not push it over 500.
+CFN_RESOURCE_HEADROOM = 50
+
+
+def cloudformation_resource_count(spec: Spec, *, per_route: bool) -> int:
+    """The exact number of resources wsspec's CloudFormation template has for ``spec``.
+
+    Mirrors ``wsspec.targets.cloudformation`` (a test renders every sample and generated spec
+    and compares), so the permission decision needs no rendering.
+    """
+    from wsspec.monitoring import alarms
+
+    n = 1  # the Api
+    n += len(spec.routes) + sum(1 for r in spec.routes if r.two_way)
+    n += len(spec.integrations)
+    n += sum(len(i.responses) for i in spec.integrations if not i.proxy)
+    n += len(spec.authorizers) + len(spec.models) + len(spec.stages)
+    n += 1 if any(not s.auto_deploy for s in spec.stages) else 0  # the Deployment
+    n += sum(1 for s in spec.stages if s.access_log and s.access_log.destination_arn is None)
+    n += 3 * len(spec.functions)  # function, execution role, log group
+    n += len(lambda_permissions(spec, per_route=per_route))
+    n += len(generated_integration_roles(spec)) + len(spec.vpc_links)
+    n += 1 if spec.connections is not None else 0
+    n += 2 if spec.cloudwatch_role else 0  # AWS::ApiGateway::Account + its role
+    n += 2 if spec.domain is not None else 0  # DomainName + ApiMapping
+    mon = spec.monitoring
+    if mon is not None:
+        n += len(alarms(spec))
+        if mon.create_topic:
+            n += 1 + len(mon.topic_emails) + len(mon.topic_https)  # topic + subscriptions
+    return n
+
+
+def permission_strategy(spec: Spec) -> bool:
+    """True: one Lambda permission per route (and stage); False: one per function and stage.
+
+    Per-route grants are the most precise, and are kept while the CloudFormation stack stays
+    within ``CFN_RESOURCE_LIMIT - CFN_RESOURCE_HEADROOM`` resources. Every back end (Terraform,
+    direct deploy) asks this function so all produce the same grants.
+    """
+    budget = CFN_RESOURCE_LIMIT - CFN_RESOURCE_HEADROOM
+    return cloudformation_resource_count(spec, per_route=True) <= budget

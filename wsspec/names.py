@@ -207,3 +207,76 @@ def vpc_link_name(spec: Spec, link: str) -> str:
 def zip_name(fn: str) -> str:
     """File name of a function's deployment package inside the build directory."""
     return f"{snake(fn)}.zip"
+
+
+# ---------------------------------------------------------------- CloudFormation-only logical IDs
+# Family prefixes are chosen so that none is a string prefix of another (nor of the prefixes
+# above), so "<Prefix><Pascal(name)>" can never collide across kinds.
+API_LOGICAL = "Api"
+CONNECTION_TABLE_LOGICAL = "ConnectionTable"
+ACCOUNT_LOGICAL = "ApiGatewayAccount"
+ACCOUNT_ROLE_LOGICAL = "ApiGatewayCloudWatchRole"
+DOMAIN_LOGICAL = "DomainName"
+API_MAPPING_LOGICAL = "ApiMapping"
+
+
+def deployment_logical(definition_hash: str) -> str:
+    """The Deployment's logical ID carries the API-definition hash: a changed API redeploys."""
+    return f"Deployment{definition_hash}"
+
+
+def route_response_logical(route_key: str) -> str:
+    return "TwoWay" + pascal(route_key)
+
+
+def integration_response_logical(integ: Integration, key: str) -> str:
+    part = "Default" if key == "$default" else pascal(key) + _short_hash(key)
+    return "Reply" + pascal(integration_token(integ)) + part
+
+
+def function_role_logical(fn: str) -> str:
+    return "Role" + pascal(fn)
+
+
+def function_log_group_logical(fn: str) -> str:
+    return "Logs" + pascal(fn)
+
+
+def access_log_group_logical(stage: str) -> str:
+    return "AccessLogs" + pascal(stage)
+
+
+def integration_role_logical(integ: Integration) -> str:
+    return "ServiceRole" + pascal(integration_token(integ))
+
+
+def permission_logical(permission_key: str) -> str:
+    """From ``derive.Permission.key`` (readable parts + a hash, so unique)."""
+    key = permission_key[len("wsspec-"):] if permission_key.startswith("wsspec-") else permission_key
+    return "Permission" + pascal(key)
+
+
+def output_wss_url(stage: str) -> str:
+    return "WebSocketUrl" + pascal(stage)
+
+
+def output_callback_url(stage: str) -> str:
+    return "CallbackUrl" + pascal(stage)
+
+
+OUTPUT_API_ID = "ApiId"
+OUTPUT_TABLE_NAME = "ConnectionTableName"
+OUTPUT_DOMAIN_TARGET = "DomainTarget"
+OUTPUT_DOMAIN_URL = "CustomDomainUrl"
+
+
+def alarm_logical(alarm_key: str) -> str:
+    """From ``monitoring.Alarm.key`` (``prod/connect-spike``); hashed so separators cannot collide."""
+    return "Alarm" + pascal(alarm_key) + _short_hash(alarm_key)
+
+
+ALARM_TOPIC_LOGICAL = "NotifyTopic"
+
+
+def topic_subscription_logical(protocol: str, endpoint: str) -> str:
+    return "NotifySubscription" + pascal(protocol) + _short_hash(f"{protocol}:{endpoint}")

@@ -4,12 +4,39 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import importlib.util
+
 from wsspec import names
+from wsspec.errors import EXIT_USAGE, WsspecError
 from wsspec.model import Spec
 from wsspec.package import build_zip
-from wsspec.targets import BuildContext, Output, target_module
+from wsspec.targets import TARGETS, BuildContext, Output, target_module
 
 PACKAGED_TARGETS = ("cloudformation", "terraform")
+
+
+def available(target: str) -> bool:
+    """Whether the target's module is installed (targets land one issue at a time)."""
+    try:
+        return importlib.util.find_spec(TARGETS[target]) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def select_targets(requested: list[str] | None) -> tuple[list[str], list[str]]:
+    """(targets to run, notes). Without a request: every available target, in registry order."""
+    if requested:
+        missing = [t for t in requested if not available(t)]
+        if missing:
+            raise WsspecError(
+                f"target {missing[0]!r} is not available in this version of wsspec",
+                code="WS002", exit_code=EXIT_USAGE,
+                hint="available: " + ", ".join(t for t in TARGETS if available(t)),
+            )
+        return list(dict.fromkeys(requested)), []
+    chosen = [t for t in TARGETS if available(t)]
+    skipped = [t for t in TARGETS if t not in chosen]
+    return chosen, [f"target {t!r} is not available in this version; skipped" for t in skipped]
 
 
 def build_dir(spec: Spec, out: Path) -> Path:

@@ -1,0 +1,81 @@
+"""Every tunable of ``wsspec serve`` in one record, with the documented defaults.
+
+Items marked [Unverified] are behaviours the AWS documentation leaves open (reference §11.7);
+each is a field here so users can match what they observe in their own account.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+FRAME_LIMIT = 32 * 1024  # [Doc] larger frames close with 1009
+MESSAGE_LIMIT = 128 * 1024  # [Doc] larger messages close with 1009
+IDLE_TIMEOUT = 600.0  # [Doc] 10 minutes
+MAX_LIFETIME = 7200.0  # [Doc] 2 hours
+
+
+def default_api_id(api_name: str) -> str:
+    """A stable 10-character API id (the shape of a real one: lowercase letters and digits)."""
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+    digest = hashlib.sha256(("wsspec-serve:" + api_name).encode()).digest()
+    return "".join(alphabet[b % len(alphabet)] for b in digest[:10])
+
+
+@dataclass
+class ServeConfig:
+    host: str = "127.0.0.1"
+    port: int = 3001
+    stage: str | None = None  # None: the spec's first stage
+    region: str = "us-east-1"
+    account: str = "123456789012"
+    api_id: str | None = None  # None: derived from the API name (default_api_id)
+
+    idle_timeout: float = IDLE_TIMEOUT
+    max_lifetime: float = MAX_LIFETIME
+    timeout: float | None = None  # seconds; overrides every integration timeout (and caps functions)
+    frame_limit: int = FRAME_LIMIT
+    message_limit: int = MESSAGE_LIMIT
+    close_timeout: float = 2.0  # wait for the client's close frame before dropping TCP
+
+    concurrency: int = 4  # worker processes per function (Lambda's concurrent instances)
+    reload: bool = True  # restart a function's workers when its source files change
+    reload_interval: float = 0.5  # seconds between source scans
+    dynamodb: bool = True  # start the embedded moto server when the spec has a connection table
+    dynamodb_endpoint: str | None = None  # use this DynamoDB endpoint instead of starting one
+    log_events: bool = True
+
+    # ---- [Unverified] choices (reference §11.7), documented in the README
+    # §1.1: how a non-string JSON value becomes the route key: "json" (true, 1.5, {"a": 1}) or
+    # "python" (True, 1.5, {'a': 1}).
+    stringify: str = "json"
+    # §3.3: a two-way route whose integration returns a non-2xx status with a body:
+    # "forward" the body (default) or send the Internal server error frame ("error").
+    two_way_error_status: str = "forward"
+    # §3.3: a $connect Lambda result without a statusCode (e.g. ``return None``): accept (200).
+    connect_default_status: int = 200
+    # §4.2: an authorizer that fails (not "Unauthorized") or returns an invalid response.
+    authorizer_error_status: int = 500
+    # §3.3: $connect integration timed out.
+    connect_timeout_status: int = 504
+    # §6.3: close code/reason sent when the maximum lifetime ends (the idle code is [Observed]).
+    lifetime_close: tuple[int, str] = (1001, "Going away")
+    idle_close: tuple[int, str] = (1001, "Going away")
+    # §11.4: whether @connections POSTs to a client reset its idle timer.
+    outbound_resets_idle: bool = False
+    # §3.2: include "stageVariables" in Lambda proxy events (the authorizer input always has it).
+    stage_variables_in_events: bool = False
+    # §5.1: DeleteConnection status (the model says 204; one AWS-run e2e test saw 200).
+    delete_status: int = 204
+    # §6.1: the Bad request body frame (documented template; live spacing unverified).
+    bad_request_template: str = (
+        '{{"message" : "Bad request body", "connectionId": "{connection_id}", '
+        '"messageId": "{message_id}"}}'
+    )
+    # What a client sees after a connection disconnect it didn't ask for (abrupt TCP close).
+    abnormal_close: tuple[int, str] = (1006, "")
+
+    extra_env: dict[str, str] = field(default_factory=dict)  # added to every function's env
+
+    def resolved_api_id(self, api_name: str) -> str:
+        return self.api_id or default_api_id(api_name)

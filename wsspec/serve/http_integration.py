@@ -1,0 +1,77 @@
+"""HTTP and HTTP_PROXY integrations: the message is forwarded to the integration's URL.
+
+HTTP_PROXY sends the raw frame text (``$connect``: the client's headers, no body) and relays the
+backend's status and body. HTTP (non-proxy) renders the request template first and the
+integration response template after. Requests run in a thread so the event loop never blocks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import urllib.error
+import urllib.request
+from typing import TYPE_CHECKING, Any
+
+from wsspec.serve.mock import _response_body, pick_template, render, template_scope
+from wsspec.serve.selection import MISSING, parse_json_body
+
+if TYPE_CHECKING:
+    from wsspec.model import Integration
+    from wsspec.serve.gateway import Gateway, Result
+
+_SKIP = {"host", "connection", "upgrade", "content-length", "sec-websocket-key",
+         "sec-websocket-version", "sec-websocket-extensions"}
+
+
+def _request(url: str, method: str, data: bytes | None, headers: dict[str, str],
+             timeout: float) -> tuple[int, str]:
+    req = urllib.request.Request(url, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - spec URL
+            return resp.status, resp.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8", "replace")
+
+
+async def run_http(gw: "Gateway", integ: "Integration", event: dict[str, Any],
+                   timeout: float) -> "Result":
+    from wsspec.serve.gateway import Result
+
+    ctx = event.get("requestContext") or {}
+    body_text = event.get("body") or ""
+    headers = {"connectionId": str(ctx.get("connectionId", ""))}
+    if ctx.get("eventType") == "CONNECT":
+        headers.update({k: v for k, v in (event.get("headers") or {}).items()
+                        if k.lower() not in _SKIP})
+    data: bytes | None = body_text.encode() if body_text else None
+    body = parse_json_body(body_text) if body_text else MISSING
+    if not integ.proxy:
+        tpl = pick_template(integ.request_templates, integ.template_selection, body)
+        if tpl is not None:
+            try:
+                data = render(tpl, template_scope(event, body_text, gw.stage.variables)).encode()
+            except (ValueError, TypeError) as exc:
+                return Result("error", detail=f"mapping template: {exc}")
+    if data is not None:
+        headers.setdefault("Content-Type", "application/json")
+    method = integ.method or "POST"
+    if method in ("GET", "HEAD", "DELETE"):
+        data = None
+    try:
+        status, text = await asyncio.wait_for(
+            asyncio.to_thread(_request, integ.url or "", method, data, headers, timeout),
+            timeout + 1,
+        )
+    except (asyncio.TimeoutError, socket.timeout, TimeoutError):
+        return Result("timeout")
+    except (OSError, ValueError) as exc:
+        return Result("error", detail=f"HTTP integration {integ.url}: {exc}")
+    if integ.proxy:
+        return Result("ok", status, text)
+    try:
+        out = _response_body(gw, integ, str(status), status, event, text, body)
+    except (ValueError, TypeError) as exc:
+        return Result("error", detail=f"mapping template: {json.dumps(str(exc))}")
+    return Result("ok", status, out)

@@ -1,0 +1,282 @@
+"""Running the spec's Python functions: one small pool of worker processes per function.
+
+Why processes: ``os.environ`` is process-global, so two functions with different environments
+cannot share an interpreter; and a handler that calls ``@connections`` on this very server must
+not block the server's event loop. Each worker is a fresh ``python`` whose cwd is the function's
+source directory (``sys.path[0]`` like ``/var/task``) running ``worker.py``; the gateway talks to it
+over pipes, so an invocation costs one pipe round trip.
+
+Semantics kept from Lambda: one invocation at a time per worker (up to ``concurrency`` workers);
+a timed-out worker is killed (its state is lost, like a Lambda sandbox that timed out); an import
+error is reported at start-up and returned by every invocation until the file is fixed; when a
+function's source files change, its workers are replaced (hot reload).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import struct
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from wsspec.errors import WsspecError
+from wsspec.model import Function
+
+WORKER_SOURCE = (Path(__file__).with_name("worker.py")).read_text()
+SKIP_DIRS = {"__pycache__", "node_modules", ".git", ".venv", "venv", "build", ".mypy_cache",
+             ".pytest_cache", ".ruff_cache", ".tox"}
+MAX_WATCHED = 2000
+
+DUMMY_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "wsspec-local",
+    "AWS_SECRET_ACCESS_KEY": "wsspec-local",
+    "AWS_SESSION_TOKEN": "wsspec-local",
+}
+
+
+@dataclass
+class Outcome:
+    kind: str  # "ok" | "error" | "timeout" (integration timeout) | "fn_timeout"
+    value: Any = None  # result, or {"errorMessage", "errorType", ...}
+    duration_ms: float = 0.0
+
+
+class Worker:
+    def __init__(self, proc: asyncio.subprocess.Process, generation: int) -> None:
+        self.proc = proc
+        self.generation = generation
+        self.init_error: dict[str, Any] | None = None
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.returncode is None
+
+    async def read(self) -> Any:
+        assert self.proc.stdout is not None
+        head = await self.proc.stdout.readexactly(4)
+        (n,) = struct.unpack(">I", head)
+        return json.loads(await self.proc.stdout.readexactly(n))
+
+    def write(self, obj: Any) -> None:
+        assert self.proc.stdin is not None
+        data = json.dumps(obj, separators=(",", ":")).encode()
+        self.proc.stdin.write(struct.pack(">I", len(data)) + data)
+
+    def kill(self) -> None:
+        if self.alive:
+            try:
+                self.proc.kill()
+            except ProcessLookupError:
+                pass
+
+
+class FunctionRunner:
+    """The worker pool of one spec function."""
+
+    def __init__(
+        self,
+        fn: Function,
+        project_dir: str,
+        env: dict[str, str],
+        *,
+        concurrency: int = 4,
+        log: Callable[[str], None] = lambda s: None,
+    ) -> None:
+        if fn.language != "python":
+            raise WsspecError(f"function {fn.name}: only Python handlers run locally", code="WS701")
+        self.fn = fn
+        self.project = Path(project_dir).resolve()
+        self.source_dir = (self.project / fn.source_dir).resolve()
+        self.handler_file = (self.project / fn.handler_path).resolve()
+        for p in (self.source_dir, self.handler_file):
+            if p != self.project and self.project not in p.parents:
+                raise WsspecError(
+                    f"function {fn.name}: {p} is outside the project directory", code="WS702"
+                )
+        self.module = fn.lambda_handler.rsplit(".", 1)[0]
+        self.env = {
+            **env,
+            "WSSPEC_HANDLER_MODULE": self.module,
+            "WSSPEC_HANDLER_ENTRY": fn.entry,
+            "LAMBDA_TASK_ROOT": str(self.source_dir),
+            "_HANDLER": fn.lambda_handler,
+            "PYTHONUNBUFFERED": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+        self.concurrency = max(1, concurrency)
+        self.log = log
+        self.generation = 0
+        self.idle: list[Worker] = []
+        self.count = 0
+        self.slots = asyncio.Semaphore(self.concurrency)
+        self.signature = self._scan()
+        self.last_init_error: dict[str, Any] | None = None
+        self._relays: set[asyncio.Task[None]] = set()
+
+    # ------------------------------------------------------------------ workers
+    async def _spawn(self) -> Worker:
+        if not self.handler_file.is_file():
+            raise WsspecError(f"function {self.fn.name}: handler file {self.handler_file} not found",
+                              code="WS703")
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", WORKER_SOURCE,
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE, cwd=str(self.source_dir), env=self.env,
+            limit=8 * 1024 * 1024,
+        )
+        worker = Worker(proc, self.generation)
+        task = asyncio.ensure_future(self._relay(proc))
+        self._relays.add(task)
+        task.add_done_callback(self._relays.discard)
+        self.count += 1
+        try:
+            hello = await worker.read()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            self.count -= 1
+            worker.kill()
+            await proc.wait()
+            raise WsspecError(f"function {self.fn.name}: worker exited during start-up",
+                              code="WS704")
+        if not hello.get("ready"):
+            worker.init_error = hello.get("error")
+            self.last_init_error = worker.init_error
+        else:
+            self.last_init_error = None
+        return worker
+
+    async def _relay(self, proc: asyncio.subprocess.Process) -> None:
+        assert proc.stderr is not None
+        while True:
+            line = await proc.stderr.readline()
+            if not line:
+                return
+            self.log(f"[{self.fn.name}] {line.decode('utf-8', 'replace').rstrip()}")
+
+    def _discard(self, worker: Worker) -> None:
+        worker.kill()
+        self.count -= 1
+
+    async def warm(self) -> dict[str, Any] | None:
+        """Start one worker now; return its import error (None when the handler loaded)."""
+        worker = await self._spawn()
+        self.idle.append(worker)
+        return worker.init_error
+
+    # ------------------------------------------------------------------ invocation
+    async def invoke(
+        self, event: dict[str, Any], *, request_id: str, integration_timeout: float
+    ) -> Outcome:
+        fn_timeout = float(self.fn.timeout)
+        limit = min(integration_timeout, fn_timeout)
+        start = time.perf_counter()
+        async with self.slots:
+            worker = None
+            while self.idle:
+                cand = self.idle.pop()
+                if cand.alive and cand.generation == self.generation:
+                    worker = cand
+                    break
+                self._discard(cand)
+            if worker is None:
+                worker = await self._spawn()
+            try:
+                worker.write({"event": event, "requestId": request_id,
+                              "timeoutMs": int(fn_timeout * 1000)})
+                reply = await asyncio.wait_for(worker.read(), timeout=limit)
+            except asyncio.TimeoutError:
+                self._discard(worker)
+                ms = (time.perf_counter() - start) * 1000
+                if integration_timeout <= fn_timeout:
+                    return Outcome("timeout", None, ms)
+                return Outcome("fn_timeout", {
+                    "errorMessage": f"Task timed out after {fn_timeout:.2f} seconds",
+                    "errorType": "Sandbox.Timedout"}, ms)
+            except (asyncio.IncompleteReadError, ConnectionError, BrokenPipeError):
+                self._discard(worker)
+                await asyncio.sleep(0)
+                return Outcome("error", {"errorMessage": "worker process exited",
+                                         "errorType": "Runtime.ExitError"},
+                               (time.perf_counter() - start) * 1000)
+            if worker.generation == self.generation and worker.alive:
+                self.idle.append(worker)
+            else:
+                self._discard(worker)
+        ms = (time.perf_counter() - start) * 1000
+        if "error" in reply:
+            return Outcome("error", reply["error"], ms)
+        return Outcome("ok", reply.get("result"), ms)
+
+    # ------------------------------------------------------------------ hot reload
+    def _scan(self) -> tuple[tuple[str, int, int], ...]:
+        out: list[tuple[str, int, int]] = []
+        for root, dirs, files in os.walk(self.source_dir):
+            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+            for f in sorted(files):
+                if f.endswith(".py"):
+                    p = os.path.join(root, f)
+                    try:
+                        st = os.stat(p)
+                    except OSError:
+                        continue
+                    out.append((p, st.st_mtime_ns, st.st_size))
+                    if len(out) >= MAX_WATCHED:
+                        return tuple(out)
+        return tuple(out)
+
+    def changed(self) -> bool:
+        sig = self._scan()
+        if sig != self.signature:
+            self.signature = sig
+            return True
+        return False
+
+    def reload(self) -> None:
+        """Retire every worker: idle ones now, busy ones when they finish."""
+        self.generation += 1
+        for w in self.idle:
+            self._discard(w)
+        self.idle.clear()
+
+    async def close(self) -> None:
+        procs = [w.proc for w in self.idle]
+        for w in self.idle:
+            self._discard(w)
+        self.idle.clear()
+        for p in procs:
+            try:
+                await asyncio.wait_for(p.wait(), 5)
+            except asyncio.TimeoutError:
+                pass
+        for t in list(self._relays):
+            t.cancel()
+
+
+def function_environment(
+    base: dict[str, str], fn_env: dict[str, str], *, region: str, function_name: str,
+    memory: int, runtime: str, log_group: str, function_arn: str,
+) -> dict[str, str]:
+    """The process environment of a worker: no real AWS settings leak in from the developer's
+    shell (credentials, profiles, config files); a region and dummy credentials are set."""
+    env = {k: v for k, v in base.items() if not k.startswith("AWS_") and not k.startswith("WSSPEC_")
+           and k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP")}
+    env.update(DUMMY_CREDENTIALS)
+    env.update({
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_LAMBDA_FUNCTION_NAME": function_name,
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory),
+        "AWS_LAMBDA_LOG_GROUP_NAME": log_group,
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_{runtime}",
+        "WSSPEC_FUNCTION_ARN": function_arn,
+    })
+    env.update(fn_env)
+    return env

@@ -1,0 +1,121 @@
+"""Runs inside a function's worker process (``python -c <this file>``, cwd = the source dir).
+
+Standard library only, and it never imports wsspec: the process must look like a Lambda
+sandbox to the handler (``sys.path[0]`` is the source directory). The parent talks to it over
+two private pipes (copies of stdin/stdout taken at start-up); the handler's own ``print`` goes
+to stderr, which the gateway relays line by line with the function's name.
+
+Messages are 4-byte big-endian lengths followed by JSON:
+  child -> parent, once: {"ready": true} or {"ready": false, "error": {...}}
+  parent -> child:       {"event": ..., "requestId": "...", "timeoutMs": N}
+  child -> parent:       {"result": ...} or {"error": {"errorMessage", "errorType", "stackTrace"}}
+"""
+
+import importlib
+import json
+import os
+import struct
+import sys
+import time
+import traceback
+
+_IN = os.fdopen(os.dup(0), "rb", buffering=0)
+_OUT = os.fdopen(os.dup(1), "wb", buffering=0)
+_devnull = os.open(os.devnull, os.O_RDONLY)
+os.dup2(_devnull, 0)
+os.dup2(2, 1)  # the handler's print() goes to stderr
+sys.stdout = os.fdopen(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
+
+
+def _read_exact(n):
+    buf = b""
+    while len(buf) < n:
+        chunk = _IN.read(n - len(buf))
+        if not chunk:
+            raise EOFError
+        buf += chunk
+    return buf
+
+
+def _send(obj):
+    try:
+        data = json.dumps(obj, separators=(",", ":")).encode()
+    except (TypeError, ValueError) as exc:
+        data = json.dumps({"error": {
+            "errorMessage": "Unable to marshal response: %s" % exc,
+            "errorType": "Runtime.MarshalError", "stackTrace": []}}).encode()
+    _OUT.write(struct.pack(">I", len(data)) + data)
+
+
+def _error(exc, error_type=None):
+    tb = traceback.extract_tb(exc.__traceback__.tb_next if exc.__traceback__ else None)
+    return {
+        "errorMessage": str(exc),
+        "errorType": error_type or type(exc).__name__,
+        "stackTrace": traceback.format_list(tb),
+    }
+
+
+class LambdaContext:
+    def __init__(self, request_id, timeout_ms):
+        env = os.environ
+        self.function_name = env.get("AWS_LAMBDA_FUNCTION_NAME", "")
+        self.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        self.invoked_function_arn = env.get("WSSPEC_FUNCTION_ARN", "")
+        self.memory_limit_in_mb = env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        self.aws_request_id = request_id
+        self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME", "")
+        self.log_stream_name = "wsspec-serve"
+        self.identity = None
+        self.client_context = None
+        self._deadline = time.monotonic() + timeout_ms / 1000.0
+
+    def get_remaining_time_in_millis(self):
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def _load():
+    module_name = os.environ["WSSPEC_HANDLER_MODULE"]
+    entry = os.environ["WSSPEC_HANDLER_ENTRY"]
+    if "" not in sys.path and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    module = importlib.import_module(module_name)
+    fn = getattr(module, entry, None)
+    if not callable(fn):
+        raise AttributeError("handler '%s' missing on module '%s'" % (entry, module_name))
+    return fn
+
+
+def main():
+    try:
+        handler = _load()
+        init_error = None
+        _send({"ready": True})
+    except BaseException as exc:  # noqa: BLE001 - reported like Lambda's Runtime.ImportModuleError
+        traceback.print_exc()
+        handler = None
+        init_error = _error(exc, "Runtime.ImportModuleError")
+        _send({"ready": False, "error": init_error})
+    while True:
+        try:
+            (n,) = struct.unpack(">I", _read_exact(4))
+            msg = json.loads(_read_exact(n))
+        except EOFError:
+            return
+        if handler is None:
+            _send({"error": init_error})
+            continue
+        ctx = LambdaContext(msg.get("requestId", ""), msg.get("timeoutMs", 3000))
+        try:
+            result = handler(msg["event"], ctx)
+        except Exception as exc:  # noqa: BLE001 - a function error, reported to the gateway
+            sys.stderr.write("[ERROR] %s: %s\n" % (type(exc).__name__, exc))
+            traceback.print_exception(type(exc), exc, exc.__traceback__.tb_next)
+            sys.stderr.flush()
+            _send({"error": _error(exc)})
+            continue
+        sys.stdout.flush()
+        _send({"result": result})
+
+
+main()

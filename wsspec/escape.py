@@ -10,24 +10,43 @@ import json
 import re
 
 _HCL_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# Characters written as \u escapes even in readable output: C0/C1 controls, DEL, the Unicode
+# line/paragraph separators and the BOM (invisible, and some editors treat them as line breaks).
+_HCL_INVISIBLE = {0x7F, 0x2028, 0x2029, 0xFEFF}
 
 
-def hcl_string(value: str) -> str:
-    """A quoted HCL string: escapes quotes/backslashes/control characters, and neutralises
-    template sequences (``${`` -> ``$${``, ``%{`` -> ``%%{``) so nothing is interpolated."""
+def _hcl_unicode(code: int) -> str:
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def hcl_string(value: str, ascii: bool = False) -> str:
+    """A quoted HCL string literal that Terraform reads back as exactly ``value``.
+
+    Escapes quotes, backslashes and control characters, and neutralises template sequences
+    (``${`` -> ``$${``, ``%{`` -> ``%%{``) so nothing is ever interpolated or run as a
+    directive. Heredoc markers (``<<EOF``) are plain text inside a quoted string.
+    ``ascii=True`` also writes every non-ASCII character as ``\\uNNNN`` / ``\\UNNNNNNNN``
+    (used for object keys, whose width ``terraform fmt`` aligns on).
+
+    Terraform itself normalises every string to Unicode NFC (cty); a value that is not NFC
+    arrives in AWS in its NFC form.
+    """
     out = []
     i = 0
-    while i < len(value):
+    n = len(value)
+    while i < n:
         ch = value[i]
-        nxt = value[i + 1] if i + 1 < len(value) else ""
-        if ch in ("$", "%") and nxt == "{":
+        if ch in ("$", "%") and i + 1 < n and value[i + 1] == "{":
             out.append(ch + ch + "{")
             i += 2
             continue
+        code = ord(ch)
         if ch in _HCL_ESCAPES:
             out.append(_HCL_ESCAPES[ch])
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04x}")
+        elif code < 0x20 or 0x7F <= code < 0xA0 or code in _HCL_INVISIBLE:
+            out.append(_hcl_unicode(code))
+        elif ascii and code > 0x7E:
+            out.append(_hcl_unicode(code))
         else:
             out.append(ch)
         i += 1

@@ -1,0 +1,530 @@
+"""Handler stubs: one user-owned source file per spec function, created once, never overwritten.
+
+``render(spec, ctx)`` returns one ``Output(generated=False)`` per function; the writer creates
+the file only when nothing exists at that path. What a stub contains depends on how the spec
+uses the function: the routes it serves (``$connect``/``$disconnect``/messages, one- or
+two-way, proxy or custom integration, request/response models) or the authorizer it backs,
+and its grants (connection table, ``@connections``). This module decides those facts; the
+templates in ``templates/stubs/`` only lay them out. Every spec-derived string that reaches
+code goes through ``wsspec.escape`` (here, or as a template filter).
+"""
+
+from __future__ import annotations
+
+import keyword
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from wsspec import derive, escape, names
+from wsspec.errors import WsspecError
+from wsspec.model import CONNECTION_KEY, Function, Route, Spec
+from wsspec.targets import BuildContext, Output
+from wsspec.templating import render as render_template
+
+Lang = Literal["python", "nodejs"]
+RouteKind = Literal["connect", "disconnect", "message"]
+
+# Names the templates define; a model type never takes one of them.
+_FIXED_NAMES = {
+    "python": {
+        "Any", "Callable", "Literal", "NotRequired", "TypedDict", "TYPE_CHECKING", "Table",
+        "ApiGatewayManagementApiClient", "Identity", "RequestContext", "Event", "Response",
+        "AuthorizerEvent", "Statement", "PolicyDocument", "AuthorizerResponse", "ROUTES",
+        "TABLE", "KEY", "TTL_ATTRIBUTE", "TTL_SECONDS",
+    },
+    "nodejs": {
+        "Identity", "RequestContext", "WebSocketEvent", "Response", "AuthorizerEvent",
+        "AuthorizerResponse", "Object", "Array", "Record", "Promise",
+    },
+}
+_JS_IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
+_JS_RESERVED = set(
+    "break case catch class const continue debugger default delete do else export extends "
+    "false finally for function if import in instanceof new null return super switch this "
+    "throw true try typeof var void while with yield let static enum await implements "
+    "package protected interface private public arguments eval".split()
+)
+
+
+# ----------------------------------------------------------------------------- records
+@dataclass(frozen=True)
+class TypeField:
+    key: str  # escaped string literal of the property name
+    name: str | None  # the bare name when it can be written without quotes
+    type: str  # type expression in the target language (already escaped)
+    required: bool
+    comment: str  # escaped comment text ("" for none)
+
+
+@dataclass(frozen=True)
+class TypeDef:
+    name: str
+    fields: tuple[TypeField, ...]
+    comment: str
+
+    @property
+    def class_syntax(self) -> bool:
+        return all(f.name is not None for f in self.fields)
+
+
+@dataclass(frozen=True)
+class RouteStub:
+    key: str  # raw route key (templates escape it)
+    kind: RouteKind
+    func: str  # the function that handles it (Python/JS identifier)
+    two_way: bool
+    proxy: bool
+    request_type: str | None  # generated type of the body (or the whole event when not proxy)
+    response_type: str | None
+    reply: str | None  # expression that builds the response model value
+    error_keys: tuple[str, ...]  # non-proxy: integration response keys matched on the error
+
+
+@dataclass
+class _Types:
+    """JSON Schema draft 4 -> Python TypedDicts or JSDoc typedefs (a readable subset).
+
+    Unsupported constructs (``$ref``, ``allOf``, ``not``) become ``Any``/``any``: the stub
+    still type-checks and the comment says which model it came from.
+    """
+
+    lang: Lang
+    defs: list[TypeDef] = field(default_factory=list)
+    taken: set[str] = field(default_factory=set)
+    uses_any: bool = False
+    uses_literal: bool = False
+
+    def __post_init__(self) -> None:
+        self.taken |= _FIXED_NAMES[self.lang]
+
+    # -- names and literals
+    def unique(self, base: str) -> str:
+        name = names.pascal(base)
+        if name in self.taken:
+            name += "Model"
+        candidate, i = name, 2
+        while candidate in self.taken:
+            candidate, i = f"{name}{i}", i + 1
+        self.taken.add(candidate)
+        return candidate
+
+    def string(self, value: str) -> str:
+        if self.lang == "python":
+            return escape.py_string(value)
+        return _jsdoc_safe(escape.js_string(value))
+
+    def bare(self, key: str) -> str | None:
+        if self.lang == "python":
+            return key if key.isidentifier() and not keyword.iskeyword(key) else None
+        return key if _JS_IDENT.match(key) else None
+
+    def any(self) -> str:
+        self.uses_any = True
+        return "Any" if self.lang == "python" else "any"
+
+    # -- conversion
+    def model(self, name: str, schema: Mapping[str, Any]) -> str:
+        return self._object(schema, self.unique(name), schema.get("description"))
+
+    def expr(self, schema: Any, hint: str) -> str:
+        py = self.lang == "python"
+        if not isinstance(schema, Mapping):
+            return self.any()
+        if isinstance(schema.get("enum"), (list, tuple)) and schema["enum"]:
+            values = [self._literal(v) for v in schema["enum"]]
+            if any(v is None for v in values):
+                return self.any()
+            if py:
+                self.uses_literal = True
+                return f"Literal[{', '.join(v for v in values if v)}]"
+            return "|".join(v for v in values if v)
+        for combo in ("anyOf", "oneOf"):
+            if isinstance(schema.get(combo), (list, tuple)) and schema[combo]:
+                parts = [self.expr(s, f"{hint}{i}") for i, s in enumerate(schema[combo], 1)]
+                return self._union(parts)
+        kind = schema.get("type")
+        if kind is None and "properties" in schema:
+            kind = "object"
+        if isinstance(kind, (list, tuple)):
+            return self._union([self.expr({**schema, "type": k}, hint) for k in kind])
+        scalars = {
+            "string": ("str", "string"),
+            "integer": ("int", "number"),
+            "number": ("float", "number"),
+            "boolean": ("bool", "boolean"),
+            "null": ("None", "null"),
+        }
+        if kind in scalars:
+            return scalars[kind][0 if py else 1]
+        if kind == "array":
+            item = self.expr(schema.get("items"), f"{hint}Item")
+            return f"list[{item}]" if py else f"Array<{item}>"
+        if kind == "object":
+            if isinstance(schema.get("properties"), Mapping) and schema["properties"]:
+                return self._object(schema, self.unique(hint), schema.get("description"))
+            extra = schema.get("additionalProperties")
+            value = self.expr(extra, f"{hint}Value") if isinstance(extra, Mapping) else self.any()
+            return f"dict[str, {value}]" if py else f"Object<string, {value}>"
+        return self.any()
+
+    def zero(self, schema: Any) -> str:
+        """A value of the schema's type for a required field (the user fills in the real one)."""
+        py = self.lang == "python"
+        if not isinstance(schema, Mapping):
+            return "None" if py else "null"
+        if isinstance(schema.get("enum"), (list, tuple)) and schema["enum"]:
+            return self._literal(schema["enum"][0]) or ("None" if py else "null")
+        kind = schema.get("type")
+        if kind is None and "properties" in schema:
+            kind = "object"
+        if isinstance(kind, (list, tuple)):
+            kind = kind[0] if kind else None
+        simple = {"string": '""', "integer": "0", "number": "0.0" if py else "0",
+                  "boolean": "False" if py else "false", "null": "None" if py else "null",
+                  "array": "[]"}
+        if kind in simple:
+            return simple[kind]
+        if kind == "object":
+            return self.record(schema, {})
+        return "None" if py else "null"
+
+    def record(self, schema: Mapping[str, Any], copies: Mapping[str, str]) -> str:
+        """A literal for an object schema: required properties, values copied where offered."""
+        props = schema.get("properties") if isinstance(schema.get("properties"), Mapping) else {}
+        required = [k for k in schema.get("required") or () if k in props]
+        keys = list(required) + [k for k in copies if k in props and k not in required]
+        parts = []
+        for k in keys:
+            value = copies.get(k) or self.zero(props[k])
+            parts.append(f"{self.string(k) if self.lang == 'python' else self._js_key(k)}: {value}")
+        if self.lang == "python":
+            return "{" + ", ".join(parts) + "}"
+        return "{ " + ", ".join(parts) + " }" if parts else "{}"
+
+    def _js_key(self, key: str) -> str:
+        return key if _JS_IDENT.match(key) else escape.js_string(key)
+
+    def _literal(self, value: Any) -> str | None:
+        py = self.lang == "python"
+        if isinstance(value, bool):
+            return ("True" if value else "False") if py else ("true" if value else "false")
+        if value is None:
+            return "None" if py else "null"
+        if isinstance(value, (int, float)):
+            return repr(value)
+        if isinstance(value, str):
+            return self.string(value)
+        return None
+
+    def _union(self, parts: list[str]) -> str:
+        unique = list(dict.fromkeys(parts))
+        if "Any" in unique or "any" in unique:
+            return self.any()
+        return (" | " if self.lang == "python" else "|").join(unique)
+
+    def _object(self, schema: Mapping[str, Any], name: str, description: Any) -> str:
+        props = schema.get("properties") if isinstance(schema.get("properties"), Mapping) else {}
+        required = set(schema.get("required") or ())
+        fields = []
+        for key, sub in props.items():
+            type_ = self.expr(sub, name + names.pascal(str(key)))
+            note = []
+            if isinstance(sub, Mapping):
+                if isinstance(sub.get("description"), str):
+                    note.append(sub["description"])
+                if isinstance(sub.get("pattern"), str):
+                    note.append(f"pattern {sub['pattern']}")
+                if isinstance(sub.get("format"), str):
+                    note.append(f"format {sub['format']}")
+            fields.append(
+                TypeField(
+                    key=self.string(str(key)),
+                    name=self.bare(str(key)),
+                    type=type_,
+                    required=key in required,
+                    comment=escape.comment_text("; ".join(note)),
+                )
+            )
+        comment = escape.comment_text(description) if isinstance(description, str) else ""
+        self.defs.append(TypeDef(name=name, fields=tuple(fields), comment=comment))
+        return name
+
+
+def _jsdoc_safe(literal: str) -> str:
+    """A JS string literal that cannot end the JSDoc comment it sits in."""
+    return literal.replace("*/", "*\\/")
+
+
+# ----------------------------------------------------------------------------- facts
+def _route_kind(key: str) -> RouteKind:
+    if key == "$connect":
+        return "connect"
+    if key == "$disconnect":
+        return "disconnect"
+    return "message"
+
+
+def _identifier(lang: Lang, route_key: str, taken: set[str]) -> str:
+    base = names.snake(route_key)
+    name = f"on_{base}" if lang == "python" else "on" + names.pascal(route_key)
+    candidate, i = name, 2
+    while candidate in taken:
+        candidate, i = f"{name}_{i}" if lang == "python" else f"{name}{i}", i + 1
+    taken.add(candidate)
+    return candidate
+
+
+def _check_entry(spec: Spec, fn: Function) -> None:
+    ok = (
+        fn.entry.isidentifier() and not keyword.iskeyword(fn.entry)
+        if fn.language == "python"
+        else bool(_JS_IDENT.match(fn.entry)) and fn.entry not in _JS_RESERVED
+    )
+    if not ok:
+        raise WsspecError(
+            f"function {fn.name}: entry {fn.entry!r} is not a valid {fn.language} function name",
+            code="WS901",
+            file=spec.source_file or None,
+            hint="use letters, digits and underscores",
+        )
+
+
+def _python_version(runtime: str) -> tuple[int, int]:
+    m = re.match(r"python(\d+)\.(\d+)", runtime)
+    return (int(m.group(1)), int(m.group(2))) if m else (3, 12)
+
+
+def _connect_route(spec: Spec) -> Route | None:
+    return next((r for r in spec.routes if r.key == "$connect"), None)
+
+
+def _identity_sources(lang: Lang, sources: tuple[str, ...]) -> list[dict[str, str]]:
+    """Each configured identity source with a variable name and where the event carries it."""
+    out = []
+    taken: set[str] = set()
+    for src in sources:
+        parts = src.split(".")
+        if src.startswith("route.request.header."):
+            where, name = "header", src[len("route.request.header."):]
+        elif src.startswith("route.request.querystring."):
+            where, name = "query", src[len("route.request.querystring."):]
+        elif src.startswith("stageVariables."):
+            where, name = "stage", src[len("stageVariables."):]
+        else:
+            where, name = "context", ".".join(parts[1:])
+        base = names.snake(name)
+        var = base if lang == "python" else _camel(base)
+        if lang == "python" and keyword.iskeyword(var):
+            var += "_"
+        if lang == "nodejs" and var in _JS_RESERVED:
+            var += "Value"
+        candidate, i = var, 2
+        while candidate in taken or candidate in ("event", "context", "principal", "policy"):
+            candidate, i = f"{var}{i}", i + 1
+        taken.add(candidate)
+        out.append({"source": src, "where": where, "name": name, "var": candidate})
+    return out
+
+
+def _camel(snake: str) -> str:
+    head, *rest = snake.lstrip("_").split("_") or [""]
+    return (head or "x") + "".join(w[:1].upper() + w[1:] for w in rest)
+
+
+def function_context(spec: Spec, fn: Function) -> dict[str, Any]:
+    """Everything a stub template needs about one function (also used by tests)."""
+    lang: Lang = fn.language
+    _check_entry(spec, fn)
+    env = derive.environment(spec, fn.name)
+    types = _Types(lang)
+    taken = {fn.entry, "send", "broadcast", "callback_endpoint", "management_api",
+             "connection_ids", "verify", "handler", "sendToConnection", "managementApi",
+             "callbackEndpoint", "connectionIds"}
+    routes: list[RouteStub] = []
+    for key in fn.routes:
+        route = spec.route(key)
+        integ = spec.route_integration(route)
+        kind = _route_kind(key)
+        request_type = response_type = reply = None
+        req_schema: Mapping[str, Any] | None = None
+        if kind == "message" and route.request_models:
+            model_names = list(dict.fromkeys(route.request_models.values()))
+            request_types = []
+            for m in model_names:
+                model = next((x for x in spec.models if x.name == m), None)
+                if model is not None:
+                    request_types.append(types.model(model.name, model.schema))
+                    req_schema = model.schema if len(model_names) == 1 else None
+            request_type = types._union(request_types) if request_types else None
+        if kind == "message" and route.two_way and route.response_models:
+            m = next(iter(route.response_models.values()))
+            model = next((x for x in spec.models if x.name == m), None)
+            if model is not None:
+                response_type = types.model(model.name, model.schema)
+                copies = {}
+                req_props = (req_schema or {}).get("properties") or {}
+                req_required = set((req_schema or {}).get("required") or ())
+                source = "message" if integ.proxy else "event"
+                for k, sub in (model.schema.get("properties") or {}).items():
+                    if k in req_required and req_props.get(k) == sub:
+                        copies[k] = (
+                            f"{source}[{escape.py_string(k)}]"
+                            if lang == "python"
+                            else (f"{source}.{k}" if _JS_IDENT.match(k)
+                                  else f"{source}[{escape.js_string(k)}]")
+                        )
+                reply = types.record(model.schema, copies)
+        routes.append(
+            RouteStub(
+                key=key,
+                kind=kind,
+                func=_identifier(lang, key, taken),
+                two_way=route.two_way,
+                proxy=integ.proxy,
+                request_type=request_type,
+                response_type=response_type,
+                reply=reply,
+                error_keys=tuple(r.key for r in integ.responses if r.key != "$default"),
+            )
+        )
+    proxies = {r.proxy for r in routes}
+    if len(proxies) > 1:
+        raise WsspecError(
+            f"function {fn.name} serves both proxy and custom (non-proxy) Lambda integrations; "
+            "its handler could not tell the two event shapes apart",
+            code="WS902",
+            file=spec.source_file or None,
+            hint="use one function per integration style",
+        )
+    if routes and fn.authorizers:
+        raise WsspecError(
+            f"function {fn.name} is both an authorizer and a route handler",
+            code="WS903",
+            file=spec.source_file or None,
+            hint="authorizer events differ from route events; use separate functions",
+        )
+    connect = _connect_route(spec)
+    kinds = {r.kind for r in routes}
+    py_version = _python_version(fn.runtime) if lang == "python" else (0, 0)
+    authorizer = spec.authorizer(fn.authorizers[0]) if fn.authorizers else None
+    proxy = all(r.proxy for r in routes)
+    table = "CONNECTIONS_TABLE" in env
+    manage = fn.manage_connections
+    # Python imports, decided here so that templates never import what they do not use.
+    typing_names = {"TypedDict"} if (routes and proxy) or types.defs or authorizer else set()
+    if (routes and proxy) or authorizer or types.uses_literal:
+        typing_names.add("Literal")
+    needs_not_required = bool((routes and proxy) or authorizer) or any(
+        not f.required for t in types.defs for f in t.fields
+    )
+    if types.uses_any or (not routes and not authorizer) or (manage and table) or (
+        not proxy and any(r.request_type is None for r in routes)
+    ):
+        typing_names.add("Any")
+    modern = py_version >= (3, 11)
+    if needs_not_required and modern:
+        typing_names.add("NotRequired")
+    type_checking = table or manage or (needs_not_required and not modern)
+    uses_json = not routes or any(_uses_json(r, table, manage) for r in routes)
+    if type_checking:
+        typing_names.add("TYPE_CHECKING")
+    return {
+        "spec": spec,
+        "fn": fn,
+        "spec_file": os.path.basename(spec.source_file) if spec.source_file else "",
+        "api_name": spec.api.name,
+        "esm": fn.handler_path.endswith(".mjs"),
+        "not_required_runtime": py_version >= (3, 11),
+        "routes": routes,
+        "proxy": proxy,
+        "dispatch": len(routes) > 1 and proxy,
+        "typing_names": sorted(typing_names, key=lambda n: (n != "TYPE_CHECKING", n)),
+        "type_checking": type_checking,
+        "uses_json": uses_json,
+        "uses_os": table or manage,
+        "not_required_fallback": needs_not_required and not modern,
+        "kinds": kinds,
+        "event_types": sorted(
+            {"connect": "CONNECT", "disconnect": "DISCONNECT", "message": "MESSAGE"}[k]
+            for k in kinds
+        ),
+        "two_way": any(r.two_way for r in routes),
+        "table": table,
+        "manage": manage,
+        "key": CONNECTION_KEY,
+        "lambda_authorizer": connect is not None and connect.authorization == "CUSTOM",
+        "iam_auth": connect is not None and connect.authorization == "AWS_IAM",
+        "authorizer": authorizer,
+        "identity_sources": _identity_sources(lang, authorizer.identity_sources)
+        if authorizer else [],
+        "types": types,
+    }
+
+
+def _uses_json(r: RouteStub, table: bool, manage: bool) -> bool:
+    """Whether the stub's code for this route calls json (print/loads/dumps) -- mirrors the template."""
+    if not r.proxy:
+        return not r.two_way
+    if r.kind in ("connect", "disconnect"):
+        return not table
+    if r.request_type or r.response_type:
+        return True
+    return not r.two_way and not manage
+
+
+def template_for(fn: Function) -> str:
+    ext = "py" if fn.language == "python" else "js"
+    kind = "authorizer" if fn.authorizers else "handler"
+    return f"stubs/{kind}.{ext}.j2"
+
+
+def render_function(spec: Spec, fn: Function) -> str:
+    return render_template(template_for(fn), **function_context(spec, fn))
+
+
+# ----------------------------------------------------------------------------- paths
+def stub_path(spec: Spec, fn: Function) -> Path:
+    """The absolute path of a function's handler, refusing anything outside the project.
+
+    Validation reports these paths as errors; this is the last line of defence, so a stub is
+    never written outside the project even when handed an unvalidated model.
+    """
+    project = Path(spec.project_dir).resolve()
+    rel = fn.handler_path
+    bad = (
+        not rel
+        or os.path.isabs(rel)
+        or rel.startswith(("/", "\\"))
+        or re.match(r"^[A-Za-z]:", rel) is not None
+        or ".." in Path(rel).parts
+    )
+    target = project / rel
+    if not bad:
+        resolved = target.resolve()  # follows symlinks in every existing component
+        bad = resolved != project and project not in resolved.parents
+    if bad:
+        raise WsspecError(
+            f"function {fn.name}: handler {rel!r} is outside the project directory {project}",
+            code="WS904",
+            file=spec.source_file or None,
+            hint="handler paths are relative to the spec file and stay inside its directory",
+        )
+    return target
+
+
+# ----------------------------------------------------------------------------- target entry
+def render(spec: Spec, ctx: BuildContext) -> list[Output]:
+    """One user-owned stub per spec function (the writer creates only missing files)."""
+    outputs = []
+    for fn in spec.functions:
+        path = stub_path(spec, fn)
+        if path.exists() or path.is_symlink():
+            # Kept as is: nothing of ours is written, so there is nothing to render.
+            outputs.append(Output(path=path, content=b"", generated=False))
+            continue
+        outputs.append(Output(path=path, content=render_function(spec, fn).encode(), generated=False))
+    return outputs

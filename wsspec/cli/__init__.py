@@ -109,16 +109,17 @@ def build(
     ),
 ) -> None:
     """Generate CloudFormation, Terraform and handler stubs from the spec."""
-    from wsspec.build import build_outputs
+    from wsspec.build import build_outputs, select_targets
     from wsspec.writer import plan_writes, write_all
 
     spec = _load_valid(file)
-    targets = [t.value for t in (target or list(Target))]
     try:
-        outputs, notes = build_outputs(spec, targets, out, template_format.value)
+        targets, notes = select_targets([t.value for t in target] if target else None)
+        outputs, target_notes = build_outputs(spec, targets, out, template_format.value)
     except WsspecError as exc:
         _err(str(exc))
         raise typer.Exit(exc.exit_code)
+    notes += target_notes
     for note in notes:
         typer.echo(f"note: {note}")
     cwd = Path.cwd()

@@ -1,0 +1,126 @@
+"""AWS sessions and clients for the direct deploy (boto3 is imported here, lazily).
+
+``Aws`` owns one boto3 session; every client gets the same ``endpoint_url`` (any
+AWS-compatible endpoint, e.g. a moto server), botocore ``standard`` retries for throttling,
+and optional call hooks (tests count API calls through them).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from wsspec.deploy.errors import aws_error, translate
+
+SERVICES = ("apigatewayv2", "apigateway", "lambda", "iam", "dynamodb", "logs", "sts")
+READ_PREFIXES = ("Get", "List", "Describe")
+
+
+def is_write(operation: str) -> bool:
+    return not operation.startswith(READ_PREFIXES)
+
+
+def partition_of(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+@dataclass
+class Options:
+    region: str | None = None
+    profile: str | None = None
+    endpoint_url: str | None = None
+    max_attempts: int = 8  # botocore standard mode (throttling, 5xx)
+    concurrency: int = 8  # parallel calls inside one plan phase (and for reads)
+
+
+@dataclass
+class Aws:
+    options: Options
+    on_call: Callable[[str, str], None] | None = None  # (service, operation) before each call
+    session: Any = None
+    region: str = ""
+    account: str = ""
+    partition: str = "aws"
+    _clients: dict[tuple[str, bool], Any] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def connect(self) -> "Aws":
+        """Create the session, check region and credentials (one STS call)."""
+        try:
+            import boto3
+            import botocore.exceptions as bx
+        except ImportError as exc:  # pragma: no cover - boto3 is a dependency
+            raise aws_error(f"boto3 is not installed: {exc}") from None
+        try:
+            self.session = boto3.session.Session(profile_name=self.options.profile,
+                                                 region_name=self.options.region)
+        except bx.BotoCoreError as exc:
+            raise translate(exc) from None
+        region = self.session.region_name
+        if not region:
+            raise aws_error("no AWS region configured", "pass --region or set AWS_REGION", "WS902")
+        if not self.options.endpoint_url:
+            known = set()
+            for part in ("aws", "aws-cn", "aws-us-gov"):
+                known |= set(self.session.get_available_regions("apigatewayv2", partition_name=part))
+            if region not in known:
+                raise aws_error(f"unknown AWS region: {region}", "pass a valid --region", "WS902")
+        self.region = region
+        self.partition = partition_of(region)
+        if self.on_call is not None:
+            hook = self.on_call
+
+            def _before(model: Any, **_: Any) -> None:
+                hook(model.service_model.service_name, model.name)
+
+            self.session._session.register("before-call", _before)  # noqa: SLF001
+        try:
+            ident = self.client("sts").get_caller_identity()
+        except Exception as exc:  # noqa: BLE001
+            raise translate(exc, operation="sts:GetCallerIdentity",
+                            endpoint=self.options.endpoint_url) from None
+        self.account = str(ident["Account"])
+        return self
+
+    def client(self, service: str, *, probe: bool = False) -> Any:
+        """A cached client. ``probe``: no retries (first call of an operation an emulator may lack)."""
+        key = (service, probe)
+        with self._lock:
+            c = self._clients.get(key)
+            if c is None:
+                from botocore.config import Config
+
+                attempts = 1 if probe else self.options.max_attempts
+                cfg = Config(retries={"mode": "standard", "max_attempts": attempts},
+                             max_pool_connections=max(10, self.options.concurrency * 2),
+                             connect_timeout=10, read_timeout=60)
+                c = self.session.client(service, endpoint_url=self.options.endpoint_url, config=cfg)
+                self._clients[key] = c
+            return c
+
+    # ---- ARNs
+    def function_arn(self, name: str) -> str:
+        return f"arn:{self.partition}:lambda:{self.region}:{self.account}:function:{name}"
+
+    def role_arn(self, path: str, name: str) -> str:
+        return f"arn:{self.partition}:iam::{self.account}:role{path}{name}"
+
+    def table_arn(self, name: str) -> str:
+        return f"arn:{self.partition}:dynamodb:{self.region}:{self.account}:table/{name}"
+
+    def log_group_arn(self, name: str) -> str:
+        return f"arn:{self.partition}:logs:{self.region}:{self.account}:log-group:{name}"
+
+    def api_arn(self, api_id: str) -> str:
+        return f"arn:{self.partition}:apigateway:{self.region}::/apis/{api_id}"
+
+    def stage_arn(self, api_id: str, stage: str) -> str:
+        return f"arn:{self.partition}:apigateway:{self.region}::/apis/{api_id}/stages/{stage}"
+
+    def execute_api_prefix(self) -> str:
+        return f"arn:{self.partition}:execute-api:{self.region}:{self.account}:"

@@ -1,0 +1,139 @@
+"""Run a plan's steps with boto3: phases in order, independent steps in parallel.
+
+Retries: botocore ``standard`` mode handles throttling and 5xx; on top of that, calls marked
+``iam`` retry while a new role is not yet assumable (Lambda ``InvalidParameterValueException``
+"cannot be assumed"), and ``busy`` calls retry while a resource is being updated. The sleep is
+injectable so tests run fast. Optional calls an emulator lacks are skipped with a warning.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from itertools import groupby
+from typing import Any, Callable, Mapping
+
+from wsspec.deploy.desired import resolve
+from wsspec.deploy.errors import error_code, is_unimplemented, translate
+from wsspec.deploy.plan import Call, Plan, Step
+from wsspec.errors import WsspecError
+
+Progress = Callable[[str, Step, str], None]  # (event: start|done|retry|skip, step, message)
+
+_IAM_MESSAGES = ("cannot be assumed", "role defined for the function", "not authorized to perform: sts:AssumeRole",
+                 "does not have required permissions", "role arn")
+_BUSY_CODES = {"ResourceConflictException", "ResourceInUseException", "TooManyUpdates",
+               "ConcurrentModificationException", "PreconditionFailedException", "ConflictException"}
+
+
+@dataclass
+class Result:
+    ids: dict[str, str]
+    steps_done: int = 0
+    calls: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def _retryable(call: Call, exc: BaseException) -> bool:
+    code = error_code(exc)
+    msg = str(exc).lower()
+    if "iam" in call.retry and code in ("InvalidParameterValueException", "BadRequestException",
+                                        "AccessDeniedException") and any(m in msg for m in _IAM_MESSAGES):
+        return True
+    if "busy" in call.retry and code in _BUSY_CODES:
+        return True
+    return False
+
+
+def _get(resp: Mapping[str, Any], path: str) -> str:
+    cur: Any = resp
+    for part in path.split("."):
+        cur = cur[part]
+    return str(cur)
+
+
+class Executor:
+    def __init__(self, aws: Any, *, progress: Progress | None = None,
+                 sleep: Callable[[float], None] = time.sleep, attempts: int = 12,
+                 base_delay: float = 0.5, max_delay: float = 10.0) -> None:
+        self.aws = aws
+        self.progress = progress or (lambda *_: None)
+        self.sleep = sleep
+        self.attempts = attempts
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self._lock = threading.Lock()
+
+    def run(self, plan: Plan) -> Result:
+        result = Result(ids=dict(plan.known))
+        workers = max(1, int(self.aws.options.concurrency))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for _, phase_steps in groupby(plan.steps, key=lambda s: s.phase):
+                groups: dict[str, list[Step]] = {}
+                for i, s in enumerate(phase_steps):
+                    groups.setdefault(s.lock or f"#{i}", []).append(s)
+                futures = [pool.submit(self._run_group, g, result) for g in groups.values()]
+                errors = []
+                for f in futures:
+                    try:
+                        f.result()
+                    except BaseException as exc:  # noqa: BLE001
+                        errors.append(exc)
+                if errors:
+                    raise errors[0]
+        return result
+
+    def _run_group(self, steps: list[Step], result: Result) -> None:
+        for s in steps:
+            self.progress("start", s, "")
+            for call in s.calls:
+                self._call(s, call, result)
+            with self._lock:
+                result.steps_done += 1
+            self.progress("done", s, "")
+
+    def _call(self, step: Step, call: Call, result: Result) -> None:
+        with self._lock:
+            ids = dict(result.ids)
+        try:
+            params = resolve(dict(call.params), ids)
+        except KeyError as exc:  # a bug in the planner, not a user error
+            raise WsspecError(f"internal: {exc} in {call.op} for {step.kind} {step.key}", code="WS999",
+                              exit_code=3) from None
+        client = self.aws.client(call.service, probe=call.optional and bool(self.aws.options.endpoint_url))
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                with self._lock:
+                    result.calls += 1
+                resp = getattr(client, call.op)(**params)
+                break
+            except Exception as exc:  # noqa: BLE001
+                if isinstance(exc, WsspecError):
+                    raise
+                if call.optional and is_unimplemented(exc):
+                    msg = (f"the endpoint does not implement {call.service} {call.op}; "
+                           f"skipped for {step.kind} {step.key}")
+                    with self._lock:
+                        result.warnings.append(msg)
+                    self.progress("skip", step, msg)
+                    return
+                if attempt < self.attempts and _retryable(call, exc):
+                    delay = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+                    self.progress("retry", step, f"{call.op}: {error_code(exc)}; retrying in {delay:.1f}s")
+                    self.sleep(delay)
+                    continue
+                raise translate(exc, operation=f"{call.service}:{call.op} for {step.kind} {step.key}",
+                                endpoint=self.aws.options.endpoint_url) from None
+        if call.produces:
+            with self._lock:
+                for name, path in call.produces:
+                    result.ids[name] = _get(resp, path)
+
+
+def execute(plan: Plan, aws: Any, *, progress: Progress | None = None,
+            sleep: Callable[[float], None] = time.sleep) -> Result:
+    return Executor(aws, progress=progress, sleep=sleep).run(plan)

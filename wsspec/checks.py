@@ -430,7 +430,7 @@ def route_counts(ctx: Ctx) -> None:
             inline += 1
     n_integ = len(ctx.section("integrations")) + len(fns) + inline
     if n_integ > MAX_INTEGRATIONS:
-        ctx.add("WS402", ("routes",),
+        ctx.add("WS402", ("integrations",) if "integrations" in ctx.data else ("routes",),
                 f"{n_integ} integrations exceed the 'Integrations per API' quota of "
                 f"{MAX_INTEGRATIONS} (routes naming the same function share one integration)",
                 "share named integrations between routes, or ask AWS Support", key=True)

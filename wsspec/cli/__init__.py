@@ -56,23 +56,23 @@ def _load_valid(path: str, *, strict: bool = False):  # type: ignore[no-untyped-
     return result.spec
 
 
-@app.command()
-def validate(
-    files: List[str] = typer.Argument(..., help="Spec files to validate."),
-    format: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json."),
-    strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors (exit 1)."),
-) -> None:
-    """Check spec files: YAML, JSON Schema and every WebSocket rule AWS enforces at deploy time."""
+def _run_validate(files: List[str], fmt: str, strict: bool) -> int:
+    """``wsspec validate``: print every finding of every file; return the exit code.
+
+    Shared by the typer command and the fast path in ``main`` (identical output).
+    Exit 0 valid, 1 invalid (or warnings with ``--strict``), 2 when a file cannot be read.
+    """
     from wsspec.validate import validate_file
 
-    failed = False
+    failed = unreadable = False
     all_findings = []
     for path in files:
         result = validate_file(path)
         all_findings.extend(result.findings)
         bad = bool(result.errors) or (strict and bool(result.warnings))
         failed = failed or bad
-        if format is OutputFormat.text:
+        unreadable = unreadable or any(f.code == "WS900" for f in result.findings)
+        if fmt == "text":
             for f in result.findings:
                 typer.echo(f.render())
             if not bad and result.spec is not None:
@@ -81,17 +81,35 @@ def validate(
                     f"{path}: ok ({len(s.routes)} route{'s' if len(s.routes) != 1 else ''}, "
                     f"{len(s.functions)} function{'s' if len(s.functions) != 1 else ''})"
                 )
-    if format is OutputFormat.json:
+    if fmt == "json":
         typer.echo(json.dumps([f.as_dict() for f in all_findings], indent=2))
-    raise typer.Exit(EXIT_INVALID if failed else EXIT_OK)
+    if unreadable:
+        return EXIT_USAGE
+    return EXIT_INVALID if failed else EXIT_OK
+
+
+def _run_schema() -> int:
+    from wsspec.schema import schema_text
+
+    sys.stdout.write(schema_text())
+    sys.stdout.flush()
+    return EXIT_OK
+
+
+@app.command()
+def validate(
+    files: List[str] = typer.Argument(..., help="Spec files to validate."),
+    format: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json."),
+    strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors (exit 1)."),
+) -> None:
+    """Check spec files: YAML, JSON Schema and every WebSocket rule AWS enforces at deploy time."""
+    raise typer.Exit(_run_validate(files, format.value, strict))
 
 
 @app.command()
 def schema() -> None:
     """Print the spec's JSON Schema (for editors and other tools)."""
-    from wsspec.paths import data_dir
-
-    sys.stdout.write((data_dir("schemas") / "wsspec.schema.json").read_text())
+    raise typer.Exit(_run_schema())
 
 
 @app.command()
@@ -154,7 +172,52 @@ from wsspec.cli import deploy as _deploy_commands  # noqa: E402,F401
 from wsspec.cli import serve as _serve_commands  # noqa: E402,F401
 
 
+def _fast_path(argv: List[str]) -> Optional[tuple[str, List[str], str, bool]]:
+    """Well-formed ``validate``/``schema`` command lines, parsed without typer.
+
+    Building typer's parameter machinery costs more than validating a spec, and ``validate``
+    runs as a pre-commit hook on every commit. Anything unusual (``--help``, an unknown option,
+    a missing value) returns None and goes through typer, so behaviour stays identical.
+    """
+    if not argv or argv[0] not in ("validate", "schema"):
+        return None
+    if argv[0] == "schema":
+        return ("schema", [], "text", False) if len(argv) == 1 else None
+    files: List[str] = []
+    fmt, strict, only_files = "text", False, False
+    it = iter(argv[1:])
+    for arg in it:
+        if only_files or not arg.startswith("-") or arg == "-":
+            files.append(arg)
+        elif arg == "--":
+            only_files = True
+        elif arg == "--strict":
+            strict = True
+        elif arg == "--format":
+            fmt = next(it, "")
+            if fmt not in ("text", "json"):
+                return None
+        elif arg.startswith("--format="):
+            fmt = arg.partition("=")[2]
+            if fmt not in ("text", "json"):
+                return None
+        else:
+            return None
+    if not files:
+        return None
+    return ("validate", files, fmt, strict)
+
+
 def main() -> None:
+    fast = _fast_path(sys.argv[1:])
+    if fast is not None:
+        command, files, fmt, strict = fast
+        try:
+            code = _run_schema() if command == "schema" else _run_validate(files, fmt, strict)
+        except KeyboardInterrupt:
+            _err("interrupted")
+            sys.exit(130)
+        sys.exit(code)
     try:
         app()
     except WsspecError as exc:  # library errors that escaped a command

@@ -620,7 +620,7 @@ def render(spec: Spec, ctx: BuildContext) -> list[Output]:
             f"the CloudFormation template would have {count} resources; CloudFormation allows "
             f"{derive.CFN_RESOURCE_LIMIT} per stack (quota: resources per stack), even with one "
             "Lambda permission per function and stage",
-            code="WS801", file=spec.source_file or None,
+            code="WS420", file=spec.source_file or None,
             hint="split the API, or move routes onto fewer integrations/functions",
         )
     data = serialise(doc, ctx.template_format)
@@ -628,7 +628,7 @@ def render(spec: Spec, ctx: BuildContext) -> list[Output]:
         raise WsspecError(
             f"the CloudFormation template is {len(data)} bytes; CloudFormation allows "
             f"{derive.CFN_TEMPLATE_LIMIT} bytes (quota: template body size in S3)",
-            code="WS802", file=spec.source_file or None,
+            code="WS421", file=spec.source_file or None,
             hint="shorten mapping templates and model schemas, or split the API",
         )
     _LAST_SIZE[id(spec)] = len(data)

@@ -1,0 +1,133 @@
+"""Spec text with YAML/CloudFormation metacharacters round-trips exactly through the template."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import yaml
+from cfnlint.decode import decode_str
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from wsspec import names
+from tests.test_cloudformation_support import render_template, spec_from_data
+
+TRICKY = [
+    ": ", "a: b", "#", "a #b", "'", '"', "''", "!Ref Api", "!GetAtt X.Arn", "{{resolve:ssm:x}}",
+    "{{", "}}", "\n", "a\nb", "a\n", "\n\nb\n\n", " lead", "trail ", "\t", "é", "日本語", "🚀",
+    "${AWS::Region}", "${!Literal}", "- x", "? x", "&anchor", "*alias", "|", ">", "%x", "@x",
+    "`x", "yes", "no", "on", "off", "null", "~", "1e3", "0x10", "010", "2024-01-01", "=", "<<",
+    "[a, b]", "{a: b}", "\\", "\\n", "a\r\nb", "\r", "\u2028", "\x85", "\ufeff", "\x00", "\x1b",
+    "---", "...", "%YAML 1.2",
+]
+
+texts = st.one_of(
+    st.sampled_from(TRICKY),
+    st.lists(st.sampled_from(TRICKY), min_size=1, max_size=4).map("".join),
+    st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40),
+)
+
+
+def spec_data(t: dict[str, str]) -> dict[str, Any]:
+    return {
+        "wsspec": 1,
+        "api": {"name": t["name"], "description": t["api_description"],
+                "tags": {"team": t["tag"]}},
+        "routes": {
+            "$connect": {"function": "fn"},
+            "ask": {
+                "integration": {
+                    "type": "mock",
+                    "description": t["integration_description"],
+                    "request_templates": {"$default": t["request_template"]},
+                    "responses": {"$default": {"templates": {"$default": t["response_template"]}}},
+                },
+                "response": True,
+                "operation_name": t["operation"],
+            },
+        },
+        "functions": {"fn": {"handler": "handlers/fn.py", "description": t["fn_description"],
+                             "environment": {"VALUE": t["env"]}}},
+        "models": {"M": {"description": t["model_description"],
+                         "schema": {"type": "object", "title": t["schema_title"]}}},
+        "stages": {"prod": {"description": t["stage_description"],
+                            "variables": {"v": t["variable"]}, "tags": {"k": t["stage_tag"]}}},
+    }
+
+
+FIELDS = ["name", "api_description", "tag", "integration_description", "request_template",
+          "response_template", "operation", "fn_description", "env", "model_description",
+          "schema_title", "stage_description", "variable", "stage_tag"]
+
+
+def check(parsed: dict[str, Any], t: dict[str, str]) -> None:
+    r = parsed["Resources"]
+    api = r["Api"]["Properties"]
+    assert api["Name"] == t["name"]
+    assert api["Description"] == t["api_description"]
+    assert api["Tags"] == {"team": t["tag"]}
+    assert parsed["Description"] == f"wsspec: WebSocket API {t['name']} - {t['api_description']}"[:1024]
+    integ = next(v["Properties"] for v in r.values() if v["Type"] == "AWS::ApiGatewayV2::Integration"
+                 and v["Properties"]["IntegrationType"] == "MOCK")
+    assert integ["Description"] == t["integration_description"]
+    assert integ["RequestTemplates"] == {"$default": t["request_template"]}
+    resp = next(v["Properties"] for v in r.values()
+                if v["Type"] == "AWS::ApiGatewayV2::IntegrationResponse")
+    assert resp["ResponseTemplates"] == {"$default": t["response_template"]}
+    assert r[names.route_logical("ask")]["Properties"]["OperationName"] == t["operation"]
+    fn = r[names.function_logical("fn")]["Properties"]
+    assert fn["Description"] == t["fn_description"]
+    assert fn["Environment"]["Variables"]["VALUE"] == t["env"]
+    model = r[names.model_logical("M")]["Properties"]
+    assert model["Description"] == t["model_description"]
+    assert model["Schema"]["title"] == t["schema_title"]
+    stage = r[names.stage_logical("prod")]["Properties"]
+    assert stage["Description"] == t["stage_description"]
+    assert stage["StageVariables"] == {"v": t["variable"]}
+    assert stage["Tags"] == {"k": t["stage_tag"]}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.fixed_dictionaries({f: texts for f in FIELDS}))
+def test_spec_strings_round_trip_through_yaml_and_json(t: dict[str, str]) -> None:
+    spec = spec_from_data(spec_data(t))
+    content, parsed = render_template(spec, "yaml")  # yaml.safe_load
+    check(parsed, t)
+    cfn_parsed, matches = decode_str(content.decode("utf-8"))  # cfn-lint's own parser
+    assert not matches, matches
+    check(json.loads(json.dumps(cfn_parsed)), t)
+    _, parsed_json = render_template(spec, "json")
+    check(parsed_json, t)
+
+
+def test_tricky_strings_all_at_once() -> None:
+    t = {f: "".join(TRICKY[i:] + TRICKY[:i]) for i, f in enumerate(FIELDS)}
+    content, parsed = render_template(spec_from_data(spec_data(t)))
+    check(parsed, t)
+    check(yaml.load(content, Loader=yaml.SafeLoader), t)
+
+
+def test_spec_text_never_lands_in_a_sub_template_string() -> None:
+    """``${`` in spec text must stay literal: it may only appear in Fn::Sub variable maps."""
+    t = {f: "${Marker}" for f in FIELDS}
+    t["name"] = "x${Marker}"
+    content, parsed = render_template(spec_from_data(spec_data(t)))
+    templates: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k == "Fn::Sub":
+                    templates.append(v if isinstance(v, str) else v[0])
+                    if not isinstance(v, str):
+                        walk(v[1])
+                else:
+                    walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(parsed)
+    assert templates and not [x for x in templates if "${Marker}" in x]
+    assert content.count(b"${Marker}") >= len(FIELDS)

@@ -42,12 +42,13 @@ _FIXED_NAMES = {
     },
 }
 _JS_IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
-_JS_RESERVED = set(
-    "break case catch class const continue debugger default delete do else export extends "
-    "false finally for function if import in instanceof new null return super switch this "
-    "throw true try typeof var void while with yield let static enum await implements "
-    "package protected interface private public arguments eval".split()
-)
+_JS_RESERVED = frozenset({
+    "break", "case", "catch", "class", "const", "continue", "debugger", "default", "delete", "do",
+    "else", "export", "extends", "false", "finally", "for", "function", "if", "import", "in",
+    "instanceof", "new", "null", "return", "super", "switch", "this", "throw", "true", "try",
+    "typeof", "var", "void", "while", "with", "yield", "let", "static", "enum", "await",
+    "implements", "package", "protected", "interface", "private", "public", "arguments", "eval",
+})
 
 
 # ----------------------------------------------------------------------------- records
@@ -194,7 +195,7 @@ class _Types:
 
     def record(self, schema: Mapping[str, Any], copies: Mapping[str, str]) -> str:
         """A literal for an object schema: required properties, values copied where offered."""
-        props = schema.get("properties") if isinstance(schema.get("properties"), Mapping) else {}
+        props = _properties(schema)
         required = [k for k in schema.get("required") or () if k in props]
         keys = list(required) + [k for k in copies if k in props and k not in required]
         parts = []
@@ -227,7 +228,7 @@ class _Types:
         return (" | " if self.lang == "python" else "|").join(unique)
 
     def _object(self, schema: Mapping[str, Any], name: str, description: Any) -> str:
-        props = schema.get("properties") if isinstance(schema.get("properties"), Mapping) else {}
+        props = _properties(schema)
         required = set(schema.get("required") or ())
         fields = []
         for key, sub in props.items():
@@ -252,6 +253,11 @@ class _Types:
         comment = escape.comment_text(description) if isinstance(description, str) else ""
         self.defs.append(TypeDef(name=name, fields=tuple(fields), comment=comment))
         return name
+
+
+def _properties(schema: Mapping[str, Any]) -> Mapping[str, Any]:
+    props = schema.get("properties")
+    return props if isinstance(props, Mapping) else {}
 
 
 def _jsdoc_safe(literal: str) -> str:

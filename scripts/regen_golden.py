@@ -18,9 +18,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from wsspec.build import available, build_dir  # noqa: E402
-from wsspec.targets import TARGETS, BuildContext, target_module  # noqa: E402
-from wsspec.validate import validate_file  # noqa: E402
+from wsspec.build import available, build_dir
+from wsspec.targets import TARGETS, BuildContext, target_module
+from wsspec.validate import validate_file
 
 GOLDEN = ROOT / "tests" / "golden"
 SAMPLES = ROOT / "samples"

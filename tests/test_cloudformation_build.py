@@ -12,9 +12,9 @@ import yaml
 from typer.testing import CliRunner
 
 from benchmarks.gen_spec import generate
+from tests.test_cloudformation_support import ROOT, write_spec
 from wsspec import writer
 from wsspec.cli import app
-from tests.test_cloudformation_support import ROOT, write_spec
 
 runner = CliRunner()
 

@@ -10,8 +10,8 @@ from cfnlint.decode import decode_str
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wsspec import names
 from tests.test_cloudformation_support import render_template, spec_from_data
+from wsspec import names
 
 TRICKY = [
     ": ", "a: b", "#", "a #b", "'", '"', "''", "!Ref Api", "!GetAtt X.Arn", "{{resolve:ssm:x}}",

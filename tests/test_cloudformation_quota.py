@@ -10,11 +10,6 @@ import yaml
 from typer.testing import CliRunner
 
 from benchmarks.gen_spec import generate
-from wsspec import derive
-from wsspec.cli import app
-from wsspec.errors import WsspecError
-from wsspec.model import build_model
-from wsspec.targets import cloudformation as cf
 from tests.test_cloudformation_support import (
     cfn_lint,
     context,
@@ -25,6 +20,11 @@ from tests.test_cloudformation_support import (
     sub_parts,
     write_spec,
 )
+from wsspec import derive
+from wsspec.cli import app
+from wsspec.errors import WsspecError
+from wsspec.model import build_model
+from wsspec.targets import cloudformation as cf
 
 BUDGET = derive.CFN_RESOURCE_LIMIT - derive.CFN_RESOURCE_HEADROOM
 
@@ -42,7 +42,7 @@ def boundary() -> int:
 def permission_paths(t: dict[str, Any]) -> list[str]:
     out = []
     for res in resources_of(t, "AWS::Lambda::Permission").values():
-        text, variables = sub_parts(res["Properties"]["SourceArn"])
+        _, variables = sub_parts(res["Properties"]["SourceArn"])
         out.append(variables.get("Path", "authorizer"))
     return out
 
@@ -86,7 +86,7 @@ def test_boundary_largest_spec_keeps_per_route_permissions_and_the_next_collapse
     assert derive.cloudformation_resource_count(generated(n + 1), per_route=True) > BUDGET
     spec = generated(n + 1)
     paths = permission_paths(collapsed)
-    assert sorted(paths) == sorted(f"prod/*" for _ in spec.functions)
+    assert sorted(paths) == sorted("prod/*" for _ in spec.functions)
     assert len(collapsed["Resources"]) <= derive.CFN_RESOURCE_LIMIT
     # Both are clean under the real cfn-lint (E3010 would be the resource-count error).
     a, b = tmp_path / "keep.yaml", tmp_path / "collapsed.yaml"

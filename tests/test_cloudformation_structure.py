@@ -6,8 +6,6 @@ from typing import Any
 
 import pytest
 
-from wsspec import derive, names
-from wsspec.model import Spec
 from tests.test_cloudformation_support import (
     SAMPLE_FILES,
     load_sample,
@@ -15,6 +13,8 @@ from tests.test_cloudformation_support import (
     resources_of,
     sub_parts,
 )
+from wsspec import derive, names
+from wsspec.model import Spec
 
 ACCOUNT_PREFIX = "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/"
 

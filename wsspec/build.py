@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import importlib.util
+from pathlib import Path
 
 from wsspec import names
 from wsspec.errors import EXIT_USAGE, WsspecError

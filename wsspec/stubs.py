@@ -293,7 +293,7 @@ def _check_entry(spec: Spec, fn: Function) -> None:
     if not ok:
         raise WsspecError(
             f"function {fn.name}: entry {fn.entry!r} is not a valid {fn.language} function name",
-            code="WS901",
+            code="WS951",
             file=spec.source_file or None,
             hint="use letters, digits and underscores",
         )
@@ -402,14 +402,14 @@ def function_context(spec: Spec, fn: Function) -> dict[str, Any]:
         raise WsspecError(
             f"function {fn.name} serves both proxy and custom (non-proxy) Lambda integrations; "
             "its handler could not tell the two event shapes apart",
-            code="WS902",
+            code="WS952",
             file=spec.source_file or None,
             hint="use one function per integration style",
         )
     if routes and fn.authorizers:
         raise WsspecError(
             f"function {fn.name} is both an authorizer and a route handler",
-            code="WS903",
+            code="WS953",
             file=spec.source_file or None,
             hint="authorizer events differ from route events; use separate functions",
         )
@@ -515,7 +515,7 @@ def stub_path(spec: Spec, fn: Function) -> Path:
     if bad:
         raise WsspecError(
             f"function {fn.name}: handler {rel!r} is outside the project directory {project}",
-            code="WS904",
+            code="WS954",
             file=spec.source_file or None,
             hint="handler paths are relative to the spec file and stay inside its directory",
         )

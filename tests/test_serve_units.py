@@ -1,0 +1,111 @@
+"""Pure pieces of `wsspec serve`: selection expressions, policy matching, ids, templates."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from wsspec.serve import authorizer as authz
+from wsspec.serve.events import clf_time, error_frame, new_id
+from wsspec.serve.mock import render, template_scope
+from wsspec.serve.selection import MISSING, Unevaluable, evaluate, parse_json_body
+
+DOC_BODY = {"service": "chat", "action": "join", "data": {"room": "room1234"}}
+
+
+@pytest.mark.parametrize(
+    ("expression", "result"),
+    [  # the AWS documentation's table (reference §1.1)
+        ("$request.body.action", "join"),
+        ("${request.body.action}", "join"),
+        ("${request.body.service}/${request.body.action}", "chat/join"),
+        ("${request.body.action}-${request.body.invalidPath}", "join-"),
+        ("action", "action"),
+        ("\\$default", "$default"),
+        ("$request.body.data.room", "room1234"),
+        ("$request.body['data']['room']", "room1234"),
+    ],
+)
+def test_selection_expression_forms(expression: str, result: str) -> None:
+    assert evaluate(expression, DOC_BODY) == result
+
+
+def test_selection_indexes_and_non_strings() -> None:
+    body = {"items": ["a", "b"], "n": 2, "ok": True, "obj": {"k": 1}}
+    assert evaluate("$request.body.items[1]", body) == "b"
+    assert evaluate("$request.body.n", body) == "2"
+    assert evaluate("$request.body.ok", body) == "true"
+    assert evaluate("$request.body.obj", body) == '{"k":1}'
+    assert evaluate("$request.body.items[5]", body) == ""
+
+
+def test_selection_needs_a_json_body() -> None:
+    assert parse_json_body("not json") is MISSING
+    with pytest.raises(Unevaluable):
+        evaluate("$request.body.action", MISSING)
+    assert evaluate("static", MISSING) == "static"
+
+
+ARN = "arn:aws:execute-api:us-east-1:123456789012:abc123/prod/$connect"
+
+
+def _policy(effect: str, resource: object, action: object = "execute-api:Invoke") -> dict:
+    return {"Version": "2012-10-17",
+            "Statement": [{"Effect": effect, "Action": action, "Resource": resource}]}
+
+
+@pytest.mark.parametrize(
+    ("resource", "allowed"),
+    [
+        (ARN, True),
+        ("arn:aws:execute-api:us-east-1:123456789012:abc123/prod/*", True),
+        ("arn:aws:execute-api:us-east-1:123456789012:abc123/*", True),
+        ("arn:aws:execute-api:us-east-1:123456789012:abc123/*$connect", True),
+        ("arn:aws:execute-api:*:*:abc123/prod/$connec?", True),
+        ("arn:aws:execute-api:us-east-1:123456789012:abc123/prod/*/*", False),  # REST style
+        ("arn:aws:execute-api:us-east-1:123456789012:abc123/dev/$connect", False),
+        ([ARN.replace("prod", "dev"), ARN], True),
+    ],
+)
+def test_policy_resource_wildcards(resource: object, allowed: bool) -> None:
+    assert authz.evaluate_policy(_policy("Allow", resource), ARN) is allowed
+
+
+def test_policy_deny_wins_and_actions_match() -> None:
+    both = {"Statement": [_policy("Allow", "*")["Statement"][0],
+                          _policy("Deny", ARN)["Statement"][0]]}
+    assert authz.evaluate_policy(both, ARN) is False
+    assert authz.evaluate_policy(_policy("Allow", "*", "execute-api:*"), ARN) is True
+    assert authz.evaluate_policy(_policy("Allow", "*", "s3:GetObject"), ARN) is False
+
+
+def test_authorizer_output_decisions() -> None:
+    ok = authz.decide({"principalId": "u", "policyDocument": _policy("Allow", ARN),
+                       "context": {"a": "b"}}, ARN)
+    assert ok.status == 200 and ok.context == {"a": "b", "principalId": "u"}
+    assert authz.decide({"principalId": "u", "policyDocument": _policy("Deny", ARN)}, ARN).status == 403
+    assert authz.decide({"policyDocument": _policy("Allow", ARN)}, ARN).status == 500
+    nested = {"principalId": "u", "policyDocument": _policy("Allow", ARN), "context": {"a": {}}}
+    assert authz.decide(nested, ARN).status == 500
+
+
+def test_ids_times_and_frames_have_aws_shapes() -> None:
+    ids = {new_id() for _ in range(200)}
+    assert len(ids) == 200 and all(re.fullmatch(r"[A-Za-z0-9_-]{15}=", i) for i in ids)
+    assert clf_time(1731332746000) == "11/Nov/2024:13:45:46 +0000"
+    assert error_frame("Forbidden", "C", "R") == '{"message": "Forbidden", "connectionId":"C", "requestId":"R"}'
+
+
+def test_mapping_template_subset() -> None:
+    event = {"requestContext": {"connectionId": "c1", "stage": "dev"},
+             "body": '{"items": [{"id": "a"}, {"id": "b"}], "name": "x y"}'}
+    scope = template_scope(event, event["body"], {"table": "T"})
+    tpl = ('#set($items = $input.path("$.items"))'
+           '{"t": "$stageVariables.table", "c": "${context.connectionId}", '
+           '"ids": [#foreach($i in $items)"$i.id"#if($foreach.hasNext),#end#end], '
+           '"n": $input.json(\'$.name\'), "q": "$util.urlEncode($input.path(\'$.name\'))", '
+           '"missing": "$!nothing"#if($context.stage == "dev"), "dev": true#else, "dev": false#end}')
+    assert render(tpl, scope) == (
+        '{"t": "T", "c": "c1", "ids": ["a","b"], "n": "x y", "q": "x+y", "missing": "", "dev": true}'
+    )

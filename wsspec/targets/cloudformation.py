@@ -656,11 +656,5 @@ def notes(spec: Spec, ctx: BuildContext) -> list[str]:
             f"{derive.CFN_INLINE_TEMPLATE_LIMIT}); pass --s3-bucket to "
             "`aws cloudformation deploy`"
         )
-    for stage in spec.stages:
-        if stage.execution_logging and not spec.cloudwatch_role:
-            out.append(
-                f"cloudformation: stage {stage.name!r} uses execution logging; the account's "
-                "API Gateway CloudWatch role must already be set in this region "
-                "(account.cloudwatch_role: true creates it)"
-            )
+    # (execution logging without the account role is validation warning WS803)
     return out

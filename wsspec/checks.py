@@ -912,24 +912,26 @@ def connect_authorization(ctx: Ctx) -> None:
 @check
 def unused(ctx: Ctx) -> None:
     routes = ctx.routes()
-    used_fns: set[Any] = set()
-    used_integ: set[Any] = set()
-    used_auth: set[Any] = set()
-    used_models: set[Any] = set()
-    used_links: set[Any] = set()
+    used_fns: list[Any] = []
+    used_integ: list[Any] = []
+    used_auth: list[Any] = []
+    used_models: list[Any] = []
+    used_links: list[Any] = []
     for r in routes.values():
         r = _map(r)
-        used_fns.add(r.get("function"))
-        used_integ.add(r.get("integration") if isinstance(r.get("integration"), str) else None)
-        used_auth.add(r.get("authorizer"))
-        used_models.update(v for v in _map(r.get("request_models")).values() if isinstance(v, str))
-        used_models.update(v for v in _map(_map(r.get("response")).get("models")).values()
-                           if isinstance(v, str))
+        used_fns.append(r.get("function"))
+        used_integ.append(r.get("integration"))
+        used_auth.append(r.get("authorizer"))
+        used_models.extend(_map(r.get("request_models")).values())
+        used_models.extend(_map(_map(r.get("response")).get("models")).values())
     for _, d in ctx.integrations():
-        used_fns.add(d.get("function"))
-        used_links.add(d.get("vpc_link"))
+        used_fns.append(d.get("function"))
+        used_links.append(d.get("vpc_link"))
     for a in ctx.section("authorizers").values():
-        used_fns.add(_map(a).get("function"))
+        used_fns.append(_map(a).get("function"))
+    used_fns, used_integ, used_auth, used_models, used_links = (
+        [v for v in used if isinstance(v, str)]
+        for used in (used_fns, used_integ, used_auth, used_models, used_links))
     for sec, used, what in (("functions", used_fns, "function"),
                             ("integrations", used_integ, "integration"),
                             ("authorizers", used_auth, "authorizer"),

@@ -210,7 +210,7 @@ class _Translator:
                 self.add("WS002", path, "missing required key 'type'",
                          "one of " + ", ".join(kinds), key=True)
                 return
-            if kind not in consts:
+            if not isinstance(kind, str) or kind not in consts:
                 guess = _suggest(kind, kinds) if isinstance(kind, str) else None
                 self.add("WS004", path + ("type",),
                          f"{_show(kind)} is not an integration type (expected {', '.join(kinds)})",

@@ -14,6 +14,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from benchmarks.gen_spec import write as write_big_spec
 from tests.conftest import ROOT, SAMPLE_FILES
 from wsspec import stubs
 from wsspec.cli import app
@@ -53,10 +54,19 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Path]]
         spec_path = _copy_spec(src, project)
         code, text = _build(spec_path)
         assert code == 0, text
-        out[src.stem] = sorted(
-            p for p in project.rglob("*") if p.suffix in (".py", ".js", ".mjs") and p.is_file()
-        )
+        out[src.stem] = _sources(project)
+    # A large generated spec: one function with most routes, functions with one plain route.
+    project = tmp_path_factory.mktemp("big60")
+    code, text = _build(write_big_spec(60, project))
+    assert code == 0, text
+    out["big60"] = _sources(project)
     return out
+
+
+def _sources(project: Path) -> list[Path]:
+    return sorted(
+        p for p in project.rglob("*") if p.suffix in (".py", ".js", ".mjs") and p.is_file()
+    )
 
 
 def _runtime_versions() -> dict[Path, str]:

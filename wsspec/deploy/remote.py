@@ -195,8 +195,15 @@ class Reader:
                     "Name": m["Name"], "ContentType": m.get("ContentType"),
                     "Description": m.get("Description") or "", "Schema": schema}))
         else:
+            # models are created before the routes that use them, so a route that references a
+            # model (or is two-way with response models) proves the model exists
+            resp_models = {r.key: r.props.get("ResponseModels") or {} for r in self.desired
+                           if r.kind == "route_response"}
             for r in routes:
-                for name in (r.get("RequestModels") or {}).values():
+                used = list((r.get("RequestModels") or {}).values())
+                if r.get("RouteResponseSelectionExpression") == "$default":
+                    used += list(resp_models.get(r["RouteKey"], {}).values())
+                for name in used:
                     self.cur.add("model", name, Cur("", {"__assumed__": True}))
 
         for r in routes:

@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import os
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.servers import free_port  # noqa: E402
+from tests.servers import free_port
 
 ECHO_SERVER = """
 import asyncio, sys

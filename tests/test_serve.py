@@ -540,14 +540,13 @@ def test_idle_timeout_closes_1001_going_away(tmp_path: Path) -> None:
 def test_max_lifetime_closes_even_a_busy_connection(tmp_path: Path) -> None:
     path = make_project(tmp_path, BASIC, {"recorder.py": RECORDER, "echo.py": ECHO,
                                           "boom.py": BOOM, "slow.py": SLOW})
-    with Running(path, max_lifetime=1.0) as srv:
-        with connect(srv.url) as ws:
-            with pytest.raises(ConnectionClosed):
-                for _ in range(100):
-                    ws.send('{"action": "echo"}')
-                    recv(ws)
-                    time.sleep(0.1)
-            assert ws.close_code == 1001
+    with Running(path, max_lifetime=1.0) as srv, connect(srv.url) as ws:
+        with pytest.raises(ConnectionClosed):
+            for _ in range(100):
+                ws.send('{"action": "echo"}')
+                recv(ws)
+                time.sleep(0.1)
+        assert ws.close_code == 1001
 
 
 # ------------------------------------------------------------------------------- functions
@@ -555,18 +554,17 @@ def test_hot_reload_picks_up_an_edited_handler(tmp_path: Path) -> None:
     spec = "wsspec: 1\napi: {name: hot}\nroutes:\n  $default: {function: v, response: true}\nfunctions:\n  v: {handler: handlers/v.py}\n"
     code = "def handler(event, context):\n    return {'statusCode': 200, 'body': '%s'}\n"
     path = make_project(tmp_path, spec, {"v.py": code % "one"})
-    with Running(path) as srv:
-        with connect(srv.url) as ws:
+    with Running(path) as srv, connect(srv.url) as ws:
+        ws.send("?")
+        assert recv(ws) == "one"
+        (tmp_path / "handlers" / "v.py").write_text(code % "two-longer")
+        wait_until(lambda: any("reloaded v" in line for line in srv.lines))
+
+        def answer() -> str:
             ws.send("?")
-            assert recv(ws) == "one"
-            (tmp_path / "handlers" / "v.py").write_text(code % "two-longer")
-            wait_until(lambda: any("reloaded v" in line for line in srv.lines))
+            return recv(ws)
 
-            def answer() -> str:
-                ws.send("?")
-                return recv(ws)
-
-            wait_until(lambda: answer() == "two-longer")
+        wait_until(lambda: answer() == "two-longer")
 
 
 def test_functions_get_their_own_environment(tmp_path: Path) -> None:
@@ -620,10 +618,9 @@ def test_mock_integration_renders_its_response_template(tmp_path: Path) -> None:
               templates: {$default: '{"message": "pong", "connectionId": "$context.connectionId", "route": "$context.routeKey"}'}
         response: true
     """
-    with Running(make_project(tmp_path, spec, {})) as srv:
-        with connect(srv.url) as ws:
-            ws.send('{"action": "ping", "n": [1, 2]}')
-            raw = recv(ws)
+    with Running(make_project(tmp_path, spec, {})) as srv, connect(srv.url) as ws:
+        ws.send('{"action": "ping", "n": [1, 2]}')
+        raw = recv(ws)
     got = json.loads(raw)
     assert got["message"] == "pong" and len(got["connectionId"]) == 16 and got["route"] == "ping"
 
@@ -635,7 +632,7 @@ def test_http_proxy_integration_forwards_to_its_url(tmp_path: Path) -> None:
     seen: list[tuple[str, str]] = []
 
     class H(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"])).decode()
             seen.append((self.headers.get("connectionId", ""), body))
             out = b'{"backend": "ok"}'
@@ -658,10 +655,9 @@ def test_http_proxy_integration_forwards_to_its_url(tmp_path: Path) -> None:
         response: true
     """
     try:
-        with Running(make_project(tmp_path, spec, {})) as srv:
-            with connect(srv.url) as ws:
-                ws.send("payload-1")
-                assert recv(ws) == '{"backend": "ok"}'
+        with Running(make_project(tmp_path, spec, {})) as srv, connect(srv.url) as ws:
+            ws.send("payload-1")
+            assert recv(ws) == '{"backend": "ok"}'
     finally:
         backend.shutdown()
     assert seen[0][1] == "payload-1" and len(seen[0][0]) == 16
@@ -699,7 +695,7 @@ def test_cli_graceful_shutdown_fires_disconnect(tmp_path: Path) -> None:
                                           "boom.py": BOOM, "slow.py": SLOW})
     proc, url = _start_cli(path, "--env", f"EVENTS_FILE={tmp_path / 'events.jsonl'}")
     try:
-        ws = connect(url)  # noqa: SIM115 - closed by the server's shutdown
+        ws = connect(url)
         ws.send('{"action": "echo"}')
         assert recv(ws) == '{"action": "echo"}'
         proc.send_signal(signal.SIGINT)

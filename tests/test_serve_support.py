@@ -10,8 +10,9 @@ import json
 import textwrap
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from wsspec.serve.config import ServeConfig
 from wsspec.validate import validate_file
@@ -64,7 +65,7 @@ class Running:
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.gw: Any = None
 
-    def __enter__(self) -> "Running":
+    def __enter__(self) -> Running:
         from wsspec.serve.gateway import Gateway
 
         self.thread.start()
@@ -72,7 +73,7 @@ class Running:
         asyncio.run_coroutine_threadsafe(self.gw.start(), self.loop).result(60)
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
     def stop(self) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import List, Optional
-
 import typer
 
 from wsspec.cli import _err, _load_valid, app
@@ -13,20 +11,20 @@ from wsspec.errors import EXIT_USAGE, WsspecError
 @app.command()
 def serve(
     file: str = typer.Argument(..., help="The spec file."),
-    stage: Optional[str] = typer.Option(None, "--stage", help="Stage to serve (default: the first)."),
+    stage: str | None = typer.Option(None, "--stage", help="Stage to serve (default: the first)."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (loopback by default)."),
     port: int = typer.Option(3001, "--port", help="Port for WebSockets and @connections (0: any)."),
     idle_timeout: float = typer.Option(600.0, "--idle-timeout", help="Idle timeout, seconds (AWS: 600)."),
     max_lifetime: float = typer.Option(7200.0, "--max-lifetime", help="Maximum connection lifetime, seconds (AWS: 7200)."),
-    timeout: Optional[float] = typer.Option(None, "--timeout", help="Override every integration timeout, seconds (AWS default: 29)."),
+    timeout: float | None = typer.Option(None, "--timeout", help="Override every integration timeout, seconds (AWS default: 29)."),
     region: str = typer.Option("us-east-1", "--region", help="Region in ARNs and the functions' AWS_REGION."),
-    api_id: Optional[str] = typer.Option(None, "--api-id", help="API id in events and ARNs (default: derived from the API name)."),
+    api_id: str | None = typer.Option(None, "--api-id", help="API id in events and ARNs (default: derived from the API name)."),
     concurrency: int = typer.Option(4, "--concurrency", help="Worker processes per function."),
     reload: bool = typer.Option(True, "--reload/--no-reload", help="Reload handlers when their files change."),
     dynamodb: bool = typer.Option(True, "--dynamodb/--no-dynamodb", help="Start a local DynamoDB (moto) for the connection table."),
-    dynamodb_endpoint: Optional[str] = typer.Option(None, "--dynamodb-endpoint", help="Use this DynamoDB endpoint instead of starting one."),
-    env: Optional[List[str]] = typer.Option(None, "--env", help="Extra KEY=VALUE for every function (repeatable)."),
-    set_option: Optional[List[str]] = typer.Option(None, "--set", help="Set an [Unverified] choice, e.g. --set two_way_error_status=error (see README)."),
+    dynamodb_endpoint: str | None = typer.Option(None, "--dynamodb-endpoint", help="Use this DynamoDB endpoint instead of starting one."),
+    env: list[str] | None = typer.Option(None, "--env", help="Extra KEY=VALUE for every function (repeatable)."),
+    set_option: list[str] | None = typer.Option(None, "--set", help="Set an [Unverified] choice, e.g. --set two_way_error_status=error (see README)."),
     quiet: bool = typer.Option(False, "--quiet", help="No per-event log lines."),
 ) -> None:
     """Serve the spec locally: ws://HOST:PORT/STAGE, with @connections at http://HOST:PORT/STAGE."""
@@ -101,7 +99,7 @@ def serve(
         raise typer.Exit(EXIT_USAGE)
 
 
-def _apply_settings(cfg: object, items: List[str]) -> None:
+def _apply_settings(cfg: object, items: list[str]) -> None:
     from dataclasses import fields
 
     known = {f.name: f for f in fields(cfg)}  # type: ignore[arg-type]

@@ -28,7 +28,7 @@ def _iso(ms: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms / 1000)) + f".{ms % 1000:03d}Z"
 
 
-async def handle(gw: "Gateway", method: str, target: str, headers: list[tuple[str, str]],
+async def handle(gw: Gateway, method: str, target: str, headers: list[tuple[str, str]],
                  body: bytes) -> tuple[int, dict[str, str], bytes]:
     t0 = time.perf_counter()
     path = target.split("?", 1)[0]
@@ -49,7 +49,7 @@ async def handle(gw: "Gateway", method: str, target: str, headers: list[tuple[st
     return result
 
 
-def _dispatch(gw: "Gateway", method: str, conn_id: str, conn: object, body: bytes
+def _dispatch(gw: Gateway, method: str, conn_id: str, conn: object, body: bytes
               ) -> tuple[int, dict[str, str], bytes]:
     from wsspec.serve.gateway import Connection
 

@@ -20,8 +20,9 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import unquote
 
 from wsspec import derive, names
@@ -56,12 +57,25 @@ class Connection(asyncio.Protocol):
     """One TCP connection: HTTP requests first, then (maybe) a WebSocket."""
 
     __slots__ = (
-        "gw", "transport", "buf", "mode", "ws", "hs", "busy", "opened", "last_inbound",
-        "last_active_ms", "server_close", "frags", "frag_size", "close_deadline", "peer",
+        "buf",
+        "busy",
+        "close_deadline",
         "closed",
+        "frag_size",
+        "frags",
+        "gw",
+        "hs",
+        "last_active_ms",
+        "last_inbound",
+        "mode",
+        "opened",
+        "peer",
+        "server_close",
+        "transport",
+        "ws",
     )
 
-    def __init__(self, gw: "Gateway") -> None:
+    def __init__(self, gw: Gateway) -> None:
         self.gw = gw
         self.transport: asyncio.Transport | None = None
         self.buf = bytearray()

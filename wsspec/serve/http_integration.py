@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import urllib.error
 import urllib.request
 from typing import TYPE_CHECKING, Any
@@ -29,14 +28,14 @@ def _request(url: str, method: str, data: bytes | None, headers: dict[str, str],
              timeout: float) -> tuple[int, str]:
     req = urllib.request.Request(url, data=data, method=method, headers=headers)
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - spec URL
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
             return resp.status, resp.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode("utf-8", "replace")
 
 
-async def run_http(gw: "Gateway", integ: "Integration", event: dict[str, Any],
-                   timeout: float) -> "Result":
+async def run_http(gw: Gateway, integ: Integration, event: dict[str, Any],
+                   timeout: float) -> Result:
     from wsspec.serve.gateway import Result
 
     ctx = event.get("requestContext") or {}
@@ -64,7 +63,7 @@ async def run_http(gw: "Gateway", integ: "Integration", event: dict[str, Any],
             asyncio.to_thread(_request, integ.url or "", method, data, headers, timeout),
             timeout + 1,
         )
-    except (asyncio.TimeoutError, socket.timeout, TimeoutError):
+    except (asyncio.TimeoutError, TimeoutError):
         return Result("timeout")
     except (OSError, ValueError) as exc:
         return Result("error", detail=f"HTTP integration {integ.url}: {exc}")

@@ -20,9 +20,10 @@ import os
 import struct
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from wsspec.errors import WsspecError
 from wsspec.model import Function

@@ -16,7 +16,8 @@ from __future__ import annotations
 import base64
 import json
 import re
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus, unquote_plus
 
 from wsspec.serve.selection import MISSING, Unevaluable, evaluate, json_path, parse_json_body
@@ -47,27 +48,27 @@ class _Input:
 
 class _Util:
     @staticmethod
-    def escapeJavaScript(s: Any) -> str:  # noqa: N802 - AWS's name
+    def escapeJavaScript(s: Any) -> str:
         return json.dumps(str(s))[1:-1].replace("'", "\\'")
 
     @staticmethod
-    def parseJson(s: Any) -> Any:  # noqa: N802
+    def parseJson(s: Any) -> Any:
         return json.loads(str(s))
 
     @staticmethod
-    def urlEncode(s: Any) -> str:  # noqa: N802
+    def urlEncode(s: Any) -> str:
         return quote_plus(str(s))
 
     @staticmethod
-    def urlDecode(s: Any) -> str:  # noqa: N802
+    def urlDecode(s: Any) -> str:
         return unquote_plus(str(s))
 
     @staticmethod
-    def base64Encode(s: Any) -> str:  # noqa: N802
+    def base64Encode(s: Any) -> str:
         return base64.b64encode(str(s).encode()).decode()
 
     @staticmethod
-    def base64Decode(s: Any) -> str:  # noqa: N802
+    def base64Decode(s: Any) -> str:
         return base64.b64decode(str(s)).decode("utf-8", "replace")
 
 
@@ -438,7 +439,7 @@ def pick_template(templates: Mapping[str, str], selection: str | None, body: Any
     return None
 
 
-def pick_response(integ: "Integration", value: str) -> Any:
+def pick_response(integ: Integration, value: str) -> Any:
     """The integration response whose ``/regex/`` key matches ``value``, else ``$default``."""
     default = None
     for resp in integ.responses:
@@ -455,7 +456,7 @@ def pick_response(integ: "Integration", value: str) -> Any:
 
 
 # ============================================================================ integrations
-def _response_body(gw: "Gateway", integ: "Integration", key_value: str, status: int,
+def _response_body(gw: Gateway, integ: Integration, key_value: str, status: int,
                    event: dict[str, Any], output: str, message_body: Any) -> str | None:
     resp = pick_response(integ, key_value)
     if resp is None:
@@ -469,7 +470,7 @@ def _response_body(gw: "Gateway", integ: "Integration", key_value: str, status: 
     return render(tpl, scope)
 
 
-def run_mock(gw: "Gateway", integ: "Integration", event: dict[str, Any]) -> "Result":
+def run_mock(gw: Gateway, integ: Integration, event: dict[str, Any]) -> Result:
     from wsspec.serve.gateway import Result
 
     body_text = event.get("body") or ""
@@ -488,8 +489,8 @@ def run_mock(gw: "Gateway", integ: "Integration", event: dict[str, Any]) -> "Res
     return Result("ok", status, out)
 
 
-async def run_lambda_custom(gw: "Gateway", integ: "Integration", runner: "FunctionRunner",
-                            event: dict[str, Any], timeout: float, request_id: str) -> "Result":
+async def run_lambda_custom(gw: Gateway, integ: Integration, runner: FunctionRunner,
+                            event: dict[str, Any], timeout: float, request_id: str) -> Result:
     """A non-proxy (``AWS``) Lambda integration: request template in, integration response out."""
     from wsspec.serve.gateway import Result
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 _UNBRACED = re.compile(r"[A-Za-z0-9_.\-\[\]'\"*]+")
 _SEGMENT = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]|\['([^']*)'\]|\[\"([^\"]*)\"\]")
@@ -67,8 +68,7 @@ def is_static(expression: str) -> bool:
 
 def json_path(value: Any, path: str) -> Any:
     """Follow ``.a.b[0]['c']`` (a leading ``$`` is allowed) through parsed JSON; MISSING if absent."""
-    if path.startswith("$"):
-        path = path[1:]
+    path = path.removeprefix("$")
     if path and not path.startswith((".", "[")):
         path = "." + path
     pos = 0

@@ -1,0 +1,186 @@
+"""The planner without AWS: desired records vs a fake current state -> expected steps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wsspec.deploy.desired import Context, Fmt, Out, desired_state, deployment_marker, resolve
+from wsspec.deploy.plan import make_plan
+from wsspec.deploy.remote import Cur, Current
+from wsspec.errors import WsspecError
+from wsspec.validate import validate_file
+
+ROOT = Path(__file__).resolve().parent.parent
+CTX = Context(region="us-east-1", account="123456789012")
+
+
+def spec_of(name):
+    return validate_file(str(ROOT / "samples" / f"{name}.yaml")).spec
+
+
+def desired(spec):
+    return desired_state(spec, CTX, zip_of=lambda s, f: f"zip-{f.name}".encode())
+
+
+def fake_current(records, *, deployed=None):
+    """A current state equal to ``records`` (as AWS would return it), with made-up ids."""
+    cur = Current()
+    ids = {"api": "api1"}
+    for r in records:
+        if r.kind in ("integration", "authorizer", "model", "route", "vpc_link"):
+            ids[f"{r.kind}:{r.key}"] = f"{r.kind[:3]}-{abs(hash(r.key)) % 10**6}"
+    cur.ids.update(ids)
+    for r in records:
+        props = resolve(dict(r.props), ids)
+        if r.kind == "model":
+            import json
+            props["Schema"] = json.loads(props["Schema"])
+        cid = {"api": "api1"}.get(r.kind, ids.get(f"{r.kind}:{r.key}", r.key))
+        parent = r.props.get("FunctionName", "") if r.kind == "permission" else ""
+        cur.add(r.kind, r.key, Cur(cid, props, stage=r.stage if r.kind == "stage" else None, parent=parent))
+    for r in records:
+        if r.kind == "stage":
+            cur.deployments[r.key] = deployed if deployed is not None else None
+    return cur
+
+
+def plan_for(spec, cur, **kw):
+    return make_plan(desired(spec), cur, region="us-east-1", account="123456789012",
+                     deployment_marker=deployment_marker(spec), api_name=spec.api.name, **kw)
+
+
+def test_empty_account_plans_every_resource_as_create_in_dependency_order():
+    spec = spec_of("chat")
+    p = plan_for(spec, Current())
+    assert {s.action for s in p.steps} == {"create", "deploy"}
+    phases = [s.phase for s in p.steps]
+    assert phases == sorted(phases)
+    order = [s.kind for s in p.steps]
+    assert order.index("role") < order.index("function") < order.index("integration") < order.index("route")
+    assert order[-1] == "stage" and p.steps[-1].action == "deploy"
+    assert len([s for s in p.steps if s.kind == "route"]) == len(spec.routes)
+
+
+def test_two_way_route_gets_its_response_before_the_selection_expression():
+    spec = spec_of("chat")
+    step = next(s for s in plan_for(spec, Current()).steps if s.kind == "route" and s.key == "$default")
+    ops = [c.op for c in step.calls]
+    assert ops == ["create_route", "create_route_response", "update_route"]
+    assert "RouteResponseSelectionExpression" not in step.calls[0].params
+    assert step.calls[1].params["RouteId"] == Out("route:$default")
+
+
+def test_state_equal_to_the_spec_plans_nothing():
+    spec = spec_of("chat")
+    cur = fake_current(desired(spec), deployed=deployment_marker(spec))
+    p = plan_for(spec, cur)
+    assert p.empty, [s.as_dict() for s in p.steps]
+
+
+def test_stale_deployment_marker_plans_only_a_deployment():
+    spec = spec_of("chat")
+    cur = fake_current(desired(spec), deployed="wsspec deployment 000000000000")
+    p = plan_for(spec, cur)
+    assert [(s.action, s.kind, s.key) for s in p.steps] == [("deploy", "stage", "prod")]
+    assert p.steps[0].calls[0].op == "create_deployment"
+
+
+def test_auto_deploy_stages_never_get_a_deployment():
+    spec = spec_of("models-mock")
+    p = plan_for(spec, Current())
+    assert not [s for s in p.steps if s.action == "deploy"]
+
+
+def test_changed_route_is_updated_in_place_and_the_stage_redeployed():
+    spec = spec_of("chat")
+    recs = desired(spec)
+    cur = fake_current(recs, deployed=deployment_marker(spec))
+    r = cur.get("route", "sendmessage")
+    r.props["Target"] = "integrations/" + cur.ids["integration:function:on_connect"]
+    p = plan_for(spec, cur)
+    assert [(s.action, s.kind, s.key) for s in p.steps] == [("update", "route", "sendmessage"),
+                                                           ("deploy", "stage", "prod")]
+    step = p.steps[0]
+    assert [c.op for c in step.calls] == ["update_route"]
+    (field, old, new), = step.changes
+    assert field == "Target" and old.endswith(cur.ids["integration:function:on_connect"])
+    assert new == "integrations/" + cur.ids["integration:function:send_message"]
+    assert step.calls[0].params["Target"] == Fmt("integrations/{0}", (Out("integration:function:send_message"),))
+
+
+def test_code_change_updates_code_only():
+    spec = spec_of("chat")
+    cur = fake_current(desired(spec), deployed=deployment_marker(spec))
+    cur.get("function", "chat-on_connect").props["CodeSha256"] = "old"
+    p = plan_for(spec, cur)
+    assert [(s.kind, [c.op for c in s.calls]) for s in p.steps] == [("function", ["update_function_code"])]
+
+
+def test_configuration_change_updates_configuration_only():
+    spec = spec_of("chat")
+    cur = fake_current(desired(spec), deployed=deployment_marker(spec))
+    cur.get("function", "chat-on_connect").props["MemorySize"] = 1024
+    p = plan_for(spec, cur)
+    assert [(s.kind, [c.op for c in s.calls]) for s in p.steps] == [("function", ["update_function_configuration"])]
+    assert p.steps[0].changes == (("MemorySize", 1024, 128),)
+
+
+def test_extra_remote_resources_are_deleted_after_updates():
+    spec = spec_of("chat")
+    cur = fake_current(desired(spec), deployed=deployment_marker(spec))
+    cur.add("route", "old", Cur("r-old", {"RouteKey": "old", "Target": "integrations/x"}))
+    cur.add("integration", "function:gone", Cur("i-gone", {"IntegrationType": "AWS_PROXY"}))
+    p = plan_for(spec, cur)
+    got = [(s.action, s.kind, s.key) for s in p.steps]
+    assert got == [("delete", "route", "old"), ("delete", "integration", "function:gone"),
+                   ("deploy", "stage", "prod")]
+
+
+def test_destroy_plans_deletes_and_skips_children_of_the_deleted_api():
+    spec = spec_of("chat")
+    cur = fake_current(desired(spec))
+    p = make_plan([], cur, region="us-east-1", account="123456789012")
+    kinds = {s.kind for s in p.steps}
+    assert {s.action for s in p.steps} == {"delete"}
+    assert "route" not in kinds and "integration" not in kinds and "stage" not in kinds
+    assert {"api", "function", "role", "table", "log_group"} <= kinds
+    assert "permission" not in kinds  # removed with their functions
+    assert p.steps[-1].kind == "api"
+
+
+def test_foreign_resource_with_our_name_is_refused():
+    spec = spec_of("chat")
+    cur = Current()
+    cur.add("foreign_function", "chat-on_connect", Cur("arn", {}))
+    with pytest.raises(WsspecError) as err:
+        plan_for(spec, cur)
+    assert err.value.exit_code == 3
+
+
+def test_stage_filter_leaves_other_stages_alone():
+    spec = spec_of("multi-stage")
+    p = plan_for(spec, Current(), stages=["dev"])
+    stage_steps = [s.key for s in p.steps if s.kind == "stage"]
+    assert stage_steps == ["dev"]
+    assert all("/prod/" not in str(s.calls[0].params.get("SourceArn", "")) for s in p.steps if s.kind == "permission")
+
+
+def test_permissions_use_derive_keys_as_statement_ids():
+    from wsspec import derive
+    spec = spec_of("chat")
+    p = plan_for(spec, Current())
+    sids = {s.calls[0].params["StatementId"] for s in p.steps if s.kind == "permission"}
+    assert sids == {x.key for x in derive.lambda_permissions(spec)}
+    # statements on one function never run concurrently
+    locks = {s.lock for s in p.steps if s.kind == "permission"}
+    assert locks == {"policy:chat-on_connect", "policy:chat-on_disconnect", "policy:chat-send_message"}
+
+
+def test_plan_is_json_serialisable():
+    import json
+    spec = spec_of("auth-http")
+    p = plan_for(spec, Current())
+    text = json.dumps(p.as_dict(), default=str)
+    assert '"create"' in text and "create_vpc_link" in text

@@ -168,7 +168,7 @@ class Connection(asyncio.Protocol):
                              {"x-amzn-ErrorType": "PayloadTooLargeException"}, close=True)
             return
         if len(self.buf) < end + 4 + length:
-            if low.get("expect", "").lower() == "100-continue" and not getattr(self, "_continued", False):
+            if low.get("expect", "").lower() == "100-continue" and len(self.buf) == end + 4:
                 assert self.transport is not None
                 self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
             return

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.gen_spec import write  # noqa: E402
+from benchmarks.gen_spec import write
 
 
 def median_time(cmd: list[str], env: dict[str, str], runs: int) -> float:

@@ -210,7 +210,7 @@ def render(readme: str) -> str:
         )
         if not pattern.search(readme):
             raise SystemExit(f"README.md has no '<!-- section: {name} -->' markers")
-        readme = pattern.sub(lambda m: m.group(1) + body + m.group(3), readme, count=1)
+        readme = pattern.sub(lambda m, body=body: m.group(1) + body + m.group(3), readme, count=1)
     return readme
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from wsspec.checks import API_KEY_SELECTIONS, _BODY_PATH, _RESPONSE_VARS, selection_error
+from wsspec.checks import _BODY_PATH, _RESPONSE_VARS, API_KEY_SELECTIONS, selection_error
 from wsspec.validate import validate_text
 
 BASE = """wsspec: 1

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -81,7 +82,7 @@ def test_samples_pass_check_jsonschema_too(path: Path) -> None:
     """The shipped schema works in other tools (the same file editors load)."""
     out = subprocess.run([sys.executable, "-m", "check_jsonschema", "--schemafile",
                           str(ROOT / "schemas" / "wsspec.schema.json"), str(path)],
-                         capture_output=True, text=True)
+                         capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stdout + out.stderr
 
 
@@ -105,29 +106,29 @@ def test_one_of_reports_only_the_branch_chosen_by_type() -> None:
     text = ("wsspec: 1\napi: {name: x}\nroutes:\n  ping:\n"
             "    integration: {type: lambda, function: f, url: 'http://x'}\n")
     assert _findings(text) == [
-        "t.yaml:5:46: error[WS001]: routes.ping.integration.url: unknown key 'url' for a lambda "
+        ("t.yaml:5:46: error[WS001]: routes.ping.integration.url: unknown key 'url' for a lambda "
         "integration (hint: allowed keys: arn, content_handling, credentials, description, function, "
         "passthrough, proxy, request_parameters, request_templates, responses, template_selection, "
-        "timeout_ms, type)"
+        "timeout_ms, type)")
     ]
 
 
 def test_unknown_integration_type_suggests_the_closest_type() -> None:
     out = _findings("wsspec: 1\napi: {name: x}\nroutes:\n  p: {integration: {type: lamda}}\n")
-    assert out == ["t.yaml:4:27: error[WS004]: routes.p.integration.type: 'lamda' is not an "
-                   "integration type (expected aws, http, lambda, mock) (hint: did you mean 'lambda'?)"]
+    assert out == [("t.yaml:4:27: error[WS004]: routes.p.integration.type: 'lamda' is not an "
+                   "integration type (expected aws, http, lambda, mock) (hint: did you mean 'lambda'?)")]
 
 
 def test_missing_integration_type_is_one_finding() -> None:
     out = _findings("wsspec: 1\napi: {name: x}\nroutes:\n  p:\n    integration: {function: f}\n")
-    assert out == ["t.yaml:5:5: error[WS002]: routes.p.integration: missing required key 'type' "
-                   "(hint: one of aws, http, lambda, mock)"]
+    assert out == [("t.yaml:5:5: error[WS002]: routes.p.integration: missing required key 'type' "
+                   "(hint: one of aws, http, lambda, mock)")]
 
 
 def test_one_of_by_json_type_reports_the_mapping_branch() -> None:
     out = _findings("wsspec: 1\napi: {name: x}\nroutes:\n  p: {function: f, response: {modles: {}}}\n")
-    assert out == ["t.yaml:4:31: error[WS001]: routes.p.response.modles: unknown key 'modles' "
-                   "(did you mean 'models'?)"]
+    assert out == [("t.yaml:4:31: error[WS001]: routes.p.response.modles: unknown key 'modles' "
+                   "(did you mean 'models'?)")]
 
 
 def test_no_branch_fits_names_the_accepted_shapes() -> None:
@@ -142,8 +143,8 @@ def test_yes_stays_a_string_and_is_not_accepted_as_a_boolean() -> None:
 
 def test_a_number_where_text_is_expected_hints_at_quoting() -> None:
     out = _findings("wsspec: 1\napi: {name: 2024}\nroutes: {a: {function: f}}\n")
-    assert out == ["t.yaml:2:13: error[WS003]: api.name: expected a string, got 2024 "
-                   "(hint: quote the value to keep it as text)"]
+    assert out == [("t.yaml:2:13: error[WS003]: api.name: expected a string, got 2024 "
+                   "(hint: quote the value to keep it as text)")]
 
 
 def test_missing_version_key_says_what_to_add() -> None:
@@ -159,7 +160,13 @@ def test_errors_in_several_places_are_all_reported() -> None:
 
 
 def test_wsspec_schema_command_prints_the_schema_file() -> None:
-    out = subprocess.run([sys.executable, "-m", "wsspec", "schema"], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-m", "wsspec", "schema"], capture_output=True, text=True, check=False,
                          cwd=ROOT)
     assert out.returncode == 0
     assert json.loads(out.stdout) == SCHEMA
+
+
+def test_readme_spec_reference_and_codes_table_are_in_sync() -> None:
+    out = subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_reference.py"), "--check"],
+                         capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr + " (run: python scripts/gen_reference.py)"

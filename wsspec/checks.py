@@ -16,8 +16,9 @@ import json
 import os
 import posixpath
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from wsspec.errors import Finding
 from wsspec.loader import Loaded, Path
@@ -207,7 +208,7 @@ def run(loaded: Loaded, project_dir: str) -> tuple[list[Finding], set[Path]]:
     for fn in _CHECKS:
         try:
             fn(ctx)
-        except Exception as exc:  # a bug in a check must not hide the other findings
+        except Exception as exc:  # noqa: BLE001 - a bug in a check must not hide the other findings
             ctx.findings.append(loaded.finding(
                 "WS000", (), f"internal error in check {fn.__name__}: {type(exc).__name__}: {exc}",
                 hint="please report this with the spec file"))
@@ -951,17 +952,17 @@ _XRAY = ("API Gateway X-Ray tracing exists for REST APIs only; WebSocket stages 
          "trace the Lambda functions instead (monitoring: {tracing: true})")
 _CORS = ("WebSocket APIs have no CORS (it is an HTTP API feature)",
          "check the Origin header in the $connect handler or authorizer")
-_ENDPOINT = ("WebSocket APIs are Regional only and reachable over the internet: there are no "
-             "edge-optimized or private endpoints and no resource policies", None)
+_ENDPOINT = (("WebSocket APIs are Regional only and reachable over the internet: there are no "
+             "edge-optimized or private endpoints and no resource policies"), None)
 _MTLS = ("mutual TLS is documented for REST and HTTP API custom domains only",
          "authenticate clients in a $connect authorizer")
-_V2LINK = ("WebSocket private integrations use REST (v1) VPC links to Network Load Balancers; "
-           "v2 VPC links (subnets, security groups, ALB, Cloud Map) are for HTTP APIs",
+_V2LINK = (("WebSocket private integrations use REST (v1) VPC links to Network Load Balancers; "
+           "v2 VPC links (subnets, security groups, ALB, Cloud Map) are for HTTP APIs"),
            "give 'target_arns' with NLB ARNs")
-_PAYLOAD = ("WebSocket integrations always use the 1.0 event format; payload format 2.0, "
-            "integration subtypes, response parameters and TLS config are HTTP API features", None)
-_CACHE = ("authorizer result caching and simple responses are HTTP API features; a WebSocket "
-          "authorizer runs once per connection", None)
+_PAYLOAD = (("WebSocket integrations always use the 1.0 event format; payload format 2.0, "
+            "integration subtypes, response parameters and TLS config are HTTP API features"), None)
+_CACHE = (("authorizer result caching and simple responses are HTTP API features; a WebSocket "
+          "authorizer runs once per connection"), None)
 _PROTOCOL = ("wsspec describes WebSocket APIs only", None)
 
 # (section pattern, key) -> (code, (message, hint)); "*" matches any name
@@ -1017,12 +1018,12 @@ def unsupported_features(ctx: Ctx) -> None:
         for key in d:
             if key in table and not (pattern == ("authorizers", "*") and key == "type"):
                 code, (msg, hint) = table[key]
-                if pattern == ("vpc_links", "*") and key in ("type", "version"):
-                    if str(d[key]).lower() in ("v1", "1", "rest", "nlb"):
-                        continue
-                if pattern == ("api",) and key in ("protocol", "protocol_type"):
-                    if str(d[key]).lower() == "websocket":
-                        continue
+                if (pattern == ("vpc_links", "*") and key in ("type", "version")
+                        and str(d[key]).lower() in ("v1", "1", "rest", "nlb")):
+                    continue
+                if (pattern == ("api",) and key in ("protocol", "protocol_type")
+                        and str(d[key]).lower() == "websocket"):
+                    continue
                 ctx.claim(path + (key,))
                 ctx.add(code, path + (key,), f"{key!r}: {msg}", hint, key=True)
     for path, d in ctx.integrations():

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any
 
 from wsspec.errors import Finding
 from wsspec.loader import Loaded, Path

@@ -31,7 +31,7 @@ class Result:
 
 
 def _under(path: str, claimed: set[str]) -> bool:
-    return any(path == c or path.startswith(c + ".") or path.startswith(c + "[") for c in claimed)
+    return any(path == c or path.startswith((c + ".", c + "[")) for c in claimed)
 
 
 def validate_loaded(loaded: Loaded, *, project_dir: str | None = None) -> Result:
@@ -53,7 +53,7 @@ def validate_loaded(loaded: Loaded, *, project_dir: str | None = None) -> Result
     if not result.errors:
         try:
             spec = build_model(loaded.data, source_file=path, project_dir=pdir)
-        except Exception as exc:  # a valid spec the model cannot build is a wsspec bug
+        except Exception as exc:  # noqa: BLE001 - a valid spec the model cannot build is a wsspec bug
             result.findings.append(loaded.finding(
                 "WS000", (), f"internal error while building the model: {type(exc).__name__}: {exc}",
                 hint="please report this with the spec file"))

@@ -27,11 +27,11 @@ from benchmarks.gen_spec import write
 
 
 def median_time(cmd: list[str], env: dict[str, str], runs: int) -> float:
-    subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True)  # warm-up (bytecode cache)
+    subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, check=False)  # warm-up (bytecode cache)
     times = []
     for _ in range(runs):
         t = time.perf_counter()
-        subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True)
+        subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, check=False)
         times.append(time.perf_counter() - t)
     return statistics.median(times)
 

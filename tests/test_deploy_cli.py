@@ -1,0 +1,107 @@
+"""`wsspec plan/deploy/destroy` through typer's CliRunner and a subprocess (moto on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+from tests.deploy_util import project, snapshot
+from tests.servers import FAKE_AWS_ENV, free_port
+from wsspec.cli import app
+
+runner = CliRunner()
+
+
+def test_plan_deploy_noop_destroy_through_the_cli(moto, aws_env, tmp_path):
+    moto.reset()
+    path = str(project(tmp_path, "chat"))
+    ep = ["--endpoint-url", moto.url]
+    r = runner.invoke(app, ["plan", path, "--stage", "prod", *ep])
+    assert r.exit_code == 0, r.output
+    assert "+ create route sendmessage" in r.output and "Plan: " in r.output
+    r = runner.invoke(app, ["deploy", path, "--stage", "prod", "--yes", *ep])
+    assert r.exit_code == 0, r.output
+    api_id = next(iter(boto_apis(moto.url)))
+    assert f"wss://{api_id}.execute-api.us-east-1.amazonaws.com/prod" in r.output
+    assert f"callback: https://{api_id}.execute-api.us-east-1.amazonaws.com/prod" in r.output
+    r = runner.invoke(app, ["deploy", path, "--yes", *ep])
+    assert r.exit_code == 0 and "No changes." in r.output
+    r = runner.invoke(app, ["plan", path, "--output", "json", *ep])
+    data = json.loads(r.stdout)
+    assert data["steps"] == [] and data["summary"]["create"] == 0
+    r = runner.invoke(app, ["destroy", path, "--yes", *ep])
+    assert r.exit_code == 0 and "- delete api chat" in r.output
+    assert not snapshot(moto.url)["apis"]
+
+
+def test_deploy_json_output_has_plan_and_urls(moto, aws_env, tmp_path):
+    moto.reset()
+    path = str(project(tmp_path, "models-mock"))
+    r = runner.invoke(app, ["deploy", path, "--yes", "--output", "json", "--endpoint-url", moto.url])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert data["applied"] and data["outputs"]["stages"]["dev"]["url"].startswith("wss://")
+
+
+def test_unknown_stage_is_a_usage_error(moto, aws_env, tmp_path):
+    path = str(project(tmp_path, "chat"))
+    r = runner.invoke(app, ["plan", path, "--stage", "nope", "--endpoint-url", moto.url])
+    assert r.exit_code == 2 and "not defined in the spec" in r.output
+
+
+def boto_apis(url):
+    import boto3
+    return {a["ApiId"] for a in boto3.client("apigatewayv2", endpoint_url=url, region_name="us-east-1").get_apis()["Items"]}
+
+
+def _run(args, env):
+    return subprocess.run([sys.executable, "-m", "wsspec", *args], capture_output=True, text=True, env=env,
+                          timeout=120)
+
+
+def _env(**over):
+    import os
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(FAKE_AWS_ENV)
+    env.update(over)
+    return {k: v for k, v in env.items() if v is not None}
+
+
+def _assert_one_line(p):
+    assert p.returncode == 3, (p.stdout, p.stderr)
+    errs = [l for l in p.stderr.splitlines() if "error[" in l and "WS801" not in l and "warning" not in l]
+    assert len(errs) == 1 and "Traceback" not in p.stderr, p.stderr
+    return errs[0]
+
+
+def test_missing_credentials_one_line_exit_3(moto, tmp_path):
+    path = str(project(tmp_path, "chat"))
+    env = _env(AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None, AWS_SESSION_TOKEN=None,
+               AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"), AWS_CONFIG_FILE=str(tmp_path / "none"))
+    env = {k: v for k, v in env.items() if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")}
+    line = _assert_one_line(_run(["plan", path, "--endpoint-url", moto.url], env))
+    assert "credentials" in line
+
+
+def test_unreachable_endpoint_one_line_exit_3(tmp_path):
+    path = str(project(tmp_path, "chat"))
+    line = _assert_one_line(_run(["plan", path, "--endpoint-url", f"http://127.0.0.1:{free_port()}"], _env()))
+    assert "cannot reach" in line
+
+
+def test_unknown_region_one_line_exit_3(tmp_path):
+    path = str(project(tmp_path, "chat"))
+    line = _assert_one_line(_run(["plan", path, "--region", "moon-central-7"], _env()))
+    assert "unknown AWS region" in line
+
+
+def test_boto3_is_not_imported_on_validate_and_build_paths(tmp_path):
+    path = str(project(tmp_path, "chat"))
+    code = ("import sys, wsspec.cli, wsspec.cli.deploy; from typer.testing import CliRunner;"
+            f"CliRunner().invoke(wsspec.cli.app, ['validate', {path!r}]);"
+            "print('boto3' in sys.modules, 'botocore' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env()).stdout
+    assert out.strip() == "False False"

@@ -72,20 +72,20 @@ def _check(result: Any) -> None:
         assert f.line >= 1 and f.column >= 1 and f.code.startswith("WS")
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated())
 def test_mutated_samples_never_crash(data: Any) -> None:
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
     _check(validate_text(text, "m.yaml"))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, database=None)
 @given(st.text(alphabet=st.sampled_from(list("ab:-{}[]&*!|>'\"#\n\t $.,?%@`0x1~<")), max_size=80))
 def test_random_yaml_text_never_crashes(text: str) -> None:
     _check(validate_text(text, "r.yaml"))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, database=None)
 @given(st.dictionaries(st.sampled_from(["wsspec", "api", "routes", "functions", "stages",
                                         "integrations", "authorizers", "models", "connections",
                                         "domain", "vpc_links", "account", "monitoring"]),

@@ -80,7 +80,8 @@ class Aws:
 
             self.session._session.register("before-call", _before)  # noqa: SLF001
         try:
-            ident = self.client("sts").get_caller_identity()
+            # one attempt: an unreachable endpoint fails at once instead of after backoff
+            ident = self.client("sts", probe=True).get_caller_identity()
         except Exception as exc:  # noqa: BLE001
             raise translate(exc, operation="sts:GetCallerIdentity",
                             endpoint=self.options.endpoint_url) from None

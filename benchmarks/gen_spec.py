@@ -41,7 +41,7 @@ def generate(n_routes: int, *, name: str = "big", own_every: int = 25, mock_ever
             routes[key] = {"function": fn}
         else:
             routes[key] = {"function": "shared"}
-    return {
+    spec: dict[str, object] = {
         "wsspec": 1,
         "api": {"name": name, "description": f"generated spec with {n_routes} routes"},
         "routes": routes,
@@ -49,6 +49,9 @@ def generate(n_routes: int, *, name: str = "big", own_every: int = 25, mock_ever
         "connections": {"ttl_seconds": 7200},
         "stages": {"prod": {"auto_deploy": True, "throttling": {"burst": 500, "rate": 1000}}},
     }
+    if n_routes > 300:  # beyond the default quota: the spec records the raised quota
+        spec["account"] = {"quotas": {"routes": n_routes, "integrations": n_routes}}
+    return spec
 
 
 def write(n_routes: int, directory: Path, **kw: object) -> Path:

@@ -102,6 +102,13 @@ def test_301_routes_break_the_route_quota() -> None:
     assert codes(_routes(299, "{function: app}")) == ["WS401"]
 
 
+def test_a_raised_route_quota_recorded_in_the_spec_is_used() -> None:
+    text = _routes(299, "{function: app}") + "account: {quotas: {routes: 400}}\n"
+    assert codes(text) == []
+    text = _routes(399, "{function: app}") + "account: {quotas: {routes: 400}}\n"
+    assert codes(text) == ["WS401"]
+
+
 def test_routes_sharing_a_function_count_as_one_integration() -> None:
     text = _routes(298, "{function: app}")
     text += "integrations:\n" + "".join(f"  i{i}: {{type: mock, responses: {{$default: {{}}}}}}\n" for i in range(299))
@@ -122,7 +129,7 @@ def test_a_jwt_authorizer_is_one_explained_error_not_a_schema_wall() -> None:
 
 def test_jwt_route_authorization_is_explained() -> None:
     text = BASE.replace("authorization: iam", "authorization: jwt")
-    assert sorted(codes(text)) == ["WS701", "WS801"]  # and $connect is then unauthorised
+    assert sorted(codes(text)) == ["WS701"]  # the error says it all; no WS801 on top
 
 
 def test_stage_xray_is_rejected_but_function_tracing_in_monitoring_is_fine() -> None:

@@ -116,7 +116,7 @@ CODES: dict[str, tuple[str, str]] = {
     "WS802": ("warning", "stage without throttling"),
     "WS803": ("warning", "execution logging without the account CloudWatch role"),
     "WS804": ("warning", "no $default route while route selection can fail"),
-    "WS805": ("warning", "Lambda integration to an existing ARN (needs an invoke permission)"),
+    "WS805": ("warning", "Lambda integration to an existing ARN (wsspec adds an invoke permission)"),
     "WS806": ("warning", "defined but never used"),
     "WS807": ("warning", "route keys that differ only in case"),
     "WS808": ("warning", "unusual characters in a route key"),
@@ -402,23 +402,36 @@ def route_models(ctx: Ctx) -> None:
                     "use $request.body.<path>, ${request.body.<path>} or $default")
 
 
+def _quota(ctx: Ctx, name: str, default: int) -> int:
+    """The quota in force: ``account.quotas.<name>`` when the user has raised it."""
+    raised = _map(_map(ctx.data.get("account")).get("quotas")).get(name)
+    return raised if isinstance(raised, int) and not isinstance(raised, bool) else default
+
+
+_RAISE_HINT = ("the quota can be raised through Service Quotas / AWS Support; then record it in "
+               "'account: {quotas: {%s: N}}'")
+
+
 @check
 def route_counts(ctx: Ctx) -> None:
     n = len(ctx.routes())
-    if n > MAX_ROUTES:
+    max_routes = _quota(ctx, "routes", MAX_ROUTES)
+    if n > max_routes:
         ctx.add("WS401", ("routes",),
-                f"{n} routes exceed the 'Routes per API' quota of {MAX_ROUTES}",
-                "the quota can be raised through AWS Support (Service Quotas)", key=True)
+                f"{n} routes exceed the 'Routes per API' quota of {max_routes}",
+                _RAISE_HINT % "routes", key=True)
     n_auth = len(ctx.section("authorizers"))
-    if n_auth > MAX_AUTHORIZERS:
+    max_auth = _quota(ctx, "authorizers", MAX_AUTHORIZERS)
+    if n_auth > max_auth:
         ctx.add("WS403", ("authorizers",),
-                f"{n_auth} authorizers exceed the 'Lambda authorizers per API' quota of {MAX_AUTHORIZERS}",
-                "the quota can be raised through AWS Support", key=True)
+                f"{n_auth} authorizers exceed the 'Lambda authorizers per API' quota of {max_auth}",
+                _RAISE_HINT % "authorizers", key=True)
     n_stages = len(ctx.section("stages"))
-    if n_stages > MAX_STAGES:
+    max_stages = _quota(ctx, "stages", MAX_STAGES)
+    if n_stages > max_stages:
         ctx.add("WS404", ("stages",),
-                f"{n_stages} stages exceed the 'Stages per API' quota of {MAX_STAGES}",
-                "the quota can be raised through AWS Support (Service Quotas)", key=True)
+                f"{n_stages} stages exceed the 'Stages per API' quota of {max_stages}",
+                _RAISE_HINT % "stages", key=True)
     # integrations as the model builds them: named ones, one per function used by
     # `function:` routes, one per inline integration
     fns = set()
@@ -430,11 +443,13 @@ def route_counts(ctx: Ctx) -> None:
         elif isinstance(r.get("integration"), dict):
             inline += 1
     n_integ = len(ctx.section("integrations")) + len(fns) + inline
-    if n_integ > MAX_INTEGRATIONS:
+    max_integ = _quota(ctx, "integrations", MAX_INTEGRATIONS)
+    if n_integ > max_integ:
         ctx.add("WS402", ("integrations",) if "integrations" in ctx.data else ("routes",),
                 f"{n_integ} integrations exceed the 'Integrations per API' quota of "
-                f"{MAX_INTEGRATIONS} (routes naming the same function share one integration)",
-                "share named integrations between routes, or ask AWS Support", key=True)
+                f"{max_integ} (routes naming the same function share one integration)",
+                "share named integrations between routes, or " + _RAISE_HINT % "integrations",
+                key=True)
 
 
 @check
@@ -564,9 +579,9 @@ def integrations(ctx: Ctx) -> None:
             if isinstance(arn, str):
                 _check_arn(ctx, path + ("arn",), arn, "lambda")
                 ctx.add("WS805", path + ("arn",),
-                        "wsspec does not manage this function: give API Gateway permission to invoke "
-                        "it (lambda add-permission with principal apigateway.amazonaws.com) or set "
-                        "'credentials'")
+                        "wsspec does not manage this function but adds API Gateway's invoke "
+                        "permission to it: it must be in this account and Region, and deploying "
+                        "needs lambda:AddPermission on it")
         if kind == "aws":
             if ("action" in d) == ("path" in d):
                 ctx.add("WS304", path, "an aws integration needs exactly one of 'action' "
@@ -904,9 +919,11 @@ def connect_authorization(ctx: Ctx) -> None:
                     "add a $connect route with an authorizer or 'authorization: iam'", key=True)
         return
     r = _map(routes["$connect"])
-    if r.get("authorizer") is None and r.get("authorization") != "iam":
+    # An explicit 'authorization: none' is a decision, not an oversight: no warning.
+    if r.get("authorizer") is None and r.get("authorization") is None:
         ctx.add("WS801", ("routes", "$connect"), "$connect has no authorization, so anyone can connect",
-                "add an 'authorizer' or 'authorization: iam' (or check credentials in the handler)",
+                "add an 'authorizer' or 'authorization: iam', or write 'authorization: none' if "
+                "that is intended (e.g. the handler checks credentials)",
                 key=True)
 
 

@@ -6,7 +6,7 @@ already reported it). Each finding has a code from ``CODES``; the code's severit
 
 Code ranges: WS1xx routes and references, WS2xx selection expressions, WS3xx integrations,
 WS4xx quotas and name/length limits, WS5xx functions, paths and the connection table,
-WS6xx stages, domain, authorizers and models, WS7xx features AWS does not offer for WebSocket
+WS6xx stages, domain, authorizers and models (WS62x monitoring), WS7xx features AWS does not offer for WebSocket
 APIs, WS8xx warnings. (WS0xx: JSON Schema, WS9xx: YAML loading.)
 """
 
@@ -100,6 +100,19 @@ CODES: dict[str, tuple[str, str]] = {
     "WS606": ("error", "model schema is not JSON Schema draft 4"),
     "WS607": ("error", "invalid custom domain name"),
     "WS608": ("error", "malformed ARN"),
+    # monitoring (alarms, notifications, log retention)
+    "WS620": ("error", "alarm metric not published for the alarm's scope"),
+    "WS621": ("error", "invalid alarm statistic"),
+    "WS622": ("error", "invalid alarm threshold"),
+    "WS623": ("error", "alarm period not 10, 30 or a multiple of 60 seconds"),
+    "WS624": ("error", "alarm evaluation periods below 1 or longer than one day in total"),
+    "WS625": ("error", "datapoints_to_alarm above evaluation_periods"),
+    "WS626": ("error", "alarm reference to a function, route, stage or alarm that is not defined"),
+    "WS627": ("error", "table alarm without a 'connections' section"),
+    "WS628": ("error", "per-route alarm without detailed metrics for that route"),
+    "WS629": ("error", "log retention not one of the CloudWatch Logs values"),
+    "WS630": ("error", "malformed notification endpoint (e-mail address or https:// URL)"),
+    "WS631": ("error", "alarm without a metric or with more than one scope"),
     # features AWS does not offer for WebSocket APIs
     "WS701": ("error", "JWT, Cognito or TOKEN authorizers"),
     "WS702": ("error", "AWS WAF"),
@@ -632,6 +645,8 @@ _ARN = {
              "a CloudWatch Logs log group ARN (arn:aws:logs:<region>:<account>:log-group:<name>)"),
     "acm": (re.compile(r"arn:aws[a-z\-]*:acm:[a-z0-9\-]+:\d{12}:certificate/[A-Za-z0-9\-]+"),
             "an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)"),
+    "sns": (re.compile(r"arn:aws[a-z\-]*:sns:[a-z0-9\-]+:\d{12}:[A-Za-z0-9_\-]{1,256}(\.fifo)?"),
+            "an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic>)"),
     "nlb": (re.compile(r"arn:aws[a-z\-]*:elasticloadbalancing:[a-z0-9\-]+:\d{12}:loadbalancer/net/[\w\-]+/[0-9a-f]+"),
             "a Network Load Balancer ARN (arn:aws:elasticloadbalancing:...:loadbalancer/net/<name>/<id>)"),
 }
@@ -1073,6 +1088,222 @@ def unsupported_features(ctx: Ctx) -> None:
         ctx.claim(("domain", "security_policy"))
         ctx.add("WS004", ("domain", "security_policy"),
                 "WebSocket custom domains require TLS 1.2: use 'TLS_1_2'")
+
+
+# ----------------------------------------------------------------------------- monitoring
+_EMAIL = re.compile(r"[^@\s,;<>]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,63}")
+_HTTPS_URL = re.compile(r"https://[A-Za-z0-9\-.]+(:\d{1,5})?(/[^\s]*)?")
+_PERCENT = re.compile(r"(\d+(\.\d+)?)%")
+_SCOPE_KEYS = ("function", "table", "route")
+_SCOPE_WHAT = {"api": "an API", "route": "a per-route API", "function": "a function", "table": "a table"}
+
+
+def _number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+class _Alarms:
+    """Monitoring findings, each reported once however many stages share the definition."""
+
+    def __init__(self, ctx: Ctx) -> None:
+        self.ctx = ctx
+        self.seen: set[tuple[str, Path, str]] = set()
+
+    def add(self, code: str, path: Path, message: str, hint: str | None = None, *,
+            key: bool = False, claim: bool = False) -> None:
+        if (code, path, message) in self.seen:
+            return
+        self.seen.add((code, path, message))
+        if claim:
+            self.ctx.claim(path)
+        self.ctx.add(code, path, message, hint, key=key)
+
+    def fields(self, path: Path, d: dict[str, Any]) -> None:
+        """Checks of the values one alarm mapping (definition or override) sets."""
+        from wsspec.monitoring import STATISTICS, is_period, is_statistic
+
+        stat = d.get("statistic")
+        if isinstance(stat, str) and not is_statistic(stat):
+            self.add("WS621", path + ("statistic",), f"{stat!r} is not a CloudWatch statistic",
+                     f"use one of {', '.join(STATISTICS)} or a percentile such as p90 or p99.9")
+        thr = d.get("threshold")
+        if isinstance(thr, str) and not _PERCENT.fullmatch(thr.strip()):
+            self.add("WS622", path + ("threshold",), f"threshold {thr!r} is not a number",
+                     "give a number, or for a function's Duration a share of its timeout such as '80%'")
+        elif isinstance(thr, float) and thr != thr or thr in (float("inf"), float("-inf")):
+            self.add("WS622", path + ("threshold",), f"threshold {thr!r} is not a finite number")
+        period = d.get("period")
+        if _number(period) and isinstance(period, int) and not is_period(period):
+            self.add("WS623", path + ("period",), f"period {period} s is not 10, 30 or a multiple of 60",
+                     "CloudWatch alarms evaluate 10 s or 30 s (high-resolution metrics) or whole minutes",
+                     claim=True)
+        ev = d.get("evaluation_periods")
+        if _number(ev) and isinstance(ev, int) and ev < 1:
+            self.add("WS624", path + ("evaluation_periods",),
+                     f"evaluation_periods must be at least 1, not {ev}", claim=True)
+        dp = d.get("datapoints_to_alarm")
+        if _number(dp) and isinstance(dp, int) and dp < 1:
+            self.add("WS625", path + ("datapoints_to_alarm",),
+                     f"datapoints_to_alarm must be at least 1, not {dp}", claim=True)
+
+    def definition(self, name: str, d: dict[str, Any], origin: dict[str, Path], where: Path,
+                   stage: str | None) -> None:
+        """Checks of one merged alarm (preset + overrides) as it will be created."""
+        from wsspec.monitoring import MAX_EVALUATION_SECONDS, SCOPE_METRICS, scope_of
+
+        ctx = self.ctx
+        at = lambda *keys: next((origin[k] for k in keys if k in origin), where)  # noqa: E731
+        scopes = [k for k in _SCOPE_KEYS if d.get(k)]
+        if len(scopes) > 1:
+            self.add("WS631", at(scopes[-1]), f"alarm {name!r} sets {' and '.join(scopes)}: an alarm "
+                     "watches the API (optionally one route), a function or the table", key=True)
+            return
+        metric = d.get("metric")
+        scope = scope_of(d)
+        if metric is None:
+            self.add("WS631", where, f"alarm {name!r} has no 'metric'",
+                     f"e.g. metric: {SCOPE_METRICS[scope][0]}", key=True)
+        elif isinstance(metric, str) and metric not in SCOPE_METRICS[scope]:
+            self.add("WS620", at("metric"), f"{metric!r} is not {_SCOPE_WHAT[scope]} metric wsspec "
+                     f"can alarm on", (_did_you_mean(metric, SCOPE_METRICS[scope]) or "use one of")
+                     + " " + ", ".join(SCOPE_METRICS[scope]))
+        thr = d.get("threshold")
+        if isinstance(thr, str):
+            m = _PERCENT.fullmatch(thr.strip())
+            if m and not (scope == "function" and metric == "Duration"):
+                self.add("WS622", at("threshold"), f"a percentage threshold ({thr}) only applies to a "
+                         "function's Duration (share of its timeout)", "give a number")
+            elif m and not 0 < float(m.group(1)) <= 100:
+                self.add("WS622", at("threshold"), f"{thr} of the timeout is not between 0 and 100%")
+        period, ev, dp = d.get("period", 300), d.get("evaluation_periods", 1), d.get("datapoints_to_alarm")
+        if isinstance(period, int) and isinstance(ev, int) and not isinstance(ev, bool) \
+                and ev >= 1 and period * ev > MAX_EVALUATION_SECONDS:
+            self.add("WS624", at("evaluation_periods", "period"),
+                     f"alarm {name!r} evaluates {ev} periods of {period} s = {period * ev} s; "
+                     f"CloudWatch allows at most {MAX_EVALUATION_SECONDS} s (one day)")
+        if isinstance(dp, int) and isinstance(ev, int) and dp > ev:
+            self.add("WS625", at("datapoints_to_alarm", "evaluation_periods"),
+                     f"datapoints_to_alarm ({dp}) cannot exceed evaluation_periods ({ev})",
+                     "M of N: M datapoints out of the last N periods must breach")
+        functions = ctx.section("functions")
+        fn = d.get("function")
+        if isinstance(fn, str) and fn != "*" and fn not in functions:
+            self.add("WS626", at("function"), f"function {fn!r} is not defined under 'functions'",
+                     _did_you_mean(fn, functions) or "use '*' for every function")
+        # an untouched preset table alarm is simply not created when there is no table
+        if scope == "table" and not ctx.data.get("connections") and origin:
+            self.add("WS627", at("table"), f"alarm {name!r} watches the connection table, but there "
+                     "is no 'connections' section", "add 'connections: true' or remove the alarm")
+        route = d.get("route")
+        if isinstance(route, str) and scope == "route":
+            routes = ctx.routes()
+            if route not in routes:
+                self.add("WS626", at("route"), f"route {route!r} is not defined under 'routes'",
+                         _did_you_mean(route, routes))
+            elif stage is not None and not _detailed_metrics(ctx, stage, route):
+                self.add("WS628", at("route"),
+                         f"alarm {name!r} watches route {route!r}, but stage {stage!r} does not "
+                         "publish per-route metrics (detailed metrics are off), so the alarm never "
+                         "sees data",
+                         f"set detailed_metrics: true on stage {stage!r} or on its route {route!r} "
+                         "(per-route metrics cost extra)")
+
+
+def _detailed_metrics(ctx: Ctx, stage: str, route: str) -> bool:
+    s = _map(ctx.section("stages").get(stage))
+    value = _map(_map(s.get("routes")).get(route)).get("detailed_metrics")
+    return (value if value is not None else s.get("detailed_metrics")) is True
+
+
+@check
+def monitoring(ctx: Ctx) -> None:
+    from wsspec.monitoring import RETENTION_DAYS, recommended_alarms, scope_of
+
+    raw = ctx.data.get("monitoring")
+    if not isinstance(raw, dict):
+        return
+    rep = _Alarms(ctx)
+    base: Path = ("monitoring",)
+    defs: dict[str, tuple[dict[str, Any], dict[str, Path], Path]] = {}
+    if raw.get("preset") == "recommended":
+        for name, d in recommended_alarms().items():
+            defs[name] = (d, {}, base + ("preset",))
+    for name, d in _map(raw.get("alarms")).items():
+        path = base + ("alarms", name)
+        if d is False:
+            defs.pop(name, None)
+            continue
+        if not isinstance(d, dict):
+            continue
+        rep.fields(path, d)
+        old, origin, _ = defs.get(name, ({}, {}, path))
+        defs[name] = ({**old, **d}, {**origin, **{k: path + (k,) for k in d}}, path)
+
+    stage_names = list(ctx.section("stages")) or ["prod"]
+    overrides: dict[str, dict[str, Any]] = {}
+    for stage, so in _map(raw.get("stages")).items():
+        sp = base + ("stages", stage)
+        if stage not in stage_names:
+            rep.add("WS626", sp, f"stage {stage!r} is not defined under 'stages'",
+                    _did_you_mean(stage, stage_names), key=True)
+            continue
+        overrides[stage] = {}
+        for name, o in _map(_map(so).get("alarms")).items():
+            op = sp + ("alarms", name)
+            if name not in defs:
+                rep.add("WS626", op, f"alarm {name!r} is neither in the preset nor under "
+                        "monitoring.alarms", "define it under monitoring.alarms (with 'enabled: false' "
+                        "to create it only in the stages that turn it on)", key=True)
+                continue
+            if scope_of(defs[name][0]) in ("function", "table"):
+                rep.add("WS626", op, f"alarm {name!r} watches a {scope_of(defs[name][0])}, which "
+                        "stages do not have: stage overrides apply to API alarms", key=True)
+                continue
+            if isinstance(o, dict):
+                rep.fields(op, o)
+                for k in ("function", "table"):
+                    if k in o:
+                        rep.add("WS631", op + (k,), f"a stage override cannot move alarm {name!r} "
+                                f"to a {k}", key=True)
+            overrides[stage][name] = o
+
+    for name, (d, origin, where) in defs.items():
+        if scope_of(d) in ("function", "table"):
+            if d.get("enabled", True) is not False:
+                rep.definition(name, d, origin, where, None)
+            continue
+        for stage in stage_names:
+            o = overrides.get(stage, {}).get(name, {})
+            if o is False:
+                continue
+            o = _map(o)
+            op = base + ("stages", stage, "alarms", name)
+            merged = {**d, **{k: v for k, v in o.items() if k not in ("function", "table")}}
+            if merged.get("enabled", True) is False:
+                continue
+            rep.definition(name, merged, {**origin, **{k: op + (k,) for k in o}}, where, stage)
+
+    days = raw.get("log_retention_days")
+    if _number(days) and days not in RETENTION_DAYS:
+        near = min(RETENTION_DAYS, key=lambda x: abs(x - days))
+        rep.add("WS629", base + ("log_retention_days",),
+                f"CloudWatch Logs cannot keep logs for {days} days",
+                f"use one of {', '.join(map(str, RETENTION_DAYS))} (nearest: {near})", claim=True)
+    notify = _map(raw.get("notify"))
+    topic = _map(notify.get("topic"))
+    for i, email in enumerate(_list(topic.get("email"))):
+        if isinstance(email, str) and not _EMAIL.fullmatch(email):
+            rep.add("WS630", base + ("notify", "topic", "email", i),
+                    f"{email!r} is not an e-mail address", "write it as name@example.com")
+    for i, url in enumerate(_list(topic.get("https"))):
+        if isinstance(url, str) and not _HTTPS_URL.fullmatch(url):
+            hint = ("SNS 'https' subscriptions need an https:// URL" if url.startswith("http://")
+                    else "give the full URL, e.g. https://hooks.example.com/alarms")
+            rep.add("WS630", base + ("notify", "topic", "https", i),
+                    f"{url!r} is not an https:// URL", hint)
+    for i, arn in enumerate(_list(notify.get("topic_arns"))):
+        if isinstance(arn, str):
+            _check_arn(ctx, base + ("notify", "topic_arns", i), arn, "sns")
 
 
 def all_codes() -> dict[str, tuple[str, str]]:

@@ -19,8 +19,14 @@ DYNAMODB_NAMESPACE = "AWS/DynamoDB"
 API_METRICS = ("ConnectCount", "MessageCount", "IntegrationError", "ClientError",
                "ExecutionError", "IntegrationLatency")
 FUNCTION_METRICS = ("Errors", "Throttles", "Duration", "ConcurrentExecutions", "Invocations")
-TABLE_METRICS = ("ReadThrottleEvents", "WriteThrottleEvents", "SystemErrors", "UserErrors",
-                 "ConsumedReadCapacityUnits", "ConsumedWriteCapacityUnits")
+# Table metrics published with the TableName dimension alone (SystemErrors and ThrottledRequests
+# also carry Operation, UserErrors is account-wide: an alarm on TableName alone sees no data).
+TABLE_METRICS = ("ReadThrottleEvents", "WriteThrottleEvents", "ConsumedReadCapacityUnits",
+                 "ConsumedWriteCapacityUnits", "ConditionalCheckFailedRequests")
+SCOPE_METRICS = {"api": API_METRICS, "route": API_METRICS, "function": FUNCTION_METRICS,
+                 "table": TABLE_METRICS}
+PERIODS_HINT = "10, 30 or a multiple of 60 seconds"
+MAX_EVALUATION_SECONDS = 86_400  # period x evaluation_periods: CloudWatch evaluates at most one day
 STATISTICS = ("SampleCount", "Average", "Sum", "Minimum", "Maximum")
 PERCENTILE = re.compile(r"^p(\d{1,2}(\.\d{1,2})?|100)$")
 COMPARISONS = {
@@ -37,7 +43,26 @@ TRACING_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 
 
 def is_statistic(value: str) -> bool:
-    return value in STATISTICS or bool(PERCENTILE.match(value))
+    if value in STATISTICS:
+        return True
+    m = PERCENTILE.match(value)
+    return bool(m) and float(value[1:]) <= 100
+
+
+def is_period(value: int) -> bool:
+    """CloudWatch alarm periods: 10 or 30 (high-resolution) or a multiple of 60 seconds."""
+    return value in (10, 30) or (value > 0 and value % 60 == 0)
+
+
+def scope_of(d: Mapping[str, Any]) -> str:
+    """api | route | function | table, from the keys an alarm definition sets."""
+    if d.get("table"):
+        return "table"
+    if d.get("function"):
+        return "function"
+    if d.get("route"):
+        return "route"
+    return "api"
 
 
 # ----------------------------------------------------------------------------- model records
@@ -58,6 +83,7 @@ class AlarmSpec:
     datapoints_to_alarm: int | None
     treat_missing_data: str
     description: str | None
+    enabled: bool = True  # false: defined (so a stage can turn it on) but not created
 
 
 @dataclass(frozen=True)
@@ -103,15 +129,13 @@ def _recommended() -> dict[str, dict[str, Any]]:
     }
 
 
+def recommended_alarms() -> dict[str, dict[str, Any]]:
+    """The ``recommended`` preset's alarm definitions (a fresh copy)."""
+    return _recommended()
+
+
 def _alarm_spec(name: str, d: Mapping[str, Any]) -> AlarmSpec:
-    if d.get("table"):
-        scope = "table"
-    elif d.get("function"):
-        scope = "function"
-    elif d.get("route"):
-        scope = "route"
-    else:
-        scope = "api"
+    scope = scope_of(d)
     fn = d.get("function")
     threshold = d.get("threshold", 1)
     return AlarmSpec(
@@ -128,6 +152,7 @@ def _alarm_spec(name: str, d: Mapping[str, Any]) -> AlarmSpec:
         datapoints_to_alarm=d.get("datapoints_to_alarm"),
         treat_missing_data=d.get("treat_missing_data", "notBreaching"),
         description=d.get("description"),
+        enabled=d.get("enabled", True) is not False,
     )
 
 
@@ -143,7 +168,6 @@ def build_monitoring(raw: Any) -> Monitoring | None:
             defs.pop(name, None)
             continue
         defs[name] = {**defs.get(name, {}), **(override or {})}
-    defs = {k: v for k, v in defs.items() if v.get("enabled", True)}
     notify = d.get("notify") or {}
     topic = notify.get("topic") or {}
     return Monitoring(
@@ -152,7 +176,7 @@ def build_monitoring(raw: Any) -> Monitoring | None:
         stage_overrides={k: dict((v or {}).get("alarms") or {}) for k, v in (d.get("stages") or {}).items()},
         topic_emails=tuple(topic.get("email") or ()),
         topic_https=tuple(topic.get("https") or ()),
-        create_topic=bool(topic),
+        create_topic=isinstance(notify.get("topic"), Mapping),  # `topic: {}`: a topic, no subscriptions
         topic_arns=tuple(notify.get("topic_arns") or ()),
         log_retention_days=d.get("log_retention_days", 30 if preset == "recommended" else None),
         tracing=bool(d.get("tracing", False)),
@@ -187,19 +211,21 @@ class Alarm:
     function: str | None
 
 
-def _merged(base: AlarmSpec, override: Mapping[str, Any]) -> AlarmSpec | None:
-    if override is False or (isinstance(override, Mapping) and override.get("enabled") is False):
+def _merged(base: AlarmSpec, override: Mapping[str, Any] | bool) -> AlarmSpec | None:
+    """``base`` with a stage's override applied; None when the alarm is off for the stage."""
+    if override is False:
         return None
-    fields = {
+    fields: dict[str, Any] = {
         "metric": base.metric, "statistic": base.statistic, "threshold": base.threshold,
         "comparison": base.comparison, "period": base.period,
         "evaluation_periods": base.evaluation_periods,
         "datapoints_to_alarm": base.datapoints_to_alarm,
         "treat_missing_data": base.treat_missing_data, "description": base.description,
-        "route": base.route,
+        "route": base.route, "enabled": base.enabled,
     }
-    fields.update(override or {})
-    return _alarm_spec(base.name, fields)
+    fields.update(override if isinstance(override, Mapping) else {})
+    merged = _alarm_spec(base.name, fields)
+    return merged if merged.enabled else None
 
 
 def alarms(spec: Any) -> list[Alarm]:
@@ -238,7 +264,7 @@ def alarms(spec: Any) -> list[Alarm]:
     for stage in spec.stages:
         overrides = mon.stage_overrides.get(stage.name, {})
         for base in api_alarms:
-            a = _merged(base, overrides[base.name]) if base.name in overrides else base
+            a = _merged(base, overrides.get(base.name, {}))
             if a is None:
                 continue
             dims = (Dimension("ApiId", "", api_id=True), Dimension("Stage", stage.name))
@@ -247,7 +273,7 @@ def alarms(spec: Any) -> list[Alarm]:
             out.append(make(a, f"{stage.name}/{a.name}",
                             names._physical(spec.api.name, stage.name, a.name, limit=255),
                             API_NAMESPACE, dims, float(a.threshold), stage.name, None))
-    for a in (x for x in mon.alarms if x.scope == "function"):
+    for a in (x for x in mon.alarms if x.scope == "function" and x.enabled):
         targets = [spec.function(a.function)] if a.function else list(spec.functions)
         for fn in targets:
             threshold = a.threshold
@@ -259,11 +285,20 @@ def alarms(spec: Any) -> list[Alarm]:
                             LAMBDA_NAMESPACE, (Dimension("FunctionName", physical),),
                             float(threshold), None, fn.name))
     if spec.connections is not None:
-        for a in (x for x in mon.alarms if x.scope == "table"):
+        for a in (x for x in mon.alarms if x.scope == "table" and x.enabled):
             out.append(make(a, f"table/{a.name}",
                             names._physical(spec.api.name, "table", a.name, limit=255),
                             DYNAMODB_NAMESPACE, (Dimension("TableName", names.table_name(spec)),),
                             float(a.threshold), None, None))
+    seen: dict[str, str] = {}
+    for alarm in out:
+        other = seen.setdefault(alarm.alarm_name, alarm.key)
+        if other != alarm.key:
+            from wsspec.errors import WsspecError
+
+            raise WsspecError(
+                f"alarms {other!r} and {alarm.key!r} would both be named {alarm.alarm_name!r}",
+                code="WS116", hint="rename one of the alarms")
     return out
 
 

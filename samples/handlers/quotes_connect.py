@@ -1,0 +1,67 @@
+"""Lambda function `quotes_connect` of the live-quotes WebSocket API (monitoring.yaml).
+
+Routes: $connect.
+wsspec created this file once and never overwrites it: it is yours to edit.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import TYPE_CHECKING, Literal, NotRequired, TypedDict
+
+import boto3
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+
+# boto3 honours AWS_ENDPOINT_URL_DYNAMODB, so the same code runs against a local table.
+TABLE: Table = boto3.resource("dynamodb").Table(os.environ["CONNECTIONS_TABLE"])
+KEY = "connectionId"
+TTL_ATTRIBUTE = os.environ["CONNECTIONS_TTL_ATTRIBUTE"]
+TTL_SECONDS = int(os.environ["CONNECTIONS_TTL_SECONDS"])
+
+
+class Identity(TypedDict):
+    sourceIp: str
+    userAgent: NotRequired[str]
+
+
+class RequestContext(TypedDict):
+    routeKey: str
+    eventType: Literal["CONNECT"]
+    connectionId: str
+    connectedAt: int  # epoch ms, the same for the whole connection
+    domainName: str
+    stage: str
+    apiId: str
+    requestId: str
+    requestTimeEpoch: int
+    identity: Identity
+
+
+class Event(TypedDict):
+    requestContext: RequestContext
+    isBase64Encoded: bool
+    headers: dict[str, str]
+    # Only when the client's URL had a query string
+    queryStringParameters: NotRequired[dict[str, str]]
+
+
+class Response(TypedDict):
+    statusCode: int
+    headers: NotRequired[dict[str, str]]
+
+
+def handler(event: Event, context: object) -> Response:
+    ctx = event["requestContext"]
+    TABLE.put_item(
+        Item={
+            KEY: ctx["connectionId"],
+            "connectedAt": ctx["connectedAt"],
+            TTL_ATTRIBUTE: int(time.time()) + TTL_SECONDS,
+        }
+    )
+    # WebSocket has no CORS: check headers["Origin"] here if browsers must come from your site.
+    # Any non-2xx statusCode refuses the connection with that HTTP status.
+    return {"statusCode": 200}

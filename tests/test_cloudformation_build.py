@@ -113,7 +113,7 @@ def test_failed_build_leaves_previous_outputs_intact(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert build(spec, out).exit_code == 0
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    write_spec(tmp_path, generate(200, name="big", own_every=1))  # > 500 resources
+    write_spec(tmp_path, generate(700, name="big", mock_every=1))  # > 500 even nested
     result = build(spec, out)
     assert result.exit_code == 1
     assert "resources per stack" in result.output and "500" in result.output

@@ -124,9 +124,13 @@ def test_300_route_spec_builds_within_500_resources_and_1_mb() -> None:
     assert len(resources_of(t, "AWS::ApiGatewayV2::Route")) == 300
 
 
-def test_more_than_500_resources_even_collapsed_is_an_error_naming_the_quota() -> None:
+def test_more_than_500_resources_even_collapsed_nests_and_ws420_only_when_nesting_cannot_fit() -> None:
     spec = generated(200, own_every=1)  # ~190 functions: 4 resources each before permissions
     assert derive.cloudformation_resource_count(spec, per_route=False) > derive.CFN_RESOURCE_LIMIT
+    outs = cf.render(spec, context())  # routes and functions move into nested stacks
+    assert any(o.path.name.startswith("functions-") for o in outs)
+    assert all(len(yaml.safe_load(o.content)["Resources"]) <= derive.CFN_RESOURCE_LIMIT for o in outs)
+    spec = generated(700, mock_every=1)  # 700 integrations + responses stay in the parent
     with pytest.raises(WsspecError) as err:
         cf.render(spec, context())
     assert err.value.code == "WS420"

@@ -278,5 +278,15 @@ def alarm_logical(alarm_key: str) -> str:
 ALARM_TOPIC_LOGICAL = "NotifyTopic"
 
 
+def nested_stack_logical(kind: str, number: int) -> str:
+    """``AWS::CloudFormation::Stack`` holding part of a large API (``kind``: routes | functions)."""
+    return "Nested" + pascal(kind) + str(number)
+
+
+def nested_template_name(kind: str, number: int, fmt: str) -> str:
+    """The child template's file name, next to ``template.<fmt>``: ``routes-1.yaml``."""
+    return f"{kind}-{number}.{'json' if fmt == 'json' else 'yaml'}"
+
+
 def topic_subscription_logical(protocol: str, endpoint: str) -> str:
     return "NotifySubscription" + pascal(protocol) + _short_hash(f"{protocol}:{endpoint}")

@@ -500,7 +500,24 @@ def _monitoring(spec: Spec) -> dict[str, Json]:
         depends = [names.function_logical(alarm.function)] if alarm.function else []
         if alarm.stage is not None:
             depends.append(names.stage_logical(alarm.stage))
+        if alarm.namespace == "AWS/DynamoDB" and spec.connections is not None:
+            depends.append(names.CONNECTION_TABLE_LOGICAL)
         out[names.alarm_logical(alarm.key)] = _resource("AWS::CloudWatch::Alarm", props, depends)
+    return out
+
+
+def _monitoring_outputs(spec: Spec) -> Json:
+    """Alarm names (one comma-separated value: a stack has at most 200 outputs) and the topic."""
+    from wsspec.monitoring import OUTPUT_ALARM_NAMES, OUTPUT_ALARM_TOPIC
+
+    out: Json = {}
+    found = monitoring_alarms(spec)
+    if found:
+        out[OUTPUT_ALARM_NAMES] = {"Description": "CloudWatch alarms (comma-separated)",
+                                   "Value": ",".join(a.alarm_name for a in found)}
+    if spec.monitoring is not None and spec.monitoring.create_topic:
+        out[OUTPUT_ALARM_TOPIC] = {"Description": "SNS topic the alarms notify",
+                                   "Value": ref(names.ALARM_TOPIC_LOGICAL)}
     return out
 
 
@@ -566,6 +583,7 @@ def template(spec: Spec, ctx: BuildContext, *, per_route: bool | None = None) ->
     doc["Description"] = _description(spec)
     doc["Resources"] = res
     doc["Outputs"] = _outputs(spec)
+    doc["Outputs"].update(_monitoring_outputs(spec))
     return doc
 
 
@@ -614,15 +632,11 @@ def template_path(ctx: BuildContext) -> Path:
 def render(spec: Spec, ctx: BuildContext) -> list[Output]:
     per_route = derive.permission_strategy(spec)
     doc = template(spec, ctx, per_route=per_route)
-    count = len(doc["Resources"])
-    if count > derive.CFN_RESOURCE_LIMIT:
-        raise WsspecError(
-            f"the CloudFormation template would have {count} resources; CloudFormation allows "
-            f"{derive.CFN_RESOURCE_LIMIT} per stack (quota: resources per stack), even with one "
-            "Lambda permission per function and stage",
-            code="WS420", file=spec.source_file or None,
-            hint="split the API, or move routes onto fewer integrations/functions",
-        )
+    if len(doc["Resources"]) > derive.CFN_RESOURCE_LIMIT:  # too big even collapsed: nest
+        from wsspec.targets import cfn_nested  # (raises WS420 when even nesting cannot fit)
+
+        nested, _LAST_SIZE[id(spec)] = cfn_nested.render(spec, ctx, doc, serialise, template_path)
+        return nested
     data = serialise(doc, ctx.template_format)
     if len(data) > derive.CFN_TEMPLATE_LIMIT:
         raise WsspecError(
@@ -639,7 +653,9 @@ _LAST_SIZE: dict[int, int] = {}
 
 
 def notes(spec: Spec, ctx: BuildContext) -> list[str]:
-    out: list[str] = []
+    from wsspec.targets import cfn_nested
+
+    out: list[str] = cfn_nested.notes(spec)
     if not derive.permission_strategy(spec):
         n = derive.cloudformation_resource_count(spec, per_route=True)
         m = derive.cloudformation_resource_count(spec, per_route=False)

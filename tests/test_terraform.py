@@ -42,7 +42,8 @@ def test_render_writes_the_four_files_into_the_terraform_directory(tmp_path: Pat
     spec = load("chat")
     ctx = BuildContext(out_dir=tmp_path / "chat", functions_dir=tmp_path / "chat" / "functions")
     outs = terraform.render(spec, ctx)
-    assert [o.path for o in outs] == [tmp_path / "chat" / "terraform" / f for f in terraform.FILES]
+    files = terraform.FILES + ("monitoring.tf",)  # chat uses `monitoring: recommended`
+    assert [o.path for o in outs] == [tmp_path / "chat" / "terraform" / f for f in files]
     assert all(o.generated and o.content.endswith(b"}\n") for o in outs)
 
 

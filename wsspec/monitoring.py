@@ -39,6 +39,9 @@ TREAT_MISSING = ("breaching", "notBreaching", "ignore", "missing")
 RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
                   2192, 2557, 2922, 3288, 3653)
 PRESETS = ("recommended", "none")
+# Output names (CloudFormation Outputs, Terraform outputs, the deploy's printed outputs)
+OUTPUT_ALARM_NAMES = "AlarmNames"
+OUTPUT_ALARM_TOPIC = "AlarmTopicArn"
 TRACING_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 
 

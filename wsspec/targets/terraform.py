@@ -480,6 +480,10 @@ def render(spec: Spec, ctx: BuildContext) -> list[Output]:
             aws_provider_version=AWS_PROVIDER_VERSION,
         )
         outputs.append(Output(out_dir / name, format_hcl(text).encode("utf-8")))
+    if spec.monitoring is not None:  # alarms and their topic: monitoring.tf (issue 9)
+        from wsspec.targets import terraform_monitoring
+
+        outputs.append(terraform_monitoring.render(spec, ctx, view))
     return outputs
 
 

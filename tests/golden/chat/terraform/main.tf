@@ -99,7 +99,8 @@ resource "aws_apigatewayv2_stage" "prod" {
 
 # ---------------------------------------------------------------- Functions
 resource "aws_cloudwatch_log_group" "lambda_on_connect" {
-  name = "/aws/lambda/chat-on_connect"
+  name              = "/aws/lambda/chat-on_connect"
+  retention_in_days = 30
 }
 
 resource "aws_iam_role" "lambda_on_connect" {
@@ -170,7 +171,8 @@ resource "aws_lambda_function" "on_connect" {
 }
 
 resource "aws_cloudwatch_log_group" "lambda_on_disconnect" {
-  name = "/aws/lambda/chat-on_disconnect"
+  name              = "/aws/lambda/chat-on_disconnect"
+  retention_in_days = 30
 }
 
 resource "aws_iam_role" "lambda_on_disconnect" {
@@ -241,7 +243,8 @@ resource "aws_lambda_function" "on_disconnect" {
 }
 
 resource "aws_cloudwatch_log_group" "lambda_send_message" {
-  name = "/aws/lambda/chat-send_message"
+  name              = "/aws/lambda/chat-send_message"
+  retention_in_days = 30
 }
 
 resource "aws_iam_role" "lambda_send_message" {

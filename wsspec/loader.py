@@ -63,6 +63,31 @@ class _Composer(
         _Resolver.__init__(self)
 
 
+_CParser = getattr(getattr(yaml, "_yaml", None), "CParser", None)
+
+if _CParser is not None:
+    class _FastComposer(_CParser, _Resolver):  # type: ignore[misc,valid-type]
+        """libyaml's reader/scanner/parser/composer with the same resolver (same nodes)."""
+
+        def __init__(self, stream: str) -> None:
+            _CParser.__init__(self, stream)
+            _Resolver.__init__(self)
+
+
+def _compose(text: str) -> yaml.Node | None:
+    """The node tree, through libyaml when PyYAML has it (~5x faster than pure Python).
+
+    Anything libyaml objects to is composed again by the pure-Python composer, so every
+    error message (and position) is exactly the one documented for that composer.
+    """
+    if _CParser is not None:
+        try:
+            return _FastComposer(text).get_single_node()
+        except (yaml.YAMLError, RecursionError):
+            pass
+    return _Composer(text).get_single_node()
+
+
 @dataclass
 class Loaded:
     """The result of loading one file: data (None when unusable), positions, findings."""
@@ -225,8 +250,7 @@ def load_text(text: str, file: str) -> Loaded:
                                        "start with 'wsspec: 1' and an 'api' section"))
         return loaded
     try:
-        composer = _Composer(text)
-        node = composer.get_single_node()
+        node = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)

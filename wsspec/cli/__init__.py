@@ -127,16 +127,29 @@ def build(
     ),
 ) -> None:
     """Generate CloudFormation, Terraform and handler stubs from the spec."""
+    raise typer.Exit(_run_build(file, [t.value for t in target] if target else None, out,
+                                template_format.value, check))
+
+
+def _run_build(file: str, target: Optional[List[str]], out: Path, template_format: str,
+               check: bool) -> int:
+    """``wsspec build``; returns the exit code. Shared by the typer command and ``main``'s fast path."""
     from wsspec.build import build_outputs, select_targets
+    from wsspec.validate import validate_file
     from wsspec.writer import plan_writes, write_all
 
-    spec = _load_valid(file)
+    result = validate_file(file)
+    for f in result.findings:
+        _err(f.render())
+    if result.errors or result.spec is None:
+        return EXIT_INVALID
+    spec = result.spec
     try:
-        targets, notes = select_targets([t.value for t in target] if target else None)
-        outputs, target_notes = build_outputs(spec, targets, out, template_format.value)
+        targets, notes = select_targets(target)
+        outputs, target_notes = build_outputs(spec, targets, out, template_format)
     except WsspecError as exc:
         _err(str(exc))
-        raise typer.Exit(exc.exit_code)
+        return exc.exit_code
     notes += target_notes
     for note in notes:
         typer.echo(f"note: {note}")
@@ -154,17 +167,18 @@ def build(
             typer.echo(f"  {w.status:<9} {rel(w.path)}")
         if bad:
             _err(f"{len(bad)} output(s) out of date; run: wsspec build {file}")
-            raise typer.Exit(EXIT_INVALID)
+            return EXIT_INVALID
         typer.echo("outputs are up to date")
-        raise typer.Exit(EXIT_OK)
+        return EXIT_OK
     try:
         written = write_all(outputs)
     except OSError as exc:
         _err(f"error: cannot write {exc.filename}: {exc.strerror}")
-        raise typer.Exit(EXIT_USAGE)
+        return EXIT_USAGE
     for w in written:
         extra = " (exists)" if w.status == "kept" else ""
         typer.echo(f"  {w.status:<9} {rel(w.path)}{extra}")
+    return EXIT_OK
 
 
 # Command groups that live in their own modules (each imports ``app`` and adds commands).
@@ -208,7 +222,60 @@ def _fast_path(argv: List[str]) -> Optional[tuple[str, List[str], str, bool]]:
     return ("validate", files, fmt, strict)
 
 
+_BUILD_TARGETS = ("cloudformation", "terraform", "stubs")
+
+
+def _fast_build(argv: List[str]) -> Optional[tuple[str, Optional[List[str]], Path, str, bool]]:
+    """A well-formed ``build`` command line parsed without typer (as ``_fast_path``): builds
+    run in editors' save hooks and CI, and typer's set-up costs more than rendering a spec.
+    Anything unusual (``--help``, an unknown option or value, a second file) returns None."""
+    if not argv or argv[0] != "build":
+        return None
+    files: List[str] = []
+    targets: List[str] = []
+    out, fmt, check, only_files = Path("build"), "yaml", False, False
+    it = iter(argv[1:])
+    for arg in it:
+        name, eq, inline = arg.partition("=") if arg.startswith("--") else (arg, "", "")
+        if only_files or not arg.startswith("-") or arg == "-":
+            files.append(arg)
+        elif arg == "--":
+            only_files = True
+        elif arg == "--check":
+            check = True
+        elif name in ("--target", "-t", "--out", "-o", "--format"):
+            value = inline if eq else next(it, None)
+            if value is None or value == "" or (not eq and value.startswith("-")):
+                return None
+            if name in ("--target", "-t"):
+                if value not in _BUILD_TARGETS:
+                    return None
+                targets.append(value)
+            elif name in ("--out", "-o"):
+                out = Path(value)
+            elif value in ("yaml", "json"):
+                fmt = value
+            else:
+                return None
+        else:
+            return None
+    if len(files) != 1:
+        return None
+    return (files[0], targets or None, out, fmt, check)
+
+
 def main() -> None:
+    build_args = _fast_build(sys.argv[1:])
+    if build_args is not None:
+        try:
+            code = _run_build(*build_args)
+        except KeyboardInterrupt:
+            _err("interrupted")
+            sys.exit(130)
+        except WsspecError as exc:
+            _err(str(exc))
+            sys.exit(exc.exit_code)
+        sys.exit(code)
     fast = _fast_path(sys.argv[1:])
     if fast is not None:
         command, files, fmt, strict = fast

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import json
 import string
 import sys
 from pathlib import Path
@@ -253,6 +254,14 @@ def test_value_renders_json_documents_for_jsonencode() -> None:
         "{", "a = [1, 2.5, true, null]", '"$ref" = {', 'x = "y"', "}", "e = {}", "l = []", "}"]
     with pytest.raises(Exception):
         terraform.value({"x": float("inf")})
+
+
+def test_json_documents_avoid_jsonencode_when_terraform_would_normalise_them() -> None:
+    assert terraform.json_document({"a": "plain é"}).startswith("jsonencode({")
+    for doc in ({"a": "x\n\u0301"}, {"<\u0327": 1}, ["e\u0301"]):
+        out = terraform.json_document(doc)
+        assert out.startswith('"') and out.isascii()
+        assert json.loads(hcl_literal(out)) == doc
 
 
 def test_template_keeps_a_dollar_before_an_interpolation_literal() -> None:

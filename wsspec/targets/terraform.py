@@ -25,14 +25,16 @@ from __future__ import annotations
 
 import hashlib
 import math
+import json
 import re
+import unicodedata
 from pathlib import PurePath
 from typing import Any, Iterable, Mapping
 
 from wsspec import derive, names
 from wsspec.errors import WsspecError
 from wsspec.escape import hcl_string
-from wsspec.model import Integration, Spec
+from wsspec.model import Integration, Spec, plain
 from wsspec.targets import BuildContext, Output
 
 FILES = ("versions.tf", "variables.tf", "main.tf", "outputs.tf")
@@ -128,6 +130,50 @@ def value(obj: Any) -> str:
                 return inline
         return "\n".join(["["] + [value(v) + "," for v in obj] + ["]"])
     raise WsspecError(f"cannot write {type(obj).__name__} to Terraform", code="WS900")
+
+
+# Characters Go's JSON encoder (and so Terraform's jsonencode) writes as escape sequences.
+_JSON_ESCAPED = set('"\\<>&\u2028\u2029') | {chr(c) for c in range(0x20)} | {"\x7f"}
+
+
+def _strings(obj: Any) -> Iterable[str]:
+    if isinstance(obj, str):
+        yield obj
+    elif isinstance(obj, Mapping):
+        for k, v in obj.items():
+            yield str(k)
+            yield from _strings(v)
+    elif isinstance(obj, (list, tuple)):
+        for v in obj:
+            yield from _strings(v)
+
+
+def _jsonencode_exact(s: str) -> bool:
+    """Whether ``jsonencode`` reproduces ``s`` exactly.
+
+    Terraform normalises every string to NFC -- including the JSON text jsonencode returns,
+    so a combining mark after an escape (``"\\n" + U+0301`` -> ``"\\ń"``) corrupts the
+    JSON. Such strings (and non-NFC ones) take the exact path of ``json_document``.
+    """
+    if not unicodedata.is_normalized("NFC", s):
+        return False
+    return not any(
+        unicodedata.combining(c) and (i == 0 or s[i - 1] in _JSON_ESCAPED)
+        for i, c in enumerate(s)
+    )
+
+
+def json_document(doc: Any) -> str:
+    """A JSON-valued argument: ``jsonencode(<HCL value>)``, readable and diff-friendly.
+
+    When Terraform's string normalisation would alter the document (see
+    ``_jsonencode_exact``), the JSON text itself is written instead, ASCII-only (every
+    non-ASCII character as a JSON ``\\u`` escape), which no normalisation can change.
+    """
+    if all(_jsonencode_exact(s) for s in _strings(doc)):
+        return "jsonencode(" + value(doc) + ")"
+    text = json.dumps(plain(doc), ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+    return hcl_string(text)
 
 
 def string_list(items: Iterable[str]) -> str:
@@ -323,6 +369,7 @@ class View:
     value = staticmethod(value)
     string_list = staticmethod(string_list)
     key = staticmethod(key)
+    json_document = staticmethod(json_document)
 
     def zip_path(self, fn: str) -> Expr:
         return template(Expr("path.module"), "/../functions/" + names.zip_name(fn))

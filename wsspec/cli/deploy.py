@@ -115,6 +115,10 @@ def _print_outputs(out: dict[str, Any]) -> None:
         typer.echo(f"  callback: {s['callback_url']}")
     if out.get("custom_domain"):
         typer.echo(f"custom domain: {out['custom_domain']}")
+    if out.get("alarms"):
+        typer.echo(f"alarms: {', '.join(out['alarms'])}")
+    if out.get("alarm_topic_arn"):
+        typer.echo(f"alarm topic: {out['alarm_topic_arn']}")
 
 
 def _confirm(question: str, yes: bool) -> None:

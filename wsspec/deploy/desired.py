@@ -208,14 +208,17 @@ def desired_state(spec: Spec, ctx: Context, *,
                                               "WriteCapacityUnits": c.write_capacity}
         out.append(Res("table", table_name, props, label=table_name))
 
-    # -- log groups
+    # -- log groups (created before the functions, so Lambda never creates one without retention)
+    retention = derive.log_retention_days(spec)
     for f in spec.functions:
         lg = names.function_log_group(spec, f.name)
-        out.append(Res("log_group", lg, {"Tags": owner_tags(spec)}, label=lg))
+        out.append(Res("log_group", lg, {"Tags": owner_tags(spec), "RetentionInDays": retention},
+                       label=lg))
     for s in spec.stages:
         if s.access_log is not None and s.access_log.destination_arn is None:
             lg = names.access_log_group(spec, s.name)
-            out.append(Res("log_group", lg, {"Tags": owner_tags(spec)}, stage=s.name, label=lg))
+            out.append(Res("log_group", lg, {"Tags": owner_tags(spec), "RetentionInDays": retention},
+                           stage=s.name, label=lg))
 
     # -- roles
     for f in spec.functions:
@@ -269,6 +272,7 @@ def desired_state(spec: Spec, ctx: Context, *,
             "Environment": derive.environment(spec, f.name),
             "Architectures": [f.architecture],
             "CodeSha256": sha256_b64(blob),
+            "TracingConfig": {"Mode": "Active" if derive.tracing(spec) else "PassThrough"},
             "Tags": owner_tags(spec),
         }, blob=blob, label=fname))
 
@@ -392,4 +396,51 @@ def desired_state(spec: Spec, ctx: Context, *,
         out.append(Res("api_mapping", f"{d.name} {d.base_path or '(root)'}", _clean({
             "DomainName": d.name, "Stage": d.stage, "ApiMappingKey": d.base_path or ""}),
             stage=d.stage, label=f"{d.name}/{d.base_path or ''} -> {d.stage}"))
+    out += monitoring_state(spec, ctx)
+    return out
+
+
+def topic_arn(ctx: Context, name: str) -> str:
+    return f"arn:{ctx.partition}:sns:{ctx.region}:{ctx.account}:{name}"
+
+
+def monitoring_state(spec: Spec, ctx: Context) -> list[Res]:
+    """The alarm topic, its subscriptions and the CloudWatch alarms (``monitoring.alarms``)."""
+    from wsspec import monitoring
+
+    mon = spec.monitoring
+    if mon is None:
+        return []
+    out: list[Res] = []
+    actions = list(mon.topic_arns)
+    if mon.create_topic:
+        name = monitoring.topic_name(spec)
+        arn = topic_arn(ctx, name)
+        actions.append(arn)
+        out.append(Res("topic", name, {"Tags": owner_tags(spec)}, label=name))
+        subs = [("email", e) for e in mon.topic_emails] + [("https", u) for u in mon.topic_https]
+        for protocol, endpoint in subs:
+            out.append(Res("subscription", f"{protocol}:{endpoint}", {
+                "TopicArn": arn, "Protocol": protocol, "Endpoint": endpoint},
+                label=f"{protocol} {endpoint}"))
+    for a in monitoring.alarms(spec):
+        dims = sorted(({"Name": d.name, "Value": API if d.api_id else d.value} for d in a.dimensions),
+                      key=lambda d: str(d["Name"]))
+        out.append(Res("alarm", a.alarm_name, _clean({
+            "AlarmName": a.alarm_name,
+            "AlarmDescription": a.description,
+            "Namespace": a.namespace,
+            "MetricName": a.metric,
+            "Dimensions": dims,
+            "Statistic": a.statistic,
+            "ExtendedStatistic": a.extended_statistic,
+            "Period": a.period,
+            "EvaluationPeriods": a.evaluation_periods,
+            "DatapointsToAlarm": a.datapoints_to_alarm,
+            "Threshold": a.threshold,
+            "ComparisonOperator": a.comparison_operator,
+            "TreatMissingData": a.treat_missing_data,
+            "AlarmActions": sorted(actions),
+            "Tags": owner_tags(spec),
+        }), stage=a.stage, label=a.alarm_name))
     return out

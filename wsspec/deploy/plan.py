@@ -92,6 +92,7 @@ DEFAULTS: dict[tuple[str, str], Any] = {
     ("route", "ApiKeyRequired"): False,
     ("integration", "ConnectionType"): "INTERNET",
     ("stage", "AutoDeploy"): False,
+    ("function", "TracingConfig"): {"Mode": "PassThrough"},
 }
 SUBSET = {("stage", "DefaultRouteSettings")}
 IGNORED = {("table", "KeySchema"), ("table", "AttributeDefinitions"), ("table", "TableName"),
@@ -172,6 +173,7 @@ PHASE = {
     "integration_response": 3, "route": 3,
     "permission": 4, "stage": 4,
     "domain": 5, "api_mapping": 6,
+    "topic": 0, "subscription": 1, "alarm": 5,
 }
 DELETE_PHASE = {
     "api_mapping": 7, "stage": 7, "permission": 7,
@@ -180,6 +182,7 @@ DELETE_PHASE = {
     "function": 10, "domain": 10,
     "role": 11, "log_group": 11, "vpc_link": 11, "table": 11, "account": 11,
     "api": 12,
+    "alarm": 7, "subscription": 7, "topic": 11,
 }
 DEPLOY_PHASE = 13
 API_KINDS = {"api", "route", "integration", "integration_response", "authorizer", "model"}
@@ -233,7 +236,8 @@ class Planner:
 
     def _refuse_foreign(self) -> None:
         for kind, what in (("function", "Lambda function"), ("table", "DynamoDB table"),
-                           ("domain", "custom domain")):
+                           ("domain", "custom domain"), ("alarm", "CloudWatch alarm"),
+                           ("topic", "SNS topic")):
             for (k, key) in self.want:
                 if k == kind and (f"foreign_{kind}", key) in self.cur.records:
                     raise WsspecError(
@@ -280,14 +284,20 @@ class Planner:
         if ("foreign_log_group", r.key) in self.cur.records:
             self.notes.append(f"log group {r.key} exists without the wsspec tag; left as it is")
             return
+        days = r.props.get("RetentionInDays")
+        retention = Call("logs", "put_retention_policy", {"logGroupName": r.key, "retentionInDays": days})
         if h is None:
-            self.add("create", r, "log_group", r.key, [
-                Call("logs", "create_log_group", {"logGroupName": r.key, "tags": dict(r.props["Tags"])})])
+            calls = [Call("logs", "create_log_group", {"logGroupName": r.key, "tags": dict(r.props["Tags"])})]
+            self.add("create", r, "log_group", r.key, calls + ([retention] if days else []))
             return
         ch = diff_props("log_group", r.props, h.props)
-        if ch:
-            self.add("update", r, "log_group", r.key, [
-                Call("logs", "tag_log_group", {"logGroupName": r.key, "tags": dict(r.props["Tags"])})], changes=ch)
+        fields = {c[0] for c in ch}
+        calls = []
+        if "Tags" in fields:
+            calls.append(Call("logs", "tag_log_group", {"logGroupName": r.key, "tags": dict(r.props["Tags"])}))
+        if "RetentionInDays" in fields:
+            calls.append(retention if days else Call("logs", "delete_retention_policy", {"logGroupName": r.key}))
+        self.add("update", r, "log_group", r.key, calls, changes=ch)
 
     def _role(self, r: Res, h: Cur | None) -> None:
         p = r.props
@@ -358,6 +368,8 @@ class Planner:
         conf = {"Role": p["Role"], "Handler": p["Handler"], "Runtime": p["Runtime"],
                 "MemorySize": p["MemorySize"], "Timeout": p["Timeout"], "Description": p["Description"],
                 "Environment": {"Variables": dict(p["Environment"])}}
+        if "TracingConfig" in p:
+            conf["TracingConfig"] = dict(p["TracingConfig"])
         if h is None:
             self.add("create", r, "function", r.key, [Call("lambda", "create_function", {
                 "FunctionName": r.key, **conf, "Code": {"ZipFile": r.blob or b""},
@@ -371,7 +383,8 @@ class Planner:
             calls.append(Call("lambda", "update_function_code", {
                 "FunctionName": r.key, "ZipFile": r.blob or b"", "Architectures": list(p["Architectures"])},
                 retry=("busy",)))
-        if fields & {"Role", "Handler", "Runtime", "MemorySize", "Timeout", "Description", "Environment"}:
+        if fields & {"Role", "Handler", "Runtime", "MemorySize", "Timeout", "Description", "Environment",
+                     "TracingConfig"}:
             calls.append(Call("lambda", "update_function_configuration", {"FunctionName": r.key, **conf},
                               retry=("busy", "iam")))
         if "Tags" in fields:
@@ -411,6 +424,37 @@ class Planner:
         if ch:
             self.add("update", r, kind, r.key, [Call("apigatewayv2", update, {
                 "ApiId": API, **extra, id_field: h.id, **r.props}, optional=optional_update)], changes=ch)
+
+    def _topic(self, r: Res, h: Cur | None) -> None:
+        tags = _tags_list(r.props["Tags"])
+        if h is None:
+            self.add("create", r, "topic", r.key, [Call("sns", "create_topic", {"Name": r.key, "Tags": tags})])
+            return
+        ch = diff_props("topic", r.props, h.props)
+        if ch:
+            self.add("update", r, "topic", r.key, [
+                Call("sns", "tag_resource", {"ResourceArn": h.id, "Tags": tags})], changes=ch)
+
+    def _subscription(self, r: Res, h: Cur | None) -> None:
+        if h is None:  # the key is the whole subscription: nothing to update in place
+            self.add("create", r, "subscription", r.key, [Call("sns", "subscribe", dict(r.props))])
+
+    def _alarm(self, r: Res, h: Cur | None) -> None:
+        """PutMetricAlarm creates or replaces an alarm; it ignores Tags on an existing one."""
+        params = dict(r.props)
+        tags = _tags_list(params.pop("Tags"))
+        if h is None:
+            self.add("create", r, "alarm", r.key, [Call("cloudwatch", "put_metric_alarm",
+                                                        {**params, "Tags": tags})])
+            return
+        ch = diff_props("alarm", self.resolved(r), h.props)
+        fields = {c[0] for c in ch}
+        calls = []
+        if fields - {"Tags"}:
+            calls.append(Call("cloudwatch", "put_metric_alarm", params))
+        if "Tags" in fields:
+            calls.append(Call("cloudwatch", "tag_resource", {"ResourceARN": h.id, "Tags": tags}))
+        self.add("update", r, "alarm", r.key, calls, changes=ch)
 
     def _authorizer(self, r: Res, h: Cur | None) -> None:
         self._simple(r, h, "authorizer", "create_authorizer", "update_authorizer", "AuthorizerId", {},
@@ -536,6 +580,7 @@ class Planner:
         api_gone = ("api", next((k for (kd, k) in self.have if kd == "api"), "")) in gone
         fn_gone = {k for (kd, k) in gone if kd == "function"}
         integ_gone_ids = {self.have[k].id for k in gone if k[0] == "integration"}
+        topic_gone_ids = {self.have[k].id for k in gone if k[0] == "topic"}
         for kind, key in sorted(gone, key=lambda k: (DELETE_PHASE.get(k[0], 99), k)):
             h = self.have[(kind, key)]
             if kind not in DELETE_PHASE or h.props.get("__assumed__"):
@@ -550,6 +595,12 @@ class Planner:
             if kind == "integration_response" and h.parent in integ_gone_ids:
                 continue
             if kind == "permission" and h.parent in fn_gone:
+                continue
+            if kind == "subscription" and h.parent in topic_gone_ids:
+                continue  # deleting the topic deletes its subscriptions
+            if kind == "subscription" and not h.id.startswith("arn:"):
+                self.notes.append(f"subscription {key} is pending confirmation: SNS deletes it "
+                                  "after 3 days unless confirmed; it cannot be removed earlier")
                 continue
             calls = self._delete_calls(kind, key, h)
             self.add("delete", None, kind, key, calls, label=label,
@@ -588,6 +639,12 @@ class Planner:
             return calls + [Call("iam", "delete_role", {"RoleName": key})]
         if kind == "log_group":
             return [Call("logs", "delete_log_group", {"logGroupName": key})]
+        if kind == "alarm":
+            return [Call("cloudwatch", "delete_alarms", {"AlarmNames": [key]})]
+        if kind == "subscription":
+            return [Call("sns", "unsubscribe", {"SubscriptionArn": h.id})]
+        if kind == "topic":
+            return [Call("sns", "delete_topic", {"TopicArn": h.id})]
         if kind == "vpc_link":
             return [Call("apigateway", "delete_vpc_link", {"vpcLinkId": h.id})]
         if kind == "table":

@@ -97,7 +97,7 @@ class Reader:
 
     def _read_all(self) -> None:
         jobs = [self._api, self._functions, self._roles, self._table, self._logs,
-                self._vpc_links, self._domain, self._account]
+                self._vpc_links, self._domain, self._account, self._alarms, self._topic]
         futures = [self.jobs.submit(j) for j in jobs]
         for f in futures:
             f.result()
@@ -271,7 +271,8 @@ class Reader:
                 "Description": f.get("Description") or "",
                 "Environment": (f.get("Environment") or {}).get("Variables") or {},
                 "Architectures": f.get("Architectures") or ["x86_64"],
-                "CodeSha256": f.get("CodeSha256"), "Tags": tags}))
+                "CodeSha256": f.get("CodeSha256"), "TracingConfig": f.get("TracingConfig"),
+                "Tags": tags}))
 
         self.map(one, fns)
 
@@ -375,7 +376,8 @@ class Reader:
             if tags.get(OWNER_TAG) != self.owner:
                 self.cur.add("foreign_log_group", name, Cur(name, {}))
                 return
-            self.cur.add("log_group", name, Cur(name, {"Tags": tags}))
+            self.cur.add("log_group", name, Cur(name, {"Tags": tags,
+                                                       "RetentionInDays": g.get("retentionInDays")}))
 
         self.map(one, groups)
 
@@ -409,6 +411,60 @@ class Reader:
                 self.cur.add("api_mapping", key, Cur(m["ApiMappingId"], {
                     "DomainName": name, "Stage": m.get("Stage"), "ApiMappingKey": m.get("ApiMappingKey") or "",
                     "ApiId": m.get("ApiId")}, stage=m.get("Stage"), parent=name))
+
+    # ------------------------------------------------------------------ CloudWatch alarms, SNS
+    def _alarms(self) -> None:
+        c = self.aws.client("cloudwatch")
+        wanted = {r.key for r in self.desired if r.kind == "alarm"}
+        prefix = names._physical(self.spec.api.name, "x", limit=255)[:-1]  # noqa: SLF001
+        alarms = _pages(c, "describe_alarms", "MetricAlarms", AlarmNamePrefix=prefix,
+                        AlarmTypes=["MetricAlarm"])
+
+        def one(a: dict[str, Any]) -> None:
+            name = a["AlarmName"]
+            tags = {t["Key"]: t["Value"] for t in
+                    c.list_tags_for_resource(ResourceARN=a["AlarmArn"]).get("Tags") or []}
+            if tags.get(OWNER_TAG) != self.owner:
+                if name in wanted:
+                    self.cur.foreign.append(f"CloudWatch alarm {name} (no {OWNER_TAG} tag)")
+                    self.cur.add("foreign_alarm", name, Cur(a["AlarmArn"], {}))
+                return
+            dims = sorted(({"Name": d["Name"], "Value": d["Value"]} for d in a.get("Dimensions") or []),
+                          key=lambda d: d["Name"])
+            self.cur.add("alarm", name, Cur(a["AlarmArn"], {
+                **{k: a.get(k) for k in (
+                    "AlarmName", "AlarmDescription", "Namespace", "MetricName", "Statistic",
+                    "ExtendedStatistic", "Period", "EvaluationPeriods", "DatapointsToAlarm",
+                    "Threshold", "ComparisonOperator", "TreatMissingData")},
+                "Dimensions": dims, "AlarmActions": sorted(a.get("AlarmActions") or []),
+                "Tags": tags}))
+
+        self.map(one, alarms)
+
+    def _topic(self) -> None:
+        from wsspec.monitoring import topic_name
+
+        c = self.aws.client("sns")
+        name = topic_name(self.spec)
+        arn = f"arn:{self.aws.partition}:sns:{self.aws.region}:{self.aws.account}:{name}"
+        try:
+            c.get_topic_attributes(TopicArn=arn)
+        except Exception as exc:  # noqa: BLE001
+            if _code(exc) in ("NotFound", "NotFoundException"):
+                return
+            raise
+        tags = {t["Key"]: t["Value"] for t in c.list_tags_for_resource(ResourceArn=arn).get("Tags") or []}
+        if tags.get(OWNER_TAG) != self.owner:
+            if any(r.kind == "topic" for r in self.desired):
+                self.cur.foreign.append(f"SNS topic {name} (no {OWNER_TAG} tag)")
+                self.cur.add("foreign_topic", name, Cur(arn, {}))
+            return
+        self.cur.add("topic", name, Cur(arn, {"Tags": tags}))
+        for sub in _pages(c, "list_subscriptions_by_topic", "Subscriptions", TopicArn=arn):
+            key = f"{sub.get('Protocol')}:{sub.get('Endpoint')}"
+            self.cur.add("subscription", key, Cur(sub.get("SubscriptionArn") or "", {
+                "TopicArn": arn, "Protocol": sub.get("Protocol"), "Endpoint": sub.get("Endpoint")},
+                parent=arn))
 
     def _account(self) -> None:
         if not self.spec.cloudwatch_role:

@@ -8,7 +8,7 @@ from typing import Any, Callable, Iterable
 
 from wsspec import derive
 from wsspec.deploy.aws import Aws, Options
-from wsspec.deploy.desired import Context, Res, deployment_marker, desired_state
+from wsspec.deploy.desired import Context, Res, deployment_marker, desired_state, topic_arn
 from wsspec.deploy.errors import aws_error, guard
 from wsspec.deploy.execute import Progress, Result, execute
 from wsspec.deploy.plan import Plan, make_plan
@@ -82,6 +82,13 @@ def outputs(session: Session, result: Result | None) -> dict[str, Any]:
     if session.spec.domain is not None:
         d = session.spec.domain
         out["custom_domain"] = f"wss://{d.name}/{d.base_path or ''}".rstrip("/")
+    alarms = [r.key for r in session.desired if r.kind == "alarm" and (r.stage is None or r.stage in stages)]
+    if alarms:
+        out["alarms"] = alarms
+    topic = next((r.key for r in session.desired if r.kind == "topic"), None)
+    if topic is not None:
+        ctx = Context(region=region, account=session.aws.account, partition=session.aws.partition)
+        out["alarm_topic_arn"] = topic_arn(ctx, topic)
     return out
 
 

@@ -125,3 +125,48 @@ def test_template_cache_renders_the_same_text(tmp_path: Path) -> None:
                            env={**env, **extra}, check=True, capture_output=True)
         outs.append(_tree(out))
     assert outs[0] == outs[1] and any(k.endswith("main.tf") for k in outs[0])
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["deploy", "s.yaml", "--yes", "--endpoint-url", "http://x", "--stage", "a", "--stage=b",
+      "--output", "json", "--concurrency", "4"],
+     {"file": "s.yaml", "stage": ["a", "b"], "endpoint_url": "http://x", "yes": True, "concurrency": 4}),
+    (["plan", "s.yaml", "--region=eu-west-1"], {"file": "s.yaml", "region": "eu-west-1"}),
+    (["destroy", "s.yaml", "-y"], {"file": "s.yaml", "yes": True}),
+])
+def test_deploy_fast_path_fills_the_commands_own_defaults(argv, expected) -> None:
+    from wsspec.cli import _fast_command
+
+    fn, kwargs = _fast_command(argv)
+    assert fn.__name__ == argv[0]
+    assert {k: kwargs[k] for k in expected} == expected
+    assert kwargs["profile"] is None and kwargs["concurrency"] == expected.get("concurrency", 8)
+
+
+@pytest.mark.parametrize("argv", [
+    ["deploy"], ["deploy", "--help"], ["deploy", "a.yaml", "b.yaml"], ["deploy", "a.yaml", "--nope"],
+    ["deploy", "a.yaml", "--output", "xml"], ["deploy", "a.yaml", "--concurrency", "many"],
+    ["plan", "a.yaml", "--yes"], ["deploy", "a.yaml", "--yes=1"], ["serve", "a.yaml"],
+])
+def test_unusual_deploy_command_lines_go_through_typer(argv) -> None:
+    from wsspec.cli import _fast_command
+
+    assert _fast_command(argv) is None
+
+
+@pytest.mark.slow
+def test_fast_path_plan_prints_what_the_typer_command_prints(moto, aws_env, tmp_path: Path) -> None:
+    from tests.deploy_util import project
+
+    path = project(tmp_path / "chat", "chat")
+    moto.reset()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for argv in (["plan", str(path), "--endpoint-url", moto.url],
+                 ["deploy", str(path), "--endpoint-url", moto.url, "--output", "json"],  # no --yes
+                 ["plan", str(path), "--endpoint-url", "http://127.0.0.1:9"]):  # unreachable
+        fast = subprocess.run([sys.executable, "-m", "wsspec", *argv], env=env, capture_output=True,
+                              text=True, check=False, stdin=subprocess.DEVNULL)
+        slow = CliRunner().invoke(app, argv)
+        assert fast.returncode == slow.exit_code, (argv, fast.stderr, slow.output)
+        assert fast.stdout == slow.stdout, argv
+        assert fast.stderr.strip() in slow.output

@@ -190,6 +190,7 @@ def test_a_full_valid_section_has_no_findings() -> None:
     ({"metric": "MessageCount", "statistic": "avg"}, "WS621", "statistic"),
     ({"metric": "MessageCount", "statistic": "p101"}, "WS621", "statistic"),
     ({"metric": "MessageCount", "threshold": "lots"}, "WS622", "threshold"),
+    ({"metric": "MessageCount", "threshold": float("nan")}, "WS622", "threshold"),
     ({"function": "app", "metric": "Duration", "threshold": "150%"}, "WS622", "threshold"),
     ({"function": "app", "metric": "Errors", "threshold": "50%"}, "WS622", "threshold"),
     ({"metric": "MessageCount", "period": 45}, "WS623", "period"),

@@ -13,6 +13,7 @@ APIs, WS8xx warnings. (WS0xx: JSON Schema, WS9xx: YAML loading.)
 from __future__ import annotations
 
 import json
+import math
 import os
 import posixpath
 import re
@@ -1130,7 +1131,7 @@ class _Alarms:
         if isinstance(thr, str) and not _PERCENT.fullmatch(thr.strip()):
             self.add("WS622", path + ("threshold",), f"threshold {thr!r} is not a number",
                      "give a number, or for a function's Duration a share of its timeout such as '80%'")
-        elif isinstance(thr, float) and thr != thr or thr in (float("inf"), float("-inf")):
+        elif isinstance(thr, float) and not math.isfinite(thr):
             self.add("WS622", path + ("threshold",), f"threshold {thr!r} is not a finite number")
         period = d.get("period")
         if _number(period) and isinstance(period, int) and not is_period(period):
@@ -1152,7 +1153,9 @@ class _Alarms:
         from wsspec.monitoring import MAX_EVALUATION_SECONDS, SCOPE_METRICS, scope_of
 
         ctx = self.ctx
-        at = lambda *keys: next((origin[k] for k in keys if k in origin), where)  # noqa: E731
+        def at(*keys: str) -> Path:
+            return next((origin[k] for k in keys if k in origin), where)
+
         scopes = [k for k in _SCOPE_KEYS if d.get(k)]
         if len(scopes) > 1:
             self.add("WS631", at(scopes[-1]), f"alarm {name!r} sets {' and '.join(scopes)}: an alarm "

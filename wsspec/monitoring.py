@@ -8,8 +8,9 @@ records (API alarms once per stage, function and table alarms once) that every b
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 # ----------------------------------------------------------------------------- metric catalogue
 API_NAMESPACE = "AWS/ApiGateway"

@@ -416,7 +416,7 @@ class Reader:
     def _alarms(self) -> None:
         c = self.aws.client("cloudwatch")
         wanted = {r.key for r in self.desired if r.kind == "alarm"}
-        prefix = names._physical(self.spec.api.name, "x", limit=255)[:-1]  # noqa: SLF001
+        prefix = names._physical(self.spec.api.name, "x", limit=255)[:-1]
         alarms = _pages(c, "describe_alarms", "MetricAlarms", AlarmNamePrefix=prefix,
                         AlarmTypes=["MetricAlarm"])
 

@@ -24,11 +24,11 @@ TOPIC = "aws_sns_topic.alarms"
 
 def alarm_label(alarm: monitoring.Alarm) -> str:
     """``prod_connect_spike_1a2b3c4d``: readable, with a hash of the natural key (no collisions)."""
-    return f"{names.snake(alarm.key)}_{names._short_hash(alarm.key)}"  # noqa: SLF001
+    return f"{names.snake(alarm.key)}_{names._short_hash(alarm.key)}"
 
 
 def subscription_label(protocol: str, endpoint: str) -> str:
-    return f"{protocol}_{names._short_hash(f'{protocol}:{endpoint}')}"  # noqa: SLF001
+    return f"{protocol}_{names._short_hash(f'{protocol}:{endpoint}')}"
 
 
 class MonitoringView:

@@ -281,3 +281,19 @@ def test_tracing_at_the_top_level_points_to_monitoring() -> None:
     result = validate_text(BASE + "tracing: true\n", "t.yaml")
     [f] = [f for f in result.findings if f.code == "WS703"]
     assert "monitoring" in (f.hint or "")
+
+
+def test_the_readme_preset_table_is_the_code() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = text.split("<!-- section: monitoring -->")[1].split("<!-- /section: monitoring -->")[0]
+    rows = {line.split("|")[1].strip().strip("`"): [c.strip() for c in line.split("|")[2:-1]]
+            for line in section.splitlines() if line.startswith("| `")}
+    preset = monitoring.recommended_alarms()
+    assert set(rows) == set(preset)
+    for name, d in preset.items():
+        scope = {"api": "stage", "function": "function", "table": "table"}[monitoring.scope_of(d)]
+        assert rows[name] == [scope, f"`{d['metric']}`", d["statistic"],
+                              f"{d.get('comparison', '>=')} {d['threshold']}",
+                              f"{d['period']} s × {d.get('evaluation_periods', 1)}"]

@@ -101,7 +101,6 @@ class Reader:
         futures = [self.jobs.submit(j) for j in jobs]
         for f in futures:
             f.result()
-        self._permissions()  # needs the functions
 
     # ------------------------------------------------------------------ API Gateway
     def _api(self) -> None:
@@ -141,7 +140,6 @@ class Reader:
         rr_routes = [r for r in routes if r.get("RouteResponseSelectionExpression") or r["RouteKey"] in two_way]
         f_rr_first = self.pool.submit(self._route_responses_first, api_id, rr_routes[:1])
         integs, stages = f_integs.result(), f_stages.result()
-        auths, models, deps = f_auths.result(), f_models.result(), f_deps.result()
 
         # integrations: natural key in the Description marker
         id_to_key: dict[str, str] = {}
@@ -170,6 +168,8 @@ class Reader:
                         "ContentHandlingStrategy")}, parent=i["IntegrationId"]))
 
         self.map(integ_responses, integs)
+        # the probes ran meanwhile (on an emulator that lacks them, a failing call is slow)
+        auths, models, deps = f_auths.result(), f_models.result(), f_deps.result()
 
         # authorizers (fallback: the ones routes reference)
         auth_items = (auths or {}).get("Items")
@@ -275,6 +275,7 @@ class Reader:
                 "Tags": tags}))
 
         self.map(one, fns)
+        self._permissions()  # needs the functions; starts as soon as they are known
 
     def _permissions(self) -> None:
         c = self.aws.client("lambda")

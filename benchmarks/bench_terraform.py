@@ -24,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.gen_spec import write  # noqa: E402
-from tests.servers import find_terraform, terraform_cli_config, terraform_env  # noqa: E402
+from benchmarks.gen_spec import write
+from tests.servers import find_terraform, terraform_cli_config, terraform_env
 
 
 def median_time(fn, runs: int) -> float:  # type: ignore[no-untyped-def]
@@ -54,8 +54,8 @@ def main() -> int:
             cmd = [sys.executable, "-m", "wsspec", "build", str(spec_path), "--target", "terraform",
                    "-o", str(out)]
 
-            def build() -> None:
-                subprocess.run(cmd, check=True, capture_output=True, cwd=spec_path.parent)
+            def build(cmd: list[str] = cmd, cwd: Path = spec_path.parent) -> None:
+                subprocess.run(cmd, check=True, capture_output=True, cwd=cwd)
 
             t_build = median_time(build, args.runs)
 
@@ -64,7 +64,8 @@ def main() -> int:
 
             spec = validate_file(str(spec_path)).spec
             assert spec is not None
-            t_render = median_time(lambda: build_outputs(spec, ["terraform"], out), args.runs)
+            t_render = median_time(
+                lambda spec=spec, out=out: build_outputs(spec, ["terraform"], out), args.runs)
             tf_dir = next(out.glob("*/terraform"))
             n_lines = sum(len(p.read_text().splitlines()) for p in tf_dir.glob("*.tf"))
             t_validate = None
@@ -72,7 +73,7 @@ def main() -> int:
                 subprocess.run([binary, "init", "-backend=false", "-input=false"], cwd=tf_dir,
                                env=env, check=True, capture_output=True)
 
-                def validate() -> None:
+                def validate(tf_dir: Path = tf_dir) -> None:
                     subprocess.run([binary, "validate", "-no-color"], cwd=tf_dir, env=env,
                                    check=True, capture_output=True)
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -37,7 +38,7 @@ def _settings(d: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _strip_star(arn: str) -> str:
-    return arn[:-2] if arn.endswith(":*") else arn
+    return arn.removesuffix(":*")
 
 
 def normal_form(integrations: dict[str, dict[str, Any]], routes: list[dict[str, Any]],

@@ -18,16 +18,27 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.tfhelp import (
-    GOLDEN, ROOT, SAMPLE_NAMES, blocks, hcl_key, hcl_literal, hcl_map, load, parse, rendered,
-    resources, template_parts,
+    GOLDEN,
+    ROOT,
+    SAMPLE_NAMES,
+    blocks,
+    hcl_key,
+    hcl_literal,
+    hcl_map,
+    load,
+    parse,
+    rendered,
+    resources,
+    template_parts,
 )
 from wsspec import derive, names
+from wsspec.errors import WsspecError
 from wsspec.escape import hcl_string
 from wsspec.model import FrozenDict
 from wsspec.targets import BuildContext, terraform
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-import gen_spec  # noqa: E402
+import gen_spec
 
 
 def _render(sample: str, tmp_path: Path) -> dict[str, str]:
@@ -252,7 +263,7 @@ def test_value_renders_json_documents_for_jsonencode() -> None:
     out = terraform.value({"a": [1, 2.5, True, None], "$ref": {"x": "y"}, "e": {}, "l": []})
     assert out.splitlines() == [
         "{", "a = [1, 2.5, true, null]", '"$ref" = {', 'x = "y"', "}", "e = {}", "l = []", "}"]
-    with pytest.raises(Exception):
+    with pytest.raises(WsspecError):
         terraform.value({"x": float("inf")})
 
 

@@ -54,7 +54,7 @@ def _state(tf: dict[str, Any], cwd: Path) -> dict[tuple[str, str], dict[str, Any
 def _check_api(spec: Spec, state: dict[tuple[str, str], dict[str, Any]], url: str) -> None:
     import boto3
 
-    kw = dict(endpoint_url=url, region_name="us-east-1")
+    kw: dict[str, Any] = {"endpoint_url": url, "region_name": "us-east-1"}
     v2 = boto3.client("apigatewayv2", **kw)
     api = next(a for a in v2.get_apis()["Items"] if a["Name"] == spec.api.name)
     api_id = api["ApiId"]

@@ -19,14 +19,21 @@ from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 from tests.tfhelp import (
-    ROOT, SAMPLE_NAMES, apply_outputs, build, copy_build, init, load, run,
+    ROOT,
+    SAMPLE_NAMES,
+    apply_outputs,
+    build,
+    copy_build,
+    init,
+    load,
+    run,
 )
 from wsspec.escape import hcl_string
 from wsspec.model import FrozenDict
 from wsspec.targets import terraform as tft
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-import gen_spec  # noqa: E402
+import gen_spec
 
 pytestmark = pytest.mark.slow
 
@@ -111,7 +118,7 @@ def test_terraform_reads_escaped_strings_and_json_documents_back(
     exprs += [tft.json_document(d) for d in docs]
     cwd = tmp_path_factory.mktemp("eval")
     got = apply_outputs(terraform, exprs, cwd / "x")
-    nfc = lambda s: unicodedata.normalize("NFC", s)  # noqa: E731
+    nfc = lambda s: unicodedata.normalize("NFC", s)
     assert got[:40] == [nfc(s) for s in strings]
     assert [list(o) for o in got[40:50]] == [[nfc(s)] for s in strings[:10]]
 

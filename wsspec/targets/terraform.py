@@ -24,12 +24,13 @@ prefixes never collide with each other.
 from __future__ import annotations
 
 import hashlib
-import math
 import json
+import math
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
 from pathlib import PurePath
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from wsspec import derive, names
 from wsspec.errors import WsspecError
@@ -362,7 +363,7 @@ class View:
 
     @staticmethod
     def permission(key_: str) -> str:
-        return names.snake(key_[len("wsspec-"):] if key_.startswith("wsspec-") else key_)
+        return names.snake(key_.removeprefix("wsspec-"))
 
     # -- helpers exposed to templates
     string = staticmethod(hcl_string)
@@ -499,7 +500,7 @@ class View:
         return "\n".join(["["] + [i + "," for i in items] + ["]"])
 
     @staticmethod
-    def num(v: float | int) -> str:
+    def num(v: float) -> str:
         return _scalar(v) or "null"
 
 

@@ -30,17 +30,18 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_deploy import SERVICES_TF  # noqa: E402
-from benchmarks.boto3_baseline import create_all  # noqa: E402
-from benchmarks.gen_spec import generate  # noqa: E402
-from tests.deploy_util import Counter, deploy, load, project  # noqa: E402
-from tests.servers import (  # noqa: E402
+from benchmarks.bench_deploy import SERVICES_TF
+from benchmarks.boto3_baseline import create_all
+from benchmarks.gen_spec import generate
+from tests.deploy_util import Counter, deploy, load, project
+from tests.servers import (
     FAKE_AWS_ENV,
     MotoServer,
     find_terraform,
@@ -62,8 +63,9 @@ def median_time(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
 
 def cli(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Callable[[], None]:
     def run() -> None:
-        p = subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True)
-        if p.returncode not in (0,):
+        p = subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True,
+                           check=False)
+        if p.returncode != 0:
             raise RuntimeError(f"{' '.join(args[:4])} failed ({p.returncode}): {p.stderr[-300:]}")
     return run
 
@@ -76,7 +78,8 @@ def terraform(spec_path: Path, url: str, work: Path, budget: float) -> tuple[flo
         return reason
     out = work / "tfbuild"
     p = subprocess.run([sys.executable, "-m", "wsspec", "build", str(spec_path), "-t", "terraform",
-                        "-o", str(out)], capture_output=True, text=True, cwd=spec_path.parent)
+                        "-o", str(out)], capture_output=True, text=True, cwd=spec_path.parent,
+                       check=False)
     if p.returncode != 0:
         return f"wsspec build failed: {p.stderr.strip()[-200:]}"
     (tfdir,) = list(out.glob("*/terraform"))
@@ -92,7 +95,7 @@ def terraform(spec_path: Path, url: str, work: Path, budget: float) -> tuple[flo
     def tf(*args: str, timeout: float = 1800) -> float:
         t = time.perf_counter()
         r = subprocess.run([binary, *args], cwd=tfdir, env=env, capture_output=True, text=True,
-                           timeout=timeout)
+                           timeout=timeout, check=False)
         if r.returncode != 0:
             raise RuntimeError(f"terraform {args[0]} failed: {(r.stderr or r.stdout).strip()[-300:]}")
         return time.perf_counter() - t
@@ -166,9 +169,9 @@ def bench(n: int, server: MotoServer, work: Path, repeat: int, tf_state: dict[st
     if use_tf:
         estimate = tf_state.get("per_route_apply")
         if estimate is not None and estimate * n > budget:
-            rows.append((name, "terraform init + apply", None,
-                         f"skipped: estimated {estimate * n:.0f} s from the smaller spec's "
-                         f"{estimate * 1000:.1f} ms/route (budget {budget:.0f} s)"))
+            reason = (f"skipped: estimated {estimate * n:.0f} s from the smaller spec's "
+                      f"{estimate * 1000:.1f} ms/route (budget {budget:.0f} s)")
+            rows.append((name, "terraform init + apply", None, reason))
         else:
             server.reset()
             tf = terraform(path, url, work / f"tf{n}", budget)
@@ -177,9 +180,9 @@ def bench(n: int, server: MotoServer, work: Path, repeat: int, tf_state: dict[st
             else:
                 t_init, t_apply, t_tf_noop = tf
                 tf_state["per_route_apply"] = t_apply / n
-                rows.append((name, "terraform init + apply, from empty", t_init + t_apply,
-                             f"{(t_init + t_apply) / t_empty:.1f}x wsspec deploy "
-                             f"(apply alone {t_apply:.1f} s, once)"))
+                ratio = (f"{(t_init + t_apply) / t_empty:.1f}x wsspec deploy "
+                         f"(apply alone {t_apply:.1f} s, once)")
+                rows.append((name, "terraform init + apply, from empty", t_init + t_apply, ratio))
                 rows.append((name, "terraform apply, no-op", t_tf_noop,
                              f"{t_tf_noop / t_noop:.1f}x wsspec no-op (once)"))
     return rows

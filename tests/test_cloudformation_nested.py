@@ -84,7 +84,7 @@ def test_every_route_appears_exactly_once_across_children_with_its_target(
     seen: dict[str, str] = {}
     for name, t in children(files).items():
         passed = stacks[name]["Properties"].get("Parameters", {})
-        for logical, res in resources_of(t, "AWS::ApiGatewayV2::Route").items():
+        for res in resources_of(t, "AWS::ApiGatewayV2::Route").values():
             key = res["Properties"]["RouteKey"]
             assert key not in seen, f"{key} in {seen[key]} and {name}"
             seen[key] = name
@@ -118,7 +118,7 @@ def test_child_parameters_match_what_the_parent_passes_and_every_ref_resolves(
     for name, t in files.items():
         local = set(t["Resources"]) | set(t.get("Parameters", {}))
 
-        def walk(v: Any) -> None:
+        def walk(v: Any, local: set[str] = local, name: str = name) -> None:
             if isinstance(v, dict):
                 if set(v) == {"Ref"} and isinstance(v["Ref"], str) and not v["Ref"].startswith("AWS::"):
                     assert v["Ref"] in local, (name, v)

@@ -89,7 +89,7 @@ def _tree(d: Path) -> dict[str, bytes]:
 
 def test_fast_path_build_writes_and_prints_what_the_typer_command_does(tmp_path: Path) -> None:
     project = tmp_path / "p"
-    spec = write_spec(project, generate(40, name="big"))
+    write_spec(project, generate(40, name="big"))
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     fast = subprocess.run([sys.executable, "-m", "wsspec", "build", "spec.yaml", "-o", "o1",
                            "-t", "cloudformation", "-t", "terraform"], cwd=project, env=env,

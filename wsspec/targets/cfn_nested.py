@@ -183,9 +183,9 @@ def split(spec: Spec, doc: Json, ctx: BuildContext) -> tuple[Json, list[tuple[st
     moved = placement(spec, resources)
     s = _Split(resources, moved)
     children: dict[str, dict[str, Json]] = {}
-    for logical in resources:  # template order, so children read like the single template
+    for logical, res in resources.items():  # template order: children read like the template
         if logical in moved:
-            children.setdefault(s.home[logical], {})[logical] = resources[logical]
+            children.setdefault(s.home[logical], {})[logical] = res
     order = sorted(children, key=lambda c: (not c.startswith("NestedRoutes"), len(c), c))
     child_docs: dict[str, Json] = {}
     for child in order:

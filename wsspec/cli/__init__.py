@@ -10,7 +10,7 @@ import json
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, List, Optional
 
 import typer
 
@@ -186,192 +186,119 @@ from wsspec.cli import deploy as _deploy_commands  # noqa: E402,F401
 from wsspec.cli import serve as _serve_commands  # noqa: E402,F401
 
 
-def _fast_path(argv: List[str]) -> Optional[tuple[str, List[str], str, bool]]:
-    """Well-formed ``validate``/``schema`` command lines, parsed without typer.
-
-    Building typer's parameter machinery costs more than validating a spec, and ``validate``
-    runs as a pre-commit hook on every commit. Anything unusual (``--help``, an unknown option,
-    a missing value) returns None and goes through typer, so behaviour stays identical.
-    """
-    if not argv or argv[0] not in ("validate", "schema"):
-        return None
-    if argv[0] == "schema":
-        return ("schema", [], "text", False) if len(argv) == 1 else None
-    files: List[str] = []
-    fmt, strict, only_files = "text", False, False
-    it = iter(argv[1:])
-    for arg in it:
-        if only_files or not arg.startswith("-") or arg == "-":
-            files.append(arg)
-        elif arg == "--":
-            only_files = True
-        elif arg == "--strict":
-            strict = True
-        elif arg == "--format":
-            fmt = next(it, "")
-            if fmt not in ("text", "json"):
-                return None
-        elif arg.startswith("--format="):
-            fmt = arg.partition("=")[2]
-            if fmt not in ("text", "json"):
-                return None
-        else:
-            return None
-    if not files:
-        return None
-    return ("validate", files, fmt, strict)
-
-
-_BUILD_TARGETS = ("cloudformation", "terraform", "stubs")
-
-
-def _fast_build(argv: List[str]) -> Optional[tuple[str, Optional[List[str]], Path, str, bool]]:
-    """A well-formed ``build`` command line parsed without typer (as ``_fast_path``): builds
-    run in editors' save hooks and CI, and typer's set-up costs more than rendering a spec.
-    Anything unusual (``--help``, an unknown option or value, a second file) returns None."""
-    if not argv or argv[0] != "build":
-        return None
-    files: List[str] = []
-    targets: List[str] = []
-    out, fmt, check, only_files = Path("build"), "yaml", False, False
-    it = iter(argv[1:])
-    for arg in it:
-        name, eq, inline = arg.partition("=") if arg.startswith("--") else (arg, "", "")
-        if only_files or not arg.startswith("-") or arg == "-":
-            files.append(arg)
-        elif arg == "--":
-            only_files = True
-        elif arg == "--check":
-            check = True
-        elif name in ("--target", "-t", "--out", "-o", "--format"):
-            value = inline if eq else next(it, None)
-            if value is None or value == "" or (not eq and value.startswith("-")):
-                return None
-            if name in ("--target", "-t"):
-                if value not in _BUILD_TARGETS:
-                    return None
-                targets.append(value)
-            elif name in ("--out", "-o"):
-                out = Path(value)
-            elif value in ("yaml", "json"):
-                fmt = value
-            else:
-                return None
-        else:
-            return None
-    if len(files) != 1:
-        return None
-    return (files[0], targets or None, out, fmt, check)
-
-
-_FAST_COMMANDS = ("deploy", "plan", "destroy")
-
-
 def _fast_command(argv: List[str]):  # type: ignore[no-untyped-def]
-    """(command function, keyword arguments) for a well-formed ``deploy``/``plan``/``destroy``
-    command line, parsed from the command's own typer declarations without running typer
-    (whose parameter set-up imports pydantic: ~0.15 s of every run). Anything unusual
-    (``--help``, an unknown option, a bad value) returns None and goes through typer."""
-    import inspect
+    """(command function, keyword arguments) for a well-formed command line, parsed from the
+    command's own typer declarations without running typer.
 
-    if not argv or argv[0] not in _FAST_COMMANDS:
+    Typer's parameter set-up imports pydantic and costs ~0.15 s of every run -- more than
+    validating or building a spec, and ``validate`` runs as a pre-commit hook on every commit.
+    Anything unusual (``--help``, an unknown option, a missing or bad value, bounds or
+    callbacks) returns None and goes through typer, so behaviour stays identical.
+    """
+    import inspect
+    import typing
+
+    if not argv:
         return None
-    fn = getattr(_deploy_commands, argv[0], None)
-    if not callable(fn):
+    fn = next(
+        (c.callback for c in app.registered_commands
+         if c.callback is not None and (c.name or c.callback.__name__.replace("_", "-")) == argv[0]),
+        None,
+    )
+    if fn is None:
         return None
-    kwargs: dict = {}
-    by_flag: dict = {}
-    positional = []
+    hints = typing.get_type_hints(fn)
+
+    def unwrap(tp: Any) -> tuple[Any, bool]:
+        """(element type, is a list) of an annotation, Optional removed."""
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if typing.get_origin(tp) in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+            return unwrap(args[0]) if len(args) == 1 else (None, False)
+        if typing.get_origin(tp) is list:
+            return args[0], True
+        return tp, False
+
+    def convert(tp: Any, value: str) -> Any:
+        if isinstance(tp, type) and issubclass(tp, Enum):
+            return tp(value)
+        if tp in (int, float, Path, str):
+            return tp(value)
+        raise ValueError(tp)
+
+    kwargs: dict[str, Any] = {}
+    by_flag: dict[str, str] = {}
+    positional: list[str] = []
     for name, param in inspect.signature(fn).parameters.items():
         info = param.default
+        if not isinstance(info, (typer.models.ArgumentInfo, typer.models.OptionInfo)):
+            return None
+        if info.callback is not None or getattr(info, "min", None) is not None \
+                or getattr(info, "max", None) is not None:
+            return None
+        kwargs[name] = info.default
         if isinstance(info, typer.models.ArgumentInfo):
             positional.append(name)
-            kwargs[name] = info.default
-        elif isinstance(info, typer.models.OptionInfo):
-            kwargs[name] = info.default
-            for decl in info.param_decls or ():
-                for flag in decl.split("/"):
-                    by_flag[flag.strip()] = (name, param.annotation, info)
-        else:
-            return None
-    it = iter(argv[1:])
-    for arg in it:
-        if not arg.startswith("-") or arg == "-":
+            continue
+        for decl in info.param_decls or ():
+            on, _, off = decl.partition("/")
+            by_flag[on.strip()] = name
+            if off:
+                by_flag[off.strip()] = "!" + name  # --no-x
+    args = iter(argv[1:])
+    only_positional = False
+    for arg in args:
+        if only_positional or not arg.startswith("-") or arg == "-":
             if not positional:
                 return None
-            kwargs[positional.pop(0)] = arg
+            tp, many = unwrap(hints[positional[0]])
+            try:
+                value = convert(tp, arg)
+            except ValueError:
+                return None
+            if many:
+                kwargs[positional[0]] = [*(kwargs[positional[0]] if kwargs[positional[0]] is not ... else []), value]
+            else:
+                kwargs[positional.pop(0)] = value
+            continue
+        if arg == "--":
+            only_positional = True
             continue
         flag, eq, inline = arg.partition("=") if arg.startswith("--") else (arg, "", "")
-        if flag not in by_flag:
+        target = by_flag.get(flag)
+        if target is None:
             return None
-        name, ann, info = by_flag[flag]
-        ann = ann if isinstance(ann, str) else getattr(ann, "__name__", str(ann))
-        if ann == "bool":
+        name = target.lstrip("!")
+        tp, many = unwrap(hints[name])
+        if tp is bool:
             if eq:
                 return None
-            kwargs[name] = True
+            kwargs[name] = not target.startswith("!")
             continue
-        value = inline if eq else next(it, None)
+        value = inline if eq else next(args, None)
         if value is None or value == "" or (not eq and value.startswith("-")):
             return None
         try:
-            if ann == "int":
-                if info.min is not None or info.max is not None or info.callback is not None:
-                    return None  # bounds and callbacks: typer's business
-                kwargs[name] = int(value)
-            elif ann == "OutputFormat":
-                kwargs[name] = OutputFormat(value)
-            elif ann.startswith("Optional[List"):
-                kwargs[name] = [*(kwargs[name] or []), value]
-            elif ann in ("Optional[str]", "str"):
-                kwargs[name] = value
-            else:
-                return None
+            converted = convert(tp, value)
         except ValueError:
             return None
-    if positional or any(v is ... for v in kwargs.values()):
-        return None
+        kwargs[name] = [*(kwargs[name] or []), converted] if many else converted
+    if any(v is ... for v in kwargs.values()):
+        return None  # a required argument is missing: typer says so
     return fn, kwargs
 
 
 def main() -> None:
-    command = _fast_command(sys.argv[1:])
-    if command is not None:
+    try:
+        command = _fast_command(sys.argv[1:])
+        if command is None:
+            app()
+            return
         fn, kwargs = command
         try:
             fn(**kwargs)
-            code = EXIT_OK
         except typer.Exit as exc:
-            code = exc.exit_code
-        except WsspecError as exc:
-            _err(str(exc))
-            code = exc.exit_code
-        except KeyboardInterrupt:
-            _err("interrupted")
-            code = 130
-        sys.exit(code)
-    build_args = _fast_build(sys.argv[1:])
-    if build_args is not None:
-        try:
-            code = _run_build(*build_args)
-        except KeyboardInterrupt:
-            _err("interrupted")
-            sys.exit(130)
-        except WsspecError as exc:
-            _err(str(exc))
             sys.exit(exc.exit_code)
-        sys.exit(code)
-    fast = _fast_path(sys.argv[1:])
-    if fast is not None:
-        command, files, fmt, strict = fast
-        try:
-            code = _run_schema() if command == "schema" else _run_validate(files, fmt, strict)
-        except KeyboardInterrupt:
-            _err("interrupted")
-            sys.exit(130)
-        sys.exit(code)
-    try:
-        app()
+        sys.exit(EXIT_OK)
     except WsspecError as exc:  # library errors that escaped a command
         _err(str(exc))
         sys.exit(exc.exit_code)

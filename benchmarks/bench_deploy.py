@@ -26,12 +26,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import yaml  # noqa: E402
+
 from benchmarks.boto3_baseline import create_all  # noqa: E402
 from benchmarks.gen_spec import generate  # noqa: E402
 from tests.deploy_util import Counter, deploy, load, project  # noqa: E402
-from tests.servers import FAKE_AWS_ENV, MotoServer, find_terraform, terraform_cli_config, terraform_env  # noqa: E402
-
-import yaml  # noqa: E402
+from tests.servers import (  # noqa: E402
+    FAKE_AWS_ENV,
+    MotoServer,
+    find_terraform,
+    terraform_cli_config,
+    terraform_env,
+)
 
 SERVICES_TF = ("apigateway", "apigatewayv2", "cloudwatchlogs", "dynamodb", "iam", "lambda", "sts", "logs")
 

@@ -12,7 +12,6 @@ from typing import Any, Callable
 
 import boto3
 
-from wsspec import derive, names
 from wsspec.deploy.desired import Context, desired_state, resolve
 
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-from tests.servers import FAKE_AWS_ENV, MotoServer, find_terraform, terraform_cli_config, terraform_env
+from tests.servers import (
+    FAKE_AWS_ENV,
+    MotoServer,
+    find_terraform,
+    terraform_cli_config,
+    terraform_env,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"

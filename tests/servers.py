@@ -55,7 +55,7 @@ class MotoServer:
                 return self
             except OSError:
                 if self.proc.poll() is not None:
-                    raise RuntimeError("moto server exited during start-up")
+                    raise RuntimeError("moto server exited during start-up") from None
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError("moto server did not start within 30 s")

@@ -305,19 +305,19 @@ def tf_form(main_tf: str) -> dict[str, Any]:
             p.setdefault("TimeoutInMillis", DEFAULT_TIMEOUT_MS)
             p["Responses"] = {}
             integrations[f"integrations/integration:{label}"] = p
-    for (rtype, label), body in res.items():
+    for (rtype, _label), body in res.items():
         if rtype == "aws_apigatewayv2_integration_response":
             p = cfn_props(body, skip=("integration_id",))
             target = integrations["integrations/" + value(body["integration_id"])]
             target["Responses"][p.pop("IntegrationResponseKey")] = p
     route_response = {}
-    for (rtype, label), body in res.items():
+    for (rtype, _label), body in res.items():
         if rtype == "aws_apigatewayv2_route_response":
             route_label = re.fullmatch(r"\$\{aws_apigatewayv2_route\.(.+)\.id\}", body["route_id"]).group(1)
             route_response[attr("aws_apigatewayv2_route", route_label, "route_key")] = cfn_props(
                 body, skip=("route_id",))
     routes = []
-    for (rtype, label), body in res.items():
+    for (rtype, _label), body in res.items():
         if rtype == "aws_apigatewayv2_route":
             p = cfn_props(body)
             params = {value(b["request_parameter_key"]): b["required"]
@@ -328,7 +328,7 @@ def tf_form(main_tf: str) -> dict[str, Any]:
                 p["RouteResponse"] = route_response[p["RouteKey"]]
             routes.append(p)
     authorizers, models, stages, permissions, extras = {}, {}, {}, [], {}
-    for (rtype, label), body in res.items():
+    for (rtype, _label), body in res.items():
         if rtype == "aws_apigatewayv2_authorizer":
             p = cfn_props(body)
             authorizers[p.pop("Name")] = p

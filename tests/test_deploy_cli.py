@@ -72,7 +72,7 @@ def _env(**over):
 
 def _assert_one_line(p):
     assert p.returncode == 3, (p.stdout, p.stderr)
-    errs = [l for l in p.stderr.splitlines() if "error[" in l and "WS801" not in l and "warning" not in l]
+    errs = [ln for ln in p.stderr.splitlines() if "error[" in ln and "WS801" not in ln and "warning" not in ln]
     assert len(errs) == 1 and "Traceback" not in p.stderr, p.stderr
     return errs[0]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from wsspec.deploy.desired import Context, Fmt, Out, desired_state, deployment_marker, resolve
+from wsspec.deploy.desired import Context, Fmt, Out, deployment_marker, desired_state, resolve
 from wsspec.deploy.plan import make_plan
 from wsspec.deploy.remote import Cur, Current
 from wsspec.errors import WsspecError

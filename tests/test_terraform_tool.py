@@ -118,7 +118,8 @@ def test_terraform_reads_escaped_strings_and_json_documents_back(
     exprs += [tft.json_document(d) for d in docs]
     cwd = tmp_path_factory.mktemp("eval")
     got = apply_outputs(terraform, exprs, cwd / "x")
-    nfc = lambda s: unicodedata.normalize("NFC", s)
+    def nfc(s):
+        return unicodedata.normalize("NFC", s)
     assert got[:40] == [nfc(s) for s in strings]
     assert [list(o) for o in got[40:50]] == [[nfc(s)] for s in strings[:10]]
 

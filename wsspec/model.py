@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal, Mapping
+
 
 class FrozenDict(dict):  # type: ignore[type-arg]
     """A read-only dict: JSON-serialisable, picklable, copyable, but not mutable."""

@@ -15,7 +15,7 @@ from typing import Any, List, Optional
 import typer
 
 from wsspec.cli import OutputFormat, _err, _load_valid, app
-from wsspec.errors import EXIT_AWS, EXIT_OK, WsspecError
+from wsspec.errors import EXIT_OK, WsspecError
 
 _SYMBOL = {"create": "+", "update": "~", "delete": "-", "deploy": "*"}
 

@@ -39,7 +39,7 @@ def serve(
         k, sep, v = item.partition("=")
         if not sep or not k:
             _err(f"error: --env expects KEY=VALUE, got {item!r}")
-            raise typer.Exit(EXIT_USAGE)
+            raise typer.Exit(EXIT_USAGE) from None
         extra[k] = v
     cfg = ServeConfig(
         host=host, port=port, stage=stage, region=region, api_id=api_id,
@@ -51,7 +51,7 @@ def serve(
         _apply_settings(cfg, set_option or [])
     except ValueError as exc:
         _err(f"error: {exc}")
-        raise typer.Exit(EXIT_USAGE)
+        raise typer.Exit(EXIT_USAGE) from None
     if timeout is not None and timeout <= 0 or idle_timeout <= 0 or max_lifetime <= 0:
         _err("error: timeouts must be positive")
         raise typer.Exit(EXIT_USAGE)
@@ -93,10 +93,10 @@ def serve(
         asyncio.run(run())
     except WsspecError as exc:
         _err(str(exc))
-        raise typer.Exit(exc.exit_code)
+        raise typer.Exit(exc.exit_code) from None
     except OSError as exc:
         _err(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}")
-        raise typer.Exit(EXIT_USAGE)
+        raise typer.Exit(EXIT_USAGE) from None
 
 
 def _apply_settings(cfg: object, items: list[str]) -> None:

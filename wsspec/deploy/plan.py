@@ -9,11 +9,20 @@ Nothing is deleted and recreated when AWS can update it in place.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable, Literal, Mapping
 
-from wsspec.deploy.desired import (API, DEPLOY_MARKER, OWNER_TAG, POLICY_NAME, Fmt, Json, Out, Res,
-                                   resolve)
+from wsspec.deploy.desired import (
+    API,
+    DEPLOY_MARKER,
+    OWNER_TAG,
+    POLICY_NAME,
+    Fmt,
+    Json,
+    Out,
+    Res,
+    resolve,
+)
 from wsspec.deploy.remote import Cur, Current
 from wsspec.errors import EXIT_AWS, WsspecError
 

@@ -482,7 +482,7 @@ class Gateway:
         results = await asyncio.gather(
             *(r.warm() for r in self.runners.values()), return_exceptions=True
         )
-        for (name, runner), res in zip(self.runners.items(), results):
+        for (name, _runner), res in zip(self.runners.items(), results):
             if isinstance(res, BaseException):
                 self.notes.append(f"function {name}: {res}")
             elif res is not None:

@@ -142,7 +142,7 @@ class FunctionRunner:
             worker.kill()
             await proc.wait()
             raise WsspecError(f"function {self.fn.name}: worker exited during start-up",
-                              code="WS704")
+                              code="WS704") from None
         if not hello.get("ready"):
             worker.init_error = hello.get("error")
             self.last_init_error = worker.init_error

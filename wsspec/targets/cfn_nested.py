@@ -228,7 +228,7 @@ def split(spec: Spec, doc: Json, ctx: BuildContext) -> tuple[Json, list[tuple[st
             props["Parameters"] = params
         stack["Properties"] = props
         parent[child] = stack
-    for logical, res in parent.items():  # the Deployment snapshots routes from every child
+    for res in parent.values():  # the Deployment snapshots routes from every child
         if res["Type"] == "AWS::ApiGatewayV2::Deployment":
             res["DependsOn"] = sorted(set(res.get("DependsOn", [])) | set(order))
     if len(parent) > derive.CFN_RESOURCE_LIMIT:

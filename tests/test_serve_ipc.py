@@ -1,0 +1,208 @@
+"""`wsspec serve`: the gateway <-> worker-process path (pipes, framing, pool), through real clients."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+from websockets.sync.client import connect
+
+from tests.test_serve_support import ECHO, Running, make_project, wait_until
+
+FRAME_RE = r'\{"message": "%s", "connectionId":"[A-Za-z0-9_=-]{16}", "requestId":"[A-Za-z0-9_=-]{16}"\}'
+
+SPEC = """
+wsspec: 1
+api: {name: ipc}
+routes:
+  echo: {function: echo, response: true}
+  chatty: {function: chatty, response: true}
+  die: {function: die, response: true}
+  odd: {function: odd, response: true}
+  whoami: {function: whoami, response: true}
+  bounce: {function: bounce}
+  broken: {function: broken, response: true}
+functions:
+  echo: {handler: handlers/echo.py}
+  chatty: {handler: handlers/chatty.py}
+  die: {handler: handlers/die.py}
+  odd: {handler: handlers/odd.py}
+  whoami: {handler: handlers/whoami.py}
+  bounce: {handler: handlers/bounce.py, grants: [manage_connections]}
+  broken: {handler: handlers/broken.py}
+"""
+
+CHATTY = '''
+import sys
+
+def handler(event, context):
+    print("hello from print")
+    sys.stderr.write("partial ")
+    sys.stderr.write("line\\n")
+    return {"statusCode": 200, "body": "ok"}
+'''
+
+DIE = '''
+import os, json
+
+def handler(event, context):
+    if json.loads(event["body"]).get("exit"):
+        os._exit(3)
+    return {"statusCode": 200, "body": "alive %d" % os.getpid()}
+'''
+
+ODD = '''
+def handler(event, context):
+    return {"statusCode": 200, "body": object()}
+'''
+
+WHOAMI = '''
+def handler(event, context):
+    return {"statusCode": 200, "body": event["requestContext"]["connectionId"]}
+'''
+
+BOUNCE = '''
+import os, boto3
+
+api = boto3.client("apigatewaymanagementapi", endpoint_url=os.environ["WSSPEC_CALLBACK_URL"])
+
+def handler(event, context):
+    api.post_to_connection(ConnectionId=event["requestContext"]["connectionId"],
+                           Data=("bounced " + event["body"]).encode())
+    return {"statusCode": 200}
+'''
+
+BROKEN = '''
+raise ImportError("no such thing")
+'''
+
+
+@pytest.fixture(scope="module")
+def srv(tmp_path_factory: pytest.TempPathFactory):
+    tmp = tmp_path_factory.mktemp("ipc")
+    path = make_project(tmp, SPEC, {"echo.py": ECHO, "chatty.py": CHATTY, "die.py": DIE,
+                                    "odd.py": ODD, "whoami.py": WHOAMI, "bounce.py": BOUNCE,
+                                    "broken.py": BROKEN})
+    with Running(path, reload=False) as running:
+        yield running
+
+
+def msg(action: str, **extra: object) -> str:
+    return json.dumps({"action": action, **extra})
+
+
+def test_large_messages_cross_the_pipes_intact(srv: Running) -> None:
+    with connect(srv.url, compression=None) as ws:
+        for size in (0, 1, 4096, 65536, 120_000):
+            text = msg("echo", data="é" + "x" * size)
+            # frames of at most 32 KB (a larger frame closes 1009), one message of up to 120 KB
+            ws.send([text[i:i + 30_000] for i in range(0, len(text), 30_000)])
+            assert ws.recv(timeout=10) == text
+
+
+def test_many_clients_each_get_their_own_replies(srv: Running) -> None:
+    failures: list[str] = []
+
+    def client(n: int) -> None:
+        try:
+            with connect(srv.url, compression=None) as ws:
+                ws.send(msg("whoami"))
+                me = ws.recv(timeout=20)
+                for i in range(40):
+                    text = msg("echo", client=n, i=i)
+                    ws.send(text)
+                    got = ws.recv(timeout=20)
+                    if got != text:
+                        failures.append(f"client {n} message {i}: got {got!r}")
+                ws.send(msg("whoami"))
+                if ws.recv(timeout=20) != me:
+                    failures.append(f"client {n}: connection id changed")
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            failures.append(f"client {n}: {type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert failures == []
+
+
+def test_handler_output_is_relayed_line_by_line_with_the_function_name(srv: Running) -> None:
+    with connect(srv.url, compression=None) as ws:
+        ws.send(msg("chatty"))
+        assert ws.recv(timeout=10) == "ok"
+    wait_until(lambda: "[chatty] partial line" in srv.lines)
+    assert "[chatty] hello from print" in srv.lines
+
+
+def test_worker_exiting_mid_invocation_is_an_error_and_the_next_message_gets_a_new_worker(
+    srv: Running,
+) -> None:
+    import re
+
+    with connect(srv.url, compression=None) as ws:
+        ws.send(msg("die"))
+        first = ws.recv(timeout=10)
+        assert first.startswith("alive ")
+        ws.send(msg("die", exit=True))
+        assert re.fullmatch(FRAME_RE % "Internal server error", ws.recv(timeout=10))
+        ws.send(msg("die"))
+        second = ws.recv(timeout=10)
+        assert second.startswith("alive ") and second != first
+
+
+def test_result_that_is_not_json_is_an_internal_server_error(srv: Running) -> None:
+    import re
+
+    with connect(srv.url, compression=None) as ws:
+        ws.send(msg("odd"))
+        assert re.fullmatch(FRAME_RE % "Internal server error", ws.recv(timeout=10))
+    wait_until(lambda: any("Runtime.MarshalError" in line for line in srv.lines))
+
+
+def test_import_error_answers_every_message_with_an_error_and_is_named_at_start_up(
+    srv: Running,
+) -> None:
+    import re
+
+    assert any("function broken: import failed: Runtime.ImportModuleError" in n
+               for n in srv.gw.notes)
+    with connect(srv.url, compression=None) as ws:
+        for _ in range(2):
+            ws.send(msg("broken"))
+            assert re.fullmatch(FRAME_RE % "Internal server error", ws.recv(timeout=10))
+
+
+def test_handlers_post_to_their_connection_through_boto3_many_times(srv: Running) -> None:
+    with connect(srv.url, compression=None) as ws:
+        for i in range(30):
+            ws.send(f'{{"action": "bounce", "i": {i}}}')
+            assert ws.recv(timeout=10) == f'bounced {{"action": "bounce", "i": {i}}}'
+
+
+def test_connections_api_keep_alive_survives_split_and_pipelined_requests(srv: Running) -> None:
+    import socket
+
+    with connect(srv.url, compression=None) as ws:
+        ws.send(msg("whoami"))
+        cid = ws.recv(timeout=10)
+        host, port = srv.callback.split("//")[1].split("/")[0].split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as s:
+            def req(body: bytes) -> bytes:
+                return (f"POST /{srv.gw.stage.name}/@connections/{cid} HTTP/1.1\r\n"
+                        f"Host: x\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+
+            # headers and body in separate writes, then two requests in one write
+            one = req(b"first")
+            s.sendall(one[:-5])
+            s.sendall(one[-5:])
+            s.sendall(req(b"second") + req(b"third"))
+            replies = b""
+            while replies.count(b"HTTP/1.1 200") < 3:
+                chunk = s.recv(65536)
+                assert chunk, replies
+                replies += chunk
+        assert [ws.recv(timeout=10) for _ in range(3)] == ["first", "second", "third"]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
-from pathlib import Path
 
 import pytest
 from websockets.sync.client import connect
@@ -141,8 +141,6 @@ def test_handler_output_is_relayed_line_by_line_with_the_function_name(srv: Runn
 def test_worker_exiting_mid_invocation_is_an_error_and_the_next_message_gets_a_new_worker(
     srv: Running,
 ) -> None:
-    import re
-
     with connect(srv.url, compression=None) as ws:
         ws.send(msg("die"))
         first = ws.recv(timeout=10)
@@ -155,8 +153,6 @@ def test_worker_exiting_mid_invocation_is_an_error_and_the_next_message_gets_a_n
 
 
 def test_result_that_is_not_json_is_an_internal_server_error(srv: Running) -> None:
-    import re
-
     with connect(srv.url, compression=None) as ws:
         ws.send(msg("odd"))
         assert re.fullmatch(FRAME_RE % "Internal server error", ws.recv(timeout=10))
@@ -166,7 +162,7 @@ def test_result_that_is_not_json_is_an_internal_server_error(srv: Running) -> No
 def test_import_error_answers_every_message_with_an_error_and_is_named_at_start_up(
     srv: Running,
 ) -> None:
-    import re
+
 
     assert any("function broken: import failed: Runtime.ImportModuleError" in n
                for n in srv.gw.notes)

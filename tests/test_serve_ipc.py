@@ -162,8 +162,6 @@ def test_result_that_is_not_json_is_an_internal_server_error(srv: Running) -> No
 def test_import_error_answers_every_message_with_an_error_and_is_named_at_start_up(
     srv: Running,
 ) -> None:
-
-
     assert any("function broken: import failed: Runtime.ImportModuleError" in n
                for n in srv.gw.notes)
     with connect(srv.url, compression=None) as ws:

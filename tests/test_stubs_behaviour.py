@@ -382,10 +382,12 @@ def test_authorizer_reads_headers_case_insensitively(tmp_path: Path,
                                     "--target", "stubs"]).exit_code == 0
     spec = _spec(tmp_path / "python-edge.yaml")
     module = load(spec, "hdr", monkeypatch)
-    seen: list[str] = []
-    monkeypatch.setattr(module, "verify", lambda authorization: seen.append(authorization) or "u")
+    seen: list[tuple[str, str]] = []
+    monkeypatch.setattr(module, "verify", lambda authorization, identity_sourceip:
+                        seen.append((authorization, identity_sourceip)) or "u")
     module.handler(authorizer_event(headers={"authorization": "Bearer abc"}), None)
-    assert seen == ["Bearer abc"]
+    # context.identity.sourceIp is nested in requestContext, not a key with a dot in it.
+    assert seen == [("Bearer abc", "203.0.113.7")]
 
 
 def test_orders_connect_accepts(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -308,8 +308,12 @@ def _connect_route(spec: Spec) -> Route | None:
     return next((r for r in spec.routes if r.key == "$connect"), None)
 
 
-def _identity_sources(lang: Lang, sources: tuple[str, ...]) -> list[dict[str, str]]:
-    """Each configured identity source with a variable name and where the event carries it."""
+def _identity_sources(lang: Lang, sources: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Each configured identity source with a variable name and where the event carries it.
+
+    ``path`` is where a ``context.<name>`` source sits in ``requestContext``: one level per
+    dot, so ``context.identity.sourceIp`` is ``requestContext.identity.sourceIp``.
+    """
     out = []
     taken: set[str] = set()
     for src in sources:
@@ -332,7 +336,8 @@ def _identity_sources(lang: Lang, sources: tuple[str, ...]) -> list[dict[str, st
         while candidate in taken or candidate in ("event", "context", "principal", "policy"):
             candidate, i = f"{var}{i}", i + 1
         taken.add(candidate)
-        out.append({"source": src, "where": where, "name": name, "var": candidate})
+        out.append({"source": src, "where": where, "name": name, "var": candidate,
+                    "path": name.split(".") if where == "context" else [name]})
     return out
 
 
@@ -417,6 +422,8 @@ def function_context(spec: Spec, fn: Function) -> dict[str, Any]:
     kinds = {r.kind for r in routes}
     py_version = _python_version(fn.runtime) if lang == "python" else (0, 0)
     authorizer = spec.authorizer(fn.authorizers[0]) if fn.authorizers else None
+    identity_sources = _identity_sources(lang, authorizer.identity_sources) if authorizer else []
+    nested_context = any(len(s["path"]) > 1 for s in identity_sources)
     proxy = all(r.proxy for r in routes)
     table = "CONNECTIONS_TABLE" in env
     manage = fn.manage_connections
@@ -427,7 +434,7 @@ def function_context(spec: Spec, fn: Function) -> dict[str, Any]:
     needs_not_required = bool((routes and proxy) or authorizer) or any(
         not f.required for t in types.defs for f in t.fields
     )
-    if types.uses_any or (not routes and not authorizer) or (manage and table) or (
+    if types.uses_any or (not routes and not authorizer) or (manage and table) or nested_context or (
         not proxy and any(r.request_type is None for r in routes)
     ):
         typing_names.add("Any")
@@ -465,8 +472,8 @@ def function_context(spec: Spec, fn: Function) -> dict[str, Any]:
         "lambda_authorizer": connect is not None and connect.authorization == "CUSTOM",
         "iam_auth": connect is not None and connect.authorization == "AWS_IAM",
         "authorizer": authorizer,
-        "identity_sources": _identity_sources(lang, authorizer.identity_sources)
-        if authorizer else [],
+        "identity_sources": identity_sources,
+        "nested_context": nested_context,
         "types": types,
     }
 

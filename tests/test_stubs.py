@@ -65,7 +65,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Path]]
 
 def _sources(project: Path) -> list[Path]:
     return sorted(
-        p for p in project.rglob("*") if p.suffix in (".py", ".js", ".mjs") and p.is_file()
+        p for p in project.rglob("*") if p.suffix in (".py", ".js", ".mjs", ".cjs") and p.is_file()
     )
 
 
@@ -129,7 +129,8 @@ def test_python_stubs_pass_mypy_strict(generated: dict[str, list[Path]], tmp_pat
 
 
 def test_node_stubs_pass_node_check(generated: dict[str, list[Path]]) -> None:
-    node_files = [p for files in generated.values() for p in files if p.suffix in (".js", ".mjs")]
+    node_files = [p for files in generated.values() for p in files
+                  if p.suffix in (".js", ".mjs", ".cjs")]
     assert len(node_files) >= 5  # the Node fixture covers ESM, CommonJS and the authorizer
     for path in node_files:
         proc = subprocess.run([NODE, "--check", str(path)], check=False, capture_output=True, text=True)

@@ -311,12 +311,13 @@ def _as_node(spec_file: Path) -> str:
 
 NODE_SPECS = [ROOT / "samples" / f"{name}.yaml"
               for name in ("chat", "auth-http", "models-mock", "multi-stage", "monitoring")]
-NODE_SPECS.append(ROOT / "tests" / "data_stubs" / "python-edge.yaml")
+NODE_SPECS += [ROOT / "tests" / "data_stubs" / f"{name}.yaml"
+               for name in ("python-edge", "node-chat", "node-models")]
 
 
 @pytest.fixture(scope="module")
 def node_specs(tmp_path_factory: pytest.TempPathFactory, node_sdk: Path) -> dict[str, Spec]:
-    """Every sample and python-edge.yaml with Node handlers (and fresh stubs for them)."""
+    """Every sample and test spec with Node handlers (and fresh stubs for them)."""
     out = {}
     for src in NODE_SPECS:
         root = tmp_path_factory.mktemp(f"node-{src.stem}")
@@ -331,6 +332,8 @@ def node_specs(tmp_path_factory: pytest.TempPathFactory, node_sdk: Path) -> dict
 MODEL_BODIES = {
     "QuoteRequest": {"service": "quotes", "action": "get", "symbol": "AMZN"},
     "Event": {"kind": 'b"', "content-type": "text/plain", "items": [{"id": 1}]},
+    "Join": {"action": "join", "room": "lobby", "tags": ["a"], "meta": {"since": 1}},
+    "Post": {"action": "post", "text": "h\u00e9llo"},
 }
 
 
@@ -385,5 +388,24 @@ def test_every_node_stub_answers_each_of_its_routes(
                 if schema is not None:
                     jsonschema.validate(reply, schema)
                 called += 1
-    # chat 4, auth-http 1, multi-stage 3, monitoring 4, python-edge 3, models-mock 1
-    assert called == 16
+    # chat 4, auth-http 1, multi-stage 3, monitoring 4, python-edge 3, models-mock 1,
+    # node-chat 5, node-models 5
+    assert called == 26
+
+
+def test_modelled_bodies_are_parsed_and_forwarded(
+    node_specs: dict[str, Spec], lambda_env: dict[str, str], callbacks: CallbackStandIn
+) -> None:
+    spec = node_specs["node-models"]
+    table = create_table(spec)
+    assert invoke(spec, "enter", [connect_event(BOB)]).returned == [{"statusCode": 200}]
+    assert stored_ids(table) == {BOB} and callbacks.posts == []  # nothing posted during $connect
+    body = '{"text": "h\u00e9llo",   "action": "post"}'
+    message = json.loads(body)
+    assert invoke(spec, "relay", [message_event(ALICE, "post", body)]).returned == [{"statusCode": 200}]
+    assert [(cid, json.loads(data)) for _, cid, data in callbacks.posts] == [(BOB, message)]
+    run = invoke(spec, "logger", [message_event(ALICE, "log", body)])
+    assert run.returned == [{"statusCode": 200}]
+    assert json.loads(run.stdout) == {"route": "log", "connectionId": ALICE, "body": message}
+    [reply] = invoke(spec, "echoer", [message_event(ALICE, "echo", body)]).returned
+    assert json.loads(reply["body"]) == message

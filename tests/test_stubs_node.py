@@ -27,7 +27,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import ROOT
-from tests.servers import MotoServer, free_port
+from tests.servers import FAKE_AWS_ENV, MotoServer, free_port
 from tests.test_stubs_behaviour import (
     ALICE,
     API_ID,
@@ -136,6 +136,8 @@ def lambda_env(aws_env: dict[str, str], moto: MotoServer, callbacks: CallbackSta
 
 
 class Run:
+    """What one node process did: a result or an error per event, and the handler's stdout."""
+
     def __init__(self, results: list[dict[str, Any]], stdout: str) -> None:
         self.results = results
         self.stdout = stdout
@@ -159,6 +161,11 @@ def invoke(spec: Spec, fn_name: str, events: list[dict[str, Any]], *,
                                  for kind in ("events", "results"))
     events_file.write_text(json.dumps(events))
     env = {**os.environ, **derive.environment(spec, fn_name)}
+    # Fake credentials always; without lambda_env, every AWS endpoint is a closed local port.
+    env.update({k: v for k, v in FAKE_AWS_ENV.items() if "REGION" not in k})
+    env.pop("AWS_PROFILE", None)
+    env.setdefault("AWS_REGION", FAKE_AWS_ENV["AWS_REGION"])
+    env.setdefault("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
     proc = subprocess.run(["node", str(driver), str(path), entry or fn.entry, str(events_file),
                            str(results_file)],
                           capture_output=True, text=True, env=env, timeout=120, check=False)
@@ -329,7 +336,7 @@ def node_specs(tmp_path_factory: pytest.TempPathFactory, node_sdk: Path) -> dict
 
 
 # A body valid for the route's request model (API Gateway validates before invoking).
-MODEL_BODIES = {
+MODEL_BODIES: dict[str, dict[str, Any]] = {
     "QuoteRequest": {"service": "quotes", "action": "get", "symbol": "AMZN"},
     "Event": {"kind": 'b"', "content-type": "text/plain", "items": [{"id": 1}]},
     "Join": {"action": "join", "room": "lobby", "tags": ["a"], "meta": {"since": 1}},

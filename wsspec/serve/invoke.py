@@ -18,6 +18,7 @@ import asyncio
 import json
 import os
 import struct
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -47,33 +48,124 @@ class Outcome:
     duration_ms: float = 0.0
 
 
+_ENCODE = json.JSONEncoder(separators=(",", ":")).encode
+_LEN = struct.Struct(">I")
+
+
+class WorkerExited(Exception):
+    """The worker's stdout closed (the process exited or was killed)."""
+
+
+class _WorkerPipes(asyncio.SubprocessProtocol):
+    """A worker's pipes, read by callbacks: stdout carries length-prefixed JSON replies (one at a
+    time, answering the one pending request), stderr is relayed line by line."""
+
+    def __init__(self, relay: Callable[[str], None]) -> None:
+        self.relay = relay
+        self.out = bytearray()
+        self.err = bytearray()
+        self.waiter: asyncio.Future[Any] | None = None
+        self.inbox: list[Any] = []
+        self.eof = False
+        self.transport: asyncio.BaseTransport | None = None
+        self.exited: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+
+    def pipe_data_received(self, fd: int, data: bytes) -> None:
+        if fd == 1:
+            buf = self.out
+            buf += data
+            while len(buf) >= 4:
+                (n,) = _LEN.unpack_from(buf)
+                if len(buf) < 4 + n:
+                    break
+                payload = bytes(buf[4:4 + n])
+                del buf[:4 + n]
+                self._deliver(json.loads(payload))
+        else:
+            err = self.err
+            err += data
+            end = err.rfind(b"\n")
+            if end != -1:
+                lines = bytes(err[:end]).split(b"\n")
+                del err[:end + 1]
+                for line in lines:
+                    self.relay(line.decode("utf-8", "replace").rstrip())
+
+    def _deliver(self, obj: Any) -> None:
+        w = self.waiter
+        if w is not None and not w.done():
+            self.waiter = None
+            w.set_result(obj)
+        else:
+            self.inbox.append(obj)
+
+    def pipe_connection_lost(self, fd: int, exc: Exception | None) -> None:
+        if fd == 1:
+            self.eof = True
+            w = self.waiter
+            if w is not None and not w.done():
+                self.waiter = None
+                w.set_exception(WorkerExited())
+        elif fd == 2 and self.err:
+            self.relay(bytes(self.err).decode("utf-8", "replace").rstrip())
+            self.err.clear()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        # The process has exited and every pipe is closed (all its output relayed).
+        if self.transport is not None:
+            self.transport.close()
+        if not self.exited.done():
+            self.exited.set_result(None)
+
+    def next_reply(self) -> asyncio.Future[Any]:
+        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        if self.inbox:
+            fut.set_result(self.inbox.pop(0))
+        elif self.eof:
+            fut.set_exception(WorkerExited())
+        else:
+            self.waiter = fut
+        return fut
+
+
 class Worker:
-    def __init__(self, proc: asyncio.subprocess.Process, generation: int) -> None:
-        self.proc = proc
+    def __init__(self, transport: asyncio.SubprocessTransport, pipes: _WorkerPipes,
+                 generation: int) -> None:
+        self.transport = transport
+        self.pipes = pipes
+        self.stdin: Any = transport.get_pipe_transport(0)
         self.generation = generation
         self.init_error: dict[str, Any] | None = None
 
     @property
     def alive(self) -> bool:
-        return self.proc.returncode is None
+        return self.transport.get_returncode() is None and not self.pipes.eof
 
-    async def read(self) -> Any:
-        assert self.proc.stdout is not None
-        head = await self.proc.stdout.readexactly(4)
-        (n,) = struct.unpack(">I", head)
-        return json.loads(await self.proc.stdout.readexactly(n))
+    def read(self) -> asyncio.Future[Any]:
+        """The next reply (a future; fails with WorkerExited when the process is gone)."""
+        return self.pipes.next_reply()
 
     def write(self, obj: Any) -> None:
-        assert self.proc.stdin is not None
-        data = json.dumps(obj, separators=(",", ":")).encode()
-        self.proc.stdin.write(struct.pack(">I", len(data)) + data)
+        data = _ENCODE(obj).encode()
+        self.stdin.write(_LEN.pack(len(data)) + data)
 
     def kill(self) -> None:
-        if self.alive:
+        if self.transport.get_returncode() is None:
             try:
-                self.proc.kill()
+                self.transport.kill()
             except ProcessLookupError:
                 pass
+
+    async def wait(self) -> None:
+        await asyncio.shield(self.pipes.exited)
+
+
+def _expire(fut: asyncio.Future[Any]) -> None:
+    if not fut.done():
+        fut.set_exception(asyncio.TimeoutError())
 
 
 class FunctionRunner:
@@ -117,30 +209,29 @@ class FunctionRunner:
         self.slots = asyncio.Semaphore(self.concurrency)
         self.signature = self._scan()
         self.last_init_error: dict[str, Any] | None = None
-        self._relays: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ workers
     async def _spawn(self) -> Worker:
         if not self.handler_file.is_file():
             raise WsspecError(f"function {self.fn.name}: handler file {self.handler_file} not found",
                               code="WS703")
-        proc = await asyncio.create_subprocess_exec(
+        name = self.fn.name
+        log = self.log
+        loop = asyncio.get_running_loop()
+        transport, pipes = await loop.subprocess_exec(
+            lambda: _WorkerPipes(lambda line: log(f"[{name}] {line}")),
             sys.executable, "-c", WORKER_SOURCE,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE, cwd=str(self.source_dir), env=self.env,
-            limit=8 * 1024 * 1024,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            cwd=str(self.source_dir), env=self.env,
         )
-        worker = Worker(proc, self.generation)
-        task = asyncio.ensure_future(self._relay(proc))
-        self._relays.add(task)
-        task.add_done_callback(self._relays.discard)
+        worker = Worker(transport, pipes, self.generation)
         self.count += 1
         try:
             hello = await worker.read()
-        except (asyncio.IncompleteReadError, ConnectionError):
+        except WorkerExited:
             self.count -= 1
             worker.kill()
-            await proc.wait()
+            await worker.wait()
             raise WsspecError(f"function {self.fn.name}: worker exited during start-up",
                               code="WS704") from None
         if not hello.get("ready"):
@@ -149,14 +240,6 @@ class FunctionRunner:
         else:
             self.last_init_error = None
         return worker
-
-    async def _relay(self, proc: asyncio.subprocess.Process) -> None:
-        assert proc.stderr is not None
-        while True:
-            line = await proc.stderr.readline()
-            if not line:
-                return
-            self.log(f"[{self.fn.name}] {line.decode('utf-8', 'replace').rstrip()}")
 
     def _discard(self, worker: Worker) -> None:
         worker.kill()
@@ -185,10 +268,12 @@ class FunctionRunner:
                 self._discard(cand)
             if worker is None:
                 worker = await self._spawn()
+            reply_fut = worker.read()
+            timer = asyncio.get_running_loop().call_later(limit, _expire, reply_fut)
             try:
                 worker.write({"event": event, "requestId": request_id,
                               "timeoutMs": int(fn_timeout * 1000)})
-                reply = await asyncio.wait_for(worker.read(), timeout=limit)
+                reply = await reply_fut
             except asyncio.TimeoutError:
                 self._discard(worker)
                 ms = (time.perf_counter() - start) * 1000
@@ -197,12 +282,17 @@ class FunctionRunner:
                 return Outcome("fn_timeout", {
                     "errorMessage": f"Task timed out after {fn_timeout:.2f} seconds",
                     "errorType": "Sandbox.Timedout"}, ms)
-            except (asyncio.IncompleteReadError, ConnectionError, BrokenPipeError):
+            except (WorkerExited, ConnectionError):
                 self._discard(worker)
                 await asyncio.sleep(0)
                 return Outcome("error", {"errorMessage": "worker process exited",
                                          "errorType": "Runtime.ExitError"},
                                (time.perf_counter() - start) * 1000)
+            except BaseException:  # cancelled (shutdown): the worker's state is unknown
+                self._discard(worker)
+                raise
+            finally:
+                timer.cancel()
             if worker.generation == self.generation and worker.alive:
                 self.idle.append(worker)
             else:
@@ -244,17 +334,15 @@ class FunctionRunner:
         self.idle.clear()
 
     async def close(self) -> None:
-        procs = [w.proc for w in self.idle]
-        for w in self.idle:
+        workers = list(self.idle)
+        for w in workers:
             self._discard(w)
         self.idle.clear()
-        for p in procs:
+        for w in workers:
             try:
-                await asyncio.wait_for(p.wait(), 5)
+                await asyncio.wait_for(w.wait(), 5)
             except asyncio.TimeoutError:
                 pass
-        for t in list(self._relays):
-            t.cancel()
 
 
 def function_environment(

@@ -19,7 +19,7 @@ import sys
 import time
 import traceback
 
-_IN = os.fdopen(os.dup(0), "rb", buffering=0)
+_IN = os.fdopen(os.dup(0), "rb")  # buffered: a whole request usually arrives in one read()
 _OUT = os.fdopen(os.dup(1), "wb", buffering=0)
 _devnull = os.open(os.devnull, os.O_RDONLY)
 os.dup2(_devnull, 0)
@@ -27,24 +27,25 @@ os.dup2(2, 1)  # the handler's print() goes to stderr
 sys.stdout = os.fdopen(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
 
 
+_LEN = struct.Struct(">I")
+_ENCODE = json.JSONEncoder(separators=(",", ":")).encode
+
+
 def _read_exact(n):
-    buf = b""
-    while len(buf) < n:
-        chunk = _IN.read(n - len(buf))
-        if not chunk:
-            raise EOFError
-        buf += chunk
+    buf = _IN.read(n)  # a buffered read returns n bytes unless the pipe closed
+    if len(buf) < n:
+        raise EOFError
     return buf
 
 
 def _send(obj):
     try:
-        data = json.dumps(obj, separators=(",", ":")).encode()
+        data = _ENCODE(obj).encode()
     except (TypeError, ValueError) as exc:
         data = json.dumps({"error": {
             "errorMessage": "Unable to marshal response: %s" % exc,
             "errorType": "Runtime.MarshalError", "stackTrace": []}}).encode()
-    _OUT.write(struct.pack(">I", len(data)) + data)
+    _OUT.write(_LEN.pack(len(data)) + data)
 
 
 def _error(exc, error_type=None):
@@ -98,7 +99,7 @@ def main():
         _send({"ready": False, "error": init_error})
     while True:
         try:
-            (n,) = struct.unpack(">I", _read_exact(4))
+            (n,) = _LEN.unpack(_read_exact(4))
             msg = json.loads(_read_exact(n))
         except EOFError:
             return

@@ -10,6 +10,7 @@ caller-supplied mapping.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -27,6 +28,13 @@ class Unevaluable(Exception):
 
 def parse(expression: str) -> list[tuple[str, str]]:
     """Split into ``("text", s)`` and ``("var", name)`` parts."""
+    return list(_parsed(expression))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(expression: str) -> tuple[tuple[str, str], ...]:
+    """``parse``, memoised: expressions come from the spec, so there are few of them, and the
+    route selection expression is evaluated for every message."""
     parts: list[tuple[str, str]] = []
     text: list[str] = []
     i, n = 0, len(expression)
@@ -59,7 +67,7 @@ def parse(expression: str) -> list[tuple[str, str]]:
         i += 1
     if text:
         parts.append(("text", "".join(text)))
-    return parts
+    return tuple(parts)
 
 
 def is_static(expression: str) -> bool:
@@ -112,7 +120,7 @@ def evaluate(
     Raises ``Unevaluable`` when the expression reads ``request.body`` and there is no JSON body.
     """
     out: list[str] = []
-    for kind, value in parse(expression):
+    for kind, value in _parsed(expression):
         if kind == "text":
             out.append(value)
             continue

@@ -30,6 +30,13 @@ def _iso(ms: int) -> str:
 
 async def handle(gw: Gateway, method: str, target: str, headers: list[tuple[str, str]],
                  body: bytes) -> tuple[int, dict[str, str], bytes]:
+    return respond(gw, method, target, headers, body)
+
+
+def respond(gw: Gateway, method: str, target: str, headers: list[tuple[str, str]],
+            body: bytes) -> tuple[int, dict[str, str], bytes]:
+    """One ``@connections`` request -> (status, headers, body). Synchronous: nothing here waits,
+    so the gateway answers in the same callback that received the request."""
     t0 = time.perf_counter()
     path = target.split("?", 1)[0]
     m = _PATH.match(path)

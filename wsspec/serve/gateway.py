@@ -64,6 +64,7 @@ class Connection(asyncio.Protocol):
         "frag_size",
         "frags",
         "gw",
+        "head",
         "hs",
         "last_active_ms",
         "last_inbound",
@@ -82,6 +83,7 @@ class Connection(asyncio.Protocol):
         self.mode = "http"  # http | handshake | ws | closed
         self.ws: Any = None  # websockets.server.ServerProtocol
         self.hs: ev.Handshake | None = None
+        self.head: tuple[int, str, str, list[tuple[str, str]], int, bool] | None = None
         self.busy = False
         self.opened = 0.0
         self.last_inbound = 0.0
@@ -128,24 +130,44 @@ class Connection(asyncio.Protocol):
 
     # ---------------------------------------------------------------- HTTP
     def _next_http(self) -> None:
+        """Serve every complete request in the buffer (keep-alive, pipelining). A request whose
+        body has not fully arrived keeps its parsed head in ``self.head`` until it has."""
+        while self.mode == "http" and self.buf:
+            head = self.head
+            if head is None:
+                head = self._parse_head()
+                if head is None:
+                    return
+            end, method, target, headers, length, keep_alive = head
+            if len(self.buf) < end + length:
+                self.head = head
+                return
+            self.head = None
+            body = bytes(self.buf[end:end + length])
+            del self.buf[:end + length]
+            self._http_request(method, target, headers, body, keep_alive)
+
+    def _parse_head(self) -> tuple[int, str, str, list[tuple[str, str]], int, bool] | None:
+        """Parse the head at the start of the buffer: None when incomplete or answered here (an
+        error reply, or a WebSocket upgrade handed to the handshake pipeline)."""
         end = self.buf.find(b"\r\n\r\n")
         if end == -1:
             if len(self.buf) > MAX_HEAD:
                 self._http_reply(431, b"", {}, close=True)
-            return
+            return None
         head = bytes(self.buf[:end]).decode("latin-1")
         lines = head.split("\r\n")
         try:
             method, target, _version = lines[0].split(" ", 2)
         except ValueError:
             self._http_reply(400, b"", {}, close=True)
-            return
+            return None
         headers: list[tuple[str, str]] = []
         for line in lines[1:]:
             k, sep, v = line.partition(":")
             if not sep:
                 self._http_reply(400, b"", {}, close=True)
-                return
+                return None
             headers.append((k.strip(), v.strip()))
         low = {k.lower(): v for k, v in headers}
         if "websocket" in low.get("upgrade", "").lower():
@@ -154,43 +176,36 @@ class Connection(asyncio.Protocol):
             self.mode = "handshake"
             self.busy = True
             self.gw.spawn(self.gw.handshake(self, method, target, headers, rest))
-            return
+            return None
         if "chunked" in low.get("transfer-encoding", "").lower():
             self._http_reply(411, b"", {}, close=True)
-            return
+            return None
         try:
             length = int(low.get("content-length", "0") or "0")
         except ValueError:
             self._http_reply(400, b"", {}, close=True)
-            return
+            return None
         if length > MAX_HTTP_BODY:
             self._http_reply(413, b'{"message":"Request Entity Too Large"}',
                              {"x-amzn-ErrorType": "PayloadTooLargeException"}, close=True)
-            return
-        if len(self.buf) < end + 4 + length:
-            if low.get("expect", "").lower() == "100-continue" and len(self.buf) == end + 4:
-                assert self.transport is not None
-                self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-            return
-        body = bytes(self.buf[end + 4:end + 4 + length])
-        del self.buf[:end + 4 + length]
+            return None
+        if (length and len(self.buf) == end + 4
+                and low.get("expect", "").lower() == "100-continue"):
+            assert self.transport is not None
+            self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
         keep_alive = low.get("connection", "").lower() != "close"
-        self.busy = True
-        self.gw.spawn(self._http_request(method, target, headers, body, keep_alive))
+        return end + 4, method, target, headers, length, keep_alive
 
-    async def _http_request(self, method: str, target: str, headers: list[tuple[str, str]],
-                            body: bytes, keep_alive: bool) -> None:
-        from wsspec.serve.connections_api import handle
+    def _http_request(self, method: str, target: str, headers: list[tuple[str, str]],
+                      body: bytes, keep_alive: bool) -> None:
+        from wsspec.serve.connections_api import respond
 
         try:
-            status, rheaders, rbody = await handle(self.gw, method, target, headers, body)
+            status, rheaders, rbody = respond(self.gw, method, target, headers, body)
         except Exception as exc:  # noqa: BLE001 - never let a bad request kill the server
             self.gw.log(f"@connections internal error: {type(exc).__name__}: {exc}")
             status, rheaders, rbody = 500, {}, b'{"message":"Internal server error"}'
         self._http_reply(status, rbody, rheaders, close=not keep_alive)
-        self.busy = False
-        if self.mode == "http" and self.buf:
-            self._next_http()
 
     def _http_reply(self, status: int, body: bytes, headers: dict[str, str], close: bool) -> None:
         if self.transport is None or self.transport.is_closing():

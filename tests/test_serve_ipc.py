@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from pathlib import Path
 
 import pytest
 from websockets.sync.client import connect
@@ -200,3 +201,42 @@ def test_connections_api_keep_alive_survives_split_and_pipelined_requests(srv: R
                 assert chunk, replies
                 replies += chunk
         assert [ws.recv(timeout=10) for _ in range(3)] == ["first", "second", "third"]
+
+
+RETURN_EVENT = '''
+def handler(event, context):
+    return event
+'''
+
+
+def test_events_reach_the_handler_as_json_values_by_either_encoding(tmp_path: Path) -> None:
+    """Plain events travel as marshal, others (here a dict subclass) as JSON: the handler gets
+    the same JSON values either way."""
+    import asyncio
+    import os
+
+    from tests.test_serve_support import load
+    from wsspec.model import FrozenDict
+    from wsspec.serve.invoke import FunctionRunner
+
+    spec = load(make_project(tmp_path, """
+        wsspec: 1
+        api: {name: ipc-encodings}
+        routes:
+          back: {function: back, response: true}
+        functions:
+          back: {handler: handlers/back.py}
+        """, {"back.py": RETURN_EVENT}))
+    plain = {"a": [1, 2.5, None, True], "b": {"é": "x" * 70_000}, "n": -(2**70)}
+    odd = {"a": [1, 2.5, None, True], "b": FrozenDict({"é": "x" * 70_000}), "n": -(2**70)}
+
+    async def run() -> list[object]:
+        runner = FunctionRunner(spec.function("back"), spec.project_dir,
+                                {"PATH": os.environ.get("PATH", "")})
+        try:
+            return [(await runner.invoke(e, request_id="r", integration_timeout=10)).value
+                    for e in (plain, odd)]
+        finally:
+            await runner.close()
+
+    assert asyncio.run(run()) == [plain, plain]

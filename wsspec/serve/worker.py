@@ -5,14 +5,19 @@ sandbox to the handler (``sys.path[0]`` is the source directory). The parent tal
 two private pipes (copies of stdin/stdout taken at start-up); the handler's own ``print`` goes
 to stderr, which the gateway relays line by line with the function's name.
 
-Messages are 4-byte big-endian lengths followed by JSON:
+Messages are 4-byte big-endian lengths followed by a payload:
   child -> parent, once: {"ready": true} or {"ready": false, "error": {...}}
   parent -> child:       {"event": ..., "requestId": "...", "timeoutMs": N}
   child -> parent:       {"result": ...} or {"error": {"errorMessage", "errorType", "stackTrace"}}
+Child -> parent payloads are JSON (the handler's result is serialised as Lambda does it, so a
+result JSON cannot carry is a Runtime.MarshalError). Parent -> child payloads start with a tag
+byte: b"M" + marshal format 2 (the gateway builds events from JSON types only; same interpreter
+on both ends), or b"J" + JSON.
 """
 
 import importlib
 import json
+import marshal
 import os
 import struct
 import sys
@@ -100,7 +105,8 @@ def main():
     while True:
         try:
             (n,) = _LEN.unpack(_read_exact(4))
-            msg = json.loads(_read_exact(n))
+            raw = _read_exact(n)
+            msg = marshal.loads(raw[1:]) if raw[:1] == b"M" else json.loads(raw[1:])
         except EOFError:
             return
         if handler is None:

@@ -34,10 +34,19 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+_clf_cache: tuple[int, str] = (-1, "")
+
+
 def clf_time(epoch_ms: int) -> str:
-    """``11/Nov/2024:13:45:46 +0000``."""
-    t = time.gmtime(epoch_ms / 1000)
-    return f"{t.tm_mday:02d}/{_MONTHS[t.tm_mon - 1]}/{t.tm_year}:{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000"
+    """``11/Nov/2024:13:45:46 +0000`` (formatted once per second: every event carries it)."""
+    global _clf_cache
+    sec = epoch_ms // 1000
+    if _clf_cache[0] == sec:
+        return _clf_cache[1]
+    t = time.gmtime(sec)
+    text = f"{t.tm_mday:02d}/{_MONTHS[t.tm_mon - 1]}/{t.tm_year}:{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000"
+    _clf_cache = (sec, text)
+    return text
 
 
 def trace_id() -> str:

@@ -348,8 +348,16 @@ _REASONS = {
 }
 
 
+_date_cache: tuple[int, str] = (-1, "")
+
+
 def _http_date() -> str:
-    return time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime())
+    """The HTTP ``Date`` value, formatted once per second."""
+    global _date_cache
+    now = int(time.time())
+    if _date_cache[0] != now:
+        _date_cache = (now, time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(now)))
+    return _date_cache[1]
 
 
 # ============================================================================ the gateway
@@ -367,6 +375,8 @@ class Gateway:
         self.stage = spec.stage(stage)
         self.api_id = self.config.resolved_api_id(spec.api.name)
         self.routes: dict[str, Route] = {r.key: r for r in spec.routes}
+        # route key -> its integration (Spec.route_integration is a linear search)
+        self.route_integrations = {r.key: spec.route_integration(r) for r in spec.routes}
         self.custom_routes = {k: r for k, r in self.routes.items() if not k.startswith("$")}
         self.connections: dict[str, Connection] = {}
         self.sockets: set[Connection] = set()
@@ -817,7 +827,7 @@ class Gateway:
     async def run_route(self, route: Route, event_type: str, hs: ev.Handshake, *,
                         request_id: str, message_id: str | None = None, body: str | None = None,
                         disconnect: tuple[int, str] | None = None) -> Result:
-        integ = self.spec.route_integration(route)
+        integ = self.route_integrations.get(route.key) or self.spec.route_integration(route)
         now = ev.now_ms()
         if event_type == "CONNECT":
             event = ev.connect_event(self.api, hs, request_id, now)

@@ -25,6 +25,7 @@ routes:
   whoami: {function: whoami, response: true}
   bounce: {function: bounce}
   broken: {function: broken, response: true}
+  ctx: {function: ctx, response: true}
 functions:
   echo: {handler: handlers/echo.py}
   chatty: {handler: handlers/chatty.py}
@@ -33,6 +34,7 @@ functions:
   whoami: {handler: handlers/whoami.py}
   bounce: {handler: handlers/bounce.py, grants: [manage_connections]}
   broken: {handler: handlers/broken.py}
+  ctx: {handler: handlers/ctx.py, memory: 256}
 """
 
 CHATTY = '''
@@ -75,6 +77,17 @@ def handler(event, context):
     return {"statusCode": 200}
 '''
 
+CTX = '''
+import json
+
+def handler(event, context):
+    out = {k: getattr(context, k) for k in (
+        "function_name", "function_version", "invoked_function_arn", "memory_limit_in_mb",
+        "aws_request_id", "log_group_name", "log_stream_name")}
+    out["requestId"] = event["requestContext"]["requestId"]
+    return {"statusCode": 200, "body": json.dumps(out)}
+'''
+
 BROKEN = '''
 raise ImportError("no such thing")
 '''
@@ -85,7 +98,7 @@ def srv(tmp_path_factory: pytest.TempPathFactory):
     tmp = tmp_path_factory.mktemp("ipc")
     path = make_project(tmp, SPEC, {"echo.py": ECHO, "chatty.py": CHATTY, "die.py": DIE,
                                     "odd.py": ODD, "whoami.py": WHOAMI, "bounce.py": BOUNCE,
-                                    "broken.py": BROKEN})
+                                    "broken.py": BROKEN, "ctx.py": CTX})
     with Running(path, reload=False) as running:
         yield running
 
@@ -240,3 +253,22 @@ def test_events_reach_the_handler_as_json_values_by_either_encoding(tmp_path: Pa
             await runner.close()
 
     assert asyncio.run(run()) == [plain, plain]
+
+
+def test_lambda_context_describes_the_function_and_the_request(srv: Running) -> None:
+    with connect(srv.url, compression=None) as ws:
+        seen = []
+        for _ in range(2):
+            ws.send(msg("ctx"))
+            seen.append(json.loads(ws.recv(timeout=10)))
+    assert seen[0]["aws_request_id"] != seen[1]["aws_request_id"]
+    for got in seen:
+        name = got["function_name"]
+        assert name.endswith("ctx")
+        assert got["function_version"] == "$LATEST"
+        assert got["invoked_function_arn"] == (
+            f"arn:aws:lambda:us-east-1:123456789012:function:{name}")
+        assert got["memory_limit_in_mb"] == "256"
+        assert got["aws_request_id"] == got["requestId"]
+        assert got["log_group_name"] == f"/aws/lambda/{name}"
+        assert got["log_stream_name"] == "wsspec-serve"

@@ -7,6 +7,7 @@ modelled exceptions (``client.exceptions.GoneException`` ...). Requests are not 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import time
@@ -47,13 +48,18 @@ def respond(gw: Gateway, method: str, target: str, headers: list[tuple[str, str]
     stage = m.group("stage")
     if stage is not None and unquote(stage) != gw.stage.name:
         return _error(403, "ForbiddenException", "Forbidden")
-    conn_id = unquote(m.group("id"))
+    conn_id = _unquote_id(m.group("id"))
     conn = gw.connections.get(conn_id)
     result = _dispatch(gw, method, conn_id, conn, body)
-    gw.log_event(f"@{method}", "@connections", conn_id, result[0],
-                 (time.perf_counter() - t0) * 1000,
-                 f"{len(body)} bytes" if method == "POST" else "")
+    if gw.config.log_events:
+        gw.log_event(f"@{method}", "@connections", conn_id, result[0],
+                     (time.perf_counter() - t0) * 1000,
+                     f"{len(body)} bytes" if method == "POST" else "")
     return result
+
+
+# Connection ids end in "=", which clients send as %3D: decoded once per id, not per request.
+_unquote_id = functools.lru_cache(maxsize=4096)(unquote)
 
 
 def _dispatch(gw: Gateway, method: str, conn_id: str, conn: object, body: bytes

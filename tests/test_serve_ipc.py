@@ -272,3 +272,46 @@ def test_lambda_context_describes_the_function_and_the_request(srv: Running) -> 
         assert got["aws_request_id"] == got["requestId"]
         assert got["log_group_name"] == f"/aws/lambda/{name}"
         assert got["log_stream_name"] == "wsspec-serve"
+
+
+NAP = '''
+import json, time
+
+def handler(event, context):
+    time.sleep(json.loads(event["body"])["nap"])
+    return {"statusCode": 200, "body": "rested"}
+'''
+
+
+def test_integration_timeouts_follow_each_invocation(tmp_path: Path) -> None:
+    """One function behind two routes with different timeouts, invoked in turn on one worker:
+    each invocation gets its own limit, measured from its own start."""
+    import time
+
+    path = make_project(tmp_path, """
+        wsspec: 1
+        api: {name: ipc-timeouts}
+        routes:
+          long: {integration: {type: lambda, function: nap, timeout_ms: 3000}, response: true}
+          short: {integration: {type: lambda, function: nap, timeout_ms: 700}, response: true}
+        functions:
+          nap: {handler: handlers/nap.py, timeout: 10}
+        """, {"nap.py": NAP})
+    timed_out = FRAME_RE % "Endpoint request timed out"
+    with Running(path, reload=False, concurrency=1) as running, \
+            connect(running.url, compression=None) as ws:
+        ws.send('{"action": "long", "nap": 0}')
+        assert ws.recv(timeout=10) == "rested"
+        # shorter than the previous invocation's limit: times out although 2 s < 3 s
+        ws.send('{"action": "short", "nap": 2}')
+        assert re.fullmatch(timed_out, ws.recv(timeout=10))
+        # a fresh worker: a quick call, then a slow one started later than the first's limit
+        ws.send('{"action": "short", "nap": 0}')
+        assert ws.recv(timeout=10) == "rested"
+        time.sleep(0.4)
+        t0 = time.monotonic()
+        ws.send('{"action": "short", "nap": 3}')
+        assert re.fullmatch(timed_out, ws.recv(timeout=10))
+        assert time.monotonic() - t0 >= 0.6  # its own 700 ms, not what was left of the first's
+        ws.send('{"action": "long", "nap": 1}')
+        assert ws.recv(timeout=10) == "rested"

@@ -235,8 +235,7 @@ class Connection(asyncio.Protocol):
             self._frame(frame)
 
     def _frame(self, frame: Any) -> None:
-        from websockets.frames import Opcode
-
+        Opcode = _opcode()  # noqa: N806 - the websockets enum, imported lazily
         op = frame.opcode
         if op is Opcode.TEXT or (op is Opcode.CONT and self.frags is not None):
             self.last_inbound = time.monotonic()
@@ -349,6 +348,17 @@ _REASONS = {
 
 
 _date_cache: tuple[int, str] = (-1, "")
+_Opcode: Any = None
+
+
+def _opcode() -> Any:
+    """``websockets.frames.Opcode``, imported on first use (websockets is a lazy import)."""
+    global _Opcode
+    if _Opcode is None:
+        from websockets.frames import Opcode
+
+        _Opcode = Opcode
+    return _Opcode
 
 
 def _http_date() -> str:

@@ -15,6 +15,7 @@ function's source files change, its workers are replaced (hot reload).
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 import marshal
 import os
@@ -69,7 +70,8 @@ class _WorkerPipes(asyncio.SubprocessProtocol):
         self.inbox: list[Any] = []
         self.eof = False
         self.transport: asyncio.BaseTransport | None = None
-        self.exited: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.loop = asyncio.get_running_loop()
+        self.exited: asyncio.Future[None] = self.loop.create_future()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport
@@ -82,7 +84,7 @@ class _WorkerPipes(asyncio.SubprocessProtocol):
                 (n,) = _LEN.unpack_from(buf)
                 if len(buf) < 4 + n:
                     break
-                payload = bytes(buf[4:4 + n])
+                payload = buf[4:4 + n].decode()
                 del buf[:4 + n]
                 self._deliver(json.loads(payload))
         else:
@@ -122,7 +124,7 @@ class _WorkerPipes(asyncio.SubprocessProtocol):
             self.exited.set_result(None)
 
     def next_reply(self) -> asyncio.Future[Any]:
-        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        fut: asyncio.Future[Any] = self.loop.create_future()
         if self.inbox:
             fut.set_result(self.inbox.pop(0))
         elif self.eof:
@@ -140,6 +142,36 @@ class Worker:
         self.stdin: Any = transport.get_pipe_transport(0)
         self.generation = generation
         self.init_error: dict[str, Any] | None = None
+        # The invocation timeout: one timer per worker, re-armed only when it fires early (a
+        # timer per invocation costs more than the rest of the bookkeeping).
+        self.pending: asyncio.Future[Any] | None = None
+        self.deadline = 0.0
+        self.timer: asyncio.TimerHandle | None = None
+
+    def start_clock(self, reply: asyncio.Future[Any], limit: float) -> None:
+        """Fail ``reply`` with TimeoutError if it is not done within ``limit`` seconds."""
+        loop = self.pipes.loop
+        self.pending = reply
+        self.deadline = deadline = loop.time() + limit
+        timer = self.timer
+        if timer is None or timer.when() > deadline:
+            if timer is not None:
+                timer.cancel()
+            self.timer = loop.call_at(deadline, self._clock)
+
+    def stop_clock(self) -> None:
+        self.pending = None
+
+    def _clock(self) -> None:
+        self.timer = None
+        reply = self.pending
+        if reply is None or reply.done():
+            return
+        loop = self.pipes.loop
+        if loop.time() >= self.deadline - 0.001:
+            reply.set_exception(asyncio.TimeoutError())
+        else:
+            self.timer = loop.call_at(self.deadline, self._clock)
 
     @property
     def alive(self) -> bool:
@@ -160,6 +192,9 @@ class Worker:
         self.stdin.write(_LEN.pack(len(data)) + data)
 
     def kill(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
         if self.transport.get_returncode() is None:
             try:
                 self.transport.kill()
@@ -168,11 +203,6 @@ class Worker:
 
     async def wait(self) -> None:
         await asyncio.shield(self.pipes.exited)
-
-
-def _expire(fut: asyncio.Future[Any]) -> None:
-    if not fut.done():
-        fut.set_exception(asyncio.TimeoutError())
 
 
 class FunctionRunner:
@@ -213,7 +243,8 @@ class FunctionRunner:
         self.generation = 0
         self.idle: list[Worker] = []
         self.count = 0
-        self.slots = asyncio.Semaphore(self.concurrency)
+        self.active = 0  # invocations holding one of the `concurrency` slots
+        self.queue: collections.deque[asyncio.Future[None]] = collections.deque()
         self.signature = self._scan()
         self.last_init_error: dict[str, Any] | None = None
 
@@ -259,13 +290,39 @@ class FunctionRunner:
         return worker.init_error
 
     # ------------------------------------------------------------------ invocation
+    # A FIFO semaphore, like asyncio.Semaphore minus its per-call overhead. Invariant: a waiter
+    # is queued only while every slot is taken, and a released slot goes straight to the first
+    # waiter, so ``active < concurrency`` means nobody is waiting.
+    async def _take_slot(self) -> None:
+        if self.active < self.concurrency:
+            self.active += 1
+            return
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.queue.append(turn)
+        try:
+            await turn
+        except BaseException:
+            if turn.done() and not turn.cancelled():
+                self._give_slot()  # handed a slot while being cancelled: pass it on
+            raise
+
+    def _give_slot(self) -> None:
+        queue = self.queue
+        while queue:
+            turn = queue.popleft()
+            if not turn.done():
+                turn.set_result(None)
+                return
+        self.active -= 1
+
     async def invoke(
         self, event: dict[str, Any], *, request_id: str, integration_timeout: float
     ) -> Outcome:
         fn_timeout = float(self.fn.timeout)
         limit = min(integration_timeout, fn_timeout)
         start = time.perf_counter()
-        async with self.slots:
+        await self._take_slot()
+        try:
             worker = None
             while self.idle:
                 cand = self.idle.pop()
@@ -276,7 +333,7 @@ class FunctionRunner:
             if worker is None:
                 worker = await self._spawn()
             reply_fut = worker.read()
-            timer = asyncio.get_running_loop().call_later(limit, _expire, reply_fut)
+            worker.start_clock(reply_fut, limit)
             try:
                 worker.write({"event": event, "requestId": request_id,
                               "timeoutMs": int(fn_timeout * 1000)})
@@ -299,11 +356,13 @@ class FunctionRunner:
                 self._discard(worker)
                 raise
             finally:
-                timer.cancel()
+                worker.stop_clock()
             if worker.generation == self.generation and worker.alive:
                 self.idle.append(worker)
             else:
                 self._discard(worker)
+        finally:
+            self._give_slot()
         ms = (time.perf_counter() - start) * 1000
         if "error" in reply:
             return Outcome("error", reply["error"], ms)

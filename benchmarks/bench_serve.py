@@ -5,10 +5,14 @@
   (c) `wsspec serve` with a handler that echoes through boto3 `post_to_connection`
 
 Same client load for each: C clients, each sending M messages one at a time and waiting for
-the reply (round trip). Prints messages/s, p50/p99 latency and ratios to (a). Then idle memory:
-server RSS growth per connection with N open, idle connections.
+the reply (round trip). The three loads run in turn, R rounds; the table shows medians over the
+rounds of messages/s, p50/p99 latency and CPU time per message (client; server = the server's
+process tree: gateway + function workers), and the ratio to (a) (median of (x) over median of
+(a), with the per-round range). Then idle memory: server RSS growth per connection with N open,
+idle connections. The load average is printed: on a 2-CPU machine anything else running moves
+these figures by tens of percent.
 
-    python benchmarks/bench_serve.py [--clients 10] [--messages 1000] [--idle 5000]
+    python benchmarks/bench_serve.py [--clients 10] [--messages 1000] [--rounds 3] [--idle 5000]
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import argparse
 import asyncio
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -149,6 +154,38 @@ async def idle(url: str, n: int) -> list[object]:
     return conns
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by ``pid`` and its descendants."""
+    tick = os.sysconf("SC_CLK_TCK")
+    cpu: dict[int, float] = {}
+    kids: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2:].split()
+        kids.setdefault(int(fields[1]), []).append(int(entry))
+        cpu[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        total += cpu.get(p, 0.0)
+        todo += kids.get(p, [])
+    return total
+
+
+def own_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def loadavg() -> str:
+    return Path("/proc/loadavg").read_text().split()[0]
+
+
 def pct(values: list[float], p: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(len(values) * p))] * 1000
@@ -160,6 +197,7 @@ def main() -> None:
     ap.add_argument("--messages", type=int, default=1000)
     ap.add_argument("--idle", type=int, default=5000)
     ap.add_argument("--concurrency", type=int, default=4)
+    ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
     limit = raise_nofile()
     tmp = Path(tempfile.mkdtemp(prefix="bench-serve-"))
@@ -169,25 +207,31 @@ def main() -> None:
     (tmp / "spec.yaml").write_text(textwrap.dedent(SPEC))
     (tmp / "echo_server.py").write_text(ECHO_SERVER)
 
-    rows = []
+    names = ["(a) websockets echo", "(b) serve, two-way echo", "(c) serve, post_to_connection"]
+    runs: dict[str, list[tuple[float, float, float, float, float]]] = {n: [] for n in names}
+    load_before = loadavg()
     port = free_port()
-    proc = start([sys.executable, str(tmp / "echo_server.py"), str(port)], "ready")
-    try:
-        rate, lat = asyncio.run(load(f"ws://127.0.0.1:{port}/", args.clients, args.messages, "echo"))
-        rows.append(("(a) websockets echo", rate, lat))
-    finally:
-        stop(proc)
-
-    port = free_port()
+    echo = start([sys.executable, str(tmp / "echo_server.py"), str(port)], "ready")
+    serve_port = free_port()
     serve_cmd = [sys.executable, "-m", "wsspec", "serve", str(tmp / "spec.yaml"), "--port",
-                 str(port), "--quiet", "--no-reload", "--concurrency", str(args.concurrency)]
+                 str(serve_port), "--quiet", "--no-reload", "--concurrency", str(args.concurrency)]
     proc = start(serve_cmd, "Ctrl-C to stop", cwd=ROOT)
-    url = f"ws://127.0.0.1:{port}/prod"
+    url = f"ws://127.0.0.1:{serve_port}/prod"
+    plan = [(names[0], f"ws://127.0.0.1:{port}/", "echo", echo.pid),
+            (names[1], url, "echo", proc.pid),
+            (names[2], url, "bounce", proc.pid)]
+    sent = args.clients * (args.messages + 20)  # CPU covers the 20 warm-up round trips too
     try:
-        rate, lat = asyncio.run(load(url, args.clients, args.messages, "echo"))
-        rows.append(("(b) serve, two-way echo", rate, lat))
-        rate, lat = asyncio.run(load(url, args.clients, args.messages, "bounce"))
-        rows.append(("(c) serve, post_to_connection", rate, lat))
+        for _name, target, action, _pid in plan:  # start every worker before measuring
+            asyncio.run(load(target, args.clients, 5, action))
+        for _ in range(args.rounds):
+            for name, target, action, pid in plan:
+                server0, client0 = tree_cpu(pid), own_cpu()
+                rate, lat = asyncio.run(load(target, args.clients, args.messages, action))
+                server = (tree_cpu(pid) - server0) / sent * 1e6
+                client = (own_cpu() - client0) / sent * 1e6
+                runs[name].append((rate, pct(lat, 0.5), pct(lat, 0.99), client, server))
+        stop(echo)
         base_rss = rss_kb(proc.pid)
 
         async def measure() -> tuple[int, int]:
@@ -200,15 +244,24 @@ def main() -> None:
 
         opened, grown = asyncio.run(measure())
     finally:
+        stop(echo)
         stop(proc)
 
-    base = rows[0][1]
+    def med(name: str, i: int) -> float:
+        return statistics.median(r[i] for r in runs[name])
+
+    base = med(names[0], 0)
     print(f"\n{args.clients} clients x {args.messages} round trips each, 127.0.0.1, "
-          f"{os.cpu_count()} CPUs, worker processes per function: {args.concurrency}\n")
-    print(f"{'server':<32}{'msg/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'vs (a)':>10}")
-    for name, rate, lat in rows:
-        print(f"{name:<32}{rate:>10.0f}{pct(lat, 0.5):>10.2f}{pct(lat, 0.99):>10.2f}"
-              f"{rate / base:>10.2f}")
+          f"{os.cpu_count()} CPUs, worker processes per function: {args.concurrency}; "
+          f"medians of {args.rounds} rounds; load average {load_before} before, "
+          f"{loadavg()} after\n")
+    print(f"{'server':<32}{'msg/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'vs (a)':>8}{'(range)':>13}"
+          f"{'CPU us/msg: client':>20}{'server':>8}")
+    for name in names:
+        ratios = [r[0] / a[0] for r, a in zip(runs[name], runs[names[0]])]
+        span = f"{min(ratios):.2f}-{max(ratios):.2f}"
+        print(f"{name:<32}{med(name, 0):>8.0f}{med(name, 1):>8.2f}{med(name, 2):>8.2f}"
+              f"{med(name, 0) / base:>8.2f}{span:>13}{med(name, 3):>20.0f}{med(name, 4):>8.0f}")
     per = (grown - base_rss) * 1024 / max(1, opened)
     print(f"\nidle memory: {opened} open connections (RLIMIT_NOFILE {limit}): server RSS "
           f"{base_rss / 1024:.1f} MB -> {grown / 1024:.1f} MB = {per / 1024:.1f} KB per connection")

@@ -315,3 +315,79 @@ def test_integration_timeouts_follow_each_invocation(tmp_path: Path) -> None:
         assert time.monotonic() - t0 >= 0.6  # its own 700 ms, not what was left of the first's
         ws.send('{"action": "long", "nap": 1}')
         assert ws.recv(timeout=10) == "rested"
+
+
+RESULTS = '''
+import enum
+
+class Code(enum.IntEnum):
+    OK = 200
+
+class Text(str):
+    pass
+
+CASES = {
+    "usual": {"statusCode": 200, "body": "{\\"a\\": 1}", "headers": {"X-A": "1"}},
+    "surrogates": {"statusCode": 200, "body": "é\\ud83d\\ude00"},
+    "scalars": {"statusCode": 201, "isBase64Encoded": False, "ratio": 0.1, "none": None},
+    "tuple": {"statusCode": 200, "body": ("a", 1)},
+    "int keys": {"statusCode": 200, "headers": {1: "one"}},
+    "header values": {"statusCode": 200, "headers": {"X-N": 5}},
+    "subclasses": {"statusCode": Code.OK, "body": Text("t")},
+    "nested": {"statusCode": 200, "body": {"a": [1, {"b": None}]}},
+    "not a dict": ["x", 2],
+    "string": "plain",
+}
+
+def handler(event, context):
+    return CASES[event["case"]]
+'''
+
+
+def test_results_reach_the_gateway_as_json_would_carry_them(tmp_path: Path) -> None:
+    """Small plain results travel as marshal, the rest as JSON: either way the gateway sees what
+    Lambda's JSON serialisation of the result gives."""
+    import asyncio
+    import os
+
+    from tests.test_serve_support import load
+    from wsspec.serve.invoke import FunctionRunner
+
+    spec = load(make_project(tmp_path, """
+        wsspec: 1
+        api: {name: ipc-results}
+        routes:
+          r: {function: results, response: true}
+        functions:
+          results: {handler: handlers/results.py}
+        """, {"results.py": RESULTS}))
+    expected = {
+        "usual": {"statusCode": 200, "body": '{"a": 1}', "headers": {"X-A": "1"}},
+        "surrogates": {"statusCode": 200, "body": "é\U0001F600"},  # JSON joins the pair
+        "scalars": {"statusCode": 201, "isBase64Encoded": False, "ratio": 0.1, "none": None},
+        "tuple": {"statusCode": 200, "body": ["a", 1]},
+        "int keys": {"statusCode": 200, "headers": {"1": "one"}},
+        "header values": {"statusCode": 200, "headers": {"X-N": 5}},
+        "subclasses": {"statusCode": 200, "body": "t"},
+        "nested": {"statusCode": 200, "body": {"a": [1, {"b": None}]}},
+        "not a dict": ["x", 2],
+        "string": "plain",
+    }
+
+    async def run() -> dict[str, object]:
+        runner = FunctionRunner(spec.function("results"), spec.project_dir,
+                                {"PATH": os.environ.get("PATH", "")})
+        try:
+            got = {}
+            for case in expected:
+                out = await runner.invoke({"case": case}, request_id="r", integration_timeout=10)
+                assert out.kind == "ok", (case, out)
+                got[case] = out.value
+            return got
+        finally:
+            await runner.close()
+
+    got = asyncio.run(run())
+    assert got == expected
+    assert [type(v) for v in got.values()] == [type(v) for v in expected.values()]
+    assert type(got["subclasses"]["statusCode"]) is int and type(got["subclasses"]["body"]) is str

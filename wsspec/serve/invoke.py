@@ -84,9 +84,12 @@ class _WorkerPipes(asyncio.SubprocessProtocol):
                 (n,) = _LEN.unpack_from(buf)
                 if len(buf) < 4 + n:
                     break
-                payload = buf[4:4 + n].decode()
+                if buf[4] == 77:  # b"M": marshal (see worker.py)
+                    obj = marshal.loads(bytes(buf[5:4 + n]))
+                else:
+                    obj = json.loads(buf[5:4 + n].decode())
                 del buf[:4 + n]
-                self._deliver(json.loads(payload))
+                self._deliver(obj)
         else:
             err = self.err
             err += data
@@ -181,11 +184,14 @@ class Worker:
         """The next reply (a future; fails with WorkerExited when the process is gone)."""
         return self.pipes.next_reply()
 
-    def write(self, obj: Any) -> None:
-        """Send one request. Events hold only JSON types (built here), so ``marshal`` (format 2:
-        no shared references, the same values a JSON round trip gives) carries them at a third
-        of JSON's cost; anything marshal refuses goes as JSON."""
+    def write(self, obj: Any, as_json: bool = False) -> None:
+        """Send one request. The gateway's events hold only JSON types and strings without
+        surrogates, so ``marshal`` (format 2: no shared references) gives the worker what a JSON
+        round trip would, at a third of JSON's cost; other payloads (``as_json``), and anything
+        marshal refuses, go as JSON."""
         try:
+            if as_json:
+                raise ValueError
             data = b"M" + marshal.dumps(obj, 2)
         except ValueError:
             data = b"J" + _ENCODE(obj).encode()
@@ -316,8 +322,10 @@ class FunctionRunner:
         self.active -= 1
 
     async def invoke(
-        self, event: dict[str, Any], *, request_id: str, integration_timeout: float
+        self, event: Any, *, request_id: str, integration_timeout: float, as_json: bool = False
     ) -> Outcome:
+        """Run the function on ``event``; ``as_json``: the event is not one the gateway built
+        (e.g. a mapping template's output) and must travel as JSON."""
         fn_timeout = float(self.fn.timeout)
         limit = min(integration_timeout, fn_timeout)
         start = time.perf_counter()
@@ -336,7 +344,7 @@ class FunctionRunner:
             worker.start_clock(reply_fut, limit)
             try:
                 worker.write({"event": event, "requestId": request_id,
-                              "timeoutMs": int(fn_timeout * 1000)})
+                              "timeoutMs": int(fn_timeout * 1000)}, as_json)
                 reply = await reply_fut
             except asyncio.TimeoutError:
                 self._discard(worker)

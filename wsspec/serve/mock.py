@@ -507,7 +507,8 @@ async def run_lambda_custom(gw: Gateway, integ: Integration, runner: FunctionRun
             payload = body if body is not MISSING else {}
     except (ValueError, TypeError) as exc:
         return Result("error", detail=f"mapping template: {exc}")
-    out = await runner.invoke(payload, request_id=request_id, integration_timeout=timeout)
+    out = await runner.invoke(payload, request_id=request_id, integration_timeout=timeout,
+                              as_json=True)
     if out.kind == "timeout":
         return Result("timeout")
     try:

@@ -9,10 +9,11 @@ Messages are 4-byte big-endian lengths followed by a payload:
   child -> parent, once: {"ready": true} or {"ready": false, "error": {...}}
   parent -> child:       {"event": ..., "requestId": "...", "timeoutMs": N}
   child -> parent:       {"result": ...} or {"error": {"errorMessage", "errorType", "stackTrace"}}
-Child -> parent payloads are JSON (the handler's result is serialised as Lambda does it, so a
-result JSON cannot carry is a Runtime.MarshalError). Parent -> child payloads start with a tag
-byte: b"M" + marshal format 2 (the gateway builds events from JSON types only; same interpreter
-on both ends), or b"J" + JSON.
+Every payload starts with a tag byte: b"J" + JSON, or b"M" + marshal format 2 (no shared
+references; both ends run the same interpreter), used only for values made of exact JSON types,
+for which it gives what a JSON round trip gives at a third of the cost: the events the gateway
+builds, and the usual small proxy result. Other results go as JSON, serialised as Lambda does it
+(a result JSON cannot carry is a Runtime.MarshalError).
 """
 
 import importlib
@@ -45,12 +46,39 @@ def _read_exact(n):
 
 def _send(obj):
     try:
-        data = _ENCODE(obj).encode()
+        data = b"J" + _ENCODE(obj).encode()
     except (TypeError, ValueError) as exc:
-        data = json.dumps({"error": {
+        data = b"J" + json.dumps({"error": {
             "errorMessage": "Unable to marshal response: %s" % exc,
             "errorType": "Runtime.MarshalError", "stackTrace": []}}).encode()
     _OUT.write(_LEN.pack(len(data)) + data)
+
+
+_SCALARS = frozenset((int, bool, float, type(None)))
+
+
+def _send_result(result):
+    """The usual proxy result ({"statusCode": 200, "body": "..."}, maybe with "headers") is made of
+    exact JSON types and ASCII strings (JSON would join a surrogate pair written as two
+    characters), so a JSON round trip would hand it back unchanged: send it as marshal. Anything
+    else goes through JSON, which gives Lambda's serialisation (and its MarshalError)."""
+    if type(result) is dict and len(result) <= 16:
+        for k, v in result.items():
+            if type(k) is not str or not k.isascii():
+                break
+            t = type(v)
+            if t in _SCALARS or (t is str and v.isascii()):
+                continue
+            if t is dict and len(v) <= 64 and all(
+                    type(hk) is str and type(hv) is str and hk.isascii() and hv.isascii()
+                    for hk, hv in v.items()):
+                continue
+            break
+        else:
+            data = b"M" + marshal.dumps({"result": result}, 2)
+            _OUT.write(_LEN.pack(len(data)) + data)
+            return
+    _send({"result": result})
 
 
 def _error(exc, error_type=None):
@@ -122,7 +150,7 @@ def main():
             _send({"error": _error(exc)})
             continue
         sys.stdout.flush()
-        _send({"result": result})
+        _send_result(result)
 
 
 main()

@@ -132,6 +132,30 @@ def _confirm(question: str, yes: bool) -> None:
         raise typer.Exit(1)
 
 
+def _show_and_apply(session: Any, js: bool, yes: bool, *, empty: str, question: str,
+                    stopped: str | None = None) -> Any:
+    """Print the plan (text mode), ask, and apply it; None when there is nothing to do."""
+    from wsspec.deploy.run import apply
+
+    p = session.plan
+    if not js:
+        for n in p.notes:
+            typer.echo(f"note: {n}")
+    if p.empty:
+        if not js:
+            typer.echo(empty)
+        return None
+    if not js:
+        typer.echo("\n".join(render_plan(p)))
+    _confirm(question, yes)
+    try:
+        return apply(session, progress=_progress(len(p.steps), js))
+    except WsspecError as exc:
+        if stopped:
+            _err(stopped)
+        _fail(exc)
+
+
 @app.command()
 def deploy(
     file: str = typer.Argument(..., help="The spec file."),
@@ -144,35 +168,21 @@ def deploy(
     concurrency: int = _CONC,
 ) -> None:
     """Deploy the API directly (apigatewayv2, Lambda, IAM, DynamoDB, Logs): idempotent, seconds."""
-    from wsspec.deploy.run import apply, outputs, prepare
+    from wsspec.deploy.run import outputs, prepare
 
     spec = _load_valid(file)
     try:
         session = prepare(spec, _options(region, profile, endpoint_url, concurrency), stages=stage)
     except WsspecError as exc:
         _fail(exc)
-    p = session.plan
     js = output is OutputFormat.json
-    result = None
-    if not js:
-        for n in p.notes:
-            typer.echo(f"note: {n}")
-    if p.empty:
-        if not js:
-            typer.echo("No changes.")
-    else:
-        if not js:
-            typer.echo("\n".join(render_plan(p)))
-        _confirm("Apply these changes?", yes)
-        try:
-            result = apply(session, progress=_progress(len(p.steps), js))
-        except WsspecError as exc:
-            _err("deploy stopped; run the same command again to continue from here")
-            _fail(exc)
-        if not js:
-            for w in result.warnings:
-                typer.echo(f"warning: {w}")
-            typer.echo(f"Applied {result.steps_done} change(s) with {result.calls} API call(s).")
+    result = _show_and_apply(session, js, yes, empty="No changes.", question="Apply these changes?",
+                             stopped="deploy stopped; run the same command again to continue from here")
+    p = session.plan
+    if result is not None and not js:
+        for w in result.warnings:
+            typer.echo(f"warning: {w}")
+        typer.echo(f"Applied {result.steps_done} change(s) with {result.calls} API call(s).")
     out = outputs(session, result)
     if js:
         typer.echo(json.dumps({"plan": p.as_dict(), "applied": bool(result),
@@ -194,7 +204,7 @@ def destroy(
     concurrency: int = _CONC,
 ) -> None:
     """Delete what wsspec created for this spec (only resources carrying its ownership tag)."""
-    from wsspec.deploy.run import apply, prepare
+    from wsspec.deploy.run import prepare
 
     spec = _load_valid(file)
     try:
@@ -202,24 +212,11 @@ def destroy(
                           destroy=True)
     except WsspecError as exc:
         _fail(exc)
-    p = session.plan
     js = output is OutputFormat.json
-    if not js:
-        for n in p.notes:
-            typer.echo(f"note: {n}")
-    result = None
-    if p.empty:
-        if not js:
-            typer.echo("Nothing to destroy.")
-    else:
-        if not js:
-            typer.echo("\n".join(render_plan(p)))
-        _confirm("Delete these resources?", yes)
-        try:
-            result = apply(session, progress=_progress(len(p.steps), js))
-        except WsspecError as exc:
-            _fail(exc)
-        if not js:
-            typer.echo(f"Destroyed {result.steps_done} resource(s).")
+    result = _show_and_apply(session, js, yes, empty="Nothing to destroy.",
+                             question="Delete these resources?")
+    p = session.plan
+    if result is not None and not js:
+        typer.echo(f"Destroyed {result.steps_done} resource(s).")
     if js:
         typer.echo(json.dumps({"plan": p.as_dict(), "applied": bool(result)}, indent=2, default=str))

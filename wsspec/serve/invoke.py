@@ -189,11 +189,13 @@ class Worker:
         surrogates, so ``marshal`` (format 2: no shared references) gives the worker what a JSON
         round trip would, at a third of JSON's cost; other payloads (``as_json``), and anything
         marshal refuses, go as JSON."""
-        try:
-            if as_json:
-                raise ValueError
-            data = b"M" + marshal.dumps(obj, 2)
-        except ValueError:
+        data = None
+        if not as_json:
+            try:
+                data = b"M" + marshal.dumps(obj, 2)
+            except ValueError:  # e.g. a dict subclass
+                data = None
+        if data is None:
             data = b"J" + _ENCODE(obj).encode()
         self.stdin.write(_LEN.pack(len(data)) + data)
 

@@ -697,13 +697,13 @@ def test_cli_graceful_shutdown_fires_disconnect(tmp_path: Path) -> None:
                                           "boom.py": BOOM, "slow.py": SLOW})
     proc, url = _start_cli(path, "--env", f"EVENTS_FILE={tmp_path / 'events.jsonl'}")
     try:
-        ws = connect(url)
-        ws.send('{"action": "echo"}')
-        assert recv(ws) == '{"action": "echo"}'
-        proc.send_signal(signal.SIGINT)
-        with pytest.raises(ConnectionClosed):
-            recv(ws)
-        assert ws.close_code == 1001
+        with connect(url) as ws:
+            ws.send('{"action": "echo"}')
+            assert recv(ws) == '{"action": "echo"}'
+            proc.send_signal(signal.SIGINT)
+            with pytest.raises(ConnectionClosed):
+                recv(ws)
+            assert ws.close_code == 1001
         assert proc.wait(30) == 0
     finally:
         if proc.poll() is None:

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+
+from wsspec.localaws import free_port, start_moto, stop_process
 
 FAKE_AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -26,12 +25,6 @@ FAKE_AWS_ENV = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class MotoServer:
     """``python -m moto.server`` as a child process bound to 127.0.0.1."""
 
@@ -40,38 +33,18 @@ class MotoServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> "MotoServer":
-        env = {**os.environ, **FAKE_AWS_ENV}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env=env,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(self.url + "/moto-api/", timeout=1).read()
-                return self
-            except OSError:
-                if self.proc.poll() is not None:
-                    raise RuntimeError("moto server exited during start-up") from None
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("moto server did not start within 30 s")
+    def start(self) -> MotoServer:
+        self.proc = start_moto("127.0.0.1", self.port, {**os.environ, **FAKE_AWS_ENV})
+        if self.proc is None:
+            raise RuntimeError("moto server did not start within 30 s")
+        return self
 
     def reset(self) -> None:
         req = urllib.request.Request(self.url + "/moto-api/reset", method="POST", data=b"")
         urllib.request.urlopen(req, timeout=10).read()
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.proc = None
 
 

@@ -7,21 +7,12 @@ dummy credentials every worker gets, so the generated stubs work without any set
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from typing import Any
 
 from wsspec.errors import WsspecError
+from wsspec.localaws import free_port, start_moto, stop_process
 from wsspec.model import ConnectionTable
-
-
-def _free_port(host: str) -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
 
 
 class LocalTable:
@@ -45,26 +36,15 @@ class LocalTable:
                     code="WS706", hint="pip install 'wsspec[serve]' (or pass --no-dynamodb)",
                     exit_code=2,
                 ) from exc
-            port = _free_port(self.host)
+            port = free_port(self.host)
             self.endpoint = f"http://{self.host}:{port}"
             env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
             env.update({"AWS_ACCESS_KEY_ID": "wsspec-local", "AWS_SECRET_ACCESS_KEY": "wsspec-local",
                         "AWS_DEFAULT_REGION": self.region})
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "moto.server", "-H", self.host, "-p", str(port)],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
-            )
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    urllib.request.urlopen(self.endpoint + "/moto-api/", timeout=1).read()
-                    break
-                except OSError:
-                    if self.proc.poll() is not None or time.monotonic() > deadline:
-                        self.stop()
-                        raise WsspecError("the local DynamoDB (moto server) did not start",
-                                          code="WS707", exit_code=2) from None
-                    time.sleep(0.1)
+            self.proc = start_moto(self.host, port, env)
+            if self.proc is None:
+                raise WsspecError("the local DynamoDB (moto server) did not start",
+                                  code="WS707", exit_code=2)
         self._create()
 
     def client(self) -> Any:
@@ -93,11 +73,5 @@ class LocalTable:
         )
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.proc = None

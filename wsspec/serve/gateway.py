@@ -261,7 +261,7 @@ class Connection(asyncio.Protocol):
         except UnicodeDecodeError:
             self.close(1007, "Invalid UTF-8")
             return
-        self.gw.spawn(self.gw.on_message(self, text))
+        self.gw.on_message(self, text)
 
     def _flush(self) -> None:
         ws = self.ws
@@ -392,6 +392,7 @@ class Gateway:
         self.sockets: set[Connection] = set()
         self.runners: dict[str, FunctionRunner] = {}
         self.tasks: set[asyncio.Future[Any]] = set()
+        self.inflight = 0  # messages queued on a function runner, not yet answered
         self.notes: list[str] = []
         self.server: asyncio.AbstractServer | None = None
         self.dynamo: Any = None
@@ -571,7 +572,7 @@ class Gateway:
         for conn in list(self.connections.values()):
             conn.close(1001, "Going away")
         deadline = time.monotonic() + self.config.close_timeout + 1
-        while (self.connections or self.tasks) and time.monotonic() < deadline:
+        while (self.connections or self.tasks or self.inflight) and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
         if self.tasks:
             await asyncio.wait(list(self.tasks), timeout=max(0.1, deadline + 30 - time.monotonic()))
@@ -768,7 +769,9 @@ class Gateway:
             self._validators[name] = validator
         return bool(validator.is_valid(body))
 
-    async def on_message(self, conn: Connection, text: str) -> None:
+    def on_message(self, conn: Connection, text: str) -> None:
+        """A text message from a client. A Lambda proxy route is queued on its function's runner
+        and answered from its callback (no task per message); anything else runs as a task."""
         hs = conn.hs
         assert hs is not None
         t0 = time.perf_counter()
@@ -788,8 +791,35 @@ class Gateway:
             self.log_event("MESSAGE", route.key, hs.connection_id, 400,
                            (time.perf_counter() - t0) * 1000, "Bad request body")
             return
+        integ = self.route_integrations.get(route.key) or self.spec.route_integration(route)
+        runner = self.runners.get(integ.function or "") if integ.kind == "lambda" else None
+        if runner is not None and integ.proxy:
+            event = ev.message_event(self.api, hs, route.key, text, request_id, message_id,
+                                     ev.now_ms())
+            self.inflight += 1
+
+            def done(out: Outcome) -> None:
+                self.inflight -= 1
+                self.answer(conn, route, request_id, t0, lambda_proxy_result(out))
+
+            runner.submit(event, request_id=request_id, done=done,
+                          integration_timeout=self.integration_timeout(integ.timeout_ms))
+            return
+        self.spawn(self._message_task(conn, route, request_id, message_id, text, t0))
+
+    async def _message_task(self, conn: Connection, route: Route, request_id: str,
+                            message_id: str, text: str, t0: float) -> None:
+        hs = conn.hs
+        assert hs is not None
         res = await self.run_route(route, "MESSAGE", hs, request_id=request_id,
                                    message_id=message_id, body=text)
+        self.answer(conn, route, request_id, t0, res)
+
+    def answer(self, conn: Connection, route: Route, request_id: str, t0: float,
+               res: Result) -> None:
+        """Send what a message's integration produced (two-way routes) and log the event."""
+        hs = conn.hs
+        assert hs is not None
         ms = (time.perf_counter() - t0) * 1000
         if res.kind == "timeout":
             conn.send_text(ev.error_frame("Endpoint request timed out", hs.connection_id,

@@ -4,7 +4,9 @@ Why processes: ``os.environ`` is process-global, so two functions with different
 cannot share an interpreter; and a handler that calls ``@connections`` on this very server must
 not block the server's event loop. Each worker is a fresh ``python`` whose cwd is the function's
 source directory (``sys.path[0]`` like ``/var/task``) running ``worker.py``; the gateway talks to it
-over pipes, so an invocation costs one pipe round trip.
+over pipes, so an invocation costs one pipe round trip, or less: when invocations are waiting,
+a free worker takes a batch of them in one write and answers them in one write (see
+``FunctionRunner.batch_size``).
 
 Semantics kept from Lambda: one invocation at a time per worker (up to ``concurrency`` workers);
 a timed-out worker is killed (its state is lost, like a Lambda sandbox that timed out); an import
@@ -59,15 +61,16 @@ class WorkerExited(Exception):
 
 
 class _WorkerPipes(asyncio.SubprocessProtocol):
-    """A worker's pipes, read by callbacks: stdout carries length-prefixed JSON replies (one at a
-    time, answering the one pending request), stderr is relayed line by line."""
+    """A worker's pipes, read by callbacks: stdout carries length-prefixed replies, each handed
+    to ``on_reply`` in order; stderr is relayed line by line; ``on_eof`` fires once when stdout
+    closes (the process exited or was killed)."""
 
     def __init__(self, relay: Callable[[str], None]) -> None:
         self.relay = relay
         self.out = bytearray()
         self.err = bytearray()
-        self.waiter: asyncio.Future[Any] | None = None
-        self.inbox: list[Any] = []
+        self.on_reply: Callable[[Any], None] = lambda obj: None
+        self.on_eof: Callable[[], None] = lambda: None
         self.eof = False
         self.transport: asyncio.BaseTransport | None = None
         self.loop = asyncio.get_running_loop()
@@ -80,16 +83,20 @@ class _WorkerPipes(asyncio.SubprocessProtocol):
         if fd == 1:
             buf = self.out
             buf += data
-            while len(buf) >= 4:
-                (n,) = _LEN.unpack_from(buf)
-                if len(buf) < 4 + n:
+            pos = 0
+            size = len(buf)
+            while size - pos >= 4:
+                (n,) = _LEN.unpack_from(buf, pos)
+                if size - pos < 4 + n:
                     break
-                if buf[4] == 77:  # b"M": marshal (see worker.py)
-                    obj = marshal.loads(bytes(buf[5:4 + n]))
+                if buf[pos + 4] == 77:  # b"M": marshal (see worker.py)
+                    obj = marshal.loads(bytes(buf[pos + 5:pos + 4 + n]))
                 else:
-                    obj = json.loads(buf[5:4 + n].decode())
-                del buf[:4 + n]
-                self._deliver(obj)
+                    obj = json.loads(buf[pos + 5:pos + 4 + n].decode())
+                pos += 4 + n
+                self.on_reply(obj)
+            if pos:
+                del buf[:pos]
         else:
             err = self.err
             err += data
@@ -100,21 +107,13 @@ class _WorkerPipes(asyncio.SubprocessProtocol):
                 for line in lines:
                     self.relay(line.decode("utf-8", "replace").rstrip())
 
-    def _deliver(self, obj: Any) -> None:
-        w = self.waiter
-        if w is not None and not w.done():
-            self.waiter = None
-            w.set_result(obj)
-        else:
-            self.inbox.append(obj)
-
     def pipe_connection_lost(self, fd: int, exc: Exception | None) -> None:
         if fd == 1:
-            self.eof = True
-            w = self.waiter
-            if w is not None and not w.done():
-                self.waiter = None
-                w.set_exception(WorkerExited())
+            if not self.eof:
+                self.eof = True
+                # One loop turn later, so that the worker's last stderr lines (its traceback)
+                # are relayed before the invocation it was running is reported as failed.
+                self.loop.call_soon(self.on_eof)
         elif fd == 2 and self.err:
             self.relay(bytes(self.err).decode("utf-8", "replace").rstrip())
             self.err.clear()
@@ -126,80 +125,126 @@ class _WorkerPipes(asyncio.SubprocessProtocol):
         if not self.exited.done():
             self.exited.set_result(None)
 
-    def next_reply(self) -> asyncio.Future[Any]:
-        fut: asyncio.Future[Any] = self.loop.create_future()
-        if self.inbox:
-            fut.set_result(self.inbox.pop(0))
-        elif self.eof:
-            fut.set_exception(WorkerExited())
-        else:
-            self.waiter = fut
-        return fut
+
+class Call:
+    """One invocation: queued in the runner, then in flight on one worker."""
+
+    __slots__ = ("as_json", "done", "fn_timeout", "integration_timeout", "limit", "payload",
+                 "submitted")
+
+    def __init__(self, payload: dict[str, Any], as_json: bool, fn_timeout: float,
+                 integration_timeout: float, done: Callable[[Outcome], None]) -> None:
+        self.payload = payload
+        self.as_json = as_json
+        self.fn_timeout = fn_timeout
+        self.integration_timeout = integration_timeout
+        self.limit = min(integration_timeout, fn_timeout)
+        self.done = done
+        self.submitted = time.perf_counter()
+
+
+def _encode(payload: dict[str, Any], as_json: bool) -> bytes:
+    """One length-prefixed request. The gateway's events hold only JSON types and strings without
+    surrogates, so ``marshal`` (format 2: no shared references) gives the worker what a JSON
+    round trip would, at a third of JSON's cost; other payloads (``as_json``), and anything
+    marshal refuses, go as JSON."""
+    data = None
+    if not as_json:
+        try:
+            data = b"M" + marshal.dumps(payload, 2)
+        except ValueError:  # e.g. a dict subclass
+            data = None
+    if data is None:
+        data = b"J" + _ENCODE(payload).encode()
+    return _LEN.pack(len(data)) + data
 
 
 class Worker:
-    def __init__(self, transport: asyncio.SubprocessTransport, pipes: _WorkerPipes,
-                 generation: int) -> None:
+    """One worker process and the invocations it has been handed, answered in order.
+
+    A worker runs one invocation at a time. When invocations are waiting, it may be handed
+    several at once (a batch, one pipe write; see ``FunctionRunner.batch_size``): it runs them
+    one after the other and answers them together, which saves two pipe trips and two process
+    wake-ups per invocation. Each invocation's timeout counts from when it starts, i.e. from the
+    answer to the one before it."""
+
+    def __init__(self, runner: FunctionRunner, transport: asyncio.SubprocessTransport,
+                 pipes: _WorkerPipes, generation: int) -> None:
+        self.runner = runner
         self.transport = transport
         self.pipes = pipes
+        self.loop = pipes.loop
         self.stdin: Any = transport.get_pipe_transport(0)
         self.generation = generation
         self.init_error: dict[str, Any] | None = None
+        self.inflight: collections.deque[Call] = collections.deque()
+        self.started = 0.0  # loop time at which the first invocation in flight started
+        self.batch_start = 0.0
+        self.batch_len = 0
+        self.dead = False
         # The invocation timeout: one timer per worker, re-armed only when it fires early (a
         # timer per invocation costs more than the rest of the bookkeeping).
-        self.pending: asyncio.Future[Any] | None = None
         self.deadline = 0.0
         self.timer: asyncio.TimerHandle | None = None
 
-    def start_clock(self, reply: asyncio.Future[Any], limit: float) -> None:
-        """Fail ``reply`` with TimeoutError if it is not done within ``limit`` seconds."""
-        loop = self.pipes.loop
-        self.pending = reply
-        self.deadline = deadline = loop.time() + limit
+    @property
+    def alive(self) -> bool:
+        return not self.dead and self.transport.get_returncode() is None and not self.pipes.eof
+
+    def dispatch(self, calls: list[Call]) -> None:
+        """Hand ``calls`` to this (idle) worker in one write."""
+        now = self.loop.time()
+        self.started = self.batch_start = now
+        self.batch_len = len(calls)
+        last = len(calls) - 1
+        frames = []
+        for i, call in enumerate(calls):
+            payload = call.payload
+            payload["more"] = last - i  # the worker answers when a batch is done
+            frames.append(_encode(payload, call.as_json))
+        self.inflight.extend(calls)
+        self.stdin.write(frames[0] if len(frames) == 1 else b"".join(frames))
+        self._arm()
+
+    def _arm(self) -> None:
+        self.deadline = deadline = self.started + self.inflight[0].limit
         timer = self.timer
         if timer is None or timer.when() > deadline:
             if timer is not None:
                 timer.cancel()
-            self.timer = loop.call_at(deadline, self._clock)
-
-    def stop_clock(self) -> None:
-        self.pending = None
+            self.timer = self.loop.call_at(deadline, self._clock)
 
     def _clock(self) -> None:
         self.timer = None
-        reply = self.pending
-        if reply is None or reply.done():
+        if not self.inflight or self.dead:
             return
-        loop = self.pipes.loop
-        if loop.time() >= self.deadline - 0.001:
-            reply.set_exception(asyncio.TimeoutError())
+        if self.loop.time() >= self.deadline - 0.001:
+            self.runner.timed_out(self)
         else:
-            self.timer = loop.call_at(self.deadline, self._clock)
+            self.timer = self.loop.call_at(self.deadline, self._clock)
 
-    @property
-    def alive(self) -> bool:
-        return self.transport.get_returncode() is None and not self.pipes.eof
+    def on_reply(self, reply: Any) -> None:
+        if not self.inflight:
+            return  # a worker killed by its timeout may still have had answers in the pipe
+        call = self.inflight.popleft()
+        ms = (time.perf_counter() - call.submitted) * 1000
+        if "error" in reply:
+            out = Outcome("error", reply["error"], ms)
+        else:
+            out = Outcome("ok", reply.get("result"), ms)
+        if self.inflight:
+            self.started = self.loop.time()
+            self._arm()
+            _deliver(call, out, self.runner)
+        else:
+            self.runner.finished(self, self.loop.time())
+            _deliver(call, out, self.runner)
 
-    def read(self) -> asyncio.Future[Any]:
-        """The next reply (a future; fails with WorkerExited when the process is gone)."""
-        return self.pipes.next_reply()
-
-    def write(self, obj: Any, as_json: bool = False) -> None:
-        """Send one request. The gateway's events hold only JSON types and strings without
-        surrogates, so ``marshal`` (format 2: no shared references) gives the worker what a JSON
-        round trip would, at a third of JSON's cost; other payloads (``as_json``), and anything
-        marshal refuses, go as JSON."""
-        data = None
-        if not as_json:
-            try:
-                data = b"M" + marshal.dumps(obj, 2)
-            except ValueError:  # e.g. a dict subclass
-                data = None
-        if data is None:
-            data = b"J" + _ENCODE(obj).encode()
-        self.stdin.write(_LEN.pack(len(data)) + data)
+    def on_eof(self) -> None:
+        self.runner.exited(self)
 
     def kill(self) -> None:
+        self.dead = True
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
@@ -213,8 +258,19 @@ class Worker:
         await asyncio.shield(self.pipes.exited)
 
 
+def _deliver(call: Call, out: Outcome, runner: FunctionRunner) -> None:
+    try:
+        call.done(out)
+    except Exception as exc:  # noqa: BLE001 - a bug in a callback must not stop the pipe reader
+        runner.log(f"internal error: {type(exc).__name__}: {exc}")
+
+
 class FunctionRunner:
-    """The worker pool of one spec function."""
+    """The worker pool of one spec function: a FIFO of waiting invocations and up to
+    ``concurrency`` worker processes, each running one invocation at a time."""
+
+    MAX_BATCH = 16
+    BATCH_BUDGET = 0.002  # seconds of (measured) handler time one batch may hold
 
     def __init__(
         self,
@@ -246,15 +302,24 @@ class FunctionRunner:
             "PYTHONUNBUFFERED": "1",
             "PYTHONDONTWRITEBYTECODE": "1",
         }
+        self.fn_timeout = float(fn.timeout)
         self.concurrency = max(1, concurrency)
         self.log = log
         self.generation = 0
         self.idle: list[Worker] = []
-        self.count = 0
-        self.active = 0  # invocations holding one of the `concurrency` slots
-        self.queue: collections.deque[asyncio.Future[None]] = collections.deque()
+        self.workers: set[Worker] = set()
+        self.starting = 0
+        self.pending: collections.deque[Call] = collections.deque()
+        self.per_call: float | None = None  # measured seconds per invocation (moving average)
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._scheduled = False
+        self._closed = False
         self.signature = self._scan()
         self.last_init_error: dict[str, Any] | None = None
+
+    @property
+    def count(self) -> int:
+        return len(self.workers) + self.starting
 
     # ------------------------------------------------------------------ workers
     async def _spawn(self) -> Worker:
@@ -270,113 +335,205 @@ class FunctionRunner:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             cwd=str(self.source_dir), env=self.env,
         )
-        worker = Worker(transport, pipes, self.generation)
-        self.count += 1
+        worker = Worker(self, transport, pipes, self.generation)
+        hello: asyncio.Future[Any] = loop.create_future()
+
+        def on_hello(obj: Any) -> None:
+            if not hello.done():
+                hello.set_result(obj)
+
+        def on_early_eof() -> None:
+            if not hello.done():
+                hello.set_exception(WorkerExited())
+
+        pipes.on_reply, pipes.on_eof = on_hello, on_early_eof
         try:
-            hello = await worker.read()
+            msg = await hello
         except WorkerExited:
-            self.count -= 1
             worker.kill()
             await worker.wait()
             raise WsspecError(f"function {self.fn.name}: worker exited during start-up",
                               code="WS704") from None
-        if not hello.get("ready"):
-            worker.init_error = hello.get("error")
+        except BaseException:
+            worker.kill()
+            raise
+        pipes.on_reply, pipes.on_eof = worker.on_reply, worker.on_eof
+        if pipes.eof:  # exited right after saying hello
+            loop.call_soon(worker.on_eof)
+        if not msg.get("ready"):
+            worker.init_error = msg.get("error")
             self.last_init_error = worker.init_error
         else:
             self.last_init_error = None
         return worker
 
+    async def _start_worker(self) -> Worker:
+        """Start one worker (counted in ``starting`` by the caller) and make it idle."""
+        try:
+            worker = await self._spawn()
+        except BaseException as exc:
+            self.starting -= 1
+            if not isinstance(exc, asyncio.CancelledError) and not self.workers:
+                # Nothing can run the waiting invocations: fail them with the reason.
+                reason = exc.message if isinstance(exc, WsspecError) else f"{type(exc).__name__}: {exc}"
+                self.log(reason)
+                waiting, self.pending = self.pending, collections.deque()
+                for call in waiting:
+                    _deliver(call, Outcome("error", {"errorMessage": reason,
+                                                     "errorType": "Runtime.ExitError"}), self)
+            raise
+        self.starting -= 1
+        if self._closed:
+            worker.kill()
+            raise asyncio.CancelledError
+        self.workers.add(worker)
+        self.idle.append(worker)
+        self._pump()
+        return worker
+
+    def _start_in_background(self) -> None:
+        self.starting += 1
+        task = asyncio.ensure_future(self._start_worker())
+        task.add_done_callback(_ignore_result)
+
     def _discard(self, worker: Worker) -> None:
         worker.kill()
-        self.count -= 1
+        self.workers.discard(worker)
 
     async def warm(self) -> dict[str, Any] | None:
         """Start one worker now; return its import error (None when the handler loaded)."""
-        worker = await self._spawn()
-        self.idle.append(worker)
+        self.loop = asyncio.get_running_loop()
+        self.starting += 1
+        worker = await self._start_worker()
         return worker.init_error
 
     # ------------------------------------------------------------------ invocation
-    # A FIFO semaphore, like asyncio.Semaphore minus its per-call overhead. Invariant: a waiter
-    # is queued only while every slot is taken, and a released slot goes straight to the first
-    # waiter, so ``active < concurrency`` means nobody is waiting.
-    async def _take_slot(self) -> None:
-        if self.active < self.concurrency:
-            self.active += 1
-            return
-        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.queue.append(turn)
-        try:
-            await turn
-        except BaseException:
-            if turn.done() and not turn.cancelled():
-                self._give_slot()  # handed a slot while being cancelled: pass it on
-            raise
-
-    def _give_slot(self) -> None:
-        queue = self.queue
-        while queue:
-            turn = queue.popleft()
-            if not turn.done():
-                turn.set_result(None)
-                return
-        self.active -= 1
+    def submit(self, event: Any, *, request_id: str, integration_timeout: float,
+               done: Callable[[Outcome], None], as_json: bool = False) -> None:
+        """Queue one invocation; ``done(outcome)`` is called from the event loop when it ends.
+        ``as_json``: the event is not one the gateway built (e.g. a mapping template's output)
+        and must travel as JSON."""
+        self.pending.append(Call(
+            {"event": event, "requestId": request_id, "timeoutMs": int(self.fn_timeout * 1000)},
+            as_json, self.fn_timeout, integration_timeout, done))
+        if not self._scheduled:
+            # Dispatch after every message that arrived in this loop turn has been queued, so
+            # that they can share pipe writes.
+            self._scheduled = True
+            loop = self.loop
+            if loop is None:
+                loop = self.loop = asyncio.get_running_loop()
+            loop.call_soon(self._pump)
 
     async def invoke(
         self, event: Any, *, request_id: str, integration_timeout: float, as_json: bool = False
     ) -> Outcome:
-        """Run the function on ``event``; ``as_json``: the event is not one the gateway built
-        (e.g. a mapping template's output) and must travel as JSON."""
-        fn_timeout = float(self.fn.timeout)
-        limit = min(integration_timeout, fn_timeout)
-        start = time.perf_counter()
-        await self._take_slot()
-        try:
+        """Run the function on ``event`` and return how it ended."""
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[Outcome] = loop.create_future()
+
+        def done(out: Outcome) -> None:
+            if not fut.done():
+                fut.set_result(out)
+
+        self.submit(event, request_id=request_id, integration_timeout=integration_timeout,
+                    done=done, as_json=as_json)
+        return await fut
+
+    def batch_size(self, free_workers: int) -> int:
+        """How many waiting invocations the next free worker takes: an even share of the queue
+        over the workers that could take it, as long as the measured handler time of the batch
+        stays within ``BATCH_BUDGET`` (a slow handler is never batched, so nothing waits behind
+        it while another worker could run it)."""
+        per_call = self.per_call
+        if per_call is None or len(self.pending) <= 1:
+            return 1
+        cap = min(self.MAX_BATCH, int(self.BATCH_BUDGET / max(per_call, 1e-6)))
+        share = -(-len(self.pending) // max(1, free_workers))
+        return max(1, min(cap, share))
+
+    def _pump(self) -> None:
+        """Hand waiting invocations to free workers; start workers when there are none."""
+        self._scheduled = False
+        pending = self.pending
+        if self._closed:
+            return
+        while pending:
             worker = None
-            while self.idle:
-                cand = self.idle.pop()
+            idle = self.idle
+            while idle:
+                cand = idle.pop()
                 if cand.alive and cand.generation == self.generation:
                     worker = cand
                     break
                 self._discard(cand)
             if worker is None:
-                worker = await self._spawn()
-            reply_fut = worker.read()
-            worker.start_clock(reply_fut, limit)
+                # Start workers for what is waiting (one per waiting invocation, up to the limit).
+                while self.count < self.concurrency and self.starting < len(pending):
+                    self._start_in_background()
+                return
+            free = 1 + len(idle) + (self.concurrency - self.count)
+            n = self.batch_size(free)
+            batch = [pending.popleft() for _ in range(min(n, len(pending)))]
             try:
-                worker.write({"event": event, "requestId": request_id,
-                              "timeoutMs": int(fn_timeout * 1000)}, as_json)
-                reply = await reply_fut
-            except asyncio.TimeoutError:
+                worker.dispatch(batch)
+            except (ConnectionError, RuntimeError):  # its stdin is already closed
+                worker.inflight.clear()
+                pending.extendleft(reversed(batch))
                 self._discard(worker)
-                ms = (time.perf_counter() - start) * 1000
-                if integration_timeout <= fn_timeout:
-                    return Outcome("timeout", None, ms)
-                return Outcome("fn_timeout", {
-                    "errorMessage": f"Task timed out after {fn_timeout:.2f} seconds",
-                    "errorType": "Sandbox.Timedout"}, ms)
-            except (WorkerExited, ConnectionError):
-                self._discard(worker)
-                await asyncio.sleep(0)
-                return Outcome("error", {"errorMessage": "worker process exited",
+
+    def finished(self, worker: Worker, now: float) -> None:
+        """``worker`` answered its last invocation in flight."""
+        if worker.batch_len:
+            took = (now - worker.batch_start) / worker.batch_len
+            self.per_call = took if self.per_call is None else 0.8 * self.per_call + 0.2 * took
+        if worker.timer is not None:
+            worker.timer.cancel()
+            worker.timer = None
+        if worker.generation == self.generation and worker.alive and not self._closed:
+            self.idle.append(worker)
+            if self.pending:
+                self._pump()
+        else:
+            self._discard(worker)
+
+    def timed_out(self, worker: Worker) -> None:
+        """The invocation ``worker`` is running passed its limit: the worker is killed (its state
+        is lost, like a Lambda sandbox that timed out); the invocations queued behind it on that
+        worker never started and go back to the front of the queue."""
+        call = worker.inflight.popleft()
+        rest = list(worker.inflight)
+        worker.inflight.clear()
+        self._discard(worker)
+        self.pending.extendleft(reversed(rest))
+        ms = (time.perf_counter() - call.submitted) * 1000
+        if call.integration_timeout <= call.fn_timeout:
+            out = Outcome("timeout", None, ms)
+        else:
+            out = Outcome("fn_timeout", {
+                "errorMessage": f"Task timed out after {call.fn_timeout:.2f} seconds",
+                "errorType": "Sandbox.Timedout"}, ms)
+        _deliver(call, out, self)
+        self._pump()
+
+    def exited(self, worker: Worker) -> None:
+        """``worker``'s process is gone: the invocation it was running failed; the ones behind it
+        never started and go back to the front of the queue."""
+        was_running = bool(worker.inflight)
+        self.workers.discard(worker)
+        if worker in self.idle:
+            self.idle.remove(worker)
+        worker.kill()
+        if not was_running:
+            return
+        call = worker.inflight.popleft()
+        rest = list(worker.inflight)
+        worker.inflight.clear()
+        self.pending.extendleft(reversed(rest))
+        _deliver(call, Outcome("error", {"errorMessage": "worker process exited",
                                          "errorType": "Runtime.ExitError"},
-                               (time.perf_counter() - start) * 1000)
-            except BaseException:  # cancelled (shutdown): the worker's state is unknown
-                self._discard(worker)
-                raise
-            finally:
-                worker.stop_clock()
-            if worker.generation == self.generation and worker.alive:
-                self.idle.append(worker)
-            else:
-                self._discard(worker)
-        finally:
-            self._give_slot()
-        ms = (time.perf_counter() - start) * 1000
-        if "error" in reply:
-            return Outcome("error", reply["error"], ms)
-        return Outcome("ok", reply.get("result"), ms)
+                               (time.perf_counter() - call.submitted) * 1000), self)
+        self._pump()
 
     # ------------------------------------------------------------------ hot reload
     def _scan(self) -> tuple[tuple[str, int, int], ...]:
@@ -410,15 +567,30 @@ class FunctionRunner:
         self.idle.clear()
 
     async def close(self) -> None:
-        workers = list(self.idle)
-        for w in workers:
-            self._discard(w)
+        """Stop every worker; invocations still waiting or running end as errors."""
+        self._closed = True
+        workers = list(self.workers)
         self.idle.clear()
+        self.workers.clear()
+        calls = list(self.pending)
+        self.pending.clear()
+        for w in workers:
+            calls += w.inflight
+            w.inflight.clear()
+            w.kill()
+        for call in calls:
+            _deliver(call, Outcome("error", {"errorMessage": "the server is stopping",
+                                             "errorType": "Runtime.ExitError"}), self)
         for w in workers:
             try:
                 await asyncio.wait_for(w.wait(), 5)
             except asyncio.TimeoutError:
                 pass
+
+def _ignore_result(task: asyncio.Future[Any]) -> None:
+    """Background worker start-ups report their failures themselves (``_start_worker``)."""
+    if not task.cancelled():
+        task.exception()
 
 
 def function_environment(

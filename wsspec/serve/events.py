@@ -26,8 +26,18 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 _HIDDEN_IN_CONNECT = {"connection", "upgrade", "content-length"}
 
 
+_random = b""
+_random_pos = 0
+
+
 def new_id() -> str:
-    return base64.urlsafe_b64encode(os.urandom(11)).decode("ascii")
+    """A fresh id (from ``os.urandom``, read 4 KB at a time: every message needs two)."""
+    global _random, _random_pos
+    pos = _random_pos
+    if pos + 11 > len(_random):
+        _random, pos = os.urandom(11 * 372), 0
+    _random_pos = pos + 11
+    return base64.urlsafe_b64encode(_random[pos:pos + 11]).decode("ascii")
 
 
 def now_ms() -> int:

@@ -440,17 +440,16 @@ class FunctionRunner:
                     done=done, as_json=as_json)
         return await fut
 
-    def batch_size(self, free_workers: int) -> int:
-        """How many waiting invocations the next free worker takes: an even share of the queue
-        over the workers that could take it, as long as the measured handler time of the batch
-        stays within ``BATCH_BUDGET`` (a slow handler is never batched, so nothing waits behind
-        it while another worker could run it)."""
+    def batch_size(self) -> int:
+        """How many waiting invocations the next free worker takes: as many as fit in
+        ``BATCH_BUDGET`` of measured handler time (at most ``MAX_BATCH``). A slow handler is
+        never batched, so nothing waits behind it while another worker could run it; fast ones
+        go to as few workers as possible, since one worker already runs them faster than the
+        gateway (one thread) can feed it, and every extra process costs wake-ups."""
         per_call = self.per_call
         if per_call is None or len(self.pending) <= 1:
             return 1
-        cap = min(self.MAX_BATCH, int(self.BATCH_BUDGET / max(per_call, 1e-6)))
-        share = -(-len(self.pending) // max(1, free_workers))
-        return max(1, min(cap, share))
+        return max(1, min(self.MAX_BATCH, int(self.BATCH_BUDGET / max(per_call, 1e-6))))
 
     def _pump(self) -> None:
         """Hand waiting invocations to free workers; start workers when there are none."""
@@ -472,8 +471,7 @@ class FunctionRunner:
                 while self.count < self.concurrency and self.starting < len(pending):
                     self._start_in_background()
                 return
-            free = 1 + len(idle) + (self.concurrency - self.count)
-            n = self.batch_size(free)
+            n = self.batch_size()
             batch = [pending.popleft() for _ in range(min(n, len(pending)))]
             try:
                 worker.dispatch(batch)
@@ -492,8 +490,10 @@ class FunctionRunner:
             worker.timer = None
         if worker.generation == self.generation and worker.alive and not self._closed:
             self.idle.append(worker)
-            if self.pending:
-                self._pump()
+            if self.pending and not self._scheduled:
+                # Later in this loop turn: messages read in this turn join the batch.
+                self._scheduled = True
+                self.loop.call_soon(self._pump)  # type: ignore[union-attr]
         else:
             self._discard(worker)
 

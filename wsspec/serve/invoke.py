@@ -179,8 +179,8 @@ class Worker:
         self.init_error: dict[str, Any] | None = None
         self.inflight: collections.deque[Call] = collections.deque()
         self.started = 0.0  # loop time at which the first invocation in flight started
-        self.batch_start = 0.0
-        self.batch_len = 0
+        self.busy_since = 0.0  # loop time at which this worker last went from idle to busy
+        self.answered = 0  # invocations answered since then
         self.dead = False
         # The invocation timeout: one timer per worker, re-armed only when it fires early (a
         # timer per invocation costs more than the rest of the bookkeeping).
@@ -192,10 +192,10 @@ class Worker:
         return not self.dead and self.transport.get_returncode() is None and not self.pipes.eof
 
     def dispatch(self, calls: list[Call]) -> None:
-        """Hand ``calls`` to this (idle) worker in one write."""
-        now = self.loop.time()
-        self.started = self.batch_start = now
-        self.batch_len = len(calls)
+        """Hand ``calls`` to this worker in one write (behind any it is still running)."""
+        if not self.inflight:
+            self.started = self.busy_since = self.loop.time()
+            self.answered = 0
         last = len(calls) - 1
         frames = []
         for i, call in enumerate(calls):
@@ -227,6 +227,7 @@ class Worker:
         if not self.inflight:
             return  # a worker killed by its timeout may still have had answers in the pipe
         call = self.inflight.popleft()
+        self.answered += 1
         ms = (time.perf_counter() - call.submitted) * 1000
         if "error" in reply:
             out = Outcome("error", reply["error"], ms)
@@ -440,50 +441,67 @@ class FunctionRunner:
                     done=done, as_json=as_json)
         return await fut
 
-    def batch_size(self) -> int:
-        """How many waiting invocations the next free worker takes: as many as fit in
-        ``BATCH_BUDGET`` of measured handler time (at most ``MAX_BATCH``). A slow handler is
-        never batched, so nothing waits behind it while another worker could run it; fast ones
-        go to as few workers as possible, since one worker already runs them faster than the
-        gateway (one thread) can feed it, and every extra process costs wake-ups."""
+    def batch_limit(self) -> int:
+        """How many invocations one worker may hold (running + queued in its pipe): as many as
+        fit in ``BATCH_BUDGET`` of measured handler time, at most ``MAX_BATCH``. A slow handler
+        (or one not yet measured) gets one at a time, so nothing waits behind it while another
+        worker could run it. Fast ones go to as few workers as possible: one worker already runs
+        them faster than the gateway (one thread) can feed it, and every process that has to be
+        woken up costs CPU time the gateway and its clients would otherwise use."""
         per_call = self.per_call
-        if per_call is None or len(self.pending) <= 1:
+        if per_call is None:
             return 1
         return max(1, min(self.MAX_BATCH, int(self.BATCH_BUDGET / max(per_call, 1e-6))))
 
+    def _usable(self, worker: Worker) -> bool:
+        if worker.alive and worker.generation == self.generation:
+            return True
+        if not worker.inflight:
+            self._discard(worker)
+        return False
+
     def _pump(self) -> None:
-        """Hand waiting invocations to free workers; start workers when there are none."""
+        """Hand waiting invocations to workers; start workers when none can take them."""
         self._scheduled = False
         pending = self.pending
         if self._closed:
             return
+        limit = self.batch_limit()
         while pending:
             worker = None
-            idle = self.idle
-            while idle:
-                cand = idle.pop()
-                if cand.alive and cand.generation == self.generation:
-                    worker = cand
-                    break
-                self._discard(cand)
+            if limit > 1:  # fill a busy worker first
+                for cand in self.workers:
+                    if 0 < len(cand.inflight) < limit and self._usable(cand):
+                        worker = cand
+                        break
+            if worker is None:
+                idle = self.idle
+                while idle:
+                    cand = idle.pop()
+                    if self._usable(cand):
+                        worker = cand
+                        break
             if worker is None:
                 # Start workers for what is waiting (one per waiting invocation, up to the limit).
                 while self.count < self.concurrency and self.starting < len(pending):
                     self._start_in_background()
                 return
-            n = self.batch_size()
-            batch = [pending.popleft() for _ in range(min(n, len(pending)))]
+            n = min(limit - len(worker.inflight), len(pending))
+            batch = [pending.popleft() for _ in range(n)]
             try:
                 worker.dispatch(batch)
             except (ConnectionError, RuntimeError):  # its stdin is already closed
-                worker.inflight.clear()
+                for _ in batch:
+                    worker.inflight.pop()
                 pending.extendleft(reversed(batch))
-                self._discard(worker)
+                if not worker.inflight:
+                    self._discard(worker)
+                return
 
     def finished(self, worker: Worker, now: float) -> None:
         """``worker`` answered its last invocation in flight."""
-        if worker.batch_len:
-            took = (now - worker.batch_start) / worker.batch_len
+        if worker.answered:
+            took = (now - worker.busy_since) / worker.answered
             self.per_call = took if self.per_call is None else 0.8 * self.per_call + 0.2 * took
         if worker.timer is not None:
             worker.timer.cancel()

@@ -391,3 +391,147 @@ def test_results_reach_the_gateway_as_json_would_carry_them(tmp_path: Path) -> N
     assert got == expected
     assert [type(v) for v in got.values()] == [type(v) for v in expected.values()]
     assert type(got["subclasses"]["statusCode"]) is int and type(got["subclasses"]["body"]) is str
+
+
+# ------------------------------------------------------------------ batches (FunctionRunner)
+WORK = '''
+import os, time
+
+def handler(event, context):
+    what = event.get("do")
+    if what == "hang":
+        time.sleep(30)
+    if what == "exit":
+        os._exit(7)
+    if what == "nap":
+        time.sleep(event.get("s", 0.3))
+    return {"pid": os.getpid(), "n": event.get("n"), "id": context.aws_request_id}
+'''
+
+
+def _runner(tmp_path: Path, concurrency: int) -> tuple[object, object]:
+    import os
+
+    from tests.test_serve_support import load
+    from wsspec.serve.invoke import FunctionRunner
+
+    spec = load(make_project(tmp_path, """
+        wsspec: 1
+        api: {name: ipc-batches}
+        routes:
+          w: {function: work, response: true}
+        functions:
+          work: {handler: handlers/work.py, timeout: 60}
+        """, {"work.py": WORK}))
+    return FunctionRunner, lambda: FunctionRunner(
+        spec.function("work"), spec.project_dir, {"PATH": os.environ.get("PATH", "")},
+        concurrency=concurrency)
+
+
+def _submit_all(runner: object, events: list[dict[str, object]], timeout: float = 10.0) -> object:
+    """Submit every event in the same loop turn; a future of their outcomes, in order."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    futs = [loop.create_future() for _ in events]
+    for i, (e, f) in enumerate(zip(events, futs)):
+        runner.submit(e, request_id=f"r{i}", integration_timeout=timeout,  # type: ignore[attr-defined]
+                      done=f.set_result)
+    return asyncio.gather(*futs)
+
+
+def test_fast_invocations_waiting_together_share_one_worker_and_keep_their_order(
+        tmp_path: Path) -> None:
+    import asyncio
+
+    _, make = _runner(tmp_path, concurrency=4)
+
+    async def run() -> tuple[list[object], int, float]:
+        runner = make()
+        await runner.warm()
+        for _ in range(5):  # measured: a fast handler
+            await runner.invoke({"n": -1}, request_id="warm", integration_timeout=10)
+        limit = runner.batch_limit()
+        try:
+            outs = await _submit_all(runner, [{"n": i} for i in range(limit)])
+            return outs, limit, runner.per_call
+        finally:
+            await runner.close()
+
+    outs, limit, per_call = asyncio.run(run())
+    assert per_call < 0.002 / 2 and limit > 1
+    assert [o.kind for o in outs] == ["ok"] * limit
+    assert [o.value["n"] for o in outs] == list(range(limit))
+    assert [o.value["id"] for o in outs] == [f"r{i}" for i in range(limit)]
+    # One worker took all of them: nobody else was woken up.
+    assert len({o.value["pid"] for o in outs}) == 1
+
+
+def test_a_slow_handler_is_never_batched_each_invocation_gets_its_own_worker(
+        tmp_path: Path) -> None:
+    import asyncio
+
+    _, make = _runner(tmp_path, concurrency=3)
+
+    async def run() -> tuple[list[object], int]:
+        runner = make()
+        await runner.warm()
+        await runner.invoke({"do": "nap", "s": 0.3}, request_id="warm", integration_timeout=10)
+        limit = runner.batch_limit()
+        try:
+            return await _submit_all(runner, [{"do": "nap", "s": 0.3, "n": i}
+                                              for i in range(3)]), limit
+        finally:
+            await runner.close()
+
+    outs, limit = asyncio.run(run())
+    assert limit == 1
+    assert [o.kind for o in outs] == ["ok"] * 3
+    assert len({o.value["pid"] for o in outs}) == 3
+
+
+def test_a_timeout_inside_a_batch_fails_only_that_invocation(tmp_path: Path) -> None:
+    """[fast, hang, fast, fast] in one batch on one worker: the hanging one times out (its
+    worker is killed); the two queued behind it never started and run on a new worker."""
+    import asyncio
+
+    _, make = _runner(tmp_path, concurrency=1)
+
+    async def run() -> tuple[list[object], int]:
+        runner = make()
+        await runner.warm()
+        for _ in range(5):
+            await runner.invoke({"n": -1}, request_id="warm", integration_timeout=10)
+        limit = runner.batch_limit()
+        try:
+            return await _submit_all(runner, [{"n": 0}, {"do": "hang", "n": 1}, {"n": 2},
+                                              {"n": 3}], timeout=1.0), limit
+        finally:
+            await runner.close()
+
+    outs, limit = asyncio.run(run())
+    assert limit >= 4
+    assert [o.kind for o in outs] == ["ok", "timeout", "ok", "ok"]
+    assert outs[2].value["pid"] == outs[3].value["pid"] != outs[0].value["pid"]
+    assert [outs[i].value["n"] for i in (0, 2, 3)] == [0, 2, 3]
+
+
+def test_a_worker_exiting_inside_a_batch_fails_only_that_invocation(tmp_path: Path) -> None:
+    import asyncio
+
+    _, make = _runner(tmp_path, concurrency=1)
+
+    async def run() -> list[object]:
+        runner = make()
+        await runner.warm()
+        for _ in range(5):
+            await runner.invoke({"n": -1}, request_id="warm", integration_timeout=10)
+        try:
+            return await _submit_all(runner, [{"n": 0}, {"do": "exit", "n": 1}, {"n": 2}])
+        finally:
+            await runner.close()
+
+    outs = asyncio.run(run())
+    assert [o.kind for o in outs] == ["ok", "error", "ok"]
+    assert outs[1].value["errorType"] == "Runtime.ExitError"
+    assert outs[2].value["pid"] != outs[0].value["pid"]

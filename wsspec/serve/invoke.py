@@ -5,8 +5,7 @@ cannot share an interpreter; and a handler that calls ``@connections`` on this v
 not block the server's event loop. Each worker is a fresh ``python`` whose cwd is the function's
 source directory (``sys.path[0]`` like ``/var/task``) running ``worker.py``; the gateway talks to it
 over pipes, so an invocation costs one pipe round trip, or less: when invocations are waiting,
-a free worker takes a batch of them in one write and answers them in one write (see
-``FunctionRunner.batch_size``).
+a worker is handed a batch of them in one write (see ``FunctionRunner.batch_limit``).
 
 Semantics kept from Lambda: one invocation at a time per worker (up to ``concurrency`` workers);
 a timed-out worker is killed (its state is lost, like a Lambda sandbox that timed out); an import
@@ -162,11 +161,11 @@ def _encode(payload: dict[str, Any], as_json: bool) -> bytes:
 class Worker:
     """One worker process and the invocations it has been handed, answered in order.
 
-    A worker runs one invocation at a time. When invocations are waiting, it may be handed
-    several at once (a batch, one pipe write; see ``FunctionRunner.batch_size``): it runs them
-    one after the other and answers them together, which saves two pipe trips and two process
-    wake-ups per invocation. Each invocation's timeout counts from when it starts, i.e. from the
-    answer to the one before it."""
+    A worker runs one invocation at a time. When invocations of a fast handler are waiting, it
+    may be handed several at once, even while busy (a batch in one pipe write, queued in its pipe;
+    see ``FunctionRunner.batch_limit``): it runs them one after the other without going to sleep
+    in between, which saves a pipe write and a process wake-up per invocation. Each invocation's
+    timeout counts from when it starts, i.e. from the answer to the one before it."""
 
     def __init__(self, runner: FunctionRunner, transport: asyncio.SubprocessTransport,
                  pipes: _WorkerPipes, generation: int) -> None:
@@ -196,14 +195,12 @@ class Worker:
         if not self.inflight:
             self.started = self.busy_since = self.loop.time()
             self.answered = 0
-        last = len(calls) - 1
-        frames = []
-        for i, call in enumerate(calls):
-            payload = call.payload
-            payload["more"] = last - i  # the worker answers when a batch is done
-            frames.append(_encode(payload, call.as_json))
+        if len(calls) == 1:
+            data = _encode(calls[0].payload, calls[0].as_json)
+        else:
+            data = b"".join([_encode(c.payload, c.as_json) for c in calls])
         self.inflight.extend(calls)
-        self.stdin.write(frames[0] if len(frames) == 1 else b"".join(frames))
+        self.stdin.write(data)
         self._arm()
 
     def _arm(self) -> None:

@@ -7,11 +7,11 @@ to stderr, which the gateway relays line by line with the function's name.
 
 Messages are 4-byte big-endian lengths followed by a payload:
   child -> parent, once: {"ready": true} or {"ready": false, "error": {...}}
-  parent -> child:       {"event": ..., "requestId": "...", "timeoutMs": N, "more": K}
+  parent -> child:       {"event": ..., "requestId": "...", "timeoutMs": N}
   child -> parent:       {"result": ...} or {"error": {"errorMessage", "errorType", "stackTrace"}}
-Requests may come in batches written together: ``more`` is how many of the batch follow this one.
-The worker runs them one by one and writes the answers of a batch together when the batch is done
-(or once answers have waited FLUSH_AFTER seconds), in order.
+Several requests may arrive in one write (a batch, see invoke.py); they are run one by one, and
+each answer is written as soon as it exists: an answer held back for the rest of the batch would
+be lost if a later request crashed the process or hung until it was killed.
 Every payload starts with a tag byte: b"J" + JSON, or b"M" + marshal format 2 (no shared
 references; both ends run the same interpreter), used only for values made of exact JSON types,
 for which it gives what a JSON round trip gives at a third of the cost: the events the gateway
@@ -38,9 +38,6 @@ sys.stdout = os.fdopen(1, "w", buffering=1, encoding="utf-8", errors="replace", 
 
 _LEN = struct.Struct(">I")
 _ENCODE = json.JSONEncoder(separators=(",", ":")).encode
-FLUSH_AFTER = 0.002
-_pending = []  # encoded answers not yet written
-_pending_since = 0.0
 
 
 def _read_exact(n):
@@ -50,17 +47,8 @@ def _read_exact(n):
     return buf
 
 
-def _queue(data):
-    global _pending_since
-    if not _pending:
-        _pending_since = time.monotonic()
-    _pending.append(_LEN.pack(len(data)) + data)
-
-
-def _flush():
-    if _pending:
-        _OUT.write(b"".join(_pending))
-        _pending.clear()
+def _write(data):
+    _OUT.write(_LEN.pack(len(data)) + data)
 
 
 def _send(obj):
@@ -70,7 +58,7 @@ def _send(obj):
         data = b"J" + json.dumps({"error": {
             "errorMessage": "Unable to marshal response: %s" % exc,
             "errorType": "Runtime.MarshalError", "stackTrace": []}}).encode()
-    _queue(data)
+    _write(data)
 
 
 _SCALARS = frozenset((int, bool, float, type(None)))
@@ -94,7 +82,7 @@ def _send_result(result):
                 continue
             break
         else:
-            _queue(b"M" + marshal.dumps({"result": result}, 2))
+            _write(b"M" + marshal.dumps({"result": result}, 2))
             return
     _send({"result": result})
 
@@ -149,7 +137,6 @@ def main():
         handler = None
         init_error = _error(exc, "Runtime.ImportModuleError")
         _send({"ready": False, "error": init_error})
-    _flush()
     while True:
         try:
             (n,) = _LEN.unpack(_read_exact(4))
@@ -157,7 +144,6 @@ def main():
             msg = marshal.loads(raw[1:]) if raw[:1] == b"M" else json.loads(raw[1:])
         except EOFError:
             return
-        more = msg.get("more", 0)
         if handler is None:
             _send({"error": init_error})
         else:
@@ -172,7 +158,5 @@ def main():
             else:
                 sys.stdout.flush()
                 _send_result(result)
-        if not more or time.monotonic() - _pending_since >= FLUSH_AFTER:
-            _flush()
 
 main()

@@ -9,7 +9,13 @@ import pytest
 from wsspec.serve import authorizer as authz
 from wsspec.serve.events import clf_time, error_frame, new_id
 from wsspec.serve.mock import render, template_scope
-from wsspec.serve.selection import MISSING, Unevaluable, evaluate, parse_json_body
+from wsspec.serve.selection import (
+    MISSING,
+    Unevaluable,
+    compile_body_selector,
+    evaluate,
+    parse_json_body,
+)
 
 DOC_BODY = {"service": "chat", "action": "join", "data": {"room": "room1234"}}
 
@@ -45,6 +51,34 @@ def test_selection_needs_a_json_body() -> None:
     with pytest.raises(Unevaluable):
         evaluate("$request.body.action", MISSING)
     assert evaluate("static", MISSING) == "static"
+
+
+SELECTORS = ["$request.body.action", "${request.body.action}", "$request.body.data.room",
+             "$request.body['data']['room']", '$request.body["data"]["room"]',
+             "$request.body.items[1]", "$request.body.items[5]", "$request.body.items[0].k",
+             "$request.body.n", "$request.body.ok", "$request.body.obj", "$request.body",
+             "$request.body.missing.deeper", "${request.body.service}/${request.body.action}",
+             "action", "\\$default", "$request.body.a..b", "$request.body[x]"]
+BODIES = [DOC_BODY, {"items": ["a", {"k": 1}], "n": 2, "ok": True, "obj": {"k": [1, None]},
+                     "action": None}, {"action": 1.5, "data": ["room"]}, [1, 2], "text", 3,
+          None, {"data": {"room": {"é": "ü"}}, "items": {"1": "x"}}, {"action": ""}]
+
+
+@pytest.mark.parametrize("style", ["json", "python"])
+@pytest.mark.parametrize("expression", SELECTORS)
+def test_compiled_selector_gives_what_evaluate_gives(expression: str, style: str) -> None:
+    select = compile_body_selector(expression, style)
+    for body in BODIES:
+        assert select(body) == evaluate(expression, body, style=style), (expression, body)
+    try:
+        expected: object = evaluate(expression, MISSING, style=style)
+    except Unevaluable:
+        expected = Unevaluable
+    try:
+        got: object = select(MISSING)
+    except Unevaluable:
+        got = Unevaluable
+    assert got == expected
 
 
 ARN = "arn:aws:execute-api:us-east-1:123456789012:abc123/prod/$connect"
@@ -109,3 +143,26 @@ def test_mapping_template_subset() -> None:
     assert render(tpl, scope) == (
         '{"t": "T", "c": "c1", "ids": ["a","b"], "n": "x y", "q": "x+y", "missing": "", "dev": true}'
     )
+
+
+def test_message_events_built_from_the_connection_template_equal_a_fresh_build() -> None:
+    """message_event reuses the per-connection part of requestContext: every message's event
+    must still be exactly (keys, order, values) what request_context builds from scratch."""
+    from wsspec.serve import events as ev
+
+    api = ev.Api(api_id="abc123defg", stage="prod", region="eu-west-1", account="1",
+                 server_port=3001, stage_variables={"a": "b"}, stage_variables_in_events=True)
+    hs = ev.Handshake(connection_id="Y2nnVdZeliACGzw=", connected_at=1_700_000_000_000,
+                      headers=[("Host", "h")], query="", source_ip="127.0.0.2", source_port=9,
+                      user_agent="ua", domain_name="localhost:3001", authorizer={"u": "1"})
+    for route, rid, mid, ms in [("send", "Ra", "Ma", 1_700_000_000_500),
+                                ("$default", "Rb", "Mb", 1_700_000_123_456),
+                                ("send", "Rc", "Mc", 1_800_000_000_000)]:
+        got = ev.message_event(api, hs, route, "body", rid, mid, ms)
+        ctx = ev.request_context(api, hs, route=route, event_type="MESSAGE", request_id=rid,
+                                 request_ms=ms, message_id=mid)
+        want = {"requestContext": ctx, "body": "body", "isBase64Encoded": False,
+                "stageVariables": {"a": "b"}}
+        assert got == want
+        assert list(got["requestContext"]) == list(ctx)
+        assert got["requestContext"]["requestTime"] == ev.clf_time(ms)

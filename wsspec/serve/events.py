@@ -26,18 +26,17 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 _HIDDEN_IN_CONNECT = {"connection", "upgrade", "content-length"}
 
 
-_random = b""
-_random_pos = 0
+_ids: list[str] = []
 
 
 def new_id() -> str:
-    """A fresh id (from ``os.urandom``, read 4 KB at a time: every message needs two)."""
-    global _random, _random_pos
-    pos = _random_pos
-    if pos + 11 > len(_random):
-        _random, pos = os.urandom(11 * 372), 0
-    _random_pos = pos + 11
-    return base64.urlsafe_b64encode(_random[pos:pos + 11]).decode("ascii")
+    """A fresh id. Every message needs two, so they are made 256 at a time from one
+    ``os.urandom`` read."""
+    if not _ids:
+        raw = os.urandom(11 * 256)
+        encode = base64.urlsafe_b64encode
+        _ids.extend([encode(raw[i:i + 11]).decode("ascii") for i in range(0, len(raw), 11)])
+    return _ids.pop()
 
 
 def now_ms() -> int:
@@ -77,6 +76,8 @@ class Handshake:
     domain_name: str
     authorizer: dict[str, Any] | None = None
     subprotocols: list[str] = field(default_factory=list)
+    # The MESSAGE requestContext fields that never change on this connection (message_event).
+    message_context: dict[str, Any] | None = None
 
     def header(self, name: str) -> str | None:
         low = name.lower()
@@ -207,14 +208,21 @@ def authorizer_event(api: Api, hs: Handshake, request_id: str, request_ms: int) 
 def message_event(
     api: Api, hs: Handshake, route: str, body: str, request_id: str, message_id: str, request_ms: int
 ) -> dict[str, Any]:
-    event: dict[str, Any] = {
-        "requestContext": request_context(
+    template = hs.message_context
+    if template is None:
+        # Built once per connection with request_context (so the keys keep its order); each
+        # message copies it and sets the fields that change.
+        template = hs.message_context = request_context(
             api, hs, route=route, event_type="MESSAGE", request_id=request_id,
             request_ms=request_ms, message_id=message_id,
-        ),
-        "body": body,
-        "isBase64Encoded": False,
-    }
+        )
+    ctx = template.copy()
+    ctx["routeKey"] = route
+    ctx["messageId"] = message_id
+    ctx["extendedRequestId"] = ctx["requestId"] = request_id
+    ctx["requestTime"] = clf_time(request_ms)
+    ctx["requestTimeEpoch"] = request_ms
+    event: dict[str, Any] = {"requestContext": ctx, "body": body, "isBase64Encoded": False}
     if api.stage_variables_in_events and api.stage_variables:
         event["stageVariables"] = dict(api.stage_variables)
     return event

@@ -32,7 +32,13 @@ from wsspec.serve import authorizer as authz
 from wsspec.serve import events as ev
 from wsspec.serve.config import ServeConfig
 from wsspec.serve.invoke import FunctionRunner, Outcome, function_environment
-from wsspec.serve.selection import MISSING, Unevaluable, evaluate, parse_json_body
+from wsspec.serve.selection import (
+    MISSING,
+    Unevaluable,
+    compile_body_selector,
+    evaluate,
+    parse_json_body,
+)
 
 MAX_HEAD = 64 * 1024
 MAX_HTTP_BODY = 10 * 1024 * 1024
@@ -403,6 +409,8 @@ class Gateway:
         self._sweeper: asyncio.Task[None] | None = None
         self._watcher: asyncio.Task[None] | None = None
         self._validators: dict[str, Any] = {}
+        self._route_selector = compile_body_selector(spec.api.route_selection,
+                                                     self.config.stringify)
 
     # ---------------------------------------------------------------- lifecycle
     def log(self, text: str) -> None:
@@ -736,7 +744,7 @@ class Gateway:
         if body is MISSING:
             return self.routes.get("$default")
         try:
-            key = evaluate(self.spec.api.route_selection, body, style=self.config.stringify)
+            key = self._route_selector(body)
         except Unevaluable:
             return self.routes.get("$default")
         route = self.custom_routes.get(key)
@@ -900,12 +908,18 @@ class Gateway:
 
 
 def lambda_proxy_result(out: Outcome) -> Result:
+    value = out.value
+    if out.kind == "ok" and type(value) is dict:
+        status = value.get("statusCode")
+        body = value.get("body")
+        headers = value.get("headers")
+        if type(status) is int and (body is None or type(body) is str) and headers is None:
+            return Result("ok", status, body)  # the usual answer, checked in one go
     if out.kind == "timeout":
         return Result("timeout")
     if out.kind != "ok":
         v = out.value if isinstance(out.value, dict) else {}
         return Result("error", detail=f"{v.get('errorType', 'Error')}: {v.get('errorMessage', '')}")
-    value = out.value
     if isinstance(value, dict):
         status = value.get("statusCode")
         try:

@@ -267,7 +267,10 @@ class Connection(asyncio.Protocol):
         except UnicodeDecodeError:
             self.close(1007, "Invalid UTF-8")
             return
-        self.gw.on_message(self, text)
+        try:
+            self.gw.on_message(self, text)
+        except Exception as exc:  # noqa: BLE001 - a bug here must not drop the connection
+            self.gw.log(f"internal error: {type(exc).__name__}: {exc}")
 
     def _flush(self) -> None:
         ws = self.ws

@@ -535,3 +535,32 @@ def test_a_worker_exiting_inside_a_batch_fails_only_that_invocation(tmp_path: Pa
     assert [o.kind for o in outs] == ["ok", "error", "ok"]
     assert outs[1].value["errorType"] == "Runtime.ExitError"
     assert outs[2].value["pid"] != outs[0].value["pid"]
+
+
+def test_waiting_invocations_fail_when_no_worker_can_start_even_after_a_reload(
+        tmp_path: Path) -> None:
+    """The handler file disappears (and the function reloads) while an old worker is still busy:
+    the next invocation cannot start a worker, and must end with that reason once the old worker
+    is gone, never wait forever."""
+    import asyncio
+
+    _, make = _runner(tmp_path, concurrency=2)
+
+    async def run() -> tuple[object, object]:
+        runner = make()
+        await runner.warm()
+        try:
+            busy = asyncio.ensure_future(runner.invoke({"do": "nap", "s": 0.5, "n": 0},
+                                                       request_id="a", integration_timeout=10))
+            await asyncio.sleep(0.2)
+            (tmp_path / "handlers" / "work.py").unlink()
+            runner.reload()
+            late = await asyncio.wait_for(
+                runner.invoke({"n": 1}, request_id="b", integration_timeout=10), 10)
+            return await busy, late
+        finally:
+            await runner.close()
+
+    busy, late = asyncio.run(run())
+    assert busy.kind == "ok" and busy.value["n"] == 0
+    assert late.kind == "error" and "not found" in late.value["errorMessage"]

@@ -306,6 +306,7 @@ class FunctionRunner:
         self.generation = 0
         self.idle: list[Worker] = []
         self.workers: set[Worker] = set()
+        self.retired: set[Worker] = set()  # killed, exit not yet seen
         self.starting = 0
         self.pending: collections.deque[Call] = collections.deque()
         self.per_call: float | None = None  # measured seconds per invocation (moving average)
@@ -314,6 +315,7 @@ class FunctionRunner:
         self._closed = False
         self.signature = self._scan()
         self.last_init_error: dict[str, Any] | None = None
+        self.start_error: str | None = None  # why the last worker start failed
 
     @property
     def count(self) -> int:
@@ -371,15 +373,14 @@ class FunctionRunner:
             worker = await self._spawn()
         except BaseException as exc:
             self.starting -= 1
-            if not isinstance(exc, asyncio.CancelledError) and not self.workers:
-                # Nothing can run the waiting invocations: fail them with the reason.
+            if not isinstance(exc, asyncio.CancelledError):
                 reason = exc.message if isinstance(exc, WsspecError) else f"{type(exc).__name__}: {exc}"
                 self.log(reason)
-                waiting, self.pending = self.pending, collections.deque()
-                for call in waiting:
-                    _deliver(call, Outcome("error", {"errorMessage": reason,
-                                                     "errorType": "Runtime.ExitError"}), self)
+                self.start_error = reason
+                if not any(self._usable(w) for w in list(self.workers)):
+                    self._fail_waiting()
             raise
+        self.start_error = None
         self.starting -= 1
         if self._closed:
             worker.kill()
@@ -389,6 +390,13 @@ class FunctionRunner:
         self._pump()
         return worker
 
+    def _fail_waiting(self) -> None:
+        """No worker can run what is waiting (the last start failed): fail it with the reason."""
+        waiting, self.pending = self.pending, collections.deque()
+        for call in waiting:
+            _deliver(call, Outcome("error", {"errorMessage": self.start_error or "no worker",
+                                             "errorType": "Runtime.ExitError"}), self)
+
     def _start_in_background(self) -> None:
         self.starting += 1
         task = asyncio.ensure_future(self._start_worker())
@@ -397,6 +405,9 @@ class FunctionRunner:
     def _discard(self, worker: Worker) -> None:
         worker.kill()
         self.workers.discard(worker)
+        if not worker.pipes.exited.done():  # close() waits for it
+            self.retired.add(worker)
+            worker.pipes.exited.add_done_callback(lambda _f: self.retired.discard(worker))
 
     async def warm(self) -> dict[str, Any] | None:
         """Start one worker now; return its import error (None when the handler loaded)."""
@@ -505,12 +516,12 @@ class FunctionRunner:
             worker.timer = None
         if worker.generation == self.generation and worker.alive and not self._closed:
             self.idle.append(worker)
-            if self.pending and not self._scheduled:
-                # Later in this loop turn: messages read in this turn join the batch.
-                self._scheduled = True
-                self.loop.call_soon(self._pump)  # type: ignore[union-attr]
         else:
             self._discard(worker)
+        if self.pending and not self._scheduled and not self._closed:
+            # Later in this loop turn: messages read in this turn join the batch.
+            self._scheduled = True
+            self.loop.call_soon(self._pump)  # type: ignore[union-attr]
 
     def timed_out(self, worker: Worker) -> None:
         """The invocation ``worker`` is running passed its limit: the worker is killed (its state
@@ -535,10 +546,9 @@ class FunctionRunner:
         """``worker``'s process is gone: the invocation it was running failed; the ones behind it
         never started and go back to the front of the queue."""
         was_running = bool(worker.inflight)
-        self.workers.discard(worker)
         if worker in self.idle:
             self.idle.remove(worker)
-        worker.kill()
+        self._discard(worker)
         if not was_running:
             return
         call = worker.inflight.popleft()
@@ -584,7 +594,7 @@ class FunctionRunner:
     async def close(self) -> None:
         """Stop every worker; invocations still waiting or running end as errors."""
         self._closed = True
-        workers = list(self.workers)
+        workers = list(self.workers) + list(self.retired)
         self.idle.clear()
         self.workers.clear()
         calls = list(self.pending)

@@ -76,31 +76,13 @@ def is_static(expression: str) -> bool:
 
 def json_path(value: Any, path: str) -> Any:
     """Follow ``.a.b[0]['c']`` (a leading ``$`` is allowed) through parsed JSON; MISSING if absent."""
-    path = path.removeprefix("$")
-    if path and not path.startswith((".", "[")):
-        path = "." + path
-    pos = 0
-    cur = value
-    while pos < len(path):
-        m = _SEGMENT.match(path, pos)
-        if not m:
-            return MISSING
-        pos = m.end()
-        name, index, q1, q2 = m.groups()
-        if index is not None:
-            if not isinstance(cur, list) or int(index) >= len(cur):
-                return MISSING
-            cur = cur[int(index)]
-            continue
-        key = name if name is not None else (q1 if q1 is not None else q2)
-        if not isinstance(cur, dict) or key not in cur:
-            return MISSING
-        cur = cur[key]
-    return cur
+    steps = _steps(path)
+    return MISSING if steps is None else _walk(value, steps)
 
 
+@functools.lru_cache(maxsize=4096)
 def _steps(path: str) -> tuple[tuple[bool, Any], ...] | None:
-    """``json_path``'s walk, worked out once: ``(is_index, key)`` steps (None: not a path)."""
+    """A path as ``(is_index, key)`` steps, worked out once (None: not a valid path)."""
     path = path.removeprefix("$")
     if path and not path.startswith((".", "[")):
         path = "." + path
@@ -119,6 +101,18 @@ def _steps(path: str) -> tuple[tuple[bool, Any], ...] | None:
     return tuple(steps)
 
 
+def _walk(value: Any, steps: tuple[tuple[bool, Any], ...]) -> Any:
+    cur = value
+    for is_index, key in steps:
+        if is_index:
+            if not isinstance(cur, list) or key >= len(cur):
+                return MISSING
+        elif not isinstance(cur, dict) or key not in cur:
+            return MISSING
+        cur = cur[key]
+    return cur
+
+
 def compile_body_selector(expression: str, style: str = "json") -> Callable[[Any], str]:
     """``lambda body: evaluate(expression, body, style=style)``, faster when the expression is
     one ``$request.body...`` variable (the usual route selection expression): the path is
@@ -132,14 +126,7 @@ def compile_body_selector(expression: str, style: str = "json") -> Callable[[Any
                 def select(body: Any) -> str:
                     if body is MISSING:
                         raise Unevaluable(expression)
-                    cur = body
-                    for is_index, key in steps:
-                        if is_index:
-                            if not isinstance(cur, list) or key >= len(cur):
-                                return ""
-                        elif not isinstance(cur, dict) or key not in cur:
-                            return ""
-                        cur = cur[key]
+                    cur = _walk(body, steps)
                     return cur if type(cur) is str else stringify(cur, style)
 
                 return select

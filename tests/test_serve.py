@@ -111,6 +111,29 @@ def test_handler_exception_sends_internal_server_error_frame(basic: Running) -> 
     assert any("RuntimeError: kaput" in line for line in basic.lines)
 
 
+def test_an_internal_error_while_routing_is_logged_and_the_connection_stays_open(
+        basic: Running) -> None:
+    """Messages are routed synchronously inside the socket's read callback: a bug there must be
+    one log line, not a dropped connection."""
+    gw = basic.gw
+    original = gw.select_route
+
+    def broken(text: str, body: object) -> object:
+        if text == "trip":
+            raise KeyError("wired wrong")
+        return original(text, body)
+
+    gw.select_route = broken
+    try:
+        with connect(basic.url) as ws:
+            ws.send("trip")
+            ws.send('{"action": "echo"}')
+            assert recv(ws) == '{"action": "echo"}'
+    finally:
+        del gw.select_route
+    assert "internal error: KeyError: 'wired wrong'" in basic.lines
+
+
 def test_integration_timeout_sends_endpoint_request_timed_out(basic: Running) -> None:
     with connect(basic.url) as ws:
         ws.send('{"action": "slow"}')

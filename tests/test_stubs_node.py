@@ -151,11 +151,17 @@ class Run:
 
 
 def invoke(spec: Spec, fn_name: str, events: list[dict[str, Any]], *,
-           handler: Path | None = None, entry: str | None = None) -> Run:
-    """Call a function's handler with ``events`` under node, with the environment wsspec gives it."""
+           handler: Path | None = None, entry: str | None = None, esm: bool | None = None,
+           node_args: tuple[str, ...] = ()) -> Run:
+    """Call a function's handler with ``events`` under node, with the environment wsspec gives it.
+
+    ``esm``: load it with ``import`` (True) or ``require`` (False); by default by extension.
+    """
     fn = spec.function(fn_name)
     path = handler or Path(spec.project_dir) / fn.handler_path
-    driver = DRIVERS / ("driver.mjs" if path.suffix == ".mjs" else "driver.cjs")
+    if esm is None:
+        esm = path.suffix == ".mjs"
+    driver = DRIVERS / ("driver.mjs" if esm else "driver.cjs")
     stamp = time.time_ns()
     events_file, results_file = (Path(spec.project_dir) / f".{kind}-{stamp}.json"
                                  for kind in ("events", "results"))
@@ -166,7 +172,7 @@ def invoke(spec: Spec, fn_name: str, events: list[dict[str, Any]], *,
     env.pop("AWS_PROFILE", None)
     env.setdefault("AWS_REGION", FAKE_AWS_ENV["AWS_REGION"])
     env.setdefault("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
-    proc = subprocess.run(["node", str(driver), str(path), entry or fn.entry, str(events_file),
+    proc = subprocess.run(["node", *node_args, str(driver), str(path), entry or fn.entry, str(events_file),
                            str(results_file)],
                           capture_output=True, text=True, env=env, timeout=120, check=False)
     assert proc.returncode == 0, f"{path.name}: node exited {proc.returncode}\n{proc.stderr}"

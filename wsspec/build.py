@@ -57,6 +57,7 @@ def build_outputs(
         stubs = target_module("stubs").render(spec, ctx)
         outputs.extend(stubs)
         overlay = {o.path: o.content for o in stubs if not o.generated and not o.path.exists()}
+        notes.extend(getattr(target_module("stubs"), "notes", lambda s, c: [])(spec, ctx))
     if any(t in PACKAGED_TARGETS for t in targets):
         for fn in spec.functions:
             data = build_zip(spec, fn, overlay)

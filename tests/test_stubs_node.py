@@ -172,8 +172,8 @@ def invoke(spec: Spec, fn_name: str, events: list[dict[str, Any]], *,
     env.pop("AWS_PROFILE", None)
     env.setdefault("AWS_REGION", FAKE_AWS_ENV["AWS_REGION"])
     env.setdefault("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
-    proc = subprocess.run(["node", *node_args, str(driver), str(path), entry or fn.entry, str(events_file),
-                           str(results_file)],
+    proc = subprocess.run(["node", *node_args, str(driver), str(path), entry or fn.entry,
+                           str(events_file), str(results_file)],
                           capture_output=True, text=True, env=env, timeout=120, check=False)
     assert proc.returncode == 0, f"{path.name}: node exited {proc.returncode}\n{proc.stderr}"
     return Run(json.loads(results_file.read_text()), proc.stdout)

@@ -6,7 +6,10 @@ uses the function: the routes it serves (``$connect``/``$disconnect``/messages, 
 two-way, proxy or custom integration, request/response models) or the authorizer it backs,
 and its grants (connection table, ``@connections``). This module decides those facts; the
 templates in ``templates/stubs/`` only lay them out. Every spec-derived string that reaches
-code goes through ``wsspec.escape`` (here, or as a template filter).
+code goes through ``wsspec.escape`` (here, or as a template filter). A Node ``.js`` stub is
+written as an ES module or as CommonJS the way Lambda will load it, from the package.json
+files inside the function's source directory (``module_system``; ``notes`` explains the cases
+where local Node would decide differently).
 """
 
 from __future__ import annotations

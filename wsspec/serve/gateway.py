@@ -481,10 +481,8 @@ class Gateway:
                                   f"(messages get the Internal server error frame)")
             elif integ.kind == "http" and (integ.vpc_link or integ.vpc_link_id):
                 self.notes.append(f"VPC link ignored: {routes} call {integ.url} directly")
-        for fn in self.spec.functions:
-            if fn.language != "python":
-                self.notes.append(f"not emulated: Node.js function {fn.name} ({fn.handler_path}); "
-                                  f"its routes get the Internal server error frame")
+        # Python and Node.js functions run locally; one that cannot (no `node` on PATH) is
+        # named by _start_functions.
         for a in self.spec.authorizers:
             if a.function is None:
                 self.notes.append(f"not emulated: authorizer {a.name} uses an existing Lambda; "
@@ -510,7 +508,7 @@ class Gateway:
         used = {i.function for i in spec.integrations if i.kind == "lambda" and i.function}
         used |= {a.function for a in spec.authorizers if a.function}
         for fn in spec.functions:
-            if fn.name not in used or fn.language != "python":
+            if fn.name not in used:
                 continue
             fname = names.function_name(spec, fn.name)
             env = function_environment(
@@ -523,9 +521,17 @@ class Gateway:
             if self.dynamo is not None:
                 env["AWS_ENDPOINT_URL_DYNAMODB"] = self.dynamo.endpoint
             env.update(self.config.extra_env)
-            self.runners[fn.name] = FunctionRunner(
-                fn, spec.project_dir, env, concurrency=self.config.concurrency, log=self.log
-            )
+            try:
+                self.runners[fn.name] = FunctionRunner(
+                    fn, spec.project_dir, env, concurrency=self.config.concurrency, log=self.log
+                )
+            except WsspecError as exc:
+                if exc.code != "WS708":  # WS708: a Node.js function, and no `node` on PATH
+                    raise
+                allows = (f"its authorizers ({', '.join(fn.authorizers)}) allow connections "
+                          f"after the identity-source check; " if fn.authorizers else "")
+                self.notes.append(f"not emulated: {exc.message}; {allows}its routes get the "
+                                  f"Internal server error frame")
         results = await asyncio.gather(
             *(r.warm() for r in self.runners.values()), return_exceptions=True
         )

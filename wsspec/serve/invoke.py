@@ -20,6 +20,7 @@ import collections
 import json
 import marshal
 import os
+import shutil
 import struct
 import subprocess
 import sys
@@ -33,6 +34,8 @@ from wsspec.errors import WsspecError
 from wsspec.model import Function
 
 WORKER_SOURCE = (Path(__file__).with_name("worker.py")).read_text()
+NODE_WORKER = str(Path(__file__).with_name("worker.js"))  # the same protocol, JSON frames only
+WATCHED = {"python": (".py",), "nodejs": (".js", ".mjs", ".cjs", ".json")}
 SKIP_DIRS = {"__pycache__", "node_modules", ".git", ".venv", "venv", "build", ".mypy_cache",
              ".pytest_cache", ".ruff_cache", ".tox"}
 MAX_WATCHED = 2000
@@ -279,8 +282,21 @@ class FunctionRunner:
         concurrency: int = 4,
         log: Callable[[str], None] = lambda s: None,
     ) -> None:
-        if fn.language != "python":
-            raise WsspecError(f"function {fn.name}: only Python handlers run locally", code="WS701")
+        if fn.language not in WATCHED:
+            raise WsspecError(f"function {fn.name}: {fn.language} handlers do not run locally",
+                              code="WS701")
+        if fn.language == "nodejs":
+            node = shutil.which("node", path=env.get("PATH"))
+            if node is None:
+                raise WsspecError(
+                    f"function {fn.name}: Node.js handler {fn.handler_path} needs `node`, "
+                    f"which is not on PATH", code="WS708",
+                    hint="install Node.js (the version of the function's runtime, "
+                         f"{fn.runtime}) and restart `wsspec serve`")
+            self.argv: tuple[str, ...] = (node, NODE_WORKER)
+        else:
+            self.argv = (sys.executable, "-c", WORKER_SOURCE)
+        self.force_json = fn.language == "nodejs"  # the Node worker reads JSON frames only
         self.fn = fn
         self.project = Path(project_dir).resolve()
         self.source_dir = (self.project / fn.source_dir).resolve()
@@ -300,6 +316,8 @@ class FunctionRunner:
             "PYTHONUNBUFFERED": "1",
             "PYTHONDONTWRITEBYTECODE": "1",
         }
+        if fn.language == "nodejs":
+            self.env["WSSPEC_HANDLER_FILE"] = str(self.handler_file)
         self.fn_timeout = float(fn.timeout)
         self.concurrency = max(1, concurrency)
         self.log = log
@@ -331,7 +349,7 @@ class FunctionRunner:
         loop = asyncio.get_running_loop()
         transport, pipes = await loop.subprocess_exec(
             lambda: _WorkerPipes(lambda line: log(f"[{name}] {line}")),
-            sys.executable, "-c", WORKER_SOURCE,
+            *self.argv,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             cwd=str(self.source_dir), env=self.env,
         )
@@ -424,7 +442,7 @@ class FunctionRunner:
         and must travel as JSON."""
         self.pending.append(Call(
             {"event": event, "requestId": request_id, "timeoutMs": int(self.fn_timeout * 1000)},
-            as_json, self.fn_timeout, integration_timeout, done))
+            as_json or self.force_json, self.fn_timeout, integration_timeout, done))
         if not self._scheduled:
             # Dispatch after every message that arrived in this loop turn has been queued, so
             # that they can share pipe writes.
@@ -563,10 +581,11 @@ class FunctionRunner:
     # ------------------------------------------------------------------ hot reload
     def _scan(self) -> tuple[tuple[str, int, int], ...]:
         out: list[tuple[str, int, int]] = []
+        suffixes = WATCHED[self.fn.language]
         for root, dirs, files in os.walk(self.source_dir):
             dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
             for f in sorted(files):
-                if f.endswith(".py"):
+                if f.endswith(suffixes):
                     p = os.path.join(root, f)
                     try:
                         st = os.stat(p)

@@ -3,6 +3,7 @@
   (a) a bare `websockets` echo server (compression off)      -- the baseline
   (b) `wsspec serve` with a two-way echo route (Python handler in a worker process)
   (c) `wsspec serve` with a handler that echoes through boto3 `post_to_connection`
+  (d) with --node: `wsspec serve` with a two-way echo route whose handler is Node.js (worker.js)
 
 Same client load for each: C clients, each sending M messages one at a time and waiting for
 the reply (round trip). The three loads run in turn, R rounds; the table shows medians over the
@@ -13,6 +14,7 @@ idle connections. The load average is printed: on a 2-CPU machine anything else 
 these figures by tens of percent.
 
     python benchmarks/bench_serve.py [--clients 10] [--messages 1000] [--rounds 3] [--idle 5000]
+                                     [--node]
 """
 
 from __future__ import annotations
@@ -63,6 +65,15 @@ functions:
 ECHO = """
 def handler(event, context):
     return {"statusCode": 200, "body": event["body"]}
+"""
+NODE_ROUTE = """
+  nodeecho: {function: nodeecho, response: true}
+"""
+NODE_FUNCTION = """
+  nodeecho: {handler: handlers/echo.mjs}
+"""
+NODE_ECHO = """
+export const handler = async (event) => ({ statusCode: 200, body: event.body });
 """
 BOUNCE = """
 import os, boto3
@@ -198,16 +209,24 @@ def main() -> None:
     ap.add_argument("--idle", type=int, default=5000)
     ap.add_argument("--concurrency", type=int, default=4)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--node", action="store_true", help="add (d): a Node.js two-way echo")
     args = ap.parse_args()
     limit = raise_nofile()
     tmp = Path(tempfile.mkdtemp(prefix="bench-serve-"))
     (tmp / "handlers").mkdir()
     (tmp / "handlers" / "echo.py").write_text(textwrap.dedent(ECHO))
     (tmp / "handlers" / "bounce.py").write_text(textwrap.dedent(BOUNCE))
-    (tmp / "spec.yaml").write_text(textwrap.dedent(SPEC))
+    spec = textwrap.dedent(SPEC)
+    if args.node:
+        (tmp / "handlers" / "echo.mjs").write_text(textwrap.dedent(NODE_ECHO))
+        spec = spec.replace("\nfunctions:\n", NODE_ROUTE.rstrip("\n") + "\nfunctions:\n", 1)
+        spec += NODE_FUNCTION.lstrip("\n")
+    (tmp / "spec.yaml").write_text(spec)
     (tmp / "echo_server.py").write_text(ECHO_SERVER)
 
     names = ["(a) websockets echo", "(b) serve, two-way echo", "(c) serve, post_to_connection"]
+    if args.node:
+        names.append("(d) serve, Node.js two-way echo")
     runs: dict[str, list[tuple[float, float, float, float, float]]] = {n: [] for n in names}
     load_before = loadavg()
     port = free_port()
@@ -220,6 +239,8 @@ def main() -> None:
     plan = [(names[0], f"ws://127.0.0.1:{port}/", "echo", echo.pid),
             (names[1], url, "echo", proc.pid),
             (names[2], url, "bounce", proc.pid)]
+    if args.node:
+        plan.append((names[3], url, "nodeecho", proc.pid))
     sent = args.clients * (args.messages + 20)  # CPU covers the 20 warm-up round trips too
     try:
         for _name, target, action, _pid in plan:  # start every worker before measuring

@@ -223,6 +223,7 @@ def test_callback_style_commonjs_handler(srv: Running) -> None:
 
 def test_js_file_under_a_type_module_package_json_loads_as_esm(srv: Running) -> None:
     assert ask(srv, msg("esm")) == "esm handler.js"
+    assert not [line for line in srv.lines if "WARNING" in line]  # its package.json is inside
 
 
 def test_import_errors_are_named_at_start_up_like_the_lambda_runtime(srv: Running) -> None:
@@ -241,6 +242,26 @@ def test_import_errors_are_named_at_start_up_like_the_lambda_runtime(srv: Runnin
 
 def test_nodejs24_runtime_takes_a_plain_return_value(srv: Running) -> None:
     assert ask(srv, msg("modern")) == "modern function"
+
+
+def test_a_type_module_package_json_outside_the_source_dir_is_flagged(
+    tmp_path: Path, node: str
+) -> None:
+    """Node follows it locally; Lambda, which gets only the source directory, would not."""
+    path = make_project(tmp_path, """
+        wsspec: 1
+        api: {name: node-outside}
+        routes:
+          $default: {function: fn, response: true}
+        functions:
+          fn: {handler: handlers/fn.js}
+        """, {"fn.js": HANDLERS["esm/handler.js"]})
+    (tmp_path / "package.json").write_text('{"type": "module"}')
+    with Running(path, reload=False) as srv:
+        assert ask(srv, "x") == "esm fn.js"
+        warning = wait_until(lambda: [line for line in srv.lines if "WARNING" in line])
+    assert "fn.js loads here as an ES module" in warning[0]
+    assert "Lambda, which gets only that directory, loads it as CommonJS" in warning[0]
 
 
 # ------------------------------------------------------------------------------- errors

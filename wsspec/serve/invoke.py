@@ -1,4 +1,7 @@
-"""Running the spec's Python functions: one small pool of worker processes per function.
+"""Running the spec's functions: one small pool of worker processes per function.
+
+Python functions run in ``python -c worker.py``; Node.js functions in ``node worker.js``, which
+speaks the same protocol with JSON frames only (see both files).
 
 Why processes: ``os.environ`` is process-global, so two functions with different environments
 cannot share an interpreter; and a handler that calls ``@connections`` on this very server must

@@ -109,10 +109,12 @@ async function main() {
   }
 
   // ---------------------------------------------------------------- loading the handler
-  function typeModule(dir) {
-    // The nearest package.json decides what a .js file is (as the runtime's loader checks it).
+  function typeModule(dir, top) {
+    // The nearest package.json decides what a .js file is (as the runtime's loader checks it);
+    // with `top`, only those inside it count (Lambda gets only the source directory).
     for (;;) {
       if (path.basename(dir) === "node_modules") return false;
+      if (top && dir !== top && !dir.startsWith(top + path.sep)) return false;
       const pj = path.join(dir, "package.json");
       if (fs.existsSync(pj)) {
         try {
@@ -130,6 +132,14 @@ async function main() {
   async function load() {
     const file = process.env.WSSPEC_HANDLER_FILE;
     const entry = process.env.WSSPEC_HANDLER_ENTRY || "handler";
+    const ext = path.extname(file);
+    const here = ext === ".js" && typeModule(path.dirname(file));
+    if (ext === ".js" && here !== typeModule(path.dirname(file), process.env.LAMBDA_TASK_ROOT)) {
+      process.stderr.write(`WARNING\t${path.basename(file)} loads here as an ES module because ` +
+        `of a package.json above the function's source directory; Lambda, which gets only that ` +
+        `directory, loads it as CommonJS: put {"type": "module"} in a package.json inside it, ` +
+        `or name the file .mjs\n`);
+    }
     let ns;
     try {
       ns = await import(pathToFileURL(file).href);
@@ -140,8 +150,7 @@ async function main() {
       }
       throw err;
     }
-    const ext = path.extname(file);
-    const commonjs = ext === ".cjs" || (ext !== ".mjs" && !typeModule(path.dirname(file)));
+    const commonjs = ext === ".cjs" || (ext !== ".mjs" && !here);
     const find = (obj) => entry.split(".").reduce((o, k) => (o == null ? undefined : o[k]), obj);
     let fn = find(ns);
     if (fn === undefined && commonjs) fn = find(ns.default);

@@ -29,6 +29,7 @@ def test_the_wheel_contains_the_schema_and_templates(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "wsspec/_data/schemas/wsspec.schema.json" in names
     assert any(n.startswith("wsspec/_data/templates/") for n in names)
+    assert {"wsspec/serve/worker.py", "wsspec/serve/worker.js"} <= set(names)  # serve's workers
     assert not any(n.startswith("tests/") for n in names)
 
 

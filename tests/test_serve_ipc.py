@@ -564,3 +564,32 @@ def test_waiting_invocations_fail_when_no_worker_can_start_even_after_a_reload(
     busy, late = asyncio.run(run())
     assert busy.kind == "ok" and busy.value["n"] == 0
     assert late.kind == "error" and "not found" in late.value["errorMessage"]
+
+
+def test_retiring_workers_never_confuses_asyncios_child_watcher(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A worker that exits by itself, one killed by its timeout, and the rest stopped by close():
+    each process is signalled at most once and never after it exited, so no reaping races with
+    asyncio's watcher ("Unknown child process pid N, will report returncode 255")."""
+    import asyncio
+    import logging
+
+    _, make = _runner(tmp_path, concurrency=2)
+
+    async def run() -> list[str]:
+        runner = make()
+        await runner.warm()
+        try:
+            kinds = []
+            for event, limit in (({"n": 0}, 10.0), ({"do": "exit"}, 10.0),
+                                 ({"do": "hang"}, 0.5), ({"n": 1}, 10.0)):
+                out = await runner.invoke(event, request_id="r", integration_timeout=limit)
+                kinds.append(out.kind)
+            return kinds
+        finally:
+            await runner.close()
+
+    with caplog.at_level(logging.WARNING, logger="asyncio"):
+        kinds = asyncio.run(run())
+    assert kinds == ["ok", "error", "timeout", "ok"]
+    assert not [r for r in caplog.records if "Unknown child process" in r.getMessage()]

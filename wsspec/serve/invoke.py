@@ -247,12 +247,16 @@ class Worker:
     def on_eof(self) -> None:
         self.runner.exited(self)
 
-    def kill(self) -> None:
-        self.dead = True
+    def kill(self, signal: bool = True) -> None:
+        """Retire this worker; ``signal``: also SIGKILL the process, once. Never signal a process
+        that may have exited: ``Popen.send_signal`` polls first, and reaping the child there
+        makes asyncio's child watcher log "Unknown child process pid N"."""
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
-        if self.transport.get_returncode() is None:
+        first = not self.dead
+        self.dead = True
+        if signal and first and not self.pipes.eof and self.transport.get_returncode() is None:
             try:
                 self.transport.kill()
             except ProcessLookupError:
@@ -423,8 +427,8 @@ class FunctionRunner:
         task = asyncio.ensure_future(self._start_worker())
         task.add_done_callback(_ignore_result)
 
-    def _discard(self, worker: Worker) -> None:
-        worker.kill()
+    def _discard(self, worker: Worker, signal: bool = True) -> None:
+        worker.kill(signal)
         self.workers.discard(worker)
         if not worker.pipes.exited.done():  # close() waits for it
             self.retired.add(worker)
@@ -569,7 +573,7 @@ class FunctionRunner:
         was_running = bool(worker.inflight)
         if worker in self.idle:
             self.idle.remove(worker)
-        self._discard(worker)
+        self._discard(worker, signal=False)  # its stdout is closed: it is exiting by itself
         if not was_running:
             return
         call = worker.inflight.popleft()

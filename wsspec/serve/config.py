@@ -52,6 +52,11 @@ class ServeConfig:
     # §3.3: a two-way route whose integration returns a non-2xx status with a body:
     # "forward" the body (default) or send the Internal server error frame ("error").
     two_way_error_status: str = "forward"
+    # §2: an AWS service integration answered 4xx/5xx and only the `$default` integration
+    # response matches: "default" maps it like any answer (the documented catch-all; the AWS
+    # status is kept, so $connect is rejected with it) or "explicit" (only a /regex/ key catches
+    # an error; otherwise the Internal server error frame, $connect 502).
+    aws_error_mapping: str = "default"
     # §3.3: a $connect Lambda result without a statusCode (e.g. ``return None``): accept (200).
     connect_default_status: int = 200
     # §4.2: an authorizer that fails (not "Unauthorized") or returns an invalid response.

@@ -405,6 +405,7 @@ class Gateway:
         self.notes: list[str] = []
         self.server: asyncio.AbstractServer | None = None
         self.dynamo: Any = None
+        self.aws: Any = None  # aws_integration.LocalAws: endpoints for `type: aws` integrations
         self.port = self.config.port
         self.loop: asyncio.AbstractEventLoop = None  # type: ignore[assignment]
         self.api: ev.Api = None  # type: ignore[assignment]
@@ -459,7 +460,8 @@ class Gateway:
             stage_variables_in_events=self.config.stage_variables_in_events,
         )
         self._plan_notes()
-        if self.spec.connections is not None and self.config.dynamodb:
+        if self.config.dynamodb and (self.spec.connections is not None
+                                     or any(i.kind == "aws" for i in self.spec.integrations)):
             await self._start_dynamodb()
         await self._start_functions()
         self._sweeper = asyncio.ensure_future(self._sweep())
@@ -471,11 +473,11 @@ class Gateway:
         for integ in self.spec.integrations:
             routes = ", ".join(integ.routes) or "(unused)"
             if integ.kind == "aws":
-                self.notes.append(
-                    f"not emulated: AWS service integration {integ.service} "
-                    f"({integ.action or integ.path}) on {routes}: $connect accepts, "
-                    f"$disconnect is skipped, messages get the Internal server error frame"
-                )
+                from wsspec.serve.aws_integration import plan_note
+
+                note = plan_note(integ, routes, self.config)
+                if note:
+                    self.notes.append(note)
             elif integ.kind == "lambda" and integ.function is None:
                 self.notes.append(f"not emulated: existing Lambda {integ.lambda_arn} on {routes} "
                                   f"(messages get the Internal server error frame)")
@@ -498,10 +500,17 @@ class Gateway:
     async def _start_dynamodb(self) -> None:
         from wsspec.serve.dynamodb import LocalTable
 
-        table = names.table_name(self.spec)
-        self.dynamo = LocalTable(table, self.spec.connections, region=self.config.region,  # type: ignore[arg-type]
-                                 endpoint=self.config.dynamodb_endpoint)
-        await asyncio.to_thread(self.dynamo.start)
+        if self.spec.connections is not None:
+            table = names.table_name(self.spec)
+            self.dynamo = LocalTable(table, self.spec.connections, region=self.config.region,
+                                     endpoint=self.config.dynamodb_endpoint)
+            await asyncio.to_thread(self.dynamo.start)
+        from wsspec.serve.aws_integration import start_local_aws
+
+        embedded = self.dynamo.endpoint if self.dynamo is not None and self.dynamo.proc else None
+        self.aws = await asyncio.to_thread(start_local_aws, self.spec, self.config.region,
+                                           "127.0.0.1", self.config.dynamodb_endpoint,
+                                           embedded)
 
     async def _start_functions(self) -> None:
         spec = self.spec
@@ -600,6 +609,8 @@ class Gateway:
             await runner.close()
         if self.dynamo is not None:
             await asyncio.to_thread(self.dynamo.stop)
+        if self.aws is not None:
+            await asyncio.to_thread(self.aws.stop)
 
     # ---------------------------------------------------------------- logging
     def log_event(self, kind: str, route: str, conn_id: str, status: Any, ms: float,
@@ -671,6 +682,7 @@ class Gateway:
             res = await self.run_route(route, "CONNECT", hs, request_id=request_id)
             if res.kind == "ok":
                 status = res.status if res.status is not None else self.config.connect_default_status
+                detail = res.detail
                 for k, v in (res.headers or {}).items():
                     if k.lower() == "sec-websocket-protocol":
                         subprotocol = str(v)
@@ -855,7 +867,7 @@ class Gateway:
                                               request_id).encode())
             else:
                 conn.send_text(res.body.encode("utf-8"))
-        self.log_event("MESSAGE", route.key, hs.connection_id, status, ms)
+        self.log_event("MESSAGE", route.key, hs.connection_id, status, ms, res.detail)
 
     def connection_closed(self, conn: Connection) -> None:
         hs = conn.hs
@@ -913,7 +925,9 @@ class Gateway:
             from wsspec.serve.http_integration import run_http
 
             return await run_http(self, integ, event, timeout)
-        return Result("not_emulated", detail=f"AWS {integ.service} integration not emulated")
+        from wsspec.serve.aws_integration import run_aws
+
+        return await run_aws(self, integ, event, timeout)
 
 
 def lambda_proxy_result(out: Outcome) -> Result:

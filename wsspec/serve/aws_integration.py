@@ -1,0 +1,313 @@
+"""AWS service integrations (``type: aws``, not Lambda) run against a local AWS emulator.
+
+The request template is rendered with the mapping-template subset of ``mock`` and sent, SigV4
+signed with dummy credentials (moto reads the service from the credential scope and rejects
+nothing; an unsigned request is dispatched to S3), to the embedded moto server on 127.0.0.1:
+
+- action style (``action: PutItem``): for a JSON-protocol service (DynamoDB, Kinesis, Step
+  Functions, EventBridge, ...) ``POST /`` with ``X-Amz-Target: {targetPrefix}.{Action}`` and
+  ``Content-Type: application/x-amz-json-{jsonVersion}``, the body being the rendered template;
+  for a query-protocol service (SQS, SNS, ...) ``POST /?Action={Action}&Version={apiVersion}``
+  with the rendered template as a form body. Protocol facts come from botocore's service model.
+- path style (``path: 123456789012/queue``): ``{method} {endpoint}/{path}`` with the rendered body
+  (SQS ``Action=SendMessage&...`` form bodies work: moto 5.2 answers the query protocol).
+
+``integration.request.header.X`` / ``integration.request.querystring.X`` request parameters are
+applied (static ``'value'``, ``context.X``, ``stageVariables.X``, ``route.request.header.X``,
+``route.request.querystring.X``, ``route.request.body.X``).
+
+The answer goes through the integration responses as for HTTP integrations (reference §2): a
+``/regex/`` key is matched against the AWS status code, then ``$default``. When nothing matches
+(or there are no integration responses) the integration fails: messages get the ``Internal server
+error`` frame, ``$connect`` is rejected with 502 ("No match for output mapping and no default
+output mapping configured"). Whether ``$default`` also catches a 4xx/5xx from the service is
+``ServeConfig.aws_error_mapping``: ``"default"`` (the documented catch-all, the default) or
+``"explicit"`` (only a ``/regex/`` key catches an error). A caught error keeps the AWS status:
+``$connect`` is rejected with it, a two-way route sends the mapped body (``two_way_error_status``).
+IAM (the integration's credentials role) is not checked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from wsspec.serve.mock import _response_body, pick_response, pick_template, render, template_scope
+from wsspec.serve.selection import MISSING, json_path, parse_json_body
+
+if TYPE_CHECKING:
+    from wsspec.model import Integration, Spec
+    from wsspec.serve.gateway import Gateway, Result
+
+DUMMY_KEY = "wsspec-local"
+# API Gateway's service name (the endpoint prefix) -> botocore's service name, where they differ.
+_BOTOCORE_NAMES = {"states": "stepfunctions", "email": "ses", "monitoring": "cloudwatch",
+                   "execute-api": "apigatewaymanagementapi", "streams.dynamodb": "dynamodbstreams"}
+
+
+# ============================================================================ the local endpoint
+@dataclass
+class LocalAws:
+    """Where AWS service integrations are sent: one moto server, DynamoDB maybe elsewhere."""
+
+    region: str
+    endpoint: str = ""  # the embedded moto server (every service)
+    dynamodb_endpoint: str = ""  # --dynamodb-endpoint, or the embedded one
+    proc: subprocess.Popen[bytes] | None = None
+    _protocols: dict[str, tuple[str, str, str, str] | None] = field(default_factory=dict)
+
+    def endpoint_for(self, service: str) -> str:
+        if service == "dynamodb" and self.dynamodb_endpoint:
+            return self.dynamodb_endpoint
+        return self.endpoint
+
+    def stop(self) -> None:
+        from wsspec.localaws import stop_process
+
+        stop_process(self.proc)
+        self.proc = None
+
+    def protocol(self, service: str) -> tuple[str, str, str, str] | None:
+        """(protocol, targetPrefix, jsonVersion, apiVersion) from botocore's model, cached."""
+        if service not in self._protocols:
+            self._protocols[service] = _protocol(service)
+        return self._protocols[service]
+
+
+def _protocol(service: str) -> tuple[str, str, str, str] | None:
+    import botocore.session
+    from botocore.exceptions import UnknownServiceError
+
+    try:
+        model = botocore.session.get_session().get_service_model(
+            _BOTOCORE_NAMES.get(service, service))
+    except UnknownServiceError:
+        return None
+    meta = model.metadata
+    protocols = meta.get("protocols") or [meta.get("protocol", "json")]
+    # API Gateway's action-style calls predate the JSON protocol some query services (SQS) gained
+    proto = "query" if "query" in protocols else protocols[0]
+    return (proto, meta.get("targetPrefix", ""), meta.get("jsonVersion", "1.0"),
+            meta.get("apiVersion", ""))
+
+
+def aws_integrations(spec: Spec) -> list[Integration]:
+    return [i for i in spec.integrations if i.kind == "aws"]
+
+
+def moto_serves(service: str | None, region: str) -> bool:
+    """Whether moto's server has a backend for ``service`` (its host patterns decide)."""
+    if not service:
+        return False
+    if service == "dynamodb":
+        return True
+    try:
+        from moto.backend_index import backend_url_patterns
+    except ImportError:
+        return False
+    url = f"https://{service}.{region}.amazonaws.com"
+    return any(p.match(url) for _, p in backend_url_patterns)
+
+
+def plan_note(integ: Integration, routes: str, config: Any) -> str:
+    """The start-up note for one AWS service integration: what is not emulated or enforced."""
+    what = f"AWS service integration {integ.service} ({integ.action or integ.path}) on {routes}"
+    tail = "$connect accepts, $disconnect is skipped, messages get the Internal server error frame"
+    if not config.dynamodb:
+        return f"not emulated: {what} (--no-dynamodb): {tail}"
+    if not moto_serves(integ.service, config.region):
+        return f"not emulated: {what} (the local AWS emulator has no {integ.service}): {tail}"
+    role = integ.credentials_arn or ("the generated role" if integ.role else "")
+    where = ("--dynamodb-endpoint" if integ.service == "dynamodb" and config.dynamodb_endpoint
+             else "the local AWS emulator")
+    return (f"not enforced: IAM for {what}: runs against {where}"
+            + (f"; {role} is not checked" if role else ""))
+
+
+def start_local_aws(spec: Spec, region: str, host: str, dynamodb_endpoint: str | None,
+                    embedded: str | None) -> LocalAws | None:
+    """The endpoints for the spec's AWS service integrations (None when it has none). A moto
+    server is started only when no running one (``embedded``: the connection table's) can be
+    reused and a service other than an external DynamoDB needs one. Blocking: run in a thread."""
+    import os
+
+    from wsspec.errors import WsspecError
+    from wsspec.localaws import free_port, start_moto
+
+    integs = [i for i in aws_integrations(spec) if moto_serves(i.service, region)]
+    if not integs:
+        return None
+    local = LocalAws(region=region, endpoint=embedded or "",
+                     dynamodb_endpoint=dynamodb_endpoint or embedded or "")
+    if local.endpoint or all(i.service == "dynamodb" for i in integs) and dynamodb_endpoint:
+        return local
+    try:
+        import moto.server  # noqa: F401
+    except ImportError as exc:
+        raise WsspecError(
+            "the spec has AWS service integrations and moto's server is not installed",
+            code="WS706", hint="pip install 'wsspec[serve]' (or pass --no-dynamodb)", exit_code=2,
+        ) from exc
+    port = free_port(host)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update({"AWS_ACCESS_KEY_ID": DUMMY_KEY, "AWS_SECRET_ACCESS_KEY": DUMMY_KEY,
+                "AWS_DEFAULT_REGION": region})
+    local.proc = start_moto(host, port, env)
+    if local.proc is None:
+        raise WsspecError("the local AWS emulator (moto server) did not start", code="WS707",
+                          exit_code=2)
+    local.endpoint = f"http://{host}:{port}"
+    if not local.dynamodb_endpoint:
+        local.dynamodb_endpoint = local.endpoint
+    return local
+
+
+# ============================================================================ the request
+def _param_value(source: str, event: dict[str, Any], body: Any,
+                 stage_variables: dict[str, str]) -> str | None:
+    """One request-parameter source (reference §2) -> its value (None when absent)."""
+    s = source.strip()
+    if len(s) >= 2 and s[0] == s[-1] == "'":
+        return s[1:-1]
+    if s.startswith("$"):
+        s = s[1:]
+    ctx = event.get("requestContext") or {}
+    value: Any = MISSING
+    if s.startswith("context."):
+        value = json_path(ctx, "$." + s[len("context."):])
+    elif s.startswith("stageVariables."):
+        value = stage_variables.get(s[len("stageVariables."):], MISSING)
+    elif s.startswith("route.request.header."):
+        name = s[len("route.request.header."):].lower()
+        value = next((v for k, v in (event.get("headers") or {}).items() if k.lower() == name),
+                     MISSING)
+    elif s.startswith("route.request.querystring."):
+        value = (event.get("queryStringParameters") or {}).get(
+            s[len("route.request.querystring."):], MISSING)
+    elif s.startswith("route.request.body"):
+        value = json_path(body, "$" + s[len("route.request.body"):]) if body is not MISSING \
+            else MISSING
+    if value is MISSING or value is None:
+        return None
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def build_request(gw: Gateway, integ: Integration, local: LocalAws, event: dict[str, Any],
+                  data: bytes) -> tuple[str, str, dict[str, str], bytes | None] | str:
+    """(method, url, headers, body) for the AWS call, or a reason it cannot be made."""
+    body_text = event.get("body") or ""
+    body = parse_json_body(body_text) if body_text else MISSING
+    service = integ.service or ""
+    base = local.endpoint_for(service).rstrip("/")
+    headers: dict[str, str] = {}
+    query: list[tuple[str, str]] = []
+    method = (integ.method or "POST").upper()
+    if integ.action:
+        proto = local.protocol(service)
+        if proto is None:
+            return f"unknown AWS service {service!r} (botocore has no model for it)"
+        protocol, target, json_version, api_version = proto
+        path = "/"
+        if protocol in ("json", "smithy-rpc-v2-cbor"):
+            headers["X-Amz-Target"] = f"{target}.{integ.action}"
+            headers["Content-Type"] = f"application/x-amz-json-{json_version}"
+        elif protocol in ("query", "ec2"):
+            query += [("Action", integ.action), ("Version", api_version)]
+            headers["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8"
+        else:  # rest-json / rest-xml services are called path style
+            return (f"{service} uses the {protocol} protocol: use a path-style integration "
+                    f"(path:) for it")
+    else:
+        path = "/" + (integ.path or "").lstrip("/")
+        headers["Content-Type"] = "application/json"
+    for target_name, source in integ.request_parameters.items():
+        value = _param_value(source, event, body, dict(gw.stage.variables))
+        if value is None:
+            continue
+        if target_name.startswith("integration.request.header."):
+            name = target_name[len("integration.request.header."):]
+            for k in [k for k in headers if k.lower() == name.lower()]:
+                del headers[k]
+            headers[name] = value
+        elif target_name.startswith("integration.request.querystring."):
+            query.append((target_name[len("integration.request.querystring."):], value))
+    url = base + urllib.parse.quote(path, safe="/@:+$,;=-_.~!*'()")
+    if query:
+        url += ("&" if "?" in url else "?") + urllib.parse.urlencode(query)
+    send: bytes | None = data if method not in ("GET", "HEAD", "DELETE") or data else None
+    return method, url, headers, send
+
+
+def _call(method: str, url: str, headers: dict[str, str], data: bytes | None, service: str,
+          region: str, timeout: float) -> tuple[int, str]:
+    """One signed call (SigV4, dummy credentials). Blocking: runs in a thread."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    req = AWSRequest(method=method, url=url, data=data, headers=headers)
+    SigV4Auth(Credentials(DUMMY_KEY, DUMMY_KEY), service, region).add_auth(req)
+    out = urllib.request.Request(url, data=data, method=method, headers=dict(req.headers.items()))
+    try:
+        with urllib.request.urlopen(out, timeout=timeout) as resp:
+            return resp.status, resp.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8", "replace")
+
+
+# ============================================================================ the integration
+async def run_aws(gw: Gateway, integ: Integration, event: dict[str, Any], timeout: float) -> Result:
+    """Run one AWS service integration for ``event`` (the Lambda-proxy-shaped event of the route:
+    its ``requestContext`` is ``$context``, its ``body`` is ``$input``)."""
+    from wsspec.serve.gateway import Result
+
+    local: LocalAws | None = getattr(gw, "aws", None)
+    what = f"AWS {integ.service} integration ({integ.action or integ.path})"
+    if local is None or not moto_serves(integ.service, gw.config.region):
+        return Result("not_emulated", detail=f"{what} not emulated")
+    body_text = event.get("body") or ""
+    body = parse_json_body(body_text) if body_text else MISSING
+    try:
+        tpl = pick_template(integ.request_templates, integ.template_selection, body)
+        if tpl is None:
+            if integ.passthrough == "NEVER" or (integ.passthrough == "WHEN_NO_TEMPLATES"
+                                                and integ.request_templates):
+                return Result("error", detail="415 Unsupported Media Type: no request template "
+                                              f"matched (passthrough {integ.passthrough})")
+            data = body_text.encode()
+        else:
+            data = render(tpl, template_scope(event, body_text, gw.stage.variables)).encode()
+    except (ValueError, TypeError) as exc:
+        return Result("error", detail=f"mapping template: {exc}")
+    req = build_request(gw, integ, local, event, data)
+    if isinstance(req, str):
+        return Result("error", detail=f"{what}: {req}")
+    method, url, headers, send = req
+    try:
+        status, text = await asyncio.wait_for(
+            asyncio.to_thread(_call, method, url, headers, send, integ.service or "",
+                              gw.config.region, timeout),
+            timeout,
+        )
+    except (asyncio.TimeoutError, TimeoutError):
+        return Result("timeout")
+    except (OSError, ValueError) as exc:
+        return Result("error", detail=f"{what}: {exc}")
+    resp = pick_response(integ, str(status))
+    if resp is None:
+        return Result("error", detail=f"{what}: {status}, and no integration response matches "
+                                      f"it (no match for output mapping): {text[:200]}")
+    if status >= 400 and resp.key == "$default" and gw.config.aws_error_mapping == "explicit":
+        return Result("error", detail=f"{what}: {status}: {text[:200]}")
+    try:
+        out = _response_body(gw, integ, str(status), status, event, text, body)
+    except (ValueError, TypeError) as exc:
+        return Result("error", detail=f"mapping template: {exc}")
+    detail = "" if status < 400 else f"{what}: {status}: {text[:200]}"
+    return Result("ok", status, out, detail=detail)

@@ -281,3 +281,51 @@ def test_integration_timeout_sends_endpoint_request_timed_out(tmp_path: Path) ->
                 assert re.fullmatch(FRAME_RE % "Endpoint request timed out", recv(ws))
     finally:
         hang.close()
+
+
+SQS_ACTIONS = r"""
+wsspec: 1
+api: {name: sqsact}
+routes:
+  send:
+    integration:
+      type: aws
+      service: sqs
+      action: SendMessage
+      credentials: arn:aws:iam::123456789012:role/apigw-local
+      request_parameters:
+        integration.request.querystring.QueueUrl: "'http://127.0.0.1/123456789012/q1'"
+        integration.request.querystring.MessageBody: route.request.body.text
+      responses: {$default: {}}
+  sendform:
+    integration:
+      type: aws
+      service: sqs
+      action: SendMessage
+      credentials: arn:aws:iam::123456789012:role/apigw-local
+      request_templates:
+        $default: QueueUrl=q1&MessageBody=$util.urlEncode($input.path('$.text'))
+      responses: {$default: {}}
+stages:
+  prod: {}
+"""
+
+
+def test_sqs_action_style_query_parameters_and_form_template(tmp_path: Path) -> None:
+    """Action style on a query-protocol service: parameters in the query string, or a form body."""
+    path = make_project(tmp_path, SQS_ACTIONS, {})
+    with Running(path) as srv:
+        sqs = client("sqs", srv.gw.aws.endpoint)
+        queue = sqs.create_queue(QueueName="q1")["QueueUrl"]
+        with connect(srv.url) as ws:
+            ws.send(json.dumps({"action": "send", "text": "via query"}))
+            ws.send(json.dumps({"action": "sendform", "text": "via form & more"}))
+            bodies: list[str] = []
+
+            def both() -> bool:
+                bodies.extend(m["Body"] for m in sqs.receive_message(
+                    QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", []))
+                return len(bodies) >= 2
+
+            wait_until(both)
+        assert sorted(bodies) == ["via form & more", "via query"]

@@ -91,8 +91,9 @@ def _protocol(service: str) -> tuple[str, str, str, str] | None:
         return None
     meta = model.metadata
     protocols = meta.get("protocols") or [meta.get("protocol", "json")]
-    # API Gateway's action-style calls predate the JSON protocol some query services (SQS) gained
-    proto = "query" if "query" in protocols else protocols[0]
+    # API Gateway's action-style calls predate the JSON protocol some query services gained: SQS's
+    # model now says json only, with the awsQueryCompatible trait
+    proto = "query" if "query" in protocols or "awsQueryCompatible" in meta else protocols[0]
     return (proto, meta.get("targetPrefix", ""), meta.get("jsonVersion", "1.0"),
             meta.get("apiVersion", ""))
 
@@ -145,7 +146,7 @@ def start_local_aws(spec: Spec, region: str, host: str, dynamodb_endpoint: str |
         return None
     local = LocalAws(region=region, endpoint=embedded or "",
                      dynamodb_endpoint=dynamodb_endpoint or embedded or "")
-    if local.endpoint or all(i.service == "dynamodb" for i in integs) and dynamodb_endpoint:
+    if local.endpoint or (dynamodb_endpoint and all(i.service == "dynamodb" for i in integs)):
         return local
     try:
         import moto.server  # noqa: F401
@@ -199,8 +200,14 @@ def _param_value(source: str, event: dict[str, Any], body: Any,
 
 
 def build_request(gw: Gateway, integ: Integration, local: LocalAws, event: dict[str, Any],
-                  data: bytes) -> tuple[str, str, dict[str, str], bytes | None] | str:
-    """(method, url, headers, body) for the AWS call, or a reason it cannot be made."""
+                  data: bytes, templated: bool = True,
+                  ) -> tuple[str, str, dict[str, str], bytes | None] | str:
+    """(method, url, headers, body) for the AWS call, or a reason it cannot be made.
+
+    An action-style call to a query-protocol service sends ``Action``, ``Version`` and the
+    ``integration.request.querystring`` parameters in the query string, or, when a request
+    template rendered a (form) body, all in that body (moto ignores a query string next to a
+    form body). A passed-through JSON message is not a query-protocol payload and is dropped."""
     body_text = event.get("body") or ""
     body = parse_json_body(body_text) if body_text else MISSING
     service = integ.service or ""
@@ -208,6 +215,7 @@ def build_request(gw: Gateway, integ: Integration, local: LocalAws, event: dict[
     headers: dict[str, str] = {}
     query: list[tuple[str, str]] = []
     method = (integ.method or "POST").upper()
+    form = False
     if integ.action:
         proto = local.protocol(service)
         if proto is None:
@@ -219,6 +227,7 @@ def build_request(gw: Gateway, integ: Integration, local: LocalAws, event: dict[
             headers["Content-Type"] = f"application/x-amz-json-{json_version}"
         elif protocol in ("query", "ec2"):
             query += [("Action", integ.action), ("Version", api_version)]
+            form = True
             headers["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8"
         else:  # rest-json / rest-xml services are called path style
             return (f"{service} uses the {protocol} protocol: use a path-style integration "
@@ -238,6 +247,11 @@ def build_request(gw: Gateway, integ: Integration, local: LocalAws, event: dict[
         elif target_name.startswith("integration.request.querystring."):
             query.append((target_name[len("integration.request.querystring."):], value))
     url = base + urllib.parse.quote(path, safe="/@:+$,;=-_.~!*'()")
+    if form and not templated:
+        data = b""
+    if form and data:
+        data = urllib.parse.urlencode(query).encode() + b"&" + data
+        query = []
     if query:
         url += ("&" if "?" in url else "?") + urllib.parse.urlencode(query)
     send: bytes | None = data if method not in ("GET", "HEAD", "DELETE") or data else None
@@ -285,7 +299,7 @@ async def run_aws(gw: Gateway, integ: Integration, event: dict[str, Any], timeou
             data = render(tpl, template_scope(event, body_text, gw.stage.variables)).encode()
     except (ValueError, TypeError) as exc:
         return Result("error", detail=f"mapping template: {exc}")
-    req = build_request(gw, integ, local, event, data)
+    req = build_request(gw, integ, local, event, data, tpl is not None)
     if isinstance(req, str):
         return Result("error", detail=f"{what}: {req}")
     method, url, headers, send = req

@@ -166,3 +166,22 @@ def test_message_events_built_from_the_connection_template_equal_a_fresh_build()
         assert got == want
         assert list(got["requestContext"]) == list(ctx)
         assert got["requestContext"]["requestTime"] == ev.clf_time(ms)
+
+
+def test_serve_error_codes_have_their_own_range_and_a_readme_row() -> None:
+    """`wsspec serve`'s start-up errors must not reuse a validation code (the README's code table
+    would then explain them wrongly): they live in WS961-WS969, each listed in the README."""
+    import re
+    from pathlib import Path
+
+    from wsspec.checks import CODES
+
+    root = Path(__file__).resolve().parent.parent
+    raised = set()
+    for path in (root / "wsspec" / "serve").glob("*.py"):
+        raised |= set(re.findall(r'code="(WS\d+)"', path.read_text()))
+    assert raised, "no serve error codes found"
+    assert not raised & set(CODES), raised & set(CODES)
+    assert all(re.fullmatch(r"WS96\d", c) for c in raised), raised
+    readme = (root / "README.md").read_text()
+    assert [c for c in sorted(raised) if f"| {c} |" not in readme] == []

@@ -153,7 +153,7 @@ def start_local_aws(spec: Spec, region: str, host: str, dynamodb_endpoint: str |
     except ImportError as exc:
         raise WsspecError(
             "the spec has AWS service integrations and moto's server is not installed",
-            code="WS706", hint="pip install 'wsspec[serve]' (or pass --no-dynamodb)", exit_code=2,
+            code="WS966", hint="pip install 'wsspec[serve]' (or pass --no-dynamodb)", exit_code=2,
         ) from exc
     port = free_port(host)
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
@@ -161,7 +161,7 @@ def start_local_aws(spec: Spec, region: str, host: str, dynamodb_endpoint: str |
                 "AWS_DEFAULT_REGION": region})
     local.proc = start_moto(host, port, env)
     if local.proc is None:
-        raise WsspecError("the local AWS emulator (moto server) did not start", code="WS707",
+        raise WsspecError("the local AWS emulator (moto server) did not start", code="WS967",
                           exit_code=2)
     local.endpoint = f"http://{host}:{port}"
     if not local.dynamodb_endpoint:

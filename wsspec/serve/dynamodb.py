@@ -33,7 +33,7 @@ class LocalTable:
             except ImportError as exc:
                 raise WsspecError(
                     "the spec has a connection table and moto's server is not installed",
-                    code="WS706", hint="pip install 'wsspec[serve]' (or pass --no-dynamodb)",
+                    code="WS966", hint="pip install 'wsspec[serve]' (or pass --no-dynamodb)",
                     exit_code=2,
                 ) from exc
             port = free_port(self.host)
@@ -44,7 +44,7 @@ class LocalTable:
             self.proc = start_moto(self.host, port, env)
             if self.proc is None:
                 raise WsspecError("the local DynamoDB (moto server) did not start",
-                                  code="WS707", exit_code=2)
+                                  code="WS967", exit_code=2)
         self._create()
 
     def client(self) -> Any:

@@ -390,7 +390,7 @@ class Gateway:
         stage = self.config.stage or stage_names[0]
         if stage not in stage_names:
             raise WsspecError(f"stage {stage!r} is not in the spec (stages: {', '.join(stage_names)})",
-                              code="WS705", exit_code=2)
+                              code="WS965", exit_code=2)
         self.stage = spec.stage(stage)
         self.api_id = self.config.resolved_api_id(spec.api.name)
         self.routes: dict[str, Route] = {r.key: r for r in spec.routes}
@@ -535,7 +535,7 @@ class Gateway:
                     fn, spec.project_dir, env, concurrency=self.config.concurrency, log=self.log
                 )
             except WsspecError as exc:
-                if exc.code != "WS708":  # WS708: a Node.js function, and no `node` on PATH
+                if exc.code != "WS968":  # WS968: a Node.js function, and no `node` on PATH
                     raise
                 allows = (f"its authorizers ({', '.join(fn.authorizers)}) allow connections "
                           f"after the identity-source check; " if fn.authorizers else "")

@@ -291,13 +291,13 @@ class FunctionRunner:
     ) -> None:
         if fn.language not in WATCHED:
             raise WsspecError(f"function {fn.name}: {fn.language} handlers do not run locally",
-                              code="WS701")
+                              code="WS961")
         if fn.language == "nodejs":
             node = shutil.which("node", path=env.get("PATH"))
             if node is None:
                 raise WsspecError(
                     f"function {fn.name}: Node.js handler {fn.handler_path} needs `node`, "
-                    f"which is not on PATH", code="WS708",
+                    f"which is not on PATH", code="WS968",
                     hint="install Node.js (the version of the function's runtime, "
                          f"{fn.runtime}) and restart `wsspec serve`")
             self.argv: tuple[str, ...] = (node, NODE_WORKER)
@@ -311,7 +311,7 @@ class FunctionRunner:
         for p in (self.source_dir, self.handler_file):
             if p != self.project and self.project not in p.parents:
                 raise WsspecError(
-                    f"function {fn.name}: {p} is outside the project directory", code="WS702"
+                    f"function {fn.name}: {p} is outside the project directory", code="WS962"
                 )
         self.module = fn.lambda_handler.rsplit(".", 1)[0]
         self.env = {
@@ -350,7 +350,7 @@ class FunctionRunner:
     async def _spawn(self) -> Worker:
         if not self.handler_file.is_file():
             raise WsspecError(f"function {self.fn.name}: handler file {self.handler_file} not found",
-                              code="WS703")
+                              code="WS963")
         name = self.fn.name
         log = self.log
         loop = asyncio.get_running_loop()
@@ -378,7 +378,7 @@ class FunctionRunner:
             worker.kill()
             await worker.wait()
             raise WsspecError(f"function {self.fn.name}: worker exited during start-up",
-                              code="WS704") from None
+                              code="WS964") from None
         except BaseException:
             worker.kill()
             raise

@@ -593,3 +593,33 @@ def test_retiring_workers_never_confuses_asyncios_child_watcher(
         kinds = asyncio.run(run())
     assert kinds == ["ok", "error", "timeout", "ok"]
     assert not [r for r in caplog.records if "Unknown child process" in r.getMessage()]
+
+
+def test_a_hello_that_arrives_before_the_runner_listens_is_not_lost(tmp_path: Path) -> None:
+    """Under load, the worker can say hello before ``subprocess_exec`` has handed the pipes back
+    to the runner (seen in CI: start-up then waited forever). Here the hand-back is delayed on
+    purpose until the worker has certainly spoken."""
+    import asyncio
+
+    _, make = _runner(tmp_path, concurrency=1)
+
+    async def run() -> object:
+        loop = asyncio.get_running_loop()
+        real = loop.subprocess_exec
+
+        async def late(*args: object, **kwargs: object) -> object:
+            got = await real(*args, **kwargs)  # type: ignore[arg-type]
+            await asyncio.sleep(1.0)  # the worker starts in ~50 ms and says hello
+            return got
+
+        loop.subprocess_exec = late  # type: ignore[method-assign]
+        runner = make()
+        try:
+            assert await asyncio.wait_for(runner.warm(), 15) is None
+            return await asyncio.wait_for(
+                runner.invoke({"n": 5}, request_id="r", integration_timeout=10), 15)
+        finally:
+            await runner.close()
+
+    out = asyncio.run(run())
+    assert out.kind == "ok" and out.value["n"] == 5

@@ -74,7 +74,10 @@ class _WorkerPipes(asyncio.SubprocessProtocol):
         self.relay = relay
         self.out = bytearray()
         self.err = bytearray()
-        self.on_reply: Callable[[Any], None] = lambda obj: None
+        # Until the runner listens, replies are kept: the worker's hello can arrive before
+        # subprocess_exec() has returned the pipes to the runner.
+        self.early: list[Any] = []
+        self.on_reply: Callable[[Any], None] = self.early.append
         self.on_eof: Callable[[], None] = lambda: None
         self.eof = False
         self.transport: asyncio.BaseTransport | None = None
@@ -118,7 +121,7 @@ class _WorkerPipes(asyncio.SubprocessProtocol):
                 self.eof = True
                 # One loop turn later, so that the worker's last stderr lines (its traceback)
                 # are relayed before the invocation it was running is reported as failed.
-                self.loop.call_soon(self.on_eof)
+                self.loop.call_soon(lambda: self.on_eof())  # whoever listens by then
         elif fd == 2 and self.err:
             self.relay(bytes(self.err).decode("utf-8", "replace").rstrip())
             self.err.clear()
@@ -372,6 +375,11 @@ class FunctionRunner:
                 hello.set_exception(WorkerExited())
 
         pipes.on_reply, pipes.on_eof = on_hello, on_early_eof
+        for obj in pipes.early:  # said before we listened
+            on_hello(obj)
+        pipes.early.clear()
+        if pipes.eof:
+            on_early_eof()
         try:
             msg = await hello
         except WorkerExited:

@@ -779,3 +779,33 @@ def _run_wscat(wscat: str, url: str, message: str) -> str:
         proc.stdin.close()
         out = proc.stdout.read()
     return out
+
+
+def test_cli_ctrl_c_works_while_still_starting(tmp_path: Path) -> None:
+    """A handler whose import takes 60 s keeps `serve` starting; Ctrl-C must still stop it at once
+    (and stop the worker it was waiting for)."""
+    path = make_project(tmp_path, """
+        wsspec: 1
+        api: {name: slowstart}
+        routes:
+          $default: {function: sleepy}
+        functions:
+          sleepy: {handler: handlers/sleepy.py}
+        """, {"sleepy.py": "import time\ntime.sleep(60)\n\ndef handler(event, context):\n"
+                             "    return None\n"})
+    from tests.servers import free_port
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wsspec", "serve", str(path), "--port", str(free_port())],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        worker = wait_until(lambda: subprocess.run(
+            ["pgrep", "-f", "-P", str(proc.pid), "worker"], capture_output=True,
+            text=True).stdout.split(), timeout=30)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert "interrupted while starting" in (proc.stderr.read() if proc.stderr else "")
+    assert wait_until(lambda: not Path(f"/proc/{worker[0]}").exists(), timeout=10)

@@ -67,9 +67,20 @@ def serve(
                 loop.add_signal_handler(sig, stop.set)
             except (NotImplementedError, RuntimeError):
                 pass
+        # Ctrl-C / SIGTERM also work while starting (e.g. a slow local AWS emulator).
+        starting = asyncio.ensure_future(gw.start())
+        interrupted = asyncio.ensure_future(stop.wait())
         try:
-            await gw.start()
+            await asyncio.wait({starting, interrupted}, return_when=asyncio.FIRST_COMPLETED)
+            if not starting.done():
+                starting.cancel()
+                await asyncio.gather(starting, return_exceptions=True)
+                _err("interrupted while starting")
+                await gw.stop()
+                return
+            starting.result()
         except BaseException:
+            interrupted.cancel()
             await gw.stop()
             raise
         typer.echo(f"wsspec serve: {spec.api.name} (stage {gw.stage.name})")

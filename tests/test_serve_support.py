@@ -70,7 +70,11 @@ class Running:
 
         self.thread.start()
         self.gw = Gateway(self.spec, self.config, log=self.lines.append)
-        asyncio.run_coroutine_threadsafe(self.gw.start(), self.loop).result(60)
+        try:
+            asyncio.run_coroutine_threadsafe(self.gw.start(), self.loop).result(60)
+        except BaseException:
+            self.stop()  # no worker process outlives a gateway that failed to start
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Mapping
+
+DUMMY_KEY = "wsspec-local"  # the access key and secret of every local AWS call
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -33,6 +36,30 @@ def start_moto(host: str, port: int, env: Mapping[str, str],
                 stop_process(proc)
                 return None
             time.sleep(0.1)
+
+
+def launch_local_aws(host: str, region: str, needed_for: str) -> tuple[subprocess.Popen[bytes], str]:
+    """`wsspec serve`'s embedded AWS emulator: a moto server on ``host`` with dummy credentials
+    and none of the developer's AWS settings. Returns the process and its endpoint URL; a
+    one-line WsspecError (exit 2) when moto is missing or does not start."""
+    from wsspec.errors import WsspecError
+
+    try:
+        import moto.server  # noqa: F401
+    except ImportError as exc:
+        raise WsspecError(
+            f"the spec has {needed_for} and moto's server is not installed",
+            code="WS966", hint="pip install 'wsspec[serve]' (or pass --no-dynamodb)", exit_code=2,
+        ) from exc
+    port = free_port(host)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update({"AWS_ACCESS_KEY_ID": DUMMY_KEY, "AWS_SECRET_ACCESS_KEY": DUMMY_KEY,
+                "AWS_DEFAULT_REGION": region})
+    proc = start_moto(host, port, env)
+    if proc is None:
+        raise WsspecError("the local AWS emulator (moto server) did not start", code="WS967",
+                          exit_code=2)
+    return proc, f"http://{host}:{port}"
 
 
 def stop_process(proc: subprocess.Popen[bytes] | None) -> None:

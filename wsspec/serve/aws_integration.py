@@ -38,6 +38,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from wsspec.localaws import DUMMY_KEY
 from wsspec.serve.mock import _response_body, pick_response, pick_template, render, template_scope
 from wsspec.serve.selection import MISSING, json_path, parse_json_body
 
@@ -45,7 +46,6 @@ if TYPE_CHECKING:
     from wsspec.model import Integration, Spec
     from wsspec.serve.gateway import Gateway, Result
 
-DUMMY_KEY = "wsspec-local"
 # API Gateway's service name (the endpoint prefix) -> botocore's service name, where they differ.
 _BOTOCORE_NAMES = {"states": "stepfunctions", "email": "ses", "monitoring": "cloudwatch",
                    "execute-api": "apigatewaymanagementapi", "streams.dynamodb": "dynamodbstreams"}
@@ -136,10 +136,7 @@ def start_local_aws(spec: Spec, region: str, host: str, dynamodb_endpoint: str |
     """The endpoints for the spec's AWS service integrations (None when it has none). A moto
     server is started only when no running one (``embedded``: the connection table's) can be
     reused and a service other than an external DynamoDB needs one. Blocking: run in a thread."""
-    import os
-
-    from wsspec.errors import WsspecError
-    from wsspec.localaws import free_port, start_moto
+    from wsspec.localaws import launch_local_aws
 
     integs = [i for i in aws_integrations(spec) if moto_serves(i.service, region)]
     if not integs:
@@ -148,22 +145,7 @@ def start_local_aws(spec: Spec, region: str, host: str, dynamodb_endpoint: str |
                      dynamodb_endpoint=dynamodb_endpoint or embedded or "")
     if local.endpoint or (dynamodb_endpoint and all(i.service == "dynamodb" for i in integs)):
         return local
-    try:
-        import moto.server  # noqa: F401
-    except ImportError as exc:
-        raise WsspecError(
-            "the spec has AWS service integrations and moto's server is not installed",
-            code="WS966", hint="pip install 'wsspec[serve]' (or pass --no-dynamodb)", exit_code=2,
-        ) from exc
-    port = free_port(host)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update({"AWS_ACCESS_KEY_ID": DUMMY_KEY, "AWS_SECRET_ACCESS_KEY": DUMMY_KEY,
-                "AWS_DEFAULT_REGION": region})
-    local.proc = start_moto(host, port, env)
-    if local.proc is None:
-        raise WsspecError("the local AWS emulator (moto server) did not start", code="WS967",
-                          exit_code=2)
-    local.endpoint = f"http://{host}:{port}"
+    local.proc, local.endpoint = launch_local_aws(host, region, "AWS service integrations")
     if not local.dynamodb_endpoint:
         local.dynamodb_endpoint = local.endpoint
     return local

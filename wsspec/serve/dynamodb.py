@@ -6,12 +6,10 @@ dummy credentials every worker gets, so the generated stubs work without any set
 
 from __future__ import annotations
 
-import os
 import subprocess
 from typing import Any
 
-from wsspec.errors import WsspecError
-from wsspec.localaws import free_port, start_moto, stop_process
+from wsspec.localaws import DUMMY_KEY, launch_local_aws, stop_process
 from wsspec.model import ConnectionTable
 
 
@@ -28,23 +26,8 @@ class LocalTable:
 
     def start(self) -> None:
         if not self._external:
-            try:
-                import moto.server  # noqa: F401
-            except ImportError as exc:
-                raise WsspecError(
-                    "the spec has a connection table and moto's server is not installed",
-                    code="WS966", hint="pip install 'wsspec[serve]' (or pass --no-dynamodb)",
-                    exit_code=2,
-                ) from exc
-            port = free_port(self.host)
-            self.endpoint = f"http://{self.host}:{port}"
-            env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-            env.update({"AWS_ACCESS_KEY_ID": "wsspec-local", "AWS_SECRET_ACCESS_KEY": "wsspec-local",
-                        "AWS_DEFAULT_REGION": self.region})
-            self.proc = start_moto(self.host, port, env)
-            if self.proc is None:
-                raise WsspecError("the local DynamoDB (moto server) did not start",
-                                  code="WS967", exit_code=2)
+            self.proc, self.endpoint = launch_local_aws(self.host, self.region,
+                                                        "a connection table")
         self._create()
 
     def client(self) -> Any:
@@ -52,7 +35,7 @@ class LocalTable:
 
         return boto3.client(
             "dynamodb", endpoint_url=self.endpoint, region_name=self.region,
-            aws_access_key_id="wsspec-local", aws_secret_access_key="wsspec-local",
+            aws_access_key_id=DUMMY_KEY, aws_secret_access_key=DUMMY_KEY,
         )
 
     def _create(self) -> None:

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from wsspec.errors import WsspecError
+from wsspec.localaws import DUMMY_KEY
 from wsspec.model import Function
 
 WORKER_SOURCE = (Path(__file__).with_name("worker.py")).read_text()
@@ -44,9 +45,9 @@ SKIP_DIRS = {"__pycache__", "node_modules", ".git", ".venv", "venv", "build", ".
 MAX_WATCHED = 2000
 
 DUMMY_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "wsspec-local",
-    "AWS_SECRET_ACCESS_KEY": "wsspec-local",
-    "AWS_SESSION_TOKEN": "wsspec-local",
+    "AWS_ACCESS_KEY_ID": DUMMY_KEY,
+    "AWS_SECRET_ACCESS_KEY": DUMMY_KEY,
+    "AWS_SESSION_TOKEN": DUMMY_KEY,
 }
 
 
@@ -66,23 +67,27 @@ class WorkerExited(Exception):
 
 
 class _WorkerPipes(asyncio.SubprocessProtocol):
-    """A worker's pipes, read by callbacks: stdout carries length-prefixed replies, each handed
-    to ``on_reply`` in order; stderr is relayed line by line; ``on_eof`` fires once when stdout
-    closes (the process exited or was killed)."""
+    """A worker's pipes, read by callbacks: stdout carries length-prefixed replies; the first
+    (the worker's hello) resolves ``hello``, every later one is handed to ``on_reply`` in order.
+    stderr is relayed line by line; ``on_eof`` fires once when stdout closes (the process exited
+    or was killed). The hello can arrive before subprocess_exec() has returned the pipes to the
+    runner, so it is kept here rather than handed to a listener."""
 
     def __init__(self, relay: Callable[[str], None]) -> None:
         self.relay = relay
         self.out = bytearray()
         self.err = bytearray()
-        # Until the runner listens, replies are kept: the worker's hello can arrive before
-        # subprocess_exec() has returned the pipes to the runner.
-        self.early: list[Any] = []
-        self.on_reply: Callable[[Any], None] = self.early.append
+        self.loop = asyncio.get_running_loop()
+        self.hello: asyncio.Future[Any] = self.loop.create_future()
+        self.on_reply: Callable[[Any], None] = self._said_hello
         self.on_eof: Callable[[], None] = lambda: None
         self.eof = False
         self.transport: asyncio.BaseTransport | None = None
-        self.loop = asyncio.get_running_loop()
         self.exited: asyncio.Future[None] = self.loop.create_future()
+
+    def _said_hello(self, obj: Any) -> None:
+        if not self.hello.done():
+            self.hello.set_result(obj)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport
@@ -117,6 +122,8 @@ class _WorkerPipes(asyncio.SubprocessProtocol):
 
     def pipe_connection_lost(self, fd: int, exc: Exception | None) -> None:
         if fd == 1:
+            if not self.hello.done():
+                self.hello.set_exception(WorkerExited())
             if not self.eof:
                 self.eof = True
                 # One loop turn later, so that the worker's last stderr lines (its traceback)
@@ -239,13 +246,12 @@ class Worker:
             out = Outcome("error", reply["error"], ms)
         else:
             out = Outcome("ok", reply.get("result"), ms)
-        if self.inflight:
+        if self.inflight:  # the next one starts now
             self.started = self.loop.time()
             self._arm()
-            _deliver(call, out, self.runner)
         else:
             self.runner.finished(self, self.loop.time())
-            _deliver(call, out, self.runner)
+        _deliver(call, out, self.runner)
 
     def on_eof(self) -> None:
         self.runner.exited(self)
@@ -364,24 +370,8 @@ class FunctionRunner:
             cwd=str(self.source_dir), env=self.env,
         )
         worker = Worker(self, transport, pipes, self.generation)
-        hello: asyncio.Future[Any] = loop.create_future()
-
-        def on_hello(obj: Any) -> None:
-            if not hello.done():
-                hello.set_result(obj)
-
-        def on_early_eof() -> None:
-            if not hello.done():
-                hello.set_exception(WorkerExited())
-
-        pipes.on_reply, pipes.on_eof = on_hello, on_early_eof
-        for obj in pipes.early:  # said before we listened
-            on_hello(obj)
-        pipes.early.clear()
-        if pipes.eof:
-            on_early_eof()
         try:
-            msg = await hello
+            msg = await pipes.hello
         except WorkerExited:
             worker.kill()
             await worker.wait()

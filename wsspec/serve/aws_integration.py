@@ -32,15 +32,14 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from wsspec.localaws import DUMMY_KEY
-from wsspec.serve.mock import _response_body, pick_response, pick_template, render, template_scope
-from wsspec.serve.selection import MISSING, json_path, parse_json_body
+from wsspec.serve.http_integration import http_request
+from wsspec.serve.mock import _response_body, pick_response, render_request
+from wsspec.serve.selection import MISSING, json_path
 
 if TYPE_CHECKING:
     from wsspec.model import Integration, Spec
@@ -182,16 +181,15 @@ def _param_value(source: str, event: dict[str, Any], body: Any,
 
 
 def build_request(gw: Gateway, integ: Integration, local: LocalAws, event: dict[str, Any],
-                  data: bytes, templated: bool = True,
+                  body: Any, data: bytes, templated: bool = True,
                   ) -> tuple[str, str, dict[str, str], bytes | None] | str:
     """(method, url, headers, body) for the AWS call, or a reason it cannot be made.
 
     An action-style call to a query-protocol service sends ``Action``, ``Version`` and the
     ``integration.request.querystring`` parameters in the query string, or, when a request
     template rendered a (form) body, all in that body (moto ignores a query string next to a
-    form body). A passed-through JSON message is not a query-protocol payload and is dropped."""
-    body_text = event.get("body") or ""
-    body = parse_json_body(body_text) if body_text else MISSING
+    form body). A passed-through JSON message is not a query-protocol payload and is dropped.
+    ``body``: the message as JSON (MISSING when it is not JSON)."""
     service = integ.service or ""
     base = local.endpoint_for(service).rstrip("/")
     headers: dict[str, str] = {}
@@ -249,12 +247,7 @@ def _call(method: str, url: str, headers: dict[str, str], data: bytes | None, se
 
     req = AWSRequest(method=method, url=url, data=data, headers=headers)
     SigV4Auth(Credentials(DUMMY_KEY, DUMMY_KEY), service, region).add_auth(req)
-    out = urllib.request.Request(url, data=data, method=method, headers=dict(req.headers.items()))
-    try:
-        with urllib.request.urlopen(out, timeout=timeout) as resp:
-            return resp.status, resp.read().decode("utf-8", "replace")
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode("utf-8", "replace")
+    return http_request(url, method, data, dict(req.headers.items()), timeout)
 
 
 # ============================================================================ the integration
@@ -267,21 +260,16 @@ async def run_aws(gw: Gateway, integ: Integration, event: dict[str, Any], timeou
     what = f"AWS {integ.service} integration ({integ.action or integ.path})"
     if local is None or not moto_serves(integ.service, gw.config.region):
         return Result("not_emulated", detail=f"{what} not emulated")
-    body_text = event.get("body") or ""
-    body = parse_json_body(body_text) if body_text else MISSING
     try:
-        tpl = pick_template(integ.request_templates, integ.template_selection, body)
-        if tpl is None:
-            if integ.passthrough == "NEVER" or (integ.passthrough == "WHEN_NO_TEMPLATES"
-                                                and integ.request_templates):
-                return Result("error", detail="415 Unsupported Media Type: no request template "
-                                              f"matched (passthrough {integ.passthrough})")
-            data = body_text.encode()
-        else:
-            data = render(tpl, template_scope(event, body_text, gw.stage.variables)).encode()
+        body_text, body, rendered = render_request(gw, integ, event)
     except (ValueError, TypeError) as exc:
         return Result("error", detail=f"mapping template: {exc}")
-    req = build_request(gw, integ, local, event, data, tpl is not None)
+    if rendered is None and (integ.passthrough == "NEVER" or (
+            integ.passthrough == "WHEN_NO_TEMPLATES" and integ.request_templates)):
+        return Result("error", detail="415 Unsupported Media Type: no request template "
+                                      f"matched (passthrough {integ.passthrough})")
+    data = (body_text if rendered is None else rendered).encode()
+    req = build_request(gw, integ, local, event, body, data, rendered is not None)
     if isinstance(req, str):
         return Result("error", detail=f"{what}: {req}")
     method, url, headers, send = req

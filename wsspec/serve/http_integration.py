@@ -13,7 +13,7 @@ import urllib.error
 import urllib.request
 from typing import TYPE_CHECKING, Any
 
-from wsspec.serve.mock import _response_body, pick_template, render, template_scope
+from wsspec.serve.mock import _response_body, render_request
 from wsspec.serve.selection import MISSING, parse_json_body
 
 if TYPE_CHECKING:
@@ -24,8 +24,9 @@ _SKIP = {"host", "connection", "upgrade", "content-length", "sec-websocket-key",
          "sec-websocket-version", "sec-websocket-extensions"}
 
 
-def _request(url: str, method: str, data: bytes | None, headers: dict[str, str],
-             timeout: float) -> tuple[int, str]:
+def http_request(url: str, method: str, data: bytes | None, headers: dict[str, str],
+                 timeout: float) -> tuple[int, str]:
+    """One blocking HTTP call: (status, body text), also for 4xx/5xx. Run it in a thread."""
     req = urllib.request.Request(url, data=data, method=method, headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
@@ -47,12 +48,12 @@ async def run_http(gw: Gateway, integ: Integration, event: dict[str, Any],
     data: bytes | None = body_text.encode() if body_text else None
     body = parse_json_body(body_text) if body_text else MISSING
     if not integ.proxy:
-        tpl = pick_template(integ.request_templates, integ.template_selection, body)
-        if tpl is not None:
-            try:
-                data = render(tpl, template_scope(event, body_text, gw.stage.variables)).encode()
-            except (ValueError, TypeError) as exc:
-                return Result("error", detail=f"mapping template: {exc}")
+        try:
+            _, body, rendered = render_request(gw, integ, event)
+        except (ValueError, TypeError) as exc:
+            return Result("error", detail=f"mapping template: {exc}")
+        if rendered is not None:
+            data = rendered.encode()
     if data is not None:
         headers.setdefault("Content-Type", "application/json")
     method = integ.method or "POST"
@@ -60,7 +61,7 @@ async def run_http(gw: Gateway, integ: Integration, event: dict[str, Any],
         data = None
     try:
         status, text = await asyncio.wait_for(
-            asyncio.to_thread(_request, integ.url or "", method, data, headers, timeout),
+            asyncio.to_thread(http_request, integ.url or "", method, data, headers, timeout),
             timeout + 1,
         )
     except (asyncio.TimeoutError, TimeoutError):

@@ -439,6 +439,19 @@ def pick_template(templates: Mapping[str, str], selection: str | None, body: Any
     return None
 
 
+def render_request(gw: Gateway, integ: Integration,
+                   event: dict[str, Any]) -> tuple[str, Any, str | None]:
+    """What every templated integration starts with: the message text, its JSON (MISSING when
+    it is not JSON) and the rendered request template (None when no template applies). Template
+    errors raise ValueError/TypeError."""
+    body_text = event.get("body") or ""
+    body = parse_json_body(body_text) if body_text else MISSING
+    tpl = pick_template(integ.request_templates, integ.template_selection, body)
+    if tpl is None:
+        return body_text, body, None
+    return body_text, body, render(tpl, template_scope(event, body_text, gw.stage.variables))
+
+
 def pick_response(integ: Integration, value: str) -> Any:
     """The integration response whose ``/regex/`` key matches ``value``, else ``$default``."""
     default = None
@@ -473,13 +486,11 @@ def _response_body(gw: Gateway, integ: Integration, key_value: str, status: int,
 def run_mock(gw: Gateway, integ: Integration, event: dict[str, Any]) -> Result:
     from wsspec.serve.gateway import Result
 
-    body_text = event.get("body") or ""
-    body = parse_json_body(body_text) if body_text else MISSING
     status = 200
+    body: Any = MISSING
     try:
-        tpl = pick_template(integ.request_templates, integ.template_selection, body)
-        if tpl is not None:
-            rendered = render(tpl, template_scope(event, body_text, gw.stage.variables))
+        _, body, rendered = render_request(gw, integ, event)
+        if rendered is not None:
             parsed = parse_json_body(rendered)
             if isinstance(parsed, dict) and "statusCode" in parsed:
                 status = int(parsed["statusCode"])
@@ -494,13 +505,11 @@ async def run_lambda_custom(gw: Gateway, integ: Integration, runner: FunctionRun
     """A non-proxy (``AWS``) Lambda integration: request template in, integration response out."""
     from wsspec.serve.gateway import Result
 
-    body_text = event.get("body") or ""
-    body = parse_json_body(body_text) if body_text else MISSING
+    body: Any = MISSING
     try:
-        tpl = pick_template(integ.request_templates, integ.template_selection, body)
-        if tpl is not None:
-            payload: Any = parse_json_body(render(tpl, template_scope(event, body_text,
-                                                                      gw.stage.variables)))
+        _, body, rendered = render_request(gw, integ, event)
+        if rendered is not None:
+            payload: Any = parse_json_body(rendered)
             if payload is MISSING:
                 return Result("error", detail="request template did not produce JSON")
         else:

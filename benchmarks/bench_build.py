@@ -40,12 +40,23 @@ def median_of(runs: int, fn: Callable[[], object]) -> float:
 
 
 def run(cmd: list[str]) -> int:
-    return subprocess.run(cmd, check=False, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+    return subprocess.run(
+        cmd, check=False, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    ).returncode
 
 
 def whole_process(spec: Path, out: Path) -> list[str]:
-    return [sys.executable, "-m", "wsspec", "build", str(spec), "--target", "cloudformation",
-            "-o", str(out)]
+    return [
+        sys.executable,
+        "-m",
+        "wsspec",
+        "build",
+        str(spec),
+        "--target",
+        "cloudformation",
+        "-o",
+        str(out),
+    ]
 
 
 def main() -> None:
@@ -65,16 +76,22 @@ def main() -> None:
             cases.append((f"generated {n}", write(n, chat_dir), n))
 
         baseline = median_of(args.runs, lambda: run([sys.executable, "-c", "import wsspec"]))
-        print(f"whole process, median of {args.runs} runs "
-              f"(baseline `python -c \"import wsspec\"`: {baseline * 1000:.0f} ms)\n")
-        print(f"{'spec':<16}{'routes':>7}{'exit':>6}{'median ms':>11}{'ms/route':>10}"
-              f"{'x baseline':>12}{'over baseline ms':>18}")
+        print(
+            f"whole process, median of {args.runs} runs "
+            f'(baseline `python -c "import wsspec"`: {baseline * 1000:.0f} ms)\n'
+        )
+        print(
+            f"{'spec':<16}{'routes':>7}{'exit':>6}{'median ms':>11}{'ms/route':>10}"
+            f"{'x baseline':>12}{'over baseline ms':>18}"
+        )
         for label, path, n in cases:
             out = tmp / "out" / label.replace(" ", "-")
             code = run(whole_process(path, out))  # warm-up (and the exit code)
             t = median_of(args.runs, lambda p=path, o=out: run(whole_process(p, o)))
-            print(f"{label:<16}{n:>7}{code:>6}{t * 1000:>11.0f}{t * 1000 / n:>10.2f}"
-                  f"{t / baseline:>12.1f}{(t - baseline) * 1000:>18.0f}")
+            print(
+                f"{label:<16}{n:>7}{code:>6}{t * 1000:>11.0f}{t * 1000 / n:>10.2f}"
+                f"{t / baseline:>12.1f}{(t - baseline) * 1000:>18.0f}"
+            )
 
         # ---- in-process stages, 300 vs 3,000 routes (quota checks bypassed)
         from wsspec.loader import load_file
@@ -84,8 +101,10 @@ def main() -> None:
         from wsspec.validate import validate_file
 
         print(f"\nin-process stages, median of {args.runs} runs (3,000 routes: quotas bypassed)\n")
-        print(f"{'stage':<22}{'300 ms':>9}{'3000 ms':>10}{'us/route 300':>14}"
-              f"{'us/route 3000':>15}{'ratio':>7}")
+        print(
+            f"{'stage':<22}{'300 ms':>9}{'3000 ms':>10}{'us/route 300':>14}"
+            f"{'us/route 3000':>15}{'ratio':>7}"
+        )
         ctx = BuildContext(out_dir=tmp / "x", functions_dir=tmp / "x" / "functions")
         rows: dict[str, list[float]] = {}
         for n in (300, 3000):
@@ -102,8 +121,10 @@ def main() -> None:
             for name, fn in stages.items():
                 rows.setdefault(name, []).append(median_of(args.runs, fn))
         for name, (a, b) in rows.items():
-            print(f"{name:<22}{a * 1000:>9.1f}{b * 1000:>10.1f}{a * 1e6 / 300:>14.0f}"
-                  f"{b * 1e6 / 3000:>15.0f}{b / a:>7.1f}")
+            print(
+                f"{name:<22}{a * 1000:>9.1f}{b * 1000:>10.1f}{a * 1e6 / 300:>14.0f}"
+                f"{b * 1e6 / 3000:>15.0f}{b / a:>7.1f}"
+            )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -39,7 +39,16 @@ from tests.servers import (  # noqa: E402
     terraform_env,
 )
 
-SERVICES_TF = ("apigateway", "apigatewayv2", "cloudwatchlogs", "dynamodb", "iam", "lambda", "sts", "logs")
+SERVICES_TF = (
+    "apigateway",
+    "apigatewayv2",
+    "cloudwatchlogs",
+    "dynamodb",
+    "iam",
+    "lambda",
+    "sts",
+    "logs",
+)
 
 
 def median_time(fn, repeat):
@@ -61,8 +70,23 @@ def terraform_row(spec_path: Path, url: str, work: Path) -> tuple[float, float, 
     if binary is None or mirror is None:
         return reason
     out = work / "tfbuild"
-    p = subprocess.run([sys.executable, "-m", "wsspec", "build", str(spec_path), "-t", "terraform", "-t", "stubs",
-                        "-o", str(out)], capture_output=True, text=True)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "wsspec",
+            "build",
+            str(spec_path),
+            "-t",
+            "terraform",
+            "-t",
+            "stubs",
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+    )
     if p.returncode != 0:
         return f"wsspec build failed: {p.stderr.strip()[-200:]}"
     tfdirs = list(out.glob("*/terraform"))
@@ -74,15 +98,20 @@ def terraform_row(spec_path: Path, url: str, work: Path) -> tuple[float, float, 
         'provider "aws" {\n  access_key = "testing"\n  secret_key = "testing"\n'
         "  skip_credentials_validation = true\n  skip_requesting_account_id = true\n"
         "  skip_metadata_api_check = true\n  skip_region_validation = true\n"
-        f"  endpoints {{\n{eps}\n  }}\n}}\n")
+        f"  endpoints {{\n{eps}\n  }}\n}}\n"
+    )
     env = terraform_env(terraform_cli_config(work, mirror), work / "plugin-cache")
     env.update(FAKE_AWS_ENV)
 
     def tf(*args):
         t = time.perf_counter()
-        r = subprocess.run([binary, *args], cwd=tfdir, env=env, capture_output=True, text=True, timeout=1800)
+        r = subprocess.run(
+            [binary, *args], cwd=tfdir, env=env, capture_output=True, text=True, timeout=1800
+        )
         if r.returncode != 0:
-            raise RuntimeError(f"terraform {args[0]} failed: {(r.stderr or r.stdout).strip()[-400:]}")
+            raise RuntimeError(
+                f"terraform {args[0]} failed: {(r.stderr or r.stdout).strip()[-400:]}"
+            )
         return time.perf_counter() - t
 
     try:
@@ -94,7 +123,9 @@ def terraform_row(spec_path: Path, url: str, work: Path) -> tuple[float, float, 
     return t_init, t_apply, t_noop
 
 
-def bench(name: str, path: Path, server: MotoServer, repeat: int, use_tf: bool, work: Path) -> list[tuple]:
+def bench(
+    name: str, path: Path, server: MotoServer, repeat: int, use_tf: bool, work: Path
+) -> list[tuple]:
     url = server.url
     spec = load(path)
     rows = []
@@ -115,9 +146,15 @@ def bench(name: str, path: Path, server: MotoServer, repeat: int, use_tf: bool, 
 
     t_noop, (n_noop, w_noop) = median_time(noop, repeat)
     env = {**os.environ, **FAKE_AWS_ENV}
-    t_cli_noop, _ = median_time(lambda: subprocess.run(
-        [sys.executable, "-m", "wsspec", "deploy", str(path), "--yes", "--endpoint-url", url],
-        capture_output=True, env=env, check=True), repeat)
+    t_cli_noop, _ = median_time(
+        lambda: subprocess.run(
+            [sys.executable, "-m", "wsspec", "deploy", str(path), "--yes", "--endpoint-url", url],
+            capture_output=True,
+            env=env,
+            check=True,
+        ),
+        repeat,
+    )
 
     # one-route change: alternate a route between two functions
     data = yaml.safe_load(path.read_text())
@@ -145,13 +182,17 @@ def bench(name: str, path: Path, server: MotoServer, repeat: int, use_tf: bool, 
 
     t_base, n_base = median_time(baseline, repeat)
     rows.append((name, "boto3 script, from empty", t_base, n_base, "1.00x (baseline)"))
-    rows.append((name, "wsspec deploy, from empty", t_empty, n_empty, f"{t_empty / t_base:.2f}x boto3"))
+    rows.append(
+        (name, "wsspec deploy, from empty", t_empty, n_empty, f"{t_empty / t_base:.2f}x boto3")
+    )
     server.reset()
     deploy(spec, url)
     t_noop, (n_noop, w_noop) = median_time(noop, repeat)
     rows.append((name, "wsspec deploy, no-op", t_noop, n_noop, f"{w_noop} writes"))
     rows.append((name, "wsspec deploy CLI, no-op", t_cli_noop, None, "subprocess, incl. start-up"))
-    rows.append((name, "wsspec deploy, one-route change", t_change2 / 2, n_change, f"{w_change} writes"))
+    rows.append(
+        (name, "wsspec deploy, one-route change", t_change2 / 2, n_change, f"{w_change} writes")
+    )
     if use_tf:
         server.reset()
         tf = terraform_row(path, url, work / f"tf-{name}")
@@ -159,9 +200,24 @@ def bench(name: str, path: Path, server: MotoServer, repeat: int, use_tf: bool, 
             rows.append((name, "terraform init+apply", None, None, f"row missing: {tf}"))
         else:
             t_init, t_apply, t_tf_noop = tf
-            rows.append((name, "terraform init + apply, from empty", t_init + t_apply, None,
-                         f"wsspec {(t_init + t_apply) / t_empty:.1f}x faster (apply alone {t_apply:.2f}s)"))
-            rows.append((name, "terraform apply, no-op", t_tf_noop, None, f"wsspec {t_tf_noop / t_noop:.1f}x faster"))
+            rows.append(
+                (
+                    name,
+                    "terraform init + apply, from empty",
+                    t_init + t_apply,
+                    None,
+                    f"wsspec {(t_init + t_apply) / t_empty:.1f}x faster (apply alone {t_apply:.2f}s)",
+                )
+            )
+            rows.append(
+                (
+                    name,
+                    "terraform apply, no-op",
+                    t_tf_noop,
+                    None,
+                    f"wsspec {t_tf_noop / t_noop:.1f}x faster",
+                )
+            )
     return rows
 
 

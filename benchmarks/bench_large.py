@@ -63,23 +63,41 @@ def median_time(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
 
 def cli(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Callable[[], None]:
     def run() -> None:
-        p = subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True,
-                           check=False)
+        p = subprocess.run(
+            [sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
+        )
         if p.returncode != 0:
             raise RuntimeError(f"{' '.join(args[:4])} failed ({p.returncode}): {p.stderr[-300:]}")
+
     return run
 
 
 # ----------------------------------------------------------------------------- terraform
-def terraform(spec_path: Path, url: str, work: Path, budget: float) -> tuple[float, float, float] | str:
+def terraform(
+    spec_path: Path, url: str, work: Path, budget: float
+) -> tuple[float, float, float] | str:
     """(init s, apply-from-empty s, no-op apply s) or the reason there is no figure."""
     binary, mirror, reason = find_terraform()
     if binary is None or mirror is None:
         return reason
     out = work / "tfbuild"
-    p = subprocess.run([sys.executable, "-m", "wsspec", "build", str(spec_path), "-t", "terraform",
-                        "-o", str(out)], capture_output=True, text=True, cwd=spec_path.parent,
-                       check=False)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "wsspec",
+            "build",
+            str(spec_path),
+            "-t",
+            "terraform",
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=spec_path.parent,
+        check=False,
+    )
     if p.returncode != 0:
         return f"wsspec build failed: {p.stderr.strip()[-200:]}"
     (tfdir,) = list(out.glob("*/terraform"))
@@ -88,16 +106,26 @@ def terraform(spec_path: Path, url: str, work: Path, budget: float) -> tuple[flo
         'provider "aws" {\n  access_key = "testing"\n  secret_key = "testing"\n'
         "  skip_credentials_validation = true\n  skip_requesting_account_id = true\n"
         "  skip_metadata_api_check = true\n  skip_region_validation = true\n"
-        f"  endpoints {{\n{eps}\n  }}\n}}\n")
+        f"  endpoints {{\n{eps}\n  }}\n}}\n"
+    )
     env = terraform_env(terraform_cli_config(work, mirror), work / "plugin-cache")
     env.update(FAKE_AWS_ENV)
 
     def tf(*args: str, timeout: float = 1800) -> float:
         t = time.perf_counter()
-        r = subprocess.run([binary, *args], cwd=tfdir, env=env, capture_output=True, text=True,
-                           timeout=timeout, check=False)
+        r = subprocess.run(
+            [binary, *args],
+            cwd=tfdir,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
         if r.returncode != 0:
-            raise RuntimeError(f"terraform {args[0]} failed: {(r.stderr or r.stdout).strip()[-300:]}")
+            raise RuntimeError(
+                f"terraform {args[0]} failed: {(r.stderr or r.stdout).strip()[-300:]}"
+            )
         return time.perf_counter() - t
 
     try:
@@ -112,8 +140,15 @@ def terraform(spec_path: Path, url: str, work: Path, budget: float) -> tuple[flo
 
 
 # ----------------------------------------------------------------------------- one spec
-def bench(n: int, server: MotoServer, work: Path, repeat: int, tf_state: dict[str, Any],
-          use_tf: bool, budget: float) -> list[Row]:
+def bench(
+    n: int,
+    server: MotoServer,
+    work: Path,
+    repeat: int,
+    tf_state: dict[str, Any],
+    use_tf: bool,
+    budget: float,
+) -> list[Row]:
     name = f"{n}"
     path = project(work / f"big{n}", None, data=generate(n, name=f"big{n}"))
     d = path.parent
@@ -151,8 +186,14 @@ def bench(n: int, server: MotoServer, work: Path, repeat: int, tf_state: dict[st
     t_base, n_base = median_time(baseline, dep_repeat)
     t_empty, n_empty = median_time(from_empty, dep_repeat)
     rows.append((name, f"boto3 script, from empty ({n_base} calls)", t_base, "1.00x (baseline)"))
-    rows.append((name, f"wsspec deploy, from empty ({n_empty} calls)", t_empty,
-                 f"{t_empty / t_base:.2f}x boto3 script"))
+    rows.append(
+        (
+            name,
+            f"wsspec deploy, from empty ({n_empty} calls)",
+            t_empty,
+            f"{t_empty / t_base:.2f}x boto3 script",
+        )
+    )
 
     def noop() -> int:
         c = Counter()
@@ -161,16 +202,19 @@ def bench(n: int, server: MotoServer, work: Path, repeat: int, tf_state: dict[st
         return len(c.calls)
 
     t_noop, n_noop = median_time(noop, repeat)
-    t_cli, _ = median_time(cli(["-m", "wsspec", "deploy", str(path), "--yes", "--endpoint-url", url],
-                               d, env), repeat)
+    t_cli, _ = median_time(
+        cli(["-m", "wsspec", "deploy", str(path), "--yes", "--endpoint-url", url], d, env), repeat
+    )
     rows.append((name, f"wsspec deploy, no-op ({n_noop} reads, 0 writes)", t_noop, "in process"))
     rows.append((name, "wsspec deploy CLI, no-op", t_cli, f"{t_cli / floor:.1f}x start-up"))
 
     if use_tf:
         estimate = tf_state.get("per_route_apply")
         if estimate is not None and estimate * n > budget:
-            reason = (f"skipped: estimated {estimate * n:.0f} s from the smaller spec's "
-                      f"{estimate * 1000:.1f} ms/route (budget {budget:.0f} s)")
+            reason = (
+                f"skipped: estimated {estimate * n:.0f} s from the smaller spec's "
+                f"{estimate * 1000:.1f} ms/route (budget {budget:.0f} s)"
+            )
             rows.append((name, "terraform init + apply", None, reason))
         else:
             server.reset()
@@ -180,11 +224,19 @@ def bench(n: int, server: MotoServer, work: Path, repeat: int, tf_state: dict[st
             else:
                 t_init, t_apply, t_tf_noop = tf
                 tf_state["per_route_apply"] = t_apply / n
-                ratio = (f"{(t_init + t_apply) / t_empty:.1f}x wsspec deploy "
-                         f"(apply alone {t_apply:.1f} s, once)")
+                ratio = (
+                    f"{(t_init + t_apply) / t_empty:.1f}x wsspec deploy "
+                    f"(apply alone {t_apply:.1f} s, once)"
+                )
                 rows.append((name, "terraform init + apply, from empty", t_init + t_apply, ratio))
-                rows.append((name, "terraform apply, no-op", t_tf_noop,
-                             f"{t_tf_noop / t_noop:.1f}x wsspec no-op (once)"))
+                rows.append(
+                    (
+                        name,
+                        "terraform apply, no-op",
+                        t_tf_noop,
+                        f"{t_tf_noop / t_noop:.1f}x wsspec no-op (once)",
+                    )
+                )
     return rows
 
 

@@ -37,7 +37,10 @@ def main() -> None:
     rows = []
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            for label, keep in (("chat, no monitoring (baseline)", False), ("chat, monitoring: recommended", True)):
+            for label, keep in (
+                ("chat, no monitoring (baseline)", False),
+                ("chat, monitoring: recommended", True),
+            ):
                 data = yaml.safe_load((ROOT / "samples" / "chat.yaml").read_text())
                 if not keep:
                     data.pop("monitoring", None)
@@ -54,8 +57,16 @@ def main() -> None:
                     t = time.perf_counter()
                     deploy(spec, server.url, counter=c2)
                     noop.append(time.perf_counter() - t)
-                rows.append((label, statistics.median(first), len(c1.calls), statistics.median(noop),
-                             len(c2.calls), len(c2.writes)))
+                rows.append(
+                    (
+                        label,
+                        statistics.median(first),
+                        len(c1.calls),
+                        statistics.median(noop),
+                        len(c2.calls),
+                        len(c2.writes),
+                    )
+                )
     finally:
         server.stop()
     base = rows[0]
@@ -63,7 +74,9 @@ def main() -> None:
     print("| spec | deploy from empty, s | calls | no-op redeploy, s | calls | writes |")
     print("| --- | --- | --- | --- | --- | --- |")
     for label, f, fc, n, nc, nw in rows:
-        print(f"| {label} | {f:.2f} ({f / base[1]:.2f}×) | {fc} | {n:.2f} ({n / base[3]:.2f}×) | {nc} | {nw} |")
+        print(
+            f"| {label} | {f:.2f} ({f / base[1]:.2f}×) | {fc} | {n:.2f} ({n / base[3]:.2f}×) | {nc} | {nw} |"
+        )
 
 
 if __name__ == "__main__":

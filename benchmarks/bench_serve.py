@@ -102,8 +102,9 @@ def rss_kb(pid: int) -> int:
 
 
 def start(cmd: list[str], ready: str, cwd: Path | None = None) -> subprocess.Popen[str]:
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                            cwd=cwd)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=cwd
+    )
     assert proc.stdout is not None
     deadline = time.monotonic() + 60
     for line in proc.stdout:
@@ -177,7 +178,7 @@ def tree_cpu(pid: int) -> float:
             stat = Path(f"/proc/{entry}/stat").read_text()
         except OSError:
             continue
-        fields = stat[stat.rfind(")") + 2:].split()
+        fields = stat[stat.rfind(")") + 2 :].split()
         kids.setdefault(int(fields[1]), []).append(int(entry))
         cpu[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
     total, todo = 0.0, [pid]
@@ -232,13 +233,26 @@ def main() -> None:
     port = free_port()
     echo = start([sys.executable, str(tmp / "echo_server.py"), str(port)], "ready")
     serve_port = free_port()
-    serve_cmd = [sys.executable, "-m", "wsspec", "serve", str(tmp / "spec.yaml"), "--port",
-                 str(serve_port), "--quiet", "--no-reload", "--concurrency", str(args.concurrency)]
+    serve_cmd = [
+        sys.executable,
+        "-m",
+        "wsspec",
+        "serve",
+        str(tmp / "spec.yaml"),
+        "--port",
+        str(serve_port),
+        "--quiet",
+        "--no-reload",
+        "--concurrency",
+        str(args.concurrency),
+    ]
     proc = start(serve_cmd, "Ctrl-C to stop", cwd=ROOT)
     url = f"ws://127.0.0.1:{serve_port}/prod"
-    plan = [(names[0], f"ws://127.0.0.1:{port}/", "echo", echo.pid),
-            (names[1], url, "echo", proc.pid),
-            (names[2], url, "bounce", proc.pid)]
+    plan = [
+        (names[0], f"ws://127.0.0.1:{port}/", "echo", echo.pid),
+        (names[1], url, "echo", proc.pid),
+        (names[2], url, "bounce", proc.pid),
+    ]
     if args.node:
         plan.append((names[3], url, "nodeecho", proc.pid))
     sent = args.clients * (args.messages + 20)  # CPU covers the 20 warm-up round trips too
@@ -272,20 +286,28 @@ def main() -> None:
         return statistics.median(r[i] for r in runs[name])
 
     base = med(names[0], 0)
-    print(f"\n{args.clients} clients x {args.messages} round trips each, 127.0.0.1, "
-          f"{os.cpu_count()} CPUs, worker processes per function: {args.concurrency}; "
-          f"medians of {args.rounds} rounds; load average {load_before} before, "
-          f"{loadavg()} after\n")
-    print(f"{'server':<32}{'msg/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'vs (a)':>8}{'(range)':>13}"
-          f"{'CPU us/msg: client':>20}{'server':>8}")
+    print(
+        f"\n{args.clients} clients x {args.messages} round trips each, 127.0.0.1, "
+        f"{os.cpu_count()} CPUs, worker processes per function: {args.concurrency}; "
+        f"medians of {args.rounds} rounds; load average {load_before} before, "
+        f"{loadavg()} after\n"
+    )
+    print(
+        f"{'server':<32}{'msg/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'vs (a)':>8}{'(range)':>13}"
+        f"{'CPU us/msg: client':>20}{'server':>8}"
+    )
     for name in names:
         ratios = [r[0] / a[0] for r, a in zip(runs[name], runs[names[0]])]
         span = f"{min(ratios):.2f}-{max(ratios):.2f}"
-        print(f"{name:<32}{med(name, 0):>8.0f}{med(name, 1):>8.2f}{med(name, 2):>8.2f}"
-              f"{med(name, 0) / base:>8.2f}{span:>13}{med(name, 3):>20.0f}{med(name, 4):>8.0f}")
+        print(
+            f"{name:<32}{med(name, 0):>8.0f}{med(name, 1):>8.2f}{med(name, 2):>8.2f}"
+            f"{med(name, 0) / base:>8.2f}{span:>13}{med(name, 3):>20.0f}{med(name, 4):>8.0f}"
+        )
     per = (grown - base_rss) * 1024 / max(1, opened)
-    print(f"\nidle memory: {opened} open connections (RLIMIT_NOFILE {limit}): server RSS "
-          f"{base_rss / 1024:.1f} MB -> {grown / 1024:.1f} MB = {per / 1024:.1f} KB per connection")
+    print(
+        f"\nidle memory: {opened} open connections (RLIMIT_NOFILE {limit}): server RSS "
+        f"{base_rss / 1024:.1f} MB -> {grown / 1024:.1f} MB = {per / 1024:.1f} KB per connection"
+    )
 
 
 if __name__ == "__main__":

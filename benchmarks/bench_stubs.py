@@ -57,11 +57,15 @@ def main() -> None:
             write_all(stubs.render(spec, ctx))
             kept = median_of(runs, lambda s=spec, c=ctx: stubs.render(s, c))
             rows.append((spec_path.name, len(spec.routes), len(spec.functions), base, fresh, kept))
-    print(f"{'spec':<12} {'routes':>6} {'fns':>4} {'model ms':>9} {'fresh ms':>9} {'ratio':>6}"
-          f" {'kept ms':>8} {'ratio':>6}")
+    print(
+        f"{'spec':<12} {'routes':>6} {'fns':>4} {'model ms':>9} {'fresh ms':>9} {'ratio':>6}"
+        f" {'kept ms':>8} {'ratio':>6}"
+    )
     for name, routes, fns, base, fresh, kept in rows:
-        print(f"{name:<12} {routes:>6} {fns:>4} {base * 1e3:>9.2f} {fresh * 1e3:>9.2f}"
-              f" {fresh / base:>6.2f} {kept * 1e3:>8.3f} {kept / base:>6.3f}")
+        print(
+            f"{name:<12} {routes:>6} {fns:>4} {base * 1e3:>9.2f} {fresh * 1e3:>9.2f}"
+            f" {fresh / base:>6.2f} {kept * 1e3:>8.3f} {kept / base:>6.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -27,7 +27,9 @@ from benchmarks.gen_spec import write
 
 
 def median_time(cmd: list[str], env: dict[str, str], runs: int) -> float:
-    subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, check=False)  # warm-up (bytecode cache)
+    subprocess.run(
+        cmd, env=env, cwd=ROOT, capture_output=True, check=False
+    )  # warm-up (bytecode cache)
     times = []
     for _ in range(runs):
         t = time.perf_counter()
@@ -57,7 +59,9 @@ def main() -> int:
             ws_t = median_time([sys.executable, "-m", "wsspec", "validate", path], env, args.runs)
             rows.append(("check-jsonschema --schemafile", label, cj_t, cj_t))
             rows.append(("wsspec validate", label, ws_t, cj_t))
-        print(f"{'command':<32} {'file':<11} {'median s':>9} {'x pass':>7} {'x check-jsonschema':>19}")
+        print(
+            f"{'command':<32} {'file':<11} {'median s':>9} {'x pass':>7} {'x check-jsonschema':>19}"
+        )
         for name, label, t, ref in rows:
             vs = f"{t / ref:.2f}" if ref else "-"
             print(f"{name:<32} {label:<11} {t:>9.3f} {t / base:>7.1f} {vs:>19}")

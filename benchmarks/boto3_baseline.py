@@ -15,15 +15,25 @@ import boto3
 from wsspec.deploy.desired import Context, desired_state, resolve
 
 
-def create_all(spec: Any, endpoint_url: str, region: str = "us-east-1",
-               on_call: Callable[[str, str], None] | None = None) -> str:
+def create_all(
+    spec: Any,
+    endpoint_url: str,
+    region: str = "us-east-1",
+    on_call: Callable[[str, str], None] | None = None,
+) -> str:
     """Create every resource in dependency order with one call each; returns the API id."""
     session = boto3.session.Session(region_name=region)
     if on_call is not None:
-        session._session.register("before-call", lambda model, **_: on_call(  # noqa: SLF001
-            model.service_model.service_name, model.name))
-    c = {s: session.client(s, endpoint_url=endpoint_url)
-         for s in ("sts", "apigatewayv2", "lambda", "iam", "dynamodb", "logs", "apigateway")}
+        session._session.register(
+            "before-call",
+            lambda model, **_: on_call(  # noqa: SLF001
+                model.service_model.service_name, model.name
+            ),
+        )
+    c = {
+        s: session.client(s, endpoint_url=endpoint_url)
+        for s in ("sts", "apigatewayv2", "lambda", "iam", "dynamodb", "logs", "apigateway")
+    }
     account = c["sts"].get_caller_identity()["Account"]
     ctx = Context(region=region, account=account)
     recs = desired_state(spec, ctx)
@@ -32,38 +42,72 @@ def create_all(spec: Any, endpoint_url: str, region: str = "us-east-1",
     for r in recs:
         p = resolve(dict(r.props), ids) if r.kind not in ("role",) else r.props
         if r.kind == "table":
-            c["dynamodb"].create_table(**{k: v for k, v in p.items() if k not in ("Ttl", "Tags")}, Tags=tags(p["Tags"]))
-            c["dynamodb"].update_time_to_live(TableName=r.key, TimeToLiveSpecification={"Enabled": True, "AttributeName": p["Ttl"]})
+            c["dynamodb"].create_table(
+                **{k: v for k, v in p.items() if k not in ("Ttl", "Tags")}, Tags=tags(p["Tags"])
+            )
+            c["dynamodb"].update_time_to_live(
+                TableName=r.key,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": p["Ttl"]},
+            )
         elif r.kind == "log_group":
             c["logs"].create_log_group(logGroupName=r.key, tags=p["Tags"])
         elif r.kind == "role":
-            c["iam"].create_role(RoleName=r.key, Path=p["Path"], AssumeRolePolicyDocument=json.dumps(p["AssumeRolePolicyDocument"]),
-                                 Tags=tags(p["Tags"]))
+            c["iam"].create_role(
+                RoleName=r.key,
+                Path=p["Path"],
+                AssumeRolePolicyDocument=json.dumps(p["AssumeRolePolicyDocument"]),
+                Tags=tags(p["Tags"]),
+            )
         elif r.kind == "function":
-            c["lambda"].create_function(FunctionName=r.key, Role=p["Role"], Handler=p["Handler"], Runtime=p["Runtime"],
-                                        MemorySize=p["MemorySize"], Timeout=p["Timeout"], Description=p["Description"],
-                                        Environment={"Variables": p["Environment"]}, Code={"ZipFile": r.blob},
-                                        Architectures=p["Architectures"], Tags=p["Tags"])
+            c["lambda"].create_function(
+                FunctionName=r.key,
+                Role=p["Role"],
+                Handler=p["Handler"],
+                Runtime=p["Runtime"],
+                MemorySize=p["MemorySize"],
+                Timeout=p["Timeout"],
+                Description=p["Description"],
+                Environment={"Variables": p["Environment"]},
+                Code={"ZipFile": r.blob},
+                Architectures=p["Architectures"],
+                Tags=p["Tags"],
+            )
         elif r.kind == "api":
             ids["api"] = c["apigatewayv2"].create_api(**p)["ApiId"]
             for role in (x for x in recs if x.kind == "role" and x.props["Policy"]):
-                c["iam"].put_role_policy(RoleName=role.key, PolicyName="wsspec",
-                                         PolicyDocument=json.dumps(resolve(role.props["Policy"], ids)))
+                c["iam"].put_role_policy(
+                    RoleName=role.key,
+                    PolicyName="wsspec",
+                    PolicyDocument=json.dumps(resolve(role.props["Policy"], ids)),
+                )
         elif r.kind == "integration":
-            ids[f"integration:{r.key}"] = c["apigatewayv2"].create_integration(ApiId=ids["api"], **p)["IntegrationId"]
+            ids[f"integration:{r.key}"] = c["apigatewayv2"].create_integration(
+                ApiId=ids["api"], **p
+            )["IntegrationId"]
         elif r.kind == "integration_response":
-            c["apigatewayv2"].create_integration_response(ApiId=ids["api"], IntegrationId=ids[f"integration:{r.key.split(' ')[0]}"], **p)
+            c["apigatewayv2"].create_integration_response(
+                ApiId=ids["api"], IntegrationId=ids[f"integration:{r.key.split(' ')[0]}"], **p
+            )
         elif r.kind == "authorizer":
-            ids[f"authorizer:{r.key}"] = c["apigatewayv2"].create_authorizer(ApiId=ids["api"], **p)["AuthorizerId"]
+            ids[f"authorizer:{r.key}"] = c["apigatewayv2"].create_authorizer(ApiId=ids["api"], **p)[
+                "AuthorizerId"
+            ]
         elif r.kind == "model":
             c["apigatewayv2"].create_model(ApiId=ids["api"], **p)
         elif r.kind == "route":
             ids[f"route:{r.key}"] = c["apigatewayv2"].create_route(ApiId=ids["api"], **p)["RouteId"]
         elif r.kind == "route_response":
-            c["apigatewayv2"].create_route_response(ApiId=ids["api"], RouteId=ids[f"route:{r.key}"], **p)
+            c["apigatewayv2"].create_route_response(
+                ApiId=ids["api"], RouteId=ids[f"route:{r.key}"], **p
+            )
         elif r.kind == "permission":
-            c["lambda"].add_permission(FunctionName=p["FunctionName"], StatementId=r.key, Action="lambda:InvokeFunction",
-                                       Principal="apigateway.amazonaws.com", SourceArn=p["SourceArn"])
+            c["lambda"].add_permission(
+                FunctionName=p["FunctionName"],
+                StatementId=r.key,
+                Action="lambda:InvokeFunction",
+                Principal="apigateway.amazonaws.com",
+                SourceArn=p["SourceArn"],
+            )
         elif r.kind == "stage":
             c["apigatewayv2"].create_stage(ApiId=ids["api"], **p)
         # vpc links, domains and the account role are not in the benchmark specs

@@ -14,27 +14,46 @@ from pathlib import Path
 import yaml
 
 
-def generate(n_routes: int, *, name: str = "big", own_every: int = 25, mock_every: int = 40,
-             http_every: int = 50) -> dict:
+def generate(
+    n_routes: int,
+    *,
+    name: str = "big",
+    own_every: int = 25,
+    mock_every: int = 40,
+    http_every: int = 50,
+) -> dict:
     routes: dict[str, object] = {
         "$connect": {"function": "shared"},
         "$disconnect": {"function": "shared"},
         "$default": {"function": "shared", "response": True},
     }
-    functions: dict[str, object] = {"shared": {"handler": "handlers/shared.py",
-                                               "grants": ["manage_connections", "connection_table"]}}
+    functions: dict[str, object] = {
+        "shared": {
+            "handler": "handlers/shared.py",
+            "grants": ["manage_connections", "connection_table"],
+        }
+    }
     i = 0
     while len(routes) < n_routes:
         i += 1
         key = f"action{i:04d}"
         if i % http_every == 0:
-            routes[key] = {"integration": {"type": "http", "proxy": True,
-                                           "url": f"https://backend.example.com/{key}"}}
+            routes[key] = {
+                "integration": {
+                    "type": "http",
+                    "proxy": True,
+                    "url": f"https://backend.example.com/{key}",
+                }
+            }
         elif i % mock_every == 0:
-            routes[key] = {"integration": {"type": "mock",
-                                           "request_templates": {"$default": '{"statusCode": 200}'},
-                                           "responses": {"$default": {}}},
-                           "response": True}
+            routes[key] = {
+                "integration": {
+                    "type": "mock",
+                    "request_templates": {"$default": '{"statusCode": 200}'},
+                    "responses": {"$default": {}},
+                },
+                "response": True,
+            }
         elif i % own_every == 0:
             fn = f"fn{i:04d}"
             functions[fn] = {"handler": f"handlers/{fn}.py"}
@@ -58,8 +77,13 @@ def write(n_routes: int, directory: Path, **kw: object) -> Path:
     """Write ``big<n>.yaml`` into ``directory`` (handlers are not created)."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"big{n_routes}.yaml"
-    path.write_text(yaml.safe_dump(generate(n_routes, name=f"big{n_routes}", **kw),  # type: ignore[arg-type]
-                                   sort_keys=False, width=120))
+    path.write_text(
+        yaml.safe_dump(
+            generate(n_routes, name=f"big{n_routes}", **kw),  # type: ignore[arg-type]
+            sort_keys=False,
+            width=120,
+        )
+    )
     return path
 
 

@@ -90,7 +90,11 @@ def _type_of(s: dict[str, Any]) -> str:
     if "const" in s:
         return f"`{json.dumps(s['const'])}`"
     if "enum" in s:
-        vals = [v for v in s["enum"] if not (isinstance(v, str) and v.isupper() and v.lower() in s["enum"])]
+        vals = [
+            v
+            for v in s["enum"]
+            if not (isinstance(v, str) and v.isupper() and v.lower() in s["enum"])
+        ]
         return " | ".join(f"`{v}`" for v in vals)
     if "$ref" in s:
         return s["$ref"].rsplit("/", 1)[-1]
@@ -137,9 +141,13 @@ class Ref:
             default = p.get("default", self.resolve(p).get("default") if "$ref" in p else None)
             shown = f"`{json.dumps(default)}`" if default is not None else ""
             desc = p.get("description") or self.resolve(p).get("description", "")
-            self.lines.append(f"| `{key}` | {_cell(_type_of(p))} | {_cell(shown)} | {_cell(desc)} |")
+            self.lines.append(
+                f"| `{key}` | {_cell(_type_of(p))} | {_cell(shown)} | {_cell(desc)} |"
+            )
             for sub in self.children(p):
-                nested.append((f"{title} → {key}" if not sub[0] else f"{title} → {key} ({sub[0]})", sub[1]))
+                nested.append(
+                    (f"{title} → {key}" if not sub[0] else f"{title} → {key} ({sub[0]})", sub[1])
+                )
         self.lines.append("")
         for t, sub in nested:
             self.table(t, sub, level)
@@ -161,7 +169,13 @@ class Ref:
                 const = rb.get("properties", {}).get("type", {}).get("const")
                 if const:
                     label = f"type: {const}"
-                for sub in (self.children(b) if "$ref" in b else [(label, rb)] if rb.get("properties") else self.children(rb)):
+                for sub in (
+                    self.children(b)
+                    if "$ref" in b
+                    else [(label, rb)]
+                    if rb.get("properties")
+                    else self.children(rb)
+                ):
                     out.append((sub[0] or label, sub[1]))
         elif s.get("properties"):
             out.append(("", s))

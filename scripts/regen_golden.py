@@ -62,8 +62,15 @@ def main(argv: list[str]) -> int:
         for target in golden_targets():
             files = render(sample, target)
             tdir = GOLDEN / sample.stem / target
-            existing = {p.relative_to(GOLDEN / sample.stem).as_posix()
-                        for p in tdir.rglob("*") if p.is_file()} if tdir.exists() else set()
+            existing = (
+                {
+                    p.relative_to(GOLDEN / sample.stem).as_posix()
+                    for p in tdir.rglob("*")
+                    if p.is_file()
+                }
+                if tdir.exists()
+                else set()
+            )
             for rel, content in sorted(files.items()):
                 path = GOLDEN / sample.stem / rel
                 if path.exists() and path.read_bytes() == content:
@@ -82,8 +89,10 @@ def main(argv: list[str]) -> int:
     if check and stale:
         print(f"{len(stale)} golden file(s) out of date; run: python scripts/regen_golden.py")
         return 1
-    print(f"golden files {'up to date' if not stale else 'regenerated'} "
-          f"({len(samples())} samples x {', '.join(golden_targets())})")
+    print(
+        f"golden files {'up to date' if not stale else 'regenerated'} "
+        f"({len(samples())} samples x {', '.join(golden_targets())})"
+    )
     return 0
 
 

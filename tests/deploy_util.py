@@ -59,18 +59,33 @@ class Counter:
         self.calls.append((service, op))
 
 
-def deploy(spec: Any, url: str, *, destroy: bool = False, stages: Any = None,
-           counter: Counter | None = None, concurrency: int = 8, sleep: Callable[[float], None] = lambda s: None):
+def deploy(
+    spec: Any,
+    url: str,
+    *,
+    destroy: bool = False,
+    stages: Any = None,
+    counter: Counter | None = None,
+    concurrency: int = 8,
+    sleep: Callable[[float], None] = lambda s: None,
+):
     counter = counter or Counter()
-    session = prepare(spec, Options(endpoint_url=url, concurrency=concurrency), on_call=counter,
-                      destroy=destroy, stages=stages)
+    session = prepare(
+        spec,
+        Options(endpoint_url=url, concurrency=concurrency),
+        on_call=counter,
+        destroy=destroy,
+        stages=stages,
+    )
     result = None if session.plan.empty else apply(session, sleep=sleep)
     return session, result, counter
 
 
 def clients(url: str) -> dict[str, Any]:
-    return {s: boto3.client(s, endpoint_url=url, region_name="us-east-1")
-            for s in ("apigatewayv2", "apigateway", "lambda", "iam", "dynamodb", "logs")}
+    return {
+        s: boto3.client(s, endpoint_url=url, region_name="us-east-1")
+        for s in ("apigatewayv2", "apigateway", "lambda", "iam", "dynamodb", "logs")
+    }
 
 
 def snapshot(url: str) -> dict[str, Any]:
@@ -87,25 +102,50 @@ def snapshot(url: str) -> dict[str, Any]:
             auth_ids.add(r.get("AuthorizerId"))
             routes[r["RouteKey"]] = {
                 "target": iname.get((r.get("Target") or "/").split("/")[1], r.get("Target")),
-                "auth": r.get("AuthorizationType"), "authorizer": bool(r.get("AuthorizerId")),
+                "auth": r.get("AuthorizationType"),
+                "authorizer": bool(r.get("AuthorizerId")),
                 "rrse": r.get("RouteResponseSelectionExpression"),
-                "params": r.get("RequestParameters"), "models": r.get("RequestModels"),
-                "op": r.get("OperationName"), "api_key": r.get("ApiKeyRequired")}
+                "params": r.get("RequestParameters"),
+                "models": r.get("RequestModels"),
+                "op": r.get("OperationName"),
+                "api_key": r.get("ApiKeyRequired"),
+            }
         out["apis"][a["Name"]] = {
-            "tags": a.get("Tags"), "rse": a.get("RouteSelectionExpression"),
+            "tags": a.get("Tags"),
+            "rse": a.get("RouteSelectionExpression"),
             "description": a.get("Description"),
             "routes": routes,
             "integrations": sorted(
-                json.dumps({k: v for k, v in i.items() if k not in ("IntegrationId", "ConnectionId")},
-                           sort_keys=True, default=str) for i in integs),
+                json.dumps(
+                    {k: v for k, v in i.items() if k not in ("IntegrationId", "ConnectionId")},
+                    sort_keys=True,
+                    default=str,
+                )
+                for i in integs
+            ),
             "integration_responses": sorted(
-                (iname[i["IntegrationId"]], r["IntegrationResponseKey"], json.dumps(r.get("ResponseTemplates"), sort_keys=True))
-                for i in integs if not i["IntegrationType"].endswith("PROXY")
-                for r in c["apigatewayv2"].get_integration_responses(ApiId=aid, IntegrationId=i["IntegrationId"])["Items"]),
-            "authorizers": sorted(c["apigatewayv2"].get_authorizer(ApiId=aid, AuthorizerId=x)["Name"]
-                                  for x in auth_ids if x),
-            "stages": {s["StageName"]: {k: v for k, v in s.items() if k not in ("CreatedDate", "LastUpdatedDate")}
-                       for s in c["apigatewayv2"].get_stages(ApiId=aid)["Items"]},
+                (
+                    iname[i["IntegrationId"]],
+                    r["IntegrationResponseKey"],
+                    json.dumps(r.get("ResponseTemplates"), sort_keys=True),
+                )
+                for i in integs
+                if not i["IntegrationType"].endswith("PROXY")
+                for r in c["apigatewayv2"].get_integration_responses(
+                    ApiId=aid, IntegrationId=i["IntegrationId"]
+                )["Items"]
+            ),
+            "authorizers": sorted(
+                c["apigatewayv2"].get_authorizer(ApiId=aid, AuthorizerId=x)["Name"]
+                for x in auth_ids
+                if x
+            ),
+            "stages": {
+                s["StageName"]: {
+                    k: v for k, v in s.items() if k not in ("CreatedDate", "LastUpdatedDate")
+                }
+                for s in c["apigatewayv2"].get_stages(ApiId=aid)["Items"]
+            },
         }
     lam = c["lambda"]
     out["functions"] = {}
@@ -114,34 +154,66 @@ def snapshot(url: str) -> dict[str, Any]:
             pol = json.loads(lam.get_policy(FunctionName=f["FunctionName"])["Policy"])["Statement"]
         except lam.exceptions.ResourceNotFoundException:
             pol = []
-        perms = sorted((s["Sid"], s["Condition"]["ArnLike"]["AWS:SourceArn"].split(":", 5)[5].split("/", 1)[1])
-                       for s in pol if "Condition" in s)
+        perms = sorted(
+            (s["Sid"], s["Condition"]["ArnLike"]["AWS:SourceArn"].split(":", 5)[5].split("/", 1)[1])
+            for s in pol
+            if "Condition" in s
+        )
         out["functions"][f["FunctionName"]] = {
-            "role": f["Role"], "handler": f["Handler"], "runtime": f["Runtime"], "memory": f["MemorySize"],
-            "timeout": f["Timeout"], "env": (f.get("Environment") or {}).get("Variables"),
-            "code": f["CodeSha256"], "arch": f.get("Architectures"),
-            "tags": lam.list_tags(Resource=f["FunctionArn"])["Tags"], "permissions": perms}
+            "role": f["Role"],
+            "handler": f["Handler"],
+            "runtime": f["Runtime"],
+            "memory": f["MemorySize"],
+            "timeout": f["Timeout"],
+            "env": (f.get("Environment") or {}).get("Variables"),
+            "code": f["CodeSha256"],
+            "arch": f.get("Architectures"),
+            "tags": lam.list_tags(Resource=f["FunctionArn"])["Tags"],
+            "permissions": perms,
+        }
     iam = c["iam"]
     out["roles"] = {}
     for r in iam.list_roles()["Roles"]:
-        pols = {p: iam.get_role_policy(RoleName=r["RoleName"], PolicyName=p)["PolicyDocument"]
-                for p in iam.list_role_policies(RoleName=r["RoleName"])["PolicyNames"]}
+        pols = {
+            p: iam.get_role_policy(RoleName=r["RoleName"], PolicyName=p)["PolicyDocument"]
+            for p in iam.list_role_policies(RoleName=r["RoleName"])["PolicyNames"]
+        }
         text = json.dumps(pols, sort_keys=True)
         for a in c["apigatewayv2"].get_apis()["Items"]:
             text = text.replace(a["ApiId"], "{api}")
-        out["roles"][r["RoleName"]] = {"path": r["Path"], "policies": text,
-                                       "attached": sorted(p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=r["RoleName"])["AttachedPolicies"])}
+        out["roles"][r["RoleName"]] = {
+            "path": r["Path"],
+            "policies": text,
+            "attached": sorted(
+                p["PolicyArn"]
+                for p in iam.list_attached_role_policies(RoleName=r["RoleName"])["AttachedPolicies"]
+            ),
+        }
     ddb = c["dynamodb"]
-    out["tables"] = {t: {"ttl": ddb.describe_time_to_live(TableName=t)["TimeToLiveDescription"],
-                         "billing": ddb.describe_table(TableName=t)["Table"].get("BillingModeSummary")}
-                     for t in ddb.list_tables()["TableNames"]}
-    out["log_groups"] = sorted(g["logGroupName"] for g in c["logs"].describe_log_groups()["logGroups"])
+    out["tables"] = {
+        t: {
+            "ttl": ddb.describe_time_to_live(TableName=t)["TimeToLiveDescription"],
+            "billing": ddb.describe_table(TableName=t)["Table"].get("BillingModeSummary"),
+        }
+        for t in ddb.list_tables()["TableNames"]
+    }
+    out["log_groups"] = sorted(
+        g["logGroupName"] for g in c["logs"].describe_log_groups()["logGroups"]
+    )
     out["vpc_links"] = sorted(v["name"] for v in c["apigateway"].get_vpc_links()["items"])
     out["domains"] = sorted(d["DomainName"] for d in c["apigatewayv2"].get_domain_names()["Items"])
     return out
 
 
-def is_empty(snap: dict[str, Any], keep_functions: tuple[str, ...] = (), keep_roles: tuple[str, ...] = ()) -> bool:
-    return (not snap["apis"] and set(snap["functions"]) <= set(keep_functions)
-            and set(snap["roles"]) <= set(keep_roles) and not snap["tables"] and not snap["log_groups"]
-            and not snap["vpc_links"] and not snap["domains"])
+def is_empty(
+    snap: dict[str, Any], keep_functions: tuple[str, ...] = (), keep_roles: tuple[str, ...] = ()
+) -> bool:
+    return (
+        not snap["apis"]
+        and set(snap["functions"]) <= set(keep_functions)
+        and set(snap["roles"]) <= set(keep_roles)
+        and not snap["tables"]
+        and not snap["log_groups"]
+        and not snap["vpc_links"]
+        and not snap["domains"]
+    )

@@ -92,8 +92,12 @@ def terraform_cli_config(directory: Path, mirror: str) -> Path:
 
 
 def terraform_env(cli_config: Path, plugin_cache: Path | None = None) -> dict[str, str]:
-    env = {**os.environ, "TF_CLI_CONFIG_FILE": str(cli_config), "TF_IN_AUTOMATION": "1",
-           "CHECKPOINT_DISABLE": "1"}
+    env = {
+        **os.environ,
+        "TF_CLI_CONFIG_FILE": str(cli_config),
+        "TF_IN_AUTOMATION": "1",
+        "CHECKPOINT_DISABLE": "1",
+    }
     if plugin_cache is not None:
         plugin_cache.mkdir(parents=True, exist_ok=True)
         env["TF_PLUGIN_CACHE_DIR"] = str(plugin_cache)

@@ -31,51 +31,89 @@ def test_the_base_spec_has_no_findings() -> None:
 
 
 # -- selection expressions: every form in the reference (section 1.1) parses
-@pytest.mark.parametrize("expr", [
-    "$request.body.action", "${request.body.action}", "${request.body.service}/${request.body.action}",
-    "${request.body.action}-${request.body.invalidPath}", "action", "\\$default",
-    "$request.body.data.room", "${request.body.version}-beta", "${request.body['odd key']}",
-    "$request.body.items[2]",
-])
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "$request.body.action",
+        "${request.body.action}",
+        "${request.body.service}/${request.body.action}",
+        "${request.body.action}-${request.body.invalidPath}",
+        "action",
+        "\\$default",
+        "$request.body.data.room",
+        "${request.body.version}-beta",
+        "${request.body['odd key']}",
+        "$request.body.items[2]",
+    ],
+)
 def test_route_selection_forms_from_the_reference_parse(expr: str) -> None:
     assert selection_error(expr, (_BODY_PATH,), "a route selection expression") is None
 
 
-@pytest.mark.parametrize("expr,reason", [
-    ("$request.header.action", "is not a variable"),
-    ("${request.body.action", "never closed"),
-    ("$request.body", "is not a variable"),
-    ("${}", "not followed by a variable"),
-    ("   ", "empty"),
-    ("$", "not followed by a variable"),
-])
+@pytest.mark.parametrize(
+    "expr,reason",
+    [
+        ("$request.header.action", "is not a variable"),
+        ("${request.body.action", "never closed"),
+        ("$request.body", "is not a variable"),
+        ("${}", "not followed by a variable"),
+        ("   ", "empty"),
+        ("$", "not followed by a variable"),
+    ],
+)
 def test_broken_route_selection_expressions_are_rejected(expr: str, reason: str) -> None:
     err = selection_error(expr, (_BODY_PATH,), "a route selection expression")
     assert err is not None and reason in err
 
 
-@pytest.mark.parametrize("expr", ["${integration.response.statuscode}",
-                                  "${integration.response.header.x-kind}", "$default", "static"])
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "${integration.response.statuscode}",
+        "${integration.response.header.x-kind}",
+        "$default",
+        "static",
+    ],
+)
 def test_response_template_selection_forms_parse(expr: str) -> None:
     assert selection_error(expr, (_BODY_PATH, _RESPONSE_VARS), "x", default_literal=True) is None
 
 
 @pytest.mark.parametrize("value", API_KEY_SELECTIONS)
 def test_both_api_key_selection_values_are_accepted(value: str) -> None:
-    assert codes(BASE.replace("api: {name: demo}", f"api: {{name: demo, api_key_selection: '{value}'}}")) == []
+    assert (
+        codes(
+            BASE.replace("api: {name: demo}", f"api: {{name: demo, api_key_selection: '{value}'}}")
+        )
+        == []
+    )
 
 
 def test_a_bad_api_key_selection_is_one_explained_error() -> None:
-    text = BASE.replace("api: {name: demo}", "api: {name: demo, api_key_selection: $request.header.key}")
+    text = BASE.replace(
+        "api: {name: demo}", "api: {name: demo, api_key_selection: $request.header.key}"
+    )
     assert codes(text) == ["WS202"]
 
 
 # -- integration response keys
-@pytest.mark.parametrize("key,ok", [("$default", True), ("/2\\d{2}/", True), ("/4\\d{2}|5\\d{2}/", True),
-                                    ("/200/", True), ("200", False), ("/[/", False), ("//", True)])
+@pytest.mark.parametrize(
+    "key,ok",
+    [
+        ("$default", True),
+        ("/2\\d{2}/", True),
+        ("/4\\d{2}|5\\d{2}/", True),
+        ("/200/", True),
+        ("200", False),
+        ("/[/", False),
+        ("//", True),
+    ],
+)
 def test_integration_response_keys(key: str, ok: bool) -> None:
-    text = BASE + ("integrations:\n  m:\n    type: mock\n    responses:\n"
-                   f"      $default: {{}}\n      '{key}': {{}}\n")
+    text = BASE + (
+        "integrations:\n  m:\n    type: mock\n    responses:\n"
+        f"      $default: {{}}\n      '{key}': {{}}\n"
+    )
     text = text.replace("$default: {function: app}", "$default: {integration: m}")
     assert ("WS205" not in codes(text)) is ok
 
@@ -83,8 +121,10 @@ def test_integration_response_keys(key: str, ok: bool) -> None:
 # -- timeouts: the bounds are inclusive
 @pytest.mark.parametrize("ms,ok", [(49, False), (50, True), (29000, True), (29001, False)])
 def test_integration_timeout_bounds(ms: int, ok: bool) -> None:
-    text = BASE.replace("$default: {function: app}",
-                        f"$default: {{integration: {{type: http, proxy: true, url: 'https://x.example', timeout_ms: {ms}}}}}")
+    text = BASE.replace(
+        "$default: {function: app}",
+        f"$default: {{integration: {{type: http, proxy: true, url: 'https://x.example', timeout_ms: {ms}}}}}",
+    )
     assert ("WS301" not in codes(text)) is ok
 
 
@@ -111,7 +151,9 @@ def test_a_raised_route_quota_recorded_in_the_spec_is_used() -> None:
 
 def test_routes_sharing_a_function_count_as_one_integration() -> None:
     text = _routes(298, "{function: app}")
-    text += "integrations:\n" + "".join(f"  i{i}: {{type: mock, responses: {{$default: {{}}}}}}\n" for i in range(299))
+    text += "integrations:\n" + "".join(
+        f"  i{i}: {{type: mock, responses: {{$default: {{}}}}}}\n" for i in range(299)
+    )
     out = codes(text)
     assert "WS402" not in out  # 299 named + 1 for the function = 300
 
@@ -122,7 +164,9 @@ def test_a_claimed_unsupported_key_is_not_also_an_unknown_key() -> None:
 
 
 def test_a_jwt_authorizer_is_one_explained_error_not_a_schema_wall() -> None:
-    text = BASE.replace("$connect: {function: app, authorization: iam}", "$connect: {function: app, authorizer: j}")
+    text = BASE.replace(
+        "$connect: {function: app, authorization: iam}", "$connect: {function: app, authorizer: j}"
+    )
     text += "authorizers:\n  j: {type: jwt, jwt_configuration: {issuer: x}}\n"
     assert sorted(set(codes(text))) == ["WS701"]
 
@@ -155,7 +199,9 @@ def test_a_symlink_inside_the_project_is_fine(tmp_path: Path) -> None:
 
 
 def test_a_source_directory_outside_the_project_is_rejected() -> None:
-    text = BASE.replace("app: {handler: handlers/app.py}", "app: {handler: handlers/app.py, source: ..}")
+    text = BASE.replace(
+        "app: {handler: handlers/app.py}", "app: {handler: handlers/app.py, source: ..}"
+    )
     assert "WS502" in codes(text)
 
 
@@ -165,18 +211,38 @@ def test_windows_absolute_paths_are_rejected() -> None:
 
 def test_route_keys_with_slashes_dots_and_dashes_are_not_unusual() -> None:
     assert codes(_routes(0, "") + "") == []
-    text = BASE.replace("  $default: {function: app}\n", "  $default: {function: app}\n  quotes/get-v1.2: {function: app}\n")
+    text = BASE.replace(
+        "  $default: {function: app}\n",
+        "  $default: {function: app}\n  quotes/get-v1.2: {function: app}\n",
+    )
     assert codes(text) == []
 
 
 def test_long_route_keys_are_not_limited() -> None:
-    text = BASE.replace("  $default: {function: app}\n", "  $default: {function: app}\n  " + "k" * 500 + ": {function: app}\n")
+    text = BASE.replace(
+        "  $default: {function: app}\n",
+        "  $default: {function: app}\n  " + "k" * 500 + ": {function: app}\n",
+    )
     assert codes(text) == []
 
 
 # -- partially invalid data never crashes a check
-@pytest.mark.parametrize("section", ["routes", "functions", "stages", "integrations", "authorizers",
-                                     "models", "vpc_links", "domain", "connections", "account", "api"])
+@pytest.mark.parametrize(
+    "section",
+    [
+        "routes",
+        "functions",
+        "stages",
+        "integrations",
+        "authorizers",
+        "models",
+        "vpc_links",
+        "domain",
+        "connections",
+        "account",
+        "api",
+    ],
+)
 @pytest.mark.parametrize("value", ["[1, 2]", "'text'", "7", "{a: [1]}", "{a: {b: {c: 1}}}", "null"])
 def test_checks_survive_wrong_shapes(section: str, value: str) -> None:
     text = f"wsspec: 1\napi: {{name: demo}}\nroutes: {{a: {{function: f}}}}\n{section}: {value}\n"
@@ -191,8 +257,10 @@ def test_warnings_alone_keep_the_spec_valid() -> None:
 
 
 def test_a_name_collision_is_an_error_and_no_model_is_returned() -> None:
-    text = BASE.replace("prod: {throttling: {burst: 10, rate: 10}}",
-                        "a-b: {throttling: {burst: 1, rate: 1}}\n  a_b: {throttling: {burst: 1, rate: 1}}")
+    text = BASE.replace(
+        "prod: {throttling: {burst: 10, rate: 10}}",
+        "a-b: {throttling: {burst: 1, rate: 1}}\n  a_b: {throttling: {burst: 1, rate: 1}}",
+    )
     result = validate_text(text, "t.yaml")
     assert [f.code for f in result.findings] == ["WS116"]
     assert result.spec is None

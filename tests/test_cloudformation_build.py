@@ -31,7 +31,9 @@ def chat(tmp_path: Path) -> Path:
     shutil.copy(ROOT / "samples" / "chat.yaml", tmp_path / "chat.yaml")
     (tmp_path / "handlers").mkdir()
     for name in ("on_connect", "on_disconnect", "send_message"):
-        (tmp_path / "handlers" / f"{name}.py").write_text(f"def handler(event, context):\n    return {{'statusCode': 200}}  # {name}\n")
+        (tmp_path / "handlers" / f"{name}.py").write_text(
+            f"def handler(event, context):\n    return {{'statusCode': 200}}  # {name}\n"
+        )
     return tmp_path / "chat.yaml"
 
 
@@ -73,15 +75,21 @@ def test_format_json_writes_the_same_template_as_json(chat: Path, tmp_path: Path
     result = build(chat, tmp_path / "j", "--format", "json")
     assert result.exit_code == 0, result.output
     as_json = json.loads((tmp_path / "j" / "chat" / "cloudformation" / "template.json").read_text())
-    as_yaml = yaml.safe_load((tmp_path / "y" / "chat" / "cloudformation" / "template.yaml").read_text())
+    as_yaml = yaml.safe_load(
+        (tmp_path / "y" / "chat" / "cloudformation" / "template.yaml").read_text()
+    )
     assert as_json == as_yaml
     assert not (tmp_path / "j" / "chat" / "cloudformation" / "template.yaml").exists()
 
 
-def test_check_passes_when_fresh_and_names_stale_and_missing_files(chat: Path, tmp_path: Path) -> None:
+def test_check_passes_when_fresh_and_names_stale_and_missing_files(
+    chat: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
     missing = build(chat, out, "--check")
-    assert missing.exit_code == 1 and "missing" in missing.output and "template.yaml" in missing.output
+    assert (
+        missing.exit_code == 1 and "missing" in missing.output and "template.yaml" in missing.output
+    )
     assert not out.exists()  # --check writes nothing
     assert build(chat, out).exit_code == 0
     fresh = build(chat, out, "--check")
@@ -122,8 +130,9 @@ def test_failed_build_leaves_previous_outputs_intact(tmp_path: Path) -> None:
     assert after == before
 
 
-def test_a_failed_write_keeps_the_old_file_and_leaves_no_temp_file(tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_write_keeps_the_old_file_and_leaves_no_temp_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "template.yaml"
     target.write_bytes(b"old")
 
@@ -138,7 +147,8 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temp_file(tmp_path: Pat
 
 
 def test_unavailable_target_is_a_usage_error_and_skipped_by_default(
-        chat: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    chat: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import wsspec.build
 
     monkeypatch.setattr(wsspec.build, "available", lambda t: t == "cloudformation")

@@ -14,12 +14,65 @@ from tests.test_cloudformation_support import render_template, spec_from_data
 from wsspec import names
 
 TRICKY = [
-    ": ", "a: b", "#", "a #b", "'", '"', "''", "!Ref Api", "!GetAtt X.Arn", "{{resolve:ssm:x}}",
-    "{{", "}}", "\n", "a\nb", "a\n", "\n\nb\n\n", " lead", "trail ", "\t", "é", "日本語", "🚀",
-    "${AWS::Region}", "${!Literal}", "- x", "? x", "&anchor", "*alias", "|", ">", "%x", "@x",
-    "`x", "yes", "no", "on", "off", "null", "~", "1e3", "0x10", "010", "2024-01-01", "=", "<<",
-    "[a, b]", "{a: b}", "\\", "\\n", "a\r\nb", "\r", "\u2028", "\x85", "\ufeff", "\x00", "\x1b",
-    "---", "...", "%YAML 1.2",
+    ": ",
+    "a: b",
+    "#",
+    "a #b",
+    "'",
+    '"',
+    "''",
+    "!Ref Api",
+    "!GetAtt X.Arn",
+    "{{resolve:ssm:x}}",
+    "{{",
+    "}}",
+    "\n",
+    "a\nb",
+    "a\n",
+    "\n\nb\n\n",
+    " lead",
+    "trail ",
+    "\t",
+    "é",
+    "日本語",
+    "🚀",
+    "${AWS::Region}",
+    "${!Literal}",
+    "- x",
+    "? x",
+    "&anchor",
+    "*alias",
+    "|",
+    ">",
+    "%x",
+    "@x",
+    "`x",
+    "yes",
+    "no",
+    "on",
+    "off",
+    "null",
+    "~",
+    "1e3",
+    "0x10",
+    "010",
+    "2024-01-01",
+    "=",
+    "<<",
+    "[a, b]",
+    "{a: b}",
+    "\\",
+    "\\n",
+    "a\r\nb",
+    "\r",
+    "\u2028",
+    "\x85",
+    "\ufeff",
+    "\x00",
+    "\x1b",
+    "---",
+    "...",
+    "%YAML 1.2",
 ]
 
 texts = st.one_of(
@@ -32,8 +85,7 @@ texts = st.one_of(
 def spec_data(t: dict[str, str]) -> dict[str, Any]:
     return {
         "wsspec": 1,
-        "api": {"name": t["name"], "description": t["api_description"],
-                "tags": {"team": t["tag"]}},
+        "api": {"name": t["name"], "description": t["api_description"], "tags": {"team": t["tag"]}},
         "routes": {
             "$connect": {"function": "fn"},
             "ask": {
@@ -47,18 +99,45 @@ def spec_data(t: dict[str, str]) -> dict[str, Any]:
                 "operation_name": t["operation"],
             },
         },
-        "functions": {"fn": {"handler": "handlers/fn.py", "description": t["fn_description"],
-                             "environment": {"VALUE": t["env"]}}},
-        "models": {"M": {"description": t["model_description"],
-                         "schema": {"type": "object", "title": t["schema_title"]}}},
-        "stages": {"prod": {"description": t["stage_description"],
-                            "variables": {"v": t["variable"]}, "tags": {"k": t["stage_tag"]}}},
+        "functions": {
+            "fn": {
+                "handler": "handlers/fn.py",
+                "description": t["fn_description"],
+                "environment": {"VALUE": t["env"]},
+            }
+        },
+        "models": {
+            "M": {
+                "description": t["model_description"],
+                "schema": {"type": "object", "title": t["schema_title"]},
+            }
+        },
+        "stages": {
+            "prod": {
+                "description": t["stage_description"],
+                "variables": {"v": t["variable"]},
+                "tags": {"k": t["stage_tag"]},
+            }
+        },
     }
 
 
-FIELDS = ["name", "api_description", "tag", "integration_description", "request_template",
-          "response_template", "operation", "fn_description", "env", "model_description",
-          "schema_title", "stage_description", "variable", "stage_tag"]
+FIELDS = [
+    "name",
+    "api_description",
+    "tag",
+    "integration_description",
+    "request_template",
+    "response_template",
+    "operation",
+    "fn_description",
+    "env",
+    "model_description",
+    "schema_title",
+    "stage_description",
+    "variable",
+    "stage_tag",
+]
 
 
 def check(parsed: dict[str, Any], t: dict[str, str]) -> None:
@@ -67,13 +146,21 @@ def check(parsed: dict[str, Any], t: dict[str, str]) -> None:
     assert api["Name"] == t["name"]
     assert api["Description"] == t["api_description"]
     assert api["Tags"] == {"team": t["tag"]}
-    assert parsed["Description"] == f"wsspec: WebSocket API {t['name']} - {t['api_description']}"[:1024]
-    integ = next(v["Properties"] for v in r.values() if v["Type"] == "AWS::ApiGatewayV2::Integration"
-                 and v["Properties"]["IntegrationType"] == "MOCK")
+    assert (
+        parsed["Description"]
+        == f"wsspec: WebSocket API {t['name']} - {t['api_description']}"[:1024]
+    )
+    integ = next(
+        v["Properties"]
+        for v in r.values()
+        if v["Type"] == "AWS::ApiGatewayV2::Integration"
+        and v["Properties"]["IntegrationType"] == "MOCK"
+    )
     assert integ["Description"] == t["integration_description"]
     assert integ["RequestTemplates"] == {"$default": t["request_template"]}
-    resp = next(v["Properties"] for v in r.values()
-                if v["Type"] == "AWS::ApiGatewayV2::IntegrationResponse")
+    resp = next(
+        v["Properties"] for v in r.values() if v["Type"] == "AWS::ApiGatewayV2::IntegrationResponse"
+    )
     assert resp["ResponseTemplates"] == {"$default": t["response_template"]}
     assert r[names.route_logical("ask")]["Properties"]["OperationName"] == t["operation"]
     fn = r[names.function_logical("fn")]["Properties"]

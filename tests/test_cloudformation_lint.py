@@ -32,8 +32,9 @@ def linted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict]]:
         paths[f"big{n}.yaml"] = d / f"big{n}.yaml"
         paths[f"big{n}.yaml"].write_bytes(content)
     matches = cfn_lint(list(paths.values()))
-    return {key: [m for m in matches if Path(m["Filename"]).name == p.name]
-            for key, p in paths.items()}
+    return {
+        key: [m for m in matches if Path(m["Filename"]).name == p.name] for key, p in paths.items()
+    }
 
 
 @pytest.mark.parametrize("fmt", ["yaml", "json"])

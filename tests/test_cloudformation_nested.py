@@ -76,7 +76,8 @@ def test_every_stack_is_well_under_the_quotas(which: str, request: pytest.Fixtur
 
 @pytest.mark.parametrize("which", ["big600", "big3000"])
 def test_every_route_appears_exactly_once_across_children_with_its_target(
-        which: str, request: pytest.FixtureRequest) -> None:
+    which: str, request: pytest.FixtureRequest
+) -> None:
     spec, files = request.getfixturevalue(which)
     parent = files["template.yaml"]
     assert not resources_of(parent, "AWS::ApiGatewayV2::Route")
@@ -102,7 +103,8 @@ def test_every_route_appears_exactly_once_across_children_with_its_target(
 
 @pytest.mark.parametrize("which", ["big600", "big3000"])
 def test_child_parameters_match_what_the_parent_passes_and_every_ref_resolves(
-        which: str, request: pytest.FixtureRequest) -> None:
+    which: str, request: pytest.FixtureRequest
+) -> None:
     _, files = request.getfixturevalue(which)
     parent = files["template.yaml"]
     for logical, stack in resources_of(parent, STACK).items():
@@ -120,7 +122,11 @@ def test_child_parameters_match_what_the_parent_passes_and_every_ref_resolves(
 
         def walk(v: Any, local: set[str] = local, name: str = name) -> None:
             if isinstance(v, dict):
-                if set(v) == {"Ref"} and isinstance(v["Ref"], str) and not v["Ref"].startswith("AWS::"):
+                if (
+                    set(v) == {"Ref"}
+                    and isinstance(v["Ref"], str)
+                    and not v["Ref"].startswith("AWS::")
+                ):
                     assert v["Ref"] in local, (name, v)
                 if set(v) == {"Fn::GetAtt"}:
                     assert v["Fn::GetAtt"][0] in local, (name, v)
@@ -146,9 +152,12 @@ def test_permissions_stay_collapsed_one_per_function_and_stage(big3000) -> None:
 
 
 def test_functions_move_to_children_only_when_the_parent_would_still_be_too_big(
-        big600, big3000) -> None:
+    big600, big3000
+) -> None:
     spec6, files6 = big600
-    assert len(resources_of(files6["template.yaml"], "AWS::Lambda::Function")) == len(spec6.functions)
+    assert len(resources_of(files6["template.yaml"], "AWS::Lambda::Function")) == len(
+        spec6.functions
+    )
     spec30, files30 = big3000
     assert not resources_of(files30["template.yaml"], "AWS::Lambda::Function")
     fns = [k for t in children(files30).values() for k in resources_of(t, "AWS::Lambda::Function")]
@@ -172,8 +181,11 @@ def test_deployment_depends_on_every_child_stack() -> None:
 
 def test_adding_a_route_moves_no_other_route_between_stacks() -> None:
     def homes(files: dict[str, dict[str, Any]]) -> dict[str, str]:
-        return {res["Properties"]["RouteKey"]: name for name, t in children(files).items()
-                for res in resources_of(t, "AWS::ApiGatewayV2::Route").values()}
+        return {
+            res["Properties"]["RouteKey"]: name
+            for name, t in children(files).items()
+            for res in resources_of(t, "AWS::ApiGatewayV2::Route").values()
+        }
 
     before = homes(render_all(generated(600)))
     after = homes(render_all(generated(601)))
@@ -193,8 +205,10 @@ def test_when_even_nesting_cannot_fit_it_is_ws420_naming_the_quota() -> None:
 @pytest.mark.parametrize("fmt", ["yaml", "json"])
 def test_build_writes_children_next_to_the_parent_and_says_so(tmp_path: Path, fmt: str) -> None:
     path = write_spec(tmp_path, generate(600, name="big600"))
-    result = CliRunner().invoke(app, ["build", str(path), "-t", "cloudformation", "--format", fmt,
-                                      "-o", str(tmp_path / "out")])
+    result = CliRunner().invoke(
+        app,
+        ["build", str(path), "-t", "cloudformation", "--format", fmt, "-o", str(tmp_path / "out")],
+    )
     assert result.exit_code == 0, result.output
     d = tmp_path / "out" / "big600" / "cloudformation"
     written = sorted(p.name for p in d.iterdir())
@@ -203,7 +217,9 @@ def test_build_writes_children_next_to_the_parent_and_says_so(tmp_path: Path, fm
     assert "nested stacks" in result.output and "aws cloudformation package" in result.output
 
 
-def test_parent_and_children_pass_cfn_lint_with_no_findings(tmp_path: Path, big600, big3000) -> None:
+def test_parent_and_children_pass_cfn_lint_with_no_findings(
+    tmp_path: Path, big600, big3000
+) -> None:
     """The real bytes wsspec writes, each spec's files in one directory (TemplateURL is relative)."""
     paths = []
     for which, (spec, _) in (("big600", big600), ("big3000", big3000)):

@@ -31,13 +31,21 @@ class _CfnLoader(yaml.SafeLoader):
     """Reads `package` output, which may use short-form intrinsic tags."""
 
 
-_CfnLoader.add_multi_constructor("!", lambda loader, suffix, node: {suffix: loader.construct_scalar(node)}
-                                 if isinstance(node, yaml.ScalarNode) else None)
+_CfnLoader.add_multi_constructor(
+    "!",
+    lambda loader, suffix, node: (
+        {suffix: loader.construct_scalar(node)} if isinstance(node, yaml.ScalarNode) else None
+    ),
+)
 
 
 def _build(spec: Path, out: Path) -> Path:
-    proc = subprocess.run(["wsspec", "build", str(spec), "-t", "cloudformation", "-t", "stubs",
-                           "-o", str(out)], capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        ["wsspec", "build", str(spec), "-t", "cloudformation", "-t", "stubs", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     (api_dir,) = [p for p in out.iterdir() if p.is_dir()]
     return api_dir
@@ -47,9 +55,23 @@ def _package(moto_url: str, template: Path, bucket: str, aws_env: dict[str, str]
     packaged = template.parent / "packaged.yaml"
     env = {**os.environ, **aws_env, "AWS_ENDPOINT_URL": moto_url}
     proc = subprocess.run(
-        [AWS, "cloudformation", "package", "--template-file", str(template), "--s3-bucket", bucket,
-         "--output-template-file", str(packaged)],
-        capture_output=True, text=True, env=env, check=False, timeout=300)
+        [
+            AWS,
+            "cloudformation",
+            "package",
+            "--template-file",
+            str(template),
+            "--s3-bucket",
+            bucket,
+            "--output-template-file",
+            str(packaged),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return yaml.load(packaged.read_text(), Loader=_CfnLoader)
 
@@ -66,11 +88,17 @@ def test_package_uploads_every_function_zip_byte_for_byte(moto, aws_env, tmp_pat
     s3 = _s3(moto.url)
     s3.create_bucket(Bucket="artifacts")
 
-    packaged = _package(moto.url, api_dir / "cloudformation" / "template.yaml", "artifacts", aws_env)
+    packaged = _package(
+        moto.url, api_dir / "cloudformation" / "template.yaml", "artifacts", aws_env
+    )
 
-    functions = {k: r for k, r in packaged["Resources"].items() if r["Type"] == "AWS::Lambda::Function"}
+    functions = {
+        k: r for k, r in packaged["Resources"].items() if r["Type"] == "AWS::Lambda::Function"
+    }
     assert len(functions) == 3
-    zips = {hashlib.md5(p.read_bytes()).hexdigest(): p for p in (api_dir / "functions").glob("*.zip")}
+    zips = {
+        hashlib.md5(p.read_bytes()).hexdigest(): p for p in (api_dir / "functions").glob("*.zip")
+    }
     for logical, res in functions.items():
         code = res["Properties"]["Code"]
         assert code["S3Bucket"] == "artifacts", logical
@@ -79,7 +107,9 @@ def test_package_uploads_every_function_zip_byte_for_byte(moto, aws_env, tmp_pat
         assert hashlib.md5(body).hexdigest() in zips, logical
 
 
-def test_package_uploads_nested_route_stacks_and_rewrites_their_urls(moto, aws_env, tmp_path: Path) -> None:
+def test_package_uploads_nested_route_stacks_and_rewrites_their_urls(
+    moto, aws_env, tmp_path: Path
+) -> None:
     moto.reset()
     project = tmp_path / "project"
     data = generate(600, name="big600")
@@ -88,15 +118,21 @@ def test_package_uploads_nested_route_stacks_and_rewrites_their_urls(moto, aws_e
     s3 = _s3(moto.url)
     s3.create_bucket(Bucket="artifacts")
 
-    packaged = _package(moto.url, api_dir / "cloudformation" / "template.yaml", "artifacts", aws_env)
+    packaged = _package(
+        moto.url, api_dir / "cloudformation" / "template.yaml", "artifacts", aws_env
+    )
 
-    stacks = {k: r for k, r in packaged["Resources"].items() if r["Type"] == "AWS::CloudFormation::Stack"}
+    stacks = {
+        k: r for k, r in packaged["Resources"].items() if r["Type"] == "AWS::CloudFormation::Stack"
+    }
     assert stacks, "a 600-route API is split into nested stacks"
     for logical, res in stacks.items():
         url = res["Properties"]["TemplateURL"]
         assert url.startswith((moto.url, "https://")) and "/artifacts/" in url, (logical, url)
         key = url.split("/artifacts/", 1)[1]
-        child = yaml.load(s3.get_object(Bucket="artifacts", Key=key)["Body"].read(), Loader=_CfnLoader)
+        child = yaml.load(
+            s3.get_object(Bucket="artifacts", Key=key)["Body"].read(), Loader=_CfnLoader
+        )
         # each uploaded child is itself packaged: no local paths left in it
         for cres in child["Resources"].values():
             if cres["Type"] == "AWS::Lambda::Function":

@@ -32,7 +32,9 @@ BUDGET = derive.CFN_RESOURCE_LIMIT - derive.CFN_RESOURCE_HEADROOM
 def boundary() -> int:
     """The largest generated spec (route count) that keeps per-route permissions."""
     lo, hi = 3, 300  # per_route holds at lo and fails at hi; the count grows with routes
-    assert derive.permission_strategy(generated(lo)) and not derive.permission_strategy(generated(hi))
+    assert derive.permission_strategy(generated(lo)) and not derive.permission_strategy(
+        generated(hi)
+    )
     while hi - lo > 1:
         mid = (lo + hi) // 2
         lo, hi = (mid, hi) if derive.permission_strategy(generated(mid)) else (lo, mid)
@@ -62,19 +64,25 @@ def test_derived_resource_count_is_exactly_the_rendered_count(n: int, per_route:
 
 def test_derived_count_includes_monitoring_resources() -> None:
     data = generate(20)
-    data["monitoring"] = {"preset": "recommended", "tracing": True,
-                          "notify": {"topic": {"email": ["ops@example.com"],
-                                               "https": ["https://hooks.example.com/a"]}}}
+    data["monitoring"] = {
+        "preset": "recommended",
+        "tracing": True,
+        "notify": {
+            "topic": {"email": ["ops@example.com"], "https": ["https://hooks.example.com/a"]}
+        },
+    }
     spec = build_model(data)
     doc = cf.template(spec, context())
     types = [r["Type"] for r in doc["Resources"].values()]
     assert "AWS::CloudWatch::Alarm" in types and types.count("AWS::SNS::Subscription") == 2
     assert len(doc["Resources"]) == derive.cloudformation_resource_count(
-        spec, per_route=derive.permission_strategy(spec))
+        spec, per_route=derive.permission_strategy(spec)
+    )
 
 
 def test_boundary_largest_spec_keeps_per_route_permissions_and_the_next_collapses(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     n = boundary()
     _, keep = render_template(generated(n))
     _, collapsed = render_template(generated(n + 1))
@@ -109,12 +117,17 @@ def test_build_prints_a_note_when_permissions_collapse(tmp_path: Path) -> None:
     runner = CliRunner()
     small = write_spec(tmp_path / "a", generate(n, name="edge"))
     big = write_spec(tmp_path / "b", generate(n + 1, name="edge"))
-    r1 = runner.invoke(app, ["build", str(small), "-t", "cloudformation", "-o", str(tmp_path / "o1")])
+    r1 = runner.invoke(
+        app, ["build", str(small), "-t", "cloudformation", "-o", str(tmp_path / "o1")]
+    )
     r2 = runner.invoke(app, ["build", str(big), "-t", "cloudformation", "-o", str(tmp_path / "o2")])
     assert r1.exit_code == 0 and r2.exit_code == 0, (r1.output, r2.output)
     assert "one Lambda permission per function and stage" not in r1.output
     assert "note: cloudformation: one Lambda permission per function and stage" in r2.output
-    assert f"would make {derive.cloudformation_resource_count(generated(n + 1), per_route=True)}" in r2.output
+    assert (
+        f"would make {derive.cloudformation_resource_count(generated(n + 1), per_route=True)}"
+        in r2.output
+    )
 
 
 def test_300_route_spec_builds_within_500_resources_and_1_mb() -> None:
@@ -124,12 +137,16 @@ def test_300_route_spec_builds_within_500_resources_and_1_mb() -> None:
     assert len(resources_of(t, "AWS::ApiGatewayV2::Route")) == 300
 
 
-def test_more_than_500_resources_even_collapsed_nests_and_ws420_only_when_nesting_cannot_fit() -> None:
+def test_more_than_500_resources_even_collapsed_nests_and_ws420_only_when_nesting_cannot_fit() -> (
+    None
+):
     spec = generated(200, own_every=1)  # ~190 functions: 4 resources each before permissions
     assert derive.cloudformation_resource_count(spec, per_route=False) > derive.CFN_RESOURCE_LIMIT
     outs = cf.render(spec, context())  # routes and functions move into nested stacks
     assert any(o.path.name.startswith("functions-") for o in outs)
-    assert all(len(yaml.safe_load(o.content)["Resources"]) <= derive.CFN_RESOURCE_LIMIT for o in outs)
+    assert all(
+        len(yaml.safe_load(o.content)["Resources"]) <= derive.CFN_RESOURCE_LIMIT for o in outs
+    )
     spec = generated(700, mock_every=1)  # 700 integrations + responses stay in the parent
     with pytest.raises(WsspecError) as err:
         cf.render(spec, context())
@@ -150,8 +167,9 @@ def test_template_over_1_mb_is_an_error_naming_the_quota(tmp_path: Path) -> None
     assert "1048576 bytes" in err.value.message and "template" in err.value.message
     # Through the CLI: exit 1, one line, no traceback.
     path = write_spec(tmp_path, data)
-    result = CliRunner().invoke(app, ["build", str(path), "-t", "cloudformation", "-o",
-                                      str(tmp_path / "out")])
+    result = CliRunner().invoke(
+        app, ["build", str(path), "-t", "cloudformation", "-o", str(tmp_path / "out")]
+    )
     assert result.exit_code == 1, result.output
     assert "WS421" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
@@ -159,12 +177,14 @@ def test_template_over_1_mb_is_an_error_naming_the_quota(tmp_path: Path) -> None
 
 def test_large_template_gets_a_note_about_s3(tmp_path: Path) -> None:
     path = write_spec(tmp_path, generate(300, name="big"))
-    result = CliRunner().invoke(app, ["build", str(path), "-t", "cloudformation", "-o",
-                                      str(tmp_path / "out")])
+    result = CliRunner().invoke(
+        app, ["build", str(path), "-t", "cloudformation", "-o", str(tmp_path / "out")]
+    )
     assert result.exit_code == 0, result.output
     size = (tmp_path / "out" / "big" / "cloudformation" / "template.yaml").stat().st_size
     assert size > derive.CFN_INLINE_TEMPLATE_LIMIT
     assert f"the template is {size} bytes" in result.output and "--s3-bucket" in result.output
     t = yaml.safe_load((tmp_path / "out" / "big" / "cloudformation" / "template.yaml").read_text())
     assert len(t["Resources"]) == derive.cloudformation_resource_count(
-        generated(300), per_route=False)
+        generated(300), per_route=False
+    )

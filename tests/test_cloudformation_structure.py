@@ -56,7 +56,8 @@ def test_each_route_has_its_key_target_authorization_and_integration_type(case) 
     spec, t = case
     routes = resources_of(t, "AWS::ApiGatewayV2::Route")
     assert sorted(r["Properties"]["RouteKey"] for r in routes.values()) == sorted(
-        r.key for r in spec.routes)
+        r.key for r in spec.routes
+    )
     for route in spec.routes:
         p = _res(t, names.route_logical(route.key))["Properties"]
         assert p["RouteKey"] == route.key
@@ -89,7 +90,8 @@ def test_each_route_has_its_key_target_authorization_and_integration_type(case) 
             assert "AuthorizerId" not in p
         assert p.get("ApiKeyRequired", False) == route.api_key_required
         assert p.get("RequestParameters", {}) == {
-            k: {"Required": v} for k, v in route.request_parameters.items()}
+            k: {"Required": v} for k, v in route.request_parameters.items()
+        }
         assert p.get("RequestModels", {}) == dict(route.request_models)
         if route.two_way:
             assert p["RouteResponseSelectionExpression"] == "$default"
@@ -114,7 +116,9 @@ def test_integration_settings_match_the_spec(case) -> None:
             assert p["ConnectionType"] == "VPC_LINK"
             link = _res(t, p["ConnectionId"]["Ref"])
             assert link["Type"] == "AWS::ApiGateway::VpcLink"
-            assert link["Properties"]["TargetArns"] == list(spec.vpc_link(integ.vpc_link).target_arns)
+            assert link["Properties"]["TargetArns"] == list(
+                spec.vpc_link(integ.vpc_link).target_arns
+            )
         elif integ.vpc_link_id:
             assert (p["ConnectionType"], p["ConnectionId"]) == ("VPC_LINK", integ.vpc_link_id)
         else:
@@ -161,7 +165,7 @@ def test_every_lambda_route_and_authorizer_has_a_scoped_permission(case) -> None
         assert p["Principal"] == "apigateway.amazonaws.com"
         text, variables = sub_parts(p["SourceArn"])
         assert text.startswith(ACCOUNT_PREFIX), text
-        rest = text[len(ACCOUNT_PREFIX):]
+        rest = text[len(ACCOUNT_PREFIX) :]
         if rest == "${Path}":
             path = variables["Path"]
             assert "*" not in path  # the samples are small: per-route grants
@@ -191,7 +195,8 @@ def test_stages_carry_the_spec_settings(case) -> None:
         assert got.get("DataTraceEnabled") == d.data_trace
         assert got.get("DetailedMetricsEnabled") == d.detailed_metrics
         assert set(p.get("RouteSettings", {})) == {
-            k for k, s in stage.route_settings.items() if not s.is_empty()}
+            k for k, s in stage.route_settings.items() if not s.is_empty()
+        }
         assert p.get("StageVariables", {}) == dict(stage.variables)
         assert p.get("Tags", {}) == dict(stage.tags)
         if stage.access_log is None:
@@ -203,8 +208,12 @@ def test_stages_carry_the_spec_settings(case) -> None:
                 assert al["DestinationArn"] == stage.access_log.destination_arn
             else:
                 group = _res(t, al["DestinationArn"]["Fn::GetAtt"][0])
-                assert group["Properties"]["LogGroupName"] == names.access_log_group(spec, stage.name)
-        account_dep = names.ACCOUNT_LOGICAL in _res(t, names.stage_logical(stage.name)).get("DependsOn", [])
+                assert group["Properties"]["LogGroupName"] == names.access_log_group(
+                    spec, stage.name
+                )
+        account_dep = names.ACCOUNT_LOGICAL in _res(t, names.stage_logical(stage.name)).get(
+            "DependsOn", []
+        )
         assert account_dep == (stage.execution_logging and spec.cloudwatch_role)
 
 
@@ -242,10 +251,13 @@ def test_functions_roles_and_log_groups_are_least_privilege(case) -> None:
                 assert env[k] == v
         log_logical = names.function_log_group_logical(fn.name)
         assert log_logical in res["DependsOn"]
-        assert _res(t, log_logical)["Properties"]["LogGroupName"] == names.function_log_group(spec, fn.name)
+        assert _res(t, log_logical)["Properties"]["LogGroupName"] == names.function_log_group(
+            spec, fn.name
+        )
         role = _res(t, p["Role"]["Fn::GetAtt"][0])["Properties"]
         assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
-            "Service": "lambda.amazonaws.com"}
+            "Service": "lambda.amazonaws.com"
+        }
         statements = {s["Sid"]: s for s in role["Policies"][0]["PolicyDocument"]["Statement"]}
         assert statements["Logs"]["Resource"] == [{"Fn::GetAtt": [log_logical, "Arn"]}]
         if fn.manage_connections:
@@ -259,7 +271,8 @@ def test_functions_roles_and_log_groups_are_least_privilege(case) -> None:
             assert "ManageConnections" not in statements
         if fn.connection_table and spec.connections:
             assert statements["ConnectionTable"]["Resource"] == [
-                {"Fn::GetAtt": [names.CONNECTION_TABLE_LOGICAL, "Arn"]}]
+                {"Fn::GetAtt": [names.CONNECTION_TABLE_LOGICAL, "Arn"]}
+            ]
         else:
             assert "ConnectionTable" not in statements
         assert all("*" not in s["Action"] for s in statements.values())
@@ -275,8 +288,12 @@ def test_connection_table_account_domain_and_outputs(case) -> None:
         assert p["TableName"] == names.table_name(spec)
         assert p["KeySchema"] == [{"AttributeName": "connectionId", "KeyType": "HASH"}]
         assert p["TimeToLiveSpecification"] == {
-            "AttributeName": spec.connections.ttl_attribute, "Enabled": True}
-        assert t["Outputs"]["ConnectionTableName"]["Value"] == {"Ref": names.CONNECTION_TABLE_LOGICAL}
+            "AttributeName": spec.connections.ttl_attribute,
+            "Enabled": True,
+        }
+        assert t["Outputs"]["ConnectionTableName"]["Value"] == {
+            "Ref": names.CONNECTION_TABLE_LOGICAL
+        }
     accounts = resources_of(t, "AWS::ApiGateway::Account")
     assert bool(accounts) == spec.cloudwatch_role
     if spec.domain:
@@ -288,8 +305,10 @@ def test_connection_table_account_domain_and_outputs(case) -> None:
         assert mapping.get("ApiMappingKey") == spec.domain.base_path
     assert t["Outputs"]["ApiId"]["Value"] == {"Ref": "Api"}
     for stage in spec.stages:
-        for key, scheme in ((names.output_wss_url(stage.name), "wss://"),
-                            (names.output_callback_url(stage.name), "https://")):
+        for key, scheme in (
+            (names.output_wss_url(stage.name), "wss://"),
+            (names.output_callback_url(stage.name), "https://"),
+        ):
             text, variables = sub_parts(t["Outputs"][key]["Value"])
             assert text.startswith(scheme + "${Api}.execute-api.${AWS::Region}.")
             assert variables["Stage"] == {"Ref": names.stage_logical(stage.name)}
@@ -310,4 +329,5 @@ def test_logical_ids_come_from_names_and_are_valid(case) -> None:
 def test_resource_count_matches_derive(case) -> None:
     spec, t = case
     assert len(t["Resources"]) == derive.cloudformation_resource_count(
-        spec, per_route=derive.permission_strategy(spec))
+        spec, per_route=derive.permission_strategy(spec)
+    )

@@ -31,7 +31,10 @@ def cfn_lint(paths: list[Path]) -> list[dict[str, Any]]:
     """Run the real cfn-lint on ``paths``; every error, warning and informational match."""
     proc = subprocess.run(
         [cfn_lint_binary(), "--format", "json", "--", *map(str, paths)],
-        check=False, capture_output=True, text=True, timeout=600,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.stdout.strip(), f"cfn-lint produced no JSON (rc={proc.returncode}): {proc.stderr}"
     return json.loads(proc.stdout)

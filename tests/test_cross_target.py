@@ -41,10 +41,15 @@ def _strip_star(arn: str) -> str:
     return arn.removesuffix(":*")
 
 
-def normal_form(integrations: dict[str, dict[str, Any]], routes: list[dict[str, Any]],
-                authorizers: dict[str, dict[str, Any]], models: dict[str, dict[str, Any]],
-                stages: dict[str, dict[str, Any]], permissions: list[tuple[str, str]],
-                extras: dict[str, Any]) -> dict[str, Any]:
+def normal_form(
+    integrations: dict[str, dict[str, Any]],
+    routes: list[dict[str, Any]],
+    authorizers: dict[str, dict[str, Any]],
+    models: dict[str, dict[str, Any]],
+    stages: dict[str, dict[str, Any]],
+    permissions: list[tuple[str, str]],
+    extras: dict[str, Any],
+) -> dict[str, Any]:
     """The shared shape: routes keyed by route key, each with its integration's settings."""
     out_routes = {}
     for r in routes:
@@ -52,8 +57,14 @@ def normal_form(integrations: dict[str, dict[str, Any]], routes: list[dict[str, 
         r["Integration"] = target
         r.setdefault("AuthorizationType", "NONE")
         out_routes[r.pop("RouteKey")] = r
-    return {"routes": out_routes, "authorizers": authorizers, "models": models,
-            "stages": stages, "permissions": sorted(permissions), **extras}
+    return {
+        "routes": out_routes,
+        "authorizers": authorizers,
+        "models": models,
+        "stages": stages,
+        "permissions": sorted(permissions),
+        **extras,
+    }
 
 
 # ----------------------------------------------------------------------------- CloudFormation
@@ -65,8 +76,12 @@ def cfn_form(doc: dict[str, Any]) -> dict[str, Any]:
 
     def ref(logical: str) -> str:
         if logical.startswith("AWS::"):
-            return {"AWS::Region": "REGION", "AWS::AccountId": "ACCOUNT",
-                    "AWS::Partition": PARTITION, "AWS::URLSuffix": "amazonaws.com"}[logical]
+            return {
+                "AWS::Region": "REGION",
+                "AWS::AccountId": "ACCOUNT",
+                "AWS::Partition": PARTITION,
+                "AWS::URLSuffix": "amazonaws.com",
+            }[logical]
         t = res[logical]["Type"]
         p = props(logical)
         return {
@@ -95,7 +110,7 @@ def cfn_form(doc: dict[str, Any]) -> dict[str, Any]:
 
     def value(v: Any) -> Any:
         if isinstance(v, dict) and len(v) == 1:
-            (fn, arg), = v.items()
+            ((fn, arg),) = v.items()
             if fn == "Ref":
                 return ref(arg)
             if fn == "Fn::GetAtt":
@@ -137,13 +152,16 @@ def cfn_form(doc: dict[str, Any]) -> dict[str, Any]:
             p = props(logical)
             route_key = props(p["RouteId"]["Ref"])["RouteKey"]
             route_response[route_key] = value(
-                {k: x for k, x in p.items() if k not in ("ApiId", "RouteId")})
+                {k: x for k, x in p.items() if k not in ("ApiId", "RouteId")}
+            )
     routes = []
     for logical, r in res.items():
         if r["Type"] == "AWS::ApiGatewayV2::Route":
             p = value({k: x for k, x in props(logical).items() if k != "ApiId"})
             if "RequestParameters" in p:
-                p["RequestParameters"] = {k: x["Required"] for k, x in p["RequestParameters"].items()}
+                p["RequestParameters"] = {
+                    k: x["Required"] for k, x in p["RequestParameters"].items()
+                }
             if "AuthorizerId" in p:
                 p["Authorizer"] = p.pop("AuthorizerId")
             if p["RouteKey"] in route_response:
@@ -154,16 +172,25 @@ def cfn_form(doc: dict[str, Any]) -> dict[str, Any]:
     stages = {}
     permissions = []
     extras: dict[str, Any] = {}
-    compared = ("AWS::ApiGatewayV2::Authorizer", "AWS::ApiGatewayV2::Model",
-                "AWS::ApiGatewayV2::Stage", "AWS::Lambda::Permission", "AWS::ApiGatewayV2::Api",
-                "AWS::ApiGatewayV2::DomainName", "AWS::ApiGatewayV2::ApiMapping",
-                "AWS::ApiGateway::VpcLink", "AWS::DynamoDB::Table")
+    compared = (
+        "AWS::ApiGatewayV2::Authorizer",
+        "AWS::ApiGatewayV2::Model",
+        "AWS::ApiGatewayV2::Stage",
+        "AWS::Lambda::Permission",
+        "AWS::ApiGatewayV2::Api",
+        "AWS::ApiGatewayV2::DomainName",
+        "AWS::ApiGatewayV2::ApiMapping",
+        "AWS::ApiGateway::VpcLink",
+        "AWS::DynamoDB::Table",
+    )
     for logical, r in res.items():
         t = r["Type"]
         if t == "AWS::Lambda::Function":
             p = props(logical)
             extras.setdefault("functions", {})[p["FunctionName"]] = {
-                k: p.get(k) for k in ("Handler", "Runtime", "MemorySize", "Timeout", "Architectures")}
+                k: p.get(k)
+                for k in ("Handler", "Runtime", "MemorySize", "Timeout", "Architectures")
+            }
             continue
         if t not in compared:
             continue
@@ -175,10 +202,13 @@ def cfn_form(doc: dict[str, Any]) -> dict[str, Any]:
             models[p.pop("Name")] = p
         elif t == "AWS::ApiGatewayV2::Stage":
             p["DefaultRouteSettings"] = _settings(p.get("DefaultRouteSettings"))
-            p["RouteSettings"] = {k: _settings(x) for k, x in (p.get("RouteSettings") or {}).items()}
+            p["RouteSettings"] = {
+                k: _settings(x) for k, x in (p.get("RouteSettings") or {}).items()
+            }
             if "AccessLogSettings" in p:
                 p["AccessLogSettings"]["DestinationArn"] = _strip_star(
-                    p["AccessLogSettings"]["DestinationArn"])
+                    p["AccessLogSettings"]["DestinationArn"]
+                )
             p["DependsOnAccount"] = "ApiGatewayAccount" in r.get("DependsOn", [])
             stages[p.pop("StageName")] = p
         elif t == "AWS::Lambda::Permission":
@@ -193,40 +223,70 @@ def cfn_form(doc: dict[str, Any]) -> dict[str, Any]:
         elif t == "AWS::ApiGateway::VpcLink":
             extras.setdefault("vpc_links", {})[p.pop("Name")] = p
         elif t == "AWS::DynamoDB::Table":
-            extras["table"] = {"TableName": p["TableName"], "TTL": p["TimeToLiveSpecification"],
-                               "BillingMode": p["BillingMode"]}
+            extras["table"] = {
+                "TableName": p["TableName"],
+                "TTL": p["TimeToLiveSpecification"],
+                "BillingMode": p["BillingMode"],
+            }
     return normal_form(integrations, routes, authorizers, models, stages, permissions, extras)
 
 
 # ----------------------------------------------------------------------------- Terraform
 TF_TO_CFN = {
-    "integration_type": "IntegrationType", "integration_method": "IntegrationMethod",
-    "integration_uri": "IntegrationUri", "connection_type": "ConnectionType",
-    "connection_id": "ConnectionId", "credentials_arn": "CredentialsArn",
-    "description": "Description", "timeout_milliseconds": "TimeoutInMillis",
+    "integration_type": "IntegrationType",
+    "integration_method": "IntegrationMethod",
+    "integration_uri": "IntegrationUri",
+    "connection_type": "ConnectionType",
+    "connection_id": "ConnectionId",
+    "credentials_arn": "CredentialsArn",
+    "description": "Description",
+    "timeout_milliseconds": "TimeoutInMillis",
     "passthrough_behavior": "PassthroughBehavior",
     "content_handling_strategy": "ContentHandlingStrategy",
     "template_selection_expression": "TemplateSelectionExpression",
-    "request_parameters": "RequestParameters", "request_templates": "RequestTemplates",
-    "response_templates": "ResponseTemplates", "route_key": "RouteKey", "target": "Target",
-    "authorization_type": "AuthorizationType", "authorizer_id": "Authorizer",
-    "api_key_required": "ApiKeyRequired", "operation_name": "OperationName",
-    "model_selection_expression": "ModelSelectionExpression", "request_models": "RequestModels",
+    "request_parameters": "RequestParameters",
+    "request_templates": "RequestTemplates",
+    "response_templates": "ResponseTemplates",
+    "route_key": "RouteKey",
+    "target": "Target",
+    "authorization_type": "AuthorizationType",
+    "authorizer_id": "Authorizer",
+    "api_key_required": "ApiKeyRequired",
+    "operation_name": "OperationName",
+    "model_selection_expression": "ModelSelectionExpression",
+    "request_models": "RequestModels",
     "route_response_selection_expression": "RouteResponseSelectionExpression",
-    "route_response_key": "RouteResponseKey", "integration_response_key": "IntegrationResponseKey", "response_models": "ResponseModels",
-    "authorizer_type": "AuthorizerType", "authorizer_uri": "AuthorizerUri",
-    "identity_sources": "IdentitySource", "authorizer_credentials_arn": "AuthorizerCredentialsArn",
-    "content_type": "ContentType", "schema": "Schema", "auto_deploy": "AutoDeploy",
-    "deployment_id": "DeploymentId", "stage_variables": "StageVariables", "tags": "Tags",
-    "data_trace_enabled": "DataTraceEnabled", "detailed_metrics_enabled": "DetailedMetricsEnabled",
-    "logging_level": "LoggingLevel", "throttling_burst_limit": "ThrottlingBurstLimit",
-    "throttling_rate_limit": "ThrottlingRateLimit", "destination_arn": "DestinationArn",
-    "format": "Format", "name": "Name", "protocol_type": "ProtocolType",
+    "route_response_key": "RouteResponseKey",
+    "integration_response_key": "IntegrationResponseKey",
+    "response_models": "ResponseModels",
+    "authorizer_type": "AuthorizerType",
+    "authorizer_uri": "AuthorizerUri",
+    "identity_sources": "IdentitySource",
+    "authorizer_credentials_arn": "AuthorizerCredentialsArn",
+    "content_type": "ContentType",
+    "schema": "Schema",
+    "auto_deploy": "AutoDeploy",
+    "deployment_id": "DeploymentId",
+    "stage_variables": "StageVariables",
+    "tags": "Tags",
+    "data_trace_enabled": "DataTraceEnabled",
+    "detailed_metrics_enabled": "DetailedMetricsEnabled",
+    "logging_level": "LoggingLevel",
+    "throttling_burst_limit": "ThrottlingBurstLimit",
+    "throttling_rate_limit": "ThrottlingRateLimit",
+    "destination_arn": "DestinationArn",
+    "format": "Format",
+    "name": "Name",
+    "protocol_type": "ProtocolType",
     "route_selection_expression": "RouteSelectionExpression",
     "api_key_selection_expression": "ApiKeySelectionExpression",
-    "disable_execute_api_endpoint": "DisableExecuteApiEndpoint", "target_arns": "TargetArns",
-    "api_mapping_key": "ApiMappingKey", "domain_name": "DomainName", "stage": "Stage",
-    "certificate_arn": "CertificateArn", "endpoint_type": "EndpointType",
+    "disable_execute_api_endpoint": "DisableExecuteApiEndpoint",
+    "target_arns": "TargetArns",
+    "api_mapping_key": "ApiMappingKey",
+    "domain_name": "DomainName",
+    "stage": "Stage",
+    "certificate_arn": "CertificateArn",
+    "endpoint_type": "EndpointType",
     "security_policy": "SecurityPolicy",
 }
 
@@ -254,18 +314,24 @@ def tf_form(main_tf: str) -> dict[str, Any]:
             ("aws_apigatewayv2_api", "id"): lambda: "API",
             ("aws_apigatewayv2_api", "execution_arn"): lambda: EXEC_ARN,
             ("aws_apigatewayv2_integration", "id"): lambda: f"integration:{label}",
-            ("aws_apigatewayv2_authorizer", "id"): lambda: f"authorizer:{attr(rtype, label, 'name')}",
+            ("aws_apigatewayv2_authorizer", "id"): lambda: (
+                f"authorizer:{attr(rtype, label, 'name')}"
+            ),
             ("aws_apigatewayv2_model", "name"): lambda: attr(rtype, label, "name"),
             ("aws_apigatewayv2_deployment", "id"): lambda: "DEPLOYMENT",
             ("aws_apigatewayv2_stage", "id"): lambda: attr(rtype, label, "name"),
             ("aws_apigatewayv2_route", "route_key"): lambda: attr(rtype, label, "route_key"),
             ("aws_api_gateway_vpc_link", "id"): lambda: f"vpc-link:{attr(rtype, label, 'name')}",
             ("aws_lambda_function", "invoke_arn"): lambda: INVOKE.format(
-                FN_ARN.format(attr(rtype, label, "function_name"))),
-            ("aws_lambda_function", "arn"): lambda: FN_ARN.format(attr(rtype, label, "function_name")),
+                FN_ARN.format(attr(rtype, label, "function_name"))
+            ),
+            ("aws_lambda_function", "arn"): lambda: FN_ARN.format(
+                attr(rtype, label, "function_name")
+            ),
             ("aws_lambda_function", "function_name"): lambda: attr(rtype, label, "function_name"),
             ("aws_cloudwatch_log_group", "arn"): lambda: (
-                f"arn:aws:logs:REGION:ACCOUNT:log-group:{attr(rtype, label, 'name')}"),
+                f"arn:aws:logs:REGION:ACCOUNT:log-group:{attr(rtype, label, 'name')}"
+            ),
             ("aws_iam_role", "arn"): lambda: "generated-role",
             ("aws_dynamodb_table", "name"): lambda: attr(rtype, label, "name"),
             ("aws_apigatewayv2_domain_name", "id"): lambda: attr(rtype, label, "domain_name"),
@@ -275,8 +341,9 @@ def tf_form(main_tf: str) -> dict[str, Any]:
     def value(v: Any) -> Any:
         if isinstance(v, str):
             if v.startswith('"'):
-                return "".join(text if kind == "lit" else str(expr(text))
-                               for kind, text in template_parts(v))
+                return "".join(
+                    text if kind == "lit" else str(expr(text)) for kind, text in template_parts(v)
+                )
             if v.startswith("${") and v.endswith("}"):
                 return expr(v[2:-1])
             return v
@@ -294,7 +361,11 @@ def tf_form(main_tf: str) -> dict[str, Any]:
         for k, x in body.items():
             if k in ("api_id", "depends_on", "lifecycle", "__is_block__") or k in skip:
                 continue
-            if k in TF_TO_CFN and not isinstance(x, list) or k in ("identity_sources", "target_arns"):
+            if (
+                k in TF_TO_CFN
+                and not isinstance(x, list)
+                or k in ("identity_sources", "target_arns")
+            ):
                 out[TF_TO_CFN[k]] = value(x)
         return out
 
@@ -313,15 +384,20 @@ def tf_form(main_tf: str) -> dict[str, Any]:
     route_response = {}
     for (rtype, _label), body in res.items():
         if rtype == "aws_apigatewayv2_route_response":
-            route_label = re.fullmatch(r"\$\{aws_apigatewayv2_route\.(.+)\.id\}", body["route_id"]).group(1)
+            route_label = re.fullmatch(
+                r"\$\{aws_apigatewayv2_route\.(.+)\.id\}", body["route_id"]
+            ).group(1)
             route_response[attr("aws_apigatewayv2_route", route_label, "route_key")] = cfn_props(
-                body, skip=("route_id",))
+                body, skip=("route_id",)
+            )
     routes = []
     for (rtype, _label), body in res.items():
         if rtype == "aws_apigatewayv2_route":
             p = cfn_props(body)
-            params = {value(b["request_parameter_key"]): b["required"]
-                      for b in blocks(body, "request_parameter")}
+            params = {
+                value(b["request_parameter_key"]): b["required"]
+                for b in blocks(body, "request_parameter")
+            }
             if params:
                 p["RequestParameters"] = params
             if p["RouteKey"] in route_response:
@@ -339,7 +415,10 @@ def tf_form(main_tf: str) -> dict[str, Any]:
         elif rtype == "aws_apigatewayv2_stage":
             p = cfn_props(body)
             p["DefaultRouteSettings"] = _settings(
-                cfn_props(body["default_route_settings"][0]) if "default_route_settings" in body else {})
+                cfn_props(body["default_route_settings"][0])
+                if "default_route_settings" in body
+                else {}
+            )
             p["RouteSettings"] = {}
             for b in blocks(body, "route_settings"):
                 s = cfn_props(b)
@@ -352,8 +431,9 @@ def tf_form(main_tf: str) -> dict[str, Any]:
             p["DependsOnAccount"] = "${aws_api_gateway_account.this}" in body.get("depends_on", [])
             stages[p.pop("Name")] = p
         elif rtype == "aws_lambda_permission":
-            permissions.append((value(body["function_name"]).rsplit(":", 1)[-1],
-                                value(body["source_arn"])))
+            permissions.append(
+                (value(body["function_name"]).rsplit(":", 1)[-1], value(body["source_arn"]))
+            )
         elif rtype == "aws_apigatewayv2_api":
             extras["api"] = cfn_props(body)
         elif rtype == "aws_apigatewayv2_domain_name":
@@ -367,15 +447,19 @@ def tf_form(main_tf: str) -> dict[str, Any]:
             extras.setdefault("vpc_links", {})[p.pop("Name")] = p
         elif rtype == "aws_dynamodb_table":
             ttl = body["ttl"][0]
-            extras["table"] = {"TableName": value(body["name"]),
-                               "TTL": {"AttributeName": value(ttl["attribute_name"]),
-                                       "Enabled": ttl["enabled"]},
-                               "BillingMode": value(body["billing_mode"])}
+            extras["table"] = {
+                "TableName": value(body["name"]),
+                "TTL": {"AttributeName": value(ttl["attribute_name"]), "Enabled": ttl["enabled"]},
+                "BillingMode": value(body["billing_mode"]),
+            }
         elif rtype == "aws_lambda_function":
             extras.setdefault("functions", {})[value(body["function_name"])] = {
-                "Handler": value(body["handler"]), "Runtime": value(body["runtime"]),
-                "MemorySize": body["memory_size"], "Timeout": body["timeout"],
-                "Architectures": value(body["architectures"])}
+                "Handler": value(body["handler"]),
+                "Runtime": value(body["runtime"]),
+                "MemorySize": body["memory_size"],
+                "Timeout": body["timeout"],
+                "Architectures": value(body["architectures"]),
+            }
     return normal_form(integrations, routes, authorizers, models, stages, permissions, extras)
 
 
@@ -385,7 +469,7 @@ def _schema(raw: str) -> Any:
         from tests.tfhelp import hcl_literal
 
         return json.loads(hcl_literal(raw))
-    inner = raw[len("${jsonencode("):-len(")}")]
+    inner = raw[len("${jsonencode(") : -len(")}")]
     doc = parse(f"x = {inner}\n")["x"]
 
     def conv(v: Any) -> Any:
@@ -436,4 +520,5 @@ def test_the_comparison_notices_a_difference(tmp_path: Path) -> None:
     text = rendered(spec, tmp_path)["main.tf"]
     changed = re.sub(r'"AWS_IAM"', '"NONE"', text, count=1)
     assert _diff(cf, tf_form(changed)) == [
-        "/routes/$connect/AuthorizationType: CloudFormation 'AWS_IAM' != Terraform 'NONE'"]
+        "/routes/$connect/AuthorizationType: CloudFormation 'AWS_IAM' != Terraform 'NONE'"
+    ]

@@ -40,7 +40,9 @@ def test_plan_deploy_noop_destroy_through_the_cli(moto, aws_env, tmp_path):
 def test_deploy_json_output_has_plan_and_urls(moto, aws_env, tmp_path):
     moto.reset()
     path = str(project(tmp_path, "models-mock"))
-    r = runner.invoke(app, ["deploy", path, "--yes", "--output", "json", "--endpoint-url", moto.url])
+    r = runner.invoke(
+        app, ["deploy", path, "--yes", "--output", "json", "--endpoint-url", moto.url]
+    )
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
     assert data["applied"] and data["outputs"]["stages"]["dev"]["url"].startswith("wss://")
@@ -54,16 +56,28 @@ def test_unknown_stage_is_a_usage_error(moto, aws_env, tmp_path):
 
 def boto_apis(url):
     import boto3
-    return {a["ApiId"] for a in boto3.client("apigatewayv2", endpoint_url=url, region_name="us-east-1").get_apis()["Items"]}
+
+    return {
+        a["ApiId"]
+        for a in boto3.client("apigatewayv2", endpoint_url=url, region_name="us-east-1").get_apis()[
+            "Items"
+        ]
+    }
 
 
 def _run(args, env):
-    return subprocess.run([sys.executable, "-m", "wsspec", *args], capture_output=True, text=True, env=env,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "wsspec", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
 
 
 def _env(**over):
     import os
+
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(FAKE_AWS_ENV)
     env.update(over)
@@ -72,23 +86,38 @@ def _env(**over):
 
 def _assert_one_line(p):
     assert p.returncode == 3, (p.stdout, p.stderr)
-    errs = [ln for ln in p.stderr.splitlines() if "error[" in ln and "WS801" not in ln and "warning" not in ln]
+    errs = [
+        ln
+        for ln in p.stderr.splitlines()
+        if "error[" in ln and "WS801" not in ln and "warning" not in ln
+    ]
     assert len(errs) == 1 and "Traceback" not in p.stderr, p.stderr
     return errs[0]
 
 
 def test_missing_credentials_one_line_exit_3(moto, tmp_path):
     path = str(project(tmp_path, "chat"))
-    env = _env(AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None, AWS_SESSION_TOKEN=None,
-               AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"), AWS_CONFIG_FILE=str(tmp_path / "none"))
-    env = {k: v for k, v in env.items() if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")}
+    env = _env(
+        AWS_ACCESS_KEY_ID=None,
+        AWS_SECRET_ACCESS_KEY=None,
+        AWS_SESSION_TOKEN=None,
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
+        AWS_CONFIG_FILE=str(tmp_path / "none"),
+    )
+    env = {
+        k: v
+        for k, v in env.items()
+        if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+    }
     line = _assert_one_line(_run(["plan", path, "--endpoint-url", moto.url], env))
     assert "credentials" in line
 
 
 def test_unreachable_endpoint_one_line_exit_3(tmp_path):
     path = str(project(tmp_path, "chat"))
-    line = _assert_one_line(_run(["plan", path, "--endpoint-url", f"http://127.0.0.1:{free_port()}"], _env()))
+    line = _assert_one_line(
+        _run(["plan", path, "--endpoint-url", f"http://127.0.0.1:{free_port()}"], _env())
+    )
     assert "cannot reach" in line
 
 
@@ -100,8 +129,12 @@ def test_unknown_region_one_line_exit_3(tmp_path):
 
 def test_boto3_is_not_imported_on_validate_and_build_paths(tmp_path):
     path = str(project(tmp_path, "chat"))
-    code = ("import sys, wsspec.cli, wsspec.cli.deploy; from typer.testing import CliRunner;"
-            f"CliRunner().invoke(wsspec.cli.app, ['validate', {path!r}]);"
-            "print('boto3' in sys.modules, 'botocore' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env()).stdout
+    code = (
+        "import sys, wsspec.cli, wsspec.cli.deploy; from typer.testing import CliRunner;"
+        f"CliRunner().invoke(wsspec.cli.app, ['validate', {path!r}]);"
+        "print('boto3' in sys.modules, 'botocore' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=_env()
+    ).stdout
     assert out.strip() == "False False"

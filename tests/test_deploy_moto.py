@@ -54,8 +54,13 @@ def _existing_function(url: str, name: str) -> None:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("a.py", "def h(e, c): return 1\n")
-    lam.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="a.h",
-                        Code={"ZipFile": buf.getvalue()})
+    lam.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role,
+        Handler="a.h",
+        Code={"ZipFile": buf.getvalue()},
+    )
 
 
 @pytest.mark.parametrize("sample", MOTO_SAMPLES)
@@ -75,12 +80,16 @@ def test_sample_deploys_redeploys_with_zero_writes_and_destroys(sample, url, tmp
     assert set(api["stages"]) == {s.name for s in spec.stages}
     assert api["authorizers"] == sorted(a.name for a in spec.authorizers)
     from wsspec import names
+
     for f in spec.functions:
         fn = snap["functions"][names.function_name(spec, f.name)]
         assert fn["handler"] == f.lambda_handler and fn["memory"] == f.memory
         assert fn["tags"]["wsspec:spec"] == spec.api.name
-    expected_perms = {p.key for p in __import__("wsspec.derive", fromlist=["x"]).lambda_permissions(spec)
-                      if p.function}
+    expected_perms = {
+        p.key
+        for p in __import__("wsspec.derive", fromlist=["x"]).lambda_permissions(spec)
+        if p.function
+    }
     got_perms = {sid for fn in snap["functions"].values() for sid, _ in fn["permissions"]}
     assert got_perms == expected_perms
     if spec.connections:
@@ -99,7 +108,9 @@ def test_sample_deploys_redeploys_with_zero_writes_and_destroys(sample, url, tmp
     assert s3.plan.empty and c3.writes == []
 
 
-def test_multi_stage_with_domain_account_role_and_existing_function(moto_managed, aws_env, tmp_path):
+def test_multi_stage_with_domain_account_role_and_existing_function(
+    moto_managed, aws_env, tmp_path
+):
     url = moto_managed.url
     moto_managed.reset()
     _existing_function(url, "device-config")
@@ -111,7 +122,9 @@ def test_multi_stage_with_domain_account_role_and_existing_function(moto_managed
     acct = boto3.client("apigateway", endpoint_url=url, region_name="us-east-1").get_account()
     assert acct["cloudwatchRoleArn"].endswith("/telemetry-apigw-cloudwatch")
     # wsspec adds its permission to the existing function but does not own it
-    assert any(sid.startswith("wsspec-") for sid, _ in snap["functions"]["device-config"]["permissions"])
+    assert any(
+        sid.startswith("wsspec-") for sid, _ in snap["functions"]["device-config"]["permissions"]
+    )
     session2, _, c2 = deploy(spec, url)
     assert session2.plan.empty and c2.writes == []
     deploy(spec, url, destroy=True)
@@ -132,10 +145,15 @@ def test_changing_one_route_changes_only_that_route(url, tmp_path):
     session, _, c = deploy(spec2, url)
     kinds = sorted((s.action, s.kind, s.key.split(" ")[0]) for s in session.plan.steps)
     assert ("update", "route", "sendmessage") in kinds
-    assert all(k[2] in ("sendmessage", "prod") or k[1] in ("permission", "role_policy", "role") for k in kinds), kinds
+    assert all(
+        k[2] in ("sendmessage", "prod") or k[1] in ("permission", "role_policy", "role")
+        for k in kinds
+    ), kinds
     assert "DeleteRoute" not in c.writes and "CreateRoute" not in c.writes  # updated in place
     after = snapshot(url)
-    assert after["apis"]["chat"]["routes"]["sendmessage"]["target"].startswith("wsspec:function:on_connect")
+    assert after["apis"]["chat"]["routes"]["sendmessage"]["target"].startswith(
+        "wsspec:function:on_connect"
+    )
     for key in ("$connect", "$disconnect", "$default"):
         assert after["apis"]["chat"]["routes"][key] == before["apis"]["chat"]["routes"][key]
     s3, _, c3 = deploy(spec2, url)
@@ -150,7 +168,8 @@ def test_untagged_resources_are_refused_and_never_destroyed(url, tmp_path):
     assert err.value.exit_code == 3 and "not owned by wsspec" in str(err.value)
     # an untagged API with the same name is ignored, and destroy leaves both alone
     boto3.client("apigatewayv2", endpoint_url=url, region_name="us-east-1").create_api(
-        Name="chat", ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action")
+        Name="chat", ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action"
+    )
     session, _, c = deploy(spec, url, destroy=True)
     assert session.plan.empty and c.writes == []
     assert any("not owned" in n for n in session.plan.notes)
@@ -177,7 +196,9 @@ def test_interrupted_deploys_converge_to_a_clean_deploy(url, tmp_path, moto):
         got = snapshot(url)
         assert got == clean, f"not converged after a failure before write #{n + 1}"
         again, _, c = deploy(spec, url)
-        assert again.plan.empty and c.writes == [], f"N={n}: {[s.as_dict() for s in again.plan.steps]}"
+        assert again.plan.empty and c.writes == [], (
+            f"N={n}: {[s.as_dict() for s in again.plan.steps]}"
+        )
 
 
 def test_iam_eventual_consistency_is_retried_with_backoff(url, tmp_path):
@@ -192,13 +213,19 @@ def test_iam_eventual_consistency_is_retried_with_backoff(url, tmp_path):
         if op == "CreateFunction" and failures["n"] < 2:
             failures["n"] += 1
             raise botocore.exceptions.ClientError(
-                {"Error": {"Code": "InvalidParameterValueException",
-                           "Message": "The role defined for the function cannot be assumed by Lambda."}},
-                "CreateFunction")
+                {
+                    "Error": {
+                        "Code": "InvalidParameterValueException",
+                        "Message": "The role defined for the function cannot be assumed by Lambda.",
+                    }
+                },
+                "CreateFunction",
+            )
 
     delays: list[float] = []
     from wsspec.deploy.aws import Options
     from wsspec.deploy.run import apply, prepare
+
     session = prepare(spec, Options(endpoint_url=url, concurrency=1), on_call=flaky)
     apply(session, sleep=delays.append)
     assert failures["n"] == 2 and delays == [0.5, 1.0]

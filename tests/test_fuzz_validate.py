@@ -16,12 +16,37 @@ from wsspec.validate import validate_loaded, validate_text
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = {p.name: load_file(str(p)).data for p in sorted((ROOT / "samples").glob("*.yaml"))}
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=False),
-                    st.text(max_size=20), st.sampled_from(["$connect", "$default", "lambda", "http",
-                                                           "aws", "mock", "iam", "jwt", "none", "/4\\d{2}/",
-                                                           "${request.body.x}", "../x.py", "/abs.py"]))
-values = st.recursive(scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=12), inner, max_size=3)), max_leaves=8)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=False),
+    st.text(max_size=20),
+    st.sampled_from(
+        [
+            "$connect",
+            "$default",
+            "lambda",
+            "http",
+            "aws",
+            "mock",
+            "iam",
+            "jwt",
+            "none",
+            "/4\\d{2}/",
+            "${request.body.x}",
+            "../x.py",
+            "/abs.py",
+        ]
+    ),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=12), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
 
 
 def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -72,7 +97,9 @@ def _check(result: Any) -> None:
         assert f.line >= 1 and f.column >= 1 and f.code.startswith("WS")
 
 
-@settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(mutated())
 def test_mutated_samples_never_crash(data: Any) -> None:
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
@@ -86,10 +113,29 @@ def test_random_yaml_text_never_crashes(text: str) -> None:
 
 
 @settings(max_examples=200, deadline=None, database=None)
-@given(st.dictionaries(st.sampled_from(["wsspec", "api", "routes", "functions", "stages",
-                                        "integrations", "authorizers", "models", "connections",
-                                        "domain", "vpc_links", "account", "monitoring"]),
-                       values, max_size=6))
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "wsspec",
+                "api",
+                "routes",
+                "functions",
+                "stages",
+                "integrations",
+                "authorizers",
+                "models",
+                "connections",
+                "domain",
+                "vpc_links",
+                "account",
+                "monitoring",
+            ]
+        ),
+        values,
+        max_size=6,
+    )
+)
 def test_random_top_level_shapes_never_crash(data: dict[str, Any]) -> None:
     loaded = load_text(yaml.safe_dump(data), "d.yaml")
     _check(validate_loaded(loaded, project_dir="."))

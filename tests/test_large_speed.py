@@ -44,13 +44,16 @@ def test_libyaml_composes_the_same_nodes_as_the_python_composer(path) -> None:
     _same(loader._compose(text), loader._Composer(text).get_single_node())
 
 
-@pytest.mark.parametrize("text", [
-    "a: 1\n\tb: 2\n",  # tab indentation
-    "a: [1, 2\n",  # unclosed flow sequence
-    "a: 'x\n",  # unclosed quote
-    "a: b: c\n",
-    "a: 1\x07\n",  # control character
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: 1\n\tb: 2\n",  # tab indentation
+        "a: [1, 2\n",  # unclosed flow sequence
+        "a: 'x\n",  # unclosed quote
+        "a: b: c\n",
+        "a: 1\x07\n",  # control character
+    ],
+)
 def test_yaml_errors_are_reported_exactly_as_the_python_composer_reports_them(text: str) -> None:
     try:
         loader._Composer(text).get_single_node()
@@ -65,26 +68,58 @@ def test_yaml_errors_are_reported_exactly_as_the_python_composer_reports_them(te
 
 
 def _build_kwargs(file: str, targets: list[str] | None, out: str, fmt: str, check: bool) -> dict:
-    return {"file": file, "target": [Target(t) for t in targets] if targets else None,
-            "out": Path(out), "template_format": TemplateFormat(fmt), "check": check}
+    return {
+        "file": file,
+        "target": [Target(t) for t in targets] if targets else None,
+        "out": Path(out),
+        "template_format": TemplateFormat(fmt),
+        "check": check,
+    }
 
 
-@pytest.mark.parametrize("argv, expected", [
-    (["build", "s.yaml"], _build_kwargs("s.yaml", None, "build", "yaml", False)),
-    (["build", "s.yaml", "-t", "terraform", "--target=stubs", "-o", "out", "--format", "json",
-      "--check"], _build_kwargs("s.yaml", ["terraform", "stubs"], "out", "json", True)),
-    (["build", "--out=o", "--", "-odd.yaml"], _build_kwargs("-odd.yaml", None, "o", "yaml", False)),
-])
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["build", "s.yaml"], _build_kwargs("s.yaml", None, "build", "yaml", False)),
+        (
+            [
+                "build",
+                "s.yaml",
+                "-t",
+                "terraform",
+                "--target=stubs",
+                "-o",
+                "out",
+                "--format",
+                "json",
+                "--check",
+            ],
+            _build_kwargs("s.yaml", ["terraform", "stubs"], "out", "json", True),
+        ),
+        (
+            ["build", "--out=o", "--", "-odd.yaml"],
+            _build_kwargs("-odd.yaml", None, "o", "yaml", False),
+        ),
+    ],
+)
 def test_build_fast_path_parses_well_formed_command_lines(argv, expected) -> None:
     fn, kwargs = _fast_command(argv)
     assert fn.__name__ == "build" and kwargs == expected
 
 
-@pytest.mark.parametrize("argv", [
-    ["build"], ["build", "--help"], ["build", "a.yaml", "b.yaml"], ["build", "a.yaml", "-t", "cdk"],
-    ["build", "a.yaml", "--format", "xml"], ["build", "a.yaml", "-o"], ["build", "a.yaml", "-x"],
-    ["build", "a.yaml", "-o", "--check"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["build"],
+        ["build", "--help"],
+        ["build", "a.yaml", "b.yaml"],
+        ["build", "a.yaml", "-t", "cdk"],
+        ["build", "a.yaml", "--format", "xml"],
+        ["build", "a.yaml", "-o"],
+        ["build", "a.yaml", "-x"],
+        ["build", "a.yaml", "-o", "--check"],
+    ],
+)
 def test_anything_unusual_goes_through_typer(argv) -> None:
     assert _fast_command(argv) is None
 
@@ -97,14 +132,32 @@ def test_fast_path_build_writes_and_prints_what_the_typer_command_does(tmp_path:
     project = tmp_path / "p"
     write_spec(project, generate(40, name="big"))
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    fast = subprocess.run([sys.executable, "-m", "wsspec", "build", "spec.yaml", "-o", "o1",
-                           "-t", "cloudformation", "-t", "terraform"], cwd=project, env=env,
-                          capture_output=True, text=True, check=False)
+    fast = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "wsspec",
+            "build",
+            "spec.yaml",
+            "-o",
+            "o1",
+            "-t",
+            "cloudformation",
+            "-t",
+            "terraform",
+        ],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     cwd = os.getcwd()
     os.chdir(project)
     try:
-        slow = CliRunner().invoke(app, ["build", "spec.yaml", "-o", "o2", "-t", "cloudformation",
-                                        "-t", "terraform"])
+        slow = CliRunner().invoke(
+            app, ["build", "spec.yaml", "-o", "o2", "-t", "cloudformation", "-t", "terraform"]
+        )
     finally:
         os.chdir(cwd)
     assert fast.returncode == slow.exit_code == 0, (fast.stderr, slow.output)
@@ -112,8 +165,13 @@ def test_fast_path_build_writes_and_prints_what_the_typer_command_does(tmp_path:
     assert _tree(project / "o1") == _tree(project / "o2")
     # an invalid spec: same findings, same exit code, nothing written
     bad = write_spec(tmp_path / "bad", {"wsspec": 1, "api": {"name": "x"}})
-    fast = subprocess.run([sys.executable, "-m", "wsspec", "build", str(bad), "-o", str(tmp_path / "b1")],
-                          env=env, capture_output=True, text=True, check=False)
+    fast = subprocess.run(
+        [sys.executable, "-m", "wsspec", "build", str(bad), "-o", str(tmp_path / "b1")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     slow = CliRunner().invoke(app, ["build", str(bad), "-o", str(tmp_path / "b2")])
     assert fast.returncode == slow.exit_code == 1
     assert fast.stderr.strip() and fast.stderr.strip() in slow.output
@@ -127,19 +185,46 @@ def test_template_cache_renders_the_same_text(tmp_path: Path) -> None:
     for name, extra in (("cached", {}), ("uncached", {"WSSPEC_NO_TEMPLATE_CACHE": "1"})):
         out = tmp_path / name
         for _ in range(2):  # the second run reads the cache the first one wrote
-            subprocess.run([sys.executable, "-m", "wsspec", "build", str(spec), "-o", str(out)],
-                           env={**env, **extra}, check=True, capture_output=True)
+            subprocess.run(
+                [sys.executable, "-m", "wsspec", "build", str(spec), "-o", str(out)],
+                env={**env, **extra},
+                check=True,
+                capture_output=True,
+            )
         outs.append(_tree(out))
     assert outs[0] == outs[1] and any(k.endswith("main.tf") for k in outs[0])
 
 
-@pytest.mark.parametrize("argv, expected", [
-    (["deploy", "s.yaml", "--yes", "--endpoint-url", "http://x", "--stage", "a", "--stage=b",
-      "--output", "json", "--concurrency", "4"],
-     {"file": "s.yaml", "stage": ["a", "b"], "endpoint_url": "http://x", "yes": True, "concurrency": 4}),
-    (["plan", "s.yaml", "--region=eu-west-1"], {"file": "s.yaml", "region": "eu-west-1"}),
-    (["destroy", "s.yaml", "-y"], {"file": "s.yaml", "yes": True}),
-])
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (
+            [
+                "deploy",
+                "s.yaml",
+                "--yes",
+                "--endpoint-url",
+                "http://x",
+                "--stage",
+                "a",
+                "--stage=b",
+                "--output",
+                "json",
+                "--concurrency",
+                "4",
+            ],
+            {
+                "file": "s.yaml",
+                "stage": ["a", "b"],
+                "endpoint_url": "http://x",
+                "yes": True,
+                "concurrency": 4,
+            },
+        ),
+        (["plan", "s.yaml", "--region=eu-west-1"], {"file": "s.yaml", "region": "eu-west-1"}),
+        (["destroy", "s.yaml", "-y"], {"file": "s.yaml", "yes": True}),
+    ],
+)
 def test_deploy_fast_path_fills_the_commands_own_defaults(argv, expected) -> None:
     from wsspec.cli import _fast_command
 
@@ -149,11 +234,19 @@ def test_deploy_fast_path_fills_the_commands_own_defaults(argv, expected) -> Non
     assert kwargs["profile"] is None and kwargs["concurrency"] == expected.get("concurrency", 8)
 
 
-@pytest.mark.parametrize("argv", [
-    ["deploy"], ["deploy", "--help"], ["deploy", "a.yaml", "b.yaml"], ["deploy", "a.yaml", "--nope"],
-    ["deploy", "a.yaml", "--output", "xml"], ["deploy", "a.yaml", "--concurrency", "many"],
-    ["plan", "a.yaml", "--yes"], ["deploy", "a.yaml", "--yes=1"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["deploy"],
+        ["deploy", "--help"],
+        ["deploy", "a.yaml", "b.yaml"],
+        ["deploy", "a.yaml", "--nope"],
+        ["deploy", "a.yaml", "--output", "xml"],
+        ["deploy", "a.yaml", "--concurrency", "many"],
+        ["plan", "a.yaml", "--yes"],
+        ["deploy", "a.yaml", "--yes=1"],
+    ],
+)
 def test_unusual_deploy_command_lines_go_through_typer(argv) -> None:
     from wsspec.cli import _fast_command
 
@@ -167,11 +260,19 @@ def test_fast_path_plan_prints_what_the_typer_command_prints(moto, aws_env, tmp_
     path = project(tmp_path / "chat", "chat")
     moto.reset()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    for argv in (["plan", str(path), "--endpoint-url", moto.url],
-                 ["deploy", str(path), "--endpoint-url", moto.url, "--output", "json"],  # no --yes
-                 ["plan", str(path), "--endpoint-url", "http://127.0.0.1:9"]):  # unreachable
-        fast = subprocess.run([sys.executable, "-m", "wsspec", *argv], env=env, capture_output=True,
-                              text=True, check=False, stdin=subprocess.DEVNULL)
+    for argv in (
+        ["plan", str(path), "--endpoint-url", moto.url],
+        ["deploy", str(path), "--endpoint-url", moto.url, "--output", "json"],  # no --yes
+        ["plan", str(path), "--endpoint-url", "http://127.0.0.1:9"],
+    ):  # unreachable
+        fast = subprocess.run(
+            [sys.executable, "-m", "wsspec", *argv],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
         slow = CliRunner().invoke(app, argv)
         assert fast.returncode == slow.exit_code, (argv, fast.stderr, slow.output)
         assert fast.stdout == slow.stdout, argv

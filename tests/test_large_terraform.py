@@ -19,8 +19,9 @@ from tests.tfhelp import build, init, load, run
 pytestmark = pytest.mark.slow
 
 
-def test_the_3000_route_spec_renders_terraform_that_validates(terraform: dict[str, Any],
-                                                              tmp_path: Path) -> None:
+def test_the_3000_route_spec_renders_terraform_that_validates(
+    terraform: dict[str, Any], tmp_path: Path
+) -> None:
     spec = load(write(3000, tmp_path / "spec"))
     assert len(spec.routes) == 3000
     tf_dir = build(spec, tmp_path / "build")

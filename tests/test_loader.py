@@ -29,8 +29,10 @@ def test_numbers_follow_the_core_schema() -> None:
 def test_duplicate_keys_are_errors_with_both_lines() -> None:
     loaded = load_text("a: 1\nb: 2\na: 3\n", "t.yaml")
     [f] = loaded.findings
-    assert f.render() == ("t.yaml:3:1: error[WS902]: a: duplicate key 'a' (first defined on line 1) "
-                          "(hint: YAML keeps only one of them; remove or rename the other)")
+    assert f.render() == (
+        "t.yaml:3:1: error[WS902]: a: duplicate key 'a' (first defined on line 1) "
+        "(hint: YAML keeps only one of them; remove or rename the other)"
+    )
 
 
 def test_tab_indentation_is_explained() -> None:
@@ -45,7 +47,7 @@ def test_non_string_keys_are_errors() -> None:
 
 def test_alias_bombs_are_stopped() -> None:
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
-    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i-1}"] * 10) + "]" for i in range(1, 9)]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
     assert codes("\n".join(lines) + "\n") == ["WS904"]
 
 

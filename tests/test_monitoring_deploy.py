@@ -48,7 +48,9 @@ def write(path: Path, data: dict[str, Any]) -> Any:
     return load(path)
 
 
-def test_deploy_creates_alarms_topic_subscriptions_retention_and_tracing(url: str, tmp_path: Path) -> None:
+def test_deploy_creates_alarms_topic_subscriptions_retention_and_tracing(
+    url: str, tmp_path: Path
+) -> None:
     spec = load(project(tmp_path, "monitoring"))
     session, result, _ = deploy(spec, url)
     api_id = result.ids["api"]
@@ -60,8 +62,12 @@ def test_deploy_creates_alarms_topic_subscriptions_retention_and_tracing(url: st
         got = alarms[a.alarm_name]
         assert (got["Namespace"], got["MetricName"]) == (a.namespace, a.metric)
         assert sorted((d["Name"], d["Value"]) for d in got["Dimensions"]) == sorted(
-            (d.name, api_id if d.api_id else d.value) for d in a.dimensions)
-        assert got.get("Statistic") == a.statistic and got.get("ExtendedStatistic") == a.extended_statistic
+            (d.name, api_id if d.api_id else d.value) for d in a.dimensions
+        )
+        assert (
+            got.get("Statistic") == a.statistic
+            and got.get("ExtendedStatistic") == a.extended_statistic
+        )
         assert (got["Threshold"], got["ComparisonOperator"]) == (a.threshold, a.comparison_operator)
         assert (got["Period"], got["EvaluationPeriods"]) == (a.period, a.evaluation_periods)
         assert got.get("DatapointsToAlarm") == a.datapoints_to_alarm
@@ -71,8 +77,12 @@ def test_deploy_creates_alarms_topic_subscriptions_retention_and_tracing(url: st
         assert {"Key": "wsspec:spec", "Value": spec.api.name} in tags
     subs = client(url, "sns").list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
     assert {(s["Protocol"], s["Endpoint"]) for s in subs} == {
-        ("email", "oncall@example.com"), ("https", "https://hooks.example.com/alarms/live-quotes")}
-    groups = client(url, "logs").describe_log_groups(logGroupNamePrefix="/aws/lambda/live-quotes")["logGroups"]
+        ("email", "oncall@example.com"),
+        ("https", "https://hooks.example.com/alarms/live-quotes"),
+    }
+    groups = client(url, "logs").describe_log_groups(logGroupNamePrefix="/aws/lambda/live-quotes")[
+        "logGroups"
+    ]
     assert len(groups) == 3 and all(g.get("retentionInDays") == 14 for g in groups)
     fns = client(url, "lambda").list_functions()["Functions"]
     assert fns and all(f["TracingConfig"] == {"Mode": "Active"} for f in fns)
@@ -86,8 +96,12 @@ def test_a_noop_redeploy_makes_zero_write_calls(url: str, tmp_path: Path) -> Non
     session, result, counter = deploy(spec, url)
     assert session.plan.empty and result is None
     assert counter.writes == []
-    assert {op for _, op in counter.calls} >= {"DescribeAlarms", "ListTagsForResource",
-                                               "ListSubscriptionsByTopic", "DescribeLogGroups"}
+    assert {op for _, op in counter.calls} >= {
+        "DescribeAlarms",
+        "ListTagsForResource",
+        "ListSubscriptionsByTopic",
+        "DescribeLogGroups",
+    }
 
 
 def test_changes_update_alarms_and_retention_in_place(url: str, tmp_path: Path) -> None:
@@ -101,7 +115,8 @@ def test_changes_update_alarms_and_retention_in_place(url: str, tmp_path: Path) 
     steps = {(s.action, s.kind, s.key) for s in session.plan.steps}
     assert steps == {("update", "alarm", "live-quotes-prod-connect-spike")} | {
         ("update", "log_group", f"/aws/lambda/live-quotes-{f}")
-        for f in ("quotes_connect", "quotes_disconnect", "quotes_message")}
+        for f in ("quotes_connect", "quotes_disconnect", "quotes_message")
+    }
     assert sorted(counter.writes) == ["PutMetricAlarm"] + ["PutRetentionPolicy"] * 3
     assert live_alarms(url)["live-quotes-prod-connect-spike"]["Threshold"] == 7000
     again, _, counter = deploy(spec, url)
@@ -109,20 +124,26 @@ def test_changes_update_alarms_and_retention_in_place(url: str, tmp_path: Path) 
 
 
 def test_removed_alarms_and_subscriptions_are_deleted_and_no_monitoring_removes_the_rest(
-        url: str, tmp_path: Path) -> None:
+    url: str, tmp_path: Path
+) -> None:
     path = project(tmp_path, "monitoring")
     deploy(load(path), url)
     data = sample_data()
     data["monitoring"]["alarms"]["message-concurrency"] = False
     data["monitoring"]["notify"]["topic"]["https"] = []
     session, _, _ = deploy(write(path, data), url)
-    assert {(s.action, s.kind) for s in session.plan.steps} == {("delete", "alarm"), ("delete", "subscription")}
+    assert {(s.action, s.kind) for s in session.plan.steps} == {
+        ("delete", "alarm"),
+        ("delete", "subscription"),
+    }
     assert "live-quotes-quotes_message-message-concurrency" not in live_alarms(url)
     del data["monitoring"]
     session, _, counter = deploy(write(path, data), url)
     assert live_alarms(url) == {}
     assert client(url, "sns").list_topics()["Topics"] == []
-    groups = client(url, "logs").describe_log_groups(logGroupNamePrefix="/aws/lambda/live-quotes")["logGroups"]
+    groups = client(url, "logs").describe_log_groups(logGroupNamePrefix="/aws/lambda/live-quotes")[
+        "logGroups"
+    ]
     assert groups and all("retentionInDays" not in g for g in groups)
     assert counter.writes.count("DeleteRetentionPolicy") == 3
     assert counter.writes.count("UpdateFunctionConfiguration") == 3  # tracing back to PassThrough
@@ -141,11 +162,20 @@ def test_destroy_removes_alarms_topic_and_log_groups(url: str, tmp_path: Path) -
     assert client(url, "logs").describe_log_groups()["logGroups"] == []
 
 
-def test_an_alarm_of_the_same_name_without_the_wsspec_tag_is_not_overwritten(url: str, tmp_path: Path) -> None:
+def test_an_alarm_of_the_same_name_without_the_wsspec_tag_is_not_overwritten(
+    url: str, tmp_path: Path
+) -> None:
     spec = load(project(tmp_path, "monitoring"))
     client(url, "cloudwatch").put_metric_alarm(
-        AlarmName="live-quotes-prod-connect-spike", Namespace="Custom", MetricName="M", Statistic="Sum",
-        Period=60, EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold")
+        AlarmName="live-quotes-prod-connect-spike",
+        Namespace="Custom",
+        MetricName="M",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanThreshold",
+    )
     with pytest.raises(WsspecError) as err:
         deploy(spec, url)
     assert err.value.code == "WS908" and "CloudWatch alarm" in err.value.message
@@ -156,7 +186,10 @@ def test_stage_scoped_deploy_creates_only_that_stages_api_alarms(url: str, tmp_p
     spec = load(project(tmp_path, "monitoring"))
     deploy(spec, url, stages=["staging"])
     names_ = set(live_alarms(url))
-    assert "live-quotes-staging-connect-spike" in names_ and "live-quotes-prod-connect-spike" not in names_
+    assert (
+        "live-quotes-staging-connect-spike" in names_
+        and "live-quotes-prod-connect-spike" not in names_
+    )
     assert "live-quotes-quotes_message-function-errors" in names_  # not stage-scoped
 
 
@@ -168,7 +201,9 @@ def test_the_cli_prints_alarm_names_and_the_topic(url: str, tmp_path: Path) -> N
     assert "alarm topic: arn:aws:sns:us-east-1:123456789012:live-quotes-alarms" in r.output
 
 
-def test_chat_with_the_preset_deploys_and_redeploys_without_writes(url: str, tmp_path: Path) -> None:
+def test_chat_with_the_preset_deploys_and_redeploys_without_writes(
+    url: str, tmp_path: Path
+) -> None:
     spec = load(project(tmp_path, "chat"))
     deploy(spec, url)
     assert set(live_alarms(url)) == {a.alarm_name for a in monitoring.alarms(spec)}

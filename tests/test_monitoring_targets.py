@@ -48,8 +48,11 @@ def test_cloudformation_alarms_match_the_model(name: str) -> None:
         assert (p["Namespace"], p["MetricName"]) == (a.namespace, a.metric)
         assert p["Dimensions"] == [
             {"Name": d.name, "Value": {"Ref": names.API_LOGICAL} if d.api_id else d.value}
-            for d in a.dimensions]
-        assert p.get("Statistic") == a.statistic and p.get("ExtendedStatistic") == a.extended_statistic
+            for d in a.dimensions
+        ]
+        assert (
+            p.get("Statistic") == a.statistic and p.get("ExtendedStatistic") == a.extended_statistic
+        )
         assert (p["Threshold"], p["ComparisonOperator"]) == (a.threshold, a.comparison_operator)
         assert (p["Period"], p["EvaluationPeriods"]) == (a.period, a.evaluation_periods)
         assert p.get("DatapointsToAlarm") == a.datapoints_to_alarm
@@ -62,12 +65,18 @@ def test_cloudformation_topic_subscriptions_retention_tracing_and_outputs() -> N
     _, doc = render_template(spec)
     (topic,) = resources_of(doc, "AWS::SNS::Topic").values()
     assert topic["Properties"]["TopicName"] == monitoring.topic_name(spec)
-    subs = {(s["Properties"]["Protocol"], s["Properties"]["Endpoint"])
-            for s in resources_of(doc, "AWS::SNS::Subscription").values()}
-    assert subs == {("email", "oncall@example.com"),
-                    ("https", "https://hooks.example.com/alarms/live-quotes")}
-    assert all(s["Properties"]["TopicArn"] == {"Ref": names.ALARM_TOPIC_LOGICAL}
-               for s in resources_of(doc, "AWS::SNS::Subscription").values())
+    subs = {
+        (s["Properties"]["Protocol"], s["Properties"]["Endpoint"])
+        for s in resources_of(doc, "AWS::SNS::Subscription").values()
+    }
+    assert subs == {
+        ("email", "oncall@example.com"),
+        ("https", "https://hooks.example.com/alarms/live-quotes"),
+    }
+    assert all(
+        s["Properties"]["TopicArn"] == {"Ref": names.ALARM_TOPIC_LOGICAL}
+        for s in resources_of(doc, "AWS::SNS::Subscription").values()
+    )
     groups = resources_of(doc, "AWS::Logs::LogGroup")
     assert groups and all(g["Properties"]["RetentionInDays"] == 14 for g in groups.values())
     for logical, fn in resources_of(doc, "AWS::Lambda::Function").items():
@@ -76,21 +85,29 @@ def test_cloudformation_topic_subscriptions_retention_tracing_and_outputs() -> N
         assert log, f"{logical} is created before its log group"
     for role in resources_of(doc, "AWS::IAM::Role").values():
         sts = role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
-        assert any(set(s["Action"]) == {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
-                   and s["Resource"] in ("*", ["*"]) for s in sts)
+        assert any(
+            set(s["Action"]) == {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+            and s["Resource"] in ("*", ["*"])
+            for s in sts
+        )
     outs = doc["Outputs"]
     assert outs[monitoring.OUTPUT_ALARM_NAMES]["Value"].split(",") == [
-        a.alarm_name for a in monitoring.alarms(spec)]
+        a.alarm_name for a in monitoring.alarms(spec)
+    ]
     assert outs[monitoring.OUTPUT_ALARM_TOPIC]["Value"] == {"Ref": names.ALARM_TOPIC_LOGICAL}
 
 
 def test_cloudformation_without_monitoring_has_none_of_it() -> None:
     spec = sample("models-mock")
     _, doc = render_template(spec)
-    assert not resources_of(doc, "AWS::CloudWatch::Alarm") and not resources_of(doc, "AWS::SNS::Topic")
+    assert not resources_of(doc, "AWS::CloudWatch::Alarm") and not resources_of(
+        doc, "AWS::SNS::Topic"
+    )
     assert monitoring.OUTPUT_ALARM_NAMES not in doc["Outputs"]
-    assert all("RetentionInDays" not in g["Properties"]
-               for g in resources_of(doc, "AWS::Logs::LogGroup").values())
+    assert all(
+        "RetentionInDays" not in g["Properties"]
+        for g in resources_of(doc, "AWS::Logs::LogGroup").values()
+    )
 
 
 # ----------------------------------------------------------------------------- Terraform
@@ -115,16 +132,23 @@ def tf_dimension(spec: Any, a: monitoring.Alarm, d: monitoring.Dimension) -> str
 def test_terraform_alarms_match_the_model(name: str, tmp_path: Path) -> None:
     spec = sample(name)
     mon_doc, _ = tf_docs(spec, tmp_path)
-    got = {label: body for (rtype, label), body in resources(mon_doc).items()
-           if rtype == "aws_cloudwatch_metric_alarm"}
+    got = {
+        label: body
+        for (rtype, label), body in resources(mon_doc).items()
+        if rtype == "aws_cloudwatch_metric_alarm"
+    }
     alarms = monitoring.alarms(spec)
     assert len(got) == len(alarms) > 0
     actions = list(spec.monitoring.topic_arns) + (
-        ["${aws_sns_topic.alarms.arn}"] if spec.monitoring.create_topic else [])
+        ["${aws_sns_topic.alarms.arn}"] if spec.monitoring.create_topic else []
+    )
     by_name = {hcl_literal(b["alarm_name"]): b for b in got.values()}
     for a in alarms:
         b = by_name[a.alarm_name]
-        assert (hcl_literal(b["namespace"]), hcl_literal(b["metric_name"])) == (a.namespace, a.metric)
+        assert (hcl_literal(b["namespace"]), hcl_literal(b["metric_name"])) == (
+            a.namespace,
+            a.metric,
+        )
         stat = hcl_literal(b["statistic"]) if "statistic" in b else None
         ext = hcl_literal(b["extended_statistic"]) if "extended_statistic" in b else None
         assert (stat, ext) == (a.statistic, a.extended_statistic)
@@ -133,10 +157,15 @@ def test_terraform_alarms_match_the_model(name: str, tmp_path: Path) -> None:
         assert (b["period"], b["evaluation_periods"]) == (a.period, a.evaluation_periods)
         assert b.get("datapoints_to_alarm") == a.datapoints_to_alarm
         assert hcl_literal(b["treat_missing_data"]) == a.treat_missing_data
-        dims = {k: v if v.startswith("${") else hcl_literal(v)
-                for k, v in b["dimensions"].items() if not k.startswith("__")}
+        dims = {
+            k: v if v.startswith("${") else hcl_literal(v)
+            for k, v in b["dimensions"].items()
+            if not k.startswith("__")
+        }
         assert dims == {d.name: tf_dimension(spec, a, d) for d in a.dimensions}
-        assert [v if v.startswith("${") else hcl_literal(v) for v in b.get("alarm_actions", [])] == actions
+        assert [
+            v if v.startswith("${") else hcl_literal(v) for v in b.get("alarm_actions", [])
+        ] == actions
 
 
 def test_terraform_topic_retention_tracing_and_outputs(tmp_path: Path) -> None:
@@ -144,10 +173,15 @@ def test_terraform_topic_retention_tracing_and_outputs(tmp_path: Path) -> None:
     mon_doc, main_doc = tf_docs(spec, tmp_path)
     res = resources(mon_doc)
     assert hcl_literal(res[("aws_sns_topic", "alarms")]["name"]) == monitoring.topic_name(spec)
-    subs = {(hcl_literal(b["protocol"]), hcl_literal(b["endpoint"]))
-            for (t, _), b in res.items() if t == "aws_sns_topic_subscription"}
-    assert subs == {("email", "oncall@example.com"),
-                    ("https", "https://hooks.example.com/alarms/live-quotes")}
+    subs = {
+        (hcl_literal(b["protocol"]), hcl_literal(b["endpoint"]))
+        for (t, _), b in res.items()
+        if t == "aws_sns_topic_subscription"
+    }
+    assert subs == {
+        ("email", "oncall@example.com"),
+        ("https", "https://hooks.example.com/alarms/live-quotes"),
+    }
     main = resources(main_doc)
     groups = [b for (t, _), b in main.items() if t == "aws_cloudwatch_log_group"]
     assert groups and all(b["retention_in_days"] == 14 for b in groups)
@@ -155,7 +189,8 @@ def test_terraform_topic_retention_tracing_and_outputs(tmp_path: Path) -> None:
     assert fns and all(b["tracing_config"][0]["mode"] in ('"Active"', "Active") for b in fns)
     outputs = {k.strip('"'): v for o in mon_doc["output"] for k, v in o.items()}
     assert [hcl_literal(v) for v in outputs["alarm_names"]["value"]] == [
-        a.alarm_name for a in monitoring.alarms(spec)]
+        a.alarm_name for a in monitoring.alarms(spec)
+    ]
     assert outputs["alarm_topic_arn"]["value"] == "${aws_sns_topic.alarms.arn}"
 
 
@@ -163,7 +198,9 @@ def test_terraform_without_monitoring_writes_no_monitoring_file(tmp_path: Path) 
     assert "monitoring.tf" not in rendered(sample("models-mock"), tmp_path)
 
 
-def test_terraform_validate_and_fmt_accept_the_monitoring_sample(terraform: dict, tmp_path: Path) -> None:
+def test_terraform_validate_and_fmt_accept_the_monitoring_sample(
+    terraform: dict, tmp_path: Path
+) -> None:
     tf_dir = build(sample("monitoring"), tmp_path / "out")
     run(terraform, ["fmt", "-check", "-diff", "-no-color"], tf_dir)
     init(terraform, tf_dir)
@@ -177,37 +214,61 @@ def test_the_three_back_ends_create_the_same_alarms(tmp_path: Path) -> None:
     spec = sample("monitoring")
     ctx = Context(region="us-east-1", account="123456789012")
     _, doc = render_template(spec)
-    cfn = {p["AlarmName"]: p for p in (r["Properties"] for r in
-                                       resources_of(doc, "AWS::CloudWatch::Alarm").values())}
+    cfn = {
+        p["AlarmName"]: p
+        for p in (r["Properties"] for r in resources_of(doc, "AWS::CloudWatch::Alarm").values())
+    }
     mon_doc, _ = tf_docs(spec, tmp_path)
-    tf = {hcl_literal(b["alarm_name"]): b for (t, _), b in resources(mon_doc).items()
-          if t == "aws_cloudwatch_metric_alarm"}
-    dep = {r.key: r.props for r in desired_state(spec, ctx, zip_of=lambda s, f: b"") if r.kind == "alarm"}
+    tf = {
+        hcl_literal(b["alarm_name"]): b
+        for (t, _), b in resources(mon_doc).items()
+        if t == "aws_cloudwatch_metric_alarm"
+    }
+    dep = {
+        r.key: r.props
+        for r in desired_state(spec, ctx, zip_of=lambda s, f: b"")
+        if r.kind == "alarm"
+    }
     assert set(cfn) == set(tf) == set(dep)
     for name, p in dep.items():
         c, t = cfn[name], tf[name]
-        for field, tf_key in (("MetricName", "metric_name"), ("Namespace", "namespace"),
-                              ("ComparisonOperator", "comparison_operator"),
-                              ("TreatMissingData", "treat_missing_data")):
+        for field, tf_key in (
+            ("MetricName", "metric_name"),
+            ("Namespace", "namespace"),
+            ("ComparisonOperator", "comparison_operator"),
+            ("TreatMissingData", "treat_missing_data"),
+        ):
             assert p[field] == c[field] == hcl_literal(t[tf_key])
-        for field, tf_key in (("Period", "period"), ("EvaluationPeriods", "evaluation_periods"),
-                              ("DatapointsToAlarm", "datapoints_to_alarm")):
+        for field, tf_key in (
+            ("Period", "period"),
+            ("EvaluationPeriods", "evaluation_periods"),
+            ("DatapointsToAlarm", "datapoints_to_alarm"),
+        ):
             assert p.get(field) == c.get(field) == t.get(tf_key)
         assert p["Threshold"] == c["Threshold"] == float(t["threshold"])
         assert p.get("ExtendedStatistic", p.get("Statistic")) == c.get(
-            "ExtendedStatistic", c.get("Statistic"))
-        assert sorted(d["Name"] for d in p["Dimensions"]) == sorted(d["Name"] for d in c["Dimensions"]) \
+            "ExtendedStatistic", c.get("Statistic")
+        )
+        assert (
+            sorted(d["Name"] for d in p["Dimensions"])
+            == sorted(d["Name"] for d in c["Dimensions"])
             == sorted(k for k in t["dimensions"] if not k.startswith("__"))
+        )
         literal = {d["Name"]: d["Value"] for d in c["Dimensions"] if isinstance(d["Value"], str)}
         assert all(d["Value"] == API or d["Value"] == literal[d["Name"]] for d in p["Dimensions"])
         assert sorted(p["AlarmActions"]) == sorted(
-            list(spec.monitoring.topic_arns) + [topic_arn(ctx, monitoring.topic_name(spec))])
+            list(spec.monitoring.topic_arns) + [topic_arn(ctx, monitoring.topic_name(spec))]
+        )
 
 
 def test_deploy_desired_state_carries_retention_and_tracing() -> None:
     spec = sample("monitoring")
-    res = desired_state(spec, Context(region="us-east-1", account="123456789012"), zip_of=lambda s, f: b"")
+    res = desired_state(
+        spec, Context(region="us-east-1", account="123456789012"), zip_of=lambda s, f: b""
+    )
     assert all(r.props["RetentionInDays"] == 14 for r in res if r.kind == "log_group")
     assert all(r.props["TracingConfig"] == {"Mode": "Active"} for r in res if r.kind == "function")
     assert {r.key for r in res if r.kind == "subscription"} == {
-        "email:oncall@example.com", "https:https://hooks.example.com/alarms/live-quotes"}
+        "email:oncall@example.com",
+        "https:https://hooks.example.com/alarms/live-quotes",
+    }

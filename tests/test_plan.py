@@ -36,10 +36,15 @@ def fake_current(records, *, deployed=None):
         props = resolve(dict(r.props), ids)
         if r.kind == "model":
             import json
+
             props["Schema"] = json.loads(props["Schema"])
         cid = {"api": "api1"}.get(r.kind, ids.get(f"{r.kind}:{r.key}", r.key))
         parent = r.props.get("FunctionName", "") if r.kind == "permission" else ""
-        cur.add(r.kind, r.key, Cur(cid, props, stage=r.stage if r.kind == "stage" else None, parent=parent))
+        cur.add(
+            r.kind,
+            r.key,
+            Cur(cid, props, stage=r.stage if r.kind == "stage" else None, parent=parent),
+        )
     for r in records:
         if r.kind == "stage":
             cur.deployments[r.key] = deployed if deployed is not None else None
@@ -47,8 +52,15 @@ def fake_current(records, *, deployed=None):
 
 
 def plan_for(spec, cur, **kw):
-    return make_plan(desired(spec), cur, region="us-east-1", account="123456789012",
-                     deployment_marker=deployment_marker(spec), api_name=spec.api.name, **kw)
+    return make_plan(
+        desired(spec),
+        cur,
+        region="us-east-1",
+        account="123456789012",
+        deployment_marker=deployment_marker(spec),
+        api_name=spec.api.name,
+        **kw,
+    )
 
 
 def test_empty_account_plans_every_resource_as_create_in_dependency_order():
@@ -58,14 +70,21 @@ def test_empty_account_plans_every_resource_as_create_in_dependency_order():
     phases = [s.phase for s in p.steps]
     assert phases == sorted(phases)
     order = [s.kind for s in p.steps]
-    assert order.index("role") < order.index("function") < order.index("integration") < order.index("route")
+    assert (
+        order.index("role")
+        < order.index("function")
+        < order.index("integration")
+        < order.index("route")
+    )
     assert order[-1] == "stage" and p.steps[-1].action == "deploy"
     assert len([s for s in p.steps if s.kind == "route"]) == len(spec.routes)
 
 
 def test_two_way_route_gets_its_response_before_the_selection_expression():
     spec = spec_of("chat")
-    step = next(s for s in plan_for(spec, Current()).steps if s.kind == "route" and s.key == "$default")
+    step = next(
+        s for s in plan_for(spec, Current()).steps if s.kind == "route" and s.key == "$default"
+    )
     ops = [c.op for c in step.calls]
     assert ops == ["create_route", "create_route_response", "update_route"]
     assert "RouteResponseSelectionExpression" not in step.calls[0].params
@@ -100,14 +119,18 @@ def test_changed_route_is_updated_in_place_and_the_stage_redeployed():
     r = cur.get("route", "sendmessage")
     r.props["Target"] = "integrations/" + cur.ids["integration:function:on_connect"]
     p = plan_for(spec, cur)
-    assert [(s.action, s.kind, s.key) for s in p.steps] == [("update", "route", "sendmessage"),
-                                                           ("deploy", "stage", "prod")]
+    assert [(s.action, s.kind, s.key) for s in p.steps] == [
+        ("update", "route", "sendmessage"),
+        ("deploy", "stage", "prod"),
+    ]
     step = p.steps[0]
     assert [c.op for c in step.calls] == ["update_route"]
-    (field, old, new), = step.changes
+    ((field, old, new),) = step.changes
     assert field == "Target" and old.endswith(cur.ids["integration:function:on_connect"])
     assert new == "integrations/" + cur.ids["integration:function:send_message"]
-    assert step.calls[0].params["Target"] == Fmt("integrations/{0}", (Out("integration:function:send_message"),))
+    assert step.calls[0].params["Target"] == Fmt(
+        "integrations/{0}", (Out("integration:function:send_message"),)
+    )
 
 
 def test_code_change_updates_code_only():
@@ -115,7 +138,9 @@ def test_code_change_updates_code_only():
     cur = fake_current(desired(spec), deployed=deployment_marker(spec))
     cur.get("function", "chat-on_connect").props["CodeSha256"] = "old"
     p = plan_for(spec, cur)
-    assert [(s.kind, [c.op for c in s.calls]) for s in p.steps] == [("function", ["update_function_code"])]
+    assert [(s.kind, [c.op for c in s.calls]) for s in p.steps] == [
+        ("function", ["update_function_code"])
+    ]
 
 
 def test_configuration_change_updates_configuration_only():
@@ -123,7 +148,9 @@ def test_configuration_change_updates_configuration_only():
     cur = fake_current(desired(spec), deployed=deployment_marker(spec))
     cur.get("function", "chat-on_connect").props["MemorySize"] = 1024
     p = plan_for(spec, cur)
-    assert [(s.kind, [c.op for c in s.calls]) for s in p.steps] == [("function", ["update_function_configuration"])]
+    assert [(s.kind, [c.op for c in s.calls]) for s in p.steps] == [
+        ("function", ["update_function_configuration"])
+    ]
     assert p.steps[0].changes == (("MemorySize", 1024, 128),)
 
 
@@ -134,8 +161,11 @@ def test_extra_remote_resources_are_deleted_after_updates():
     cur.add("integration", "function:gone", Cur("i-gone", {"IntegrationType": "AWS_PROXY"}))
     p = plan_for(spec, cur)
     got = [(s.action, s.kind, s.key) for s in p.steps]
-    assert got == [("delete", "route", "old"), ("delete", "integration", "function:gone"),
-                   ("deploy", "stage", "prod")]
+    assert got == [
+        ("delete", "route", "old"),
+        ("delete", "integration", "function:gone"),
+        ("deploy", "stage", "prod"),
+    ]
 
 
 def test_destroy_plans_deletes_and_skips_children_of_the_deleted_api():
@@ -164,22 +194,32 @@ def test_stage_filter_leaves_other_stages_alone():
     p = plan_for(spec, Current(), stages=["dev"])
     stage_steps = [s.key for s in p.steps if s.kind == "stage"]
     assert stage_steps == ["dev"]
-    assert all("/prod/" not in str(s.calls[0].params.get("SourceArn", "")) for s in p.steps if s.kind == "permission")
+    assert all(
+        "/prod/" not in str(s.calls[0].params.get("SourceArn", ""))
+        for s in p.steps
+        if s.kind == "permission"
+    )
 
 
 def test_permissions_use_derive_keys_as_statement_ids():
     from wsspec import derive
+
     spec = spec_of("chat")
     p = plan_for(spec, Current())
     sids = {s.calls[0].params["StatementId"] for s in p.steps if s.kind == "permission"}
     assert sids == {x.key for x in derive.lambda_permissions(spec)}
     # statements on one function never run concurrently
     locks = {s.lock for s in p.steps if s.kind == "permission"}
-    assert locks == {"policy:chat-on_connect", "policy:chat-on_disconnect", "policy:chat-send_message"}
+    assert locks == {
+        "policy:chat-on_connect",
+        "policy:chat-on_disconnect",
+        "policy:chat-send_message",
+    }
 
 
 def test_plan_is_json_serialisable():
     import json
+
     spec = spec_of("auth-http")
     p = plan_for(spec, Current())
     text = json.dumps(p.as_dict(), default=str)

@@ -35,17 +35,35 @@ def test_pre_commit_try_repo_passes_a_good_spec_and_fails_a_bad_one(tmp_path: Pa
     (project / "chat.wsspec.yaml").write_text((ROOT / "samples" / "chat.yaml").read_text())
     (project / "README.txt").write_text("not a spec\n")
     _git(project, "add", ".")
-    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
-           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
-    cmd = [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "wsspec-validate",
-           "--all-files", "--verbose"]
-    ok = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=1200, check=False)
+    env = {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "pre_commit",
+        "try-repo",
+        str(ROOT),
+        "wsspec-validate",
+        "--all-files",
+        "--verbose",
+    ]
+    ok = subprocess.run(
+        cmd, cwd=project, env=env, capture_output=True, text=True, timeout=1200, check=False
+    )
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "chat.wsspec.yaml: ok (4 routes, 3 functions)" in ok.stdout
     (project / "bad.wsspec.yaml").write_text(
-        (ROOT / "samples" / "invalid" / "ws104-authorizer-not-connect.yaml").read_text())
+        (ROOT / "samples" / "invalid" / "ws104-authorizer-not-connect.yaml").read_text()
+    )
     _git(project, "add", ".")
-    bad = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=1200, check=False)
+    bad = subprocess.run(
+        cmd, cwd=project, env=env, capture_output=True, text=True, timeout=1200, check=False
+    )
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert "bad.wsspec.yaml:9:17: error[WS104]" in bad.stdout

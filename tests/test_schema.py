@@ -48,14 +48,22 @@ def test_every_fixed_shape_object_forbids_additional_properties() -> None:
 
 
 def test_every_property_has_a_description() -> None:
-    missing = [f"{w}/{k}" for w, o in _objects(SCHEMA) for k, p in o["properties"].items()
-               if not p.get("description")]
+    missing = [
+        f"{w}/{k}"
+        for w, o in _objects(SCHEMA)
+        for k, p in o["properties"].items()
+        if not p.get("description")
+    ]
     assert not missing
 
 
-@pytest.mark.parametrize("key,default", [
-    ("route_selection", "$request.body.action"), ("api_key_selection", "$request.header.x-api-key"),
-])
+@pytest.mark.parametrize(
+    "key,default",
+    [
+        ("route_selection", "$request.body.action"),
+        ("api_key_selection", "$request.header.x-api-key"),
+    ],
+)
 def test_api_defaults_are_documented_and_match_the_model(key: str, default: str) -> None:
     from wsspec import model
 
@@ -69,7 +77,10 @@ def test_function_defaults_match_the_model() -> None:
     fn = SCHEMA["$defs"]["function"]["properties"]
     assert fn["memory"]["default"] == model.DEFAULT_MEMORY
     assert fn["timeout"]["default"] == model.DEFAULT_FUNCTION_TIMEOUT
-    assert SCHEMA["$defs"]["httpIntegration"]["properties"]["timeout_ms"]["default"] == model.DEFAULT_TIMEOUT_MS
+    assert (
+        SCHEMA["$defs"]["httpIntegration"]["properties"]["timeout_ms"]["default"]
+        == model.DEFAULT_TIMEOUT_MS
+    )
 
 
 @pytest.mark.parametrize("path", SAMPLES, ids=[p.name for p in SAMPLES])
@@ -80,9 +91,19 @@ def test_samples_pass_the_schema(path: Path) -> None:
 @pytest.mark.parametrize("path", SAMPLES, ids=[p.name for p in SAMPLES])
 def test_samples_pass_check_jsonschema_too(path: Path) -> None:
     """The shipped schema works in other tools (the same file editors load)."""
-    out = subprocess.run([sys.executable, "-m", "check_jsonschema", "--schemafile",
-                          str(ROOT / "schemas" / "wsspec.schema.json"), str(path)],
-                         capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "check_jsonschema",
+            "--schemafile",
+            str(ROOT / "schemas" / "wsspec.schema.json"),
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
 
 
@@ -99,74 +120,117 @@ def test_unknown_key_suggests_the_closest_key() -> None:
 
 def test_unknown_key_without_a_close_match_lists_the_allowed_keys() -> None:
     out = _findings("wsspec: 1\napi: {name: x, zzz: 1}\nroutes: {a: {function: f}}\n")
-    assert len(out) == 1 and "unknown key 'zzz'" in out[0] and "allowed keys: api_key_selection" in out[0]
+    assert (
+        len(out) == 1
+        and "unknown key 'zzz'" in out[0]
+        and "allowed keys: api_key_selection" in out[0]
+    )
 
 
 def test_one_of_reports_only_the_branch_chosen_by_type() -> None:
-    text = ("wsspec: 1\napi: {name: x}\nroutes:\n  ping:\n"
-            "    integration: {type: lambda, function: f, url: 'http://x'}\n")
+    text = (
+        "wsspec: 1\napi: {name: x}\nroutes:\n  ping:\n"
+        "    integration: {type: lambda, function: f, url: 'http://x'}\n"
+    )
     assert _findings(text) == [
-        ("t.yaml:5:46: error[WS001]: routes.ping.integration.url: unknown key 'url' for a lambda "
-        "integration (hint: allowed keys: arn, content_handling, credentials, description, function, "
-        "passthrough, proxy, request_parameters, request_templates, responses, template_selection, "
-        "timeout_ms, type)")
+        (
+            "t.yaml:5:46: error[WS001]: routes.ping.integration.url: unknown key 'url' for a lambda "
+            "integration (hint: allowed keys: arn, content_handling, credentials, description, function, "
+            "passthrough, proxy, request_parameters, request_templates, responses, template_selection, "
+            "timeout_ms, type)"
+        )
     ]
 
 
 def test_unknown_integration_type_suggests_the_closest_type() -> None:
     out = _findings("wsspec: 1\napi: {name: x}\nroutes:\n  p: {integration: {type: lamda}}\n")
-    assert out == [("t.yaml:4:27: error[WS004]: routes.p.integration.type: 'lamda' is not an "
-                   "integration type (expected aws, http, lambda, mock) (hint: did you mean 'lambda'?)")]
+    assert out == [
+        (
+            "t.yaml:4:27: error[WS004]: routes.p.integration.type: 'lamda' is not an "
+            "integration type (expected aws, http, lambda, mock) (hint: did you mean 'lambda'?)"
+        )
+    ]
 
 
 def test_missing_integration_type_is_one_finding() -> None:
     out = _findings("wsspec: 1\napi: {name: x}\nroutes:\n  p:\n    integration: {function: f}\n")
-    assert out == [("t.yaml:5:5: error[WS002]: routes.p.integration: missing required key 'type' "
-                   "(hint: one of aws, http, lambda, mock)")]
+    assert out == [
+        (
+            "t.yaml:5:5: error[WS002]: routes.p.integration: missing required key 'type' "
+            "(hint: one of aws, http, lambda, mock)"
+        )
+    ]
 
 
 def test_one_of_by_json_type_reports_the_mapping_branch() -> None:
-    out = _findings("wsspec: 1\napi: {name: x}\nroutes:\n  p: {function: f, response: {modles: {}}}\n")
-    assert out == [("t.yaml:4:31: error[WS001]: routes.p.response.modles: unknown key 'modles' "
-                   "(did you mean 'models'?)")]
+    out = _findings(
+        "wsspec: 1\napi: {name: x}\nroutes:\n  p: {function: f, response: {modles: {}}}\n"
+    )
+    assert out == [
+        (
+            "t.yaml:4:31: error[WS001]: routes.p.response.modles: unknown key 'modles' "
+            "(did you mean 'models'?)"
+        )
+    ]
 
 
 def test_no_branch_fits_names_the_accepted_shapes() -> None:
     out = _findings("wsspec: 1\napi: {name: x}\nroutes:\n  p: {function: f, response: 3}\n")
-    assert out == ["t.yaml:4:30: error[WS003]: routes.p.response: expected true/false or a mapping, got 3"]
+    assert out == [
+        "t.yaml:4:30: error[WS003]: routes.p.response: expected true/false or a mapping, got 3"
+    ]
 
 
 def test_yes_stays_a_string_and_is_not_accepted_as_a_boolean() -> None:
-    out = _findings("wsspec: 1\napi: {name: x, disable_schema_validation: yes}\nroutes: {a: {function: f}}\n")
+    out = _findings(
+        "wsspec: 1\napi: {name: x, disable_schema_validation: yes}\nroutes: {a: {function: f}}\n"
+    )
     assert len(out) == 1 and "expected a boolean (true or false), got 'yes'" in out[0]
 
 
 def test_a_number_where_text_is_expected_hints_at_quoting() -> None:
     out = _findings("wsspec: 1\napi: {name: 2024}\nroutes: {a: {function: f}}\n")
-    assert out == [("t.yaml:2:13: error[WS003]: api.name: expected a string, got 2024 "
-                   "(hint: quote the value to keep it as text)")]
+    assert out == [
+        (
+            "t.yaml:2:13: error[WS003]: api.name: expected a string, got 2024 "
+            "(hint: quote the value to keep it as text)"
+        )
+    ]
 
 
 def test_missing_version_key_says_what_to_add() -> None:
     out = _findings("api: {name: x}\nroutes: {a: {function: f}}\n")
-    assert out == ["t.yaml:1:1: error[WS002]: missing required key 'wsspec' (hint: add 'wsspec: 1' at the top of the file)"]
+    assert out == [
+        "t.yaml:1:1: error[WS002]: missing required key 'wsspec' (hint: add 'wsspec: 1' at the top of the file)"
+    ]
 
 
 def test_errors_in_several_places_are_all_reported() -> None:
-    text = ("wsspec: 2\napi: {name: x}\nroutes:\n  a: {function: f}\n"
-            "functions:\n  f: {handler: h.py, memory: 1, architecture: arm}\n")
+    text = (
+        "wsspec: 2\napi: {name: x}\nroutes:\n  a: {function: f}\n"
+        "functions:\n  f: {handler: h.py, memory: 1, architecture: arm}\n"
+    )
     codes = [line.split("[")[1][:5] for line in _findings(text)]
     assert sorted(codes) == ["WS004", "WS004", "WS005"]
 
 
 def test_wsspec_schema_command_prints_the_schema_file() -> None:
-    out = subprocess.run([sys.executable, "-m", "wsspec", "schema"], capture_output=True, text=True, check=False,
-                         cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-m", "wsspec", "schema"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
     assert out.returncode == 0
     assert json.loads(out.stdout) == SCHEMA
 
 
 def test_readme_spec_reference_and_codes_table_are_in_sync() -> None:
-    out = subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_reference.py"), "--check"],
-                         capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "gen_reference.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert out.returncode == 0, out.stderr + " (run: python scripts/gen_reference.py)"

@@ -18,7 +18,9 @@ from websockets.sync.client import connect
 from tests.test_serve_support import ECHO, RECORDER, Running, make_project, management, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
-FRAME_RE = r'\{"message": "%s", "connectionId":"[A-Za-z0-9_=-]{16}", "requestId":"[A-Za-z0-9_=-]{16}"\}'
+FRAME_RE = (
+    r'\{"message": "%s", "connectionId":"[A-Za-z0-9_=-]{16}", "requestId":"[A-Za-z0-9_=-]{16}"\}'
+)
 
 BASIC = """
 wsspec: 1
@@ -54,8 +56,11 @@ def handler(event, context):
 
 @pytest.fixture()
 def basic(tmp_path: Path):
-    path = make_project(tmp_path, BASIC, {"recorder.py": RECORDER, "echo.py": ECHO,
-                                          "boom.py": BOOM, "slow.py": SLOW})
+    path = make_project(
+        tmp_path,
+        BASIC,
+        {"recorder.py": RECORDER, "echo.py": ECHO, "boom.py": BOOM, "slow.py": SLOW},
+    )
     # Only the `slow` route has a short (1 s) integration timeout; the other routes keep
     # AWS's 29 s default so a loaded machine cannot turn their replies into timeouts.
     with Running(path) as srv:
@@ -86,7 +91,9 @@ def test_route_match_is_exact_and_case_sensitive(basic: Running) -> None:
         assert re.fullmatch(FRAME_RE % "Forbidden", recv(ws))
 
 
-def test_unmatched_message_without_default_gets_forbidden_frame_and_stays_open(basic: Running) -> None:
+def test_unmatched_message_without_default_gets_forbidden_frame_and_stays_open(
+    basic: Running,
+) -> None:
     with connect(basic.url) as ws:
         ws.send("not json at all")
         frame = recv(ws)
@@ -112,7 +119,8 @@ def test_handler_exception_sends_internal_server_error_frame(basic: Running) -> 
 
 
 def test_an_internal_error_while_routing_is_logged_and_the_connection_stays_open(
-        basic: Running) -> None:
+    basic: Running,
+) -> None:
     """Messages are routed synchronously inside the socket's read callback: a bug there must be
     one log line, not a dropped connection."""
     gw = basic.gw
@@ -207,7 +215,9 @@ def test_request_model_validation_sends_bad_request_body(tmp_path: Path) -> None
             frame = recv(ws)
             assert re.fullmatch(
                 r'\{"message" : "Bad request body", "connectionId": "[A-Za-z0-9_=-]{16}", '
-                r'"messageId": "[A-Za-z0-9_=-]{16}"\}', frame), frame
+                r'"messageId": "[A-Za-z0-9_=-]{16}"\}',
+                frame,
+            ), frame
             ws.send('{"action": "join", "room": "abc"}')
             assert json.loads(recv(ws)) == {"action": "join", "room": "abc"}
 
@@ -231,10 +241,12 @@ def test_frame_over_32kb_closes_1009(basic: Running) -> None:
         assert ws.close_code == 1009
 
 
-def test_fragmented_message_under_128kb_is_accepted_and_over_128kb_closes_1009(basic: Running) -> None:
+def test_fragmented_message_under_128kb_is_accepted_and_over_128kb_closes_1009(
+    basic: Running,
+) -> None:
     body = '{"action": "echo", "pad": "%s"}' % ("y" * 90_000)
     with connect(basic.url, max_size=None) as ws:
-        chunks = [body[i:i + 30_000] for i in range(0, len(body), 30_000)]
+        chunks = [body[i : i + 30_000] for i in range(0, len(body), 30_000)]
         ws.send(iter(chunks))  # fragmented: every frame under 32 KB
         assert recv(ws) == body  # echoed back (fragmented by the server into 32 KB frames)
         big = "z" * 30_000
@@ -246,8 +258,11 @@ def test_fragmented_message_under_128kb_is_accepted_and_over_128kb_closes_1009(b
 
 # ------------------------------------------------------------------------------- events
 def test_event_shapes_match_aws(basic: Running) -> None:
-    with connect(basic.url + "?token=abc&x=1&x=2", user_agent_header="wsspec-test/1",
-                 additional_headers={"X-Custom": "yes"}) as ws:
+    with connect(
+        basic.url + "?token=abc&x=1&x=2",
+        user_agent_header="wsspec-test/1",
+        additional_headers={"X-Custom": "yes"},
+    ) as ws:
         ws.send('{"action": "quiet", "v": 1}')
         wait_until(lambda: basic.events_of("MESSAGE"))
         ws.close()
@@ -255,8 +270,14 @@ def test_event_shapes_match_aws(basic: Running) -> None:
     (c,), (m,), (d,) = (basic.events_of(t) for t in ("CONNECT", "MESSAGE", "DISCONNECT"))
     ids = re.compile(r"^[A-Za-z0-9_-]{15}=$")
     # CONNECT
-    assert set(c) == {"headers", "multiValueHeaders", "queryStringParameters",
-                      "multiValueQueryStringParameters", "requestContext", "isBase64Encoded"}
+    assert set(c) == {
+        "headers",
+        "multiValueHeaders",
+        "queryStringParameters",
+        "multiValueQueryStringParameters",
+        "requestContext",
+        "isBase64Encoded",
+    }
     assert c["headers"]["X-Custom"] == "yes" and "X-Amzn-Trace-Id" in c["headers"]
     assert not {"Connection", "Upgrade", "connection", "upgrade"} & set(c["headers"])
     assert c["queryStringParameters"] == {"token": "abc", "x": "2"}
@@ -272,12 +293,18 @@ def test_event_shapes_match_aws(basic: Running) -> None:
     assert set(m) == {"requestContext", "body", "isBase64Encoded"}
     assert m["body"] == '{"action": "quiet", "v": 1}'
     mrc = m["requestContext"]
-    assert mrc["routeKey"] == "quiet" and ids.match(mrc["messageId"]) and ids.match(mrc["requestId"])
+    assert (
+        mrc["routeKey"] == "quiet" and ids.match(mrc["messageId"]) and ids.match(mrc["requestId"])
+    )
     assert mrc["connectedAt"] == rc["connectedAt"] and mrc["connectionId"] == rc["connectionId"]
     assert mrc["requestId"] != rc["requestId"]
     # DISCONNECT
-    assert d["headers"] == {"Host": f"127.0.0.1:{basic.gw.port}", "x-api-key": "",
-                            "X-Forwarded-For": "", "x-restapi": ""}
+    assert d["headers"] == {
+        "Host": f"127.0.0.1:{basic.gw.port}",
+        "x-api-key": "",
+        "X-Forwarded-For": "",
+        "x-restapi": "",
+    }
     drc = d["requestContext"]
     assert (drc["disconnectStatusCode"], drc["disconnectReason"]) == (1000, "")
     assert drc["eventType"] == "DISCONNECT" and drc["connectedAt"] == rc["connectedAt"]
@@ -292,8 +319,9 @@ def test_connect_without_query_string_has_no_query_maps(basic: Running) -> None:
 
 def test_client_close_without_status_is_1005(basic: Running) -> None:
     ws = connect(basic.url)
-    ws.protocol.send_frame(__import__("websockets").frames.Frame(
-        __import__("websockets").frames.Opcode.CLOSE, b""))
+    ws.protocol.send_frame(
+        __import__("websockets").frames.Frame(__import__("websockets").frames.Opcode.CLOSE, b"")
+    )
     ws.send_data = None  # type: ignore[assignment]
     try:
         ws.socket.sendall(ws.protocol.data_to_send()[0])
@@ -327,7 +355,9 @@ def handler(event, context):
 """
 
 
-def test_connect_status_is_returned_exception_is_502_and_subprotocol_relayed(tmp_path: Path) -> None:
+def test_connect_status_is_returned_exception_is_502_and_subprotocol_relayed(
+    tmp_path: Path,
+) -> None:
     with Running(make_project(tmp_path, CONNECT_STATUS, {"gate.py": GATE, "echo.py": ECHO})) as srv:
         with pytest.raises(InvalidStatus) as e:
             connect(srv.url + "?status=401")
@@ -410,8 +440,11 @@ def test_authorizer_allow_propagates_context_to_every_event(authed: Running) -> 
     assert auth_event["stageVariables"] == {} and auth_event["headers"]["Upgrade"] == "websocket"
     expected = {"principalId": "user-allow", "tier": "gold", "n": 3, "ok": True}
     for kind in ("CONNECT", "MESSAGE", "DISCONNECT"):
-        (e,) = [x["event"] for x in authed.events()
-                if x["fn"] != "auth" and x["event"]["requestContext"]["eventType"] == kind]
+        (e,) = [
+            x["event"]
+            for x in authed.events()
+            if x["fn"] != "auth" and x["event"]["requestContext"]["eventType"] == kind
+        ]
         assert e["requestContext"]["authorizer"] == expected, kind
 
 
@@ -424,8 +457,7 @@ def test_authorizer_deny_is_403(authed: Running) -> None:
     with pytest.raises(InvalidStatus) as e:
         connect(authed.url + "?token=deny")
     assert e.value.response.status_code == 403
-    assert not authed.events_of("CONNECT") or all(
-        x["fn"] == "auth" for x in authed.events())
+    assert not authed.events_of("CONNECT") or all(x["fn"] == "auth" for x in authed.events())
 
 
 def test_authorizer_rest_style_resource_does_not_match_connect_arn(authed: Running) -> None:
@@ -478,8 +510,9 @@ def test_post_over_128kb_is_payload_too_large(basic: Running) -> None:
     with connect(basic.url):
         (c,) = wait_until(lambda: basic.events_of("CONNECT"))
         with pytest.raises(api.exceptions.PayloadTooLargeException):
-            api.post_to_connection(ConnectionId=c["requestContext"]["connectionId"],
-                                   Data=b"x" * (128 * 1024 + 1))
+            api.post_to_connection(
+                ConnectionId=c["requestContext"]["connectionId"], Data=b"x" * (128 * 1024 + 1)
+            )
 
 
 def test_wrong_stage_on_connections_is_forbidden(basic: Running) -> None:
@@ -497,8 +530,10 @@ def test_delete_connection_closes_1000_and_fires_disconnect(basic: Running) -> N
             recv(ws)
         assert ws.close_code == 1000
     (d,) = wait_until(lambda: basic.events_of("DISCONNECT"))
-    assert (d["requestContext"]["disconnectStatusCode"],
-            d["requestContext"]["disconnectReason"]) == (1000, "Connection Closed Normally")
+    assert (
+        d["requestContext"]["disconnectStatusCode"],
+        d["requestContext"]["disconnectReason"],
+    ) == (1000, "Connection Closed Normally")
 
 
 CALLBACK = """
@@ -546,8 +581,11 @@ def test_handler_calling_connections_on_the_same_server(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------------------- timers
 def test_idle_timeout_closes_1001_going_away(tmp_path: Path) -> None:
-    path = make_project(tmp_path, BASIC, {"recorder.py": RECORDER, "echo.py": ECHO,
-                                          "boom.py": BOOM, "slow.py": SLOW})
+    path = make_project(
+        tmp_path,
+        BASIC,
+        {"recorder.py": RECORDER, "echo.py": ECHO, "boom.py": BOOM, "slow.py": SLOW},
+    )
     with Running(path, idle_timeout=0.6) as srv:
         with connect(srv.url) as ws:
             for _ in range(3):  # inbound traffic keeps it open
@@ -563,8 +601,11 @@ def test_idle_timeout_closes_1001_going_away(tmp_path: Path) -> None:
 
 
 def test_max_lifetime_closes_even_a_busy_connection(tmp_path: Path) -> None:
-    path = make_project(tmp_path, BASIC, {"recorder.py": RECORDER, "echo.py": ECHO,
-                                          "boom.py": BOOM, "slow.py": SLOW})
+    path = make_project(
+        tmp_path,
+        BASIC,
+        {"recorder.py": RECORDER, "echo.py": ECHO, "boom.py": BOOM, "slow.py": SLOW},
+    )
     with Running(path, max_lifetime=1.0) as srv, connect(srv.url) as ws:
         with pytest.raises(ConnectionClosed):
             for _ in range(100):
@@ -702,7 +743,10 @@ def _start_cli(spec: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "wsspec", "serve", str(spec), "--port", str(port), *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
     )
     assert proc.stdout is not None
     deadline = time.monotonic() + 60
@@ -716,8 +760,11 @@ def _start_cli(spec: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
 
 
 def test_cli_graceful_shutdown_fires_disconnect(tmp_path: Path) -> None:
-    path = make_project(tmp_path, BASIC, {"recorder.py": RECORDER, "echo.py": ECHO,
-                                          "boom.py": BOOM, "slow.py": SLOW})
+    path = make_project(
+        tmp_path,
+        BASIC,
+        {"recorder.py": RECORDER, "echo.py": ECHO, "boom.py": BOOM, "slow.py": SLOW},
+    )
     proc, url = _start_cli(path, "--env", f"EVENTS_FILE={tmp_path / 'events.jsonl'}")
     try:
         with connect(url) as ws:
@@ -743,8 +790,12 @@ def _wscat(cache: Path) -> str | None:
         return None
     binary = cache / "node_modules" / ".bin" / "wscat"
     if not binary.exists():
-        r = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(cache),
-                            "wscat@6"], capture_output=True, text=True, timeout=300)
+        r = subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(cache), "wscat@6"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         if r.returncode != 0:
             return None
     return str(binary)
@@ -757,8 +808,11 @@ def test_wscat_round_trip(tmp_path: Path, tmp_path_factory: pytest.TempPathFacto
     if wscat is None:
         print("SKIP wscat test: node/npm unavailable or `npm install wscat` failed")
         pytest.skip("wscat unavailable (node/npm missing or npm install failed)")
-    path = make_project(tmp_path, BASIC, {"recorder.py": RECORDER, "echo.py": ECHO,
-                                          "boom.py": BOOM, "slow.py": SLOW})
+    path = make_project(
+        tmp_path,
+        BASIC,
+        {"recorder.py": RECORDER, "echo.py": ECHO, "boom.py": BOOM, "slow.py": SLOW},
+    )
     with Running(path) as srv:
         out = _run_wscat(wscat, srv.url, '{"action": "echo", "via": "wscat"}')
         assert '{"action": "echo", "via": "wscat"}' in out, out
@@ -768,8 +822,13 @@ def test_wscat_round_trip(tmp_path: Path, tmp_path_factory: pytest.TempPathFacto
 
 def _run_wscat(wscat: str, url: str, message: str) -> str:
     # wscat exits as soon as its stdin ends, so it gets a pipe that stays open until it is done.
-    proc = subprocess.Popen([wscat, "-c", url, "-x", message, "-w", "1"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [wscat, "-c", url, "-x", message, "-w", "1"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         proc.wait(timeout=60)
     finally:
@@ -784,24 +843,37 @@ def _run_wscat(wscat: str, url: str, message: str) -> str:
 def test_cli_ctrl_c_works_while_still_starting(tmp_path: Path) -> None:
     """A handler whose import takes 60 s keeps `serve` starting; Ctrl-C must still stop it at once
     (and stop the worker it was waiting for)."""
-    path = make_project(tmp_path, """
+    path = make_project(
+        tmp_path,
+        """
         wsspec: 1
         api: {name: slowstart}
         routes:
           $default: {function: sleepy}
         functions:
           sleepy: {handler: handlers/sleepy.py}
-        """, {"sleepy.py": "import time\ntime.sleep(60)\n\ndef handler(event, context):\n"
-                             "    return None\n"})
+        """,
+        {
+            "sleepy.py": "import time\ntime.sleep(60)\n\ndef handler(event, context):\n"
+            "    return None\n"
+        },
+    )
     from tests.servers import free_port
 
     proc = subprocess.Popen(
         [sys.executable, "-m", "wsspec", "serve", str(path), "--port", str(free_port())],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
     try:
-        worker = wait_until(lambda: subprocess.run(
-            ["pgrep", "-f", "-P", str(proc.pid), "worker"], capture_output=True,
-            text=True).stdout.split(), timeout=30)
+        worker = wait_until(
+            lambda: subprocess.run(
+                ["pgrep", "-f", "-P", str(proc.pid), "worker"], capture_output=True, text=True
+            ).stdout.split(),
+            timeout=30,
+        )
         proc.send_signal(signal.SIGINT)
         assert proc.wait(20) == 0
     finally:

@@ -17,13 +17,20 @@ from websockets.sync.client import connect
 from tests.test_serve_support import Running, make_project, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
-FRAME_RE = r'\{"message": "%s", "connectionId":"[A-Za-z0-9_=-]{16}", "requestId":"[A-Za-z0-9_=-]{16}"\}'
+FRAME_RE = (
+    r'\{"message": "%s", "connectionId":"[A-Za-z0-9_=-]{16}", "requestId":"[A-Za-z0-9_=-]{16}"\}'
+)
 TABLE = "presence-connections"
 
 
 def client(service: str, endpoint: str) -> Any:
-    return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1",
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
 
 
 def recv(ws: Any) -> str:
@@ -57,8 +64,11 @@ def test_dynamodb_direct_sample_end_to_end() -> None:
                 a.send(json.dumps({"action": "whoishere"}))
                 assert sorted(json.loads(recv(a))) == sorted([a_id, b_id])
             # b left: its $disconnect DeleteItem ran
-            wait_until(lambda: "Item" not in ddb.get_item(
-                TableName=TABLE, Key={"connectionId": {"S": b_id}}))
+            wait_until(
+                lambda: (
+                    "Item" not in ddb.get_item(TableName=TABLE, Key={"connectionId": {"S": b_id}})
+                )
+            )
             a.send(json.dumps({"action": "whoishere"}))
             assert json.loads(recv(a)) == [a_id]
             # the SQS route (path style, form body): one-way, so nothing comes back
@@ -216,7 +226,8 @@ def test_update_get_query_and_response_template_input_path(tmp_path: Path) -> No
         # no response template: UpdateItem's answer passes through unchanged
         assert json.loads(recv(ws))["Attributes"] == {"name": {"S": 'Ada "L"'}}
         item = client("dynamodb", srv.gw.dynamo.endpoint).get_item(
-            TableName="people", Key={"connectionId": {"S": me}})["Item"]
+            TableName="people", Key={"connectionId": {"S": me}}
+        )["Item"]
         assert item["name"]["S"] == 'Ada "L"'
         ws.send(json.dumps({"action": "whoami"}))
         assert json.loads(recv(ws)) == {"id": me, "name": 'Ada "L"'}
@@ -323,8 +334,12 @@ def test_sqs_action_style_query_parameters_and_form_template(tmp_path: Path) -> 
             bodies: list[str] = []
 
             def both() -> bool:
-                bodies.extend(m["Body"] for m in sqs.receive_message(
-                    QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", []))
+                bodies.extend(
+                    m["Body"]
+                    for m in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get(
+                        "Messages", []
+                    )
+                )
                 return len(bodies) >= 2
 
             wait_until(both)

@@ -19,13 +19,17 @@ def _table_ids(srv: Running) -> set[str]:
     return {i["connectionId"]["S"] for i in items}
 
 
-@pytest.mark.skipif(not (ROOT / "samples" / "handlers" / "send_message.py").exists(),
-                    reason="the chat sample's handlers are not generated yet")
+@pytest.mark.skipif(
+    not (ROOT / "samples" / "handlers" / "send_message.py").exists(),
+    reason="the chat sample's handlers are not generated yet",
+)
 def test_two_clients_chat_through_the_sample_handlers_and_table() -> None:
     with Running(CHAT) as srv:
         assert srv.gw.dynamo is not None and srv.gw.dynamo.endpoint.startswith("http://127.0.0.1:")
         with connect(srv.url) as alice, connect(srv.url) as bob:
-            assert len(wait_until(lambda: _table_ids(srv) if len(_table_ids(srv)) == 2 else None)) == 2
+            assert (
+                len(wait_until(lambda: _table_ids(srv) if len(_table_ids(srv)) == 2 else None)) == 2
+            )
             alice.send(json.dumps({"action": "sendmessage", "data": "hi bob"}))
             assert bob.recv(timeout=15) == "hi bob"
             assert alice.recv(timeout=15) == "hi bob"  # the sender is included

@@ -12,7 +12,9 @@ from websockets.sync.client import connect
 
 from tests.test_serve_support import ECHO, Running, make_project, wait_until
 
-FRAME_RE = r'\{"message": "%s", "connectionId":"[A-Za-z0-9_=-]{16}", "requestId":"[A-Za-z0-9_=-]{16}"\}'
+FRAME_RE = (
+    r'\{"message": "%s", "connectionId":"[A-Za-z0-9_=-]{16}", "requestId":"[A-Za-z0-9_=-]{16}"\}'
+)
 
 SPEC = """
 wsspec: 1
@@ -37,7 +39,7 @@ functions:
   ctx: {handler: handlers/ctx.py, memory: 256}
 """
 
-CHATTY = '''
+CHATTY = """
 import sys
 
 def handler(event, context):
@@ -45,28 +47,28 @@ def handler(event, context):
     sys.stderr.write("partial ")
     sys.stderr.write("line\\n")
     return {"statusCode": 200, "body": "ok"}
-'''
+"""
 
-DIE = '''
+DIE = """
 import os, json
 
 def handler(event, context):
     if json.loads(event["body"]).get("exit"):
         os._exit(3)
     return {"statusCode": 200, "body": "alive %d" % os.getpid()}
-'''
+"""
 
-ODD = '''
+ODD = """
 def handler(event, context):
     return {"statusCode": 200, "body": object()}
-'''
+"""
 
-WHOAMI = '''
+WHOAMI = """
 def handler(event, context):
     return {"statusCode": 200, "body": event["requestContext"]["connectionId"]}
-'''
+"""
 
-BOUNCE = '''
+BOUNCE = """
 import os, boto3
 
 api = boto3.client("apigatewaymanagementapi", endpoint_url=os.environ["WSSPEC_CALLBACK_URL"])
@@ -75,9 +77,9 @@ def handler(event, context):
     api.post_to_connection(ConnectionId=event["requestContext"]["connectionId"],
                            Data=("bounced " + event["body"]).encode())
     return {"statusCode": 200}
-'''
+"""
 
-CTX = '''
+CTX = """
 import json
 
 def handler(event, context):
@@ -86,19 +88,30 @@ def handler(event, context):
         "aws_request_id", "log_group_name", "log_stream_name")}
     out["requestId"] = event["requestContext"]["requestId"]
     return {"statusCode": 200, "body": json.dumps(out)}
-'''
+"""
 
-BROKEN = '''
+BROKEN = """
 raise ImportError("no such thing")
-'''
+"""
 
 
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory: pytest.TempPathFactory):
     tmp = tmp_path_factory.mktemp("ipc")
-    path = make_project(tmp, SPEC, {"echo.py": ECHO, "chatty.py": CHATTY, "die.py": DIE,
-                                    "odd.py": ODD, "whoami.py": WHOAMI, "bounce.py": BOUNCE,
-                                    "broken.py": BROKEN, "ctx.py": CTX})
+    path = make_project(
+        tmp,
+        SPEC,
+        {
+            "echo.py": ECHO,
+            "chatty.py": CHATTY,
+            "die.py": DIE,
+            "odd.py": ODD,
+            "whoami.py": WHOAMI,
+            "bounce.py": BOUNCE,
+            "broken.py": BROKEN,
+            "ctx.py": CTX,
+        },
+    )
     with Running(path, reload=False) as running:
         yield running
 
@@ -112,7 +125,7 @@ def test_large_messages_cross_the_pipes_intact(srv: Running) -> None:
         for size in (0, 1, 4096, 65536, 120_000):
             text = msg("echo", data="é" + "x" * size)
             # frames of at most 32 KB (a larger frame closes 1009), one message of up to 120 KB
-            ws.send([text[i:i + 30_000] for i in range(0, len(text), 30_000)])
+            ws.send([text[i : i + 30_000] for i in range(0, len(text), 30_000)])
             assert ws.recv(timeout=10) == text
 
 
@@ -176,8 +189,9 @@ def test_result_that_is_not_json_is_an_internal_server_error(srv: Running) -> No
 def test_import_error_answers_every_message_with_an_error_and_is_named_at_start_up(
     srv: Running,
 ) -> None:
-    assert any("function broken: import failed: Runtime.ImportModuleError" in n
-               for n in srv.gw.notes)
+    assert any(
+        "function broken: import failed: Runtime.ImportModuleError" in n for n in srv.gw.notes
+    )
     with connect(srv.url, compression=None) as ws:
         for _ in range(2):
             ws.send(msg("broken"))
@@ -199,9 +213,12 @@ def test_connections_api_keep_alive_survives_split_and_pipelined_requests(srv: R
         cid = ws.recv(timeout=10)
         host, port = srv.callback.split("//")[1].split("/")[0].split(":")
         with socket.create_connection((host, int(port)), timeout=10) as s:
+
             def req(body: bytes) -> bytes:
-                return (f"POST /{srv.gw.stage.name}/@connections/{cid} HTTP/1.1\r\n"
-                        f"Host: x\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+                return (
+                    f"POST /{srv.gw.stage.name}/@connections/{cid} HTTP/1.1\r\n"
+                    f"Host: x\r\nContent-Length: {len(body)}\r\n\r\n"
+                ).encode() + body
 
             # headers and body in separate writes, then two requests in one write
             one = req(b"first")
@@ -216,10 +233,10 @@ def test_connections_api_keep_alive_survives_split_and_pipelined_requests(srv: R
         assert [ws.recv(timeout=10) for _ in range(3)] == ["first", "second", "third"]
 
 
-RETURN_EVENT = '''
+RETURN_EVENT = """
 def handler(event, context):
     return event
-'''
+"""
 
 
 def test_events_reach_the_handler_as_json_values_by_either_encoding(tmp_path: Path) -> None:
@@ -232,23 +249,32 @@ def test_events_reach_the_handler_as_json_values_by_either_encoding(tmp_path: Pa
     from wsspec.model import FrozenDict
     from wsspec.serve.invoke import FunctionRunner
 
-    spec = load(make_project(tmp_path, """
+    spec = load(
+        make_project(
+            tmp_path,
+            """
         wsspec: 1
         api: {name: ipc-encodings}
         routes:
           back: {function: back, response: true}
         functions:
           back: {handler: handlers/back.py}
-        """, {"back.py": RETURN_EVENT}))
+        """,
+            {"back.py": RETURN_EVENT},
+        )
+    )
     plain = {"a": [1, 2.5, None, True], "b": {"é": "x" * 70_000}, "n": -(2**70)}
     odd = {"a": [1, 2.5, None, True], "b": FrozenDict({"é": "x" * 70_000}), "n": -(2**70)}
 
     async def run() -> list[object]:
-        runner = FunctionRunner(spec.function("back"), spec.project_dir,
-                                {"PATH": os.environ.get("PATH", "")})
+        runner = FunctionRunner(
+            spec.function("back"), spec.project_dir, {"PATH": os.environ.get("PATH", "")}
+        )
         try:
-            return [(await runner.invoke(e, request_id="r", integration_timeout=10)).value
-                    for e in (plain, odd)]
+            return [
+                (await runner.invoke(e, request_id="r", integration_timeout=10)).value
+                for e in (plain, odd)
+            ]
         finally:
             await runner.close()
 
@@ -267,20 +293,21 @@ def test_lambda_context_describes_the_function_and_the_request(srv: Running) -> 
         assert name.endswith("ctx")
         assert got["function_version"] == "$LATEST"
         assert got["invoked_function_arn"] == (
-            f"arn:aws:lambda:us-east-1:123456789012:function:{name}")
+            f"arn:aws:lambda:us-east-1:123456789012:function:{name}"
+        )
         assert got["memory_limit_in_mb"] == "256"
         assert got["aws_request_id"] == got["requestId"]
         assert got["log_group_name"] == f"/aws/lambda/{name}"
         assert got["log_stream_name"] == "wsspec-serve"
 
 
-NAP = '''
+NAP = """
 import json, time
 
 def handler(event, context):
     time.sleep(json.loads(event["body"])["nap"])
     return {"statusCode": 200, "body": "rested"}
-'''
+"""
 
 
 def test_integration_timeouts_follow_each_invocation(tmp_path: Path) -> None:
@@ -288,7 +315,9 @@ def test_integration_timeouts_follow_each_invocation(tmp_path: Path) -> None:
     each invocation gets its own limit, measured from its own start."""
     import time
 
-    path = make_project(tmp_path, """
+    path = make_project(
+        tmp_path,
+        """
         wsspec: 1
         api: {name: ipc-timeouts}
         routes:
@@ -296,10 +325,14 @@ def test_integration_timeouts_follow_each_invocation(tmp_path: Path) -> None:
           short: {integration: {type: lambda, function: nap, timeout_ms: 700}, response: true}
         functions:
           nap: {handler: handlers/nap.py, timeout: 10}
-        """, {"nap.py": NAP})
+        """,
+        {"nap.py": NAP},
+    )
     timed_out = FRAME_RE % "Endpoint request timed out"
-    with Running(path, reload=False, concurrency=1) as running, \
-            connect(running.url, compression=None) as ws:
+    with (
+        Running(path, reload=False, concurrency=1) as running,
+        connect(running.url, compression=None) as ws,
+    ):
         ws.send('{"action": "long", "nap": 0}')
         assert ws.recv(timeout=10) == "rested"
         # shorter than the previous invocation's limit: times out although 2 s < 3 s
@@ -317,7 +350,7 @@ def test_integration_timeouts_follow_each_invocation(tmp_path: Path) -> None:
         assert ws.recv(timeout=10) == "rested"
 
 
-RESULTS = '''
+RESULTS = """
 import enum
 
 class Code(enum.IntEnum):
@@ -341,7 +374,7 @@ CASES = {
 
 def handler(event, context):
     return CASES[event["case"]]
-'''
+"""
 
 
 def test_results_reach_the_gateway_as_json_would_carry_them(tmp_path: Path) -> None:
@@ -353,17 +386,23 @@ def test_results_reach_the_gateway_as_json_would_carry_them(tmp_path: Path) -> N
     from tests.test_serve_support import load
     from wsspec.serve.invoke import FunctionRunner
 
-    spec = load(make_project(tmp_path, """
+    spec = load(
+        make_project(
+            tmp_path,
+            """
         wsspec: 1
         api: {name: ipc-results}
         routes:
           r: {function: results, response: true}
         functions:
           results: {handler: handlers/results.py}
-        """, {"results.py": RESULTS}))
+        """,
+            {"results.py": RESULTS},
+        )
+    )
     expected = {
         "usual": {"statusCode": 200, "body": '{"a": 1}', "headers": {"X-A": "1"}},
-        "surrogates": {"statusCode": 200, "body": "é\U0001F600"},  # JSON joins the pair
+        "surrogates": {"statusCode": 200, "body": "é\U0001f600"},  # JSON joins the pair
         "scalars": {"statusCode": 201, "isBase64Encoded": False, "ratio": 0.1, "none": None},
         "tuple": {"statusCode": 200, "body": ["a", 1]},
         "int keys": {"statusCode": 200, "headers": {"1": "one"}},
@@ -375,8 +414,9 @@ def test_results_reach_the_gateway_as_json_would_carry_them(tmp_path: Path) -> N
     }
 
     async def run() -> dict[str, object]:
-        runner = FunctionRunner(spec.function("results"), spec.project_dir,
-                                {"PATH": os.environ.get("PATH", "")})
+        runner = FunctionRunner(
+            spec.function("results"), spec.project_dir, {"PATH": os.environ.get("PATH", "")}
+        )
         try:
             got = {}
             for case in expected:
@@ -394,7 +434,7 @@ def test_results_reach_the_gateway_as_json_would_carry_them(tmp_path: Path) -> N
 
 
 # ------------------------------------------------------------------ batches (FunctionRunner)
-WORK = '''
+WORK = """
 import os, time
 
 def handler(event, context):
@@ -406,7 +446,7 @@ def handler(event, context):
     if what == "nap":
         time.sleep(event.get("s", 0.3))
     return {"pid": os.getpid(), "n": event.get("n"), "id": context.aws_request_id}
-'''
+"""
 
 
 def _runner(tmp_path: Path, concurrency: int) -> tuple[object, object]:
@@ -415,17 +455,26 @@ def _runner(tmp_path: Path, concurrency: int) -> tuple[object, object]:
     from tests.test_serve_support import load
     from wsspec.serve.invoke import FunctionRunner
 
-    spec = load(make_project(tmp_path, """
+    spec = load(
+        make_project(
+            tmp_path,
+            """
         wsspec: 1
         api: {name: ipc-batches}
         routes:
           w: {function: work, response: true}
         functions:
           work: {handler: handlers/work.py, timeout: 60}
-        """, {"work.py": WORK}))
+        """,
+            {"work.py": WORK},
+        )
+    )
     return FunctionRunner, lambda: FunctionRunner(
-        spec.function("work"), spec.project_dir, {"PATH": os.environ.get("PATH", "")},
-        concurrency=concurrency)
+        spec.function("work"),
+        spec.project_dir,
+        {"PATH": os.environ.get("PATH", "")},
+        concurrency=concurrency,
+    )
 
 
 def _submit_all(runner: object, events: list[dict[str, object]], timeout: float = 10.0) -> object:
@@ -435,13 +484,18 @@ def _submit_all(runner: object, events: list[dict[str, object]], timeout: float 
     loop = asyncio.get_running_loop()
     futs = [loop.create_future() for _ in events]
     for i, (e, f) in enumerate(zip(events, futs)):
-        runner.submit(e, request_id=f"r{i}", integration_timeout=timeout,  # type: ignore[attr-defined]
-                      done=f.set_result)
+        runner.submit(
+            e,
+            request_id=f"r{i}",
+            integration_timeout=timeout,  # type: ignore[attr-defined]
+            done=f.set_result,
+        )
     return asyncio.gather(*futs)
 
 
 def test_fast_invocations_waiting_together_share_one_worker_and_keep_their_order(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     import asyncio
 
     _, make = _runner(tmp_path, concurrency=4)
@@ -468,7 +522,8 @@ def test_fast_invocations_waiting_together_share_one_worker_and_keep_their_order
 
 
 def test_a_slow_handler_is_never_batched_each_invocation_gets_its_own_worker(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     import asyncio
 
     _, make = _runner(tmp_path, concurrency=3)
@@ -479,8 +534,9 @@ def test_a_slow_handler_is_never_batched_each_invocation_gets_its_own_worker(
         await runner.invoke({"do": "nap", "s": 0.3}, request_id="warm", integration_timeout=10)
         limit = runner.batch_limit()
         try:
-            return await _submit_all(runner, [{"do": "nap", "s": 0.3, "n": i}
-                                              for i in range(3)]), limit
+            return await _submit_all(
+                runner, [{"do": "nap", "s": 0.3, "n": i} for i in range(3)]
+            ), limit
         finally:
             await runner.close()
 
@@ -504,8 +560,9 @@ def test_a_timeout_inside_a_batch_fails_only_that_invocation(tmp_path: Path) -> 
             await runner.invoke({"n": -1}, request_id="warm", integration_timeout=10)
         limit = runner.batch_limit()
         try:
-            return await _submit_all(runner, [{"n": 0}, {"do": "hang", "n": 1}, {"n": 2},
-                                              {"n": 3}], timeout=1.0), limit
+            return await _submit_all(
+                runner, [{"n": 0}, {"do": "hang", "n": 1}, {"n": 2}, {"n": 3}], timeout=1.0
+            ), limit
         finally:
             await runner.close()
 
@@ -538,7 +595,8 @@ def test_a_worker_exiting_inside_a_batch_fails_only_that_invocation(tmp_path: Pa
 
 
 def test_waiting_invocations_fail_when_no_worker_can_start_even_after_a_reload(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     """The handler file disappears (and the function reloads) while an old worker is still busy:
     the next invocation cannot start a worker, and must end with that reason once the old worker
     is gone, never wait forever."""
@@ -550,13 +608,17 @@ def test_waiting_invocations_fail_when_no_worker_can_start_even_after_a_reload(
         runner = make()
         await runner.warm()
         try:
-            busy = asyncio.ensure_future(runner.invoke({"do": "nap", "s": 0.5, "n": 0},
-                                                       request_id="a", integration_timeout=10))
+            busy = asyncio.ensure_future(
+                runner.invoke(
+                    {"do": "nap", "s": 0.5, "n": 0}, request_id="a", integration_timeout=10
+                )
+            )
             await asyncio.sleep(0.2)
             (tmp_path / "handlers" / "work.py").unlink()
             runner.reload()
             late = await asyncio.wait_for(
-                runner.invoke({"n": 1}, request_id="b", integration_timeout=10), 10)
+                runner.invoke({"n": 1}, request_id="b", integration_timeout=10), 10
+            )
             return await busy, late
         finally:
             await runner.close()
@@ -567,7 +629,8 @@ def test_waiting_invocations_fail_when_no_worker_can_start_even_after_a_reload(
 
 
 def test_retiring_workers_never_confuses_asyncios_child_watcher(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     """A worker that exits by itself, one killed by its timeout, and the rest stopped by close():
     each process is signalled at most once and never after it exited, so no reaping races with
     asyncio's watcher ("Unknown child process pid N, will report returncode 255")."""
@@ -581,8 +644,12 @@ def test_retiring_workers_never_confuses_asyncios_child_watcher(
         await runner.warm()
         try:
             kinds = []
-            for event, limit in (({"n": 0}, 10.0), ({"do": "exit"}, 10.0),
-                                 ({"do": "hang"}, 0.5), ({"n": 1}, 10.0)):
+            for event, limit in (
+                ({"n": 0}, 10.0),
+                ({"do": "exit"}, 10.0),
+                ({"do": "hang"}, 0.5),
+                ({"n": 1}, 10.0),
+            ):
                 out = await runner.invoke(event, request_id="r", integration_timeout=limit)
                 kinds.append(out.kind)
             return kinds
@@ -617,7 +684,8 @@ def test_a_hello_that_arrives_before_the_runner_listens_is_not_lost(tmp_path: Pa
         try:
             assert await asyncio.wait_for(runner.warm(), 15) is None
             return await asyncio.wait_for(
-                runner.invoke({"n": 5}, request_id="r", integration_timeout=10), 15)
+                runner.invoke({"n": 5}, request_id="r", integration_timeout=10), 15
+            )
         finally:
             await runner.close()
 

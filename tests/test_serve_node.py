@@ -22,7 +22,9 @@ from websockets.sync.client import connect
 
 from tests.test_serve_support import Running, load, make_project, wait_until
 
-FRAME_RE = r'\{"message": "%s", "connectionId":"[A-Za-z0-9_=-]{16}", "requestId":"[A-Za-z0-9_=-]{16}"\}'
+FRAME_RE = (
+    r'\{"message": "%s", "connectionId":"[A-Za-z0-9_=-]{16}", "requestId":"[A-Za-z0-9_=-]{16}"\}'
+)
 INTERNAL = FRAME_RE % "Internal server error"
 TIMED_OUT = FRAME_RE % "Endpoint request timed out"
 
@@ -213,7 +215,7 @@ def test_node_functions_are_not_named_as_not_emulated(srv: Running) -> None:
 def test_async_esm_handler_echoes_two_way(srv: Running) -> None:
     with connect(srv.url, compression=None) as ws:
         for text in (msg("echo", data="hi"), msg("echo", data="é" + "x" * 100_000)):
-            ws.send([text[i:i + 30_000] for i in range(0, len(text), 30_000)])
+            ws.send([text[i : i + 30_000] for i in range(0, len(text), 30_000)])
             assert ws.recv(timeout=15) == text
 
 
@@ -228,11 +230,16 @@ def test_js_file_under_a_type_module_package_json_loads_as_esm(srv: Running) -> 
 
 def test_import_errors_are_named_at_start_up_like_the_lambda_runtime(srv: Running) -> None:
     notes = "\n".join(srv.gw.notes)
-    assert re.search(r"function broken: import failed: Runtime.ImportModuleError: "
-                     r".*wsspec-no-such-package", notes), notes
+    assert re.search(
+        r"function broken: import failed: Runtime.ImportModuleError: "
+        r".*wsspec-no-such-package",
+        notes,
+    ), notes
     assert "function syntax: import failed: Runtime.UserCodeSyntaxError: SyntaxError" in notes
-    assert ("function noexport: import failed: Runtime.HandlerNotFound: "
-            "noexport.main is undefined or not exported") in notes
+    assert (
+        "function noexport: import failed: Runtime.HandlerNotFound: "
+        "noexport.main is undefined or not exported"
+    ) in notes
     assert "function oldstyle: import failed: Runtime.CallbackHandlerDeprecated" in notes
     with connect(srv.url, compression=None) as ws:
         for _ in range(2):
@@ -248,14 +255,18 @@ def test_a_type_module_package_json_outside_the_source_dir_is_flagged(
     tmp_path: Path, node: str
 ) -> None:
     """Node follows it locally; Lambda, which gets only the source directory, would not."""
-    path = make_project(tmp_path, """
+    path = make_project(
+        tmp_path,
+        """
         wsspec: 1
         api: {name: node-outside}
         routes:
           $default: {function: fn, response: true}
         functions:
           fn: {handler: handlers/fn.js}
-        """, {"fn.js": HANDLERS["esm/handler.js"]})
+        """,
+        {"fn.js": HANDLERS["esm/handler.js"]},
+    )
     (tmp_path / "package.json").write_text('{"type": "module"}')
     with Running(path, reload=False) as srv:
         assert ask(srv, "x") == "esm fn.js"
@@ -271,8 +282,11 @@ def test_thrown_error_is_the_internal_server_error_frame_and_is_logged(srv: Runn
         assert re.fullmatch(INTERNAL, ws.recv(timeout=15))
         ws.send(msg("echo"))  # the same worker still answers
         assert ws.recv(timeout=15) == msg("echo")
-    wait_until(lambda: any('"errorType":"TypeError"' in line and "something broke" in line
-                           for line in srv.lines))
+    wait_until(
+        lambda: any(
+            '"errorType":"TypeError"' in line and "something broke" in line for line in srv.lines
+        )
+    )
 
 
 def test_uncaught_exception_ends_the_worker_and_a_fresh_one_answers(srv: Running) -> None:
@@ -414,7 +428,11 @@ def test_node_authorizer_allows_denies_and_refuses(tmp_path: Path, node: str) ->
     with Running(path, reload=False) as srv:
         with connect(srv.url + "?token=alice", compression=None) as ws:
             ws.send("who")
-            assert json.loads(ws.recv(timeout=15)) == {"principalId": "user-alice", "tier": "gold", "n": 3}
+            assert json.loads(ws.recv(timeout=15)) == {
+                "principalId": "user-alice",
+                "tier": "gold",
+                "n": 3,
+            }
         for token, status in (("deny", 403), ("unauthorized", 401)):
             with pytest.raises(InvalidStatus) as e:
                 connect(srv.url + "?token=" + token, compression=None)
@@ -423,23 +441,28 @@ def test_node_authorizer_allows_denies_and_refuses(tmp_path: Path, node: str) ->
 
 # ------------------------------------------------------------------------------- hot reload
 def test_editing_a_handler_or_its_json_reloads_it(tmp_path: Path, node: str) -> None:
-    path = make_project(tmp_path, """
+    path = make_project(
+        tmp_path,
+        """
         wsspec: 1
         api: {name: node-reload}
         routes:
           $default: {function: greet, response: true}
         functions:
           greet: {handler: handlers/greet.mjs}
-        """, {
-        "greet.mjs": """
+        """,
+        {
+            "greet.mjs": """
             import { readFileSync } from "node:fs";
             const { word } = JSON.parse(readFileSync(new URL("./words.json", import.meta.url)));
             export const handler = async () => ({ statusCode: 200, body: "v1 " + word });
             """,
-        "words.json": '{"word": "hello"}',
-    })
+            "words.json": '{"word": "hello"}',
+        },
+    )
     handlers = tmp_path / "handlers"
     with Running(path, reload=True) as srv, connect(srv.url, compression=None) as ws:
+
         def reply() -> str:
             ws.send("x")
             return ws.recv(timeout=15)
@@ -458,17 +481,25 @@ def test_without_node_the_function_is_named_at_start_up(tmp_path: Path) -> None:
     """Runs whether or not node is installed: PATH is emptied for the functions."""
     empty = tmp_path / "empty-bin"
     empty.mkdir()
-    path = make_project(tmp_path, """
+    path = make_project(
+        tmp_path,
+        """
         wsspec: 1
         api: {name: node-missing}
         routes:
           echo: {function: echo, response: true}
         functions:
           echo: {handler: handlers/echo.mjs}
-        """, {"echo.mjs": HANDLERS["echo.mjs"]})
+        """,
+        {"echo.mjs": HANDLERS["echo.mjs"]},
+    )
     with Running(path, reload=False, extra_env={"PATH": str(empty)}) as srv:
-        assert any(n.startswith("not emulated: function echo: Node.js handler handlers/echo.mjs "
-                                "needs `node`") for n in srv.gw.notes), srv.gw.notes
+        assert any(
+            n.startswith(
+                "not emulated: function echo: Node.js handler handlers/echo.mjs needs `node`"
+            )
+            for n in srv.gw.notes
+        ), srv.gw.notes
         assert "echo" not in srv.gw.runners
         assert re.fullmatch(INTERNAL, ask(srv, msg("echo")))
 
@@ -510,7 +541,10 @@ exports.stuck = async () => new Promise(() => {});
 def test_callback_semantics_follow_the_lambda_node_runtime(tmp_path: Path, node: str) -> None:
     from wsspec.serve.invoke import FunctionRunner
 
-    spec = load(make_project(tmp_path, """
+    spec = load(
+        make_project(
+            tmp_path,
+            """
         wsspec: 1
         api: {name: node-edge}
         routes:
@@ -519,16 +553,34 @@ def test_callback_semantics_follow_the_lambda_node_runtime(tmp_path: Path, node:
         functions:
           edge: {handler: handlers/edge.js}
           stuck: {handler: handlers/edge.js, entry: stuck}
-        """, {"edge.js": EDGE}))
+        """,
+            {"edge.js": EDGE},
+        )
+    )
 
     async def run() -> dict[str, Any]:
         env = {"PATH": os.environ.get("PATH", "")}
-        runners = {name: FunctionRunner(spec.function(name), spec.project_dir, env, concurrency=1)
-                   for name in ("edge", "stuck")}
+        runners = {
+            name: FunctionRunner(spec.function(name), spec.project_dir, env, concurrency=1)
+            for name in ("edge", "stuck")
+        }
         got: dict[str, Any] = {}
         try:
-            for case in ("waits", "fired", "silent", "never", "stuck", "bigint", "succeed",
-                         "fail", "string", "undef", "twice", "nowait", "fired"):
+            for case in (
+                "waits",
+                "fired",
+                "silent",
+                "never",
+                "stuck",
+                "bigint",
+                "succeed",
+                "fail",
+                "string",
+                "undef",
+                "twice",
+                "nowait",
+                "fired",
+            ):
                 runner = runners["stuck" if case == "stuck" else "edge"]
                 out = await runner.invoke({"case": case}, request_id="r", integration_timeout=10)
                 value = out.value
@@ -574,8 +626,10 @@ def test_generated_node_stub_posts_through_the_aws_sdk(tmp_path: Path, node: str
     from wsspec.cli import app
 
     spec = tmp_path / "spec.yaml"
-    spec.write_text("wsspec: 1\napi: {name: node-sdk}\nroutes:\n  $default: {function: relay}\n"
-                    "functions:\n  relay: {handler: handlers/relay.mjs, grants: [manage_connections]}\n")
+    spec.write_text(
+        "wsspec: 1\napi: {name: node-sdk}\nroutes:\n  $default: {function: relay}\n"
+        "functions:\n  relay: {handler: handlers/relay.mjs, grants: [manage_connections]}\n"
+    )
     result = CliRunner().invoke(app, ["build", str(spec), "--target", "stubs"])
     assert result.exit_code == 0, result.output
     assert "PostToConnectionCommand" in (tmp_path / "handlers" / "relay.mjs").read_text()

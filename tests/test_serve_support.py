@@ -17,21 +17,21 @@ from typing import Any
 from wsspec.serve.config import ServeConfig
 from wsspec.validate import validate_file
 
-RECORDER = '''
+RECORDER = """
 import json, os
 
 def handler(event, context):
     with open(os.environ["EVENTS_FILE"], "a") as f:
         f.write(json.dumps({"fn": os.environ["AWS_LAMBDA_FUNCTION_NAME"], "event": event}) + "\\n")
     return {"statusCode": 200}
-'''
+"""
 
-ECHO = '''
+ECHO = """
 import json
 
 def handler(event, context):
     return {"statusCode": 200, "body": event["body"]}
-'''
+"""
 
 
 def make_project(tmp: Path, spec: str, handlers: dict[str, str]) -> Path:
@@ -104,8 +104,11 @@ class Running:
         return [json.loads(line) for line in self.events_file.read_text().splitlines() if line]
 
     def events_of(self, event_type: str) -> list[dict[str, Any]]:
-        return [e["event"] for e in self.events()
-                if e["event"].get("requestContext", {}).get("eventType") == event_type]
+        return [
+            e["event"]
+            for e in self.events()
+            if e["event"].get("requestContext", {}).get("eventType") == event_type
+        ]
 
 
 def wait_until(cond: Callable[[], Any], timeout: float = 15.0) -> Any:
@@ -123,7 +126,10 @@ def management(callback_url: str) -> Any:
     from botocore.config import Config
 
     return boto3.client(
-        "apigatewaymanagementapi", endpoint_url=callback_url, region_name="us-east-1",
-        aws_access_key_id="testing", aws_secret_access_key="testing",
+        "apigatewaymanagementapi",
+        endpoint_url=callback_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
         config=Config(retries={"max_attempts": 1}),
     )

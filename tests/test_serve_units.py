@@ -53,15 +53,37 @@ def test_selection_needs_a_json_body() -> None:
     assert evaluate("static", MISSING) == "static"
 
 
-SELECTORS = ["$request.body.action", "${request.body.action}", "$request.body.data.room",
-             "$request.body['data']['room']", '$request.body["data"]["room"]',
-             "$request.body.items[1]", "$request.body.items[5]", "$request.body.items[0].k",
-             "$request.body.n", "$request.body.ok", "$request.body.obj", "$request.body",
-             "$request.body.missing.deeper", "${request.body.service}/${request.body.action}",
-             "action", "\\$default", "$request.body.a..b", "$request.body[x]"]
-BODIES = [DOC_BODY, {"items": ["a", {"k": 1}], "n": 2, "ok": True, "obj": {"k": [1, None]},
-                     "action": None}, {"action": 1.5, "data": ["room"]}, [1, 2], "text", 3,
-          None, {"data": {"room": {"é": "ü"}}, "items": {"1": "x"}}, {"action": ""}]
+SELECTORS = [
+    "$request.body.action",
+    "${request.body.action}",
+    "$request.body.data.room",
+    "$request.body['data']['room']",
+    '$request.body["data"]["room"]',
+    "$request.body.items[1]",
+    "$request.body.items[5]",
+    "$request.body.items[0].k",
+    "$request.body.n",
+    "$request.body.ok",
+    "$request.body.obj",
+    "$request.body",
+    "$request.body.missing.deeper",
+    "${request.body.service}/${request.body.action}",
+    "action",
+    "\\$default",
+    "$request.body.a..b",
+    "$request.body[x]",
+]
+BODIES = [
+    DOC_BODY,
+    {"items": ["a", {"k": 1}], "n": 2, "ok": True, "obj": {"k": [1, None]}, "action": None},
+    {"action": 1.5, "data": ["room"]},
+    [1, 2],
+    "text",
+    3,
+    None,
+    {"data": {"room": {"é": "ü"}}, "items": {"1": "x"}},
+    {"action": ""},
+]
 
 
 @pytest.mark.parametrize("style", ["json", "python"])
@@ -85,8 +107,10 @@ ARN = "arn:aws:execute-api:us-east-1:123456789012:abc123/prod/$connect"
 
 
 def _policy(effect: str, resource: object, action: object = "execute-api:Invoke") -> dict:
-    return {"Version": "2012-10-17",
-            "Statement": [{"Effect": effect, "Action": action, "Resource": resource}]}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": effect, "Action": action, "Resource": resource}],
+    }
 
 
 @pytest.mark.parametrize(
@@ -107,18 +131,23 @@ def test_policy_resource_wildcards(resource: object, allowed: bool) -> None:
 
 
 def test_policy_deny_wins_and_actions_match() -> None:
-    both = {"Statement": [_policy("Allow", "*")["Statement"][0],
-                          _policy("Deny", ARN)["Statement"][0]]}
+    both = {
+        "Statement": [_policy("Allow", "*")["Statement"][0], _policy("Deny", ARN)["Statement"][0]]
+    }
     assert authz.evaluate_policy(both, ARN) is False
     assert authz.evaluate_policy(_policy("Allow", "*", "execute-api:*"), ARN) is True
     assert authz.evaluate_policy(_policy("Allow", "*", "s3:GetObject"), ARN) is False
 
 
 def test_authorizer_output_decisions() -> None:
-    ok = authz.decide({"principalId": "u", "policyDocument": _policy("Allow", ARN),
-                       "context": {"a": "b"}}, ARN)
+    ok = authz.decide(
+        {"principalId": "u", "policyDocument": _policy("Allow", ARN), "context": {"a": "b"}}, ARN
+    )
     assert ok.status == 200 and ok.context == {"a": "b", "principalId": "u"}
-    assert authz.decide({"principalId": "u", "policyDocument": _policy("Deny", ARN)}, ARN).status == 403
+    assert (
+        authz.decide({"principalId": "u", "policyDocument": _policy("Deny", ARN)}, ARN).status
+        == 403
+    )
     assert authz.decide({"policyDocument": _policy("Allow", ARN)}, ARN).status == 500
     nested = {"principalId": "u", "policyDocument": _policy("Allow", ARN), "context": {"a": {}}}
     assert authz.decide(nested, ARN).status == 500
@@ -128,18 +157,25 @@ def test_ids_times_and_frames_have_aws_shapes() -> None:
     ids = {new_id() for _ in range(200)}
     assert len(ids) == 200 and all(re.fullmatch(r"[A-Za-z0-9_-]{15}=", i) for i in ids)
     assert clf_time(1731332746000) == "11/Nov/2024:13:45:46 +0000"
-    assert error_frame("Forbidden", "C", "R") == '{"message": "Forbidden", "connectionId":"C", "requestId":"R"}'
+    assert (
+        error_frame("Forbidden", "C", "R")
+        == '{"message": "Forbidden", "connectionId":"C", "requestId":"R"}'
+    )
 
 
 def test_mapping_template_subset() -> None:
-    event = {"requestContext": {"connectionId": "c1", "stage": "dev"},
-             "body": '{"items": [{"id": "a"}, {"id": "b"}], "name": "x y"}'}
+    event = {
+        "requestContext": {"connectionId": "c1", "stage": "dev"},
+        "body": '{"items": [{"id": "a"}, {"id": "b"}], "name": "x y"}',
+    }
     scope = template_scope(event, event["body"], {"table": "T"})
-    tpl = ('#set($items = $input.path("$.items"))'
-           '{"t": "$stageVariables.table", "c": "${context.connectionId}", '
-           '"ids": [#foreach($i in $items)"$i.id"#if($foreach.hasNext),#end#end], '
-           '"n": $input.json(\'$.name\'), "q": "$util.urlEncode($input.path(\'$.name\'))", '
-           '"missing": "$!nothing"#if($context.stage == "dev"), "dev": true#else, "dev": false#end}')
+    tpl = (
+        '#set($items = $input.path("$.items"))'
+        '{"t": "$stageVariables.table", "c": "${context.connectionId}", '
+        '"ids": [#foreach($i in $items)"$i.id"#if($foreach.hasNext),#end#end], '
+        '"n": $input.json(\'$.name\'), "q": "$util.urlEncode($input.path(\'$.name\'))", '
+        '"missing": "$!nothing"#if($context.stage == "dev"), "dev": true#else, "dev": false#end}'
+    )
     assert render(tpl, scope) == (
         '{"t": "T", "c": "c1", "ids": ["a","b"], "n": "x y", "q": "x+y", "missing": "", "dev": true}'
     )
@@ -150,19 +186,47 @@ def test_message_events_built_from_the_connection_template_equal_a_fresh_build()
     must still be exactly (keys, order, values) what request_context builds from scratch."""
     from wsspec.serve import events as ev
 
-    api = ev.Api(api_id="abc123defg", stage="prod", region="eu-west-1", account="1",
-                 server_port=3001, stage_variables={"a": "b"}, stage_variables_in_events=True)
-    hs = ev.Handshake(connection_id="Y2nnVdZeliACGzw=", connected_at=1_700_000_000_000,
-                      headers=[("Host", "h")], query="", source_ip="127.0.0.2", source_port=9,
-                      user_agent="ua", domain_name="localhost:3001", authorizer={"u": "1"})
-    for route, rid, mid, ms in [("send", "Ra", "Ma", 1_700_000_000_500),
-                                ("$default", "Rb", "Mb", 1_700_000_123_456),
-                                ("send", "Rc", "Mc", 1_800_000_000_000)]:
+    api = ev.Api(
+        api_id="abc123defg",
+        stage="prod",
+        region="eu-west-1",
+        account="1",
+        server_port=3001,
+        stage_variables={"a": "b"},
+        stage_variables_in_events=True,
+    )
+    hs = ev.Handshake(
+        connection_id="Y2nnVdZeliACGzw=",
+        connected_at=1_700_000_000_000,
+        headers=[("Host", "h")],
+        query="",
+        source_ip="127.0.0.2",
+        source_port=9,
+        user_agent="ua",
+        domain_name="localhost:3001",
+        authorizer={"u": "1"},
+    )
+    for route, rid, mid, ms in [
+        ("send", "Ra", "Ma", 1_700_000_000_500),
+        ("$default", "Rb", "Mb", 1_700_000_123_456),
+        ("send", "Rc", "Mc", 1_800_000_000_000),
+    ]:
         got = ev.message_event(api, hs, route, "body", rid, mid, ms)
-        ctx = ev.request_context(api, hs, route=route, event_type="MESSAGE", request_id=rid,
-                                 request_ms=ms, message_id=mid)
-        want = {"requestContext": ctx, "body": "body", "isBase64Encoded": False,
-                "stageVariables": {"a": "b"}}
+        ctx = ev.request_context(
+            api,
+            hs,
+            route=route,
+            event_type="MESSAGE",
+            request_id=rid,
+            request_ms=ms,
+            message_id=mid,
+        )
+        want = {
+            "requestContext": ctx,
+            "body": "body",
+            "isBase64Encoded": False,
+            "stageVariables": {"a": "b"},
+        }
         assert got == want
         assert list(got["requestContext"]) == list(ctx)
         assert got["requestContext"]["requestTime"] == ev.clf_time(ms)

@@ -102,10 +102,23 @@ def test_python_stubs_pass_ruff(generated: dict[str, list[Path]]) -> None:
             (v for rel, v in versions.items() if path.as_posix().endswith(rel.as_posix())), "3.12"
         )
         proc = subprocess.run(
-            [sys.executable, "-m", "ruff", "check", "--isolated", "--line-length", "100",
-             "--select", "E,F,W,I,B,UP,SIM,RUF", "--target-version", "py" + version.replace(".", ""),
-             str(path)],
-            check=False, capture_output=True, text=True,
+            [
+                sys.executable,
+                "-m",
+                "ruff",
+                "check",
+                "--isolated",
+                "--line-length",
+                "100",
+                "--select",
+                "E,F,W,I,B,UP,SIM,RUF",
+                "--target-version",
+                "py" + version.replace(".", ""),
+                str(path),
+            ],
+            check=False,
+            capture_output=True,
+            text=True,
         )
         assert proc.returncode == 0, f"{path}:\n{proc.stdout}{proc.stderr}"
 
@@ -121,19 +134,34 @@ def test_python_stubs_pass_mypy_strict(generated: dict[str, list[Path]], tmp_pat
             )
             version = max(version, "3.10", key=lambda v: tuple(int(x) for x in v.split(".")))
             proc = subprocess.run(
-                [sys.executable, "-m", "mypy", "--strict", "--python-version", version,
-                 "--cache-dir", str(tmp_path / "mypy-cache"), str(path)],
-                check=False, capture_output=True, text=True, cwd=path.parent,
+                [
+                    sys.executable,
+                    "-m",
+                    "mypy",
+                    "--strict",
+                    "--python-version",
+                    version,
+                    "--cache-dir",
+                    str(tmp_path / "mypy-cache"),
+                    str(path),
+                ],
+                check=False,
+                capture_output=True,
+                text=True,
+                cwd=path.parent,
             )
             assert proc.returncode == 0, f"{stem}/{path.name}:\n{proc.stdout}{proc.stderr}"
 
 
 def test_node_stubs_pass_node_check(generated: dict[str, list[Path]]) -> None:
-    node_files = [p for files in generated.values() for p in files
-                  if p.suffix in (".js", ".mjs", ".cjs")]
+    node_files = [
+        p for files in generated.values() for p in files if p.suffix in (".js", ".mjs", ".cjs")
+    ]
     assert len(node_files) >= 5  # the Node fixture covers ESM, CommonJS and the authorizer
     for path in node_files:
-        proc = subprocess.run([NODE, "--check", str(path)], check=False, capture_output=True, text=True)
+        proc = subprocess.run(
+            [NODE, "--check", str(path)], check=False, capture_output=True, text=True
+        )
         assert proc.returncode == 0, f"{path}:\n{proc.stderr}"
 
 
@@ -144,20 +172,47 @@ def test_committed_sample_stubs_pass_the_same_tools(tmp_path: Path) -> None:
     ]
     assert len(files) == 10  # 6 + 3 of samples/monitoring.yaml + src/ingest
     proc = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "--isolated", "--line-length", "100",
-         "--select", "E,F,W,I,B,UP,SIM,RUF", "--target-version", "py312", *map(str, files)],
-        check=False, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--isolated",
+            "--line-length",
+            "100",
+            "--select",
+            "E,F,W,I,B,UP,SIM,RUF",
+            "--target-version",
+            "py312",
+            *map(str, files),
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 0, proc.stdout
     for path in files:
         proc = subprocess.run(
-            [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "c"),
-             str(path)], check=False, capture_output=True, text=True, cwd=path.parent,
+            [
+                sys.executable,
+                "-m",
+                "mypy",
+                "--strict",
+                "--cache-dir",
+                str(tmp_path / "c"),
+                str(path),
+            ],
+            check=False,
+            capture_output=True,
+            text=True,
+            cwd=path.parent,
         )
         assert proc.returncode == 0, f"{path}:\n{proc.stdout}"
 
 
-@pytest.mark.parametrize("sample", [p for p in SAMPLE_FILES if p.stem != "chat"], ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "sample", [p for p in SAMPLE_FILES if p.stem != "chat"], ids=lambda p: p.stem
+)
 def test_committed_sample_stubs_are_exactly_what_build_generates(sample: Path) -> None:
     """Golden check; regenerate with: rm <stub> && wsspec build samples/X.yaml --target stubs."""
     spec = validate_file(str(sample)).spec
@@ -183,18 +238,28 @@ def _hostile_spec(project: Path, language: str) -> object:
         "wsspec": 1,
         "api": {"name": HOSTILE},
         "models": {
-            "M": {"description": HOSTILE,
-                  "schema": {"type": "object", "required": [HOSTILE],
-                             "properties": {HOSTILE: {"enum": [HOSTILE], "description": HOSTILE,
-                                                      "pattern": HOSTILE}}}},
+            "M": {
+                "description": HOSTILE,
+                "schema": {
+                    "type": "object",
+                    "required": [HOSTILE],
+                    "properties": {
+                        HOSTILE: {"enum": [HOSTILE], "description": HOSTILE, "pattern": HOSTILE}
+                    },
+                },
+            },
         },
         "routes": {
             "$connect": {"function": "f"},
-            HOSTILE: {"function": "f", "request_models": {"$default": "M"},
-                      "response": {"models": {"$default": "M"}}},
+            HOSTILE: {
+                "function": "f",
+                "request_models": {"$default": "M"},
+                "response": {"models": {"$default": "M"}},
+            },
         },
-        "authorizers": {HOSTILE: {"function": "a",
-                                  "identity_source": [f"route.request.header.{HOSTILE}"]}},
+        "authorizers": {
+            HOSTILE: {"function": "a", "identity_source": [f"route.request.header.{HOSTILE}"]}
+        },
         "functions": {
             "f": {"handler": f"h/f.{ext}", "grants": ["connection_table", "manage_connections"]},
             "a": {"handler": f"h/a.{ext}"},
@@ -213,15 +278,23 @@ def test_hostile_spec_text_never_becomes_code(language: str, tmp_path: Path) -> 
         text = out.path.read_text()
         if language == "python":
             tree = ast.parse(text)
-            calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)
-                     and isinstance(n.func, ast.Attribute) and n.func.attr == "system"]
+            calls = [
+                n
+                for n in ast.walk(tree)
+                if isinstance(n, ast.Call)
+                and isinstance(n.func, ast.Attribute)
+                and n.func.attr == "system"
+            ]
             assert not calls, out.path
             # the hostile route key survives as data, exactly
             if out.path.name == "f.py":
-                assert any(isinstance(n, ast.Constant) and n.value == HOSTILE
-                           for n in ast.walk(tree))
+                assert any(
+                    isinstance(n, ast.Constant) and n.value == HOSTILE for n in ast.walk(tree)
+                )
         else:
-            proc = subprocess.run([NODE, "--check", str(out.path)], check=False, capture_output=True, text=True)
+            proc = subprocess.run(
+                [NODE, "--check", str(out.path)], check=False, capture_output=True, text=True
+            )
             assert proc.returncode == 0, proc.stderr
             # outside comments and string literals nothing of the hostile text remains
             code = re.sub(r"/\*.*?\*/|//[^\n]*", "", text, flags=re.DOTALL)
@@ -265,7 +338,10 @@ def test_stub_creation_leaves_no_temporary_files(tmp_path: Path) -> None:
     spec_path = _copy_spec(ROOT / "samples" / "chat.yaml", tmp_path)
     assert _build(spec_path)[0] == 0
     assert sorted(p.name for p in (tmp_path / "handlers").iterdir()) == [
-        "on_connect.py", "on_disconnect.py", "send_message.py"]
+        "on_connect.py",
+        "on_disconnect.py",
+        "send_message.py",
+    ]
 
 
 def test_file_appearing_after_render_is_not_overwritten(tmp_path: Path) -> None:
@@ -314,20 +390,27 @@ def test_symlink_leading_outside_the_project_is_refused(link_kind: str, tmp_path
         stubs.render(spec, BuildContext(tmp_path / "b", tmp_path / "b" / "f"))
     assert "outside the project" in err.value.message
     assert sorted(p.name for p in outside.iterdir()) == (
-        ["on_connect.py"] if link_kind == "file" else [])
+        ["on_connect.py"] if link_kind == "file" else []
+    )
     code, _ = _build(spec_path)
     assert code != 0
     assert sorted(p.name for p in outside.iterdir()) == (
-        ["on_connect.py"] if link_kind == "file" else [])
+        ["on_connect.py"] if link_kind == "file" else []
+    )
 
 
-@pytest.mark.parametrize("handler", ["../escape.py", "/tmp/abs.py", "a/../../escape.py",
-                                     "C:/win.py"])
+@pytest.mark.parametrize(
+    "handler", ["../escape.py", "/tmp/abs.py", "a/../../escape.py", "C:/win.py"]
+)
 def test_handler_paths_outside_the_project_are_refused(handler: str, tmp_path: Path) -> None:
     project = tmp_path / "p"
     project.mkdir()
-    data = {"wsspec": 1, "api": {"name": "x"}, "routes": {"$default": {"function": "f"}},
-            "functions": {"f": {"handler": handler}}}
+    data = {
+        "wsspec": 1,
+        "api": {"name": "x"},
+        "routes": {"$default": {"function": "f"}},
+        "functions": {"f": {"handler": handler}},
+    }
     spec = build_model(data, source_file=str(project / "s.yaml"), project_dir=str(project))
     with pytest.raises(WsspecError):
         stubs.render(spec, BuildContext(tmp_path / "b", tmp_path / "b" / "f"))
@@ -340,7 +423,9 @@ def test_plan_of_fresh_project_lists_every_stub_missing(tmp_path: Path) -> None:
     assert spec is not None
     plan = plan_writes(stubs.render(spec, BuildContext(tmp_path / "b", tmp_path / "b" / "f")))
     assert [(w.path.name, w.status) for w in plan] == [
-        ("authorize.py", "missing"), ("orders_connect.py", "missing")]
+        ("authorize.py", "missing"),
+        ("orders_connect.py", "missing"),
+    ]
 
 
 # ----------------------------------------------------------------------------- what goes in
@@ -354,7 +439,9 @@ def test_stub_follows_route_kinds_and_grants() -> None:
     ctx = _context("chat.yaml", "send_message")
     routes = ctx["routes"]
     assert [(r.key, r.kind, r.two_way) for r in routes] == [  # type: ignore[attr-defined]
-        ("$default", "message", True), ("sendmessage", "message", False)]
+        ("$default", "message", True),
+        ("sendmessage", "message", False),
+    ]
     assert ctx["table"] and ctx["manage"] and ctx["dispatch"]
 
 
@@ -369,8 +456,12 @@ def test_request_and_response_models_become_types() -> None:
 
 
 def test_invalid_entry_name_is_a_wsspec_error(tmp_path: Path) -> None:
-    data = {"wsspec": 1, "api": {"name": "x"}, "routes": {"$default": {"function": "f"}},
-            "functions": {"f": {"handler": "f.py", "entry": "not-a-name"}}}
+    data = {
+        "wsspec": 1,
+        "api": {"name": "x"},
+        "routes": {"$default": {"function": "f"}},
+        "functions": {"f": {"handler": "f.py", "entry": "not-a-name"}},
+    }
     spec = build_model(data, source_file=str(tmp_path / "s.yaml"), project_dir=str(tmp_path))
     with pytest.raises(WsspecError) as err:
         stubs.render(spec, BuildContext(tmp_path / "b", tmp_path / "b" / "f"))
@@ -379,8 +470,12 @@ def test_invalid_entry_name_is_a_wsspec_error(tmp_path: Path) -> None:
 
 def test_stubs_for_existing_files_are_not_rendered(tmp_path: Path) -> None:
     """A function wsspec cannot stub does not block builds once the user wrote the file."""
-    data = {"wsspec": 1, "api": {"name": "x"}, "routes": {"$default": {"function": "f"}},
-            "functions": {"f": {"handler": "f.py", "entry": "not-a-name"}}}
+    data = {
+        "wsspec": 1,
+        "api": {"name": "x"},
+        "routes": {"$default": {"function": "f"}},
+        "functions": {"f": {"handler": "f.py", "entry": "not-a-name"}},
+    }
     (tmp_path / "f.py").write_text("# mine\n")
     spec = build_model(data, source_file=str(tmp_path / "s.yaml"), project_dir=str(tmp_path))
     [out] = stubs.render(spec, BuildContext(tmp_path / "b", tmp_path / "b" / "f"))

@@ -42,7 +42,9 @@ ALICE, BOB, GHOST = "BFaT_fALIAMCKug=", "R1kmxc2VNjMCFIA=", "XDmENcnwIE0CFEQ="
 
 
 # ----------------------------------------------------------------------------- events (reference §3, §4.2)
-def request_context(route_key: str, event_type: str, connection_id: str, **extra: Any) -> dict[str, Any]:
+def request_context(
+    route_key: str, event_type: str, connection_id: str, **extra: Any
+) -> dict[str, Any]:
     now = int(time.time() * 1000)
     return {
         "routeKey": route_key,
@@ -63,9 +65,16 @@ def request_context(route_key: str, event_type: str, connection_id: str, **extra
 
 
 def connect_event(connection_id: str, query: dict[str, str] | None = None) -> dict[str, Any]:
-    headers = {"Host": DOMAIN, "Origin": "https://example.com", "Sec-WebSocket-Key": "dGhlIHNhbXBsZQ==",
-               "Sec-WebSocket-Version": "13", "X-Amzn-Trace-Id": "Root=1-6731f6aa-0",
-               "X-Forwarded-For": "203.0.113.7", "X-Forwarded-Port": "443", "X-Forwarded-Proto": "https"}
+    headers = {
+        "Host": DOMAIN,
+        "Origin": "https://example.com",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZQ==",
+        "Sec-WebSocket-Version": "13",
+        "X-Amzn-Trace-Id": "Root=1-6731f6aa-0",
+        "X-Forwarded-For": "203.0.113.7",
+        "X-Forwarded-Port": "443",
+        "X-Forwarded-Proto": "https",
+    }
     event: dict[str, Any] = {
         "headers": headers,
         "multiValueHeaders": {k: [v] for k, v in headers.items()},
@@ -85,19 +94,34 @@ def message_event(connection_id: str, route_key: str, body: str) -> dict[str, An
 
 def disconnect_event(connection_id: str) -> dict[str, Any]:
     headers = {"Host": DOMAIN, "x-api-key": "", "X-Forwarded-For": "", "x-restapi": ""}
-    ctx = request_context("$disconnect", "DISCONNECT", connection_id,
-                          disconnectStatusCode=1001, disconnectReason="Going away")
-    return {"headers": headers, "multiValueHeaders": {k: [v] for k, v in headers.items()},
-            "requestContext": ctx, "isBase64Encoded": False}
+    ctx = request_context(
+        "$disconnect",
+        "DISCONNECT",
+        connection_id,
+        disconnectStatusCode=1001,
+        disconnectReason="Going away",
+    )
+    return {
+        "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "requestContext": ctx,
+        "isBase64Encoded": False,
+    }
 
 
-def authorizer_event(headers: dict[str, str] | None = None,
-                     query: dict[str, str] | None = None) -> dict[str, Any]:
+def authorizer_event(
+    headers: dict[str, str] | None = None, query: dict[str, str] | None = None
+) -> dict[str, Any]:
     return {
         "type": "REQUEST",
         "methodArn": f"arn:aws:execute-api:us-east-1:123456789012:{API_ID}/live/$connect",
-        "headers": {"Connection": "upgrade", "content-length": "0", "Host": DOMAIN,
-                    "Upgrade": "websocket", **(headers or {})},
+        "headers": {
+            "Connection": "upgrade",
+            "content-length": "0",
+            "Host": DOMAIN,
+            "Upgrade": "websocket",
+            **(headers or {}),
+        },
         "queryStringParameters": query or {},
         "stageVariables": {},
         "requestContext": request_context("$connect", "CONNECT", ALICE),
@@ -158,21 +182,29 @@ def _spec(path: Path) -> Spec:
 
 
 @pytest.fixture()
-def lambda_env(aws_env: dict[str, str], moto: MotoServer, callbacks: CallbackStandIn,
-               monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def lambda_env(
+    aws_env: dict[str, str],
+    moto: MotoServer,
+    callbacks: CallbackStandIn,
+    monkeypatch: pytest.MonkeyPatch,
+) -> dict[str, str]:
     moto.reset()
     monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", moto.url)
     monkeypatch.setenv("WSSPEC_CALLBACK_URL", callbacks.url)
     return aws_env
 
 
-def load(spec: Spec, fn_name: str, monkeypatch: pytest.MonkeyPatch, root: Path | None = None) -> ModuleType:
+def load(
+    spec: Spec, fn_name: str, monkeypatch: pytest.MonkeyPatch, root: Path | None = None
+) -> ModuleType:
     """Import a function's handler with the environment wsspec configures for it."""
     fn = spec.function(fn_name)
     for key, value in derive.environment(spec, fn_name).items():
         monkeypatch.setenv(key, value)
     path = (root or Path(spec.project_dir)) / fn.handler_path
-    mod_spec = importlib.util.spec_from_file_location(f"stub_{fn_name}_{id(path)}_{time.time_ns()}", path)
+    mod_spec = importlib.util.spec_from_file_location(
+        f"stub_{fn_name}_{id(path)}_{time.time_ns()}", path
+    )
     assert mod_spec is not None and mod_spec.loader is not None
     module = importlib.util.module_from_spec(mod_spec)
     mod_spec.loader.exec_module(module)
@@ -187,9 +219,12 @@ def create_table(spec: Spec) -> Any:
     assert spec.connections is not None
     ddb = boto3.client("dynamodb")
     name = names.table_name(spec)
-    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
-                     KeySchema=[{"AttributeName": "connectionId", "KeyType": "HASH"}],
-                     AttributeDefinitions=[{"AttributeName": "connectionId", "AttributeType": "S"}])
+    ddb.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "connectionId", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "connectionId", "AttributeType": "S"}],
+    )
     return boto3.resource("dynamodb").Table(name)
 
 
@@ -238,7 +273,9 @@ def test_generated_disconnect_deletes_the_connection(
 
 
 def test_generated_one_way_route_broadcasts_and_forgets_gone_connections(
-    fresh: dict[str, Path], lambda_env: dict[str, str], callbacks: CallbackStandIn,
+    fresh: dict[str, Path],
+    lambda_env: dict[str, str],
+    callbacks: CallbackStandIn,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     spec = _spec(fresh["chat"] / "chat.yaml")
@@ -255,7 +292,9 @@ def test_generated_one_way_route_broadcasts_and_forgets_gone_connections(
 
 
 def test_generated_two_way_route_replies_in_the_body(
-    fresh: dict[str, Path], lambda_env: dict[str, str], callbacks: CallbackStandIn,
+    fresh: dict[str, Path],
+    lambda_env: dict[str, str],
+    callbacks: CallbackStandIn,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     spec = _spec(fresh["chat"] / "chat.yaml")
@@ -270,8 +309,9 @@ def test_generated_two_way_route_replies_in_the_body(
 CHAT = ROOT / "samples" / "chat.yaml"
 
 
-def test_chat_round_trip(lambda_env: dict[str, str], callbacks: CallbackStandIn,
-                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_chat_round_trip(
+    lambda_env: dict[str, str], callbacks: CallbackStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
     spec = _spec(CHAT)
     table = create_table(spec)
     connect = entry(spec, load(spec, "on_connect", monkeypatch), "on_connect")
@@ -283,8 +323,9 @@ def test_chat_round_trip(lambda_env: dict[str, str], callbacks: CallbackStandIn,
     assert stored_ids(table) == {ALICE, BOB, GHOST}
     callbacks.gone.add(GHOST)  # left without a $disconnect
 
-    result = send(message_event(ALICE, "sendmessage", '{"action": "sendmessage", "data": "hello"}'),
-                  None)
+    result = send(
+        message_event(ALICE, "sendmessage", '{"action": "sendmessage", "data": "hello"}'), None
+    )
     assert result == {"statusCode": 200}
     assert callbacks.received() == {ALICE: b"hello", BOB: b"hello", GHOST: b"hello"}
     assert stored_ids(table) == {ALICE, BOB}
@@ -314,8 +355,14 @@ def test_chat_broadcasts_non_string_data_as_json(
         (False, "ws.example.com", f"https://{API_ID}.execute-api.eu-west-1.amazonaws.com/prod"),
     ],
 )
-def test_callback_endpoint(override: bool, domain: str, expected: str, lambda_env: dict[str, str],
-                           callbacks: CallbackStandIn, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_callback_endpoint(
+    override: bool,
+    domain: str,
+    expected: str,
+    lambda_env: dict[str, str],
+    callbacks: CallbackStandIn,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     spec = _spec(CHAT)
     module = load(spec, "send_message", monkeypatch)
     monkeypatch.setenv("AWS_REGION", "eu-west-1")
@@ -369,22 +416,35 @@ def test_authorizer_allows_exactly_this_connect_arn(monkeypatch: pytest.MonkeyPa
     assert seen == ["t0k3n"]  # the configured identity source: route.request.querystring.token
     assert result["principalId"] == "user-42"
     [statement] = result["policyDocument"]["Statement"]
-    assert statement == {"Action": "execute-api:Invoke", "Effect": "Allow",
-                         "Resource": event["methodArn"]}
+    assert statement == {
+        "Action": "execute-api:Invoke",
+        "Effect": "Allow",
+        "Resource": event["methodArn"],
+    }
     assert statement["Resource"].endswith(f"{API_ID}/live/$connect")
     assert all(not isinstance(v, (dict, list)) for v in result["context"].values())
 
 
-def test_authorizer_reads_headers_case_insensitively(tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_authorizer_reads_headers_case_insensitively(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     shutil.copy(ROOT / "tests" / "data_stubs" / "python-edge.yaml", tmp_path)
-    assert CliRunner().invoke(app, ["build", str(tmp_path / "python-edge.yaml"),
-                                    "--target", "stubs"]).exit_code == 0
+    assert (
+        CliRunner()
+        .invoke(app, ["build", str(tmp_path / "python-edge.yaml"), "--target", "stubs"])
+        .exit_code
+        == 0
+    )
     spec = _spec(tmp_path / "python-edge.yaml")
     module = load(spec, "hdr", monkeypatch)
     seen: list[tuple[str, str]] = []
-    monkeypatch.setattr(module, "verify", lambda authorization, identity_sourceip:
-                        seen.append((authorization, identity_sourceip)) or "u")
+    monkeypatch.setattr(
+        module,
+        "verify",
+        lambda authorization, identity_sourceip: (
+            seen.append((authorization, identity_sourceip)) or "u"
+        ),
+    )
     module.handler(authorizer_event(headers={"authorization": "Bearer abc"}), None)
     # context.identity.sourceIp is nested in requestContext, not a key with a dot in it.
     assert seen == [("Bearer abc", "203.0.113.7")]
@@ -399,7 +459,9 @@ def test_orders_connect_accepts(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_every_generated_python_stub_answers_each_of_its_routes(
-    fresh: dict[str, Path], lambda_env: dict[str, str], callbacks: CallbackStandIn,
+    fresh: dict[str, Path],
+    lambda_env: dict[str, str],
+    callbacks: CallbackStandIn,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     called = 0
@@ -428,8 +490,9 @@ def test_every_generated_python_stub_answers_each_of_its_routes(
 
 
 # ----------------------------------------------------------------------------- runs without dev extras
-def test_stubs_import_without_boto3_stubs_or_typing_extensions(fresh: dict[str, Path],
-                                                               aws_env: dict[str, str]) -> None:
+def test_stubs_import_without_boto3_stubs_or_typing_extensions(
+    fresh: dict[str, Path], aws_env: dict[str, str]
+) -> None:
     blocker = (
         "import sys, runpy\n"
         "for m in ('mypy_boto3_dynamodb', 'mypy_boto3_apigatewaymanagementapi',"
@@ -442,11 +505,22 @@ def test_stubs_import_without_boto3_stubs_or_typing_extensions(fresh: dict[str, 
     edge.mkdir(exist_ok=True)
     shutil.copy(ROOT / "tests" / "data_stubs" / "python-edge.yaml", edge)
     CliRunner().invoke(app, ["build", str(edge / "python-edge.yaml"), "--target", "stubs"])
-    paths = [str(p) for root in (fresh["chat"], fresh["multi-stage"], edge)
-             for p in root.rglob("*.py")]
-    env = {**os.environ, **aws_env, "CONNECTIONS_TABLE": "t", "CONNECTIONS_TTL_SECONDS": "60",
-           "CONNECTIONS_TTL_ATTRIBUTE": "ttl"}
-    proc = subprocess.run([sys.executable, "-c", blocker, *paths], check=False, capture_output=True, text=True,
-                          env=env)
+    paths = [
+        str(p) for root in (fresh["chat"], fresh["multi-stage"], edge) for p in root.rglob("*.py")
+    ]
+    env = {
+        **os.environ,
+        **aws_env,
+        "CONNECTIONS_TABLE": "t",
+        "CONNECTIONS_TTL_SECONDS": "60",
+        "CONNECTIONS_TTL_ATTRIBUTE": "ttl",
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", blocker, *paths],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert proc.returncode == 0, proc.stderr
     assert len(paths) >= 8

@@ -78,9 +78,20 @@ def _install_sdk(cache: Path) -> str | None:
         return None
     cache.mkdir(parents=True, exist_ok=True)
     try:
-        r = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(cache),
-                            *(f"{p}@{SDK_VERSION}" for p in SDK_PACKAGES)],
-                           capture_output=True, text=True, timeout=300)
+        r = subprocess.run(
+            [
+                "npm",
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--prefix",
+                str(cache),
+                *(f"{p}@{SDK_VERSION}" for p in SDK_PACKAGES),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     except subprocess.TimeoutExpired:
         return "`npm install` of the AWS SDK timed out"
     if r.returncode != 0 or not _installed(cache):
@@ -126,8 +137,12 @@ def callbacks() -> Iterator[CallbackStandIn]:
 
 
 @pytest.fixture()
-def lambda_env(aws_env: dict[str, str], moto: MotoServer, callbacks: CallbackStandIn,
-               monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def lambda_env(
+    aws_env: dict[str, str],
+    moto: MotoServer,
+    callbacks: CallbackStandIn,
+    monkeypatch: pytest.MonkeyPatch,
+) -> dict[str, str]:
     moto.reset()
     monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", moto.url)
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")  # nothing listens
@@ -150,9 +165,16 @@ class Run:
         return [r["result"] for r in self.results]
 
 
-def invoke(spec: Spec, fn_name: str, events: list[dict[str, Any]], *,
-           handler: Path | None = None, entry: str | None = None, esm: bool | None = None,
-           node_args: tuple[str, ...] = ()) -> Run:
+def invoke(
+    spec: Spec,
+    fn_name: str,
+    events: list[dict[str, Any]],
+    *,
+    handler: Path | None = None,
+    entry: str | None = None,
+    esm: bool | None = None,
+    node_args: tuple[str, ...] = (),
+) -> Run:
     """Call a function's handler with ``events`` under node, with the environment wsspec gives it.
 
     ``esm``: load it with ``import`` (True) or ``require`` (False); by default by extension.
@@ -163,8 +185,9 @@ def invoke(spec: Spec, fn_name: str, events: list[dict[str, Any]], *,
         esm = path.suffix == ".mjs"
     driver = DRIVERS / ("driver.mjs" if esm else "driver.cjs")
     stamp = time.time_ns()
-    events_file, results_file = (Path(spec.project_dir) / f".{kind}-{stamp}.json"
-                                 for kind in ("events", "results"))
+    events_file, results_file = (
+        Path(spec.project_dir) / f".{kind}-{stamp}.json" for kind in ("events", "results")
+    )
     events_file.write_text(json.dumps(events))
     env = {**os.environ, **derive.environment(spec, fn_name)}
     # Fake credentials always; without lambda_env, every AWS endpoint is a closed local port.
@@ -172,9 +195,22 @@ def invoke(spec: Spec, fn_name: str, events: list[dict[str, Any]], *,
     env.pop("AWS_PROFILE", None)
     env.setdefault("AWS_REGION", FAKE_AWS_ENV["AWS_REGION"])
     env.setdefault("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
-    proc = subprocess.run(["node", *node_args, str(driver), str(path), entry or fn.entry,
-                           str(events_file), str(results_file)],
-                          capture_output=True, text=True, env=env, timeout=120, check=False)
+    proc = subprocess.run(
+        [
+            "node",
+            *node_args,
+            str(driver),
+            str(path),
+            entry or fn.entry,
+            str(events_file),
+            str(results_file),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0, f"{path.name}: node exited {proc.returncode}\n{proc.stderr}"
     return Run(json.loads(results_file.read_text()), proc.stdout)
 
@@ -236,13 +272,26 @@ def test_a_warm_handler_serves_a_whole_conversation(
     table = create_table(chat)
     invoke(chat, "connect", [authorized(connect_event(cid)) for cid in (ALICE, BOB)])
     assert stored_ids(table) == {ALICE, BOB}
-    run = invoke(chat, "chat", [authorized(message_event(ALICE, "sendmessage", "one")),
-                                authorized(message_event(ALICE, "$default", "two")),
-                                authorized(message_event(BOB, "sendmessage", "three"))])
-    assert run.returned == [{"statusCode": 200}, {"statusCode": 200, "body": "two"},
-                            {"statusCode": 200}]
+    run = invoke(
+        chat,
+        "chat",
+        [
+            authorized(message_event(ALICE, "sendmessage", "one")),
+            authorized(message_event(ALICE, "$default", "two")),
+            authorized(message_event(BOB, "sendmessage", "three")),
+        ],
+    )
+    assert run.returned == [
+        {"statusCode": 200},
+        {"statusCode": 200, "body": "two"},
+        {"statusCode": 200},
+    ]
     assert sorted((cid, body) for _, cid, body in callbacks.posts) == [
-        (ALICE, b"one"), (ALICE, b"three"), (BOB, b"one"), (BOB, b"three")]
+        (ALICE, b"one"),
+        (ALICE, b"three"),
+        (BOB, b"one"),
+        (BOB, b"three"),
+    ]
     invoke(chat, "disconnect", [authorized(disconnect_event(cid)) for cid in (ALICE, BOB)])
     assert stored_ids(table) == set()
 
@@ -267,12 +316,17 @@ def test_authorizer_allows_exactly_this_connect_arn(chat: Spec) -> None:
     stub = Path(chat.project_dir) / chat.function("gate").handler_path
     # What a user does next: implement verify(). This one names the identity it was given.
     implemented = stub.with_name("gate_implemented.mjs")
-    source, n = re.subn(r"(async function verify\(([^)]*)\) \{\n)  return null;",
-                        r"\1  return JSON.stringify([\2]);", stub.read_text())
+    source, n = re.subn(
+        r"(async function verify\(([^)]*)\) \{\n)  return null;",
+        r"\1  return JSON.stringify([\2]);",
+        stub.read_text(),
+    )
     assert n == 1
     implemented.write_text(source)
-    events = [authorizer_event(headers={"Authorization": "Bearer abc"}, query={"room": "lobby"}),
-              authorizer_event(headers={"AUTHORIZATION": "Bearer xyz"}, query={"room": "attic"})]
+    events = [
+        authorizer_event(headers={"Authorization": "Bearer abc"}, query={"room": "lobby"}),
+        authorizer_event(headers={"AUTHORIZATION": "Bearer xyz"}, query={"room": "attic"}),
+    ]
     events[0]["stageVariables"] = {"audience": "chat"}
     events[1]["stageVariables"] = {"audience": "ops"}
     events[1]["methodArn"] = f"arn:aws:execute-api:eu-west-1:210987654321:{API_ID}/dev/$connect"
@@ -280,11 +334,16 @@ def test_authorizer_allows_exactly_this_connect_arn(chat: Spec) -> None:
     # The configured identity sources, in order: header Authorization, query room, stage
     # variable, and the nested context variable identity.sourceIp.
     assert [json.loads(r["principalId"]) for r in results] == [
-        ["Bearer abc", "lobby", "chat", "203.0.113.7"], ["Bearer xyz", "attic", "ops", "203.0.113.7"]]
+        ["Bearer abc", "lobby", "chat", "203.0.113.7"],
+        ["Bearer xyz", "attic", "ops", "203.0.113.7"],
+    ]
     for event, result in zip(events, results):
         [statement] = result["policyDocument"]["Statement"]
-        assert statement == {"Action": "execute-api:Invoke", "Effect": "Allow",
-                             "Resource": event["methodArn"]}
+        assert statement == {
+            "Action": "execute-api:Invoke",
+            "Effect": "Allow",
+            "Resource": event["methodArn"],
+        }
         assert result["policyDocument"]["Version"] == "2012-10-17"
         assert all(not isinstance(v, (dict, list)) for v in result["context"].values())
 
@@ -294,14 +353,23 @@ def test_authorizer_allows_exactly_this_connect_arn(chat: Spec) -> None:
     ("override", "domain", "expected"),
     [
         (True, "abc123defg.execute-api.us-east-1.amazonaws.com", "OVERRIDE"),
-        (False, "abc123defg.execute-api.us-east-1.amazonaws.com",
-         "https://abc123defg.execute-api.us-east-1.amazonaws.com/prod"),
+        (
+            False,
+            "abc123defg.execute-api.us-east-1.amazonaws.com",
+            "https://abc123defg.execute-api.us-east-1.amazonaws.com/prod",
+        ),
         (False, "ws.example.com", f"https://{API_ID}.execute-api.eu-west-1.amazonaws.com/prod"),
     ],
 )
-def test_callback_endpoint(chat: Spec, override: bool, domain: str, expected: str,
-                           lambda_env: dict[str, str], callbacks: CallbackStandIn,
-                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_callback_endpoint(
+    chat: Spec,
+    override: bool,
+    domain: str,
+    expected: str,
+    lambda_env: dict[str, str],
+    callbacks: CallbackStandIn,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     stub = Path(chat.project_dir) / chat.function("chat").handler_path
     probe = stub.with_name(f"chat_probe_{override}_{domain}.mjs")
     probe.write_text(stub.read_text() + "\nexport { callbackEndpoint };\n")
@@ -317,15 +385,22 @@ def test_callback_endpoint(chat: Spec, override: bool, domain: str, expected: st
 def _as_node(spec_file: Path) -> str:
     """The spec's text with every Python handler turned into Node (ESM and CommonJS by turns)."""
     count = iter(range(1000))
-    text = re.sub(r"(handler: *\S+)\.py\b",
-                  lambda m: m[1] + (".mjs" if next(count) % 2 == 0 else ".js"), spec_file.read_text())
+    text = re.sub(
+        r"(handler: *\S+)\.py\b",
+        lambda m: m[1] + (".mjs" if next(count) % 2 == 0 else ".js"),
+        spec_file.read_text(),
+    )
     return re.sub(r"runtime: *python3\.\d+", "runtime: nodejs20.x", text)
 
 
-NODE_SPECS = [ROOT / "samples" / f"{name}.yaml"
-              for name in ("chat", "auth-http", "models-mock", "multi-stage", "monitoring")]
-NODE_SPECS += [ROOT / "tests" / "data_stubs" / f"{name}.yaml"
-               for name in ("python-edge", "node-chat", "node-models")]
+NODE_SPECS = [
+    ROOT / "samples" / f"{name}.yaml"
+    for name in ("chat", "auth-http", "models-mock", "multi-stage", "monitoring")
+]
+NODE_SPECS += [
+    ROOT / "tests" / "data_stubs" / f"{name}.yaml"
+    for name in ("python-edge", "node-chat", "node-models")
+]
 
 
 @pytest.fixture(scope="module")
@@ -415,7 +490,9 @@ def test_modelled_bodies_are_parsed_and_forwarded(
     assert stored_ids(table) == {BOB} and callbacks.posts == []  # nothing posted during $connect
     body = '{"text": "h\u00e9llo",   "action": "post"}'
     message = json.loads(body)
-    assert invoke(spec, "relay", [message_event(ALICE, "post", body)]).returned == [{"statusCode": 200}]
+    assert invoke(spec, "relay", [message_event(ALICE, "post", body)]).returned == [
+        {"statusCode": 200}
+    ]
     assert [(cid, json.loads(data)) for _, cid, data in callbacks.posts] == [(BOB, message)]
     run = invoke(spec, "logger", [message_event(ALICE, "log", body)])
     assert run.returned == [{"statusCode": 200}]

@@ -73,12 +73,16 @@ def strict_node_args() -> tuple[str, ...]:
     if shutil.which("node") is None:
         return ()
     text = subprocess.run(["node", "--help"], capture_output=True, text=True, check=False).stdout
-    return tuple(f for f in ("--no-experimental-detect-module", "--no-experimental-require-module")
-                 if f in text)
+    return tuple(
+        f
+        for f in ("--no-experimental-detect-module", "--no-experimental-require-module")
+        if f in text
+    )
 
 
-def build(root: Path, package_jsons: dict[str, str], spec_text: str | None = None
-          ) -> tuple[Spec, list[str]]:
+def build(
+    root: Path, package_jsons: dict[str, str], spec_text: str | None = None
+) -> tuple[Spec, list[str]]:
     """Write the spec and the package.json files under ``root``; build the stubs; (spec, notes)."""
     spec_file = root / NODE_ESM.name
     root.mkdir(parents=True, exist_ok=True)
@@ -137,8 +141,12 @@ def lambda_imports(task: Path, handler: Path) -> bool:
 
 
 def node_check(path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["node", *strict_node_args(), "--check", str(path)],
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        ["node", *strict_node_args(), "--check", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def run_deployed(spec: Spec, task: Path, callbacks: CallbackStandIn) -> None:
@@ -146,8 +154,14 @@ def run_deployed(spec: Spec, task: Path, callbacks: CallbackStandIn) -> None:
 
     def call(fn: str, events: list[dict], handler: Path | None = None) -> list[dict]:
         path = handler or task / "handlers" / f"{fn}.js"
-        return invoke(spec, fn, events, handler=path, esm=lambda_imports(task, path),
-                      node_args=strict_node_args()).results
+        return invoke(
+            spec,
+            fn,
+            events,
+            handler=path,
+            esm=lambda_imports(task, path),
+            node_args=strict_node_args(),
+        ).results
 
     for h in HANDLERS:
         proc = node_check(task / "handlers" / f"{h}.js")
@@ -155,35 +169,48 @@ def run_deployed(spec: Spec, task: Path, callbacks: CallbackStandIn) -> None:
     table = create_table(spec)
     table.put_item(Item={"connectionId": GHOST})
     callbacks.gone.add(GHOST)
-    assert call("connect", [authorized(connect_event(c)) for c in (ALICE, BOB)]) == [
-        {"result": {"statusCode": 200}}] * 2
+    assert (
+        call("connect", [authorized(connect_event(c)) for c in (ALICE, BOB)])
+        == [{"result": {"statusCode": 200}}] * 2
+    )
     assert stored_ids(table) == {ALICE, BOB, GHOST}
-    assert call("chat", [authorized(message_event(ALICE, "sendmessage", "one")),
-                         authorized(message_event(BOB, "$default", "two"))]) == [
-        {"result": {"statusCode": 200}}, {"result": {"statusCode": 200, "body": "two"}}]
+    assert call(
+        "chat",
+        [
+            authorized(message_event(ALICE, "sendmessage", "one")),
+            authorized(message_event(BOB, "$default", "two")),
+        ],
+    ) == [{"result": {"statusCode": 200}}, {"result": {"statusCode": 200, "body": "two"}}]
     assert sorted(cid for _, cid, _ in callbacks.posts) == [ALICE, BOB, GHOST]
     assert stored_ids(table) == {ALICE, BOB}  # the stale connection went on 410
-    assert call("disconnect", [authorized(disconnect_event(c)) for c in (ALICE, BOB)]) == [
-        {"result": {"statusCode": 200}}] * 2
+    assert (
+        call("disconnect", [authorized(disconnect_event(c)) for c in (ALICE, BOB)])
+        == [{"result": {"statusCode": 200}}] * 2
+    )
     assert stored_ids(table) == set()
 
     event = authorizer_event(headers={"Authorization": "Bearer abc"})
     assert call("gate", [event]) == [{"error": {"name": "Error", "message": "Unauthorized"}}]
     stub = task / "handlers" / "gate.js"
     implemented = stub.with_name("gate_implemented.js")  # same directory: same module system
-    source, n = re.subn(r"(async function verify\(([^)]*)\) \{\n)  return null;",
-                        r"\1  return JSON.stringify([\2]);", stub.read_text())
+    source, n = re.subn(
+        r"(async function verify\(([^)]*)\) \{\n)  return null;",
+        r"\1  return JSON.stringify([\2]);",
+        stub.read_text(),
+    )
     assert n == 1
     implemented.write_text(source)
     [allowed] = call("gate", [event], handler=implemented)
     assert allowed["result"]["principalId"] == '["Bearer abc"]'
     assert allowed["result"]["policyDocument"]["Statement"] == [
-        {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": event["methodArn"]}]
+        {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": event["methodArn"]}
+    ]
 
 
 def stub_texts(spec: Spec) -> dict[str, str]:
-    return {h: (Path(spec.project_dir) / "src" / "handlers" / f"{h}.js").read_text()
-            for h in HANDLERS}
+    return {
+        h: (Path(spec.project_dir) / "src" / "handlers" / f"{h}.js").read_text() for h in HANDLERS
+    }
 
 
 # ----------------------------------------------------------------------------- built and run
@@ -197,21 +224,27 @@ LAYOUTS = {
 
 @pytest.mark.parametrize("layout", list(LAYOUTS))
 def test_js_stubs_follow_the_package_json_in_the_source_dir_and_run_from_the_package(
-    layout: str, tmp_path: Path, node_sdk: Path, lambda_env: dict[str, str],
+    layout: str,
+    tmp_path: Path,
+    node_sdk: Path,
+    lambda_env: dict[str, str],
     callbacks: CallbackStandIn,
 ) -> None:
     package_jsons, esm = LAYOUTS[layout]
     spec, notes = build(tmp_path / "project", package_jsons)
     assert notes == []
     assert {h: is_esm_source(t) for h, t in stub_texts(spec).items()} == dict.fromkeys(
-        HANDLERS, esm)
+        HANDLERS, esm
+    )
     task = deploy(spec, node_sdk)
     assert all(lambda_imports(task, task / "handlers" / f"{h}.js") == esm for h in HANDLERS)
     run_deployed(spec, task, callbacks)
 
 
 def test_type_module_above_the_source_dir_gives_commonjs_and_says_why(
-    tmp_path: Path, node_sdk: Path, lambda_env: dict[str, str],
+    tmp_path: Path,
+    node_sdk: Path,
+    lambda_env: dict[str, str],
     callbacks: CallbackStandIn,
 ) -> None:
     spec, notes = build(tmp_path / "project", {"package.json": TYPE_MODULE})
@@ -230,27 +263,32 @@ def test_type_module_above_the_source_dir_gives_commonjs_and_says_why(
 
 
 def test_a_malformed_package_json_above_the_source_dir_gives_commonjs_and_a_note(
-    tmp_path: Path, node_sdk: Path, lambda_env: dict[str, str],
+    tmp_path: Path,
+    node_sdk: Path,
+    lambda_env: dict[str, str],
     callbacks: CallbackStandIn,
 ) -> None:
     spec, notes = build(tmp_path / "project", {"package.json": '{"type": "module",}'})
     assert notes == [
         "note: stubs: package.json is not valid JSON (Expecting property name enclosed in double "
         f"quotes at line 1 column 19), so {ALL_FOUR} are written as CommonJS; Node refuses to "
-        "load .js files under it until it is fixed"]
+        "load .js files under it until it is fixed"
+    ]
     assert not any(is_esm_source(t) for t in stub_texts(spec).values())
     run_deployed(spec, deploy(spec, node_sdk), callbacks)  # not in the package: Lambda runs it
 
 
 # ----------------------------------------------------------------------------- built, checked
 def test_a_malformed_package_json_in_the_source_dir_gives_commonjs_and_a_note(
-    tmp_path: Path, node_sdk: Path,
+    tmp_path: Path,
+    node_sdk: Path,
 ) -> None:
     spec, notes = build(tmp_path / "project", {"src/package.json": "{'type': 'module'}"})
     assert notes == [
         "note: stubs: src/package.json is not valid JSON (Expecting property name enclosed in "
         f"double quotes at line 1 column 2), so {ALL_FOUR} are written as CommonJS; Node "
-        "refuses to load .js files under it until it is fixed"]
+        "refuses to load .js files under it until it is fixed"
+    ]
     assert not any(is_esm_source(t) for t in stub_texts(spec).values())
     # The claim of the note: node will not load a .js file below it (locally, or in Lambda).
     proc = node_check(deploy(spec, node_sdk) / "handlers" / "connect.js")
@@ -261,18 +299,30 @@ def test_a_malformed_package_json_in_the_source_dir_gives_commonjs_and_a_note(
     ("package_jsons", "esm", "notes"),
     [
         # The nearest package.json decides, even one without "type".
-        ({"src/package.json": TYPE_MODULE, "src/handlers/package.json": '{"private": true}'},
-         False, []),
+        (
+            {"src/package.json": TYPE_MODULE, "src/handlers/package.json": '{"private": true}'},
+            False,
+            [],
+        ),
         ({"src/package.json": "{}", "src/handlers/package.json": TYPE_MODULE}, True, []),
         # JSON but not an object: no "type" (node loads the .js files as CommonJS too).
-        ({"src/package.json": "[]"}, False,
-         [f"note: stubs: src/package.json is not a JSON object, so {ALL_FOUR} are written as "
-          "CommonJS"]),
+        (
+            {"src/package.json": "[]"},
+            False,
+            [
+                f"note: stubs: src/package.json is not a JSON object, so {ALL_FOUR} are written as "
+                "CommonJS"
+            ],
+        ),
     ],
     ids=["no-type-nearer", "module-nearer", "not-an-object"],
 )
 def test_the_nearest_package_json_in_the_package_decides(
-    package_jsons: dict[str, str], esm: bool, notes: list[str], tmp_path: Path, node_sdk: Path,
+    package_jsons: dict[str, str],
+    esm: bool,
+    notes: list[str],
+    tmp_path: Path,
+    node_sdk: Path,
 ) -> None:
     spec, printed = build(tmp_path / "project", package_jsons)
     assert printed == notes
@@ -285,8 +335,11 @@ def test_the_nearest_package_json_in_the_package_decides(
 
 
 def test_mjs_and_cjs_ignore_package_json(tmp_path: Path, node_sdk: Path) -> None:
-    text = NODE_ESM.read_text().replace("handlers/connect.js", "handlers/connect.cjs").replace(
-        "handlers/gate.js", "handlers/gate.mjs")
+    text = (
+        NODE_ESM.read_text()
+        .replace("handlers/connect.js", "handlers/connect.cjs")
+        .replace("handlers/gate.js", "handlers/gate.mjs")
+    )
     spec, notes = build(tmp_path / "project", {"src/package.json": TYPE_MODULE}, text)
     assert notes == []
     handlers = Path(spec.project_dir) / "src" / "handlers"
@@ -301,14 +354,16 @@ def test_mjs_and_cjs_ignore_package_json(tmp_path: Path, node_sdk: Path) -> None
 def test_a_single_file_source_can_only_be_made_esm_by_its_extension(tmp_path: Path) -> None:
     text = NODE_ESM.read_text().replace(
         "handler: src/handlers/gate.js\n    source: src\n",
-        "handler: src/handlers/gate.js\n    source: src/handlers/gate.js\n")
+        "handler: src/handlers/gate.js\n    source: src/handlers/gate.js\n",
+    )
     spec, notes = build(tmp_path / "project", {"src/package.json": TYPE_MODULE}, text)
     assert notes == [
-        'note: stubs: src/handlers/gate.js is written as CommonJS, as Lambda will load it: '
+        "note: stubs: src/handlers/gate.js is written as CommonJS, as Lambda will load it: "
         'src/package.json ("type": "module") is outside its source directory '
         "src/handlers/gate.js, so the deployed zip has no package.json, while local Node loads "
         "it as an ES module; for ES modules name it .mjs (a single-file source cannot carry a "
-        "package.json)"]
+        "package.json)"
+    ]
     texts = stub_texts(spec)
     assert not is_esm_source(texts["gate"]) and is_esm_source(texts["chat"])
 
@@ -333,8 +388,10 @@ def test_package_json_links_outside_the_project_are_not_read(tmp_path: Path) -> 
     (root / "src").mkdir(parents=True)
     (root / "src" / "package.json").symlink_to(outside)
     spec, notes = build(root, {})
-    assert notes == [f"note: stubs: src/package.json links outside the project and was not "
-                     f"read, so {ALL_FOUR} are written as CommonJS"]
+    assert notes == [
+        f"note: stubs: src/package.json links outside the project and was not "
+        f"read, so {ALL_FOUR} are written as CommonJS"
+    ]
     assert not any(is_esm_source(t) for t in stub_texts(spec).values())
 
 

@@ -64,15 +64,24 @@ def test_output_matches_the_golden_files(sample: str, tmp_path: Path) -> None:
     files = _render(sample, tmp_path)
     golden_dir = GOLDEN / sample / "terraform"
     assert sorted(files) == sorted(p.name for p in golden_dir.glob("*.tf")), (
-        "run: python scripts/regen_golden.py")
+        "run: python scripts/regen_golden.py"
+    )
     for name, text in files.items():
         want = (golden_dir / name).read_text()
         if text != want:
-            diff = "".join(difflib.unified_diff(
-                want.splitlines(True), text.splitlines(True),
-                f"tests/golden/{sample}/terraform/{name}", "rendered", n=1))
-            pytest.fail(f"{name} differs from its golden file (python scripts/regen_golden.py):\n"
-                        + diff[:3000])
+            diff = "".join(
+                difflib.unified_diff(
+                    want.splitlines(True),
+                    text.splitlines(True),
+                    f"tests/golden/{sample}/terraform/{name}",
+                    "rendered",
+                    n=1,
+                )
+            )
+            pytest.fail(
+                f"{name} differs from its golden file (python scripts/regen_golden.py):\n"
+                + diff[:3000]
+            )
 
 
 def test_output_is_deterministic(tmp_path: Path) -> None:
@@ -106,13 +115,25 @@ def test_the_samples_use_every_resource_type_of_the_issue(tmp_path: Path) -> Non
     for sample in SAMPLE_NAMES:
         types |= {t for t, _ in _main(load(sample), tmp_path / sample)}
     assert types >= {
-        "aws_apigatewayv2_api", "aws_apigatewayv2_route", "aws_apigatewayv2_route_response",
-        "aws_apigatewayv2_integration", "aws_apigatewayv2_integration_response",
-        "aws_apigatewayv2_authorizer", "aws_apigatewayv2_model", "aws_apigatewayv2_stage",
-        "aws_apigatewayv2_deployment", "aws_apigatewayv2_domain_name",
-        "aws_apigatewayv2_api_mapping", "aws_lambda_function", "aws_iam_role",
-        "aws_iam_role_policy", "aws_lambda_permission", "aws_api_gateway_vpc_link",
-        "aws_dynamodb_table", "aws_api_gateway_account", "aws_cloudwatch_log_group",
+        "aws_apigatewayv2_api",
+        "aws_apigatewayv2_route",
+        "aws_apigatewayv2_route_response",
+        "aws_apigatewayv2_integration",
+        "aws_apigatewayv2_integration_response",
+        "aws_apigatewayv2_authorizer",
+        "aws_apigatewayv2_model",
+        "aws_apigatewayv2_stage",
+        "aws_apigatewayv2_deployment",
+        "aws_apigatewayv2_domain_name",
+        "aws_apigatewayv2_api_mapping",
+        "aws_lambda_function",
+        "aws_iam_role",
+        "aws_iam_role_policy",
+        "aws_lambda_permission",
+        "aws_api_gateway_vpc_link",
+        "aws_dynamodb_table",
+        "aws_api_gateway_account",
+        "aws_cloudwatch_log_group",
     }
 
 
@@ -141,7 +162,10 @@ def test_every_lambda_permission_is_scoped_to_the_api_stage_and_route(tmp_path: 
         assert parts[0] == ("interp", "aws_apigatewayv2_api.this.execution_arn")
         if p.authorizer:
             assert parts[1] == ("lit", "/authorizers/")
-            assert parts[2] == ("interp", f"aws_apigatewayv2_authorizer.{names.authorizer_label(p.authorizer)}.id")
+            assert parts[2] == (
+                "interp",
+                f"aws_apigatewayv2_authorizer.{names.authorizer_label(p.authorizer)}.id",
+            )
         else:
             assert parts[1:] == [("lit", f"/{p.stage}/{p.route}")]
 
@@ -166,13 +190,18 @@ def test_deployment_redeploys_on_api_change_and_is_created_before_destroy(tmp_pa
     assert hcl_literal(dep["triggers"]["api_definition"]) == derive.api_definition_hash(spec)
     assert dep["lifecycle"][0]["create_before_destroy"] is True
     assert {f"${{aws_apigatewayv2_route.{names.route_label(r.key)}}}" for r in spec.routes} <= set(
-        dep["depends_on"])
+        dep["depends_on"]
+    )
     stage = res[("aws_apigatewayv2_stage", "prod")]
     assert stage["deployment_id"] == "${aws_apigatewayv2_deployment.this.id}"
     # a changed route changes the trigger, so terraform replaces the deployment
-    changed = dataclasses.replace(spec, routes=tuple(
-        dataclasses.replace(r, operation_name="Send") if r.key == "sendmessage" else r
-        for r in spec.routes))
+    changed = dataclasses.replace(
+        spec,
+        routes=tuple(
+            dataclasses.replace(r, operation_name="Send") if r.key == "sendmessage" else r
+            for r in spec.routes
+        ),
+    )
     dep2 = _main(changed, tmp_path / "b")[("aws_apigatewayv2_deployment", "this")]
     assert dep2["triggers"] != dep["triggers"]
 
@@ -191,9 +220,11 @@ def test_iam_statements_come_from_derive_with_refs_rendered(tmp_path: Path) -> N
     for stmt in derive.function_statements(spec, "send_message"):
         if stmt.sid == "ManageConnections":
             for ref in stmt.resources:
-                assert (f'"${{aws_apigatewayv2_api.this.execution_arn}}/{ref.stage}/{ref.value}'
-                        f'/@connections/*"') in text
-    assert 'Resource = [aws_dynamodb_table.connections.arn]' in text
+                assert (
+                    f'"${{aws_apigatewayv2_api.this.execution_arn}}/{ref.stage}/{ref.value}'
+                    f'/@connections/*"'
+                ) in text
+    assert "Resource = [aws_dynamodb_table.connections.arn]" in text
     assert '"*"' not in text  # no wildcard resource in the chat sample
 
 
@@ -209,43 +240,59 @@ def test_integration_roles_and_stage_settings(tmp_path: Path) -> None:
     res = _main(spec, tmp_path / "m")
     prod = res[("aws_apigatewayv2_stage", "prod")]
     settings_ = {s["route_key"]: s for s in prod["route_settings"]}
-    assert settings_["${aws_apigatewayv2_route.telemetry.route_key}"]["throttling_burst_limit"] == 2000
-    assert hcl_literal(settings_["${aws_apigatewayv2_route.config.route_key}"]["logging_level"]) == "OFF"
+    assert (
+        settings_["${aws_apigatewayv2_route.telemetry.route_key}"]["throttling_burst_limit"] == 2000
+    )
+    assert (
+        hcl_literal(settings_["${aws_apigatewayv2_route.config.route_key}"]["logging_level"])
+        == "OFF"
+    )
     assert prod["default_route_settings"][0]["detailed_metrics_enabled"] is True
     assert hcl_map(prod["stage_variables"]) == {"env": "prod"}
     dev = res[("aws_apigatewayv2_stage", "dev")]
     assert dev["depends_on"] == ["${aws_api_gateway_account.this}"]
-    assert dev["access_log_settings"][0]["destination_arn"] == "${aws_cloudwatch_log_group.access_dev.arn}"
+    assert (
+        dev["access_log_settings"][0]["destination_arn"]
+        == "${aws_cloudwatch_log_group.access_dev.arn}"
+    )
     table = _main(load("chat"), tmp_path / "c")[("aws_dynamodb_table", "connections")]
     assert blocks(table, "ttl")[0]["enabled"] is True
 
 
-def test_schema_validation_switch_is_reported_when_terraform_cannot_express_it(tmp_path: Path) -> None:
+def test_schema_validation_switch_is_reported_when_terraform_cannot_express_it(
+    tmp_path: Path,
+) -> None:
     spec = load("chat")
-    spec = dataclasses.replace(spec, api=dataclasses.replace(spec.api, disable_schema_validation=True))
-    assert any("disable_schema_validation" in n
-               for n in terraform.notes(spec, BuildContext(tmp_path, tmp_path)))
+    spec = dataclasses.replace(
+        spec, api=dataclasses.replace(spec.api, disable_schema_validation=True)
+    )
+    assert any(
+        "disable_schema_validation" in n
+        for n in terraform.notes(spec, BuildContext(tmp_path, tmp_path))
+    )
 
 
 # ----------------------------------------------------------------------------- layout
 def test_format_hcl_aligns_runs_of_one_line_attributes_only() -> None:
     text = terraform.format_hcl(
         'resource "a" "b" {\nx = 1\nlonger = "v"\ntags = {\n"k-1" = "v"\nk = "w"\n}\n'
-        'after = 2\nnested {\ny = 3\n}\n}\n')
+        "after = 2\nnested {\ny = 3\n}\n}\n"
+    )
     assert text == (
         'resource "a" "b" {\n'
-        '  x      = 1\n'
+        "  x      = 1\n"
         '  longer = "v"\n'
-        '  tags = {\n'
+        "  tags = {\n"
         '    "k-1" = "v"\n'
         '    k     = "w"\n'
-        '  }\n'
-        '  after = 2\n'
-        '\n'
-        '  nested {\n'
-        '    y = 3\n'
-        '  }\n'
-        '}\n')
+        "  }\n"
+        "  after = 2\n"
+        "\n"
+        "  nested {\n"
+        "    y = 3\n"
+        "  }\n"
+        "}\n"
+    )
 
 
 def test_format_hcl_ignores_brackets_and_equals_inside_strings() -> None:
@@ -262,7 +309,15 @@ def test_format_hcl_is_a_fixed_point_of_its_output(tmp_path: Path) -> None:
 def test_value_renders_json_documents_for_jsonencode() -> None:
     out = terraform.value({"a": [1, 2.5, True, None], "$ref": {"x": "y"}, "e": {}, "l": []})
     assert out.splitlines() == [
-        "{", "a = [1, 2.5, true, null]", '"$ref" = {', 'x = "y"', "}", "e = {}", "l = []", "}"]
+        "{",
+        "a = [1, 2.5, true, null]",
+        '"$ref" = {',
+        'x = "y"',
+        "}",
+        "e = {}",
+        "l = []",
+        "}",
+    ]
     with pytest.raises(WsspecError):
         terraform.value({"x": float("inf")})
 
@@ -277,8 +332,12 @@ def test_json_documents_avoid_jsonencode_when_terraform_would_normalise_them() -
 
 def test_template_keeps_a_dollar_before_an_interpolation_literal() -> None:
     t = terraform.template("price$", terraform.Expr("var.x"), "%{y}")
-    assert template_parts(t) == [("lit", "price"), ("interp", '"$"'), ("interp", "var.x"),
-                                 ("lit", "%{y}")]
+    assert template_parts(t) == [
+        ("lit", "price"),
+        ("interp", '"$"'),
+        ("interp", "var.x"),
+        ("lit", "%{y}"),
+    ]
 
 
 # ----------------------------------------------------------------------------- escaping
@@ -286,12 +345,41 @@ def test_template_keeps_a_dollar_before_an_interpolation_literal() -> None:
 # markers, non-ASCII (including astral and combining characters) and invisible characters.
 NASTY = st.lists(
     st.one_of(
-        st.sampled_from(['"', "\\", "\n", "\r", "\t", "$", "%", "{", "}", "${", "%{", "$${",
-                         "<<EOF", "<<-EOT", "EOF", "#", "//", "/*", "=", "é", "😀", "\u0301",
-                         "\u2028", "\x00", "\x7f", "\x85", "~"]),
+        st.sampled_from(
+            [
+                '"',
+                "\\",
+                "\n",
+                "\r",
+                "\t",
+                "$",
+                "%",
+                "{",
+                "}",
+                "${",
+                "%{",
+                "$${",
+                "<<EOF",
+                "<<-EOT",
+                "EOF",
+                "#",
+                "//",
+                "/*",
+                "=",
+                "é",
+                "😀",
+                "\u0301",
+                "\u2028",
+                "\x00",
+                "\x7f",
+                "\x85",
+                "~",
+            ]
+        ),
         st.characters(blacklist_categories=("Cs",)),
     ),
-    min_size=1, max_size=16,
+    min_size=1,
+    max_size=16,
 ).map("".join)
 
 
@@ -306,7 +394,7 @@ def test_hcl_string_examples() -> None:
 @settings(max_examples=300, deadline=None)
 @given(NASTY)
 def test_hcl_string_reads_back_as_the_same_text(s: str) -> None:
-    doc = parse(f'x = {hcl_string(s)}\ny = {{\n  {hcl_string(s, ascii=True)} = 1\n}}\n')
+    doc = parse(f"x = {hcl_string(s)}\ny = {{\n  {hcl_string(s, ascii=True)} = 1\n}}\n")
     assert hcl_literal(doc["x"]) == s
     assert [hcl_key(k) for k in doc["y"] if not k.startswith("__")] == [s]
 
@@ -315,28 +403,45 @@ def _nasty_spec(base, s: str):  # type: ignore[no-untyped-def]
     """A copy of ``base`` with ``s`` in names, descriptions, templates, tags and variables."""
     api = dataclasses.replace(base.api, name=s, description=s, tags=FrozenDict({s: s}))
     route_key = "r" + s  # custom route keys cannot start with "$"
-    routes = tuple(dataclasses.replace(r, key=route_key) if r.key == "quotes/ping" else r
-                   for r in base.routes)
+    routes = tuple(
+        dataclasses.replace(r, key=route_key) if r.key == "quotes/ping" else r for r in base.routes
+    )
     integrations = []
     for i in base.integrations:
         routes_of = tuple(route_key if k == "quotes/ping" else k for k in i.routes)
         if i.name == "pong":
             i = dataclasses.replace(
-                i, description=s, template_selection=s,
+                i,
+                description=s,
+                template_selection=s,
                 request_templates=FrozenDict({s: s, "$default": s}),
-                responses=tuple(dataclasses.replace(r, templates=FrozenDict({s: s}))
-                                for r in i.responses))
+                responses=tuple(
+                    dataclasses.replace(r, templates=FrozenDict({s: s})) for r in i.responses
+                ),
+            )
         integrations.append(dataclasses.replace(i, routes=routes_of))
     models = tuple(dataclasses.replace(m, description=s) for m in base.models)
-    stages = tuple(dataclasses.replace(st_, description=s, variables=FrozenDict({s: s}))
-                   for st_ in base.stages)
-    functions = tuple(dataclasses.replace(f, description=s, environment=FrozenDict({"V": s}))
-                      for f in base.functions)
-    return dataclasses.replace(base, api=api, routes=routes, integrations=tuple(integrations),
-                               models=models, stages=stages, functions=functions)
+    stages = tuple(
+        dataclasses.replace(st_, description=s, variables=FrozenDict({s: s})) for st_ in base.stages
+    )
+    functions = tuple(
+        dataclasses.replace(f, description=s, environment=FrozenDict({"V": s}))
+        for f in base.functions
+    )
+    return dataclasses.replace(
+        base,
+        api=api,
+        routes=routes,
+        integrations=tuple(integrations),
+        models=models,
+        stages=stages,
+        functions=functions,
+    )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(s=NASTY)
 def test_spec_strings_come_out_of_terraform_as_literal_text(s: str, tmp_path: Path) -> None:
     spec = _nasty_spec(load("models-mock"), s)
@@ -362,13 +467,20 @@ def test_spec_strings_come_out_of_terraform_as_literal_text(s: str, tmp_path: Pa
 def test_route_keys_in_source_arns_are_literal(tmp_path: Path) -> None:
     spec = load("chat")
     key = 'a"${b}%{c}\\$'
-    spec = dataclasses.replace(spec, routes=tuple(
-        dataclasses.replace(r, key=key) if r.key == "sendmessage" else r for r in spec.routes),
-        integrations=tuple(dataclasses.replace(i, routes=tuple(key if k == "sendmessage" else k
-                                                                 for k in i.routes))
-                           for i in spec.integrations))
+    spec = dataclasses.replace(
+        spec,
+        routes=tuple(
+            dataclasses.replace(r, key=key) if r.key == "sendmessage" else r for r in spec.routes
+        ),
+        integrations=tuple(
+            dataclasses.replace(i, routes=tuple(key if k == "sendmessage" else k for k in i.routes))
+            for i in spec.integrations
+        ),
+    )
     res = _main(spec, tmp_path)
-    arns = [template_parts(v["source_arn"]) for k, v in res.items() if k[0] == "aws_lambda_permission"]
+    arns = [
+        template_parts(v["source_arn"]) for k, v in res.items() if k[0] == "aws_lambda_permission"
+    ]
     assert [("interp", "aws_apigatewayv2_api.this.execution_arn"), ("lit", f"/prod/{key}")] in arns
 
 

@@ -27,8 +27,17 @@ from wsspec.model import Spec, plain
 pytestmark = pytest.mark.slow
 
 ON_MOTO = ["chat", "auth-http", "dynamodb-direct", "models-mock"]
-SERVICES = ("apigateway", "apigatewayv2", "cloudwatch", "dynamodb", "iam", "lambda", "logs",
-            "sns", "sts")
+SERVICES = (
+    "apigateway",
+    "apigatewayv2",
+    "cloudwatch",
+    "dynamodb",
+    "iam",
+    "lambda",
+    "logs",
+    "sns",
+    "sts",
+)
 
 
 def override(url: str) -> str:
@@ -89,7 +98,9 @@ def _check_api(spec: Spec, state: dict[tuple[str, str], dict[str, Any]], url: st
         if integ.timeout_ms != 29000:
             assert gi["TimeoutInMillis"] == integ.timeout_ms
         if integ.role is not None:
-            assert gi["CredentialsArn"].endswith(f":role/{names.integration_role_name(spec, integ)}")
+            assert gi["CredentialsArn"].endswith(
+                f":role/{names.integration_role_name(spec, integ)}"
+            )
         if not integ.proxy:
             responses = v2.get_integration_responses(ApiId=api_id, IntegrationId=integ_id)["Items"]
             by_key = {r["IntegrationResponseKey"]: r for r in responses}
@@ -104,7 +115,8 @@ def _check_api(spec: Spec, state: dict[tuple[str, str], dict[str, Any]], url: st
             assert ga["Name"] == auth.name and ga["AuthorizerType"] == "REQUEST"
             assert ga["IdentitySource"] == list(auth.identity_sources)
             assert ga["AuthorizerUri"].endswith(
-                f":function:{names.function_name(spec, auth.function or '')}/invocations")
+                f":function:{names.function_name(spec, auth.function or '')}/invocations"
+            )
         if route.request_models:
             assert got["RequestModels"] == dict(route.request_models)
         if route.model_selection:
@@ -142,13 +154,17 @@ def _check_api(spec: Spec, state: dict[tuple[str, str], dict[str, Any]], url: st
         assert cfg.get("Environment", {}).get("Variables", {}) == want_env
     permissions = derive.lambda_permissions(spec, per_route=derive.permission_strategy(spec))
     for fn in spec.functions:
-        policy = json.loads(lam.get_policy(FunctionName=names.function_name(spec, fn.name))["Policy"])
+        policy = json.loads(
+            lam.get_policy(FunctionName=names.function_name(spec, fn.name))["Policy"]
+        )
         got_arns = sorted(s["Condition"]["ArnLike"]["AWS:SourceArn"] for s in policy["Statement"])
         want = [p for p in permissions if p.function == fn.name]
         assert len(got_arns) == len(want)
         for p in want:
             if p.authorizer is None:
-                assert f"{api['ApiId']}/{p.stage}/{p.route}" in {a.split(":", 5)[5] for a in got_arns}
+                assert f"{api['ApiId']}/{p.stage}/{p.route}" in {
+                    a.split(":", 5)[5] for a in got_arns
+                }
 
     if spec.connections is not None:
         ddb = boto3.client("dynamodb", **kw)
@@ -159,7 +175,11 @@ def _check_api(spec: Spec, state: dict[tuple[str, str], dict[str, Any]], url: st
 
 @pytest.mark.parametrize("sample", ON_MOTO)
 def test_apply_on_moto_creates_the_api_of_the_spec_then_destroys_it(
-    sample: str, terraform: dict[str, Any], moto: Any, aws_env: dict[str, str], tmp_path: Path,
+    sample: str,
+    terraform: dict[str, Any],
+    moto: Any,
+    aws_env: dict[str, str],
+    tmp_path: Path,
 ) -> None:
     moto.reset()
     spec = with_auto_deploy(load(sample))  # moto has no CreateDeployment: see the module doc

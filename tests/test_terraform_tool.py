@@ -49,13 +49,16 @@ def _fmt_and_validate(tf: dict[str, Any], tf_dir: Path) -> None:
 
 
 @pytest.mark.parametrize("sample", SAMPLE_NAMES)
-def test_sample_passes_fmt_check_and_validate(sample: str, terraform: dict[str, Any],
-                                              tmp_path: Path) -> None:
+def test_sample_passes_fmt_check_and_validate(
+    sample: str, terraform: dict[str, Any], tmp_path: Path
+) -> None:
     tf_dir = build(load(sample), tmp_path / "build")
     _fmt_and_validate(terraform, copy_build(tf_dir.parent, tmp_path / "copy"))
 
 
-def test_the_300_route_spec_renders_and_validates(terraform: dict[str, Any], tmp_path: Path) -> None:
+def test_the_300_route_spec_renders_and_validates(
+    terraform: dict[str, Any], tmp_path: Path
+) -> None:
     spec = load(gen_spec.write(300, tmp_path / "spec"))
     tf_dir = build(spec, tmp_path / "build")
     text = (tf_dir / "main.tf").read_text()
@@ -75,31 +78,62 @@ ADVERSARIAL = [
 
 
 @pytest.mark.parametrize("text", ADVERSARIAL, ids=range(len(ADVERSARIAL)))
-def test_adversarial_spec_strings_still_validate(text: str, terraform: dict[str, Any],
-                                                 tmp_path: Path) -> None:
+def test_adversarial_spec_strings_still_validate(
+    text: str, terraform: dict[str, Any], tmp_path: Path
+) -> None:
     base = load("models-mock")
     api = dataclasses.replace(base.api, description=text, tags=FrozenDict({text: text}))
     integrations = tuple(
         dataclasses.replace(i, description=text, request_templates=FrozenDict({text: text}))
-        if i.name == "pong" else i for i in base.integrations)
-    stages = tuple(dataclasses.replace(s, description=text, variables=FrozenDict({"v": text}))
-                   for s in base.stages)
+        if i.name == "pong"
+        else i
+        for i in base.integrations
+    )
+    stages = tuple(
+        dataclasses.replace(s, description=text, variables=FrozenDict({"v": text}))
+        for s in base.stages
+    )
     functions = tuple(dataclasses.replace(f, description=text) for f in base.functions)
-    spec = dataclasses.replace(base, api=api, integrations=integrations, stages=stages,
-                               functions=functions)
+    spec = dataclasses.replace(
+        base, api=api, integrations=integrations, stages=stages, functions=functions
+    )
     _fmt_and_validate(terraform, build(spec, tmp_path))
 
 
 # Terraform evaluates what wsspec writes: the strings must come back unchanged (up to Unicode
 # NFC, which cty applies to every string), and JSON documents must jsonencode to the same JSON.
 TEXT = st.lists(
-    st.one_of(st.sampled_from(['"', "\\", "\n", "${", "%{", "$${", "$", "%", "{", "}", "~",
-                               "<<EOF", "é", "😀", "\u0301", "\x00", "\u2028"]),
-              st.characters(blacklist_categories=("Cs",))),
+    st.one_of(
+        st.sampled_from(
+            [
+                '"',
+                "\\",
+                "\n",
+                "${",
+                "%{",
+                "$${",
+                "$",
+                "%",
+                "{",
+                "}",
+                "~",
+                "<<EOF",
+                "é",
+                "😀",
+                "\u0301",
+                "\x00",
+                "\u2028",
+            ]
+        ),
+        st.characters(blacklist_categories=("Cs",)),
+    ),
     max_size=12,
 ).map("".join)
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(-10**12, 10**12) | TEXT
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**12), 10**12)
+    | TEXT
     | st.floats(allow_nan=False, allow_infinity=False, width=32).filter(lambda f: abs(f) < 1e15),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
     max_leaves=8,
@@ -107,9 +141,14 @@ JSON = st.recursive(
 
 
 @settings(max_examples=3, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate])
-@given(strings=st.lists(TEXT, min_size=40, max_size=40), docs=st.lists(JSON, min_size=20, max_size=20))
+@given(
+    strings=st.lists(TEXT, min_size=40, max_size=40), docs=st.lists(JSON, min_size=20, max_size=20)
+)
 def test_terraform_reads_escaped_strings_and_json_documents_back(
-    strings: list[str], docs: list[Any], terraform: dict[str, Any], tmp_path_factory: Any,
+    strings: list[str],
+    docs: list[Any],
+    terraform: dict[str, Any],
+    tmp_path_factory: Any,
 ) -> None:
     exprs = [hcl_string(s) for s in strings]
     exprs += ["{\n" + tft.key(s) + " = 1\n}" for s in strings[:10]]
@@ -118,8 +157,10 @@ def test_terraform_reads_escaped_strings_and_json_documents_back(
     exprs += [tft.json_document(d) for d in docs]
     cwd = tmp_path_factory.mktemp("eval")
     got = apply_outputs(terraform, exprs, cwd / "x")
+
     def nfc(s):
         return unicodedata.normalize("NFC", s)
+
     assert got[:40] == [nfc(s) for s in strings]
     assert [list(o) for o in got[40:50]] == [[nfc(s)] for s in strings[:10]]
 

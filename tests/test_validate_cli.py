@@ -27,8 +27,13 @@ def _in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def wsspec(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "wsspec", *args], capture_output=True, text=True, check=False,
-                          cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "wsspec", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
 
 
 def test_a_valid_sample_prints_ok_and_exits_0() -> None:
@@ -48,8 +53,10 @@ def test_every_problem_in_every_file_then_exit_1() -> None:
 
 def test_the_issue_example_line_for_ws104() -> None:
     out = runner.invoke(app, ["validate", BAD])
-    assert ("routes.sendmessage.authorizer: authorizers can only be attached to $connect "
-            "(API Gateway checks authorization once per connection)") in out.output
+    assert (
+        "routes.sendmessage.authorizer: authorizers can only be attached to $connect "
+        "(API Gateway checks authorization once per connection)"
+    ) in out.output
 
 
 def test_json_format_has_the_same_findings() -> None:
@@ -57,10 +64,20 @@ def test_json_format_has_the_same_findings() -> None:
     js = runner.invoke(app, ["validate", "--format", "json", BAD, BAD2])
     assert js.exit_code == text.exit_code == 1
     items = json.loads(js.output)
-    assert next(set(i) for i in items) == {"code", "severity", "file", "line", "column", "path",
-                                          "message", "hint"}
-    rendered = [f"{i['file']}:{i['line']}:{i['column']}: {i['severity']}[{i['code']}]: " for i in items]
-    assert [line[:len(r)] for line, r in zip(text.output.splitlines(), rendered)] == rendered
+    assert next(set(i) for i in items) == {
+        "code",
+        "severity",
+        "file",
+        "line",
+        "column",
+        "path",
+        "message",
+        "hint",
+    }
+    rendered = [
+        f"{i['file']}:{i['line']}:{i['column']}: {i['severity']}[{i['code']}]: " for i in items
+    ]
+    assert [line[: len(r)] for line, r in zip(text.output.splitlines(), rendered)] == rendered
 
 
 def test_warnings_exit_0_unless_strict() -> None:
@@ -79,11 +96,19 @@ def test_a_bad_option_is_a_usage_error() -> None:
     assert wsspec("validate").returncode == 2
 
 
-@pytest.mark.parametrize("args", [
-    ["validate", CHAT], ["validate", BAD, BAD2], ["validate", "--format", "json", BAD],
-    ["validate", "--format=json", WARN], ["validate", "--strict", WARN], ["validate", "nope.yaml"],
-    ["validate", "--", CHAT], ["schema"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["validate", CHAT],
+        ["validate", BAD, BAD2],
+        ["validate", "--format", "json", BAD],
+        ["validate", "--format=json", WARN],
+        ["validate", "--strict", WARN],
+        ["validate", "nope.yaml"],
+        ["validate", "--", CHAT],
+        ["schema"],
+    ],
+)
 def test_fast_path_and_typer_give_identical_output_and_exit_codes(args: list[str]) -> None:
     assert _fast_command(args) is not None
     proc = wsspec(*args)
@@ -92,8 +117,18 @@ def test_fast_path_and_typer_give_identical_output_and_exit_codes(args: list[str
     assert proc.stdout == via_typer.stdout
 
 
-@pytest.mark.parametrize("args", [["validate", "--help"], ["validate"], ["validate", "-x", CHAT],
-                                  ["schema", "--help"], ["schema", CHAT], ["nope"], []])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["validate", "--help"],
+        ["validate"],
+        ["validate", "-x", CHAT],
+        ["schema", "--help"],
+        ["schema", CHAT],
+        ["nope"],
+        [],
+    ],
+)
 def test_unusual_command_lines_go_through_typer(args: list[str]) -> None:
     assert _fast_command(args) is None
 
@@ -121,8 +156,14 @@ def test_validate_imports_no_heavy_modules() -> None:
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore', 'websockets', 'moto'))\n"
         "print('HEAVY', heavy)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
-                         env={**os.environ}, check=False)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ},
+        check=False,
+    )
     assert out.returncode == 0, out.stderr
     assert "HEAVY []" in out.stdout
 
@@ -136,6 +177,8 @@ def test_validate_through_typer_imports_no_heavy_modules() -> None:
         "assert r.exit_code == 0, r.output\n"
         "print('HEAVY', sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore', 'websockets', 'moto')))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False
+    )
     assert out.returncode == 0, out.stderr
     assert "HEAVY []" in out.stdout

@@ -18,8 +18,22 @@ pytestmark = pytest.mark.slow
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     proc = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-cache-dir", "-q", "-w", str(out),
-         str(ROOT)], capture_output=True, text=True, check=False)
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-cache-dir",
+            "-q",
+            "-w",
+            str(out),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     [whl] = out.glob("wsspec-*.whl")
     return whl
@@ -38,20 +52,43 @@ def test_the_installed_wheel_validates_a_sample(wheel: Path, tmp_path: Path) -> 
     # dependencies come from this interpreter's site-packages; wsspec itself from the wheel
     venv.EnvBuilder(with_pip=True, system_site_packages=True).create(env_dir)
     py = env_dir / ("Scripts" if sys.platform == "win32" else "bin") / "python"
-    proc = subprocess.run([str(py), "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall",
-                           str(wheel)], capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [str(py), "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(wheel)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     work = tmp_path / "work"
     work.mkdir()
     (work / "chat.yaml").write_text((ROOT / "samples" / "chat.yaml").read_text())
-    where = subprocess.run([str(py), "-c", ("import wsspec, wsspec.paths as p; print(wsspec.__file__); "
-                            "print(p.data_dir('schemas'))")], capture_output=True, text=True, cwd=work, check=False)
+    where = subprocess.run(
+        [
+            str(py),
+            "-c",
+            (
+                "import wsspec, wsspec.paths as p; print(wsspec.__file__); "
+                "print(p.data_dir('schemas'))"
+            ),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=work,
+        check=False,
+    )
     assert str(env_dir) in where.stdout.splitlines()[0], where.stdout + where.stderr
     assert "_data" in where.stdout.splitlines()[1]
     wsspec_bin = env_dir / "bin" / "wsspec"
-    run = subprocess.run([str(wsspec_bin), "validate", "chat.yaml"], capture_output=True, text=True, check=False,
-                         cwd=work)
+    run = subprocess.run(
+        [str(wsspec_bin), "validate", "chat.yaml"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=work,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     assert run.stdout.splitlines()[-1] == "chat.yaml: ok (4 routes, 3 functions)"
-    schema = subprocess.run([str(wsspec_bin), "schema"], capture_output=True, text=True, cwd=work, check=False)
+    schema = subprocess.run(
+        [str(wsspec_bin), "schema"], capture_output=True, text=True, cwd=work, check=False
+    )
     assert schema.stdout == (ROOT / "schemas" / "wsspec.schema.json").read_text()

@@ -58,11 +58,17 @@ def with_auto_deploy(spec: Spec) -> Spec:
     )
 
 
-def run(tf: dict[str, Any], args: list[str], cwd: Path, *, check: bool = True,
-        timeout: float = 600) -> subprocess.CompletedProcess[str]:
+def run(
+    tf: dict[str, Any], args: list[str], cwd: Path, *, check: bool = True, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run(
-        [str(tf["binary"]), *args], cwd=cwd, env=tf["env"], capture_output=True, text=True,
-        timeout=timeout, check=False,
+        [str(tf["binary"]), *args],
+        cwd=cwd,
+        env=tf["env"],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
     if check and proc.returncode != 0:
         raise AssertionError(
@@ -129,7 +135,7 @@ def template_parts(raw: str) -> list[tuple[str, str]]:
                 i += 2
             elif m in "uU":
                 width = 4 if m == "u" else 8
-                lit.append(chr(int(body[i + 2:i + 2 + width], 16)))
+                lit.append(chr(int(body[i + 2 : i + 2 + width], 16)))
                 i += 2 + width
             else:
                 raise AssertionError(f"invalid escape \\{m} in {raw!r}")
@@ -160,7 +166,7 @@ def template_parts(raw: str) -> list[tuple[str, str]]:
                         break
                     depth -= 1
                 j += 1
-            parts.append(("interp" if c == "$" else "directive", body[i + 2:j]))
+            parts.append(("interp" if c == "$" else "directive", body[i + 2 : j]))
             i = j + 1
             continue
         if c == '"':

@@ -29,7 +29,8 @@ def select_targets(requested: list[str] | None) -> tuple[list[str], list[str]]:
         if missing:
             raise WsspecError(
                 f"target {missing[0]!r} is not available in this version of wsspec",
-                code="WS010", exit_code=EXIT_USAGE,
+                code="WS010",
+                exit_code=EXIT_USAGE,
                 hint="available: " + ", ".join(t for t in TARGETS if available(t)),
             )
         return list(dict.fromkeys(requested)), []

@@ -55,9 +55,12 @@ class Ref:
         return (function_arn or {})[self.value]
 
 
-def connections_arn(partition: str, region: str, account: str, api_id: str, stage: str,
-                    method: str) -> str:
-    return f"arn:{partition}:execute-api:{region}:{account}:{api_id}/{stage}/{method}/@connections/*"
+def connections_arn(
+    partition: str, region: str, account: str, api_id: str, stage: str, method: str
+) -> str:
+    return (
+        f"arn:{partition}:execute-api:{region}:{account}:{api_id}/{stage}/{method}/@connections/*"
+    )
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,9 @@ TABLE_ACTIONS = (
 CONNECTION_METHODS = ("POST", "GET", "DELETE")
 LAMBDA_TRUST = "lambda.amazonaws.com"
 APIGW_TRUST = "apigateway.amazonaws.com"
-CLOUDWATCH_POLICY = "service-role/AmazonAPIGatewayPushToCloudWatchLogs"  # arn:<p>:iam::aws:policy/...
+CLOUDWATCH_POLICY = (
+    "service-role/AmazonAPIGatewayPushToCloudWatchLogs"  # arn:<p>:iam::aws:policy/...
+)
 BASIC_LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 
 
@@ -87,14 +92,18 @@ def function_statements(spec: Spec, fn_name: str) -> list[Statement]:
     """Least-privilege statements of a function's execution role."""
     fn = spec.function(fn_name)
     out = [
-        Statement("Logs", BASIC_LOG_ACTIONS, (Ref("log_group", names.function_log_group(spec, fn.name)),))
+        Statement(
+            "Logs", BASIC_LOG_ACTIONS, (Ref("log_group", names.function_log_group(spec, fn.name)),)
+        )
     ]
     if fn.manage_connections:
         out.append(
             Statement(
                 "ManageConnections",
                 ("execute-api:ManageConnections",),
-                tuple(Ref("connections", m, s.name) for s in spec.stages for m in CONNECTION_METHODS),
+                tuple(
+                    Ref("connections", m, s.name) for s in spec.stages for m in CONNECTION_METHODS
+                ),
             )
         )
     if fn.connection_table and spec.connections is not None:
@@ -104,7 +113,9 @@ def function_statements(spec: Spec, fn_name: str) -> list[Statement]:
         out.append(Statement("Tracing", TRACING_ACTIONS, (Ref("literal", "*"),)))
     for i, st in enumerate(fn.iam, start=1):
         out.append(
-            Statement(f"Custom{i}", st.actions, tuple(Ref("literal", r) for r in st.resources), st.effect)
+            Statement(
+                f"Custom{i}", st.actions, tuple(Ref("literal", r) for r in st.resources), st.effect
+            )
         )
     return out
 
@@ -123,7 +134,8 @@ def integration_role_statements(spec: Spec, integ: Integration) -> list[Statemen
     """Statements of the credentials role wsspec creates for an AWS service integration."""
     assert integ.role is not None
     resources = tuple(
-        Ref("table") if r == CONNECTION_TABLE_REF else Ref("literal", r) for r in integ.role.resources
+        Ref("table") if r == CONNECTION_TABLE_REF else Ref("literal", r)
+        for r in integ.role.resources
     )
     return [Statement("Integration", integ.role.actions, resources)]
 
@@ -182,7 +194,9 @@ def lambda_permissions(spec: Spec, *, per_route: bool = True) -> list[Permission
                 if key in seen:
                     continue
                 seen.add(key)
-                out.append(Permission(key, integ.function, integ.lambda_arn, stage.name, route, None))
+                out.append(
+                    Permission(key, integ.function, integ.lambda_arn, stage.name, route, None)
+                )
     for auth in spec.authorizers:
         target = auth.function or auth.lambda_arn or ""
         key = _statement_id(target, "authorizer", auth.name)

@@ -66,6 +66,7 @@ class _Composer(
 _CParser = getattr(getattr(yaml, "_yaml", None), "CParser", None)
 
 if _CParser is not None:
+
     class _FastComposer(_CParser, _Resolver):  # type: ignore[misc,valid-type]
         """libyaml's reader/scanner/parser/composer with the same resolver (same nodes)."""
 
@@ -158,7 +159,9 @@ class _Builder:
     def pos(self, node: yaml.Node) -> tuple[int, int]:
         return (node.start_mark.line + 1, node.start_mark.column + 1)
 
-    def err(self, node: yaml.Node, code: str, path: Path, msg: str, hint: str | None = None) -> None:
+    def err(
+        self, node: yaml.Node, code: str, path: Path, msg: str, hint: str | None = None
+    ) -> None:
         line, col = self.pos(node)
         self.loaded.findings.append(
             Finding(self.loaded.file, line, col, code, "error", dotted(path), msg, hint)
@@ -194,8 +197,13 @@ class _Builder:
             return float(value)
         if tag in ("tag:yaml.org,2002:str", "!"):
             return value
-        self.err(node, "WS905", path, f"unsupported YAML tag {tag!r}",
-                 "wsspec specs use plain YAML; CloudFormation tags such as !Ref are not evaluated")
+        self.err(
+            node,
+            "WS905",
+            path,
+            f"unsupported YAML tag {tag!r}",
+            "wsspec specs use plain YAML; CloudFormation tags such as !Ref are not evaluated",
+        )
         return value
 
     def _pairs(self, node: yaml.MappingNode, path: Path) -> list[tuple[yaml.Node, yaml.Node]]:
@@ -204,10 +212,17 @@ class _Builder:
         merged: list[tuple[yaml.Node, yaml.Node]] = []
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                sources = (
+                    value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                )
                 for src in sources:
                     if not isinstance(src, yaml.MappingNode):
-                        self.err(src, "WS906", path, "a '<<' merge key needs a mapping (or a list of mappings)")
+                        self.err(
+                            src,
+                            "WS906",
+                            path,
+                            "a '<<' merge key needs a mapping (or a list of mappings)",
+                        )
                         continue
                     merged.extend(self._pairs(src, path))
             else:
@@ -221,15 +236,24 @@ class _Builder:
         for key_node, value_node in self._pairs(node, path):
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
                 shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "a collection"
-                self.err(key_node, "WS903", path, f"mapping keys must be strings, got {shown!r}",
-                         "quote the key")
+                self.err(
+                    key_node,
+                    "WS903",
+                    path,
+                    f"mapping keys must be strings, got {shown!r}",
+                    "quote the key",
+                )
                 continue
             key = key_node.value
             if key in seen:
                 first = seen[key].start_mark.line + 1
-                self.err(key_node, "WS902", path + (key,),
-                         f"duplicate key {key!r} (first defined on line {first})",
-                         "YAML keeps only one of them; remove or rename the other")
+                self.err(
+                    key_node,
+                    "WS902",
+                    path + (key,),
+                    f"duplicate key {key!r} (first defined on line {first})",
+                    "YAML keeps only one of them; remove or rename the other",
+                )
                 continue
             seen[key] = key_node
             self.loaded.key_positions[path + (key,)] = self.pos(key_node)
@@ -240,14 +264,25 @@ class _Builder:
 def load_text(text: str, file: str) -> Loaded:
     loaded = Loaded(file=file, text=text)
     if len(text) > MAX_BYTES:
-        loaded.findings.append(Finding(file, 1, 1, "WS908", "error", "",
-                                       f"file is larger than {MAX_BYTES} bytes"))
+        loaded.findings.append(
+            Finding(file, 1, 1, "WS908", "error", "", f"file is larger than {MAX_BYTES} bytes")
+        )
         return loaded
     if not text.strip() or all(
         not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
     ):
-        loaded.findings.append(Finding(file, 1, 1, "WS907", "error", "", "the file is empty",
-                                       "start with 'wsspec: 1' and an 'api' section"))
+        loaded.findings.append(
+            Finding(
+                file,
+                1,
+                1,
+                "WS907",
+                "error",
+                "",
+                "the file is empty",
+                "start with 'wsspec: 1' and an 'api' section",
+            )
+        )
         return loaded
     try:
         node = _compose(text)
@@ -261,13 +296,15 @@ def load_text(text: str, file: str) -> Loaded:
             hint = "indent with spaces"
         elif exc.context:
             hint = exc.context
-        loaded.findings.append(Finding(file, line, col, "WS901", "error", "",
-                                       f"YAML syntax error: {problem}", hint))
+        loaded.findings.append(
+            Finding(file, line, col, "WS901", "error", "", f"YAML syntax error: {problem}", hint)
+        )
         return loaded
     except yaml.YAMLError as exc:  # reader errors (bad characters / encoding)
         mark = getattr(exc, "position", None)
-        loaded.findings.append(Finding(file, 1, 1, "WS901", "error", "",
-                                       f"YAML error: {exc}".splitlines()[0], None))
+        loaded.findings.append(
+            Finding(file, 1, 1, "WS901", "error", "", f"YAML error: {exc}".splitlines()[0], None)
+        )
         return loaded
     if node is None:
         loaded.findings.append(Finding(file, 1, 1, "WS907", "error", "", "the file is empty"))
@@ -276,20 +313,47 @@ def load_text(text: str, file: str) -> Loaded:
     try:
         data = builder.build(node, ())
     except _Budget:
-        loaded.findings.append(Finding(file, 1, 1, "WS904", "error", "",
-                                       f"the document expands to more than {MAX_NODES} nodes",
-                                       "YAML aliases are expanded; this looks like an alias bomb"))
+        loaded.findings.append(
+            Finding(
+                file,
+                1,
+                1,
+                "WS904",
+                "error",
+                "",
+                f"the document expands to more than {MAX_NODES} nodes",
+                "YAML aliases are expanded; this looks like an alias bomb",
+            )
+        )
         return loaded
     except RecursionError:
-        loaded.findings.append(Finding(file, 1, 1, "WS904", "error", "",
-                                       "the document is nested too deeply (recursive aliases?)"))
+        loaded.findings.append(
+            Finding(
+                file,
+                1,
+                1,
+                "WS904",
+                "error",
+                "",
+                "the document is nested too deeply (recursive aliases?)",
+            )
+        )
         return loaded
     if not isinstance(data, dict):
         line, col = builder.pos(node)
         kind = "list" if isinstance(data, list) else type(data).__name__
-        loaded.findings.append(Finding(file, line, col, "WS909", "error", "",
-                                       f"the document must be a mapping, not a {kind}",
-                                       "start with 'wsspec: 1' and an 'api' section"))
+        loaded.findings.append(
+            Finding(
+                file,
+                line,
+                col,
+                "WS909",
+                "error",
+                "",
+                f"the document must be a mapping, not a {kind}",
+                "start with 'wsspec: 1' and an 'api' section",
+            )
+        )
         return loaded
     loaded.data = data
     return loaded
@@ -302,14 +366,18 @@ def load_file(path: str) -> Loaded:
             raw = fh.read()
     except OSError as exc:
         loaded = Loaded(file=path)
-        loaded.findings.append(Finding(path, 1, 1, "WS900", "error", "",
-                                       f"cannot read file: {exc.strerror or exc}"))
+        loaded.findings.append(
+            Finding(path, 1, 1, "WS900", "error", "", f"cannot read file: {exc.strerror or exc}")
+        )
         return loaded
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         loaded = Loaded(file=path)
-        loaded.findings.append(Finding(path, 1, 1, "WS901", "error", "",
-                                       f"the file is not UTF-8 text (byte {exc.start})"))
+        loaded.findings.append(
+            Finding(
+                path, 1, 1, "WS901", "error", "", f"the file is not UTF-8 text (byte {exc.start})"
+            )
+        )
         return loaded
     return load_text(text, path)

@@ -213,8 +213,16 @@ class RouteSettings:
     detailed_metrics: bool | None = None
 
     def is_empty(self) -> bool:
-        return all(v is None for v in (self.throttling_burst, self.throttling_rate,
-                                       self.logging_level, self.data_trace, self.detailed_metrics))
+        return all(
+            v is None
+            for v in (
+                self.throttling_burst,
+                self.throttling_rate,
+                self.logging_level,
+                self.data_trace,
+                self.detailed_metrics,
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -239,7 +247,9 @@ class Stage:
         levels = [self.default_settings.logging_level] + [
             s.logging_level for s in self.route_settings.values()
         ]
-        traces = [self.default_settings.data_trace] + [s.data_trace for s in self.route_settings.values()]
+        traces = [self.default_settings.data_trace] + [
+            s.data_trace for s in self.route_settings.values()
+        ]
         return any(lv in ("ERROR", "INFO") for lv in levels) or any(t for t in traces)
 
 
@@ -339,8 +349,9 @@ def _upper(v: str | None) -> str | None:
 def _handler_info(name: str, d: Mapping[str, Any]) -> dict[str, Any]:
     handler = posixpath.normpath(str(d["handler"]).replace("\\", "/"))
     ext = posixpath.splitext(handler)[1]
-    runtime = d.get("runtime") or (DEFAULT_NODE_RUNTIME if ext in (".js", ".mjs", ".cjs")
-                                   else DEFAULT_PYTHON_RUNTIME)
+    runtime = d.get("runtime") or (
+        DEFAULT_NODE_RUNTIME if ext in (".js", ".mjs", ".cjs") else DEFAULT_PYTHON_RUNTIME
+    )
     language = "nodejs" if runtime.startswith("nodejs") else "python"
     source = posixpath.normpath(str(d.get("source") or posixpath.dirname(handler) or "."))
     rel = posixpath.relpath(handler, source)
@@ -357,7 +368,9 @@ def _handler_info(name: str, d: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _integration(iid: str, name: str | None, d: Mapping[str, Any], routes: tuple[str, ...]) -> Integration:
+def _integration(
+    iid: str, name: str | None, d: Mapping[str, Any], routes: tuple[str, ...]
+) -> Integration:
     kind = d["type"]
     proxy = d.get("proxy")
     if kind == "lambda":
@@ -468,10 +481,13 @@ def build_model(data: Mapping[str, Any], *, source_file: str = "", project_dir: 
             inline.append(_integration(iid, None, inline_d or {}, (key,)))
             route_integ[key] = iid
     integrations = (
-        tuple(_integration(name, name, d, tuple(users.get(name, ()))) for name, d in named_d.items())
+        tuple(
+            _integration(name, name, d, tuple(users.get(name, ()))) for name, d in named_d.items()
+        )
         + tuple(
-            _integration(function_integration_id(fn), None, {"type": "lambda", "function": fn},
-                         tuple(keys))
+            _integration(
+                function_integration_id(fn), None, {"type": "lambda", "function": fn}, tuple(keys)
+            )
             for fn, keys in shared.items()
         )
         + tuple(inline)

@@ -17,15 +17,30 @@ API_NAMESPACE = "AWS/ApiGateway"
 LAMBDA_NAMESPACE = "AWS/Lambda"
 DYNAMODB_NAMESPACE = "AWS/DynamoDB"
 
-API_METRICS = ("ConnectCount", "MessageCount", "IntegrationError", "ClientError",
-               "ExecutionError", "IntegrationLatency")
+API_METRICS = (
+    "ConnectCount",
+    "MessageCount",
+    "IntegrationError",
+    "ClientError",
+    "ExecutionError",
+    "IntegrationLatency",
+)
 FUNCTION_METRICS = ("Errors", "Throttles", "Duration", "ConcurrentExecutions", "Invocations")
 # Table metrics published with the TableName dimension alone (SystemErrors and ThrottledRequests
 # also carry Operation, UserErrors is account-wide: an alarm on TableName alone sees no data).
-TABLE_METRICS = ("ReadThrottleEvents", "WriteThrottleEvents", "ConsumedReadCapacityUnits",
-                 "ConsumedWriteCapacityUnits", "ConditionalCheckFailedRequests")
-SCOPE_METRICS = {"api": API_METRICS, "route": API_METRICS, "function": FUNCTION_METRICS,
-                 "table": TABLE_METRICS}
+TABLE_METRICS = (
+    "ReadThrottleEvents",
+    "WriteThrottleEvents",
+    "ConsumedReadCapacityUnits",
+    "ConsumedWriteCapacityUnits",
+    "ConditionalCheckFailedRequests",
+)
+SCOPE_METRICS = {
+    "api": API_METRICS,
+    "route": API_METRICS,
+    "function": FUNCTION_METRICS,
+    "table": TABLE_METRICS,
+}
 PERIODS_HINT = "10, 30 or a multiple of 60 seconds"
 MAX_EVALUATION_SECONDS = 86_400  # period x evaluation_periods: CloudWatch evaluates at most one day
 STATISTICS = ("SampleCount", "Average", "Sum", "Minimum", "Maximum")
@@ -37,8 +52,30 @@ COMPARISONS = {
     "<=": "LessThanOrEqualToThreshold",
 }
 TREAT_MISSING = ("breaching", "notBreaching", "ignore", "missing")
-RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
-                  2192, 2557, 2922, 3288, 3653)
+RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
 PRESETS = ("recommended", "none")
 # Output names (CloudFormation Outputs, Terraform outputs, the deploy's printed outputs)
 OUTPUT_ALARM_NAMES = "AlarmNames"
@@ -106,30 +143,82 @@ class Monitoring:
 def _recommended() -> dict[str, dict[str, Any]]:
     """The preset: alarms a WebSocket API operator wants on day one."""
     return {
-        "connect-spike": {"metric": "ConnectCount", "statistic": "Sum", "threshold": 1000,
-                          "period": 300, "description": "Connection spike: many new connections in 5 minutes"},
-        "integration-errors": {"metric": "IntegrationError", "statistic": "Sum", "threshold": 5,
-                               "period": 300, "description": "Integrations returned errors"},
-        "execution-errors": {"metric": "ExecutionError", "statistic": "Sum", "threshold": 5,
-                             "period": 300, "description": "API Gateway failed to execute requests"},
-        "client-errors": {"metric": "ClientError", "statistic": "Sum", "threshold": 100,
-                          "period": 300, "description": "Many client errors (4xx)"},
-        "integration-latency-p99": {"metric": "IntegrationLatency", "statistic": "p99",
-                                    "threshold": 5000, "period": 300, "evaluation_periods": 3,
-                                    "description": "p99 integration latency above 5 s"},
-        "function-errors": {"function": "*", "metric": "Errors", "statistic": "Sum",
-                            "threshold": 1, "period": 300, "description": "Function errors"},
-        "function-throttles": {"function": "*", "metric": "Throttles", "statistic": "Sum",
-                               "threshold": 1, "period": 300, "description": "Function throttled"},
-        "function-duration": {"function": "*", "metric": "Duration", "statistic": "Maximum",
-                              "threshold": "80%", "period": 300,
-                              "description": "Function duration near its timeout"},
-        "table-write-throttles": {"table": True, "metric": "WriteThrottleEvents",
-                                  "statistic": "Sum", "threshold": 1, "period": 300,
-                                  "description": "Connection table write throttling"},
-        "table-read-throttles": {"table": True, "metric": "ReadThrottleEvents",
-                                 "statistic": "Sum", "threshold": 1, "period": 300,
-                                 "description": "Connection table read throttling"},
+        "connect-spike": {
+            "metric": "ConnectCount",
+            "statistic": "Sum",
+            "threshold": 1000,
+            "period": 300,
+            "description": "Connection spike: many new connections in 5 minutes",
+        },
+        "integration-errors": {
+            "metric": "IntegrationError",
+            "statistic": "Sum",
+            "threshold": 5,
+            "period": 300,
+            "description": "Integrations returned errors",
+        },
+        "execution-errors": {
+            "metric": "ExecutionError",
+            "statistic": "Sum",
+            "threshold": 5,
+            "period": 300,
+            "description": "API Gateway failed to execute requests",
+        },
+        "client-errors": {
+            "metric": "ClientError",
+            "statistic": "Sum",
+            "threshold": 100,
+            "period": 300,
+            "description": "Many client errors (4xx)",
+        },
+        "integration-latency-p99": {
+            "metric": "IntegrationLatency",
+            "statistic": "p99",
+            "threshold": 5000,
+            "period": 300,
+            "evaluation_periods": 3,
+            "description": "p99 integration latency above 5 s",
+        },
+        "function-errors": {
+            "function": "*",
+            "metric": "Errors",
+            "statistic": "Sum",
+            "threshold": 1,
+            "period": 300,
+            "description": "Function errors",
+        },
+        "function-throttles": {
+            "function": "*",
+            "metric": "Throttles",
+            "statistic": "Sum",
+            "threshold": 1,
+            "period": 300,
+            "description": "Function throttled",
+        },
+        "function-duration": {
+            "function": "*",
+            "metric": "Duration",
+            "statistic": "Maximum",
+            "threshold": "80%",
+            "period": 300,
+            "description": "Function duration near its timeout",
+        },
+        "table-write-throttles": {
+            "table": True,
+            "metric": "WriteThrottleEvents",
+            "statistic": "Sum",
+            "threshold": 1,
+            "period": 300,
+            "description": "Connection table write throttling",
+        },
+        "table-read-throttles": {
+            "table": True,
+            "metric": "ReadThrottleEvents",
+            "statistic": "Sum",
+            "threshold": 1,
+            "period": 300,
+            "description": "Connection table read throttling",
+        },
     }
 
 
@@ -177,10 +266,14 @@ def build_monitoring(raw: Any) -> Monitoring | None:
     return Monitoring(
         preset=preset,
         alarms=tuple(_alarm_spec(name, v) for name, v in defs.items()),
-        stage_overrides={k: dict((v or {}).get("alarms") or {}) for k, v in (d.get("stages") or {}).items()},
+        stage_overrides={
+            k: dict((v or {}).get("alarms") or {}) for k, v in (d.get("stages") or {}).items()
+        },
         topic_emails=tuple(topic.get("email") or ()),
         topic_https=tuple(topic.get("https") or ()),
-        create_topic=isinstance(notify.get("topic"), Mapping),  # `topic: {}`: a topic, no subscriptions
+        create_topic=isinstance(
+            notify.get("topic"), Mapping
+        ),  # `topic: {}`: a topic, no subscriptions
         topic_arns=tuple(notify.get("topic_arns") or ()),
         log_retention_days=d.get("log_retention_days", 30 if preset == "recommended" else None),
         tracing=bool(d.get("tracing", False)),
@@ -220,12 +313,17 @@ def _merged(base: AlarmSpec, override: Mapping[str, Any] | bool) -> AlarmSpec | 
     if override is False:
         return None
     fields: dict[str, Any] = {
-        "metric": base.metric, "statistic": base.statistic, "threshold": base.threshold,
-        "comparison": base.comparison, "period": base.period,
+        "metric": base.metric,
+        "statistic": base.statistic,
+        "threshold": base.threshold,
+        "comparison": base.comparison,
+        "period": base.period,
         "evaluation_periods": base.evaluation_periods,
         "datapoints_to_alarm": base.datapoints_to_alarm,
-        "treat_missing_data": base.treat_missing_data, "description": base.description,
-        "route": base.route, "enabled": base.enabled,
+        "treat_missing_data": base.treat_missing_data,
+        "description": base.description,
+        "route": base.route,
+        "enabled": base.enabled,
     }
     fields.update(override if isinstance(override, Mapping) else {})
     merged = _alarm_spec(base.name, fields)
@@ -241,9 +339,16 @@ def alarms(spec: Any) -> list[Alarm]:
         return []
     out: list[Alarm] = []
 
-    def make(a: AlarmSpec, key: str, alarm_name: str, namespace: str,
-             dims: tuple[Dimension, ...], threshold: float, stage: str | None,
-             fn: str | None) -> Alarm:
+    def make(
+        a: AlarmSpec,
+        key: str,
+        alarm_name: str,
+        namespace: str,
+        dims: tuple[Dimension, ...],
+        threshold: float,
+        stage: str | None,
+        fn: str | None,
+    ) -> Alarm:
         pct = bool(PERCENTILE.match(a.statistic))
         return Alarm(
             key=key,
@@ -274,9 +379,18 @@ def alarms(spec: Any) -> list[Alarm]:
             dims = (Dimension("ApiId", "", api_id=True), Dimension("Stage", stage.name))
             if a.route:
                 dims += (Dimension("Route", a.route),)
-            out.append(make(a, f"{stage.name}/{a.name}",
-                            names._physical(spec.api.name, stage.name, a.name, limit=255),
-                            API_NAMESPACE, dims, float(a.threshold), stage.name, None))
+            out.append(
+                make(
+                    a,
+                    f"{stage.name}/{a.name}",
+                    names._physical(spec.api.name, stage.name, a.name, limit=255),
+                    API_NAMESPACE,
+                    dims,
+                    float(a.threshold),
+                    stage.name,
+                    None,
+                )
+            )
     for a in (x for x in mon.alarms if x.scope == "function" and x.enabled):
         targets = [spec.function(a.function)] if a.function else list(spec.functions)
         for fn in targets:
@@ -284,16 +398,32 @@ def alarms(spec: Any) -> list[Alarm]:
             if isinstance(threshold, str) and threshold.endswith("%"):
                 threshold = fn.timeout * 1000 * float(threshold[:-1]) / 100
             physical = names.function_name(spec, fn.name)
-            out.append(make(a, f"function/{fn.name}/{a.name}",
-                            names._physical(spec.api.name, fn.name, a.name, limit=255),
-                            LAMBDA_NAMESPACE, (Dimension("FunctionName", physical),),
-                            float(threshold), None, fn.name))
+            out.append(
+                make(
+                    a,
+                    f"function/{fn.name}/{a.name}",
+                    names._physical(spec.api.name, fn.name, a.name, limit=255),
+                    LAMBDA_NAMESPACE,
+                    (Dimension("FunctionName", physical),),
+                    float(threshold),
+                    None,
+                    fn.name,
+                )
+            )
     if spec.connections is not None:
         for a in (x for x in mon.alarms if x.scope == "table" and x.enabled):
-            out.append(make(a, f"table/{a.name}",
-                            names._physical(spec.api.name, "table", a.name, limit=255),
-                            DYNAMODB_NAMESPACE, (Dimension("TableName", names.table_name(spec)),),
-                            float(a.threshold), None, None))
+            out.append(
+                make(
+                    a,
+                    f"table/{a.name}",
+                    names._physical(spec.api.name, "table", a.name, limit=255),
+                    DYNAMODB_NAMESPACE,
+                    (Dimension("TableName", names.table_name(spec)),),
+                    float(a.threshold),
+                    None,
+                    None,
+                )
+            )
     seen: dict[str, str] = {}
     for alarm in out:
         other = seen.setdefault(alarm.alarm_name, alarm.key)
@@ -302,7 +432,9 @@ def alarms(spec: Any) -> list[Alarm]:
 
             raise WsspecError(
                 f"alarms {other!r} and {alarm.key!r} would both be named {alarm.alarm_name!r}",
-                code="WS116", hint="rename one of the alarms")
+                code="WS116",
+                hint="rename one of the alarms",
+            )
     return out
 
 

@@ -252,7 +252,9 @@ def integration_role_logical(integ: Integration) -> str:
 
 def permission_logical(permission_key: str) -> str:
     """From ``derive.Permission.key`` (readable parts + a hash, so unique)."""
-    key = permission_key[len("wsspec-"):] if permission_key.startswith("wsspec-") else permission_key
+    key = (
+        permission_key[len("wsspec-") :] if permission_key.startswith("wsspec-") else permission_key
+    )
     return "Permission" + pascal(key)
 
 

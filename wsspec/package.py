@@ -12,8 +12,15 @@ from typing import Mapping
 from wsspec.model import Function, Spec
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)
-_SKIP_DIRS = {"__pycache__", ".git", ".venv", "node_modules", ".mypy_cache", ".pytest_cache",
-              ".ruff_cache"}
+_SKIP_DIRS = {
+    "__pycache__",
+    ".git",
+    ".venv",
+    "node_modules",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+}
 _SKIP_SUFFIXES = (".pyc", ".pyo")
 
 

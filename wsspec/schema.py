@@ -105,8 +105,9 @@ class _Translator:
         self.loaded = loaded
         self.out: list[Finding] = []
 
-    def add(self, code: str, path: Path, message: str, hint: str | None = None, *,
-            key: bool = False) -> None:
+    def add(
+        self, code: str, path: Path, message: str, hint: str | None = None, *, key: bool = False
+    ) -> None:
         self.out.append(self.loaded.finding(code, path, message, hint=hint, key=key))
 
     def _resolve(self, sch: Any) -> Any:
@@ -145,8 +146,13 @@ class _Translator:
             for key in err.validator_value:
                 if key not in inst:
                     where = f" in {context}" if context else ""
-                    self.add("WS002", path, f"missing required key {key!r}{where}",
-                             _REQUIRED_HINTS.get(key), key=True)
+                    self.add(
+                        "WS002",
+                        path,
+                        f"missing required key {key!r}{where}",
+                        _REQUIRED_HINTS.get(key),
+                        key=True,
+                    )
         elif validator_kw == "type":
             want = err.validator_value
             wants = [want] if isinstance(want, str) else list(want)
@@ -157,17 +163,31 @@ class _Translator:
             self.add("WS003", path, f"expected {words}, got {_show(inst)}", hint)
         elif validator_kw in ("enum", "const"):
             allowed = err.validator_value if validator_kw == "enum" else [err.validator_value]
-            shown = [a for a in allowed if not (isinstance(a, str) and a.isupper()
-                                               and a.lower() in allowed)]
+            shown = [
+                a
+                for a in allowed
+                if not (isinstance(a, str) and a.isupper() and a.lower() in allowed)
+            ]
             listing = ", ".join(_show(a) if not isinstance(a, str) else a for a in shown)
-            msg = (f"{_show(inst)} is not allowed (expected {listing})" if len(shown) > 1
-                   else f"{_show(inst)} is not allowed (must be {listing})")
-            guess = _suggest(inst, [a for a in shown if isinstance(a, str)]) if isinstance(inst, str) else None
+            msg = (
+                f"{_show(inst)} is not allowed (expected {listing})"
+                if len(shown) > 1
+                else f"{_show(inst)} is not allowed (must be {listing})"
+            )
+            guess = (
+                _suggest(inst, [a for a in shown if isinstance(a, str)])
+                if isinstance(inst, str)
+                else None
+            )
             self.add("WS004", path, msg, f"did you mean {guess!r}?" if guess else None)
         elif validator_kw in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
             bound = err.validator_value
-            word = {"minimum": "at least", "maximum": "at most",
-                    "exclusiveMinimum": "more than", "exclusiveMaximum": "less than"}[validator_kw]
+            word = {
+                "minimum": "at least",
+                "maximum": "at most",
+                "exclusiveMinimum": "more than",
+                "exclusiveMaximum": "less than",
+            }[validator_kw]
             self.add("WS005", path, f"{_show(inst)} is out of range (must be {word} {bound})")
         elif validator_kw in ("minItems", "minProperties"):
             noun = "item" if validator_kw == "minItems" else "entry"
@@ -179,8 +199,12 @@ class _Translator:
         elif validator_kw == "uniqueItems":
             self.add("WS005", path, "list items must be unique")
         elif validator_kw == "pattern":
-            self.add("WS005", path, f"{_show(inst)} does not have the expected form",
-                     sch.get("description"))
+            self.add(
+                "WS005",
+                path,
+                f"{_show(inst)} does not have the expected form",
+                sch.get("description"),
+            )
         elif validator_kw in ("oneOf", "anyOf"):
             self.one_of(err, path, context)
         else:
@@ -208,14 +232,22 @@ class _Translator:
             kinds = sorted(consts)
             kind = inst.get("type")
             if kind is None:
-                self.add("WS002", path, "missing required key 'type'",
-                         "one of " + ", ".join(kinds), key=True)
+                self.add(
+                    "WS002",
+                    path,
+                    "missing required key 'type'",
+                    "one of " + ", ".join(kinds),
+                    key=True,
+                )
                 return
             if not isinstance(kind, str) or kind not in consts:
                 guess = _suggest(kind, kinds) if isinstance(kind, str) else None
-                self.add("WS004", path + ("type",),
-                         f"{_show(kind)} is not an integration type (expected {', '.join(kinds)})",
-                         f"did you mean {guess!r}?" if guess else None)
+                self.add(
+                    "WS004",
+                    path + ("type",),
+                    f"{_show(kind)} is not an integration type (expected {', '.join(kinds)})",
+                    f"did you mean {guess!r}?" if guess else None,
+                )
                 return
             idx = consts[kind]
             if "oneOf" not in branches[idx]:
@@ -225,8 +257,11 @@ class _Translator:
             fits = [i for i, b in enumerate(branches) if self._type_fits(b, inst)]
             if not fits:
                 wants = [w for b in branches for w in self._describe(b)]
-                self.add("WS003", path,
-                         f"expected {' or '.join(dict.fromkeys(wants))}, got {_show(inst)}")
+                self.add(
+                    "WS003",
+                    path,
+                    f"expected {' or '.join(dict.fromkeys(wants))}, got {_show(inst)}",
+                )
                 return
             if len(fits) == 1:
                 idx = fits[0]

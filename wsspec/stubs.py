@@ -36,24 +36,94 @@ RouteKind = Literal["connect", "disconnect", "message"]
 # Names the templates define; a model type never takes one of them.
 _FIXED_NAMES = {
     "python": {
-        "Any", "Callable", "Literal", "NotRequired", "TypedDict", "TYPE_CHECKING", "Table",
-        "ApiGatewayManagementApiClient", "Identity", "RequestContext", "Event", "Response",
-        "AuthorizerEvent", "Statement", "PolicyDocument", "AuthorizerResponse", "ROUTES",
-        "TABLE", "KEY", "TTL_ATTRIBUTE", "TTL_SECONDS",
+        "Any",
+        "Callable",
+        "Literal",
+        "NotRequired",
+        "TypedDict",
+        "TYPE_CHECKING",
+        "Table",
+        "ApiGatewayManagementApiClient",
+        "Identity",
+        "RequestContext",
+        "Event",
+        "Response",
+        "AuthorizerEvent",
+        "Statement",
+        "PolicyDocument",
+        "AuthorizerResponse",
+        "ROUTES",
+        "TABLE",
+        "KEY",
+        "TTL_ATTRIBUTE",
+        "TTL_SECONDS",
     },
     "nodejs": {
-        "Identity", "RequestContext", "WebSocketEvent", "Response", "AuthorizerEvent",
-        "AuthorizerResponse", "Object", "Array", "Record", "Promise",
+        "Identity",
+        "RequestContext",
+        "WebSocketEvent",
+        "Response",
+        "AuthorizerEvent",
+        "AuthorizerResponse",
+        "Object",
+        "Array",
+        "Record",
+        "Promise",
     },
 }
 _JS_IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
-_JS_RESERVED = frozenset({
-    "break", "case", "catch", "class", "const", "continue", "debugger", "default", "delete", "do",
-    "else", "export", "extends", "false", "finally", "for", "function", "if", "import", "in",
-    "instanceof", "new", "null", "return", "super", "switch", "this", "throw", "true", "try",
-    "typeof", "var", "void", "while", "with", "yield", "let", "static", "enum", "await",
-    "implements", "package", "protected", "interface", "private", "public", "arguments", "eval",
-})
+_JS_RESERVED = frozenset(
+    {
+        "break",
+        "case",
+        "catch",
+        "class",
+        "const",
+        "continue",
+        "debugger",
+        "default",
+        "delete",
+        "do",
+        "else",
+        "export",
+        "extends",
+        "false",
+        "finally",
+        "for",
+        "function",
+        "if",
+        "import",
+        "in",
+        "instanceof",
+        "new",
+        "null",
+        "return",
+        "super",
+        "switch",
+        "this",
+        "throw",
+        "true",
+        "try",
+        "typeof",
+        "var",
+        "void",
+        "while",
+        "with",
+        "yield",
+        "let",
+        "static",
+        "enum",
+        "await",
+        "implements",
+        "package",
+        "protected",
+        "interface",
+        "private",
+        "public",
+        "arguments",
+        "eval",
+    }
+)
 
 
 # ----------------------------------------------------------------------------- records
@@ -189,9 +259,14 @@ class _Types:
             kind = "object"
         if isinstance(kind, (list, tuple)):
             kind = kind[0] if kind else None
-        simple = {"string": '""', "integer": "0", "number": "0.0" if py else "0",
-                  "boolean": "False" if py else "false", "null": "None" if py else "null",
-                  "array": "[]"}
+        simple = {
+            "string": '""',
+            "integer": "0",
+            "number": "0.0" if py else "0",
+            "boolean": "False" if py else "false",
+            "null": "None" if py else "null",
+            "array": "[]",
+        }
         if kind in simple:
             return simple[kind]
         if kind == "object":
@@ -324,11 +399,11 @@ def _identity_sources(lang: Lang, sources: tuple[str, ...]) -> list[dict[str, An
     for src in sources:
         parts = src.split(".")
         if src.startswith("route.request.header."):
-            where, name = "header", src[len("route.request.header."):]
+            where, name = "header", src[len("route.request.header.") :]
         elif src.startswith("route.request.querystring."):
-            where, name = "query", src[len("route.request.querystring."):]
+            where, name = "query", src[len("route.request.querystring.") :]
         elif src.startswith("stageVariables."):
-            where, name = "stage", src[len("stageVariables."):]
+            where, name = "stage", src[len("stageVariables.") :]
         else:
             where, name = "context", ".".join(parts[1:])
         base = names.snake(name)
@@ -341,8 +416,15 @@ def _identity_sources(lang: Lang, sources: tuple[str, ...]) -> list[dict[str, An
         while candidate in taken or candidate in ("event", "context", "principal", "policy"):
             candidate, i = f"{var}{i}", i + 1
         taken.add(candidate)
-        out.append({"source": src, "where": where, "name": name, "var": candidate,
-                    "path": name.split(".") if where == "context" else [name]})
+        out.append(
+            {
+                "source": src,
+                "where": where,
+                "name": name,
+                "var": candidate,
+                "path": name.split(".") if where == "context" else [name],
+            }
+        )
     return out
 
 
@@ -357,9 +439,20 @@ def function_context(spec: Spec, fn: Function) -> dict[str, Any]:
     _check_entry(spec, fn)
     env = derive.environment(spec, fn.name)
     types = _Types(lang)
-    taken = {fn.entry, "send", "broadcast", "callback_endpoint", "management_api",
-             "connection_ids", "verify", "handler", "sendToConnection", "managementApi",
-             "callbackEndpoint", "connectionIds"}
+    taken = {
+        fn.entry,
+        "send",
+        "broadcast",
+        "callback_endpoint",
+        "management_api",
+        "connection_ids",
+        "verify",
+        "handler",
+        "sendToConnection",
+        "managementApi",
+        "callbackEndpoint",
+        "connectionIds",
+    }
     routes: list[RouteStub] = []
     for key in fn.routes:
         route = spec.route(key)
@@ -390,8 +483,11 @@ def function_context(spec: Spec, fn: Function) -> dict[str, Any]:
                         copies[k] = (
                             f"{source}[{escape.py_string(k)}]"
                             if lang == "python"
-                            else (f"{source}.{k}" if _JS_IDENT.match(k)
-                                  else f"{source}[{escape.js_string(k)}]")
+                            else (
+                                f"{source}.{k}"
+                                if _JS_IDENT.match(k)
+                                else f"{source}[{escape.js_string(k)}]"
+                            )
                         )
                 reply = types.record(model.schema, copies)
         routes.append(
@@ -439,8 +535,12 @@ def function_context(spec: Spec, fn: Function) -> dict[str, Any]:
     needs_not_required = bool((routes and proxy) or authorizer) or any(
         not f.required for t in types.defs for f in t.fields
     )
-    if types.uses_any or (not routes and not authorizer) or (manage and table) or nested_context or (
-        not proxy and any(r.request_type is None for r in routes)
+    if (
+        types.uses_any
+        or (not routes and not authorizer)
+        or (manage and table)
+        or nested_context
+        or (not proxy and any(r.request_type is None for r in routes))
     ):
         typing_names.add("Any")
     modern = py_version >= (3, 11)
@@ -579,8 +679,9 @@ def module_system(spec: Spec, fn: Function) -> ModuleSystem:
             type_, problem = found
             rel = posixpath.normpath(posixpath.join(d, "package.json"))
             esm = type_ == "module"
-            return ModuleSystem(esm=esm and deployed, local_esm=esm, package_json=rel,
-                                problem=problem)
+            return ModuleSystem(
+                esm=esm and deployed, local_esm=esm, package_json=rel, problem=problem
+            )
     return ModuleSystem(esm=False, local_esm=False)
 
 
@@ -611,13 +712,17 @@ def notes(spec: Spec, ctx: BuildContext) -> list[str]:
         elif ms.local_esm and not ms.esm:
             single_file = fn.source_dir == fn.handler_path
             outside.setdefault((ms.package_json, fn.source_dir, single_file), []).append(
-                fn.handler_path)
+                fn.handler_path
+            )
     out = []
     for (package_json, source, single_file), handlers in outside.items():
         listed, many = _listing(handlers)
         it, its = ("them", "their") if many else ("it", "its")
-        fix = (f"name {it} .mjs (a single-file source cannot carry a package.json)" if single_file
-               else f'add {{"type": "module"}} to {source}/package.json or name {it} .mjs')
+        fix = (
+            f"name {it} .mjs (a single-file source cannot carry a package.json)"
+            if single_file
+            else f'add {{"type": "module"}} to {source}/package.json or name {it} .mjs'
+        )
         out.append(
             f"stubs: {listed} {'are' if many else 'is'} written as CommonJS, as Lambda will load "
             f'{it}: {package_json} ("type": "module") is outside {its} source directory {source}, '
@@ -626,10 +731,15 @@ def notes(spec: Spec, ctx: BuildContext) -> list[str]:
         )
     for (package_json, problem), handlers in unreadable.items():
         listed, many = _listing(handlers)
-        refused = ("; Node refuses to load .js files under it until it is fixed"
-                   if problem.startswith("is not valid JSON") else "")
-        out.append(f"stubs: {package_json} {problem}, so {listed} {'are' if many else 'is'} "
-                   f"written as CommonJS{refused}")
+        refused = (
+            "; Node refuses to load .js files under it until it is fixed"
+            if problem.startswith("is not valid JSON")
+            else ""
+        )
+        out.append(
+            f"stubs: {package_json} {problem}, so {listed} {'are' if many else 'is'} "
+            f"written as CommonJS{refused}"
+        )
     return out
 
 
@@ -673,5 +783,7 @@ def render(spec: Spec, ctx: BuildContext) -> list[Output]:
             # Kept as is: nothing of ours is written, so there is nothing to render.
             outputs.append(Output(path=path, content=b"", generated=False))
             continue
-        outputs.append(Output(path=path, content=render_function(spec, fn).encode(), generated=False))
+        outputs.append(
+            Output(path=path, content=render_function(spec, fn).encode(), generated=False)
+        )
     return outputs

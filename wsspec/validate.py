@@ -54,9 +54,14 @@ def validate_loaded(loaded: Loaded, *, project_dir: str | None = None) -> Result
         try:
             spec = build_model(loaded.data, source_file=path, project_dir=pdir)
         except Exception as exc:  # noqa: BLE001 - a valid spec the model cannot build is a wsspec bug
-            result.findings.append(loaded.finding(
-                "WS000", (), f"internal error while building the model: {type(exc).__name__}: {exc}",
-                hint="please report this with the spec file"))
+            result.findings.append(
+                loaded.finding(
+                    "WS000",
+                    (),
+                    f"internal error while building the model: {type(exc).__name__}: {exc}",
+                    hint="please report this with the spec file",
+                )
+            )
             spec = None
         if spec is not None:
             result.findings += _collisions(loaded, spec)
@@ -69,9 +74,15 @@ def validate_loaded(loaded: Loaded, *, project_dir: str | None = None) -> Result
 def _collisions(loaded: Loaded, spec: Spec) -> list[Finding]:
     from wsspec import names
 
-    section = {"route": "routes", "authorizer": "authorizers", "model": "models",
-               "stage": "stages", "function": "functions", "vpc_link": "vpc_links",
-               "integration": "integrations"}
+    section = {
+        "route": "routes",
+        "authorizer": "authorizers",
+        "model": "models",
+        "stage": "stages",
+        "function": "functions",
+        "vpc_link": "vpc_links",
+        "integration": "integrations",
+    }
     out = []
     for first, second in names.collisions(spec):
         sec = section.get(second.kind, "")
@@ -79,13 +90,21 @@ def _collisions(loaded: Loaded, spec: Spec) -> list[Finding]:
         if second.kind == "integration":
             # inline / function integrations are named after their route or function
             kind, _, rest = key.partition(":")
-            sec, key = ("routes", rest) if kind == "route" else (
-                ("functions", rest) if kind == "function" else ("integrations", key))
-        out.append(loaded.finding(
-            "WS116", (sec, key),
-            f"{second.kind} names {first.spec_name!r} and {second.spec_name!r} both become "
-            f"{second.logical!r} / {second.label!r} in CloudFormation and Terraform",
-            hint="rename one of them", key=True))
+            sec, key = (
+                ("routes", rest)
+                if kind == "route"
+                else (("functions", rest) if kind == "function" else ("integrations", key))
+            )
+        out.append(
+            loaded.finding(
+                "WS116",
+                (sec, key),
+                f"{second.kind} names {first.spec_name!r} and {second.spec_name!r} both become "
+                f"{second.logical!r} / {second.label!r} in CloudFormation and Terraform",
+                hint="rename one of them",
+                key=True,
+            )
+        )
     return out
 
 

@@ -127,12 +127,16 @@ def build(
     ),
 ) -> None:
     """Generate CloudFormation, Terraform and handler stubs from the spec."""
-    raise typer.Exit(_run_build(file, [t.value for t in target] if target else None, out,
-                                template_format.value, check))
+    raise typer.Exit(
+        _run_build(
+            file, [t.value for t in target] if target else None, out, template_format.value, check
+        )
+    )
 
 
-def _run_build(file: str, target: Optional[List[str]], out: Path, template_format: str,
-               check: bool) -> int:
+def _run_build(
+    file: str, target: Optional[List[str]], out: Path, template_format: str, check: bool
+) -> int:
     """``wsspec build``; returns the exit code. Shared by the typer command and ``main``'s fast path."""
     from wsspec.build import build_outputs, select_targets
     from wsspec.validate import validate_file
@@ -201,8 +205,12 @@ def _fast_command(argv: List[str]):  # type: ignore[no-untyped-def]
     if not argv:
         return None
     fn = next(
-        (c.callback for c in app.registered_commands
-         if c.callback is not None and (c.name or c.callback.__name__.replace("_", "-")) == argv[0]),
+        (
+            c.callback
+            for c in app.registered_commands
+            if c.callback is not None
+            and (c.name or c.callback.__name__.replace("_", "-")) == argv[0]
+        ),
         None,
     )
     if fn is None:
@@ -232,8 +240,11 @@ def _fast_command(argv: List[str]):  # type: ignore[no-untyped-def]
         info = param.default
         if not isinstance(info, (typer.models.ArgumentInfo, typer.models.OptionInfo)):
             return None
-        if info.callback is not None or getattr(info, "min", None) is not None \
-                or getattr(info, "max", None) is not None:
+        if (
+            info.callback is not None
+            or getattr(info, "min", None) is not None
+            or getattr(info, "max", None) is not None
+        ):
             return None
         kwargs[name] = info.default
         if isinstance(info, typer.models.ArgumentInfo):
@@ -256,7 +267,10 @@ def _fast_command(argv: List[str]):  # type: ignore[no-untyped-def]
             except ValueError:
                 return None
             if many:
-                kwargs[positional[0]] = [*(kwargs[positional[0]] if kwargs[positional[0]] is not ... else []), value]
+                kwargs[positional[0]] = [
+                    *(kwargs[positional[0]] if kwargs[positional[0]] is not ... else []),
+                    value,
+                ]
             else:
                 kwargs[positional.pop(0)] = value
             continue

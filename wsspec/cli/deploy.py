@@ -37,16 +37,21 @@ def render_plan(plan: Any) -> list[str]:
             head += " (" + "; ".join(parts) + ")"
         lines.append(head)
     c = plan.counts()
-    lines.append(f"Plan: {c['create']} to create, {c['update']} to update, {c['delete']} to delete, "
-                 f"{c['deploy']} deployment(s).")
+    lines.append(
+        f"Plan: {c['create']} to create, {c['update']} to update, {c['delete']} to delete, "
+        f"{c['deploy']} deployment(s)."
+    )
     return lines
 
 
-def _options(region: Optional[str], profile: Optional[str], endpoint_url: Optional[str],
-             concurrency: int) -> Any:
+def _options(
+    region: Optional[str], profile: Optional[str], endpoint_url: Optional[str], concurrency: int
+) -> Any:
     from wsspec.deploy.aws import Options
 
-    return Options(region=region, profile=profile, endpoint_url=endpoint_url, concurrency=concurrency)
+    return Options(
+        region=region, profile=profile, endpoint_url=endpoint_url, concurrency=concurrency
+    )
 
 
 def _fail(exc: WsspecError) -> None:
@@ -56,9 +61,13 @@ def _fail(exc: WsspecError) -> None:
 
 _REGION = typer.Option(None, "--region", help="AWS region (default: profile / AWS_REGION).")
 _PROFILE = typer.Option(None, "--profile", help="AWS profile.")
-_ENDPOINT = typer.Option(None, "--endpoint-url", help="Send every AWS call here (e.g. a local emulator).")
+_ENDPOINT = typer.Option(
+    None, "--endpoint-url", help="Send every AWS call here (e.g. a local emulator)."
+)
 _OUTPUT = typer.Option(OutputFormat.text, "--output", help="text or json.")
-_STAGE = typer.Option(None, "--stage", help="Limit to this stage (repeatable; default: every stage).")
+_STAGE = typer.Option(
+    None, "--stage", help="Limit to this stage (repeatable; default: every stage)."
+)
 _CONC = typer.Option(8, "--concurrency", help="Parallel AWS calls inside one plan phase.")
 
 
@@ -102,7 +111,9 @@ def _progress(total: int, quiet: bool) -> Any:
         with lock:
             if event == "done":
                 done[0] += 1
-                _err(f"  [{done[0]}/{total}] {_SYMBOL[step.action]} {step.kind.replace('_', ' ')} {step.label}")
+                _err(
+                    f"  [{done[0]}/{total}] {_SYMBOL[step.action]} {step.kind.replace('_', ' ')} {step.label}"
+                )
             elif event in ("retry", "skip"):
                 _err(f"  {event}: {message}")
 
@@ -132,8 +143,9 @@ def _confirm(question: str, yes: bool) -> None:
         raise typer.Exit(1)
 
 
-def _show_and_apply(session: Any, js: bool, yes: bool, *, empty: str, question: str,
-                    stopped: str | None = None) -> Any:
+def _show_and_apply(
+    session: Any, js: bool, yes: bool, *, empty: str, question: str, stopped: str | None = None
+) -> Any:
     """Print the plan (text mode), ask, and apply it; None when there is nothing to do."""
     from wsspec.deploy.run import apply
 
@@ -176,8 +188,14 @@ def deploy(
     except WsspecError as exc:
         _fail(exc)
     js = output is OutputFormat.json
-    result = _show_and_apply(session, js, yes, empty="No changes.", question="Apply these changes?",
-                             stopped="deploy stopped; run the same command again to continue from here")
+    result = _show_and_apply(
+        session,
+        js,
+        yes,
+        empty="No changes.",
+        question="Apply these changes?",
+        stopped="deploy stopped; run the same command again to continue from here",
+    )
     p = session.plan
     if result is not None and not js:
         for w in result.warnings:
@@ -185,9 +203,18 @@ def deploy(
         typer.echo(f"Applied {result.steps_done} change(s) with {result.calls} API call(s).")
     out = outputs(session, result)
     if js:
-        typer.echo(json.dumps({"plan": p.as_dict(), "applied": bool(result),
-                               "warnings": result.warnings if result else [], "outputs": out}, indent=2,
-                              default=str))
+        typer.echo(
+            json.dumps(
+                {
+                    "plan": p.as_dict(),
+                    "applied": bool(result),
+                    "warnings": result.warnings if result else [],
+                    "outputs": out,
+                },
+                indent=2,
+                default=str,
+            )
+        )
     else:
         _print_outputs(out)
 
@@ -195,7 +222,9 @@ def deploy(
 @app.command()
 def destroy(
     file: str = typer.Argument(..., help="The spec file."),
-    stage: Optional[List[str]] = typer.Option(None, "--stage", help="Remove only this stage (repeatable)."),
+    stage: Optional[List[str]] = typer.Option(
+        None, "--stage", help="Remove only this stage (repeatable)."
+    ),
     region: Optional[str] = _REGION,
     profile: Optional[str] = _PROFILE,
     endpoint_url: Optional[str] = _ENDPOINT,
@@ -208,15 +237,19 @@ def destroy(
 
     spec = _load_valid(file)
     try:
-        session = prepare(spec, _options(region, profile, endpoint_url, concurrency), stages=stage,
-                          destroy=True)
+        session = prepare(
+            spec, _options(region, profile, endpoint_url, concurrency), stages=stage, destroy=True
+        )
     except WsspecError as exc:
         _fail(exc)
     js = output is OutputFormat.json
-    result = _show_and_apply(session, js, yes, empty="Nothing to destroy.",
-                             question="Delete these resources?")
+    result = _show_and_apply(
+        session, js, yes, empty="Nothing to destroy.", question="Delete these resources?"
+    )
     p = session.plan
     if result is not None and not js:
         typer.echo(f"Destroyed {result.steps_done} resource(s).")
     if js:
-        typer.echo(json.dumps({"plan": p.as_dict(), "applied": bool(result)}, indent=2, default=str))
+        typer.echo(
+            json.dumps({"plan": p.as_dict(), "applied": bool(result)}, indent=2, default=str)
+        )

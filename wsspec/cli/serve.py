@@ -14,17 +14,43 @@ def serve(
     stage: str | None = typer.Option(None, "--stage", help="Stage to serve (default: the first)."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (loopback by default)."),
     port: int = typer.Option(3001, "--port", help="Port for WebSockets and @connections (0: any)."),
-    idle_timeout: float = typer.Option(600.0, "--idle-timeout", help="Idle timeout, seconds (AWS: 600)."),
-    max_lifetime: float = typer.Option(7200.0, "--max-lifetime", help="Maximum connection lifetime, seconds (AWS: 7200)."),
-    timeout: float | None = typer.Option(None, "--timeout", help="Override every integration timeout, seconds (AWS default: 29)."),
-    region: str = typer.Option("us-east-1", "--region", help="Region in ARNs and the functions' AWS_REGION."),
-    api_id: str | None = typer.Option(None, "--api-id", help="API id in events and ARNs (default: derived from the API name)."),
+    idle_timeout: float = typer.Option(
+        600.0, "--idle-timeout", help="Idle timeout, seconds (AWS: 600)."
+    ),
+    max_lifetime: float = typer.Option(
+        7200.0, "--max-lifetime", help="Maximum connection lifetime, seconds (AWS: 7200)."
+    ),
+    timeout: float | None = typer.Option(
+        None, "--timeout", help="Override every integration timeout, seconds (AWS default: 29)."
+    ),
+    region: str = typer.Option(
+        "us-east-1", "--region", help="Region in ARNs and the functions' AWS_REGION."
+    ),
+    api_id: str | None = typer.Option(
+        None, "--api-id", help="API id in events and ARNs (default: derived from the API name)."
+    ),
     concurrency: int = typer.Option(4, "--concurrency", help="Worker processes per function."),
-    reload: bool = typer.Option(True, "--reload/--no-reload", help="Reload handlers when their files change."),
-    dynamodb: bool = typer.Option(True, "--dynamodb/--no-dynamodb", help="Start a local AWS (moto server on 127.0.0.1) for the connection table and AWS service integrations."),
-    dynamodb_endpoint: str | None = typer.Option(None, "--dynamodb-endpoint", help="Use this DynamoDB endpoint (table and DynamoDB integrations) instead of the local one."),
-    env: list[str] | None = typer.Option(None, "--env", help="Extra KEY=VALUE for every function (repeatable)."),
-    set_option: list[str] | None = typer.Option(None, "--set", help="Set an [Unverified] choice, e.g. --set two_way_error_status=error (see README)."),
+    reload: bool = typer.Option(
+        True, "--reload/--no-reload", help="Reload handlers when their files change."
+    ),
+    dynamodb: bool = typer.Option(
+        True,
+        "--dynamodb/--no-dynamodb",
+        help="Start a local AWS (moto server on 127.0.0.1) for the connection table and AWS service integrations.",
+    ),
+    dynamodb_endpoint: str | None = typer.Option(
+        None,
+        "--dynamodb-endpoint",
+        help="Use this DynamoDB endpoint (table and DynamoDB integrations) instead of the local one.",
+    ),
+    env: list[str] | None = typer.Option(
+        None, "--env", help="Extra KEY=VALUE for every function (repeatable)."
+    ),
+    set_option: list[str] | None = typer.Option(
+        None,
+        "--set",
+        help="Set an [Unverified] choice, e.g. --set two_way_error_status=error (see README).",
+    ),
     quiet: bool = typer.Option(False, "--quiet", help="No per-event log lines."),
 ) -> None:
     """Serve the spec locally: ws://HOST:PORT/STAGE, with @connections at http://HOST:PORT/STAGE."""
@@ -42,10 +68,20 @@ def serve(
             raise typer.Exit(EXIT_USAGE) from None
         extra[k] = v
     cfg = ServeConfig(
-        host=host, port=port, stage=stage, region=region, api_id=api_id,
-        idle_timeout=idle_timeout, max_lifetime=max_lifetime, timeout=timeout,
-        concurrency=concurrency, reload=reload, dynamodb=dynamodb,
-        dynamodb_endpoint=dynamodb_endpoint, log_events=not quiet, extra_env=extra,
+        host=host,
+        port=port,
+        stage=stage,
+        region=region,
+        api_id=api_id,
+        idle_timeout=idle_timeout,
+        max_lifetime=max_lifetime,
+        timeout=timeout,
+        concurrency=concurrency,
+        reload=reload,
+        dynamodb=dynamodb,
+        dynamodb_endpoint=dynamodb_endpoint,
+        log_events=not quiet,
+        extra_env=extra,
     )
     try:
         _apply_settings(cfg, set_option or [])

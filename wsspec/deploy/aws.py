@@ -57,8 +57,9 @@ class Aws:
         except ImportError as exc:  # pragma: no cover - boto3 is a dependency
             raise aws_error(f"boto3 is not installed: {exc}") from None
         try:
-            self.session = boto3.session.Session(profile_name=self.options.profile,
-                                                 region_name=self.options.region)
+            self.session = boto3.session.Session(
+                profile_name=self.options.profile, region_name=self.options.region
+            )
         except bx.BotoCoreError as exc:
             raise translate(exc) from None
         region = self.session.region_name
@@ -67,7 +68,9 @@ class Aws:
         if not self.options.endpoint_url:
             known = set()
             for part in ("aws", "aws-cn", "aws-us-gov"):
-                known |= set(self.session.get_available_regions("apigatewayv2", partition_name=part))
+                known |= set(
+                    self.session.get_available_regions("apigatewayv2", partition_name=part)
+                )
             if region not in known:
                 raise aws_error(f"unknown AWS region: {region}", "pass a valid --region", "WS902")
         self.region = region
@@ -83,8 +86,9 @@ class Aws:
             # one attempt: an unreachable endpoint fails at once instead of after backoff
             ident = self.client("sts", probe=True).get_caller_identity()
         except Exception as exc:  # noqa: BLE001
-            raise translate(exc, operation="sts:GetCallerIdentity",
-                            endpoint=self.options.endpoint_url) from None
+            raise translate(
+                exc, operation="sts:GetCallerIdentity", endpoint=self.options.endpoint_url
+            ) from None
         self.account = str(ident["Account"])
         return self
 
@@ -97,9 +101,12 @@ class Aws:
                 from botocore.config import Config
 
                 attempts = 1 if probe else self.options.max_attempts
-                cfg = Config(retries={"mode": "standard", "max_attempts": attempts},
-                             max_pool_connections=max(10, self.options.concurrency * 2),
-                             connect_timeout=10, read_timeout=60)
+                cfg = Config(
+                    retries={"mode": "standard", "max_attempts": attempts},
+                    max_pool_connections=max(10, self.options.concurrency * 2),
+                    connect_timeout=10,
+                    read_timeout=60,
+                )
                 c = self.session.client(service, endpoint_url=self.options.endpoint_url, config=cfg)
                 self._clients[key] = c
             return c

@@ -110,13 +110,16 @@ class Context:
         return f"arn:{self.partition}:logs:{self.region}:{self.account}:log-group:{name}"
 
     def execute_api(self, suffix: str) -> Fmt:
-        return Fmt(f"arn:{self.partition}:execute-api:{self.region}:{self.account}:{{0}}/{suffix}",
-                   (API,))
+        return Fmt(
+            f"arn:{self.partition}:execute-api:{self.region}:{self.account}:{{0}}/{suffix}", (API,)
+        )
 
 
 def role_path(spec: Spec) -> str:
     """IAM path of every role wsspec creates for this spec (one ListRoles call finds them)."""
-    return "/wsspec/" + (re.sub(r"[^A-Za-z0-9_+=,.@-]+", "-", spec.api.name).strip("-") or "x") + "/"
+    return (
+        "/wsspec/" + (re.sub(r"[^A-Za-z0-9_+=,.@-]+", "-", spec.api.name).strip("-") or "x") + "/"
+    )
 
 
 def owner_value(spec: Spec) -> str:
@@ -128,8 +131,12 @@ def owner_tags(spec: Spec, extra: Mapping[str, str] | None = None) -> dict[str, 
 
 
 def trust(service: str) -> dict[str, Any]:
-    return {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+        ],
+    }
 
 
 def permissions(spec: Spec) -> list[derive.Permission]:
@@ -168,8 +175,9 @@ def _settings(s: Any, defaults: bool) -> dict[str, Any]:
     return out
 
 
-def desired_state(spec: Spec, ctx: Context, *,
-                  zip_of: Callable[[Spec, Any], bytes] = build_zip) -> list[Res]:
+def desired_state(
+    spec: Spec, ctx: Context, *, zip_of: Callable[[Spec, Any], bytes] = build_zip
+) -> list[Res]:
     """Every resource the spec asks for, in dependency order."""
     out: list[Res] = []
     path = role_path(spec)
@@ -184,13 +192,28 @@ def desired_state(spec: Spec, ctx: Context, *,
             return table_arn
         if ref.kind == "function":
             return fn_arns[ref.value]
-        return ref.render(partition=ctx.partition, region=ctx.region, account=ctx.account,
-                          api_id="{api}", table_arn=table_arn, function_arn=fn_arns)
+        return ref.render(
+            partition=ctx.partition,
+            region=ctx.region,
+            account=ctx.account,
+            api_id="{api}",
+            table_arn=table_arn,
+            function_arn=fn_arns,
+        )
 
     def policy(statements: list[derive.Statement]) -> dict[str, Any]:
-        return {"Version": "2012-10-17", "Statement": [
-            {"Sid": st.sid, "Effect": st.effect, "Action": list(st.actions),
-             "Resource": [render(r) for r in st.resources]} for st in statements]}
+        return {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": st.sid,
+                    "Effect": st.effect,
+                    "Action": list(st.actions),
+                    "Resource": [render(r) for r in st.resources],
+                }
+                for st in statements
+            ],
+        }
 
     # -- connection table
     if spec.connections and table_name:
@@ -204,106 +227,191 @@ def desired_state(spec: Spec, ctx: Context, *,
             "Tags": owner_tags(spec),
         }
         if c.billing_mode == "PROVISIONED":
-            props["ProvisionedThroughput"] = {"ReadCapacityUnits": c.read_capacity,
-                                              "WriteCapacityUnits": c.write_capacity}
+            props["ProvisionedThroughput"] = {
+                "ReadCapacityUnits": c.read_capacity,
+                "WriteCapacityUnits": c.write_capacity,
+            }
         out.append(Res("table", table_name, props, label=table_name))
 
     # -- log groups (created before the functions, so Lambda never creates one without retention)
     retention = derive.log_retention_days(spec)
     for f in spec.functions:
         lg = names.function_log_group(spec, f.name)
-        out.append(Res("log_group", lg, {"Tags": owner_tags(spec), "RetentionInDays": retention},
-                       label=lg))
+        out.append(
+            Res("log_group", lg, {"Tags": owner_tags(spec), "RetentionInDays": retention}, label=lg)
+        )
     for s in spec.stages:
         if s.access_log is not None and s.access_log.destination_arn is None:
             lg = names.access_log_group(spec, s.name)
-            out.append(Res("log_group", lg, {"Tags": owner_tags(spec), "RetentionInDays": retention},
-                           stage=s.name, label=lg))
+            out.append(
+                Res(
+                    "log_group",
+                    lg,
+                    {"Tags": owner_tags(spec), "RetentionInDays": retention},
+                    stage=s.name,
+                    label=lg,
+                )
+            )
 
     # -- roles
     for f in spec.functions:
         rn = names.function_role_name(spec, f.name)
-        out.append(Res("role", rn, {
-            "Path": path,
-            "AssumeRolePolicyDocument": trust(derive.LAMBDA_TRUST),
-            "Policy": policy(derive.function_statements(spec, f.name)),
-            "ManagedPolicies": (),
-            "Tags": owner_tags(spec),
-        }, label=rn))
+        out.append(
+            Res(
+                "role",
+                rn,
+                {
+                    "Path": path,
+                    "AssumeRolePolicyDocument": trust(derive.LAMBDA_TRUST),
+                    "Policy": policy(derive.function_statements(spec, f.name)),
+                    "ManagedPolicies": (),
+                    "Tags": owner_tags(spec),
+                },
+                label=rn,
+            )
+        )
     for integ in derive.generated_integration_roles(spec):
         rn = names.integration_role_name(spec, integ)
-        out.append(Res("role", rn, {
-            "Path": path,
-            "AssumeRolePolicyDocument": trust(derive.APIGW_TRUST),
-            "Policy": policy(derive.integration_role_statements(spec, integ)),
-            "ManagedPolicies": (),
-            "Tags": owner_tags(spec),
-        }, label=rn))
+        out.append(
+            Res(
+                "role",
+                rn,
+                {
+                    "Path": path,
+                    "AssumeRolePolicyDocument": trust(derive.APIGW_TRUST),
+                    "Policy": policy(derive.integration_role_statements(spec, integ)),
+                    "ManagedPolicies": (),
+                    "Tags": owner_tags(spec),
+                },
+                label=rn,
+            )
+        )
     if spec.cloudwatch_role:
         rn = names.account_role_name(spec)
-        out.append(Res("role", rn, {
-            "Path": path,
-            "AssumeRolePolicyDocument": trust(derive.APIGW_TRUST),
-            "Policy": None,
-            "ManagedPolicies": (f"arn:{ctx.partition}:iam::aws:policy/{derive.CLOUDWATCH_POLICY}",),
-            "Tags": owner_tags(spec),
-        }, label=rn))
-        out.append(Res("account", "account",
-                       {"cloudwatchRoleArn": ctx.role_arn(path, rn)}, label="API Gateway account (region)"))
+        out.append(
+            Res(
+                "role",
+                rn,
+                {
+                    "Path": path,
+                    "AssumeRolePolicyDocument": trust(derive.APIGW_TRUST),
+                    "Policy": None,
+                    "ManagedPolicies": (
+                        f"arn:{ctx.partition}:iam::aws:policy/{derive.CLOUDWATCH_POLICY}",
+                    ),
+                    "Tags": owner_tags(spec),
+                },
+                label=rn,
+            )
+        )
+        out.append(
+            Res(
+                "account",
+                "account",
+                {"cloudwatchRoleArn": ctx.role_arn(path, rn)},
+                label="API Gateway account (region)",
+            )
+        )
 
     # -- REST (v1) VPC links
     for v in spec.vpc_links:
         vn = names.vpc_link_name(spec, v.name)
-        out.append(Res("vpc_link", v.name, _clean({
-            "name": vn, "description": v.description, "targetArns": list(v.target_arns),
-            "tags": owner_tags(spec)}), label=vn))
+        out.append(
+            Res(
+                "vpc_link",
+                v.name,
+                _clean(
+                    {
+                        "name": vn,
+                        "description": v.description,
+                        "targetArns": list(v.target_arns),
+                        "tags": owner_tags(spec),
+                    }
+                ),
+                label=vn,
+            )
+        )
 
     # -- functions
     for f in spec.functions:
         fname = names.function_name(spec, f.name)
         blob = zip_of(spec, f)
-        out.append(Res("function", fname, {
-            "Role": ctx.role_arn(path, names.function_role_name(spec, f.name)),
-            "Handler": f.lambda_handler,
-            "Runtime": f.runtime,
-            "MemorySize": f.memory,
-            "Timeout": f.timeout,
-            "Description": f.description or "",
-            "Environment": derive.environment(spec, f.name),
-            "Architectures": [f.architecture],
-            "CodeSha256": sha256_b64(blob),
-            "TracingConfig": {"Mode": "Active" if derive.tracing(spec) else "PassThrough"},
-            "Tags": owner_tags(spec),
-        }, blob=blob, label=fname))
+        out.append(
+            Res(
+                "function",
+                fname,
+                {
+                    "Role": ctx.role_arn(path, names.function_role_name(spec, f.name)),
+                    "Handler": f.lambda_handler,
+                    "Runtime": f.runtime,
+                    "MemorySize": f.memory,
+                    "Timeout": f.timeout,
+                    "Description": f.description or "",
+                    "Environment": derive.environment(spec, f.name),
+                    "Architectures": [f.architecture],
+                    "CodeSha256": sha256_b64(blob),
+                    "TracingConfig": {"Mode": "Active" if derive.tracing(spec) else "PassThrough"},
+                    "Tags": owner_tags(spec),
+                },
+                blob=blob,
+                label=fname,
+            )
+        )
 
     # -- API
-    out.append(Res("api", spec.api.name, {
-        "Name": spec.api.name,
-        "ProtocolType": "WEBSOCKET",
-        "RouteSelectionExpression": spec.api.route_selection,
-        "ApiKeySelectionExpression": spec.api.api_key_selection,
-        "Description": spec.api.description or "",
-        "DisableExecuteApiEndpoint": spec.api.disable_execute_api_endpoint,
-        "DisableSchemaValidation": spec.api.disable_schema_validation,
-        "Tags": owner_tags(spec, spec.api.tags),
-    }, label=spec.api.name))
+    out.append(
+        Res(
+            "api",
+            spec.api.name,
+            {
+                "Name": spec.api.name,
+                "ProtocolType": "WEBSOCKET",
+                "RouteSelectionExpression": spec.api.route_selection,
+                "ApiKeySelectionExpression": spec.api.api_key_selection,
+                "Description": spec.api.description or "",
+                "DisableExecuteApiEndpoint": spec.api.disable_execute_api_endpoint,
+                "DisableSchemaValidation": spec.api.disable_schema_validation,
+                "Tags": owner_tags(spec, spec.api.tags),
+            },
+            label=spec.api.name,
+        )
+    )
 
     def lambda_uri(fn: str | None, arn: str | None) -> str:
         return derive.lambda_invoke_uri(ctx.partition, ctx.region, fn_arns[fn] if fn else str(arn))
 
     for a in spec.authorizers:
-        out.append(Res("authorizer", a.name, _clean({
-            "Name": a.name,
-            "AuthorizerType": "REQUEST",
-            "AuthorizerUri": lambda_uri(a.function, a.lambda_arn),
-            "IdentitySource": list(a.identity_sources),
-            "AuthorizerCredentialsArn": a.credentials_arn,
-        }), label=a.name))
+        out.append(
+            Res(
+                "authorizer",
+                a.name,
+                _clean(
+                    {
+                        "Name": a.name,
+                        "AuthorizerType": "REQUEST",
+                        "AuthorizerUri": lambda_uri(a.function, a.lambda_arn),
+                        "IdentitySource": list(a.identity_sources),
+                        "AuthorizerCredentialsArn": a.credentials_arn,
+                    }
+                ),
+                label=a.name,
+            )
+        )
 
     for m in spec.models:
-        out.append(Res("model", m.name, {
-            "Name": m.name, "ContentType": m.content_type, "Description": m.description or "",
-            "Schema": Json(plain(m.schema))}, label=m.name))
+        out.append(
+            Res(
+                "model",
+                m.name,
+                {
+                    "Name": m.name,
+                    "ContentType": m.content_type,
+                    "Description": m.description or "",
+                    "Schema": Json(plain(m.schema)),
+                },
+                label=m.name,
+            )
+        )
 
     for integ in spec.integrations:
         if integ.kind == "lambda":
@@ -326,76 +434,156 @@ def desired_state(spec: Spec, ctx: Context, *,
             "CredentialsArn": creds,
             "Description": desc,
             "ConnectionType": "VPC_LINK" if (integ.vpc_link or integ.vpc_link_id) else "INTERNET",
-            "ConnectionId": Out(f"vpc_link:{integ.vpc_link}") if integ.vpc_link else integ.vpc_link_id,
+            "ConnectionId": Out(f"vpc_link:{integ.vpc_link}")
+            if integ.vpc_link
+            else integ.vpc_link_id,
             "RequestParameters": dict(integ.request_parameters) or None,
             "RequestTemplates": dict(integ.request_templates) or None,
             "TemplateSelectionExpression": integ.template_selection,
-            "PassthroughBehavior": (integ.passthrough or "WHEN_NO_MATCH") if not integ.proxy else None,
+            "PassthroughBehavior": (integ.passthrough or "WHEN_NO_MATCH")
+            if not integ.proxy
+            else None,
             "ContentHandlingStrategy": integ.content_handling,
         }
-        out.append(Res("integration", integ.id, _clean(props), label=names.integration_token(integ)))
+        out.append(
+            Res("integration", integ.id, _clean(props), label=names.integration_token(integ))
+        )
         for r in integ.responses:
-            out.append(Res("integration_response", f"{integ.id} {r.key}", _clean({
-                "IntegrationResponseKey": r.key,
-                "ResponseTemplates": dict(r.templates) or None,
-                "TemplateSelectionExpression": r.template_selection,
-                "ContentHandlingStrategy": r.content_handling,
-            }), label=f"{names.integration_token(integ)} {r.key}"))
+            out.append(
+                Res(
+                    "integration_response",
+                    f"{integ.id} {r.key}",
+                    _clean(
+                        {
+                            "IntegrationResponseKey": r.key,
+                            "ResponseTemplates": dict(r.templates) or None,
+                            "TemplateSelectionExpression": r.template_selection,
+                            "ContentHandlingStrategy": r.content_handling,
+                        }
+                    ),
+                    label=f"{names.integration_token(integ)} {r.key}",
+                )
+            )
 
     for r in spec.routes:
-        out.append(Res("route", r.key, _clean({
-            "RouteKey": r.key,
-            "Target": Fmt("integrations/{0}", (Out(f"integration:{r.integration}"),)),
-            "AuthorizationType": r.authorization,
-            "AuthorizerId": Out(f"authorizer:{r.authorizer}") if r.authorizer else None,
-            "ApiKeyRequired": r.api_key_required,
-            "RequestParameters": {k: {"Required": v} for k, v in r.request_parameters.items()} or None,
-            "RequestModels": dict(r.request_models) or None,
-            "ModelSelectionExpression": r.model_selection,
-            "OperationName": r.operation_name,
-            "RouteResponseSelectionExpression": "$default" if r.two_way else None,
-        }), label=r.key))
+        out.append(
+            Res(
+                "route",
+                r.key,
+                _clean(
+                    {
+                        "RouteKey": r.key,
+                        "Target": Fmt("integrations/{0}", (Out(f"integration:{r.integration}"),)),
+                        "AuthorizationType": r.authorization,
+                        "AuthorizerId": Out(f"authorizer:{r.authorizer}") if r.authorizer else None,
+                        "ApiKeyRequired": r.api_key_required,
+                        "RequestParameters": {
+                            k: {"Required": v} for k, v in r.request_parameters.items()
+                        }
+                        or None,
+                        "RequestModels": dict(r.request_models) or None,
+                        "ModelSelectionExpression": r.model_selection,
+                        "OperationName": r.operation_name,
+                        "RouteResponseSelectionExpression": "$default" if r.two_way else None,
+                    }
+                ),
+                label=r.key,
+            )
+        )
         if r.two_way:
-            out.append(Res("route_response", r.key, _clean({
-                "RouteResponseKey": "$default",
-                "ResponseModels": dict(r.response_models) or None,
-            }), label=f"{r.key} $default"))
+            out.append(
+                Res(
+                    "route_response",
+                    r.key,
+                    _clean(
+                        {
+                            "RouteResponseKey": "$default",
+                            "ResponseModels": dict(r.response_models) or None,
+                        }
+                    ),
+                    label=f"{r.key} $default",
+                )
+            )
 
     for p in permissions(spec):
         target = names.function_name(spec, p.function) if p.function else str(p.function_arn)
         if p.authorizer is not None:
-            src = Fmt(f"arn:{ctx.partition}:execute-api:{ctx.region}:{ctx.account}:{{0}}/authorizers/{{1}}",
-                      (API, Out(f"authorizer:{p.authorizer}")))
+            src = Fmt(
+                f"arn:{ctx.partition}:execute-api:{ctx.region}:{ctx.account}:{{0}}/authorizers/{{1}}",
+                (API, Out(f"authorizer:{p.authorizer}")),
+            )
         else:
             src = ctx.execute_api(f"{p.stage}/{p.route}")
-        out.append(Res("permission", p.key, {"FunctionName": target, "SourceArn": src},
-                       stage=p.stage, label=f"{target} {p.source_path if not p.authorizer else 'authorizer ' + p.authorizer}"))
+        out.append(
+            Res(
+                "permission",
+                p.key,
+                {"FunctionName": target, "SourceArn": src},
+                stage=p.stage,
+                label=f"{target} {p.source_path if not p.authorizer else 'authorizer ' + p.authorizer}",
+            )
+        )
 
     for s in spec.stages:
         acc = None
         if s.access_log is not None:
-            dest = s.access_log.destination_arn or ctx.log_group_arn(names.access_log_group(spec, s.name))
+            dest = s.access_log.destination_arn or ctx.log_group_arn(
+                names.access_log_group(spec, s.name)
+            )
             acc = {"DestinationArn": dest, "Format": s.access_log.format}
-        out.append(Res("stage", s.name, _clean({
-            "StageName": s.name,
-            "Description": s.description or "",
-            "AutoDeploy": s.auto_deploy,
-            "StageVariables": dict(s.variables),
-            "DefaultRouteSettings": _settings(s.default_settings, True),
-            "RouteSettings": {k: _settings(v, False) for k, v in s.route_settings.items()},
-            "AccessLogSettings": acc,
-            "Tags": owner_tags(spec, s.tags),
-        }), stage=s.name, label=s.name))
+        out.append(
+            Res(
+                "stage",
+                s.name,
+                _clean(
+                    {
+                        "StageName": s.name,
+                        "Description": s.description or "",
+                        "AutoDeploy": s.auto_deploy,
+                        "StageVariables": dict(s.variables),
+                        "DefaultRouteSettings": _settings(s.default_settings, True),
+                        "RouteSettings": {
+                            k: _settings(v, False) for k, v in s.route_settings.items()
+                        },
+                        "AccessLogSettings": acc,
+                        "Tags": owner_tags(spec, s.tags),
+                    }
+                ),
+                stage=s.name,
+                label=s.name,
+            )
+        )
 
     if spec.domain is not None:
         d = spec.domain
-        out.append(Res("domain", d.name, {
-            "DomainNameConfigurations": [{"CertificateArn": d.certificate_arn, "EndpointType": "REGIONAL",
-                                          "SecurityPolicy": d.security_policy}],
-            "Tags": owner_tags(spec)}, label=d.name))
-        out.append(Res("api_mapping", f"{d.name} {d.base_path or '(root)'}", _clean({
-            "DomainName": d.name, "Stage": d.stage, "ApiMappingKey": d.base_path or ""}),
-            stage=d.stage, label=f"{d.name}/{d.base_path or ''} -> {d.stage}"))
+        out.append(
+            Res(
+                "domain",
+                d.name,
+                {
+                    "DomainNameConfigurations": [
+                        {
+                            "CertificateArn": d.certificate_arn,
+                            "EndpointType": "REGIONAL",
+                            "SecurityPolicy": d.security_policy,
+                        }
+                    ],
+                    "Tags": owner_tags(spec),
+                },
+                label=d.name,
+            )
+        )
+        out.append(
+            Res(
+                "api_mapping",
+                f"{d.name} {d.base_path or '(root)'}",
+                _clean(
+                    {"DomainName": d.name, "Stage": d.stage, "ApiMappingKey": d.base_path or ""}
+                ),
+                stage=d.stage,
+                label=f"{d.name}/{d.base_path or ''} -> {d.stage}",
+            )
+        )
     out += monitoring_state(spec, ctx)
     return out
 
@@ -420,27 +608,44 @@ def monitoring_state(spec: Spec, ctx: Context) -> list[Res]:
         out.append(Res("topic", name, {"Tags": owner_tags(spec)}, label=name))
         subs = [("email", e) for e in mon.topic_emails] + [("https", u) for u in mon.topic_https]
         for protocol, endpoint in subs:
-            out.append(Res("subscription", f"{protocol}:{endpoint}", {
-                "TopicArn": arn, "Protocol": protocol, "Endpoint": endpoint},
-                label=f"{protocol} {endpoint}"))
+            out.append(
+                Res(
+                    "subscription",
+                    f"{protocol}:{endpoint}",
+                    {"TopicArn": arn, "Protocol": protocol, "Endpoint": endpoint},
+                    label=f"{protocol} {endpoint}",
+                )
+            )
     for a in monitoring.alarms(spec):
-        dims = sorted(({"Name": d.name, "Value": API if d.api_id else d.value} for d in a.dimensions),
-                      key=lambda d: str(d["Name"]))
-        out.append(Res("alarm", a.alarm_name, _clean({
-            "AlarmName": a.alarm_name,
-            "AlarmDescription": a.description,
-            "Namespace": a.namespace,
-            "MetricName": a.metric,
-            "Dimensions": dims,
-            "Statistic": a.statistic,
-            "ExtendedStatistic": a.extended_statistic,
-            "Period": a.period,
-            "EvaluationPeriods": a.evaluation_periods,
-            "DatapointsToAlarm": a.datapoints_to_alarm,
-            "Threshold": a.threshold,
-            "ComparisonOperator": a.comparison_operator,
-            "TreatMissingData": a.treat_missing_data,
-            "AlarmActions": sorted(actions),
-            "Tags": owner_tags(spec),
-        }), stage=a.stage, label=a.alarm_name))
+        dims = sorted(
+            ({"Name": d.name, "Value": API if d.api_id else d.value} for d in a.dimensions),
+            key=lambda d: str(d["Name"]),
+        )
+        out.append(
+            Res(
+                "alarm",
+                a.alarm_name,
+                _clean(
+                    {
+                        "AlarmName": a.alarm_name,
+                        "AlarmDescription": a.description,
+                        "Namespace": a.namespace,
+                        "MetricName": a.metric,
+                        "Dimensions": dims,
+                        "Statistic": a.statistic,
+                        "ExtendedStatistic": a.extended_statistic,
+                        "Period": a.period,
+                        "EvaluationPeriods": a.evaluation_periods,
+                        "DatapointsToAlarm": a.datapoints_to_alarm,
+                        "Threshold": a.threshold,
+                        "ComparisonOperator": a.comparison_operator,
+                        "TreatMissingData": a.treat_missing_data,
+                        "AlarmActions": sorted(actions),
+                        "Tags": owner_tags(spec),
+                    }
+                ),
+                stage=a.stage,
+                label=a.alarm_name,
+            )
+        )
     return out

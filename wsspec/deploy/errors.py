@@ -7,9 +7,15 @@ from typing import Any
 from wsspec.errors import EXIT_AWS, WsspecError
 
 _ACCESS = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Forbidden"}
-_CREDS = {"UnrecognizedClientException", "InvalidClientTokenId", "ExpiredToken",
-          "ExpiredTokenException", "InvalidSignatureException", "SignatureDoesNotMatch",
-          "AuthFailure"}
+_CREDS = {
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "InvalidSignatureException",
+    "SignatureDoesNotMatch",
+    "AuthFailure",
+}
 
 
 def aws_error(message: str, hint: str | None = None, code: str = "WS900") -> WsspecError:
@@ -24,11 +30,16 @@ def error_code(exc: BaseException) -> str:
 def is_unimplemented(exc: BaseException) -> bool:
     """An emulator that lacks the operation answers with a bare HTTP 404/500/501 (no AWS code)."""
     return error_code(exc) in ("404", "500", "501", "NotImplemented", "InternalFailure") and (
-        "Internal Server Error" in str(exc) or "Not Found" in str(exc)
-        or "not yet been implemented" in str(exc) or error_code(exc) == "NotImplemented")
+        "Internal Server Error" in str(exc)
+        or "Not Found" in str(exc)
+        or "not yet been implemented" in str(exc)
+        or error_code(exc) == "NotImplemented"
+    )
 
 
-def translate(exc: BaseException, *, operation: str = "", endpoint: str | None = None) -> WsspecError:
+def translate(
+    exc: BaseException, *, operation: str = "", endpoint: str | None = None
+) -> WsspecError:
     """Map any botocore/boto3 exception to a one-line error."""
     import botocore.exceptions as bx
 
@@ -36,14 +47,23 @@ def translate(exc: BaseException, *, operation: str = "", endpoint: str | None =
     if isinstance(exc, WsspecError):
         return exc
     if isinstance(exc, (bx.NoCredentialsError, bx.PartialCredentialsError)):
-        return aws_error("no AWS credentials found", "set AWS_PROFILE / AWS_ACCESS_KEY_ID or use --profile", "WS901")
+        return aws_error(
+            "no AWS credentials found",
+            "set AWS_PROFILE / AWS_ACCESS_KEY_ID or use --profile",
+            "WS901",
+        )
     if isinstance(exc, bx.ProfileNotFound):
-        return aws_error(f"AWS profile not found: {exc.kwargs.get('profile')}", "check --profile", "WS901")
+        return aws_error(
+            f"AWS profile not found: {exc.kwargs.get('profile')}", "check --profile", "WS901"
+        )
     if isinstance(exc, bx.NoRegionError):
         return aws_error("no AWS region configured", "pass --region or set AWS_REGION", "WS902")
     if isinstance(exc, bx.EndpointConnectionError):
-        return aws_error(f"cannot reach the AWS endpoint {exc.kwargs.get('endpoint_url', endpoint or '')}{where}",
-                         "check --endpoint-url / --region and the network", "WS903")
+        return aws_error(
+            f"cannot reach the AWS endpoint {exc.kwargs.get('endpoint_url', endpoint or '')}{where}",
+            "check --endpoint-url / --region and the network",
+            "WS903",
+        )
     if isinstance(exc, bx.ConnectTimeoutError) or isinstance(exc, bx.ReadTimeoutError):
         return aws_error(f"timed out talking to AWS{where}", None, "WS903")
     if isinstance(exc, bx.ClientError):
@@ -51,11 +71,21 @@ def translate(exc: BaseException, *, operation: str = "", endpoint: str | None =
         msg = str((exc.response.get("Error") or {}).get("Message") or code)  # type: ignore[attr-defined]
         msg = " ".join(msg.split())[:300]
         if code in _ACCESS:
-            return aws_error(f"access denied{where}: {msg}", "the credentials lack a permission wsspec needs", "WS904")
+            return aws_error(
+                f"access denied{where}: {msg}",
+                "the credentials lack a permission wsspec needs",
+                "WS904",
+            )
         if code in _CREDS:
-            return aws_error(f"AWS rejected the credentials{where}: {msg}", "check the profile / keys and --region", "WS901")
+            return aws_error(
+                f"AWS rejected the credentials{where}: {msg}",
+                "check the profile / keys and --region",
+                "WS901",
+            )
         if is_unimplemented(exc):
-            return aws_error(f"the endpoint does not implement{where or ' this operation'}", None, "WS906")
+            return aws_error(
+                f"the endpoint does not implement{where or ' this operation'}", None, "WS906"
+            )
         return aws_error(f"AWS refused{where}: {code}: {msg}", None, "WS905")
     if isinstance(exc, bx.BotoCoreError):
         return aws_error(f"AWS client error{where}: {exc}", None, "WS905")

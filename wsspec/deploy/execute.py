@@ -22,10 +22,21 @@ from wsspec.errors import WsspecError
 
 Progress = Callable[[str, Step, str], None]  # (event: start|done|retry|skip, step, message)
 
-_IAM_MESSAGES = ("cannot be assumed", "role defined for the function", "not authorized to perform: sts:AssumeRole",
-                 "does not have required permissions", "role arn")
-_BUSY_CODES = {"ResourceConflictException", "ResourceInUseException", "TooManyUpdates",
-               "ConcurrentModificationException", "PreconditionFailedException", "ConflictException"}
+_IAM_MESSAGES = (
+    "cannot be assumed",
+    "role defined for the function",
+    "not authorized to perform: sts:AssumeRole",
+    "does not have required permissions",
+    "role arn",
+)
+_BUSY_CODES = {
+    "ResourceConflictException",
+    "ResourceInUseException",
+    "TooManyUpdates",
+    "ConcurrentModificationException",
+    "PreconditionFailedException",
+    "ConflictException",
+}
 
 
 @dataclass
@@ -39,8 +50,12 @@ class Result:
 def _retryable(call: Call, exc: BaseException) -> bool:
     code = error_code(exc)
     msg = str(exc).lower()
-    if "iam" in call.retry and code in ("InvalidParameterValueException", "BadRequestException",
-                                        "AccessDeniedException") and any(m in msg for m in _IAM_MESSAGES):
+    if (
+        "iam" in call.retry
+        and code
+        in ("InvalidParameterValueException", "BadRequestException", "AccessDeniedException")
+        and any(m in msg for m in _IAM_MESSAGES)
+    ):
         return True
     if "busy" in call.retry and code in _BUSY_CODES:
         return True
@@ -55,9 +70,16 @@ def _get(resp: Mapping[str, Any], path: str) -> str:
 
 
 class Executor:
-    def __init__(self, aws: Any, *, progress: Progress | None = None,
-                 sleep: Callable[[float], None] = time.sleep, attempts: int = 12,
-                 base_delay: float = 0.5, max_delay: float = 10.0) -> None:
+    def __init__(
+        self,
+        aws: Any,
+        *,
+        progress: Progress | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        attempts: int = 12,
+        base_delay: float = 0.5,
+        max_delay: float = 10.0,
+    ) -> None:
         self.aws = aws
         self.progress = progress or (lambda *_: None)
         self.sleep = sleep
@@ -100,9 +122,14 @@ class Executor:
         try:
             params = resolve(dict(call.params), ids)
         except KeyError as exc:  # a bug in the planner, not a user error
-            raise WsspecError(f"internal: {exc} in {call.op} for {step.kind} {step.key}", code="WS999",
-                              exit_code=3) from None
-        client = self.aws.client(call.service, probe=call.optional and bool(self.aws.options.endpoint_url))
+            raise WsspecError(
+                f"internal: {exc} in {call.op} for {step.kind} {step.key}",
+                code="WS999",
+                exit_code=3,
+            ) from None
+        client = self.aws.client(
+            call.service, probe=call.optional and bool(self.aws.options.endpoint_url)
+        )
         attempt = 0
         while True:
             attempt += 1
@@ -115,25 +142,37 @@ class Executor:
                 if isinstance(exc, WsspecError):
                     raise
                 if call.optional and is_unimplemented(exc):
-                    msg = (f"the endpoint does not implement {call.service} {call.op}; "
-                           f"skipped for {step.kind} {step.key}")
+                    msg = (
+                        f"the endpoint does not implement {call.service} {call.op}; "
+                        f"skipped for {step.kind} {step.key}"
+                    )
                     with self._lock:
                         result.warnings.append(msg)
                     self.progress("skip", step, msg)
                     return
                 if attempt < self.attempts and _retryable(call, exc):
                     delay = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
-                    self.progress("retry", step, f"{call.op}: {error_code(exc)}; retrying in {delay:.1f}s")
+                    self.progress(
+                        "retry", step, f"{call.op}: {error_code(exc)}; retrying in {delay:.1f}s"
+                    )
                     self.sleep(delay)
                     continue
-                raise translate(exc, operation=f"{call.service}:{call.op} for {step.kind} {step.key}",
-                                endpoint=self.aws.options.endpoint_url) from None
+                raise translate(
+                    exc,
+                    operation=f"{call.service}:{call.op} for {step.kind} {step.key}",
+                    endpoint=self.aws.options.endpoint_url,
+                ) from None
         if call.produces:
             with self._lock:
                 for name, path in call.produces:
                     result.ids[name] = _get(resp, path)
 
 
-def execute(plan: Plan, aws: Any, *, progress: Progress | None = None,
-            sleep: Callable[[float], None] = time.sleep) -> Result:
+def execute(
+    plan: Plan,
+    aws: Any,
+    *,
+    progress: Progress | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Result:
     return Executor(aws, progress=progress, sleep=sleep).run(plan)

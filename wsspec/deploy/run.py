@@ -31,15 +31,25 @@ def _stages(spec: Spec, stages: Iterable[str] | None) -> tuple[str, ...]:
     names_ = tuple(stages or ())
     for s in names_:
         if s not in {x.name for x in spec.stages}:
-            raise WsspecError(f"stage {s!r} is not defined in the spec (stages: "
-                              f"{', '.join(x.name for x in spec.stages)})", code="WS910", exit_code=EXIT_USAGE)
+            raise WsspecError(
+                f"stage {s!r} is not defined in the spec (stages: "
+                f"{', '.join(x.name for x in spec.stages)})",
+                code="WS910",
+                exit_code=EXIT_USAGE,
+            )
     return names_
 
 
 @guard
-def prepare(spec: Spec, options: Options, *, stages: Iterable[str] | None = None,
-            on_call: Callable[[str, str], None] | None = None, destroy: bool = False,
-            aws: Aws | None = None) -> Session:
+def prepare(
+    spec: Spec,
+    options: Options,
+    *,
+    stages: Iterable[str] | None = None,
+    on_call: Callable[[str, str], None] | None = None,
+    destroy: bool = False,
+    aws: Aws | None = None,
+) -> Session:
     """Connect, compute the desired state, read the current one, diff -> plan."""
     selected = _stages(spec, stages)
     aws = aws or Aws(options, on_call=on_call).connect()
@@ -48,21 +58,46 @@ def prepare(spec: Spec, options: Options, *, stages: Iterable[str] | None = None
     current = read_current(aws, spec, desired)
     if destroy and selected:
         want = [r for r in desired if r.stage not in selected]
-        plan = make_plan(want, current, stages=selected, region=aws.region, partition=aws.partition,
-                         api_name=spec.api.name, destroy_only=True, account=aws.account)
+        plan = make_plan(
+            want,
+            current,
+            stages=selected,
+            region=aws.region,
+            partition=aws.partition,
+            api_name=spec.api.name,
+            destroy_only=True,
+            account=aws.account,
+        )
     elif destroy:
-        plan = make_plan([], current, region=aws.region, partition=aws.partition,
-                         api_name=spec.api.name, account=aws.account)
+        plan = make_plan(
+            [],
+            current,
+            region=aws.region,
+            partition=aws.partition,
+            api_name=spec.api.name,
+            account=aws.account,
+        )
     else:
-        plan = make_plan(desired, current, stages=selected or None, region=aws.region,
-                         partition=aws.partition, deployment_marker=deployment_marker(spec),
-                         api_name=spec.api.name, account=aws.account)
+        plan = make_plan(
+            desired,
+            current,
+            stages=selected or None,
+            region=aws.region,
+            partition=aws.partition,
+            deployment_marker=deployment_marker(spec),
+            api_name=spec.api.name,
+            account=aws.account,
+        )
     return Session(spec, aws, desired, current, plan, selected)
 
 
 @guard
-def apply(session: Session, *, progress: Progress | None = None,
-          sleep: Callable[[float], None] = time.sleep) -> Result:
+def apply(
+    session: Session,
+    *,
+    progress: Progress | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Result:
     return execute(session.plan, session.aws, progress=progress, sleep=sleep)
 
 
@@ -77,12 +112,18 @@ def outputs(session: Session, result: Result | None) -> dict[str, Any]:
     stages = session.stages or tuple(s.name for s in session.spec.stages)
     out: dict[str, Any] = {"api_id": api_id, "region": region, "stages": {}}
     for s in stages:
-        out["stages"][s] = {"url": derive.wss_url(api_id, region, s),
-                            "callback_url": derive.callback_url(api_id, region, s)}
+        out["stages"][s] = {
+            "url": derive.wss_url(api_id, region, s),
+            "callback_url": derive.callback_url(api_id, region, s),
+        }
     if session.spec.domain is not None:
         d = session.spec.domain
         out["custom_domain"] = f"wss://{d.name}/{d.base_path or ''}".rstrip("/")
-    alarms = [r.key for r in session.desired if r.kind == "alarm" and (r.stage is None or r.stage in stages)]
+    alarms = [
+        r.key
+        for r in session.desired
+        if r.kind == "alarm" and (r.stage is None or r.stage in stages)
+    ]
     if alarms:
         out["alarms"] = alarms
     topic = next((r.key for r in session.desired if r.kind == "topic"), None)

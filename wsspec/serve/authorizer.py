@@ -26,25 +26,30 @@ class Decision:
     reason: str = ""
 
 
-def identity_value(source: str, hs: Handshake, stage_variables: dict[str, str],
-                   context: Callable[[str], Any]) -> str | None:
+def identity_value(
+    source: str, hs: Handshake, stage_variables: dict[str, str], context: Callable[[str], Any]
+) -> str | None:
     """The value of one identity source, or None when it is absent."""
     if source.startswith("route.request.header."):
-        return hs.header(source[len("route.request.header."):])
+        return hs.header(source[len("route.request.header.") :])
     if source.startswith("route.request.querystring."):
-        name = source[len("route.request.querystring."):]
+        name = source[len("route.request.querystring.") :]
         values = [v for k, v in hs.query_pairs() if k == name]
         return values[-1] if values else None
     if source.startswith("stageVariables."):
-        return stage_variables.get(source[len("stageVariables."):])
+        return stage_variables.get(source[len("stageVariables.") :])
     if source.startswith("context."):
-        v = context(source[len("context."):])
+        v = context(source[len("context.") :])
         return None if v is None else str(v)
     return None
 
 
-def missing_identity(sources: tuple[str, ...], hs: Handshake, stage_variables: dict[str, str],
-                     context: Callable[[str], Any]) -> str | None:
+def missing_identity(
+    sources: tuple[str, ...],
+    hs: Handshake,
+    stage_variables: dict[str, str],
+    context: Callable[[str], Any],
+) -> str | None:
     for src in sources:
         v = identity_value(src, hs, stage_variables, context)
         if v is None or v == "":
@@ -111,9 +116,7 @@ def decide(output: Any, method_arn: str) -> Decision:
     if principal is None:
         return Decision(500, reason="authorizer response has no principalId")
     ctx = output.get("context") or {}
-    if not isinstance(ctx, dict) or any(
-        isinstance(v, (dict, list)) for v in ctx.values()
-    ):
+    if not isinstance(ctx, dict) or any(isinstance(v, (dict, list)) for v in ctx.values()):
         return Decision(500, reason="authorizer context must be a flat map of scalars")
     try:
         allowed = evaluate_policy(output.get("policyDocument"), method_arn)

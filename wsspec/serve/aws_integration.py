@@ -46,8 +46,13 @@ if TYPE_CHECKING:
     from wsspec.serve.gateway import Gateway, Result
 
 # API Gateway's service name (the endpoint prefix) -> botocore's service name, where they differ.
-_BOTOCORE_NAMES = {"states": "stepfunctions", "email": "ses", "monitoring": "cloudwatch",
-                   "execute-api": "apigatewaymanagementapi", "streams.dynamodb": "dynamodbstreams"}
+_BOTOCORE_NAMES = {
+    "states": "stepfunctions",
+    "email": "ses",
+    "monitoring": "cloudwatch",
+    "execute-api": "apigatewaymanagementapi",
+    "streams.dynamodb": "dynamodbstreams",
+}
 
 
 # ============================================================================ the local endpoint
@@ -85,7 +90,8 @@ def _protocol(service: str) -> tuple[str, str, str, str] | None:
 
     try:
         model = botocore.session.get_session().get_service_model(
-            _BOTOCORE_NAMES.get(service, service))
+            _BOTOCORE_NAMES.get(service, service)
+        )
     except UnknownServiceError:
         return None
     meta = model.metadata
@@ -93,8 +99,12 @@ def _protocol(service: str) -> tuple[str, str, str, str] | None:
     # API Gateway's action-style calls predate the JSON protocol some query services gained: SQS's
     # model now says json only, with the awsQueryCompatible trait
     proto = "query" if "query" in protocols or "awsQueryCompatible" in meta else protocols[0]
-    return (proto, meta.get("targetPrefix", ""), meta.get("jsonVersion", "1.0"),
-            meta.get("apiVersion", ""))
+    return (
+        proto,
+        meta.get("targetPrefix", ""),
+        meta.get("jsonVersion", "1.0"),
+        meta.get("apiVersion", ""),
+    )
 
 
 def aws_integrations(spec: Spec) -> list[Integration]:
@@ -124,14 +134,19 @@ def plan_note(integ: Integration, routes: str, config: Any) -> str:
     if not moto_serves(integ.service, config.region):
         return f"not emulated: {what} (the local AWS emulator has no {integ.service}): {tail}"
     role = integ.credentials_arn or ("the generated role" if integ.role else "")
-    where = ("--dynamodb-endpoint" if integ.service == "dynamodb" and config.dynamodb_endpoint
-             else "the local AWS emulator")
-    return (f"not enforced: IAM for {what}: runs against {where}"
-            + (f"; {role} is not checked" if role else ""))
+    where = (
+        "--dynamodb-endpoint"
+        if integ.service == "dynamodb" and config.dynamodb_endpoint
+        else "the local AWS emulator"
+    )
+    return f"not enforced: IAM for {what}: runs against {where}" + (
+        f"; {role} is not checked" if role else ""
+    )
 
 
-def start_local_aws(spec: Spec, region: str, host: str, dynamodb_endpoint: str | None,
-                    embedded: str | None) -> LocalAws | None:
+def start_local_aws(
+    spec: Spec, region: str, host: str, dynamodb_endpoint: str | None, embedded: str | None
+) -> LocalAws | None:
     """The endpoints for the spec's AWS service integrations (None when it has none). A moto
     server is started only when no running one (``embedded``: the connection table's) can be
     reused and a service other than an external DynamoDB needs one. Blocking: run in a thread."""
@@ -140,8 +155,11 @@ def start_local_aws(spec: Spec, region: str, host: str, dynamodb_endpoint: str |
     integs = [i for i in aws_integrations(spec) if moto_serves(i.service, region)]
     if not integs:
         return None
-    local = LocalAws(region=region, endpoint=embedded or "",
-                     dynamodb_endpoint=dynamodb_endpoint or embedded or "")
+    local = LocalAws(
+        region=region,
+        endpoint=embedded or "",
+        dynamodb_endpoint=dynamodb_endpoint or embedded or "",
+    )
     if local.endpoint or (dynamodb_endpoint and all(i.service == "dynamodb" for i in integs)):
         return local
     local.proc, local.endpoint = launch_local_aws(host, region, "AWS service integrations")
@@ -151,8 +169,9 @@ def start_local_aws(spec: Spec, region: str, host: str, dynamodb_endpoint: str |
 
 
 # ============================================================================ the request
-def _param_value(source: str, event: dict[str, Any], body: Any,
-                 stage_variables: dict[str, str]) -> str | None:
+def _param_value(
+    source: str, event: dict[str, Any], body: Any, stage_variables: dict[str, str]
+) -> str | None:
     """One request-parameter source (reference §2) -> its value (None when absent)."""
     s = source.strip()
     if len(s) >= 2 and s[0] == s[-1] == "'":
@@ -162,27 +181,38 @@ def _param_value(source: str, event: dict[str, Any], body: Any,
     ctx = event.get("requestContext") or {}
     value: Any = MISSING
     if s.startswith("context."):
-        value = json_path(ctx, "$." + s[len("context."):])
+        value = json_path(ctx, "$." + s[len("context.") :])
     elif s.startswith("stageVariables."):
-        value = stage_variables.get(s[len("stageVariables."):], MISSING)
+        value = stage_variables.get(s[len("stageVariables.") :], MISSING)
     elif s.startswith("route.request.header."):
-        name = s[len("route.request.header."):].lower()
-        value = next((v for k, v in (event.get("headers") or {}).items() if k.lower() == name),
-                     MISSING)
+        name = s[len("route.request.header.") :].lower()
+        value = next(
+            (v for k, v in (event.get("headers") or {}).items() if k.lower() == name), MISSING
+        )
     elif s.startswith("route.request.querystring."):
         value = (event.get("queryStringParameters") or {}).get(
-            s[len("route.request.querystring."):], MISSING)
+            s[len("route.request.querystring.") :], MISSING
+        )
     elif s.startswith("route.request.body"):
-        value = json_path(body, "$" + s[len("route.request.body"):]) if body is not MISSING \
+        value = (
+            json_path(body, "$" + s[len("route.request.body") :])
+            if body is not MISSING
             else MISSING
+        )
     if value is MISSING or value is None:
         return None
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def build_request(gw: Gateway, integ: Integration, local: LocalAws, event: dict[str, Any],
-                  body: Any, data: bytes, templated: bool = True,
-                  ) -> tuple[str, str, dict[str, str], bytes | None] | str:
+def build_request(
+    gw: Gateway,
+    integ: Integration,
+    local: LocalAws,
+    event: dict[str, Any],
+    body: Any,
+    data: bytes,
+    templated: bool = True,
+) -> tuple[str, str, dict[str, str], bytes | None] | str:
     """(method, url, headers, body) for the AWS call, or a reason it cannot be made.
 
     An action-style call to a query-protocol service sends ``Action``, ``Version`` and the
@@ -210,8 +240,10 @@ def build_request(gw: Gateway, integ: Integration, local: LocalAws, event: dict[
             form = True
             headers["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8"
         else:  # rest-json / rest-xml services are called path style
-            return (f"{service} uses the {protocol} protocol: use a path-style integration "
-                    f"(path:) for it")
+            return (
+                f"{service} uses the {protocol} protocol: use a path-style integration "
+                f"(path:) for it"
+            )
     else:
         path = "/" + (integ.path or "").lstrip("/")
         headers["Content-Type"] = "application/json"
@@ -220,12 +252,12 @@ def build_request(gw: Gateway, integ: Integration, local: LocalAws, event: dict[
         if value is None:
             continue
         if target_name.startswith("integration.request.header."):
-            name = target_name[len("integration.request.header."):]
+            name = target_name[len("integration.request.header.") :]
             for k in [k for k in headers if k.lower() == name.lower()]:
                 del headers[k]
             headers[name] = value
         elif target_name.startswith("integration.request.querystring."):
-            query.append((target_name[len("integration.request.querystring."):], value))
+            query.append((target_name[len("integration.request.querystring.") :], value))
     url = base + urllib.parse.quote(path, safe="/@:+$,;=-_.~!*'()")
     if form and not templated:
         data = b""
@@ -238,8 +270,15 @@ def build_request(gw: Gateway, integ: Integration, local: LocalAws, event: dict[
     return method, url, headers, send
 
 
-def _call(method: str, url: str, headers: dict[str, str], data: bytes | None, service: str,
-          region: str, timeout: float) -> tuple[int, str]:
+def _call(
+    method: str,
+    url: str,
+    headers: dict[str, str],
+    data: bytes | None,
+    service: str,
+    region: str,
+    timeout: float,
+) -> tuple[int, str]:
     """One signed call (SigV4, dummy credentials). Blocking: runs in a thread."""
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
@@ -264,10 +303,15 @@ async def run_aws(gw: Gateway, integ: Integration, event: dict[str, Any], timeou
         body_text, body, rendered = render_request(gw, integ, event)
     except (ValueError, TypeError) as exc:
         return Result("error", detail=f"mapping template: {exc}")
-    if rendered is None and (integ.passthrough == "NEVER" or (
-            integ.passthrough == "WHEN_NO_TEMPLATES" and integ.request_templates)):
-        return Result("error", detail="415 Unsupported Media Type: no request template "
-                                      f"matched (passthrough {integ.passthrough})")
+    if rendered is None and (
+        integ.passthrough == "NEVER"
+        or (integ.passthrough == "WHEN_NO_TEMPLATES" and integ.request_templates)
+    ):
+        return Result(
+            "error",
+            detail="415 Unsupported Media Type: no request template "
+            f"matched (passthrough {integ.passthrough})",
+        )
     data = (body_text if rendered is None else rendered).encode()
     req = build_request(gw, integ, local, event, body, data, rendered is not None)
     if isinstance(req, str):
@@ -275,8 +319,9 @@ async def run_aws(gw: Gateway, integ: Integration, event: dict[str, Any], timeou
     method, url, headers, send = req
     try:
         status, text = await asyncio.wait_for(
-            asyncio.to_thread(_call, method, url, headers, send, integ.service or "",
-                              gw.config.region, timeout),
+            asyncio.to_thread(
+                _call, method, url, headers, send, integ.service or "", gw.config.region, timeout
+            ),
             timeout,
         )
     except (asyncio.TimeoutError, TimeoutError):
@@ -285,8 +330,11 @@ async def run_aws(gw: Gateway, integ: Integration, event: dict[str, Any], timeou
         return Result("error", detail=f"{what}: {exc}")
     resp = pick_response(integ, str(status))
     if resp is None:
-        return Result("error", detail=f"{what}: {status}, and no integration response matches "
-                                      f"it (no match for output mapping): {text[:200]}")
+        return Result(
+            "error",
+            detail=f"{what}: {status}, and no integration response matches "
+            f"it (no match for output mapping): {text[:200]}",
+        )
     if status >= 400 and resp.key == "$default" and gw.config.aws_error_mapping == "explicit":
         return Result("error", detail=f"{what}: {status}: {text[:200]}")
     try:

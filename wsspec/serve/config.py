@@ -33,7 +33,9 @@ class ServeConfig:
 
     idle_timeout: float = IDLE_TIMEOUT
     max_lifetime: float = MAX_LIFETIME
-    timeout: float | None = None  # seconds; overrides every integration timeout (and caps functions)
+    timeout: float | None = (
+        None  # seconds; overrides every integration timeout (and caps functions)
+    )
     frame_limit: int = FRAME_LIMIT
     message_limit: int = MESSAGE_LIMIT
     close_timeout: float = 2.0  # wait for the client's close frame before dropping TCP

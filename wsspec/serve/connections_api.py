@@ -21,21 +21,26 @@ _PATH = re.compile(r"^/(?:(?P<stage>[^/@]+)/)?@connections/(?P<id>[^/]+)/?$")
 
 
 def _error(status: int, error_type: str, message: str | None) -> tuple[int, dict[str, str], bytes]:
-    return (status, {"x-amzn-ErrorType": error_type, "Content-Type": "application/json"},
-            json.dumps({"message": message}).encode())
+    return (
+        status,
+        {"x-amzn-ErrorType": error_type, "Content-Type": "application/json"},
+        json.dumps({"message": message}).encode(),
+    )
 
 
 def _iso(ms: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms / 1000)) + f".{ms % 1000:03d}Z"
 
 
-async def handle(gw: Gateway, method: str, target: str, headers: list[tuple[str, str]],
-                 body: bytes) -> tuple[int, dict[str, str], bytes]:
+async def handle(
+    gw: Gateway, method: str, target: str, headers: list[tuple[str, str]], body: bytes
+) -> tuple[int, dict[str, str], bytes]:
     return respond(gw, method, target, headers, body)
 
 
-def respond(gw: Gateway, method: str, target: str, headers: list[tuple[str, str]],
-            body: bytes) -> tuple[int, dict[str, str], bytes]:
+def respond(
+    gw: Gateway, method: str, target: str, headers: list[tuple[str, str]], body: bytes
+) -> tuple[int, dict[str, str], bytes]:
     """One ``@connections`` request -> (status, headers, body). Synchronous: nothing here waits,
     so the gateway answers in the same callback that received the request."""
     t0 = time.perf_counter()
@@ -52,9 +57,14 @@ def respond(gw: Gateway, method: str, target: str, headers: list[tuple[str, str]
     conn = gw.connections.get(conn_id)
     result = _dispatch(gw, method, conn_id, conn, body)
     if gw.config.log_events:
-        gw.log_event(f"@{method}", "@connections", conn_id, result[0],
-                     (time.perf_counter() - t0) * 1000,
-                     f"{len(body)} bytes" if method == "POST" else "")
+        gw.log_event(
+            f"@{method}",
+            "@connections",
+            conn_id,
+            result[0],
+            (time.perf_counter() - t0) * 1000,
+            f"{len(body)} bytes" if method == "POST" else "",
+        )
     return result
 
 
@@ -62,8 +72,9 @@ def respond(gw: Gateway, method: str, target: str, headers: list[tuple[str, str]
 _unquote_id = functools.lru_cache(maxsize=4096)(unquote)
 
 
-def _dispatch(gw: Gateway, method: str, conn_id: str, conn: object, body: bytes
-              ) -> tuple[int, dict[str, str], bytes]:
+def _dispatch(
+    gw: Gateway, method: str, conn_id: str, conn: object, body: bytes
+) -> tuple[int, dict[str, str], bytes]:
     from wsspec.serve.gateway import Connection
 
     if method not in ("POST", "GET", "DELETE"):
@@ -72,8 +83,11 @@ def _dispatch(gw: Gateway, method: str, conn_id: str, conn: object, body: bytes
         return _error(410, "GoneException", None)
     if method == "POST":
         if len(body) > gw.config.message_limit:
-            return _error(413, "PayloadTooLargeException",
-                          f"Message too long. Max allowed size is {gw.config.message_limit} bytes")
+            return _error(
+                413,
+                "PayloadTooLargeException",
+                f"Message too long. Max allowed size is {gw.config.message_limit} bytes",
+            )
         try:
             body.decode("utf-8")
             conn.send_text(body)
@@ -88,8 +102,11 @@ def _dispatch(gw: Gateway, method: str, conn_id: str, conn: object, body: bytes
         identity = {"sourceIp": hs.source_ip}
         if hs.user_agent is not None:
             identity["userAgent"] = hs.user_agent
-        doc = {"connectedAt": _iso(hs.connected_at), "identity": identity,
-               "lastActiveAt": _iso(conn.last_active_ms)}
+        doc = {
+            "connectedAt": _iso(hs.connected_at),
+            "identity": identity,
+            "lastActiveAt": _iso(conn.last_active_ms),
+        }
         return 200, {"Content-Type": "application/json"}, json.dumps(doc).encode()
     conn.close(1000, "Connection Closed Normally")
     return gw.config.delete_status, {}, b""

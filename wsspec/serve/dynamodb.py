@@ -14,8 +14,15 @@ from wsspec.model import ConnectionTable
 
 
 class LocalTable:
-    def __init__(self, name: str, table: ConnectionTable, *, region: str,
-                 endpoint: str | None = None, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        name: str,
+        table: ConnectionTable,
+        *,
+        region: str,
+        endpoint: str | None = None,
+        host: str = "127.0.0.1",
+    ) -> None:
         self.name = name
         self.table = table
         self.region = region
@@ -26,16 +33,20 @@ class LocalTable:
 
     def start(self) -> None:
         if not self._external:
-            self.proc, self.endpoint = launch_local_aws(self.host, self.region,
-                                                        "a connection table")
+            self.proc, self.endpoint = launch_local_aws(
+                self.host, self.region, "a connection table"
+            )
         self._create()
 
     def client(self) -> Any:
         import boto3
 
         return boto3.client(
-            "dynamodb", endpoint_url=self.endpoint, region_name=self.region,
-            aws_access_key_id=DUMMY_KEY, aws_secret_access_key=DUMMY_KEY,
+            "dynamodb",
+            endpoint_url=self.endpoint,
+            region_name=self.region,
+            aws_access_key_id=DUMMY_KEY,
+            aws_secret_access_key=DUMMY_KEY,
         )
 
     def _create(self) -> None:
@@ -43,8 +54,9 @@ class LocalTable:
         try:
             ddb.create_table(
                 TableName=self.name,
-                AttributeDefinitions=[{"AttributeName": self.table.partition_key,
-                                       "AttributeType": "S"}],
+                AttributeDefinitions=[
+                    {"AttributeName": self.table.partition_key, "AttributeType": "S"}
+                ],
                 KeySchema=[{"AttributeName": self.table.partition_key, "KeyType": "HASH"}],
                 BillingMode="PAY_PER_REQUEST",
             )

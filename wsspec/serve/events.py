@@ -35,7 +35,7 @@ def new_id() -> str:
     if not _ids:
         raw = os.urandom(11 * 256)
         encode = base64.urlsafe_b64encode
-        _ids.extend([encode(raw[i:i + 11]).decode("ascii") for i in range(0, len(raw), 11)])
+        _ids.extend([encode(raw[i : i + 11]).decode("ascii") for i in range(0, len(raw), 11)])
     return _ids.pop()
 
 
@@ -103,7 +103,9 @@ class Api:
     stage_variables_in_events: bool = False
 
     def method_arn(self, route: str = "$connect") -> str:
-        return f"arn:aws:execute-api:{self.region}:{self.account}:{self.api_id}/{self.stage}/{route}"
+        return (
+            f"arn:aws:execute-api:{self.region}:{self.account}:{self.api_id}/{self.stage}/{route}"
+        )
 
 
 def _multi(pairs: list[tuple[str, str]]) -> tuple[dict[str, str], dict[str, list[str]]]:
@@ -116,8 +118,15 @@ def _multi(pairs: list[tuple[str, str]]) -> tuple[dict[str, str], dict[str, list
 
 
 def request_context(
-    api: Api, hs: Handshake, *, route: str, event_type: str, request_id: str, request_ms: int,
-    message_id: str | None = None, disconnect: tuple[int, str] | None = None,
+    api: Api,
+    hs: Handshake,
+    *,
+    route: str,
+    event_type: str,
+    request_id: str,
+    request_ms: int,
+    message_id: str | None = None,
+    disconnect: tuple[int, str] | None = None,
 ) -> dict[str, Any]:
     identity: dict[str, Any] = {"sourceIp": hs.source_ip}
     if hs.user_agent is not None:
@@ -160,8 +169,11 @@ def _connect_headers(api: Api, hs: Handshake) -> list[tuple[str, str]]:
     if "x-amzn-trace-id" not in present:
         out.append(("X-Amzn-Trace-Id", trace_id()))
     xff = hs.header("X-Forwarded-For")
-    out = [(k, v) for k, v in out if k.lower() not in ("x-forwarded-for", "x-forwarded-port",
-                                                          "x-forwarded-proto")]
+    out = [
+        (k, v)
+        for k, v in out
+        if k.lower() not in ("x-forwarded-for", "x-forwarded-port", "x-forwarded-proto")
+    ]
     out.append(("X-Forwarded-For", f"{xff}, {hs.source_ip}" if xff else hs.source_ip))
     out.append(("X-Forwarded-Port", str(api.server_port)))
     out.append(("X-Forwarded-Proto", "http"))
@@ -176,7 +188,12 @@ def connect_event(api: Api, hs: Handshake, request_id: str, request_ms: int) -> 
         event["queryStringParameters"] = q
         event["multiValueQueryStringParameters"] = mq
     event["requestContext"] = request_context(
-        api, hs, route="$connect", event_type="CONNECT", request_id=request_id, request_ms=request_ms
+        api,
+        hs,
+        route="$connect",
+        event_type="CONNECT",
+        request_id=request_id,
+        request_ms=request_ms,
     )
     event["isBase64Encoded"] = False
     if api.stage_variables_in_events and api.stage_variables:
@@ -186,9 +203,14 @@ def connect_event(api: Api, hs: Handshake, request_id: str, request_ms: int) -> 
 
 def authorizer_event(api: Api, hs: Handshake, request_id: str, request_ms: int) -> dict[str, Any]:
     """The REQUEST authorizer input: every header (incl. Connection/Upgrade), stageVariables."""
-    headers, multi = _multi(list(hs.headers) + [
-        (k, v) for k, v in _connect_headers(api, hs) if k.lower() not in {h.lower() for h, _ in hs.headers}
-    ])
+    headers, multi = _multi(
+        list(hs.headers)
+        + [
+            (k, v)
+            for k, v in _connect_headers(api, hs)
+            if k.lower() not in {h.lower() for h, _ in hs.headers}
+        ]
+    )
     q, mq = _multi(hs.query_pairs())
     return {
         "type": "REQUEST",
@@ -199,22 +221,37 @@ def authorizer_event(api: Api, hs: Handshake, request_id: str, request_ms: int) 
         "multiValueQueryStringParameters": mq,
         "stageVariables": dict(api.stage_variables),
         "requestContext": request_context(
-            api, hs, route="$connect", event_type="CONNECT", request_id=request_id,
+            api,
+            hs,
+            route="$connect",
+            event_type="CONNECT",
+            request_id=request_id,
             request_ms=request_ms,
         ),
     }
 
 
 def message_event(
-    api: Api, hs: Handshake, route: str, body: str, request_id: str, message_id: str, request_ms: int
+    api: Api,
+    hs: Handshake,
+    route: str,
+    body: str,
+    request_id: str,
+    message_id: str,
+    request_ms: int,
 ) -> dict[str, Any]:
     template = hs.message_context
     if template is None:
         # Built once per connection with request_context (so the keys keep its order); each
         # message copies it and sets the fields that change.
         template = hs.message_context = request_context(
-            api, hs, route=route, event_type="MESSAGE", request_id=request_id,
-            request_ms=request_ms, message_id=message_id,
+            api,
+            hs,
+            route=route,
+            event_type="MESSAGE",
+            request_id=request_id,
+            request_ms=request_ms,
+            message_id=message_id,
         )
     ctx = template.copy()
     ctx["routeKey"] = route
@@ -236,8 +273,13 @@ def disconnect_event(
         "headers": headers,
         "multiValueHeaders": {k: [v] for k, v in headers.items()},
         "requestContext": request_context(
-            api, hs, route="$disconnect", event_type="DISCONNECT", request_id=request_id,
-            request_ms=request_ms, disconnect=(code, reason),
+            api,
+            hs,
+            route="$disconnect",
+            event_type="DISCONNECT",
+            request_id=request_id,
+            request_ms=request_ms,
+            disconnect=(code, reason),
         ),
         "isBase64Encoded": False,
     }
@@ -248,4 +290,6 @@ def disconnect_event(
 
 def error_frame(message: str, connection_id: str, request_id: str) -> str:
     """AWS's exact spacing: a space after ``"message":`` only."""
-    return f'{{"message": "{message}", "connectionId":"{connection_id}", "requestId":"{request_id}"}}'
+    return (
+        f'{{"message": "{message}", "connectionId":"{connection_id}", "requestId":"{request_id}"}}'
+    )

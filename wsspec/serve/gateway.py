@@ -149,8 +149,8 @@ class Connection(asyncio.Protocol):
                 self.head = head
                 return
             self.head = None
-            body = bytes(self.buf[end:end + length])
-            del self.buf[:end + length]
+            body = bytes(self.buf[end : end + length])
+            del self.buf[: end + length]
             self._http_request(method, target, headers, body, keep_alive)
 
     def _parse_head(self) -> tuple[int, str, str, list[tuple[str, str]], int, bool] | None:
@@ -177,7 +177,7 @@ class Connection(asyncio.Protocol):
             headers.append((k.strip(), v.strip()))
         low = {k.lower(): v for k, v in headers}
         if "websocket" in low.get("upgrade", "").lower():
-            rest = bytes(self.buf[end + 4:])
+            rest = bytes(self.buf[end + 4 :])
             self.buf = bytearray()
             self.mode = "handshake"
             self.busy = True
@@ -192,18 +192,27 @@ class Connection(asyncio.Protocol):
             self._http_reply(400, b"", {}, close=True)
             return None
         if length > MAX_HTTP_BODY:
-            self._http_reply(413, b'{"message":"Request Entity Too Large"}',
-                             {"x-amzn-ErrorType": "PayloadTooLargeException"}, close=True)
+            self._http_reply(
+                413,
+                b'{"message":"Request Entity Too Large"}',
+                {"x-amzn-ErrorType": "PayloadTooLargeException"},
+                close=True,
+            )
             return None
-        if (length and len(self.buf) == end + 4
-                and low.get("expect", "").lower() == "100-continue"):
+        if length and len(self.buf) == end + 4 and low.get("expect", "").lower() == "100-continue":
             assert self.transport is not None
             self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
         keep_alive = low.get("connection", "").lower() != "close"
         return end + 4, method, target, headers, length, keep_alive
 
-    def _http_request(self, method: str, target: str, headers: list[tuple[str, str]],
-                      body: bytes, keep_alive: bool) -> None:
+    def _http_request(
+        self,
+        method: str,
+        target: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        keep_alive: bool,
+    ) -> None:
         from wsspec.serve.connections_api import respond
 
         try:
@@ -218,8 +227,11 @@ class Connection(asyncio.Protocol):
             return
         reason = _REASONS.get(status, "Status")
         out = [f"HTTP/1.1 {status} {reason}"]
-        hdrs = {"Content-Length": str(len(body)), "Date": _http_date(),
-                "x-amzn-RequestId": ev.new_id()}
+        hdrs = {
+            "Content-Length": str(len(body)),
+            "Date": _http_date(),
+            "x-amzn-RequestId": ev.new_id(),
+        }
         if body and "Content-Type" not in headers:
             hdrs["Content-Type"] = "application/json"
         hdrs.update(headers)
@@ -304,7 +316,7 @@ class Connection(asyncio.Protocol):
             else:
                 from websockets.frames import Frame, Opcode
 
-                chunks = [data[i:i + limit] for i in range(0, len(data), limit)]
+                chunks = [data[i : i + limit] for i in range(0, len(data), limit)]
                 for i, chunk in enumerate(chunks):
                     op = Opcode.TEXT if i == 0 else Opcode.CONT
                     ws.send_frame(Frame(op, chunk, fin=i == len(chunks) - 1))
@@ -347,11 +359,24 @@ class Connection(asyncio.Protocol):
 
 
 _REASONS = {
-    100: "Continue", 101: "Switching Protocols", 200: "OK", 201: "Created", 204: "No Content",
-    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-    410: "Gone", 411: "Length Required", 413: "Payload Too Large", 426: "Upgrade Required",
-    429: "Too Many Requests", 431: "Request Header Fields Too Large",
-    500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
+    100: "Continue",
+    101: "Switching Protocols",
+    200: "OK",
+    201: "Created",
+    204: "No Content",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    410: "Gone",
+    411: "Length Required",
+    413: "Payload Too Large",
+    426: "Upgrade Required",
+    429: "Too Many Requests",
+    431: "Request Header Fields Too Large",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
     504: "Gateway Timeout",
 }
 
@@ -381,16 +406,23 @@ def _http_date() -> str:
 
 # ============================================================================ the gateway
 class Gateway:
-    def __init__(self, spec: Spec, config: ServeConfig | None = None,
-                 log: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        spec: Spec,
+        config: ServeConfig | None = None,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
         self.spec = spec
         self.config = config or ServeConfig()
         self._log = log or (lambda s: print(s, file=sys.stderr, flush=True))
         stage_names = [s.name for s in spec.stages]
         stage = self.config.stage or stage_names[0]
         if stage not in stage_names:
-            raise WsspecError(f"stage {stage!r} is not in the spec (stages: {', '.join(stage_names)})",
-                              code="WS965", exit_code=2)
+            raise WsspecError(
+                f"stage {stage!r} is not in the spec (stages: {', '.join(stage_names)})",
+                code="WS965",
+                exit_code=2,
+            )
         self.stage = spec.stage(stage)
         self.api_id = self.config.resolved_api_id(spec.api.name)
         self.routes: dict[str, Route] = {r.key: r for r in spec.routes}
@@ -413,8 +445,9 @@ class Gateway:
         self._sweeper: asyncio.Task[None] | None = None
         self._watcher: asyncio.Task[None] | None = None
         self._validators: dict[str, Any] = {}
-        self._route_selector = compile_body_selector(spec.api.route_selection,
-                                                     self.config.stringify)
+        self._route_selector = compile_body_selector(
+            spec.api.route_selection, self.config.stringify
+        )
 
     # ---------------------------------------------------------------- lifecycle
     def log(self, text: str) -> None:
@@ -454,14 +487,19 @@ class Gateway:
         )
         self.port = self.server.sockets[0].getsockname()[1]
         self.api = ev.Api(
-            api_id=self.api_id, stage=self.stage.name, region=self.config.region,
-            account=self.config.account, server_port=self.port,
+            api_id=self.api_id,
+            stage=self.stage.name,
+            region=self.config.region,
+            account=self.config.account,
+            server_port=self.port,
             stage_variables=dict(self.stage.variables),
             stage_variables_in_events=self.config.stage_variables_in_events,
         )
         self._plan_notes()
-        if self.config.dynamodb and (self.spec.connections is not None
-                                     or any(i.kind == "aws" for i in self.spec.integrations)):
+        if self.config.dynamodb and (
+            self.spec.connections is not None
+            or any(i.kind == "aws" for i in self.spec.integrations)
+        ):
             await self._start_dynamodb()
         await self._start_functions()
         self._sweeper = asyncio.ensure_future(self._sweep())
@@ -479,16 +517,20 @@ class Gateway:
                 if note:
                     self.notes.append(note)
             elif integ.kind == "lambda" and integ.function is None:
-                self.notes.append(f"not emulated: existing Lambda {integ.lambda_arn} on {routes} "
-                                  f"(messages get the Internal server error frame)")
+                self.notes.append(
+                    f"not emulated: existing Lambda {integ.lambda_arn} on {routes} "
+                    f"(messages get the Internal server error frame)"
+                )
             elif integ.kind == "http" and (integ.vpc_link or integ.vpc_link_id):
                 self.notes.append(f"VPC link ignored: {routes} call {integ.url} directly")
         # Python and Node.js functions run locally; one that cannot (no `node` on PATH) is
         # named by _start_functions.
         for a in self.spec.authorizers:
             if a.function is None:
-                self.notes.append(f"not emulated: authorizer {a.name} uses an existing Lambda; "
-                                  f"connections are allowed after the identity-source check")
+                self.notes.append(
+                    f"not emulated: authorizer {a.name} uses an existing Lambda; "
+                    f"connections are allowed after the identity-source check"
+                )
         for r in self.spec.routes:
             if r.authorization == "AWS_IAM":
                 self.notes.append(f"not enforced: IAM (SigV4) authorization on {r.key}")
@@ -502,15 +544,24 @@ class Gateway:
 
         if self.spec.connections is not None:
             table = names.table_name(self.spec)
-            self.dynamo = LocalTable(table, self.spec.connections, region=self.config.region,
-                                     endpoint=self.config.dynamodb_endpoint)
+            self.dynamo = LocalTable(
+                table,
+                self.spec.connections,
+                region=self.config.region,
+                endpoint=self.config.dynamodb_endpoint,
+            )
             await asyncio.to_thread(self.dynamo.start)
         from wsspec.serve.aws_integration import start_local_aws
 
         embedded = self.dynamo.endpoint if self.dynamo is not None and self.dynamo.proc else None
-        self.aws = await asyncio.to_thread(start_local_aws, self.spec, self.config.region,
-                                           "127.0.0.1", self.config.dynamodb_endpoint,
-                                           embedded)
+        self.aws = await asyncio.to_thread(
+            start_local_aws,
+            self.spec,
+            self.config.region,
+            "127.0.0.1",
+            self.config.dynamodb_endpoint,
+            embedded,
+        )
 
     async def _start_functions(self) -> None:
         spec = self.spec
@@ -521,8 +572,12 @@ class Gateway:
                 continue
             fname = names.function_name(spec, fn.name)
             env = function_environment(
-                dict(os.environ), derive.environment(spec, fn.name), region=self.config.region,
-                function_name=fname, memory=fn.memory, runtime=fn.runtime,
+                dict(os.environ),
+                derive.environment(spec, fn.name),
+                region=self.config.region,
+                function_name=fname,
+                memory=fn.memory,
+                runtime=fn.runtime,
                 log_group=names.function_log_group(spec, fn.name),
                 function_arn=f"arn:aws:lambda:{self.config.region}:{self.config.account}:function:{fname}",
             )
@@ -537,10 +592,16 @@ class Gateway:
             except WsspecError as exc:
                 if exc.code != "WS968":  # WS968: a Node.js function, and no `node` on PATH
                     raise
-                allows = (f"its authorizers ({', '.join(fn.authorizers)}) allow connections "
-                          f"after the identity-source check; " if fn.authorizers else "")
-                self.notes.append(f"not emulated: {exc.message}; {allows}its routes get the "
-                                  f"Internal server error frame")
+                allows = (
+                    f"its authorizers ({', '.join(fn.authorizers)}) allow connections "
+                    f"after the identity-source check; "
+                    if fn.authorizers
+                    else ""
+                )
+                self.notes.append(
+                    f"not emulated: {exc.message}; {allows}its routes get the "
+                    f"Internal server error frame"
+                )
         results = await asyncio.gather(
             *(r.warm() for r in self.runners.values()), return_exceptions=True
         )
@@ -570,8 +631,10 @@ class Gateway:
                     except WsspecError as exc:
                         self.log(f"function {name}: {exc.message}")
                     if err:
-                        self.log(f"function {name}: import failed: {err.get('errorType')}: "
-                                 f"{err.get('errorMessage')}")
+                        self.log(
+                            f"function {name}: import failed: {err.get('errorType')}: "
+                            f"{err.get('errorMessage')}"
+                        )
 
     async def _sweep(self) -> None:
         cfg = self.config
@@ -613,8 +676,9 @@ class Gateway:
             await asyncio.to_thread(self.aws.stop)
 
     # ---------------------------------------------------------------- logging
-    def log_event(self, kind: str, route: str, conn_id: str, status: Any, ms: float,
-                  extra: str = "") -> None:
+    def log_event(
+        self, kind: str, route: str, conn_id: str, status: Any, ms: float, extra: str = ""
+    ) -> None:
         if not self.config.log_events:
             return
         t = time.strftime("%H:%M:%S")
@@ -624,8 +688,14 @@ class Gateway:
         self.log(line)
 
     # ---------------------------------------------------------------- handshake
-    async def handshake(self, conn: Connection, method: str, target: str,
-                        headers: list[tuple[str, str]], rest: bytes) -> None:
+    async def handshake(
+        self,
+        conn: Connection,
+        method: str,
+        target: str,
+        headers: list[tuple[str, str]],
+        rest: bytes,
+    ) -> None:
         from websockets.datastructures import Headers
         from websockets.http11 import Request, Response
         from websockets.protocol import OPEN
@@ -647,14 +717,16 @@ class Gateway:
                 conn.transport.write(resp.serialize())
                 conn.transport.close()
             conn.mode = "closed"
-            self.log_event("CONNECT", "$connect", "-", status, (time.perf_counter() - t0) * 1000,
-                           extra)
+            self.log_event(
+                "CONNECT", "$connect", "-", status, (time.perf_counter() - t0) * 1000, extra
+            )
 
         if method != "GET" or unquote(path).rstrip("/") != "/" + self.stage.name or self._stopping:
             reject(403, b'{"message":"Forbidden"}', f"no stage at {path}")
             return
-        ws = ServerProtocol(state=OPEN, max_size=(self.config.message_limit, self.config.frame_limit),
-                            logger=_quiet)
+        ws = ServerProtocol(
+            state=OPEN, max_size=(self.config.message_limit, self.config.frame_limit), logger=_quiet
+        )
         request = Request(path=target, headers=hdrs)
         accept = ws.accept(request)
         if accept.status_code != 101:
@@ -662,16 +734,22 @@ class Gateway:
             return
         host = hdrs.get("Host") or f"{self.local_host}:{self.port}"
         hs = ev.Handshake(
-            connection_id=ev.new_id(), connected_at=ev.now_ms(), headers=list(headers),
-            query=query, source_ip=conn.peer[0], source_port=conn.peer[1],
-            user_agent=hdrs.get("User-Agent"), domain_name=host,
+            connection_id=ev.new_id(),
+            connected_at=ev.now_ms(),
+            headers=list(headers),
+            query=query,
+            source_ip=conn.peer[0],
+            source_port=conn.peer[1],
+            user_agent=hdrs.get("User-Agent"),
+            domain_name=host,
         )
         route = self.routes.get("$connect")
         if route is not None and route.authorizer:
             status, detail = await self._authorize(route, hs)
             if status != 200:
                 body = {401: b'{"message":"Unauthorized"}', 403: b'{"message":"Forbidden"}'}.get(
-                    status, b'{"message": null}')
+                    status, b'{"message": null}'
+                )
                 reject(status, body, f"authorizer: {detail}")
                 return
         subprotocol = None
@@ -681,7 +759,9 @@ class Gateway:
             request_id = ev.new_id()
             res = await self.run_route(route, "CONNECT", hs, request_id=request_id)
             if res.kind == "ok":
-                status = res.status if res.status is not None else self.config.connect_default_status
+                status = (
+                    res.status if res.status is not None else self.config.connect_default_status
+                )
                 detail = res.detail
                 for k, v in (res.headers or {}).items():
                     if k.lower() == "sec-websocket-protocol":
@@ -713,8 +793,14 @@ class Gateway:
         conn.last_active_ms = ev.now_ms()
         conn.busy = False
         self.connections[hs.connection_id] = conn
-        self.log_event("CONNECT", "$connect", hs.connection_id, 101 if status == 200 else status,
-                       (time.perf_counter() - t0) * 1000, detail)
+        self.log_event(
+            "CONNECT",
+            "$connect",
+            hs.connection_id,
+            101 if status == 200 else status,
+            (time.perf_counter() - t0) * 1000,
+            detail,
+        )
         if rest:
             conn._ws_data(rest)
 
@@ -722,8 +808,9 @@ class Gateway:
         auth = self.spec.authorizer(route.authorizer)  # type: ignore[arg-type]
         request_id = ev.new_id()
         ctx_lookup = self._context_lookup(hs, request_id)
-        missing = authz.missing_identity(auth.identity_sources, hs, dict(self.stage.variables),
-                                         ctx_lookup)
+        missing = authz.missing_identity(
+            auth.identity_sources, hs, dict(self.stage.variables), ctx_lookup
+        )
         if missing:
             return 401, f"identity source {missing} missing"
         runner = self.runners.get(auth.function or "")
@@ -743,10 +830,17 @@ class Gateway:
             hs.authorizer = decision.context
         return decision.status, decision.reason
 
-    def _context_lookup(self, hs: ev.Handshake, request_id: str,
-                        extra: dict[str, Any] | None = None) -> Callable[[str], Any]:
-        ctx = ev.request_context(self.api, hs, route="$connect", event_type="CONNECT",
-                                 request_id=request_id, request_ms=ev.now_ms())
+    def _context_lookup(
+        self, hs: ev.Handshake, request_id: str, extra: dict[str, Any] | None = None
+    ) -> Callable[[str], Any]:
+        ctx = ev.request_context(
+            self.api,
+            hs,
+            route="$connect",
+            event_type="CONNECT",
+            request_id=request_id,
+            request_ms=ev.now_ms(),
+        )
         if extra:
             ctx.update(extra)
 
@@ -810,61 +904,85 @@ class Gateway:
         route = self.select_route(text, body)
         if route is None:
             conn.send_text(ev.error_frame("Forbidden", hs.connection_id, request_id).encode())
-            self.log_event("MESSAGE", "(no route)", hs.connection_id, 403,
-                           (time.perf_counter() - t0) * 1000, "Forbidden")
+            self.log_event(
+                "MESSAGE",
+                "(no route)",
+                hs.connection_id,
+                403,
+                (time.perf_counter() - t0) * 1000,
+                "Forbidden",
+            )
             return
         if not self._validate_model(route, body):
             frame = self.config.bad_request_template.format(
-                connection_id=hs.connection_id, message_id=message_id)
+                connection_id=hs.connection_id, message_id=message_id
+            )
             conn.send_text(frame.encode())
-            self.log_event("MESSAGE", route.key, hs.connection_id, 400,
-                           (time.perf_counter() - t0) * 1000, "Bad request body")
+            self.log_event(
+                "MESSAGE",
+                route.key,
+                hs.connection_id,
+                400,
+                (time.perf_counter() - t0) * 1000,
+                "Bad request body",
+            )
             return
         integ = self.route_integrations.get(route.key) or self.spec.route_integration(route)
         runner = self.runners.get(integ.function or "") if integ.kind == "lambda" else None
         if runner is not None and integ.proxy:
-            event = ev.message_event(self.api, hs, route.key, text, request_id, message_id,
-                                     ev.now_ms())
+            event = ev.message_event(
+                self.api, hs, route.key, text, request_id, message_id, ev.now_ms()
+            )
             self.inflight += 1
 
             def done(out: Outcome) -> None:
                 self.inflight -= 1
                 self.answer(conn, route, request_id, t0, lambda_proxy_result(out))
 
-            runner.submit(event, request_id=request_id, done=done,
-                          integration_timeout=self.integration_timeout(integ.timeout_ms))
+            runner.submit(
+                event,
+                request_id=request_id,
+                done=done,
+                integration_timeout=self.integration_timeout(integ.timeout_ms),
+            )
             return
         self.spawn(self._message_task(conn, route, request_id, message_id, text, t0))
 
-    async def _message_task(self, conn: Connection, route: Route, request_id: str,
-                            message_id: str, text: str, t0: float) -> None:
+    async def _message_task(
+        self, conn: Connection, route: Route, request_id: str, message_id: str, text: str, t0: float
+    ) -> None:
         hs = conn.hs
         assert hs is not None
-        res = await self.run_route(route, "MESSAGE", hs, request_id=request_id,
-                                   message_id=message_id, body=text)
+        res = await self.run_route(
+            route, "MESSAGE", hs, request_id=request_id, message_id=message_id, body=text
+        )
         self.answer(conn, route, request_id, t0, res)
 
-    def answer(self, conn: Connection, route: Route, request_id: str, t0: float,
-               res: Result) -> None:
+    def answer(
+        self, conn: Connection, route: Route, request_id: str, t0: float, res: Result
+    ) -> None:
         """Send what a message's integration produced (two-way routes) and log the event."""
         hs = conn.hs
         assert hs is not None
         ms = (time.perf_counter() - t0) * 1000
         if res.kind == "timeout":
-            conn.send_text(ev.error_frame("Endpoint request timed out", hs.connection_id,
-                                          request_id).encode())
+            conn.send_text(
+                ev.error_frame("Endpoint request timed out", hs.connection_id, request_id).encode()
+            )
             self.log_event("MESSAGE", route.key, hs.connection_id, 504, ms, "timed out")
             return
         if res.kind in ("error", "not_emulated"):
-            conn.send_text(ev.error_frame("Internal server error", hs.connection_id,
-                                          request_id).encode())
+            conn.send_text(
+                ev.error_frame("Internal server error", hs.connection_id, request_id).encode()
+            )
             self.log_event("MESSAGE", route.key, hs.connection_id, 500, ms, res.detail)
             return
         status = res.status if res.status is not None else 200
         if route.two_way and res.body:
             if not 200 <= status < 300 and self.config.two_way_error_status == "error":
-                conn.send_text(ev.error_frame("Internal server error", hs.connection_id,
-                                              request_id).encode())
+                conn.send_text(
+                    ev.error_frame("Internal server error", hs.connection_id, request_id).encode()
+                )
             else:
                 conn.send_text(res.body.encode("utf-8"))
         self.log_event("MESSAGE", route.key, hs.connection_id, status, ms, res.detail)
@@ -881,11 +999,18 @@ class Gateway:
         route = self.routes.get("$disconnect")
         status: Any = "-"
         if route is not None:
-            res = await self.run_route(route, "DISCONNECT", hs, request_id=ev.new_id(),
-                                       disconnect=(code, reason))
+            res = await self.run_route(
+                route, "DISCONNECT", hs, request_id=ev.new_id(), disconnect=(code, reason)
+            )
             status = res.status if res.kind == "ok" else res.kind
-        self.log_event("DISCONNECT", "$disconnect", hs.connection_id, status,
-                       (time.perf_counter() - t0) * 1000, f"{code} {reason}".strip())
+        self.log_event(
+            "DISCONNECT",
+            "$disconnect",
+            hs.connection_id,
+            status,
+            (time.perf_counter() - t0) * 1000,
+            f"{code} {reason}".strip(),
+        )
 
     # ---------------------------------------------------------------- integrations
     def integration_timeout(self, timeout_ms: int) -> float:
@@ -893,16 +1018,25 @@ class Gateway:
             return self.config.timeout
         return timeout_ms / 1000.0
 
-    async def run_route(self, route: Route, event_type: str, hs: ev.Handshake, *,
-                        request_id: str, message_id: str | None = None, body: str | None = None,
-                        disconnect: tuple[int, str] | None = None) -> Result:
+    async def run_route(
+        self,
+        route: Route,
+        event_type: str,
+        hs: ev.Handshake,
+        *,
+        request_id: str,
+        message_id: str | None = None,
+        body: str | None = None,
+        disconnect: tuple[int, str] | None = None,
+    ) -> Result:
         integ = self.route_integrations.get(route.key) or self.spec.route_integration(route)
         now = ev.now_ms()
         if event_type == "CONNECT":
             event = ev.connect_event(self.api, hs, request_id, now)
         elif event_type == "MESSAGE":
-            event = ev.message_event(self.api, hs, route.key, body or "", request_id,
-                                     message_id or ev.new_id(), now)
+            event = ev.message_event(
+                self.api, hs, route.key, body or "", request_id, message_id or ev.new_id(), now
+            )
         else:
             code, reason = disconnect or (1000, "")
             event = ev.disconnect_event(self.api, hs, code, reason, request_id, now)

@@ -20,12 +20,20 @@ if TYPE_CHECKING:
     from wsspec.model import Integration
     from wsspec.serve.gateway import Gateway, Result
 
-_SKIP = {"host", "connection", "upgrade", "content-length", "sec-websocket-key",
-         "sec-websocket-version", "sec-websocket-extensions"}
+_SKIP = {
+    "host",
+    "connection",
+    "upgrade",
+    "content-length",
+    "sec-websocket-key",
+    "sec-websocket-version",
+    "sec-websocket-extensions",
+}
 
 
-def http_request(url: str, method: str, data: bytes | None, headers: dict[str, str],
-                 timeout: float) -> tuple[int, str]:
+def http_request(
+    url: str, method: str, data: bytes | None, headers: dict[str, str], timeout: float
+) -> tuple[int, str]:
     """One blocking HTTP call: (status, body text), also for 4xx/5xx. Run it in a thread."""
     req = urllib.request.Request(url, data=data, method=method, headers=headers)
     try:
@@ -35,16 +43,18 @@ def http_request(url: str, method: str, data: bytes | None, headers: dict[str, s
         return exc.code, exc.read().decode("utf-8", "replace")
 
 
-async def run_http(gw: Gateway, integ: Integration, event: dict[str, Any],
-                   timeout: float) -> Result:
+async def run_http(
+    gw: Gateway, integ: Integration, event: dict[str, Any], timeout: float
+) -> Result:
     from wsspec.serve.gateway import Result
 
     ctx = event.get("requestContext") or {}
     body_text = event.get("body") or ""
     headers = {"connectionId": str(ctx.get("connectionId", ""))}
     if ctx.get("eventType") == "CONNECT":
-        headers.update({k: v for k, v in (event.get("headers") or {}).items()
-                        if k.lower() not in _SKIP})
+        headers.update(
+            {k: v for k, v in (event.get("headers") or {}).items() if k.lower() not in _SKIP}
+        )
     data: bytes | None = body_text.encode() if body_text else None
     body = parse_json_body(body_text) if body_text else MISSING
     if not integ.proxy:

@@ -40,8 +40,18 @@ from wsspec.model import Function
 WORKER_SOURCE = (Path(__file__).with_name("worker.py")).read_text()
 NODE_WORKER = str(Path(__file__).with_name("worker.js"))  # the same protocol, JSON frames only
 WATCHED = {"python": (".py",), "nodejs": (".js", ".mjs", ".cjs", ".json")}
-SKIP_DIRS = {"__pycache__", "node_modules", ".git", ".venv", "venv", "build", ".mypy_cache",
-             ".pytest_cache", ".ruff_cache", ".tox"}
+SKIP_DIRS = {
+    "__pycache__",
+    "node_modules",
+    ".git",
+    ".venv",
+    "venv",
+    "build",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".tox",
+}
 MAX_WATCHED = 2000
 
 DUMMY_CREDENTIALS = {
@@ -103,9 +113,9 @@ class _WorkerPipes(asyncio.SubprocessProtocol):
                 if size - pos < 4 + n:
                     break
                 if buf[pos + 4] == 77:  # b"M": marshal (see worker.py)
-                    obj = marshal.loads(bytes(buf[pos + 5:pos + 4 + n]))
+                    obj = marshal.loads(bytes(buf[pos + 5 : pos + 4 + n]))
                 else:
-                    obj = json.loads(buf[pos + 5:pos + 4 + n].decode())
+                    obj = json.loads(buf[pos + 5 : pos + 4 + n].decode())
                 pos += 4 + n
                 self.on_reply(obj)
             if pos:
@@ -116,7 +126,7 @@ class _WorkerPipes(asyncio.SubprocessProtocol):
             end = err.rfind(b"\n")
             if end != -1:
                 lines = bytes(err[:end]).split(b"\n")
-                del err[:end + 1]
+                del err[: end + 1]
                 for line in lines:
                     self.relay(line.decode("utf-8", "replace").rstrip())
 
@@ -144,11 +154,24 @@ class _WorkerPipes(asyncio.SubprocessProtocol):
 class Call:
     """One invocation: queued in the runner, then in flight on one worker."""
 
-    __slots__ = ("as_json", "done", "fn_timeout", "integration_timeout", "limit", "payload",
-                 "submitted")
+    __slots__ = (
+        "as_json",
+        "done",
+        "fn_timeout",
+        "integration_timeout",
+        "limit",
+        "payload",
+        "submitted",
+    )
 
-    def __init__(self, payload: dict[str, Any], as_json: bool, fn_timeout: float,
-                 integration_timeout: float, done: Callable[[Outcome], None]) -> None:
+    def __init__(
+        self,
+        payload: dict[str, Any],
+        as_json: bool,
+        fn_timeout: float,
+        integration_timeout: float,
+        done: Callable[[Outcome], None],
+    ) -> None:
         self.payload = payload
         self.as_json = as_json
         self.fn_timeout = fn_timeout
@@ -183,8 +206,13 @@ class Worker:
     in between, which saves a pipe write and a process wake-up per invocation. Each invocation's
     timeout counts from when it starts, i.e. from the answer to the one before it."""
 
-    def __init__(self, runner: FunctionRunner, transport: asyncio.SubprocessTransport,
-                 pipes: _WorkerPipes, generation: int) -> None:
+    def __init__(
+        self,
+        runner: FunctionRunner,
+        transport: asyncio.SubprocessTransport,
+        pipes: _WorkerPipes,
+        generation: int,
+    ) -> None:
         self.runner = runner
         self.transport = transport
         self.pipes = pipes
@@ -299,16 +327,19 @@ class FunctionRunner:
         log: Callable[[str], None] = lambda s: None,
     ) -> None:
         if fn.language not in WATCHED:
-            raise WsspecError(f"function {fn.name}: {fn.language} handlers do not run locally",
-                              code="WS961")
+            raise WsspecError(
+                f"function {fn.name}: {fn.language} handlers do not run locally", code="WS961"
+            )
         if fn.language == "nodejs":
             node = shutil.which("node", path=env.get("PATH"))
             if node is None:
                 raise WsspecError(
                     f"function {fn.name}: Node.js handler {fn.handler_path} needs `node`, "
-                    f"which is not on PATH", code="WS968",
+                    f"which is not on PATH",
+                    code="WS968",
                     hint="install Node.js (the version of the function's runtime, "
-                         f"{fn.runtime}) and restart `wsspec serve`")
+                    f"{fn.runtime}) and restart `wsspec serve`",
+                )
             self.argv: tuple[str, ...] = (node, NODE_WORKER)
         else:
             self.argv = (sys.executable, "-c", WORKER_SOURCE)
@@ -358,16 +389,20 @@ class FunctionRunner:
     # ------------------------------------------------------------------ workers
     async def _spawn(self) -> Worker:
         if not self.handler_file.is_file():
-            raise WsspecError(f"function {self.fn.name}: handler file {self.handler_file} not found",
-                              code="WS963")
+            raise WsspecError(
+                f"function {self.fn.name}: handler file {self.handler_file} not found", code="WS963"
+            )
         name = self.fn.name
         log = self.log
         loop = asyncio.get_running_loop()
         transport, pipes = await loop.subprocess_exec(
             lambda: _WorkerPipes(lambda line: log(f"[{name}] {line}")),
             *self.argv,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            cwd=str(self.source_dir), env=self.env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=str(self.source_dir),
+            env=self.env,
         )
         worker = Worker(self, transport, pipes, self.generation)
         try:
@@ -375,8 +410,9 @@ class FunctionRunner:
         except WorkerExited:
             worker.kill()
             await worker.wait()
-            raise WsspecError(f"function {self.fn.name}: worker exited during start-up",
-                              code="WS964") from None
+            raise WsspecError(
+                f"function {self.fn.name}: worker exited during start-up", code="WS964"
+            ) from None
         except BaseException:
             worker.kill()
             raise
@@ -397,7 +433,9 @@ class FunctionRunner:
         except BaseException as exc:
             self.starting -= 1
             if not isinstance(exc, asyncio.CancelledError):
-                reason = exc.message if isinstance(exc, WsspecError) else f"{type(exc).__name__}: {exc}"
+                reason = (
+                    exc.message if isinstance(exc, WsspecError) else f"{type(exc).__name__}: {exc}"
+                )
                 self.log(reason)
                 self.start_error = reason
                 if not any(self._usable(w) for w in list(self.workers)):
@@ -417,8 +455,17 @@ class FunctionRunner:
         """No worker can run what is waiting (the last start failed): fail it with the reason."""
         waiting, self.pending = self.pending, collections.deque()
         for call in waiting:
-            _deliver(call, Outcome("error", {"errorMessage": self.start_error or "no worker",
-                                             "errorType": "Runtime.ExitError"}), self)
+            _deliver(
+                call,
+                Outcome(
+                    "error",
+                    {
+                        "errorMessage": self.start_error or "no worker",
+                        "errorType": "Runtime.ExitError",
+                    },
+                ),
+                self,
+            )
 
     def _start_in_background(self) -> None:
         self.starting += 1
@@ -440,14 +487,27 @@ class FunctionRunner:
         return worker.init_error
 
     # ------------------------------------------------------------------ invocation
-    def submit(self, event: Any, *, request_id: str, integration_timeout: float,
-               done: Callable[[Outcome], None], as_json: bool = False) -> None:
+    def submit(
+        self,
+        event: Any,
+        *,
+        request_id: str,
+        integration_timeout: float,
+        done: Callable[[Outcome], None],
+        as_json: bool = False,
+    ) -> None:
         """Queue one invocation; ``done(outcome)`` is called from the event loop when it ends.
         ``as_json``: the event is not one the gateway built (e.g. a mapping template's output)
         and must travel as JSON."""
-        self.pending.append(Call(
-            {"event": event, "requestId": request_id, "timeoutMs": int(self.fn_timeout * 1000)},
-            as_json or self.force_json, self.fn_timeout, integration_timeout, done))
+        self.pending.append(
+            Call(
+                {"event": event, "requestId": request_id, "timeoutMs": int(self.fn_timeout * 1000)},
+                as_json or self.force_json,
+                self.fn_timeout,
+                integration_timeout,
+                done,
+            )
+        )
         if not self._scheduled:
             # Dispatch after every message that arrived in this loop turn has been queued, so
             # that they can share pipe writes.
@@ -468,8 +528,13 @@ class FunctionRunner:
             if not fut.done():
                 fut.set_result(out)
 
-        self.submit(event, request_id=request_id, integration_timeout=integration_timeout,
-                    done=done, as_json=as_json)
+        self.submit(
+            event,
+            request_id=request_id,
+            integration_timeout=integration_timeout,
+            done=done,
+            as_json=as_json,
+        )
         return await fut
 
     def batch_limit(self) -> int:
@@ -559,9 +624,14 @@ class FunctionRunner:
         if call.integration_timeout <= call.fn_timeout:
             out = Outcome("timeout", None, ms)
         else:
-            out = Outcome("fn_timeout", {
-                "errorMessage": f"Task timed out after {call.fn_timeout:.2f} seconds",
-                "errorType": "Sandbox.Timedout"}, ms)
+            out = Outcome(
+                "fn_timeout",
+                {
+                    "errorMessage": f"Task timed out after {call.fn_timeout:.2f} seconds",
+                    "errorType": "Sandbox.Timedout",
+                },
+                ms,
+            )
         _deliver(call, out, self)
         self._pump()
 
@@ -578,9 +648,15 @@ class FunctionRunner:
         rest = list(worker.inflight)
         worker.inflight.clear()
         self.pending.extendleft(reversed(rest))
-        _deliver(call, Outcome("error", {"errorMessage": "worker process exited",
-                                         "errorType": "Runtime.ExitError"},
-                               (time.perf_counter() - call.submitted) * 1000), self)
+        _deliver(
+            call,
+            Outcome(
+                "error",
+                {"errorMessage": "worker process exited", "errorType": "Runtime.ExitError"},
+                (time.perf_counter() - call.submitted) * 1000,
+            ),
+            self,
+        )
         self._pump()
 
     # ------------------------------------------------------------------ hot reload
@@ -628,13 +704,20 @@ class FunctionRunner:
             w.inflight.clear()
             w.kill()
         for call in calls:
-            _deliver(call, Outcome("error", {"errorMessage": "the server is stopping",
-                                             "errorType": "Runtime.ExitError"}), self)
+            _deliver(
+                call,
+                Outcome(
+                    "error",
+                    {"errorMessage": "the server is stopping", "errorType": "Runtime.ExitError"},
+                ),
+                self,
+            )
         for w in workers:
             try:
                 await asyncio.wait_for(w.wait(), 5)
             except asyncio.TimeoutError:
                 pass
+
 
 def _ignore_result(task: asyncio.Future[Any]) -> None:
     """Background worker start-ups report their failures themselves (``_start_worker``)."""
@@ -643,26 +726,40 @@ def _ignore_result(task: asyncio.Future[Any]) -> None:
 
 
 def function_environment(
-    base: dict[str, str], fn_env: dict[str, str], *, region: str, function_name: str,
-    memory: int, runtime: str, log_group: str, function_arn: str,
+    base: dict[str, str],
+    fn_env: dict[str, str],
+    *,
+    region: str,
+    function_name: str,
+    memory: int,
+    runtime: str,
+    log_group: str,
+    function_arn: str,
 ) -> dict[str, str]:
     """The process environment of a worker: no real AWS settings leak in from the developer's
     shell (credentials, profiles, config files); a region and dummy credentials are set."""
-    env = {k: v for k, v in base.items() if not k.startswith("AWS_") and not k.startswith("WSSPEC_")
-           and k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP")}
+    env = {
+        k: v
+        for k, v in base.items()
+        if not k.startswith("AWS_")
+        and not k.startswith("WSSPEC_")
+        and k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP")
+    }
     env.update(DUMMY_CREDENTIALS)
-    env.update({
-        "AWS_REGION": region,
-        "AWS_DEFAULT_REGION": region,
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_LAMBDA_FUNCTION_NAME": function_name,
-        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory),
-        "AWS_LAMBDA_LOG_GROUP_NAME": log_group,
-        "AWS_EXECUTION_ENV": f"AWS_Lambda_{runtime}",
-        "WSSPEC_FUNCTION_ARN": function_arn,
-    })
+    env.update(
+        {
+            "AWS_REGION": region,
+            "AWS_DEFAULT_REGION": region,
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_LAMBDA_FUNCTION_NAME": function_name,
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory),
+            "AWS_LAMBDA_LOG_GROUP_NAME": log_group,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{runtime}",
+            "WSSPEC_FUNCTION_ARN": function_arn,
+        }
+    )
     env.update(fn_env)
     return env

@@ -72,8 +72,22 @@ class _Util:
         return base64.b64decode(str(s)).decode("utf-8", "replace")
 
 
-_METHODS = {"json", "path", "params", "escapeJavaScript", "parseJson", "urlEncode", "urlDecode",
-            "base64Encode", "base64Decode", "size", "length", "toString", "isEmpty", "contains"}
+_METHODS = {
+    "json",
+    "path",
+    "params",
+    "escapeJavaScript",
+    "parseJson",
+    "urlEncode",
+    "urlDecode",
+    "base64Encode",
+    "base64Decode",
+    "size",
+    "length",
+    "toString",
+    "isEmpty",
+    "contains",
+}
 _TOKEN = re.compile(
     r"\s*(?:(?P<num>-?\d+(?:\.\d+)?)|(?P<str>'[^']*'|\"[^\"]*\")|(?P<op>==|!=|>=|<=|&&|\|\||[<>!(),.\[\]=])"
     r"|(?P<ref>\$!?\{?[A-Za-z_][A-Za-z0-9_]*)|(?P<word>[A-Za-z_][A-Za-z0-9_]*))"
@@ -93,7 +107,7 @@ class _Parser:
                 break
             m = _TOKEN.match(text, pos)
             if not m or m.end() == pos:
-                raise ValueError(f"cannot parse template expression near {text[pos:pos + 20]!r}")
+                raise ValueError(f"cannot parse template expression near {text[pos : pos + 20]!r}")
             kind = m.lastgroup or ""
             self.toks.append((kind, m.group(kind)))
             pos = m.end()
@@ -133,9 +147,14 @@ class _Parser:
             op = self.take()[1]
             right = self.unary()
             try:
-                return {"==": lambda: _eq(left, right), "!=": lambda: not _eq(left, right),
-                        ">": lambda: left > right, "<": lambda: left < right,
-                        ">=": lambda: left >= right, "<=": lambda: left <= right}[op]()
+                return {
+                    "==": lambda: _eq(left, right),
+                    "!=": lambda: not _eq(left, right),
+                    ">": lambda: left > right,
+                    "<": lambda: left < right,
+                    ">=": lambda: left >= right,
+                    "<=": lambda: left <= right,
+                }[op]()
             except TypeError:
                 return False
         return left
@@ -193,7 +212,12 @@ class _Parser:
 
 
 def _eq(a: Any, b: Any) -> bool:
-    if isinstance(a, (int, float)) and isinstance(b, str) or isinstance(b, (int, float)) and isinstance(a, str):
+    if (
+        isinstance(a, (int, float))
+        and isinstance(b, str)
+        or isinstance(b, (int, float))
+        and isinstance(a, str)
+    ):
         return str(a) == str(b)
     return bool(a == b)
 
@@ -286,7 +310,7 @@ def _parse_until(text: str, pos: int, stops: tuple[str, ...]) -> tuple[list[Any]
                     buf = []
                 if word == "set":
                     close = _find_close(text, m.end())
-                    nodes.append(("set", text[m.end():close]))
+                    nodes.append(("set", text[m.end() : close]))
                     pos = close + 1
                     if text.startswith("\n", pos):
                         pos += 1
@@ -294,7 +318,7 @@ def _parse_until(text: str, pos: int, stops: tuple[str, ...]) -> tuple[list[Any]
                 if word == "if":
                     branches = []
                     close = _find_close(text, m.end())
-                    cond: str | None = text[m.end():close]
+                    cond: str | None = text[m.end() : close]
                     pos = close + 1
                     while True:
                         body, pos = _parse_until(text, pos, ("elseif", "else", "end"))
@@ -311,13 +335,13 @@ def _parse_until(text: str, pos: int, stops: tuple[str, ...]) -> tuple[list[Any]
                             pos = m2.end()
                         else:
                             close = _find_close(text, m2.end())
-                            cond = text[m2.end():close]
+                            cond = text[m2.end() : close]
                             pos = close + 1
                     nodes.append(("if", branches))
                     continue
                 if word == "foreach":
                     close = _find_close(text, m.end())
-                    head = text[m.end():close]
+                    head = text[m.end() : close]
                     var, sep, src = head.partition(" in ")
                     if not sep:
                         raise ValueError("#foreach needs '$item in $list'")
@@ -340,7 +364,7 @@ def _parse_until(text: str, pos: int, stops: tuple[str, ...]) -> tuple[list[Any]
                         pos += 1
                         continue
                     expr_end = close + 1
-                    expr = "$" + text[start + 1:close]
+                    expr = "$" + text[start + 1 : close]
                 else:
                     expr_end = _ref_end(text, m.end())
                     expr = "$" + text[start:expr_end]
@@ -361,8 +385,11 @@ def _parse_until(text: str, pos: int, stops: tuple[str, ...]) -> tuple[list[Any]
 
 def _ref_end(text: str, pos: int) -> int:
     """Extend a reference over ``.name`` and ``.method(...)`` parts."""
-    while pos < len(text) and text[pos] == "." and pos + 1 < len(text) and (
-        text[pos + 1].isalpha() or text[pos + 1] == "_"
+    while (
+        pos < len(text)
+        and text[pos] == "."
+        and pos + 1 < len(text)
+        and (text[pos + 1].isalpha() or text[pos + 1] == "_")
     ):
         m = re.compile(r"\.[A-Za-z_][A-Za-z0-9_]*").match(text, pos)
         assert m is not None
@@ -413,15 +440,28 @@ def render(template: str, scope: dict[str, Any]) -> str:
     return "".join(out)
 
 
-def template_scope(event: dict[str, Any], body: str, stage_variables: Mapping[str, str],
-                   extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def template_scope(
+    event: dict[str, Any],
+    body: str,
+    stage_variables: Mapping[str, str],
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     ctx = dict(event.get("requestContext") or {})
-    return {"context": ctx, "input": _Input(body), "stageVariables": dict(stage_variables),
-            "util": _Util(), **(extra or {})}
+    return {
+        "context": ctx,
+        "input": _Input(body),
+        "stageVariables": dict(stage_variables),
+        "util": _Util(),
+        **(extra or {}),
+    }
 
 
-def pick_template(templates: Mapping[str, str], selection: str | None, body: Any,
-                  variables: Mapping[str, Any] | None = None) -> str | None:
+def pick_template(
+    templates: Mapping[str, str],
+    selection: str | None,
+    body: Any,
+    variables: Mapping[str, Any] | None = None,
+) -> str | None:
     if not templates:
         return None
     if selection:
@@ -439,8 +479,9 @@ def pick_template(templates: Mapping[str, str], selection: str | None, body: Any
     return None
 
 
-def render_request(gw: Gateway, integ: Integration,
-                   event: dict[str, Any]) -> tuple[str, Any, str | None]:
+def render_request(
+    gw: Gateway, integ: Integration, event: dict[str, Any]
+) -> tuple[str, Any, str | None]:
     """What every templated integration starts with: the message text, its JSON (MISSING when
     it is not JSON) and the rendered request template (None when no template applies). Template
     errors raise ValueError/TypeError."""
@@ -459,7 +500,9 @@ def pick_response(integ: Integration, value: str) -> Any:
         if resp.key == "$default":
             default = resp
             continue
-        pattern = resp.key[1:-1] if resp.key.startswith("/") and resp.key.endswith("/") else resp.key
+        pattern = (
+            resp.key[1:-1] if resp.key.startswith("/") and resp.key.endswith("/") else resp.key
+        )
         try:
             if re.fullmatch(pattern, value or ""):
                 return resp
@@ -469,8 +512,15 @@ def pick_response(integ: Integration, value: str) -> Any:
 
 
 # ============================================================================ integrations
-def _response_body(gw: Gateway, integ: Integration, key_value: str, status: int,
-                   event: dict[str, Any], output: str, message_body: Any) -> str | None:
+def _response_body(
+    gw: Gateway,
+    integ: Integration,
+    key_value: str,
+    status: int,
+    event: dict[str, Any],
+    output: str,
+    message_body: Any,
+) -> str | None:
     resp = pick_response(integ, key_value)
     if resp is None:
         return output or None
@@ -478,8 +528,9 @@ def _response_body(gw: Gateway, integ: Integration, key_value: str, status: int,
     tpl = pick_template(resp.templates, resp.template_selection, message_body, variables)
     if tpl is None:
         return output or None
-    scope = template_scope(event, output, gw.stage.variables,
-                           {"integration": {"response": {"statuscode": status}}})
+    scope = template_scope(
+        event, output, gw.stage.variables, {"integration": {"response": {"statuscode": status}}}
+    )
     return render(tpl, scope)
 
 
@@ -500,8 +551,14 @@ def run_mock(gw: Gateway, integ: Integration, event: dict[str, Any]) -> Result:
     return Result("ok", status, out)
 
 
-async def run_lambda_custom(gw: Gateway, integ: Integration, runner: FunctionRunner,
-                            event: dict[str, Any], timeout: float, request_id: str) -> Result:
+async def run_lambda_custom(
+    gw: Gateway,
+    integ: Integration,
+    runner: FunctionRunner,
+    event: dict[str, Any],
+    timeout: float,
+    request_id: str,
+) -> Result:
     """A non-proxy (``AWS``) Lambda integration: request template in, integration response out."""
     from wsspec.serve.gateway import Result
 
@@ -516,8 +573,9 @@ async def run_lambda_custom(gw: Gateway, integ: Integration, runner: FunctionRun
             payload = body if body is not MISSING else {}
     except (ValueError, TypeError) as exc:
         return Result("error", detail=f"mapping template: {exc}")
-    out = await runner.invoke(payload, request_id=request_id, integration_timeout=timeout,
-                              as_json=True)
+    out = await runner.invoke(
+        payload, request_id=request_id, integration_timeout=timeout, as_json=True
+    )
     if out.kind == "timeout":
         return Result("timeout")
     try:

@@ -121,8 +121,9 @@ def compile_body_selector(expression: str, style: str = "json") -> Callable[[Any
     if len(parts) == 1 and parts[0][0] == "var":
         value = parts[0][1]
         if value == "request.body" or value.startswith(("request.body.", "request.body[")):
-            steps = _steps(value[len("request.body"):])
+            steps = _steps(value[len("request.body") :])
             if steps is not None:
+
                 def select(body: Any) -> str:
                     if body is MISSING:
                         raise Unevaluable(expression)
@@ -161,7 +162,7 @@ def evaluate(
         if value == "request.body" or value.startswith(("request.body.", "request.body[")):
             if body is MISSING:
                 raise Unevaluable(expression)
-            out.append(stringify(json_path(body, value[len("request.body"):]), style))
+            out.append(stringify(json_path(body, value[len("request.body") :]), style))
             continue
         if callable(variables):
             got = variables(value)

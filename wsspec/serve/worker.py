@@ -55,9 +55,18 @@ def _send(obj):
     try:
         data = b"J" + _ENCODE(obj).encode()
     except (TypeError, ValueError) as exc:
-        data = b"J" + json.dumps({"error": {
-            "errorMessage": "Unable to marshal response: %s" % exc,
-            "errorType": "Runtime.MarshalError", "stackTrace": []}}).encode()
+        data = (
+            b"J"
+            + json.dumps(
+                {
+                    "error": {
+                        "errorMessage": "Unable to marshal response: %s" % exc,
+                        "errorType": "Runtime.MarshalError",
+                        "stackTrace": [],
+                    }
+                }
+            ).encode()
+        )
     _write(data)
 
 
@@ -76,9 +85,14 @@ def _send_result(result):
             t = type(v)
             if t in _SCALARS or (t is str and v.isascii()):
                 continue
-            if t is dict and len(v) <= 64 and all(
+            if (
+                t is dict
+                and len(v) <= 64
+                and all(
                     type(hk) is str and type(hv) is str and hk.isascii() and hv.isascii()
-                    for hk, hv in v.items()):
+                    for hk, hv in v.items()
+                )
+            ):
                 continue
             break
         else:
@@ -158,5 +172,6 @@ def main():
             else:
                 sys.stdout.flush()
                 _send_result(result)
+
 
 main()

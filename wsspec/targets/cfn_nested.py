@@ -79,9 +79,11 @@ def placement(spec: Spec, resources: dict[str, Json]) -> dict[str, tuple[str, in
     if parent > budget and spec.functions:
         by_function: dict[str, list[str]] = {}
         for fn in spec.functions:
-            by_function[fn.name] = [names.function_log_group_logical(fn.name),
-                                    names.function_role_logical(fn.name),
-                                    names.function_logical(fn.name)]
+            by_function[fn.name] = [
+                names.function_log_group_logical(fn.name),
+                names.function_role_logical(fn.name),
+                names.function_logical(fn.name),
+            ]
         for perm in derive.lambda_permissions(spec, per_route=False):
             if perm.function is not None and perm.authorizer is None:
                 by_function[perm.function].append(names.permission_logical(perm.key))
@@ -129,11 +131,16 @@ class _Split:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, arg), = value.items()
+            ((key, arg),) = value.items()
             if key == "Ref" and self.known(arg) and self.where(arg) != ctx:
                 return self.resolve(ctx, arg, None)
-            if key == "Fn::GetAtt" and isinstance(arg, list) and len(arg) == 2 \
-                    and self.known(arg[0]) and self.where(arg[0]) != ctx:
+            if (
+                key == "Fn::GetAtt"
+                and isinstance(arg, list)
+                and len(arg) == 2
+                and self.known(arg[0])
+                and self.where(arg[0]) != ctx
+            ):
                 return self.resolve(ctx, arg[0], arg[1])
             if key == "Fn::Sub":
                 return {"Fn::Sub": self._sub(arg, ctx)}
@@ -204,19 +211,26 @@ def split(spec: Spec, doc: Json, ctx: BuildContext) -> tuple[Json, list[tuple[st
         params = s.params.get(child, {})
         outs = s.outputs.get(child, {})
         if len(params) > PARAMETER_LIMIT or len(outs) > OUTPUT_LIMIT:
-            raise _fail(spec, f"nested stack {fname} would need {len(params)} parameters and "
-                        f"{len(outs)} outputs; CloudFormation allows {PARAMETER_LIMIT} of each "
-                        "(quota: parameters/outputs per template)",
-                        "move routes onto fewer integrations, or split the API")
-        child_doc: Json = {"AWSTemplateFormatVersion": "2010-09-09",
-                           "Description": _child_description(spec, kind, number)}
+            raise _fail(
+                spec,
+                f"nested stack {fname} would need {len(params)} parameters and "
+                f"{len(outs)} outputs; CloudFormation allows {PARAMETER_LIMIT} of each "
+                "(quota: parameters/outputs per template)",
+                "move routes onto fewer integrations, or split the API",
+            )
+        child_doc: Json = {
+            "AWSTemplateFormatVersion": "2010-09-09",
+            "Description": _child_description(spec, kind, number),
+        }
         if params:
-            child_doc["Parameters"] = {p: {"Type": "String", "Description": f"{p} (from the parent stack)"}
-                                       for p in params}
+            child_doc["Parameters"] = {
+                p: {"Type": "String", "Description": f"{p} (from the parent stack)"} for p in params
+            }
         child_doc["Resources"] = child_docs[child]
         if outs:
-            child_doc["Outputs"] = {o: {"Description": f"{o} for the parent stack", "Value": v}
-                                    for o, v in outs.items()}
+            child_doc["Outputs"] = {
+                o: {"Description": f"{o} for the parent stack", "Value": v} for o, v in outs.items()
+            }
         files.append((fname, child_doc))
         stack: Json = {"Type": "AWS::CloudFormation::Stack"}
         deps = sorted(s.stack_deps.get(child, set()))
@@ -232,15 +246,22 @@ def split(spec: Spec, doc: Json, ctx: BuildContext) -> tuple[Json, list[tuple[st
         if res["Type"] == "AWS::ApiGatewayV2::Deployment":
             res["DependsOn"] = sorted(set(res.get("DependsOn", [])) | set(order))
     if len(parent) > derive.CFN_RESOURCE_LIMIT:
-        raise _fail(spec, f"even with routes and functions in {len(order)} nested stacks the parent "
-                    f"CloudFormation stack would have {len(parent)} resources; CloudFormation allows "
-                    f"{derive.CFN_RESOURCE_LIMIT} per stack (quota: resources per stack); the parent "
-                    "keeps the API, integrations, integration responses, authorizers, models and stages",
-                    "move routes onto fewer (shared) integrations, or split the API")
+        raise _fail(
+            spec,
+            f"even with routes and functions in {len(order)} nested stacks the parent "
+            f"CloudFormation stack would have {len(parent)} resources; CloudFormation allows "
+            f"{derive.CFN_RESOURCE_LIMIT} per stack (quota: resources per stack); the parent "
+            "keeps the API, integrations, integration responses, authorizers, models and stages",
+            "move routes onto fewer (shared) integrations, or split the API",
+        )
     for fname, child_doc in files:
         if len(child_doc["Resources"]) > derive.CFN_RESOURCE_LIMIT:  # pragma: no cover - hashing
-            raise _fail(spec, f"nested stack {fname} would have {len(child_doc['Resources'])} "
-                        f"resources (limit {derive.CFN_RESOURCE_LIMIT})", "split the API")
+            raise _fail(
+                spec,
+                f"nested stack {fname} would have {len(child_doc['Resources'])} "
+                f"resources (limit {derive.CFN_RESOURCE_LIMIT})",
+                "split the API",
+            )
     parent_doc = {k: v for k, v in doc.items() if k not in ("Resources", "Outputs")}
     parent_doc["Resources"] = parent
     parent_doc["Outputs"] = outputs
@@ -251,8 +272,9 @@ def _child_description(spec: Spec, kind: str, number: int) -> str:
     return f"wsspec: WebSocket API {spec.api.name} - {kind} (nested stack {number})"[:1024]
 
 
-def render(spec: Spec, ctx: BuildContext, doc: Json, serialise: Any, template_path: Any) -> tuple[
-        list[Output], int]:
+def render(
+    spec: Spec, ctx: BuildContext, doc: Json, serialise: Any, template_path: Any
+) -> tuple[list[Output], int]:
     """Outputs for the parent and every child, and the parent's size in bytes."""
     total = len(doc["Resources"])
     parent, files = split(spec, doc, ctx)
@@ -264,8 +286,10 @@ def render(spec: Spec, ctx: BuildContext, doc: Json, serialise: Any, template_pa
             raise WsspecError(
                 f"the CloudFormation template {path.name} is {len(data)} bytes; CloudFormation "
                 f"allows {derive.CFN_TEMPLATE_LIMIT} bytes (quota: template body size in S3)",
-                code="WS421", file=spec.source_file or None,
-                hint="shorten mapping templates and model schemas, or split the API")
+                code="WS421",
+                file=spec.source_file or None,
+                hint="shorten mapping templates and model schemas, or split the API",
+            )
         outputs.append(Output(path, data))
     routes = [f for f, _ in files if f.startswith("routes-")]  # in stack-number order
     fns = [f for f, _ in files if f.startswith("functions-")]

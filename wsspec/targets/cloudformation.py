@@ -107,8 +107,10 @@ def _render_arn(spec: Spec, token: derive.Ref) -> Any:
             {"Name": token.value},
         )
     if token.kind == "connections":
-        return sub(_ACCOUNT_ARN + "/${Stage}/${Method}/@connections/*",
-                   {"Stage": token.stage, "Method": token.value})
+        return sub(
+            _ACCOUNT_ARN + "/${Stage}/${Method}/@connections/*",
+            {"Stage": token.stage, "Method": token.value},
+        )
     if token.kind == "table":
         return get_att(names.CONNECTION_TABLE_LOGICAL, "Arn")
     return get_att(names.function_logical(token.value), "Arn")
@@ -160,7 +162,9 @@ def _integration(spec: Spec, integ: Integration) -> Json:
     props: Json = {"ApiId": ref(names.API_LOGICAL), "IntegrationType": integ.type}
     if integ.kind == "lambda":
         props["IntegrationMethod"] = integ.method
-        props["IntegrationUri"] = _lambda_invoke_uri(_function_arn(integ.function, integ.lambda_arn))
+        props["IntegrationUri"] = _lambda_invoke_uri(
+            _function_arn(integ.function, integ.lambda_arn)
+        )
     elif integ.kind == "http":
         props["IntegrationMethod"] = integ.method
         props["IntegrationUri"] = integ.url
@@ -222,8 +226,10 @@ def _routes(spec: Spec) -> dict[str, Json]:
         props: Json = {
             "ApiId": ref(names.API_LOGICAL),
             "RouteKey": route.key,
-            "Target": sub("integrations/${Integration}",
-                          {"Integration": ref(names.integration_logical(integ))}),
+            "Target": sub(
+                "integrations/${Integration}",
+                {"Integration": ref(names.integration_logical(integ))},
+            ),
             "AuthorizationType": route.authorization,
         }
         if route.authorizer is not None:
@@ -231,8 +237,11 @@ def _routes(spec: Spec) -> dict[str, Json]:
         if route.api_key_required:
             props["ApiKeyRequired"] = True
         _put(props, "OperationName", route.operation_name)
-        _put(props, "RequestParameters",
-             {k: {"Required": v} for k, v in route.request_parameters.items()})
+        _put(
+            props,
+            "RequestParameters",
+            {k: {"Required": v} for k, v in route.request_parameters.items()},
+        )
         _put(props, "RequestModels", dict(route.request_models))
         _put(props, "ModelSelectionExpression", route.model_selection)
         if route.two_way:
@@ -283,8 +292,11 @@ def _model(spec: Spec, model_name: str) -> Json:
 
 
 def _deployment_dependencies(resources: dict[str, Json]) -> list[str]:
-    kinds = ("AWS::ApiGatewayV2::Route", "AWS::ApiGatewayV2::RouteResponse",
-             "AWS::ApiGatewayV2::IntegrationResponse")
+    kinds = (
+        "AWS::ApiGatewayV2::Route",
+        "AWS::ApiGatewayV2::RouteResponse",
+        "AWS::ApiGatewayV2::IntegrationResponse",
+    )
     return [k for k, v in resources.items() if v["Type"] in kinds]
 
 
@@ -303,13 +315,16 @@ def _stages(spec: Spec, deployment: str | None) -> dict[str, Json]:
         _put(props, "Description", stage.description)
         _put(props, "StageVariables", dict(stage.variables))
         _put(props, "DefaultRouteSettings", _settings(stage.default_settings))
-        _put(props, "RouteSettings", {
-            k: _settings(s) for k, s in stage.route_settings.items() if not s.is_empty()
-        })
+        _put(
+            props,
+            "RouteSettings",
+            {k: _settings(s) for k, s in stage.route_settings.items() if not s.is_empty()},
+        )
         if stage.access_log is not None:
             dest = stage.access_log.destination_arn
             props["AccessLogSettings"] = {
-                "DestinationArn": dest if dest is not None
+                "DestinationArn": dest
+                if dest is not None
                 else get_att(names.access_log_group_logical(stage.name), "Arn"),
                 "Format": stage.access_log.format,
             }
@@ -321,7 +336,9 @@ def _stages(spec: Spec, deployment: str | None) -> dict[str, Json]:
         if stage.access_log is not None and stage.access_log.destination_arn is None:
             props = {"LogGroupName": names.access_log_group(spec, stage.name)}
             _put(props, "RetentionInDays", derive.log_retention_days(spec))
-            out[names.access_log_group_logical(stage.name)] = _resource("AWS::Logs::LogGroup", props)
+            out[names.access_log_group_logical(stage.name)] = _resource(
+                "AWS::Logs::LogGroup", props
+            )
     return out
 
 
@@ -333,13 +350,20 @@ def _functions(spec: Spec, ctx: BuildContext) -> dict[str, Json]:
         log_props: Json = {"LogGroupName": names.function_log_group(spec, fn.name)}
         _put(log_props, "RetentionInDays", derive.log_retention_days(spec))
         out[log_logical] = _resource("AWS::Logs::LogGroup", log_props)
-        out[role_logical] = _resource("AWS::IAM::Role", {
-            "AssumeRolePolicyDocument": _trust(derive.LAMBDA_TRUST),
-            "Policies": [{
-                "PolicyName": "wsspec-function",
-                "PolicyDocument": _policy_document(spec, derive.function_statements(spec, fn.name)),
-            }],
-        })
+        out[role_logical] = _resource(
+            "AWS::IAM::Role",
+            {
+                "AssumeRolePolicyDocument": _trust(derive.LAMBDA_TRUST),
+                "Policies": [
+                    {
+                        "PolicyName": "wsspec-function",
+                        "PolicyDocument": _policy_document(
+                            spec, derive.function_statements(spec, fn.name)
+                        ),
+                    }
+                ],
+            },
+        )
         code = Path(ctx.functions_dir, names.zip_name(fn.name))
         props: Json = {
             "FunctionName": names.function_name(spec, fn.name),
@@ -354,15 +378,20 @@ def _functions(spec: Spec, ctx: BuildContext) -> dict[str, Json]:
         _put(props, "Description", fn.description)
         env = derive.environment(spec, fn.name)
         if env:
-            if spec.connections is not None and "CONNECTIONS_TABLE" in env \
-                    and env["CONNECTIONS_TABLE"] == names.table_name(spec):
+            if (
+                spec.connections is not None
+                and "CONNECTIONS_TABLE" in env
+                and env["CONNECTIONS_TABLE"] == names.table_name(spec)
+            ):
                 env["CONNECTIONS_TABLE"] = ref(names.CONNECTION_TABLE_LOGICAL)  # type: ignore[assignment]
             props["Environment"] = {"Variables": env}
         if derive.tracing(spec):
             props["TracingConfig"] = {"Mode": "Active"}
         # The log group exists (with its retention) before Lambda could create it by itself.
         out[names.function_logical(fn.name)] = _resource(
-            "AWS::Lambda::Function", props, [log_logical],
+            "AWS::Lambda::Function",
+            props,
+            [log_logical],
             Metadata={"cfn-lint": {"config": {"ignore_checks": [PACKAGE_ONLY_RULE]}}},
         )
     return out
@@ -378,38 +407,51 @@ def _permissions(spec: Spec, per_route: bool) -> dict[str, Json]:
     out: dict[str, Json] = {}
     for perm in derive.lambda_permissions(spec, per_route=per_route):
         if perm.authorizer is not None:
-            source = sub(_ACCOUNT_ARN + "/authorizers/${Authorizer}",
-                         {"Authorizer": ref(names.authorizer_logical(perm.authorizer))})
+            source = sub(
+                _ACCOUNT_ARN + "/authorizers/${Authorizer}",
+                {"Authorizer": ref(names.authorizer_logical(perm.authorizer))},
+            )
         else:
             source = sub(_ACCOUNT_ARN + "/${Path}", {"Path": perm.source_path})
-        out[names.permission_logical(perm.key)] = _resource("AWS::Lambda::Permission", {
-            "Action": "lambda:InvokeFunction",
-            "FunctionName": _function_arn(perm.function, perm.function_arn),
-            "Principal": "apigateway.amazonaws.com",
-            "SourceArn": source,
-        })
+        out[names.permission_logical(perm.key)] = _resource(
+            "AWS::Lambda::Permission",
+            {
+                "Action": "lambda:InvokeFunction",
+                "FunctionName": _function_arn(perm.function, perm.function_arn),
+                "Principal": "apigateway.amazonaws.com",
+                "SourceArn": source,
+            },
+        )
     return out
 
 
 def _integration_roles(spec: Spec) -> dict[str, Json]:
     out: dict[str, Json] = {}
     for integ in derive.generated_integration_roles(spec):
-        out[names.integration_role_logical(integ)] = _resource("AWS::IAM::Role", {
-            "AssumeRolePolicyDocument": _trust(derive.APIGW_TRUST),
-            "Policies": [{
-                "PolicyName": "wsspec-integration",
-                "PolicyDocument": _policy_document(
-                    spec, derive.integration_role_statements(spec, integ)),
-            }],
-        })
+        out[names.integration_role_logical(integ)] = _resource(
+            "AWS::IAM::Role",
+            {
+                "AssumeRolePolicyDocument": _trust(derive.APIGW_TRUST),
+                "Policies": [
+                    {
+                        "PolicyName": "wsspec-integration",
+                        "PolicyDocument": _policy_document(
+                            spec, derive.integration_role_statements(spec, integ)
+                        ),
+                    }
+                ],
+            },
+        )
     return out
 
 
 def _extras(spec: Spec) -> dict[str, Json]:
     out: dict[str, Json] = {}
     for link in spec.vpc_links:
-        props: Json = {"Name": names.vpc_link_name(spec, link.name),
-                       "TargetArns": list(link.target_arns)}
+        props: Json = {
+            "Name": names.vpc_link_name(spec, link.name),
+            "TargetArns": list(link.target_arns),
+        }
         _put(props, "Description", link.description)
         out[names.vpc_link_logical(link.name)] = _resource("AWS::ApiGateway::VpcLink", props)
     conn = spec.connections
@@ -431,24 +473,36 @@ def _extras(spec: Spec) -> dict[str, Json]:
             "AWS::DynamoDB::Table", props, DeletionPolicy="Delete", UpdateReplacePolicy="Delete"
         )
     if spec.cloudwatch_role:
-        out[names.ACCOUNT_ROLE_LOGICAL] = _resource("AWS::IAM::Role", {
-            "AssumeRolePolicyDocument": _trust(derive.APIGW_TRUST),
-            "ManagedPolicyArns": [sub("arn:${AWS::Partition}:iam::aws:policy/"
-                                      + derive.CLOUDWATCH_POLICY)],
-        })
-        out[names.ACCOUNT_LOGICAL] = _resource("AWS::ApiGateway::Account", {
-            "CloudWatchRoleArn": get_att(names.ACCOUNT_ROLE_LOGICAL, "Arn"),
-        })
+        out[names.ACCOUNT_ROLE_LOGICAL] = _resource(
+            "AWS::IAM::Role",
+            {
+                "AssumeRolePolicyDocument": _trust(derive.APIGW_TRUST),
+                "ManagedPolicyArns": [
+                    sub("arn:${AWS::Partition}:iam::aws:policy/" + derive.CLOUDWATCH_POLICY)
+                ],
+            },
+        )
+        out[names.ACCOUNT_LOGICAL] = _resource(
+            "AWS::ApiGateway::Account",
+            {
+                "CloudWatchRoleArn": get_att(names.ACCOUNT_ROLE_LOGICAL, "Arn"),
+            },
+        )
     dom = spec.domain
     if dom is not None:
-        out[names.DOMAIN_LOGICAL] = _resource("AWS::ApiGatewayV2::DomainName", {
-            "DomainName": dom.name,
-            "DomainNameConfigurations": [{
-                "CertificateArn": dom.certificate_arn,
-                "EndpointType": "REGIONAL",
-                "SecurityPolicy": dom.security_policy,
-            }],
-        })
+        out[names.DOMAIN_LOGICAL] = _resource(
+            "AWS::ApiGatewayV2::DomainName",
+            {
+                "DomainName": dom.name,
+                "DomainNameConfigurations": [
+                    {
+                        "CertificateArn": dom.certificate_arn,
+                        "EndpointType": "REGIONAL",
+                        "SecurityPolicy": dom.security_policy,
+                    }
+                ],
+            },
+        )
         props = {
             "ApiId": ref(names.API_LOGICAL),
             "DomainName": ref(names.DOMAIN_LOGICAL),
@@ -466,15 +520,19 @@ def _monitoring(spec: Spec) -> dict[str, Json]:
     out: dict[str, Json] = {}
     actions: list[Any] = list(mon.topic_arns)
     if mon.create_topic:
-        out[names.ALARM_TOPIC_LOGICAL] = _resource("AWS::SNS::Topic",
-                                                   {"TopicName": topic_name(spec)})
+        out[names.ALARM_TOPIC_LOGICAL] = _resource(
+            "AWS::SNS::Topic", {"TopicName": topic_name(spec)}
+        )
         actions.append(ref(names.ALARM_TOPIC_LOGICAL))
         subs = [("email", e) for e in mon.topic_emails] + [("https", u) for u in mon.topic_https]
         for protocol, endpoint in subs:
             out[names.topic_subscription_logical(protocol, endpoint)] = _resource(
                 "AWS::SNS::Subscription",
-                {"TopicArn": ref(names.ALARM_TOPIC_LOGICAL), "Protocol": protocol,
-                 "Endpoint": endpoint},
+                {
+                    "TopicArn": ref(names.ALARM_TOPIC_LOGICAL),
+                    "Protocol": protocol,
+                    "Endpoint": endpoint,
+                },
             )
     for alarm in monitoring_alarms(spec):
         props: Json = {
@@ -513,40 +571,52 @@ def _monitoring_outputs(spec: Spec) -> Json:
     out: Json = {}
     found = monitoring_alarms(spec)
     if found:
-        out[OUTPUT_ALARM_NAMES] = {"Description": "CloudWatch alarms (comma-separated)",
-                                   "Value": ",".join(a.alarm_name for a in found)}
+        out[OUTPUT_ALARM_NAMES] = {
+            "Description": "CloudWatch alarms (comma-separated)",
+            "Value": ",".join(a.alarm_name for a in found),
+        }
     if spec.monitoring is not None and spec.monitoring.create_topic:
-        out[OUTPUT_ALARM_TOPIC] = {"Description": "SNS topic the alarms notify",
-                                   "Value": ref(names.ALARM_TOPIC_LOGICAL)}
+        out[OUTPUT_ALARM_TOPIC] = {
+            "Description": "SNS topic the alarms notify",
+            "Value": ref(names.ALARM_TOPIC_LOGICAL),
+        }
     return out
 
 
 def _outputs(spec: Spec) -> Json:
-    out: Json = {names.OUTPUT_API_ID: {"Description": "WebSocket API id",
-                                       "Value": ref(names.API_LOGICAL)}}
+    out: Json = {
+        names.OUTPUT_API_ID: {"Description": "WebSocket API id", "Value": ref(names.API_LOGICAL)}
+    }
     for stage in spec.stages:
         st = ref(names.stage_logical(stage.name))
         out[names.output_wss_url(stage.name)] = {
             "Description": "wss:// URL clients connect to (stage " + stage.name + ")",
-            "Value": sub("wss://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${Stage}",
-                         {"Stage": st}),
+            "Value": sub(
+                "wss://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${Stage}", {"Stage": st}
+            ),
         }
         out[names.output_callback_url(stage.name)] = {
             "Description": "https:// endpoint of the @connections API (stage " + stage.name + ")",
-            "Value": sub("https://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${Stage}",
-                         {"Stage": st}),
+            "Value": sub(
+                "https://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${Stage}",
+                {"Stage": st},
+            ),
         }
     if spec.connections is not None:
-        out[names.OUTPUT_TABLE_NAME] = {"Description": "DynamoDB connection table",
-                                        "Value": ref(names.CONNECTION_TABLE_LOGICAL)}
+        out[names.OUTPUT_TABLE_NAME] = {
+            "Description": "DynamoDB connection table",
+            "Value": ref(names.CONNECTION_TABLE_LOGICAL),
+        }
     if spec.domain is not None:
         out[names.OUTPUT_DOMAIN_TARGET] = {
             "Description": "DNS target (CNAME/alias) of the custom domain",
             "Value": get_att(names.DOMAIN_LOGICAL, "RegionalDomainName"),
         }
         path = f"/{spec.domain.base_path}" if spec.domain.base_path else ""
-        out[names.OUTPUT_DOMAIN_URL] = {"Description": "wss:// URL on the custom domain",
-                                        "Value": f"wss://{spec.domain.name}{path}"}
+        out[names.OUTPUT_DOMAIN_URL] = {
+            "Description": "wss:// URL on the custom domain",
+            "Value": f"wss://{spec.domain.name}{path}",
+        }
     return out
 
 
@@ -569,8 +639,10 @@ def template(spec: Spec, ctx: BuildContext, *, per_route: bool | None = None) ->
         deployment = names.deployment_logical(derive.api_definition_hash(spec))
         res[deployment] = _resource(
             "AWS::ApiGatewayV2::Deployment",
-            {"ApiId": ref(names.API_LOGICAL),
-             "Description": f"wsspec API definition {derive.api_definition_hash(spec)}"},
+            {
+                "ApiId": ref(names.API_LOGICAL),
+                "Description": f"wsspec API definition {derive.api_definition_hash(spec)}",
+            },
             _deployment_dependencies(res),
         )
     res.update(_stages(spec, deployment))
@@ -612,8 +684,15 @@ _Dumper.add_representer(str, _str)
 
 
 def dump_yaml(doc: Any) -> str:
-    return yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
-                     default_flow_style=False, width=2**31 - 1, indent=2)
+    return yaml.dump(
+        doc,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=2**31 - 1,
+        indent=2,
+    )
 
 
 def dump_json(doc: Any) -> str:
@@ -626,7 +705,11 @@ def serialise(doc: Json, fmt: str) -> bytes:
 
 # ----------------------------------------------------------------------------- target API
 def template_path(ctx: BuildContext) -> Path:
-    return ctx.out_dir / TEMPLATE_DIR / f"template.{'json' if ctx.template_format == 'json' else 'yaml'}"
+    return (
+        ctx.out_dir
+        / TEMPLATE_DIR
+        / f"template.{'json' if ctx.template_format == 'json' else 'yaml'}"
+    )
 
 
 def render(spec: Spec, ctx: BuildContext) -> list[Output]:
@@ -642,7 +725,8 @@ def render(spec: Spec, ctx: BuildContext) -> list[Output]:
         raise WsspecError(
             f"the CloudFormation template is {len(data)} bytes; CloudFormation allows "
             f"{derive.CFN_TEMPLATE_LIMIT} bytes (quota: template body size in S3)",
-            code="WS421", file=spec.source_file or None,
+            code="WS421",
+            file=spec.source_file or None,
             hint="shorten mapping templates and model schemas, or split the API",
         )
     _LAST_SIZE[id(spec)] = len(data)

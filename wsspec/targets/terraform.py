@@ -159,8 +159,7 @@ def _jsonencode_exact(s: str) -> bool:
     if not unicodedata.is_normalized("NFC", s):
         return False
     return not any(
-        unicodedata.combining(c) and (i == 0 or s[i - 1] in _JSON_ESCAPED)
-        for i, c in enumerate(s)
+        unicodedata.combining(c) and (i == 0 or s[i - 1] in _JSON_ESCAPED) for i, c in enumerate(s)
     )
 
 
@@ -303,7 +302,7 @@ def format_hcl(text: str) -> str:
         width = max(len(lines[k][: assign[k]].rstrip()) for k in range(i, j))
         for k in range(i, j):
             lead = lines[k][: assign[k]].rstrip()
-            rest = lines[k][assign[k] + 1:].lstrip()
+            rest = lines[k][assign[k] + 1 :].lstrip()
             out[k] = lead + " " * (width - len(lead) + 1) + "= " + rest
         i = j
     text_out = []
@@ -331,16 +330,34 @@ class View:
         self.permissions = derive.lambda_permissions(spec, per_route=self.per_route)
         self.definition_hash = derive.api_definition_hash(spec)
         self.needs_deployment = any(not s.auto_deploy for s in spec.stages)
-        self.fn_log_groups = {names.function_log_group(spec, f.name): f.name for f in spec.functions}
-        refs = [r for f in spec.functions for st in derive.function_statements(spec, f.name)
-                for r in st.resources]
-        refs += [r for i in derive.generated_integration_roles(spec)
-                 for st in derive.integration_role_statements(spec, i) for r in st.resources]
-        foreign_logs = any(r.kind == "log_group" and r.value not in self.fn_log_groups for r in refs)
+        self.fn_log_groups = {
+            names.function_log_group(spec, f.name): f.name for f in spec.functions
+        }
+        refs = [
+            r
+            for f in spec.functions
+            for st in derive.function_statements(spec, f.name)
+            for r in st.resources
+        ]
+        refs += [
+            r
+            for i in derive.generated_integration_roles(spec)
+            for st in derive.integration_role_statements(spec, i)
+            for r in st.resources
+        ]
+        foreign_logs = any(
+            r.kind == "log_group" and r.value not in self.fn_log_groups for r in refs
+        )
         self.uses_account = foreign_logs
-        self.uses_partition = foreign_logs or spec.cloudwatch_role or any(
-            i.kind == "aws" or (i.kind == "lambda" and not i.function) for i in spec.integrations
-        ) or any(not a.function for a in spec.authorizers)
+        self.uses_partition = (
+            foreign_logs
+            or spec.cloudwatch_role
+            or any(
+                i.kind == "aws" or (i.kind == "lambda" and not i.function)
+                for i in spec.integrations
+            )
+            or any(not a.function for a in spec.authorizers)
+        )
 
     # -- labels
     route = staticmethod(names.route_label)
@@ -357,8 +374,11 @@ class View:
     @staticmethod
     def integration_response(integ: Integration, response_key: str) -> str:
         # integration labels never contain "__", so "<integration>__<key>" cannot collide
-        part = "default" if response_key == "$default" else (
-            names.snake(response_key).lstrip("_") + "_" + _short(response_key))
+        part = (
+            "default"
+            if response_key == "$default"
+            else (names.snake(response_key).lstrip("_") + "_" + _short(response_key))
+        )
         return f"{names.integration_label(integ)}__{part}"
 
     @staticmethod
@@ -381,9 +401,18 @@ class View:
         if r.kind == "log_group":
             fn = self.fn_log_groups.get(r.value)
             if fn is not None:
-                return template(Expr(f"aws_cloudwatch_log_group.lambda_{self.function(fn)}.arn"), ":*")
-            return template("arn:", Expr(PARTITION), ":logs:", Expr(REGION), ":", Expr(ACCOUNT),
-                            ":log-group:" + r.value + ":*")
+                return template(
+                    Expr(f"aws_cloudwatch_log_group.lambda_{self.function(fn)}.arn"), ":*"
+                )
+            return template(
+                "arn:",
+                Expr(PARTITION),
+                ":logs:",
+                Expr(REGION),
+                ":",
+                Expr(ACCOUNT),
+                ":log-group:" + r.value + ":*",
+            )
         if r.kind == "connections":
             return template(Expr(f"{API}.execution_arn"), f"/{r.stage}/{r.value}/@connections/*")
         if r.kind == "table":
@@ -393,27 +422,35 @@ class View:
         raise AssertionError(r.kind)
 
     def policy(self, statements: Iterable[derive.Statement]) -> str:
-        return value({
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": s.sid,
-                    "Effect": s.effect,
-                    "Action": list(s.actions),
-                    "Resource": [self.ref(r) for r in s.resources],
-                }
-                for s in statements
-            ],
-        })
+        return value(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": s.sid,
+                        "Effect": s.effect,
+                        "Action": list(s.actions),
+                        "Resource": [self.ref(r) for r in s.resources],
+                    }
+                    for s in statements
+                ],
+            }
+        )
 
     @staticmethod
     def trust(service: str) -> str:
-        return value({
-            "Version": "2012-10-17",
-            "Statement": [
-                {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
-            ],
-        })
+        return value(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": service},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        )
 
     def function_policy(self, fn: str) -> str:
         return self.policy(derive.function_statements(self.spec, fn))
@@ -423,8 +460,13 @@ class View:
 
     @staticmethod
     def lambda_arn_uri(arn: str) -> Expr:
-        return template("arn:", Expr(PARTITION), ":apigateway:", Expr(REGION),
-                        ":lambda:path/2015-03-31/functions/" + arn + "/invocations")
+        return template(
+            "arn:",
+            Expr(PARTITION),
+            ":apigateway:",
+            Expr(REGION),
+            ":lambda:path/2015-03-31/functions/" + arn + "/invocations",
+        )
 
     def integration_uri(self, integ: Integration) -> Expr | None:
         if integ.kind == "lambda":
@@ -435,8 +477,9 @@ class View:
             return Expr(hcl_string(integ.url or ""))
         if integ.kind == "aws":
             tail = f"action/{integ.action}" if integ.action else f"path/{integ.path}"
-            return template("arn:", Expr(PARTITION), ":apigateway:", Expr(REGION),
-                            f":{integ.service}:{tail}")
+            return template(
+                "arn:", Expr(PARTITION), ":apigateway:", Expr(REGION), f":{integ.service}:{tail}"
+            )
         return None
 
     def credentials(self, integ: Integration) -> Expr | None:
@@ -458,35 +501,55 @@ class View:
 
     def source_arn(self, p: derive.Permission) -> Expr:
         if p.authorizer is not None:
-            return template(Expr(f"{API}.execution_arn"), "/authorizers/",
-                            Expr(f"aws_apigatewayv2_authorizer.{self.authorizer(p.authorizer)}.id"))
+            return template(
+                Expr(f"{API}.execution_arn"),
+                "/authorizers/",
+                Expr(f"aws_apigatewayv2_authorizer.{self.authorizer(p.authorizer)}.id"),
+            )
         return template(Expr(f"{API}.execution_arn"), f"/{p.stage}/{p.route}")
 
     def environment(self, fn: str) -> dict[str, str]:
         """``derive.environment``; the table name refers to the table (so it is created first)."""
         env: dict[str, str] = derive.environment(self.spec, fn)
-        if self.spec.connections is not None and env.get("CONNECTIONS_TABLE") == names.table_name(self.spec):
+        if self.spec.connections is not None and env.get("CONNECTIONS_TABLE") == names.table_name(
+            self.spec
+        ):
             env["CONNECTIONS_TABLE"] = Expr(f"{TABLE}.name")
         return env
 
     def retention(self) -> int | None:
-        return derive.log_retention_days(self.spec) if hasattr(derive, "log_retention_days") else None
+        return (
+            derive.log_retention_days(self.spec) if hasattr(derive, "log_retention_days") else None
+        )
 
     def tracing(self) -> bool:
         return bool(derive.tracing(self.spec)) if hasattr(derive, "tracing") else False
 
     def deployment_depends_on(self) -> list[str]:
         out = [f"aws_apigatewayv2_route.{self.route(r.key)}" for r in self.spec.routes]
-        out += [f"aws_apigatewayv2_route_response.{self.route(r.key)}"
-                for r in self.spec.routes if r.two_way]
-        out += [f"aws_apigatewayv2_integration_response.{self.integration_response(i, resp.key)}"
-                for i in self.spec.integrations if not i.proxy for resp in i.responses]
+        out += [
+            f"aws_apigatewayv2_route_response.{self.route(r.key)}"
+            for r in self.spec.routes
+            if r.two_way
+        ]
+        out += [
+            f"aws_apigatewayv2_integration_response.{self.integration_response(i, resp.key)}"
+            for i in self.spec.integrations
+            if not i.proxy
+            for resp in i.responses
+        ]
         return out
 
     def callback_url(self) -> Expr:
         stage = f"aws_apigatewayv2_stage.{self.stage(self.primary_stage())}.name"
-        return template("https://", Expr(f"{API}.id"), ".execute-api.", Expr(REGION),
-                        ".amazonaws.com/", Expr(stage))
+        return template(
+            "https://",
+            Expr(f"{API}.id"),
+            ".execute-api.",
+            Expr(REGION),
+            ".amazonaws.com/",
+            Expr(stage),
+        )
 
     def primary_stage(self) -> str:
         return self.spec.domain.stage if self.spec.domain else self.spec.stages[0].name

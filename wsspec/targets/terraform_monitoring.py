@@ -40,7 +40,8 @@ class MonitoringView:
         self.alarms = monitoring.alarms(spec)
         self.topic_name = monitoring.topic_name(spec)
         self.subscriptions = [("email", e) for e in self.mon.topic_emails] + [
-            ("https", u) for u in self.mon.topic_https]
+            ("https", u) for u in self.mon.topic_https
+        ]
 
     alarm_label = staticmethod(alarm_label)
     subscription_label = staticmethod(subscription_label)

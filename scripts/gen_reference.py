@@ -1,12 +1,12 @@
-"""Generate the README's `spec` and `validate` sections from the schema and the code table.
+"""Generate the spec reference (docs/reference.md) and the code table (docs/codes.md).
 
-    python scripts/gen_reference.py            # rewrite README.md in place
-    python scripts/gen_reference.py --check    # exit 1 if README.md is out of date
+    python scripts/gen_reference.py            # rewrite the generated blocks in place
+    python scripts/gen_reference.py --check    # exit 1 if a generated block is out of date
 
 The spec reference comes from the ``description``/``default`` of every property in
-schemas/wsspec.schema.json; the codes table from ``wsspec.checks.all_codes()``.
-Only the text between ``<!-- section: spec -->`` / ``<!-- section: validate -->`` and their
-closing markers is touched.
+schemas/wsspec.schema.json; the code table from :func:`code_rows`. Only the text between
+``<!-- generated: NAME -->`` and ``<!-- /generated: NAME -->`` is touched, so the prose
+around each block is edited by hand.
 """
 
 from __future__ import annotations
@@ -14,79 +14,33 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-SPEC_INTRO = """## The spec language
-
-One YAML file describes one WebSocket API. The smallest useful spec (a Lambda-backed chat):
-
-```yaml
-wsspec: 1
-api: {name: chat}
-routes:
-  $connect: {function: on_connect}
-  $disconnect: {function: on_disconnect}
-  sendmessage: {function: send_message}
-functions:
-  on_connect: {handler: handlers/on_connect.py, grants: [connection_table]}
-  on_disconnect: {handler: handlers/on_disconnect.py, grants: [connection_table]}
-  send_message: {handler: handlers/send_message.py, grants: [connection_table, manage_connections]}
-connections: true
-```
-
-`samples/` holds five complete specs that together use every key. `wsspec schema` prints the
-JSON Schema (draft 2020-12) for editors. The reference below is generated from that schema's
-descriptions by `scripts/gen_reference.py` (a test fails when it is out of date).
-"""
-
-VALIDATE_INTRO = """## Validate
-
-```sh
-wsspec validate samples/chat.yaml               # findings, then "samples/chat.yaml: ok (4 routes, 3 functions)"
-wsspec validate a.yaml b.yaml                   # every problem in every file, then exit 1
-wsspec validate --format json broken.yaml       # the same findings as a JSON list
-wsspec validate --strict samples/chat.yaml      # warnings fail too (exit 1)
-wsspec schema > wsspec.schema.json              # the JSON Schema, for editors and other tools
-```
-
-Each finding is one line, `file:line:col: severity[CODE]: path: message (hint: ...)`:
-
-```
-broken.yaml:14:7: error[WS104]: routes.sendmessage.authorizer: authorizers can only be attached to $connect (API Gateway checks authorization once per connection)
-broken.yaml:22:5: error[WS001]: routes.ping.integraton: unknown key 'integraton' (did you mean 'integration'?)
-```
-
-JSON output is a list of objects with `code`, `severity`, `file`, `line`, `column`, `path`,
-`message` and `hint`. Exit codes: 0 valid (warnings allowed), 1 errors (or warnings with
-`--strict`), 2 usage error or unreadable file.
-
-As a pre-commit hook (spec files named `*.wsspec.yaml` or `wsspec.yaml`; override `files:`
-for other names):
-
-```yaml
-repos:
-  - repo: https://github.com/wsspec/wsspec
-    rev: v0.1.0
-    hooks:
-      - id: wsspec-validate
-        # files: ^api/.*\\.ya?ml$
-```
-
-Validation runs in stages: YAML loading (WS9xx: duplicate keys, tabs, `yes`/`no` and dates stay
-strings, alias bombs), the JSON Schema (WS0xx), then the WebSocket rules AWS would otherwise
-only reject at deploy time. Every code has a bad example in `samples/invalid/` with its exact
-output. Codes are stable.
-
-| Code | Severity | Rule |
-| --- | --- | --- |
-"""
+Schema = dict[str, Any]  # a parsed JSON Schema node
 
 
-def _type_of(s: dict[str, Any]) -> str:
+def code_rows() -> list[tuple[str, str, str]]:
+    """(code, severity, meaning) of every code, in table order: the one source of the table.
+
+    With the code registry (wsspec/codes.py) this becomes
+    ``return [(c.code, c.severity, c.summary) for c in codes.all_codes()]``.
+    """
+    from wsspec.checks import all_codes
+
+    return [(code, severity, title) for code, (severity, title) in all_codes().items()]
+
+
+def codes_block() -> str:
+    rows = [f"| {code} | {sev} | {_cell(meaning)} |" for code, sev, meaning in code_rows()]
+    return "\n".join(["| Code | Severity | Meaning |", "| --- | --- | --- |", *rows]) + "\n"
+
+
+def _type_of(s: Schema) -> str:
     if "const" in s:
         return f"`{json.dumps(s['const'])}`"
     if "enum" in s:
@@ -97,7 +51,7 @@ def _type_of(s: dict[str, Any]) -> str:
         ]
         return " | ".join(f"`{v}`" for v in vals)
     if "$ref" in s:
-        return s["$ref"].rsplit("/", 1)[-1]
+        return str(s["$ref"]).rsplit("/", 1)[-1]
     if "oneOf" in s:
         return " or ".join(_type_of(b) for b in s["oneOf"])
     t = s.get("type", "any")
@@ -107,139 +61,143 @@ def _type_of(s: dict[str, Any]) -> str:
         return "map"
     if t == "array":
         return f"list of {_type_of(s.get('items', {}))}"
-    return {"object": "mapping"}.get(t, t)
+    return str({"object": "mapping"}.get(t, t))
 
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-class Ref:
-    def __init__(self, schema: dict[str, Any]) -> None:
+def _shown(default: object) -> str:
+    return f"`{json.dumps(default)}`" if default is not None else ""
+
+
+class Reference:
+    """Markdown tables of the schema: the top level, then every mapping with fixed keys."""
+
+    def __init__(self, schema: Schema) -> None:
         self.schema = schema
-        self.defs = schema.get("$defs", {})
+        self.defs: dict[str, Schema] = schema.get("$defs", {})
         self.lines: list[str] = []
         self.done: set[str] = set()
 
-    def resolve(self, s: dict[str, Any]) -> dict[str, Any]:
+    def resolve(self, s: Schema) -> Schema:
         while "$ref" in s:
-            s = self.defs[s["$ref"].rsplit("/", 1)[-1]]
+            s = self.defs[str(s["$ref"]).rsplit("/", 1)[-1]]
         return s
 
-    def table(self, title: str, s: dict[str, Any], level: int = 3) -> None:
+    def top_level(self) -> None:
+        self.lines += ["## Top level\n", self.schema["description"] + "\n"]
+        self.lines += ["| Key | Type | Default | Description |", "| --- | --- | --- | --- |"]
+        required = set(self.schema.get("required", ()))
+        for key, p in self.schema["properties"].items():
+            desc = ("**Required.** " if key in required else "") + p.get("description", "")
+            row = f"| `{key}` | {_cell(_type_of(p))} | {_shown(p.get('default'))} | {_cell(desc)} |"
+            self.lines.append(row)
+        self.lines.append("")
+        for key, p in self.schema["properties"].items():
+            for label, sub in self.children(p):
+                self.table(f"`{key}`" + (f" ({label})" if label else ""), sub)
+
+    def table(self, title: str, s: Schema) -> None:
         s = self.resolve(s)
-        props = s.get("properties")
+        props: dict[str, Schema] | None = s.get("properties")
         if not props:
             return
-        self.lines.append(f"{'#' * level} {title}\n")
+        self.lines.append(f"## {title}\n")
         if s.get("description"):
             self.lines.append(s["description"] + "\n")
-        self.lines.append("| Key | Type | Default | Description |")
-        self.lines.append("| --- | --- | --- | --- |")
-        nested: list[tuple[str, dict[str, Any]]] = []
+        self.lines += ["| Key | Type | Default | Description |", "| --- | --- | --- | --- |"]
+        nested: list[tuple[str, Schema]] = []
         for key, p in props.items():
             default = p.get("default", self.resolve(p).get("default") if "$ref" in p else None)
-            shown = f"`{json.dumps(default)}`" if default is not None else ""
             desc = p.get("description") or self.resolve(p).get("description", "")
             self.lines.append(
-                f"| `{key}` | {_cell(_type_of(p))} | {_cell(shown)} | {_cell(desc)} |"
+                f"| `{key}` | {_cell(_type_of(p))} | {_cell(_shown(default))} | {_cell(desc)} |"
             )
-            for sub in self.children(p):
-                nested.append(
-                    (f"{title} → {key}" if not sub[0] else f"{title} → {key} ({sub[0]})", sub[1])
-                )
+            for label, sub in self.children(p):
+                nested.append((f"{title} → {key}" + (f" ({label})" if label else ""), sub))
         self.lines.append("")
         for t, sub in nested:
-            self.table(t, sub, level)
+            self.table(t, sub)
 
-    def children(self, p: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    def children(self, p: Schema) -> list[tuple[str, Schema]]:
         """Mappings with fixed keys below a property (followed once per $defs entry)."""
-        out: list[tuple[str, dict[str, Any]]] = []
-        ref = p.get("$ref", "")
+        ref = str(p.get("$ref", ""))
         name = ref.rsplit("/", 1)[-1] if ref else ""
         if name and name in self.done:
-            return out
+            return []
         if name:
             self.done.add(name)
         s = self.resolve(p)
         if "oneOf" in s:
-            for b in s["oneOf"]:
-                rb = self.resolve(b)
-                label = ""
-                const = rb.get("properties", {}).get("type", {}).get("const")
-                if const:
-                    label = f"type: {const}"
-                for sub in (
-                    self.children(b)
-                    if "$ref" in b
-                    else [(label, rb)]
-                    if rb.get("properties")
-                    else self.children(rb)
-                ):
-                    out.append((sub[0] or label, sub[1]))
-        elif s.get("properties"):
-            out.append(("", s))
-        elif isinstance(s.get("additionalProperties"), dict):
-            for sub in self.children(s["additionalProperties"]):
-                out.append(("each " + (sub[0] or "entry"), sub[1]))
-        elif s.get("type") == "array" and isinstance(s.get("items"), dict):
-            for sub in self.children(s["items"]):
-                out.append(("each " + (sub[0] or "item"), sub[1]))
-        return out
+            return [sub for b in s["oneOf"] for sub in self.branch(b)]
+        if s.get("properties"):
+            return [("", s)]
+        entries = s.get("additionalProperties")
+        if isinstance(entries, dict):
+            return [("each " + (label or "entry"), sub) for label, sub in self.children(entries)]
+        items = s.get("items")
+        if s.get("type") == "array" and isinstance(items, dict):
+            return [("each " + (label or "item"), sub) for label, sub in self.children(items)]
+        return []
+
+    def branch(self, b: Schema) -> list[tuple[str, Schema]]:
+        """The tables of one ``oneOf`` branch, labelled by its ``type`` constant if it has one."""
+        rb = self.resolve(b)
+        const = rb.get("properties", {}).get("type", {}).get("const")
+        label = f"type: {const}" if const else ""
+        if "$ref" in b:
+            subs = self.children(b)
+        elif rb.get("properties"):
+            subs = [(label, rb)]
+        else:
+            subs = self.children(rb)
+        return [(sub_label or label, sub) for sub_label, sub in subs]
 
 
-def spec_section() -> str:
+def reference_block() -> str:
     schema = json.loads((ROOT / "schemas" / "wsspec.schema.json").read_text())
-    ref = Ref(schema)
-    ref.lines.append("### Top level\n")
-    ref.lines.append(schema["description"] + "\n")
-    ref.lines.append("| Key | Type | Default | Description |")
-    ref.lines.append("| --- | --- | --- | --- |")
-    req = set(schema.get("required", ()))
-    for key, p in schema["properties"].items():
-        desc = p.get("description", "")
-        if key in req:
-            desc = "**Required.** " + desc
-        default = p.get("default")
-        shown = f"`{json.dumps(default)}`" if default is not None else ""
-        ref.lines.append(f"| `{key}` | {_cell(_type_of(p))} | {shown} | {_cell(desc)} |")
-    ref.lines.append("")
-    for key, p in schema["properties"].items():
-        for label, sub in ref.children(p):
-            ref.table(f"`{key}`" + (f" ({label})" if label else ""), sub)
-    return SPEC_INTRO + "\n" + "\n".join(ref.lines).rstrip() + "\n"
+    ref = Reference(schema)
+    ref.top_level()
+    return "\n".join(ref.lines).rstrip() + "\n"
 
 
-def validate_section() -> str:
-    from wsspec.checks import all_codes
+# file -> (block name, generator)
+BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
+    "docs/reference.md": ("reference", reference_block),
+    "docs/codes.md": ("codes", codes_block),
+}
 
-    rows = [f"| {code} | {sev} | {_cell(title)} |" for code, (sev, title) in all_codes().items()]
-    return VALIDATE_INTRO + "\n".join(rows) + "\n"
 
-
-def render(readme: str) -> str:
-    for name, body in (("spec", spec_section()), ("validate", validate_section())):
-        pattern = re.compile(
-            rf"(<!-- section: {name} -->\n)(.*?)(<!-- /section: {name} -->)", re.DOTALL
-        )
-        if not pattern.search(readme):
-            raise SystemExit(f"README.md has no '<!-- section: {name} -->' markers")
-        readme = pattern.sub(lambda m, body=body: m.group(1) + body + m.group(3), readme, count=1)
-    return readme
+def render(text: str, name: str, body: str, where: str) -> str:
+    """``text`` with the block ``name`` replaced by ``body``."""
+    pattern = re.compile(
+        rf"(<!-- generated: {name} -->\n)(.*?)(<!-- /generated: {name} -->)", re.DOTALL
+    )
+    if not pattern.search(text):
+        raise SystemExit(f"{where} has no '<!-- generated: {name} -->' markers")
+    return pattern.sub(lambda m: m.group(1) + body + m.group(3), text, count=1)
 
 
 def main(argv: list[str]) -> int:
-    path = ROOT / "README.md"
-    current = path.read_text()
-    wanted = render(current)
-    if "--check" in argv:
-        if current != wanted:
-            print("README.md is out of date: run python scripts/gen_reference.py", file=sys.stderr)
-            return 1
-        return 0
-    if current != wanted:
-        path.write_text(wanted)
-        print("README.md updated")
+    stale: list[str] = []
+    for rel, (name, generate) in BLOCKS.items():
+        path = ROOT / rel
+        current = path.read_text()
+        wanted = render(current, name, generate(), rel)
+        if current == wanted:
+            continue
+        stale.append(rel)
+        if "--check" not in argv:
+            path.write_text(wanted)
+            print(f"{rel} updated")
+    if stale and "--check" in argv:
+        print(
+            f"out of date: {', '.join(stale)}: run python scripts/gen_reference.py",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

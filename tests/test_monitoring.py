@@ -414,13 +414,11 @@ def test_tracing_at_the_top_level_points_to_monitoring() -> None:
     assert "monitoring" in (f.hint or "")
 
 
-def test_the_readme_preset_table_is_the_code() -> None:
+def test_the_docs_preset_table_is_the_code() -> None:
     from pathlib import Path
 
-    text = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    section = text.split("<!-- section: monitoring -->")[1].split("<!-- /section: monitoring -->")[
-        0
-    ]
+    text = (Path(__file__).resolve().parent.parent / "docs" / "monitoring.md").read_text()
+    section = text.split("\n## The `recommended` preset\n")[1].split("\n## ")[0]
     rows = {
         line.split("|")[1].strip().strip("`"): [c.strip() for c in line.split("|")[2:-1]]
         for line in section.splitlines()

@@ -1,4 +1,5 @@
-"""The README's two quick-start commands stay true: CI runs exactly the README's test command."""
+"""The README stays short and true: two quick-start commands (CI runs exactly the test
+command), and a link to every page in docs/."""
 
 from __future__ import annotations
 
@@ -6,11 +7,11 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text()
 
 
 def _quick_start_commands() -> list[str]:
-    text = (ROOT / "README.md").read_text()
-    section = text.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    section = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
     return [b.strip() for b in re.findall(r"```sh\n(.*?)```", section, re.S)]
 
 
@@ -24,3 +25,19 @@ def test_ci_runs_the_readme_test_command() -> None:
     test_command = _quick_start_commands()[1]
     ci = (ROOT / ".ci" / "run").read_text().splitlines()
     assert test_command in ci, f".ci/run must run the README's test command: {test_command}"
+
+
+def test_the_tour_goes_validate_build_serve_deploy() -> None:
+    tour = README.split("## A five-minute tour", 1)[1].split("\n## ", 1)[0]
+    steps = re.findall(r"^\*\*\d\. (\w+)\.\*\*", tour, re.M)
+    assert steps == ["Validate", "Build", "Serve", "Deploy"]
+
+
+def test_the_readme_links_every_docs_page() -> None:
+    linked = set(re.findall(r"\]\((docs/[^)#\s]+)", README))
+    pages = {p.relative_to(ROOT).as_posix() for p in (ROOT / "docs").glob("*.md")}
+    assert pages - linked == set()
+
+
+def test_the_readme_is_short() -> None:
+    assert len(README.splitlines()) <= 150, "move the detail into docs/"

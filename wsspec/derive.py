@@ -13,7 +13,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Literal
 
-from wsspec import names
+from wsspec import alarms, arns, names
 from wsspec.model import CONNECTION_TABLE_REF, Integration, Spec, plain
 from wsspec.monitoring import TRACING_ACTIONS
 
@@ -47,20 +47,12 @@ class Ref:
         if self.kind == "literal":
             return self.value
         if self.kind == "log_group":
-            return f"arn:{partition}:logs:{region}:{account}:log-group:{self.value}:*"
+            return arns.log_streams(partition, region, account, self.value)
         if self.kind == "connections":
-            return connections_arn(partition, region, account, api_id, self.stage, self.value)
+            return arns.connections(partition, region, account, api_id, self.stage, self.value)
         if self.kind == "table":
             return table_arn
         return (function_arn or {})[self.value]
-
-
-def connections_arn(
-    partition: str, region: str, account: str, api_id: str, stage: str, method: str
-) -> str:
-    return (
-        f"arn:{partition}:execute-api:{region}:{account}:{api_id}/{stage}/{method}/@connections/*"
-    )
 
 
 @dataclass(frozen=True)
@@ -82,9 +74,7 @@ TABLE_ACTIONS = (
 CONNECTION_METHODS = ("POST", "GET", "DELETE")
 LAMBDA_TRUST = "lambda.amazonaws.com"
 APIGW_TRUST = "apigateway.amazonaws.com"
-CLOUDWATCH_POLICY = (
-    "service-role/AmazonAPIGatewayPushToCloudWatchLogs"  # arn:<p>:iam::aws:policy/...
-)
+CLOUDWATCH_POLICY = "service-role/AmazonAPIGatewayPushToCloudWatchLogs"  # arns.managed_policy
 BASIC_LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 
 
@@ -207,7 +197,7 @@ def lambda_permissions(spec: Spec, *, per_route: bool = True) -> list[Permission
 # ----------------------------------------------------------------------------- deployment hash
 def api_definition(spec: Spec) -> dict[str, object]:
     """Everything a Deployment snapshots (routes, integrations, authorizers, models, API)."""
-    return plain(
+    definition: dict[str, object] = plain(
         {
             "api": asdict(spec.api),
             "routes": [asdict(r) for r in spec.routes],
@@ -217,6 +207,7 @@ def api_definition(spec: Spec) -> dict[str, object]:
             "vpc_links": [asdict(v) for v in spec.vpc_links],
         }
     )
+    return definition
 
 
 def api_definition_hash(spec: Spec, length: int = 12) -> str:
@@ -225,11 +216,12 @@ def api_definition_hash(spec: Spec, length: int = 12) -> str:
 
 
 # ----------------------------------------------------------------------------- URLs / URIs
-def lambda_invoke_uri(partition: str, region: str, function_arn: str) -> str:
-    return (
-        f"arn:{partition}:apigateway:{region}:lambda:path/2015-03-31/functions/"
-        f"{function_arn}/invocations"
-    )
+def aws_service_uri(integ: Integration, partition: str, region: str) -> str:
+    """IntegrationUri of an AWS service integration (by action, else by path)."""
+    assert integ.kind == "aws" and integ.service is not None
+    if integ.action:
+        return arns.service_action_uri(partition, region, integ.service, integ.action)
+    return arns.service_path_uri(partition, region, integ.service, integ.path or "")
 
 
 def wss_url(api_id: str, region: str, stage: str) -> str:
@@ -271,8 +263,6 @@ def cloudformation_resource_count(spec: Spec, *, per_route: bool) -> int:
     Mirrors ``wsspec.targets.cloudformation`` (a test renders every sample and generated spec
     and compares), so the permission decision needs no rendering.
     """
-    from wsspec.monitoring import alarms
-
     n = 1  # the Api
     n += len(spec.routes) + sum(1 for r in spec.routes if r.two_way)
     n += len(spec.integrations)
@@ -288,7 +278,7 @@ def cloudformation_resource_count(spec: Spec, *, per_route: bool) -> int:
     n += 2 if spec.domain is not None else 0  # DomainName + ApiMapping
     mon = spec.monitoring
     if mon is not None:
-        n += len(alarms(spec))
+        n += len(alarms.expand(spec))
         if mon.create_topic:
             n += 1 + len(mon.topic_emails) + len(mon.topic_https)  # topic + subscriptions
     return n

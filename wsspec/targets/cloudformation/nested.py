@@ -1,6 +1,6 @@
 """CloudFormation for APIs too large for one stack: nested stacks that ``package`` uploads.
 
-Used by ``wsspec.targets.cloudformation.render`` only when the single template would exceed
+Used by the CloudFormation target (``wsspec.targets.cloudformation``) only when the single template would exceed
 500 resources *even with* one Lambda permission per function and stage. The single template is
 built as usual (one source of truth), then its resources are partitioned:
 
@@ -35,17 +35,15 @@ from wsspec import derive, names
 from wsspec.errors import WsspecError
 from wsspec.model import Spec
 from wsspec.targets import BuildContext, Output
-
-Json = dict[str, Any]
+from wsspec.targets.cloudformation.intrinsics import Json, package_only
+from wsspec.targets.cloudformation.serialise import serialise, template_path
 
 ROUTE_CHILD_TARGET = 200  # average resources per routes child (each child stays far below 500)
 FUNCTION_CHILD_TARGET = 48  # functions per functions child (<= 200 outputs; ~4 resources each)
 PARAMETER_LIMIT = 200  # parameters per template (CloudFormation quota)
 OUTPUT_LIMIT = 200  # outputs per template (CloudFormation quota)
-PACKAGE_ONLY_RULE = "W3002"  # a local TemplateURL "may only work with the package command"
 
 _SUB_TOKEN = re.compile(r"\$\{([^!}][^}]*)\}")
-_NOTES: dict[int, str] = {}
 
 
 def _pow2(n: int) -> int:
@@ -114,8 +112,9 @@ class _Split:
         if loc == ctx:
             return native
         name = logical + (attr or "").replace(".", "")
-        if ctx is None:  # parent -> child output
-            self.outputs.setdefault(loc, {})[name] = native  # type: ignore[arg-type]
+        if ctx is None:  # parent -> child output (``loc``, a child: it differs from ``ctx``)
+            assert loc is not None
+            self.outputs.setdefault(loc, {})[name] = native
             return {"Fn::GetAtt": [loc, f"Outputs.{name}"]}
         params = self.params.setdefault(ctx, {})
         if name not in params:
@@ -171,8 +170,9 @@ class _Split:
             loc = self.where(dep)
             if loc == ctx:
                 keep.append(dep)
-            elif ctx is None:
-                keep.append(loc)  # type: ignore[arg-type]
+            elif ctx is None:  # a parent resource waits for a child: for its stack
+                assert loc is not None
+                keep.append(loc)
             else:  # a child waits for a resource elsewhere: the child stack does
                 self.stack_deps.setdefault(ctx, set()).add(loc or dep)
         out = dict(res)
@@ -236,7 +236,7 @@ def split(spec: Spec, doc: Json, ctx: BuildContext) -> tuple[Json, list[tuple[st
         deps = sorted(s.stack_deps.get(child, set()))
         if deps:
             stack["DependsOn"] = deps
-        stack["Metadata"] = {"cfn-lint": {"config": {"ignore_checks": [PACKAGE_ONLY_RULE]}}}
+        stack["Metadata"] = package_only()  # a local TemplateURL
         props: Json = {"TemplateURL": fname}
         if params:
             props["Parameters"] = params
@@ -272,10 +272,8 @@ def _child_description(spec: Spec, kind: str, number: int) -> str:
     return f"wsspec: WebSocket API {spec.api.name} - {kind} (nested stack {number})"[:1024]
 
 
-def render(
-    spec: Spec, ctx: BuildContext, doc: Json, serialise: Any, template_path: Any
-) -> tuple[list[Output], int]:
-    """Outputs for the parent and every child, and the parent's size in bytes."""
+def render(spec: Spec, ctx: BuildContext, doc: Json) -> tuple[list[Output], str]:
+    """Outputs for the parent (first) and every child, and the build note saying how."""
     total = len(doc["Resources"])
     parent, files = split(spec, doc, ctx)
     main = template_path(ctx)
@@ -297,15 +295,10 @@ def render(
     if fns:
         where += f", functions in {len(fns)} ({', '.join(fns)})"
     sizes = [len(d["Resources"]) for _, d in files]
-    _NOTES[id(spec)] = (
+    note = (
         f"cloudformation: {total} resources do not fit one stack (limit "
         f"{derive.CFN_RESOURCE_LIMIT}) even with collapsed permissions: {where}; the parent has "
         f"{len(parent['Resources'])} resources, each child at most {max(sizes)}. "
         "`aws cloudformation package` uploads the child templates (use --s3-bucket)"
     )
-    return outputs, len(outputs[0].content)
-
-
-def notes(spec: Spec) -> list[str]:
-    note = _NOTES.pop(id(spec), None)
-    return [note] if note else []
+    return outputs, note

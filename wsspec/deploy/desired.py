@@ -110,7 +110,9 @@ class Context:
         return arns.log_group(self.partition, self.region, self.account, name)
 
     def execute_api(self, suffix: str) -> Fmt:
-        return Fmt(arns.execute_api(self.partition, self.region, self.account, "{0}", suffix), (API,))
+        return Fmt(
+            arns.execute_api(self.partition, self.region, self.account, "{0}", suffix), (API,)
+        )
 
 
 def role_path(spec: Spec) -> str:

@@ -208,47 +208,62 @@ def split(spec: Spec, doc: Json, ctx: BuildContext) -> tuple[Json, list[tuple[st
     for child in order:
         kind, number = kinds[child]
         fname = names.nested_template_name(kind, number, ctx.template_format)
-        params = s.params.get(child, {})
-        outs = s.outputs.get(child, {})
-        if len(params) > PARAMETER_LIMIT or len(outs) > OUTPUT_LIMIT:
-            raise _fail(
-                spec,
-                f"nested stack {fname} would need {len(params)} parameters and "
-                f"{len(outs)} outputs; CloudFormation allows {PARAMETER_LIMIT} of each "
-                "(quota: parameters/outputs per template)",
-                "move routes onto fewer integrations, or split the API",
-            )
-        child_doc: Json = {
-            "AWSTemplateFormatVersion": "2010-09-09",
-            "Description": _child_description(spec, kind, number),
-        }
-        if params:
-            child_doc["Parameters"] = {
-                p: {"Type": "String", "Description": f"{p} (from the parent stack)"} for p in params
-            }
-        child_doc["Resources"] = child_docs[child]
-        if outs:
-            child_doc["Outputs"] = {
-                o: {"Description": f"{o} for the parent stack", "Value": v} for o, v in outs.items()
-            }
+        child_doc, parent[child] = _child(spec, s, child, fname, (kind, number), child_docs[child])
         files.append((fname, child_doc))
-        stack: Json = {"Type": "AWS::CloudFormation::Stack"}
-        deps = sorted(s.stack_deps.get(child, set()))
-        if deps:
-            stack["DependsOn"] = deps
-        stack["Metadata"] = package_only()  # a local TemplateURL
-        props: Json = {"TemplateURL": fname}
-        if params:
-            props["Parameters"] = params
-        stack["Properties"] = props
-        parent[child] = stack
     for res in parent.values():  # the Deployment snapshots routes from every child
         if res["Type"] == "AWS::ApiGatewayV2::Deployment":
             res["DependsOn"] = sorted(set(res.get("DependsOn", [])) | set(order))
+    _check_sizes(spec, parent, files)
+    parent_doc = {k: v for k, v in doc.items() if k not in ("Resources", "Outputs")}
+    parent_doc["Resources"] = parent
+    parent_doc["Outputs"] = outputs
+    return parent_doc, files
+
+
+def _child(
+    spec: Spec, s: _Split, child: str, fname: str, where: tuple[str, int], resources: Json
+) -> tuple[Json, Json]:
+    """(the child template, the ``AWS::CloudFormation::Stack`` the parent holds for it)."""
+    params = s.params.get(child, {})
+    outs = s.outputs.get(child, {})
+    if len(params) > PARAMETER_LIMIT or len(outs) > OUTPUT_LIMIT:
+        raise _fail(
+            spec,
+            f"nested stack {fname} would need {len(params)} parameters and "
+            f"{len(outs)} outputs; CloudFormation allows {PARAMETER_LIMIT} of each "
+            "(quota: parameters/outputs per template)",
+            "move routes onto fewer integrations, or split the API",
+        )
+    child_doc: Json = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": _child_description(spec, *where),
+    }
+    if params:
+        child_doc["Parameters"] = {
+            p: {"Type": "String", "Description": f"{p} (from the parent stack)"} for p in params
+        }
+    child_doc["Resources"] = resources
+    if outs:
+        child_doc["Outputs"] = {
+            o: {"Description": f"{o} for the parent stack", "Value": v} for o, v in outs.items()
+        }
+    stack: Json = {"Type": "AWS::CloudFormation::Stack"}
+    deps = sorted(s.stack_deps.get(child, set()))
+    if deps:
+        stack["DependsOn"] = deps
+    stack["Metadata"] = package_only()  # a local TemplateURL
+    props: Json = {"TemplateURL": fname}
+    if params:
+        props["Parameters"] = params
+    stack["Properties"] = props
+    return child_doc, stack
+
+
+def _check_sizes(spec: Spec, parent: dict[str, Json], files: list[tuple[str, Json]]) -> None:
     if len(parent) > derive.CFN_RESOURCE_LIMIT:
         raise _fail(
             spec,
-            f"even with routes and functions in {len(order)} nested stacks the parent "
+            f"even with routes and functions in {len(files)} nested stacks the parent "
             f"CloudFormation stack would have {len(parent)} resources; CloudFormation allows "
             f"{derive.CFN_RESOURCE_LIMIT} per stack (quota: resources per stack); the parent "
             "keeps the API, integrations, integration responses, authorizers, models and stages",
@@ -262,10 +277,6 @@ def split(spec: Spec, doc: Json, ctx: BuildContext) -> tuple[Json, list[tuple[st
                 f"resources (limit {derive.CFN_RESOURCE_LIMIT})",
                 "split the API",
             )
-    parent_doc = {k: v for k, v in doc.items() if k not in ("Resources", "Outputs")}
-    parent_doc["Resources"] = parent
-    parent_doc["Outputs"] = outputs
-    return parent_doc, files
 
 
 def _child_description(spec: Spec, kind: str, number: int) -> str:

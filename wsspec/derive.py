@@ -3,7 +3,8 @@
 CloudFormation, Terraform and the direct deploy all ask this module which Lambda permissions
 exist, which IAM statements each role holds and what the API definition hash is, so the three
 cannot drift apart. ARNs that depend on where the API lives (region, account, API id, table)
-are returned as ``Ref`` tokens; each back end renders a token in its own language.
+are returned as ``Ref`` tokens; each back end renders a token in its own language, with the
+shapes of ``wsspec.arns``.
 """
 
 from __future__ import annotations
@@ -36,12 +37,12 @@ class Ref:
     def render(
         self,
         *,
-        partition: str = "aws",
+        partition: str,
         region: str,
         account: str,
         api_id: str,
         table_arn: str = "",
-        function_arn: "dict[str, str] | None" = None,
+        function_arn: dict[str, str] | None = None,
     ) -> str:
         """A concrete ARN (used by the direct deploy; templates render tokens themselves)."""
         if self.kind == "literal":

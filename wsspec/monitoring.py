@@ -8,6 +8,7 @@ table alarms once) that every back end renders; the checks read the catalogue be
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -152,91 +153,90 @@ class Monitoring:
     tracing: bool
 
 
-def _recommended() -> dict[str, dict[str, Any]]:
-    """The preset: alarms a WebSocket API operator wants on day one."""
-    return {
-        "connect-spike": {
-            "metric": "ConnectCount",
-            "statistic": "Sum",
-            "threshold": 1000,
-            "period": 300,
-            "description": "Connection spike: many new connections in 5 minutes",
-        },
-        "integration-errors": {
-            "metric": "IntegrationError",
-            "statistic": "Sum",
-            "threshold": 5,
-            "period": 300,
-            "description": "Integrations returned errors",
-        },
-        "execution-errors": {
-            "metric": "ExecutionError",
-            "statistic": "Sum",
-            "threshold": 5,
-            "period": 300,
-            "description": "API Gateway failed to execute requests",
-        },
-        "client-errors": {
-            "metric": "ClientError",
-            "statistic": "Sum",
-            "threshold": 100,
-            "period": 300,
-            "description": "Many client errors (4xx)",
-        },
-        "integration-latency-p99": {
-            "metric": "IntegrationLatency",
-            "statistic": "p99",
-            "threshold": 5000,
-            "period": 300,
-            "evaluation_periods": 3,
-            "description": "p99 integration latency above 5 s",
-        },
-        "function-errors": {
-            "function": "*",
-            "metric": "Errors",
-            "statistic": "Sum",
-            "threshold": 1,
-            "period": 300,
-            "description": "Function errors",
-        },
-        "function-throttles": {
-            "function": "*",
-            "metric": "Throttles",
-            "statistic": "Sum",
-            "threshold": 1,
-            "period": 300,
-            "description": "Function throttled",
-        },
-        "function-duration": {
-            "function": "*",
-            "metric": "Duration",
-            "statistic": "Maximum",
-            "threshold": "80%",
-            "period": 300,
-            "description": "Function duration near its timeout",
-        },
-        "table-write-throttles": {
-            "table": True,
-            "metric": "WriteThrottleEvents",
-            "statistic": "Sum",
-            "threshold": 1,
-            "period": 300,
-            "description": "Connection table write throttling",
-        },
-        "table-read-throttles": {
-            "table": True,
-            "metric": "ReadThrottleEvents",
-            "statistic": "Sum",
-            "threshold": 1,
-            "period": 300,
-            "description": "Connection table read throttling",
-        },
-    }
+# The preset: alarms a WebSocket API operator wants on day one (read-only: copy before use).
+_RECOMMENDED: dict[str, dict[str, Any]] = {
+    "connect-spike": {
+        "metric": "ConnectCount",
+        "statistic": "Sum",
+        "threshold": 1000,
+        "period": 300,
+        "description": "Connection spike: many new connections in 5 minutes",
+    },
+    "integration-errors": {
+        "metric": "IntegrationError",
+        "statistic": "Sum",
+        "threshold": 5,
+        "period": 300,
+        "description": "Integrations returned errors",
+    },
+    "execution-errors": {
+        "metric": "ExecutionError",
+        "statistic": "Sum",
+        "threshold": 5,
+        "period": 300,
+        "description": "API Gateway failed to execute requests",
+    },
+    "client-errors": {
+        "metric": "ClientError",
+        "statistic": "Sum",
+        "threshold": 100,
+        "period": 300,
+        "description": "Many client errors (4xx)",
+    },
+    "integration-latency-p99": {
+        "metric": "IntegrationLatency",
+        "statistic": "p99",
+        "threshold": 5000,
+        "period": 300,
+        "evaluation_periods": 3,
+        "description": "p99 integration latency above 5 s",
+    },
+    "function-errors": {
+        "function": "*",
+        "metric": "Errors",
+        "statistic": "Sum",
+        "threshold": 1,
+        "period": 300,
+        "description": "Function errors",
+    },
+    "function-throttles": {
+        "function": "*",
+        "metric": "Throttles",
+        "statistic": "Sum",
+        "threshold": 1,
+        "period": 300,
+        "description": "Function throttled",
+    },
+    "function-duration": {
+        "function": "*",
+        "metric": "Duration",
+        "statistic": "Maximum",
+        "threshold": "80%",
+        "period": 300,
+        "description": "Function duration near its timeout",
+    },
+    "table-write-throttles": {
+        "table": True,
+        "metric": "WriteThrottleEvents",
+        "statistic": "Sum",
+        "threshold": 1,
+        "period": 300,
+        "description": "Connection table write throttling",
+    },
+    "table-read-throttles": {
+        "table": True,
+        "metric": "ReadThrottleEvents",
+        "statistic": "Sum",
+        "threshold": 1,
+        "period": 300,
+        "description": "Connection table read throttling",
+    },
+}
 
 
 def recommended_alarms() -> dict[str, dict[str, Any]]:
     """The ``recommended`` preset's alarm definitions (a fresh copy)."""
-    return _recommended()
+    return copy.deepcopy(_RECOMMENDED)
 
 
 def threshold_of(raw: Any) -> Threshold:
@@ -276,7 +276,7 @@ def build_monitoring(raw: Any) -> Monitoring | None:
         return None
     d: Mapping[str, Any] = {"preset": raw} if isinstance(raw, str) else (raw or {})
     preset = d.get("preset", "recommended" if isinstance(raw, str) else "none")
-    defs: dict[str, dict[str, Any]] = _recommended() if preset == "recommended" else {}
+    defs: dict[str, dict[str, Any]] = recommended_alarms() if preset == "recommended" else {}
     for name, override in (d.get("alarms") or {}).items():
         if override is False:
             defs.pop(name, None)

@@ -23,8 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.gen_spec import write
-from wsspec import stubs
-from wsspec.targets import BuildContext
+from wsspec.targets import BuildContext, stubs
 from wsspec.validate import validate_file
 from wsspec.writer import write_all
 

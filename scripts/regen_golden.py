@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from wsspec.build import available, build_dir
-from wsspec.targets import TARGETS, BuildContext, target_module
+from wsspec.targets import TARGETS, BuildContext, load
 from wsspec.validate import validate_file
 
 GOLDEN = ROOT / "tests" / "golden"
@@ -40,7 +40,7 @@ def render(sample: Path, target: str) -> dict[str, bytes]:
         out_dir = build_dir(result.spec, Path(tmp))
         ctx = BuildContext(out_dir=out_dir, functions_dir=out_dir / "functions")
         files = {}
-        for out in target_module(target).render(result.spec, ctx):
+        for out in load(target).render(result.spec, ctx):
             try:
                 rel = out.path.relative_to(out_dir)
             except ValueError:

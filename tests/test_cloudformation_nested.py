@@ -25,8 +25,8 @@ from wsspec import derive, names
 from wsspec.cli import app
 from wsspec.errors import WsspecError
 from wsspec.model import Spec
-from wsspec.targets import cfn_nested
 from wsspec.targets import cloudformation as cf
+from wsspec.targets.cloudformation import nested as cfn_nested
 
 STACK = "AWS::CloudFormation::Stack"
 

@@ -8,6 +8,8 @@ import pytest
 import yaml
 
 from wsspec import derive, monitoring
+from wsspec.alarms import expand as expand_alarms
+from wsspec.alarms import topic_name
 from wsspec.errors import WsspecError
 from wsspec.validate import validate_text
 
@@ -45,7 +47,7 @@ def findings(mon: Any, base: str = BASE) -> list[tuple[str, str]]:
 
 
 def by_key(spec: Any) -> dict[str, monitoring.Alarm]:
-    return {a.key: a for a in monitoring.alarms(spec)}
+    return {a.key: a for a in expand_alarms(spec)}
 
 
 # ----------------------------------------------------------------------------- the preset
@@ -105,7 +107,7 @@ def test_preset_table_alarms_are_skipped_without_a_connection_table() -> None:
 def test_monitoring_false_and_the_none_preset_create_nothing() -> None:
     assert spec_with(False).monitoring is None
     none = spec_with("none")
-    assert monitoring.alarms(none) == [] and derive.log_retention_days(none) is None
+    assert expand_alarms(none) == [] and derive.log_retention_days(none) is None
 
 
 # ----------------------------------------------------------------------------- overrides
@@ -214,7 +216,7 @@ def test_notify_topic_and_existing_arns() -> None:
     assert mon.create_topic and mon.topic_emails == ("a@example.com",)
     assert mon.topic_https == ("https://h.example.com/x",)
     assert mon.topic_arns == ("arn:aws:sns:us-east-1:123456789012:ops",)
-    assert monitoring.topic_name(spec) == "demo-alarms"
+    assert topic_name(spec) == "demo-alarms"
 
 
 def test_an_empty_topic_mapping_still_creates_the_topic() -> None:
@@ -238,7 +240,7 @@ def test_alarm_name_collisions_are_a_wsspec_error() -> None:
         base,
     )
     with pytest.raises(WsspecError) as err:
-        monitoring.alarms(spec)
+        expand_alarms(spec)
     assert err.value.code == "WS116"
 
 

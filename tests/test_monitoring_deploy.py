@@ -17,7 +17,8 @@ import yaml
 from typer.testing import CliRunner
 
 from tests.deploy_util import Counter, deploy, load, project
-from wsspec import monitoring
+from wsspec.alarms import expand as expand_alarms
+from wsspec.alarms import topic_name
 from wsspec.cli import app
 from wsspec.deploy.run import outputs
 from wsspec.errors import WsspecError
@@ -55,9 +56,9 @@ def test_deploy_creates_alarms_topic_subscriptions_retention_and_tracing(
     session, result, _ = deploy(spec, url)
     api_id = result.ids["api"]
     alarms = live_alarms(url)
-    want = monitoring.alarms(spec)
+    want = expand_alarms(spec)
     assert set(alarms) == {a.alarm_name for a in want}
-    topic = f"arn:aws:sns:us-east-1:123456789012:{monitoring.topic_name(spec)}"
+    topic = f"arn:aws:sns:us-east-1:123456789012:{topic_name(spec)}"
     for a in want:
         got = alarms[a.alarm_name]
         assert (got["Namespace"], got["MetricName"]) == (a.namespace, a.metric)
@@ -206,7 +207,7 @@ def test_chat_with_the_preset_deploys_and_redeploys_without_writes(
 ) -> None:
     spec = load(project(tmp_path, "chat"))
     deploy(spec, url)
-    assert set(live_alarms(url)) == {a.alarm_name for a in monitoring.alarms(spec)}
+    assert set(live_alarms(url)) == {a.alarm_name for a in expand_alarms(spec)}
     groups = client(url, "logs").describe_log_groups()["logGroups"]
     assert all(g.get("retentionInDays") == 30 for g in groups)
     counter = Counter()

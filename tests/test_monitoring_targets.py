@@ -1,4 +1,4 @@
-"""Monitoring in every back end, checked against ``monitoring.alarms(spec)``.
+"""Monitoring in every back end, checked against ``alarms.expand(spec)``.
 
 CloudFormation (parsed template), Terraform (python-hcl2 parse of monitoring.tf / main.tf, and
 the real ``terraform validate``) and the direct deploy's desired state must carry the same
@@ -17,6 +17,8 @@ import pytest
 from tests.test_cloudformation_support import load_sample, render_template, resources_of
 from tests.tfhelp import build, hcl_literal, init, parse, rendered, resources, run
 from wsspec import monitoring, names
+from wsspec.alarms import expand as expand_alarms
+from wsspec.alarms import topic_name
 from wsspec.deploy.desired import API, Context, desired_state, topic_arn
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +41,7 @@ def cfn_actions(spec: Any) -> list[Any]:
 def test_cloudformation_alarms_match_the_model(name: str) -> None:
     spec = sample(name)
     _, doc = render_template(spec)
-    alarms = monitoring.alarms(spec)
+    alarms = expand_alarms(spec)
     got = resources_of(doc, "AWS::CloudWatch::Alarm")
     assert len(got) == len(alarms) > 0
     for a in alarms:
@@ -64,7 +66,7 @@ def test_cloudformation_topic_subscriptions_retention_tracing_and_outputs() -> N
     spec = sample("monitoring")
     _, doc = render_template(spec)
     (topic,) = resources_of(doc, "AWS::SNS::Topic").values()
-    assert topic["Properties"]["TopicName"] == monitoring.topic_name(spec)
+    assert topic["Properties"]["TopicName"] == topic_name(spec)
     subs = {
         (s["Properties"]["Protocol"], s["Properties"]["Endpoint"])
         for s in resources_of(doc, "AWS::SNS::Subscription").values()
@@ -92,7 +94,7 @@ def test_cloudformation_topic_subscriptions_retention_tracing_and_outputs() -> N
         )
     outs = doc["Outputs"]
     assert outs[monitoring.OUTPUT_ALARM_NAMES]["Value"].split(",") == [
-        a.alarm_name for a in monitoring.alarms(spec)
+        a.alarm_name for a in expand_alarms(spec)
     ]
     assert outs[monitoring.OUTPUT_ALARM_TOPIC]["Value"] == {"Ref": names.ALARM_TOPIC_LOGICAL}
 
@@ -137,7 +139,7 @@ def test_terraform_alarms_match_the_model(name: str, tmp_path: Path) -> None:
         for (rtype, label), body in resources(mon_doc).items()
         if rtype == "aws_cloudwatch_metric_alarm"
     }
-    alarms = monitoring.alarms(spec)
+    alarms = expand_alarms(spec)
     assert len(got) == len(alarms) > 0
     actions = list(spec.monitoring.topic_arns) + (
         ["${aws_sns_topic.alarms.arn}"] if spec.monitoring.create_topic else []
@@ -172,7 +174,7 @@ def test_terraform_topic_retention_tracing_and_outputs(tmp_path: Path) -> None:
     spec = sample("monitoring")
     mon_doc, main_doc = tf_docs(spec, tmp_path)
     res = resources(mon_doc)
-    assert hcl_literal(res[("aws_sns_topic", "alarms")]["name"]) == monitoring.topic_name(spec)
+    assert hcl_literal(res[("aws_sns_topic", "alarms")]["name"]) == topic_name(spec)
     subs = {
         (hcl_literal(b["protocol"]), hcl_literal(b["endpoint"]))
         for (t, _), b in res.items()
@@ -189,7 +191,7 @@ def test_terraform_topic_retention_tracing_and_outputs(tmp_path: Path) -> None:
     assert fns and all(b["tracing_config"][0]["mode"] in ('"Active"', "Active") for b in fns)
     outputs = {k.strip('"'): v for o in mon_doc["output"] for k, v in o.items()}
     assert [hcl_literal(v) for v in outputs["alarm_names"]["value"]] == [
-        a.alarm_name for a in monitoring.alarms(spec)
+        a.alarm_name for a in expand_alarms(spec)
     ]
     assert outputs["alarm_topic_arn"]["value"] == "${aws_sns_topic.alarms.arn}"
 
@@ -257,7 +259,7 @@ def test_the_three_back_ends_create_the_same_alarms(tmp_path: Path) -> None:
         literal = {d["Name"]: d["Value"] for d in c["Dimensions"] if isinstance(d["Value"], str)}
         assert all(d["Value"] == API or d["Value"] == literal[d["Name"]] for d in p["Dimensions"])
         assert sorted(p["AlarmActions"]) == sorted(
-            list(spec.monitoring.topic_arns) + [topic_arn(ctx, monitoring.topic_name(spec))]
+            list(spec.monitoring.topic_arns) + [topic_arn(ctx, topic_name(spec))]
         )
 
 

@@ -36,6 +36,8 @@ from wsspec.errors import WsspecError
 from wsspec.escape import hcl_string
 from wsspec.model import FrozenDict
 from wsspec.targets import BuildContext, terraform
+from wsspec.targets.terraform import hcl
+from wsspec.targets.terraform.view import View
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import gen_spec
@@ -156,7 +158,7 @@ def test_every_lambda_permission_is_scoped_to_the_api_stage_and_route(tmp_path: 
     expected = derive.lambda_permissions(spec, per_route=derive.permission_strategy(spec))
     assert len(perms) == len(expected) > 0
     for p in expected:
-        body = perms[("aws_lambda_permission", terraform.View.permission(p.key))]
+        body = perms[("aws_lambda_permission", View.permission(p.key))]
         assert hcl_literal(body["statement_id"]) == p.key
         parts = template_parts(body["source_arn"])
         assert parts[0] == ("interp", "aws_apigatewayv2_api.this.execution_arn")
@@ -232,7 +234,7 @@ def test_integration_roles_and_stage_settings(tmp_path: Path) -> None:
     spec = load("dynamodb-direct")
     res = _main(spec, tmp_path / "d")
     for integ in derive.generated_integration_roles(spec):
-        label = terraform.View.integration(integ)
+        label = View.integration(integ)
         body = res[("aws_apigatewayv2_integration", label)]
         assert body["credentials_arn"] == f"${{aws_iam_role.integration_{label}.arn}}"
         assert ("aws_iam_role_policy", f"integration_{label}") in res
@@ -274,7 +276,7 @@ def test_schema_validation_switch_is_reported_when_terraform_cannot_express_it(
 
 # ----------------------------------------------------------------------------- layout
 def test_format_hcl_aligns_runs_of_one_line_attributes_only() -> None:
-    text = terraform.format_hcl(
+    text = hcl.format_hcl(
         'resource "a" "b" {\nx = 1\nlonger = "v"\ntags = {\n"k-1" = "v"\nk = "w"\n}\n'
         "after = 2\nnested {\ny = 3\n}\n}\n"
     )
@@ -296,18 +298,18 @@ def test_format_hcl_aligns_runs_of_one_line_attributes_only() -> None:
 
 
 def test_format_hcl_ignores_brackets_and_equals_inside_strings() -> None:
-    text = terraform.format_hcl('x {\na = "{ = [ ${b} $${c"\nbb = "}"\n}\n')
+    text = hcl.format_hcl('x {\na = "{ = [ ${b} $${c"\nbb = "}"\n}\n')
     assert text == 'x {\n  a  = "{ = [ ${b} $${c"\n  bb = "}"\n}\n'
 
 
 def test_format_hcl_is_a_fixed_point_of_its_output(tmp_path: Path) -> None:
     for sample in SAMPLE_NAMES:
         for text in _render(sample, tmp_path / sample).values():
-            assert terraform.format_hcl(text) == text
+            assert hcl.format_hcl(text) == text
 
 
 def test_value_renders_json_documents_for_jsonencode() -> None:
-    out = terraform.value({"a": [1, 2.5, True, None], "$ref": {"x": "y"}, "e": {}, "l": []})
+    out = hcl.value({"a": [1, 2.5, True, None], "$ref": {"x": "y"}, "e": {}, "l": []})
     assert out.splitlines() == [
         "{",
         "a = [1, 2.5, true, null]",
@@ -319,19 +321,19 @@ def test_value_renders_json_documents_for_jsonencode() -> None:
         "}",
     ]
     with pytest.raises(WsspecError):
-        terraform.value({"x": float("inf")})
+        hcl.value({"x": float("inf")})
 
 
 def test_json_documents_avoid_jsonencode_when_terraform_would_normalise_them() -> None:
-    assert terraform.json_document({"a": "plain é"}).startswith("jsonencode({")
+    assert hcl.json_document({"a": "plain é"}).startswith("jsonencode({")
     for doc in ({"a": "x\n\u0301"}, {"<\u0327": 1}, ["e\u0301"]):
-        out = terraform.json_document(doc)
+        out = hcl.json_document(doc)
         assert out.startswith('"') and out.isascii()
         assert json.loads(hcl_literal(out)) == doc
 
 
 def test_template_keeps_a_dollar_before_an_interpolation_literal() -> None:
-    t = terraform.template("price$", terraform.Expr("var.x"), "%{y}")
+    t = hcl.template("price$", hcl.Expr("var.x"), "%{y}")
     assert template_parts(t) == [
         ("lit", "price"),
         ("interp", '"$"'),
@@ -485,7 +487,7 @@ def test_route_keys_in_source_arns_are_literal(tmp_path: Path) -> None:
 
 
 def test_object_keys_are_ascii_so_fmt_alignment_is_exact() -> None:
-    assert terraform.key("plain_key") == "plain_key"
-    assert terraform.key("null") == '"null"'
-    assert terraform.key("ключ") == '"\\u043a\\u043b\\u044e\\u0447"'
-    assert all(c in string.printable for c in terraform.key("😀 ${x}"))
+    assert hcl.key("plain_key") == "plain_key"
+    assert hcl.key("null") == '"null"'
+    assert hcl.key("ключ") == '"\\u043a\\u043b\\u044e\\u0447"'
+    assert all(c in string.printable for c in hcl.key("😀 ${x}"))

@@ -30,7 +30,7 @@ from tests.tfhelp import (
 )
 from wsspec.escape import hcl_string
 from wsspec.model import FrozenDict
-from wsspec.targets import terraform as tft
+from wsspec.targets.terraform import hcl
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import gen_spec
@@ -151,10 +151,10 @@ def test_terraform_reads_escaped_strings_and_json_documents_back(
     tmp_path_factory: Any,
 ) -> None:
     exprs = [hcl_string(s) for s in strings]
-    exprs += ["{\n" + tft.key(s) + " = 1\n}" for s in strings[:10]]
+    exprs += ["{\n" + hcl.key(s) + " = 1\n}" for s in strings[:10]]
     # plus the cases that break a naive jsonencode: a combining mark after an escape, non-NFC
     docs = docs + [{"k": "line\n\u0301"}, {"<\u0327": "&\u0301"}, ["e\u0301"], "\u0301"]
-    exprs += [tft.json_document(d) for d in docs]
+    exprs += [hcl.json_document(d) for d in docs]
     cwd = tmp_path_factory.mktemp("eval")
     got = apply_outputs(terraform, exprs, cwd / "x")
 
@@ -164,7 +164,7 @@ def test_terraform_reads_escaped_strings_and_json_documents_back(
     assert got[:40] == [nfc(s) for s in strings]
     assert [list(o) for o in got[40:50]] == [[nfc(s)] for s in strings[:10]]
 
-    # JSON documents come back exactly (tft.json_document avoids jsonencode where Terraform's
+    # JSON documents come back exactly (hcl.json_document avoids jsonencode where Terraform's
     # NFC normalisation of its output would change or even break the JSON)
     for doc, out in zip(docs, got[50:]):
         try:

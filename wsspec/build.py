@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wsspec import names
 from wsspec.errors import EXIT_USAGE, WsspecError
 from wsspec.model import Spec
-from wsspec.package import build_zip
-from wsspec.targets import TARGETS, BuildContext, Output, target_module
+from wsspec.targets import TARGETS, BuildContext, Output, Target, load
+from wsspec.targets.package import build_zip
+
+if TYPE_CHECKING:  # every registered target module implements the protocol
+    from wsspec.targets import cloudformation, stubs, terraform
+
+    _TARGETS: tuple[Target, ...] = (cloudformation, terraform, stubs)
 
 PACKAGED_TARGETS = ("cloudformation", "terraform")
 
 
 def available(target: str) -> bool:
-    """Whether the target's module is installed (targets land one issue at a time)."""
+    """Whether the target's module is installed."""
     try:
         return importlib.util.find_spec(TARGETS[target]) is not None
     except ModuleNotFoundError:
@@ -40,34 +46,44 @@ def select_targets(requested: list[str] | None) -> tuple[list[str], list[str]]:
 
 
 def build_dir(spec: Spec, out: Path) -> Path:
-    return (out / names._physical(spec.api.name, limit=128)).resolve()
+    return (out / names.physical(spec.api.name, limit=128)).resolve()
 
 
 def build_outputs(
     spec: Spec, targets: list[str], out: Path, template_format: str = "yaml"
 ) -> tuple[list[Output], list[str]]:
-    """Render everything first (nothing is written here), so a failure leaves no partial tree."""
+    """Render everything first (nothing is written here), so a failure leaves no partial tree.
+
+    Stubs run first: the handler files they create belong in this build's function packages,
+    which the packaged targets (CloudFormation, Terraform) reference.
+    """
     out_dir = build_dir(spec, out)
     ctx = BuildContext(
         out_dir=out_dir, functions_dir=out_dir / "functions", template_format=template_format
     )
+    order = sorted(targets, key=lambda t: t != "stubs")  # stable: the rest keep their order
+    packaged = any(t in PACKAGED_TARGETS for t in targets)
     outputs: list[Output] = []
     notes: list[str] = []
     overlay: dict[Path, bytes] = {}
-    if "stubs" in targets:  # stubs first: their new files belong in this build's zips
-        stubs = target_module("stubs").render(spec, ctx)
-        outputs.extend(stubs)
-        overlay = {o.path: o.content for o in stubs if not o.generated and not o.path.exists()}
-        notes.extend(getattr(target_module("stubs"), "notes", lambda s, c: [])(spec, ctx))
-    if any(t in PACKAGED_TARGETS for t in targets):
-        for fn in spec.functions:
-            data = build_zip(spec, fn, overlay)
-            outputs.append(Output(ctx.functions_dir / names.zip_name(fn.name), data))
-    for t in targets:
-        if t == "stubs":
-            continue
-        mod = target_module(t)
-        rendered = mod.render(spec, ctx)
+    for name in order:
+        if name != "stubs" and packaged:
+            outputs += _packages(spec, ctx, overlay)
+            packaged = False
+        target = load(name)
+        rendered = target.render(spec, ctx)
         outputs.extend(rendered)
-        notes.extend(getattr(mod, "notes", lambda s, c: [])(spec, ctx))
+        if name == "stubs":
+            overlay = {
+                o.path: o.content for o in rendered if not o.generated and not o.path.exists()
+            }
+        notes.extend(target.notes(spec, ctx))
     return outputs, notes
+
+
+def _packages(spec: Spec, ctx: BuildContext, overlay: dict[Path, bytes]) -> list[Output]:
+    """One deterministic zip per function (``overlay``: stubs this build is about to create)."""
+    return [
+        Output(ctx.functions_dir / names.zip_name(fn.name), build_zip(spec, fn, overlay))
+        for fn in spec.functions
+    ]

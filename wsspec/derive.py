@@ -3,7 +3,8 @@
 CloudFormation, Terraform and the direct deploy all ask this module which Lambda permissions
 exist, which IAM statements each role holds and what the API definition hash is, so the three
 cannot drift apart. ARNs that depend on where the API lives (region, account, API id, table)
-are returned as ``Ref`` tokens; each back end renders a token in its own language.
+are returned as ``Ref`` tokens; each back end renders a token in its own language, with the
+shapes of ``wsspec.arns``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Literal
 
-from wsspec import names
+from wsspec import alarms, arns, names
 from wsspec.model import CONNECTION_TABLE_REF, Integration, Spec, plain
 from wsspec.monitoring import TRACING_ACTIONS
 
@@ -36,31 +37,23 @@ class Ref:
     def render(
         self,
         *,
-        partition: str = "aws",
+        partition: str,
         region: str,
         account: str,
         api_id: str,
         table_arn: str = "",
-        function_arn: "dict[str, str] | None" = None,
+        function_arn: dict[str, str] | None = None,
     ) -> str:
         """A concrete ARN (used by the direct deploy; templates render tokens themselves)."""
         if self.kind == "literal":
             return self.value
         if self.kind == "log_group":
-            return f"arn:{partition}:logs:{region}:{account}:log-group:{self.value}:*"
+            return arns.log_streams(partition, region, account, self.value)
         if self.kind == "connections":
-            return connections_arn(partition, region, account, api_id, self.stage, self.value)
+            return arns.connections(partition, region, account, api_id, self.stage, self.value)
         if self.kind == "table":
             return table_arn
         return (function_arn or {})[self.value]
-
-
-def connections_arn(
-    partition: str, region: str, account: str, api_id: str, stage: str, method: str
-) -> str:
-    return (
-        f"arn:{partition}:execute-api:{region}:{account}:{api_id}/{stage}/{method}/@connections/*"
-    )
 
 
 @dataclass(frozen=True)
@@ -82,9 +75,7 @@ TABLE_ACTIONS = (
 CONNECTION_METHODS = ("POST", "GET", "DELETE")
 LAMBDA_TRUST = "lambda.amazonaws.com"
 APIGW_TRUST = "apigateway.amazonaws.com"
-CLOUDWATCH_POLICY = (
-    "service-role/AmazonAPIGatewayPushToCloudWatchLogs"  # arn:<p>:iam::aws:policy/...
-)
+CLOUDWATCH_POLICY = "service-role/AmazonAPIGatewayPushToCloudWatchLogs"  # arns.managed_policy
 BASIC_LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 
 
@@ -207,7 +198,7 @@ def lambda_permissions(spec: Spec, *, per_route: bool = True) -> list[Permission
 # ----------------------------------------------------------------------------- deployment hash
 def api_definition(spec: Spec) -> dict[str, object]:
     """Everything a Deployment snapshots (routes, integrations, authorizers, models, API)."""
-    return plain(
+    definition: dict[str, object] = plain(
         {
             "api": asdict(spec.api),
             "routes": [asdict(r) for r in spec.routes],
@@ -217,6 +208,7 @@ def api_definition(spec: Spec) -> dict[str, object]:
             "vpc_links": [asdict(v) for v in spec.vpc_links],
         }
     )
+    return definition
 
 
 def api_definition_hash(spec: Spec, length: int = 12) -> str:
@@ -225,11 +217,12 @@ def api_definition_hash(spec: Spec, length: int = 12) -> str:
 
 
 # ----------------------------------------------------------------------------- URLs / URIs
-def lambda_invoke_uri(partition: str, region: str, function_arn: str) -> str:
-    return (
-        f"arn:{partition}:apigateway:{region}:lambda:path/2015-03-31/functions/"
-        f"{function_arn}/invocations"
-    )
+def aws_service_uri(integ: Integration, partition: str, region: str) -> str:
+    """IntegrationUri of an AWS service integration (by action, else by path)."""
+    assert integ.kind == "aws" and integ.service is not None
+    if integ.action:
+        return arns.service_action_uri(partition, region, integ.service, integ.action)
+    return arns.service_path_uri(partition, region, integ.service, integ.path or "")
 
 
 def wss_url(api_id: str, region: str, stage: str) -> str:
@@ -271,8 +264,6 @@ def cloudformation_resource_count(spec: Spec, *, per_route: bool) -> int:
     Mirrors ``wsspec.targets.cloudformation`` (a test renders every sample and generated spec
     and compares), so the permission decision needs no rendering.
     """
-    from wsspec.monitoring import alarms
-
     n = 1  # the Api
     n += len(spec.routes) + sum(1 for r in spec.routes if r.two_way)
     n += len(spec.integrations)
@@ -288,7 +279,7 @@ def cloudformation_resource_count(spec: Spec, *, per_route: bool) -> int:
     n += 2 if spec.domain is not None else 0  # DomainName + ApiMapping
     mon = spec.monitoring
     if mon is not None:
-        n += len(alarms(spec))
+        n += len(alarms.expand(spec))
         if mon.create_topic:
             n += 1 + len(mon.topic_emails) + len(mon.topic_https)  # topic + subscriptions
     return n

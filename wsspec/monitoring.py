@@ -1,12 +1,14 @@
-"""Monitoring: CloudWatch alarms, an SNS topic, log retention and Lambda tracing.
+"""Monitoring records and the CloudWatch metric catalogue (model layer: imports no wsspec module).
 
 The spec's ``monitoring`` section (or the one-word preset ``monitoring: recommended``) becomes a
-frozen ``Monitoring`` record in the model; ``alarms(spec)`` expands it into concrete ``Alarm``
-records (API alarms once per stage, function and table alarms once) that every back end renders.
+frozen ``Monitoring`` record in the model (``build_monitoring``). ``wsspec.alarms.expand`` turns
+it into the concrete ``Alarm`` records defined here (API alarms once per stage, function and
+table alarms once) that every back end renders; the checks read the catalogue below.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -41,7 +43,6 @@ SCOPE_METRICS = {
     "function": FUNCTION_METRICS,
     "table": TABLE_METRICS,
 }
-PERIODS_HINT = "10, 30 or a multiple of 60 seconds"
 MAX_EVALUATION_SECONDS = 86_400  # period x evaluation_periods: CloudWatch evaluates at most one day
 STATISTICS = ("SampleCount", "Average", "Sum", "Minimum", "Maximum")
 PERCENTILE = re.compile(r"^p(\d{1,2}(\.\d{1,2})?|100)$")
@@ -51,7 +52,6 @@ COMPARISONS = {
     "<": "LessThanThreshold",
     "<=": "LessThanOrEqualToThreshold",
 }
-TREAT_MISSING = ("breaching", "notBreaching", "ignore", "missing")
 RETENTION_DAYS = (
     1,
     3,
@@ -76,7 +76,6 @@ RETENTION_DAYS = (
     3288,
     3653,
 )
-PRESETS = ("recommended", "none")
 # Output names (CloudFormation Outputs, Terraform outputs, the deploy's printed outputs)
 OUTPUT_ALARM_NAMES = "AlarmNames"
 OUTPUT_ALARM_TOPIC = "AlarmTopicArn"
@@ -108,6 +107,20 @@ def scope_of(d: Mapping[str, Any]) -> str:
 
 # ----------------------------------------------------------------------------- model records
 @dataclass(frozen=True)
+class TimeoutShare:
+    """A function Duration threshold given as a share of the function's timeout (``"80%"``)."""
+
+    percent: float
+
+    def of(self, timeout_seconds: int) -> float:
+        """The threshold in milliseconds for a function with this timeout."""
+        return timeout_seconds * 1000 * self.percent / 100
+
+
+Threshold = float | TimeoutShare
+
+
+@dataclass(frozen=True)
 class AlarmSpec:
     """One alarm as the spec states it (after preset + per-stage overrides are merged)."""
 
@@ -117,7 +130,7 @@ class AlarmSpec:
     function: str | None  # scope=function (None with scope=function: every managed function)
     route: str | None  # scope=route
     statistic: str
-    threshold: float
+    threshold: Threshold  # a TimeoutShare only for a function's Duration (the checks ensure it)
     comparison: str  # >=, >, <, <=
     period: int
     evaluation_periods: int
@@ -140,97 +153,105 @@ class Monitoring:
     tracing: bool
 
 
-def _recommended() -> dict[str, dict[str, Any]]:
-    """The preset: alarms a WebSocket API operator wants on day one."""
-    return {
-        "connect-spike": {
-            "metric": "ConnectCount",
-            "statistic": "Sum",
-            "threshold": 1000,
-            "period": 300,
-            "description": "Connection spike: many new connections in 5 minutes",
-        },
-        "integration-errors": {
-            "metric": "IntegrationError",
-            "statistic": "Sum",
-            "threshold": 5,
-            "period": 300,
-            "description": "Integrations returned errors",
-        },
-        "execution-errors": {
-            "metric": "ExecutionError",
-            "statistic": "Sum",
-            "threshold": 5,
-            "period": 300,
-            "description": "API Gateway failed to execute requests",
-        },
-        "client-errors": {
-            "metric": "ClientError",
-            "statistic": "Sum",
-            "threshold": 100,
-            "period": 300,
-            "description": "Many client errors (4xx)",
-        },
-        "integration-latency-p99": {
-            "metric": "IntegrationLatency",
-            "statistic": "p99",
-            "threshold": 5000,
-            "period": 300,
-            "evaluation_periods": 3,
-            "description": "p99 integration latency above 5 s",
-        },
-        "function-errors": {
-            "function": "*",
-            "metric": "Errors",
-            "statistic": "Sum",
-            "threshold": 1,
-            "period": 300,
-            "description": "Function errors",
-        },
-        "function-throttles": {
-            "function": "*",
-            "metric": "Throttles",
-            "statistic": "Sum",
-            "threshold": 1,
-            "period": 300,
-            "description": "Function throttled",
-        },
-        "function-duration": {
-            "function": "*",
-            "metric": "Duration",
-            "statistic": "Maximum",
-            "threshold": "80%",
-            "period": 300,
-            "description": "Function duration near its timeout",
-        },
-        "table-write-throttles": {
-            "table": True,
-            "metric": "WriteThrottleEvents",
-            "statistic": "Sum",
-            "threshold": 1,
-            "period": 300,
-            "description": "Connection table write throttling",
-        },
-        "table-read-throttles": {
-            "table": True,
-            "metric": "ReadThrottleEvents",
-            "statistic": "Sum",
-            "threshold": 1,
-            "period": 300,
-            "description": "Connection table read throttling",
-        },
-    }
+# The preset: alarms a WebSocket API operator wants on day one (read-only: copy before use).
+_RECOMMENDED: dict[str, dict[str, Any]] = {
+    "connect-spike": {
+        "metric": "ConnectCount",
+        "statistic": "Sum",
+        "threshold": 1000,
+        "period": 300,
+        "description": "Connection spike: many new connections in 5 minutes",
+    },
+    "integration-errors": {
+        "metric": "IntegrationError",
+        "statistic": "Sum",
+        "threshold": 5,
+        "period": 300,
+        "description": "Integrations returned errors",
+    },
+    "execution-errors": {
+        "metric": "ExecutionError",
+        "statistic": "Sum",
+        "threshold": 5,
+        "period": 300,
+        "description": "API Gateway failed to execute requests",
+    },
+    "client-errors": {
+        "metric": "ClientError",
+        "statistic": "Sum",
+        "threshold": 100,
+        "period": 300,
+        "description": "Many client errors (4xx)",
+    },
+    "integration-latency-p99": {
+        "metric": "IntegrationLatency",
+        "statistic": "p99",
+        "threshold": 5000,
+        "period": 300,
+        "evaluation_periods": 3,
+        "description": "p99 integration latency above 5 s",
+    },
+    "function-errors": {
+        "function": "*",
+        "metric": "Errors",
+        "statistic": "Sum",
+        "threshold": 1,
+        "period": 300,
+        "description": "Function errors",
+    },
+    "function-throttles": {
+        "function": "*",
+        "metric": "Throttles",
+        "statistic": "Sum",
+        "threshold": 1,
+        "period": 300,
+        "description": "Function throttled",
+    },
+    "function-duration": {
+        "function": "*",
+        "metric": "Duration",
+        "statistic": "Maximum",
+        "threshold": "80%",
+        "period": 300,
+        "description": "Function duration near its timeout",
+    },
+    "table-write-throttles": {
+        "table": True,
+        "metric": "WriteThrottleEvents",
+        "statistic": "Sum",
+        "threshold": 1,
+        "period": 300,
+        "description": "Connection table write throttling",
+    },
+    "table-read-throttles": {
+        "table": True,
+        "metric": "ReadThrottleEvents",
+        "statistic": "Sum",
+        "threshold": 1,
+        "period": 300,
+        "description": "Connection table read throttling",
+    },
+}
 
 
 def recommended_alarms() -> dict[str, dict[str, Any]]:
     """The ``recommended`` preset's alarm definitions (a fresh copy)."""
-    return _recommended()
+    return copy.deepcopy(_RECOMMENDED)
 
 
-def _alarm_spec(name: str, d: Mapping[str, Any]) -> AlarmSpec:
+def threshold_of(raw: Any) -> Threshold:
+    """A threshold as the spec (or a merged override) gives it: a number or ``"<n>%"``."""
+    if isinstance(raw, TimeoutShare):
+        return raw
+    if isinstance(raw, str):
+        return TimeoutShare(float(raw.strip().removesuffix("%")))
+    return float(raw)
+
+
+def alarm_spec(name: str, d: Mapping[str, Any]) -> AlarmSpec:
+    """One alarm definition (spec form, preset and overrides merged) as a record."""
     scope = scope_of(d)
     fn = d.get("function")
-    threshold = d.get("threshold", 1)
     return AlarmSpec(
         name=name,
         metric=d["metric"],
@@ -238,7 +259,7 @@ def _alarm_spec(name: str, d: Mapping[str, Any]) -> AlarmSpec:
         function=None if fn in (None, "*") else fn,
         route=d.get("route"),
         statistic=str(d.get("statistic", "Sum")),
-        threshold=threshold if isinstance(threshold, str) else float(threshold),  # "80%" kept
+        threshold=threshold_of(d.get("threshold", 1)),
         comparison=d.get("comparison", ">="),
         period=int(d.get("period", 300)),
         evaluation_periods=int(d.get("evaluation_periods", 1)),
@@ -255,7 +276,7 @@ def build_monitoring(raw: Any) -> Monitoring | None:
         return None
     d: Mapping[str, Any] = {"preset": raw} if isinstance(raw, str) else (raw or {})
     preset = d.get("preset", "recommended" if isinstance(raw, str) else "none")
-    defs: dict[str, dict[str, Any]] = _recommended() if preset == "recommended" else {}
+    defs: dict[str, dict[str, Any]] = recommended_alarms() if preset == "recommended" else {}
     for name, override in (d.get("alarms") or {}).items():
         if override is False:
             defs.pop(name, None)
@@ -265,22 +286,21 @@ def build_monitoring(raw: Any) -> Monitoring | None:
     topic = notify.get("topic") or {}
     return Monitoring(
         preset=preset,
-        alarms=tuple(_alarm_spec(name, v) for name, v in defs.items()),
+        alarms=tuple(alarm_spec(name, v) for name, v in defs.items()),
         stage_overrides={
             k: dict((v or {}).get("alarms") or {}) for k, v in (d.get("stages") or {}).items()
         },
         topic_emails=tuple(topic.get("email") or ()),
         topic_https=tuple(topic.get("https") or ()),
-        create_topic=isinstance(
-            notify.get("topic"), Mapping
-        ),  # `topic: {}`: a topic, no subscriptions
+        # `topic: {}` creates a topic without subscriptions
+        create_topic=isinstance(notify.get("topic"), Mapping),
         topic_arns=tuple(notify.get("topic_arns") or ()),
         log_retention_days=d.get("log_retention_days", 30 if preset == "recommended" else None),
         tracing=bool(d.get("tracing", False)),
     )
 
 
-# ----------------------------------------------------------------------------- expansion
+# ----------------------------------------------------------------------------- concrete alarms
 @dataclass(frozen=True)
 class Dimension:
     name: str
@@ -290,6 +310,8 @@ class Dimension:
 
 @dataclass(frozen=True)
 class Alarm:
+    """One CloudWatch alarm every back end creates (``wsspec.alarms.expand`` makes them)."""
+
     key: str  # natural key: "<stage>/<name>", "function/<fn>/<name>", "table/<name>"
     alarm_name: str  # physical AlarmName
     description: str
@@ -306,139 +328,3 @@ class Alarm:
     treat_missing_data: str
     stage: str | None
     function: str | None
-
-
-def _merged(base: AlarmSpec, override: Mapping[str, Any] | bool) -> AlarmSpec | None:
-    """``base`` with a stage's override applied; None when the alarm is off for the stage."""
-    if override is False:
-        return None
-    fields: dict[str, Any] = {
-        "metric": base.metric,
-        "statistic": base.statistic,
-        "threshold": base.threshold,
-        "comparison": base.comparison,
-        "period": base.period,
-        "evaluation_periods": base.evaluation_periods,
-        "datapoints_to_alarm": base.datapoints_to_alarm,
-        "treat_missing_data": base.treat_missing_data,
-        "description": base.description,
-        "route": base.route,
-        "enabled": base.enabled,
-    }
-    fields.update(override if isinstance(override, Mapping) else {})
-    merged = _alarm_spec(base.name, fields)
-    return merged if merged.enabled else None
-
-
-def alarms(spec: Any) -> list[Alarm]:
-    """Every concrete alarm of ``spec`` (a ``wsspec.model.Spec``), in a stable order."""
-    from wsspec import names
-
-    mon: Monitoring | None = getattr(spec, "monitoring", None)
-    if mon is None:
-        return []
-    out: list[Alarm] = []
-
-    def make(
-        a: AlarmSpec,
-        key: str,
-        alarm_name: str,
-        namespace: str,
-        dims: tuple[Dimension, ...],
-        threshold: float,
-        stage: str | None,
-        fn: str | None,
-    ) -> Alarm:
-        pct = bool(PERCENTILE.match(a.statistic))
-        return Alarm(
-            key=key,
-            alarm_name=alarm_name,
-            description=a.description or f"{a.metric} {a.comparison} {threshold:g}",
-            namespace=namespace,
-            metric=a.metric,
-            dimensions=dims,
-            statistic=None if pct else a.statistic,
-            extended_statistic=a.statistic if pct else None,
-            period=a.period,
-            evaluation_periods=a.evaluation_periods,
-            datapoints_to_alarm=a.datapoints_to_alarm,
-            threshold=threshold,
-            comparison_operator=COMPARISONS[a.comparison],
-            treat_missing_data=a.treat_missing_data,
-            stage=stage,
-            function=fn,
-        )
-
-    api_alarms = [a for a in mon.alarms if a.scope in ("api", "route")]
-    for stage in spec.stages:
-        overrides = mon.stage_overrides.get(stage.name, {})
-        for base in api_alarms:
-            a = _merged(base, overrides.get(base.name, {}))
-            if a is None:
-                continue
-            dims = (Dimension("ApiId", "", api_id=True), Dimension("Stage", stage.name))
-            if a.route:
-                dims += (Dimension("Route", a.route),)
-            out.append(
-                make(
-                    a,
-                    f"{stage.name}/{a.name}",
-                    names._physical(spec.api.name, stage.name, a.name, limit=255),
-                    API_NAMESPACE,
-                    dims,
-                    float(a.threshold),
-                    stage.name,
-                    None,
-                )
-            )
-    for a in (x for x in mon.alarms if x.scope == "function" and x.enabled):
-        targets = [spec.function(a.function)] if a.function else list(spec.functions)
-        for fn in targets:
-            threshold = a.threshold
-            if isinstance(threshold, str) and threshold.endswith("%"):
-                threshold = fn.timeout * 1000 * float(threshold[:-1]) / 100
-            physical = names.function_name(spec, fn.name)
-            out.append(
-                make(
-                    a,
-                    f"function/{fn.name}/{a.name}",
-                    names._physical(spec.api.name, fn.name, a.name, limit=255),
-                    LAMBDA_NAMESPACE,
-                    (Dimension("FunctionName", physical),),
-                    float(threshold),
-                    None,
-                    fn.name,
-                )
-            )
-    if spec.connections is not None:
-        for a in (x for x in mon.alarms if x.scope == "table" and x.enabled):
-            out.append(
-                make(
-                    a,
-                    f"table/{a.name}",
-                    names._physical(spec.api.name, "table", a.name, limit=255),
-                    DYNAMODB_NAMESPACE,
-                    (Dimension("TableName", names.table_name(spec)),),
-                    float(a.threshold),
-                    None,
-                    None,
-                )
-            )
-    seen: dict[str, str] = {}
-    for alarm in out:
-        other = seen.setdefault(alarm.alarm_name, alarm.key)
-        if other != alarm.key:
-            from wsspec.errors import WsspecError
-
-            raise WsspecError(
-                f"alarms {other!r} and {alarm.key!r} would both be named {alarm.alarm_name!r}",
-                code="WS116",
-                hint="rename one of the alarms",
-            )
-    return out
-
-
-def topic_name(spec: Any) -> str:
-    from wsspec import names
-
-    return names._physical(spec.api.name, "alarms", limit=256)

@@ -19,7 +19,8 @@ def _words(name: str) -> list[str]:
     return [w for w in re.split(r"[^A-Za-z0-9]+", name) if w]
 
 
-def _short_hash(name: str) -> str:
+def short_hash(name: str) -> str:
+    """Eight hex digits of SHA-256: keeps shortened or sanitised names unique."""
     return hashlib.sha256(name.encode()).hexdigest()[:8]
 
 
@@ -30,7 +31,7 @@ def pascal(name: str) -> str:
     words = _words(name)
     out = "".join(w[:1].upper() + w[1:] for w in words)
     if not out:
-        return "X" + _short_hash(name)
+        return "X" + short_hash(name)
     return out
 
 
@@ -39,7 +40,7 @@ def snake(name: str) -> str:
     if name in _RESERVED_TOKENS:
         return _RESERVED_TOKENS[name].lower()
     words = _words(name)
-    out = "_".join(w.lower() for w in words) if words else "x" + _short_hash(name)
+    out = "_".join(w.lower() for w in words) if words else "x" + short_hash(name)
     if out[0].isdigit():
         out = "_" + out
     return out
@@ -161,35 +162,37 @@ def vpc_link_label(name: str) -> str:
 
 
 # ---------------------------------------------------------------- AWS physical names
-def _physical(*parts: str, limit: int) -> str:
+def physical(*parts: str, limit: int) -> str:
+    """An AWS name from ``parts``: joined by ``-``, [A-Za-z0-9_-] only, at most ``limit`` long
+    (a longer name keeps its start and ends in a hash of the whole)."""
     raw = "-".join(parts)
     clean = re.sub(r"[^A-Za-z0-9_-]+", "-", raw).strip("-") or "x"
     if len(clean) > limit:
-        clean = clean[: limit - 9] + "-" + _short_hash(raw)
+        clean = clean[: limit - 9] + "-" + short_hash(raw)
     return clean
 
 
 def function_name(spec: Spec, fn: str) -> str:
     """Lambda FunctionName (<= 64 chars, [A-Za-z0-9_-])."""
-    return _physical(spec.api.name, fn, limit=64)
+    return physical(spec.api.name, fn, limit=64)
 
 
 def function_role_name(spec: Spec, fn: str) -> str:
-    return _physical(spec.api.name, fn, "role", limit=64)
+    return physical(spec.api.name, fn, "role", limit=64)
 
 
 def integration_role_name(spec: Spec, integ: Integration) -> str:
-    return _physical(spec.api.name, integration_token(integ), "apigw", limit=64)
+    return physical(spec.api.name, integration_token(integ), "apigw", limit=64)
 
 
 def account_role_name(spec: Spec) -> str:
-    return _physical(spec.api.name, "apigw-cloudwatch", limit=64)
+    return physical(spec.api.name, "apigw-cloudwatch", limit=64)
 
 
 def table_name(spec: Spec) -> str:
     if spec.connections and spec.connections.table_name:
         return spec.connections.table_name
-    return _physical(spec.api.name, "connections", limit=255)
+    return physical(spec.api.name, "connections", limit=255)
 
 
 def function_log_group(spec: Spec, fn: str) -> str:
@@ -197,11 +200,11 @@ def function_log_group(spec: Spec, fn: str) -> str:
 
 
 def access_log_group(spec: Spec, stage: str) -> str:
-    return f"/aws/apigateway/{_physical(spec.api.name, limit=200)}/{stage}/access"
+    return f"/aws/apigateway/{physical(spec.api.name, limit=200)}/{stage}/access"
 
 
 def vpc_link_name(spec: Spec, link: str) -> str:
-    return _physical(spec.api.name, link, limit=128)
+    return physical(spec.api.name, link, limit=128)
 
 
 def zip_name(fn: str) -> str:
@@ -230,7 +233,7 @@ def route_response_logical(route_key: str) -> str:
 
 
 def integration_response_logical(integ: Integration, key: str) -> str:
-    part = "Default" if key == "$default" else pascal(key) + _short_hash(key)
+    part = "Default" if key == "$default" else pascal(key) + short_hash(key)
     return "Reply" + pascal(integration_token(integ)) + part
 
 
@@ -274,7 +277,7 @@ OUTPUT_DOMAIN_URL = "CustomDomainUrl"
 
 def alarm_logical(alarm_key: str) -> str:
     """From ``monitoring.Alarm.key`` (``prod/connect-spike``); hashed so separators cannot collide."""
-    return "Alarm" + pascal(alarm_key) + _short_hash(alarm_key)
+    return "Alarm" + pascal(alarm_key) + short_hash(alarm_key)
 
 
 ALARM_TOPIC_LOGICAL = "NotifyTopic"
@@ -291,4 +294,4 @@ def nested_template_name(kind: str, number: int, fmt: str) -> str:
 
 
 def topic_subscription_logical(protocol: str, endpoint: str) -> str:
-    return "NotifySubscription" + pascal(protocol) + _short_hash(f"{protocol}:{endpoint}")
+    return "NotifySubscription" + pascal(protocol) + short_hash(f"{protocol}:{endpoint}")

@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from wsspec import derive, names
+from wsspec import alarms, arns, derive, names
 from wsspec.model import Spec, plain
-from wsspec.package import build_zip, sha256_b64
+from wsspec.targets.package import build_zip, sha256_b64
 
 OWNER_TAG = "wsspec:spec"
 POLICY_NAME = "wsspec"
@@ -98,20 +98,20 @@ class Context:
     partition: str = "aws"
 
     def function_arn(self, name: str) -> str:
-        return f"arn:{self.partition}:lambda:{self.region}:{self.account}:function:{name}"
+        return arns.lambda_function(self.partition, self.region, self.account, name)
 
     def role_arn(self, path: str, name: str) -> str:
-        return f"arn:{self.partition}:iam::{self.account}:role{path}{name}"
+        return arns.iam_role(self.partition, self.account, path, name)
 
     def table_arn(self, name: str) -> str:
-        return f"arn:{self.partition}:dynamodb:{self.region}:{self.account}:table/{name}"
+        return arns.dynamodb_table(self.partition, self.region, self.account, name)
 
     def log_group_arn(self, name: str) -> str:
-        return f"arn:{self.partition}:logs:{self.region}:{self.account}:log-group:{name}"
+        return arns.log_group(self.partition, self.region, self.account, name)
 
     def execute_api(self, suffix: str) -> Fmt:
         return Fmt(
-            f"arn:{self.partition}:execute-api:{self.region}:{self.account}:{{0}}/{suffix}", (API,)
+            arns.execute_api(self.partition, self.region, self.account, "{0}", suffix), (API,)
         )
 
 
@@ -297,7 +297,7 @@ def desired_state(
                     "AssumeRolePolicyDocument": trust(derive.APIGW_TRUST),
                     "Policy": None,
                     "ManagedPolicies": (
-                        f"arn:{ctx.partition}:iam::aws:policy/{derive.CLOUDWATCH_POLICY}",
+                        arns.managed_policy(ctx.partition, derive.CLOUDWATCH_POLICY),
                     ),
                     "Tags": owner_tags(spec),
                 },
@@ -378,7 +378,7 @@ def desired_state(
     )
 
     def lambda_uri(fn: str | None, arn: str | None) -> str:
-        return derive.lambda_invoke_uri(ctx.partition, ctx.region, fn_arns[fn] if fn else str(arn))
+        return arns.lambda_invoke_uri(ctx.partition, ctx.region, fn_arns[fn] if fn else str(arn))
 
     for a in spec.authorizers:
         out.append(
@@ -419,7 +419,7 @@ def desired_state(
         elif integ.kind == "http":
             uri = integ.url
         elif integ.kind == "aws":
-            uri = integ.aws_service_uri(ctx.region)
+            uri = derive.aws_service_uri(integ, ctx.partition, ctx.region)
         else:
             uri = None
         creds = integ.credentials_arn
@@ -509,7 +509,7 @@ def desired_state(
         target = names.function_name(spec, p.function) if p.function else str(p.function_arn)
         if p.authorizer is not None:
             src = Fmt(
-                f"arn:{ctx.partition}:execute-api:{ctx.region}:{ctx.account}:{{0}}/authorizers/{{1}}",
+                arns.execute_api(ctx.partition, ctx.region, ctx.account, "{0}", "authorizers/{1}"),
                 (API, Out(f"authorizer:{p.authorizer}")),
             )
         else:
@@ -589,20 +589,18 @@ def desired_state(
 
 
 def topic_arn(ctx: Context, name: str) -> str:
-    return f"arn:{ctx.partition}:sns:{ctx.region}:{ctx.account}:{name}"
+    return arns.sns_topic(ctx.partition, ctx.region, ctx.account, name)
 
 
 def monitoring_state(spec: Spec, ctx: Context) -> list[Res]:
-    """The alarm topic, its subscriptions and the CloudWatch alarms (``monitoring.alarms``)."""
-    from wsspec import monitoring
-
+    """The alarm topic, its subscriptions and the CloudWatch alarms (``alarms.expand``)."""
     mon = spec.monitoring
     if mon is None:
         return []
     out: list[Res] = []
     actions = list(mon.topic_arns)
     if mon.create_topic:
-        name = monitoring.topic_name(spec)
+        name = alarms.topic_name(spec)
         arn = topic_arn(ctx, name)
         actions.append(arn)
         out.append(Res("topic", name, {"Tags": owner_tags(spec)}, label=name))
@@ -616,7 +614,7 @@ def monitoring_state(spec: Spec, ctx: Context) -> list[Res]:
                     label=f"{protocol} {endpoint}",
                 )
             )
-    for a in monitoring.alarms(spec):
+    for a in alarms.expand(spec):
         dims = sorted(
             ({"Name": d.name, "Value": API if d.api_id else d.value} for d in a.dimensions),
             key=lambda d: str(d["Name"]),

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Literal, Mapping
 
+from wsspec import arns
 from wsspec.deploy.desired import (
     API,
     DEPLOY_MARKER,
@@ -426,7 +427,7 @@ class Planner:
         self.add("update", r, "table", r.key, calls, changes=ch)
 
     def _table_arn(self, name: str) -> str:
-        return f"arn:{self.partition}:dynamodb:{self.region}:{self.account}:table/{name}"
+        return arns.dynamodb_table(self.partition, self.region, self.account, name)
 
     def _log_group(self, r: Res, h: Cur | None) -> None:
         if ("foreign_log_group", r.key) in self.cur.records:
@@ -613,7 +614,9 @@ class Planner:
                     "apigateway",
                     "tag_resource",
                     {
-                        "resourceArn": f"arn:{self.partition}:apigateway:{self.region}::/vpclinks/{h.id}",
+                        "resourceArn": arns.apigateway_resource(
+                            self.partition, self.region, f"/vpclinks/{h.id}"
+                        ),
                         "tags": dict(r.props["tags"]),
                     },
                 )
@@ -703,7 +706,7 @@ class Planner:
         self.add("update", r, "function", r.key, calls, changes=ch)
 
     def _function_arn(self, r: Res) -> str:
-        return f"arn:{self.partition}:lambda:{self.region}:{self.account}:function:{r.key}"
+        return arns.lambda_function(self.partition, self.region, self.account, r.key)
 
     def _api(self, r: Res, h: Cur | None) -> None:
         p = r.props
@@ -723,7 +726,7 @@ class Planner:
         if upd:
             calls.append(Call("apigatewayv2", "update_api", {"ApiId": API, **upd}))
         if "Tags" in fields:
-            arn = Fmt(f"arn:{self.partition}:apigateway:{self.region}::/apis/{{0}}", (API,))
+            arn = Fmt(arns.apigateway_resource(self.partition, self.region, "/apis/{0}"), (API,))
             calls.append(
                 Call("apigatewayv2", "tag_resource", {"ResourceArn": arn, "Tags": dict(p["Tags"])})
             )
@@ -1017,7 +1020,9 @@ class Planner:
                     "tag_resource",
                     {
                         "ResourceArn": Fmt(
-                            f"arn:{self.partition}:apigateway:{self.region}::/apis/{{0}}/stages/{r.key}",
+                            arns.apigateway_resource(
+                                self.partition, self.region, f"/apis/{{0}}/stages/{r.key}"
+                            ),
                             (API,),
                         ),
                         "Tags": dict(p["Tags"]),

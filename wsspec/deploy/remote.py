@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from wsspec import names
+from wsspec import arns, names
 from wsspec.deploy.desired import MARKER, OWNER_TAG, Res, owner_value, role_path
 from wsspec.deploy.errors import is_unimplemented, translate
 from wsspec.model import Spec
@@ -527,7 +527,7 @@ class Reader:
     def _table(self) -> None:
         c = self.aws.client("dynamodb")
         cands = {r.key for r in self.desired if r.kind == "table"}
-        cands.add(names._physical(self.spec.api.name, "connections", limit=255))  # noqa: SLF001
+        cands.add(names.physical(self.spec.api.name, "connections", limit=255))
         for name in sorted(cands):
             try:
                 t = c.describe_table(TableName=name)["Table"]
@@ -644,7 +644,7 @@ class Reader:
     def _alarms(self) -> None:
         c = self.aws.client("cloudwatch")
         wanted = {r.key for r in self.desired if r.kind == "alarm"}
-        prefix = names._physical(self.spec.api.name, "x", limit=255)[:-1]
+        prefix = names.physical(self.spec.api.name, "x", limit=255)[:-1]
         alarms = _pages(
             c, "describe_alarms", "MetricAlarms", AlarmNamePrefix=prefix, AlarmTypes=["MetricAlarm"]
         )
@@ -697,11 +697,11 @@ class Reader:
         self.map(one, alarms)
 
     def _topic(self) -> None:
-        from wsspec.monitoring import topic_name
+        from wsspec.alarms import topic_name
 
         c = self.aws.client("sns")
         name = topic_name(self.spec)
-        arn = f"arn:{self.aws.partition}:sns:{self.aws.region}:{self.aws.account}:{name}"
+        arn = arns.sns_topic(self.aws.partition, self.aws.region, self.aws.account, name)
         try:
             c.get_topic_attributes(TopicArn=arn)
         except Exception as exc:  # noqa: BLE001

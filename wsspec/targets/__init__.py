@@ -1,8 +1,10 @@
-"""Build targets. Each target module exposes ``render(spec, ctx) -> list[Output]``.
+"""Build targets: every back end that turns the model into files, behind one ``Target`` protocol.
 
-The registry maps a target name to its module; ``wsspec build`` runs them through one writer
-(``wsspec.targets.write``) that writes atomically, never overwrites user files, and implements
-``--check``.
+A target is a module with ``render(spec, ctx) -> list[Output]`` (nothing written: the
+writer, ``wsspec.writer``, writes atomically, never overwrites user files and implements
+``--check``) and ``notes(spec, ctx) -> list[str]`` (one line each, printed by the CLI).
+``TARGETS`` names them in build order; ``load`` imports one lazily, so a build imports only
+the targets it runs. ``wsspec.build`` runs them.
 """
 
 from __future__ import annotations
@@ -10,11 +12,15 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from wsspec.model import Spec
 
 TARGETS: dict[str, str] = {
     "cloudformation": "wsspec.targets.cloudformation",
     "terraform": "wsspec.targets.terraform",
-    "stubs": "wsspec.stubs",
+    "stubs": "wsspec.targets.stubs",
 }
 
 
@@ -34,5 +40,24 @@ class BuildContext:
     template_format: str = "yaml"  # CloudFormation: yaml | json
 
 
-def target_module(name: str):  # type: ignore[no-untyped-def]
-    return importlib.import_module(TARGETS[name])
+@runtime_checkable
+class Target(Protocol):
+    """What every target module provides."""
+
+    def render(self, spec: Spec, ctx: BuildContext) -> list[Output]:
+        """Every file of the target for ``spec`` (rendered, not written)."""
+        ...
+
+    def notes(self, spec: Spec, ctx: BuildContext) -> list[str]:
+        """Remarks on the output (choices made, limits met), one line each."""
+        ...
+
+
+def load(name: str) -> Target:
+    """The target module registered as ``name``."""
+    module = importlib.import_module(TARGETS[name])
+    if not isinstance(module, Target):
+        raise TypeError(
+            f"{module.__name__} does not provide render(spec, ctx) and notes(spec, ctx)"
+        )
+    return module

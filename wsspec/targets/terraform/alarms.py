@@ -1,44 +1,46 @@
 """Terraform for the spec's ``monitoring`` section: ``<out>/terraform/monitoring.tf``.
 
-Rendered from ``templates/terraform/monitoring.tf.j2`` next to the files ``terraform.py``
-writes (it shares that module's ``View`` helpers and ``format_hcl`` layout). The alarms are
-``wsspec.monitoring.alarms(spec)`` -- the list CloudFormation and the direct deploy also
-render -- with dimension values as references (API id, stage, function, table), so Terraform
-creates the alarms after what they watch. Log retention and ``tracing_config`` live on the
-log groups and functions in ``main.tf``.
+Rendered from ``templates/terraform/monitoring.tf.j2`` next to the other files of the target,
+with the same ``View`` and ``format_hcl`` layout. The alarms are ``wsspec.alarms.expand(spec)``
+-- the list CloudFormation and the direct deploy also render -- with dimension values as
+references (API id, stage, function, table), so Terraform creates the alarms after what they
+watch. Log retention and ``tracing_config`` live on the log groups and functions in ``main.tf``.
 """
 
 from __future__ import annotations
 
 from pathlib import PurePath
-from typing import Any
 
-from wsspec import monitoring, names
+from wsspec import alarms, names
 from wsspec.escape import hcl_string
 from wsspec.model import Spec
+from wsspec.monitoring import Alarm, Dimension
 from wsspec.targets import BuildContext, Output
+from wsspec.targets.terraform.hcl import format_hcl
+from wsspec.targets.terraform.view import TABLE, View
+from wsspec.templating import render as render_template
 
 FILE = "monitoring.tf"
 TOPIC = "aws_sns_topic.alarms"
 
 
-def alarm_label(alarm: monitoring.Alarm) -> str:
+def alarm_label(alarm: Alarm) -> str:
     """``prod_connect_spike_1a2b3c4d``: readable, with a hash of the natural key (no collisions)."""
-    return f"{names.snake(alarm.key)}_{names._short_hash(alarm.key)}"
+    return f"{names.snake(alarm.key)}_{names.short_hash(alarm.key)}"
 
 
 def subscription_label(protocol: str, endpoint: str) -> str:
-    return f"{protocol}_{names._short_hash(f'{protocol}:{endpoint}')}"
+    return f"{protocol}_{names.short_hash(f'{protocol}:{endpoint}')}"
 
 
 class MonitoringView:
-    def __init__(self, spec: Spec, tf: Any) -> None:
+    def __init__(self, spec: Spec, tf: View) -> None:
         assert spec.monitoring is not None
         self.spec = spec
         self.tf = tf
         self.mon = spec.monitoring
-        self.alarms = monitoring.alarms(spec)
-        self.topic_name = monitoring.topic_name(spec)
+        self.alarms = alarms.expand(spec)
+        self.topic_name = alarms.topic_name(spec)
         self.subscriptions = [("email", e) for e in self.mon.topic_emails] + [
             ("https", u) for u in self.mon.topic_https
         ]
@@ -46,7 +48,7 @@ class MonitoringView:
     alarm_label = staticmethod(alarm_label)
     subscription_label = staticmethod(subscription_label)
 
-    def dimension(self, alarm: monitoring.Alarm, d: monitoring.Dimension) -> str:
+    def dimension(self, alarm: Alarm, d: Dimension) -> str:
         if d.api_id:
             return f"{self.tf.api}.id"
         if d.name == "Stage" and alarm.stage is not None:
@@ -54,7 +56,7 @@ class MonitoringView:
         if d.name == "FunctionName" and alarm.function is not None:
             return f"aws_lambda_function.{names.function_label(alarm.function)}.function_name"
         if d.name == "TableName" and self.spec.connections is not None:
-            return "aws_dynamodb_table.connections.name"
+            return f"{TABLE}.name"
         return hcl_string(d.value)
 
     def actions(self) -> list[str]:
@@ -64,10 +66,7 @@ class MonitoringView:
         return out
 
 
-def render(spec: Spec, ctx: BuildContext, tf: Any) -> Output:
-    from wsspec.targets.terraform import format_hcl
-    from wsspec.templating import render as render_template
-
+def render(spec: Spec, ctx: BuildContext, tf: View) -> Output:
     text = render_template(
         f"terraform/{FILE}.j2",
         spec=spec,

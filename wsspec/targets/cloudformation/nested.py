@@ -1,6 +1,6 @@
 """CloudFormation for APIs too large for one stack: nested stacks that ``package`` uploads.
 
-Used by ``wsspec.targets.cloudformation.render`` only when the single template would exceed
+Used by the CloudFormation target (``wsspec.targets.cloudformation``) only when the single template would exceed
 500 resources *even with* one Lambda permission per function and stage. The single template is
 built as usual (one source of truth), then its resources are partitioned:
 
@@ -35,17 +35,15 @@ from wsspec import derive, names
 from wsspec.errors import WsspecError
 from wsspec.model import Spec
 from wsspec.targets import BuildContext, Output
-
-Json = dict[str, Any]
+from wsspec.targets.cloudformation.intrinsics import Json, package_only
+from wsspec.targets.cloudformation.serialise import serialise, template_path
 
 ROUTE_CHILD_TARGET = 200  # average resources per routes child (each child stays far below 500)
 FUNCTION_CHILD_TARGET = 48  # functions per functions child (<= 200 outputs; ~4 resources each)
 PARAMETER_LIMIT = 200  # parameters per template (CloudFormation quota)
 OUTPUT_LIMIT = 200  # outputs per template (CloudFormation quota)
-PACKAGE_ONLY_RULE = "W3002"  # a local TemplateURL "may only work with the package command"
 
 _SUB_TOKEN = re.compile(r"\$\{([^!}][^}]*)\}")
-_NOTES: dict[int, str] = {}
 
 
 def _pow2(n: int) -> int:
@@ -114,8 +112,9 @@ class _Split:
         if loc == ctx:
             return native
         name = logical + (attr or "").replace(".", "")
-        if ctx is None:  # parent -> child output
-            self.outputs.setdefault(loc, {})[name] = native  # type: ignore[arg-type]
+        if ctx is None:  # parent -> child output (``loc``, a child: it differs from ``ctx``)
+            assert loc is not None
+            self.outputs.setdefault(loc, {})[name] = native
             return {"Fn::GetAtt": [loc, f"Outputs.{name}"]}
         params = self.params.setdefault(ctx, {})
         if name not in params:
@@ -171,8 +170,9 @@ class _Split:
             loc = self.where(dep)
             if loc == ctx:
                 keep.append(dep)
-            elif ctx is None:
-                keep.append(loc)  # type: ignore[arg-type]
+            elif ctx is None:  # a parent resource waits for a child: for its stack
+                assert loc is not None
+                keep.append(loc)
             else:  # a child waits for a resource elsewhere: the child stack does
                 self.stack_deps.setdefault(ctx, set()).add(loc or dep)
         out = dict(res)
@@ -208,47 +208,62 @@ def split(spec: Spec, doc: Json, ctx: BuildContext) -> tuple[Json, list[tuple[st
     for child in order:
         kind, number = kinds[child]
         fname = names.nested_template_name(kind, number, ctx.template_format)
-        params = s.params.get(child, {})
-        outs = s.outputs.get(child, {})
-        if len(params) > PARAMETER_LIMIT or len(outs) > OUTPUT_LIMIT:
-            raise _fail(
-                spec,
-                f"nested stack {fname} would need {len(params)} parameters and "
-                f"{len(outs)} outputs; CloudFormation allows {PARAMETER_LIMIT} of each "
-                "(quota: parameters/outputs per template)",
-                "move routes onto fewer integrations, or split the API",
-            )
-        child_doc: Json = {
-            "AWSTemplateFormatVersion": "2010-09-09",
-            "Description": _child_description(spec, kind, number),
-        }
-        if params:
-            child_doc["Parameters"] = {
-                p: {"Type": "String", "Description": f"{p} (from the parent stack)"} for p in params
-            }
-        child_doc["Resources"] = child_docs[child]
-        if outs:
-            child_doc["Outputs"] = {
-                o: {"Description": f"{o} for the parent stack", "Value": v} for o, v in outs.items()
-            }
+        child_doc, parent[child] = _child(spec, s, child, fname, (kind, number), child_docs[child])
         files.append((fname, child_doc))
-        stack: Json = {"Type": "AWS::CloudFormation::Stack"}
-        deps = sorted(s.stack_deps.get(child, set()))
-        if deps:
-            stack["DependsOn"] = deps
-        stack["Metadata"] = {"cfn-lint": {"config": {"ignore_checks": [PACKAGE_ONLY_RULE]}}}
-        props: Json = {"TemplateURL": fname}
-        if params:
-            props["Parameters"] = params
-        stack["Properties"] = props
-        parent[child] = stack
     for res in parent.values():  # the Deployment snapshots routes from every child
         if res["Type"] == "AWS::ApiGatewayV2::Deployment":
             res["DependsOn"] = sorted(set(res.get("DependsOn", [])) | set(order))
+    _check_sizes(spec, parent, files)
+    parent_doc = {k: v for k, v in doc.items() if k not in ("Resources", "Outputs")}
+    parent_doc["Resources"] = parent
+    parent_doc["Outputs"] = outputs
+    return parent_doc, files
+
+
+def _child(
+    spec: Spec, s: _Split, child: str, fname: str, where: tuple[str, int], resources: Json
+) -> tuple[Json, Json]:
+    """(the child template, the ``AWS::CloudFormation::Stack`` the parent holds for it)."""
+    params = s.params.get(child, {})
+    outs = s.outputs.get(child, {})
+    if len(params) > PARAMETER_LIMIT or len(outs) > OUTPUT_LIMIT:
+        raise _fail(
+            spec,
+            f"nested stack {fname} would need {len(params)} parameters and "
+            f"{len(outs)} outputs; CloudFormation allows {PARAMETER_LIMIT} of each "
+            "(quota: parameters/outputs per template)",
+            "move routes onto fewer integrations, or split the API",
+        )
+    child_doc: Json = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": _child_description(spec, *where),
+    }
+    if params:
+        child_doc["Parameters"] = {
+            p: {"Type": "String", "Description": f"{p} (from the parent stack)"} for p in params
+        }
+    child_doc["Resources"] = resources
+    if outs:
+        child_doc["Outputs"] = {
+            o: {"Description": f"{o} for the parent stack", "Value": v} for o, v in outs.items()
+        }
+    stack: Json = {"Type": "AWS::CloudFormation::Stack"}
+    deps = sorted(s.stack_deps.get(child, set()))
+    if deps:
+        stack["DependsOn"] = deps
+    stack["Metadata"] = package_only()  # a local TemplateURL
+    props: Json = {"TemplateURL": fname}
+    if params:
+        props["Parameters"] = params
+    stack["Properties"] = props
+    return child_doc, stack
+
+
+def _check_sizes(spec: Spec, parent: dict[str, Json], files: list[tuple[str, Json]]) -> None:
     if len(parent) > derive.CFN_RESOURCE_LIMIT:
         raise _fail(
             spec,
-            f"even with routes and functions in {len(order)} nested stacks the parent "
+            f"even with routes and functions in {len(files)} nested stacks the parent "
             f"CloudFormation stack would have {len(parent)} resources; CloudFormation allows "
             f"{derive.CFN_RESOURCE_LIMIT} per stack (quota: resources per stack); the parent "
             "keeps the API, integrations, integration responses, authorizers, models and stages",
@@ -262,20 +277,14 @@ def split(spec: Spec, doc: Json, ctx: BuildContext) -> tuple[Json, list[tuple[st
                 f"resources (limit {derive.CFN_RESOURCE_LIMIT})",
                 "split the API",
             )
-    parent_doc = {k: v for k, v in doc.items() if k not in ("Resources", "Outputs")}
-    parent_doc["Resources"] = parent
-    parent_doc["Outputs"] = outputs
-    return parent_doc, files
 
 
 def _child_description(spec: Spec, kind: str, number: int) -> str:
     return f"wsspec: WebSocket API {spec.api.name} - {kind} (nested stack {number})"[:1024]
 
 
-def render(
-    spec: Spec, ctx: BuildContext, doc: Json, serialise: Any, template_path: Any
-) -> tuple[list[Output], int]:
-    """Outputs for the parent and every child, and the parent's size in bytes."""
+def render(spec: Spec, ctx: BuildContext, doc: Json) -> tuple[list[Output], str]:
+    """Outputs for the parent (first) and every child, and the build note saying how."""
     total = len(doc["Resources"])
     parent, files = split(spec, doc, ctx)
     main = template_path(ctx)
@@ -297,15 +306,10 @@ def render(
     if fns:
         where += f", functions in {len(fns)} ({', '.join(fns)})"
     sizes = [len(d["Resources"]) for _, d in files]
-    _NOTES[id(spec)] = (
+    note = (
         f"cloudformation: {total} resources do not fit one stack (limit "
         f"{derive.CFN_RESOURCE_LIMIT}) even with collapsed permissions: {where}; the parent has "
         f"{len(parent['Resources'])} resources, each child at most {max(sizes)}. "
         "`aws cloudformation package` uploads the child templates (use --s3-bucket)"
     )
-    return outputs, len(outputs[0].content)
-
-
-def notes(spec: Spec) -> list[str]:
-    note = _NOTES.pop(id(spec), None)
-    return [note] if note else []
+    return outputs, note

@@ -1,0 +1,93 @@
+"""Stage 4: the typed, frozen model every back end reads.
+
+``build_model`` takes data that already passed the schema and the semantic checks and applies
+every default exactly once. Nothing downstream looks at the YAML again. The records live in
+``records.py``, the builder in ``build.py``; this package imports nothing above the model
+layer (``wsspec.monitoring`` holds the monitoring records).
+"""
+
+from __future__ import annotations
+
+from wsspec.model.build import (
+    build_model,
+    function_integration_id,
+    inline_integration_id,
+    route_integration_data,
+)
+from wsspec.model.records import (
+    CONNECTION_KEY,
+    CONNECTION_TABLE_REF,
+    DEFAULT_ACCESS_LOG_FORMAT,
+    DEFAULT_API_KEY_SELECTION,
+    DEFAULT_FUNCTION_TIMEOUT,
+    DEFAULT_IDENTITY_SOURCE,
+    DEFAULT_MEMORY,
+    DEFAULT_NODE_RUNTIME,
+    DEFAULT_PYTHON_RUNTIME,
+    DEFAULT_ROUTE_SELECTION,
+    DEFAULT_STAGE,
+    DEFAULT_TIMEOUT_MS,
+    DEFAULT_TTL_ATTRIBUTE,
+    DEFAULT_TTL_SECONDS,
+    AccessLog,
+    Api,
+    Authorizer,
+    ConnectionTable,
+    Domain,
+    FrozenDict,
+    Function,
+    IamStatement,
+    Integration,
+    IntegrationKind,
+    IntegrationResponse,
+    Model,
+    Route,
+    RouteSettings,
+    ServiceRole,
+    Spec,
+    Stage,
+    VpcLink,
+    frozen,
+    plain,
+)
+
+__all__ = [
+    "CONNECTION_KEY",
+    "CONNECTION_TABLE_REF",
+    "DEFAULT_ACCESS_LOG_FORMAT",
+    "DEFAULT_API_KEY_SELECTION",
+    "DEFAULT_FUNCTION_TIMEOUT",
+    "DEFAULT_IDENTITY_SOURCE",
+    "DEFAULT_MEMORY",
+    "DEFAULT_NODE_RUNTIME",
+    "DEFAULT_PYTHON_RUNTIME",
+    "DEFAULT_ROUTE_SELECTION",
+    "DEFAULT_STAGE",
+    "DEFAULT_TIMEOUT_MS",
+    "DEFAULT_TTL_ATTRIBUTE",
+    "DEFAULT_TTL_SECONDS",
+    "AccessLog",
+    "Api",
+    "Authorizer",
+    "ConnectionTable",
+    "Domain",
+    "FrozenDict",
+    "Function",
+    "IamStatement",
+    "Integration",
+    "IntegrationKind",
+    "IntegrationResponse",
+    "Model",
+    "Route",
+    "RouteSettings",
+    "ServiceRole",
+    "Spec",
+    "Stage",
+    "VpcLink",
+    "build_model",
+    "frozen",
+    "function_integration_id",
+    "inline_integration_id",
+    "plain",
+    "route_integration_data",
+]

@@ -1,0 +1,308 @@
+"""The model's records: frozen dataclasses and read-only maps, with the defaults they carry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Mapping
+
+from wsspec.monitoring import Monitoring
+
+
+class FrozenDict(dict[str, Any]):
+    """A read-only dict: JSON-serialisable, picklable, copyable, but not mutable."""
+
+    def _readonly(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("the wsspec model is immutable")
+
+    __setitem__ = __delitem__ = _readonly
+    clear = pop = popitem = setdefault = update = _readonly  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenDict, (dict(self),))
+
+    def __copy__(self) -> "FrozenDict":
+        return self
+
+    def __deepcopy__(self, memo: Any) -> "FrozenDict":
+        return self
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(sorted((k, repr(v)) for k, v in self.items())))
+
+
+def frozen(d: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    return FrozenDict(d or {})
+
+
+def plain(value: Any) -> Any:
+    """Deep-convert read-only mappings and tuples into dicts and lists (for JSON/YAML output)."""
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+# ----------------------------------------------------------------------------- defaults
+DEFAULT_ROUTE_SELECTION = "$request.body.action"
+DEFAULT_API_KEY_SELECTION = "$request.header.x-api-key"
+DEFAULT_STAGE = "prod"
+DEFAULT_TIMEOUT_MS = 29_000
+DEFAULT_PYTHON_RUNTIME = "python3.12"
+DEFAULT_NODE_RUNTIME = "nodejs20.x"
+DEFAULT_MEMORY = 128
+DEFAULT_FUNCTION_TIMEOUT = 10
+DEFAULT_IDENTITY_SOURCE = "route.request.header.Authorization"
+DEFAULT_TTL_ATTRIBUTE = "ttl"
+DEFAULT_TTL_SECONDS = 7200  # the maximum connection lifetime
+CONNECTION_KEY = "connectionId"
+# JSON access-log format; must contain $context.requestId (API Gateway rejects it otherwise).
+DEFAULT_ACCESS_LOG_FORMAT = (
+    '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",'
+    '"requestTime":"$context.requestTime","eventType":"$context.eventType",'
+    '"routeKey":"$context.routeKey","status":"$context.status",'
+    '"connectionId":"$context.connectionId","integrationStatus":"$context.integration.status",'
+    '"integrationLatency":"$context.integration.latency","error":"$context.error.message"}'
+)
+
+IntegrationKind = Literal["lambda", "http", "aws", "mock"]
+
+
+# ----------------------------------------------------------------------------- records
+@dataclass(frozen=True)
+class Api:
+    name: str
+    description: str | None
+    route_selection: str
+    api_key_selection: str
+    disable_execute_api_endpoint: bool
+    disable_schema_validation: bool
+    tags: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class IamStatement:
+    effect: str  # Allow | Deny
+    actions: tuple[str, ...]
+    resources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str  # spec key
+    handler_path: str  # posix, relative to the project (spec) directory
+    source_dir: str  # posix, relative; zipped as the deployment package ("." = project dir)
+    entry: str  # function name inside the handler file
+    lambda_handler: str  # Lambda "Handler", e.g. "on_connect.handler"
+    runtime: str
+    language: Literal["python", "nodejs"]
+    memory: int
+    timeout: int  # seconds
+    architecture: Literal["x86_64", "arm64"]
+    description: str | None
+    environment: Mapping[str, str]
+    iam: tuple[IamStatement, ...]
+    manage_connections: bool
+    connection_table: bool
+    routes: tuple[str, ...]  # route keys whose integration invokes this function
+    authorizers: tuple[str, ...]  # authorizers that invoke this function
+
+
+@dataclass(frozen=True)
+class IntegrationResponse:
+    key: str  # "$default" or "/regex/"
+    templates: Mapping[str, str]
+    template_selection: str | None
+    content_handling: str | None  # CONVERT_TO_TEXT | CONVERT_TO_BINARY
+
+
+@dataclass(frozen=True)
+class ServiceRole:
+    """A credentials role wsspec generates for an AWS service integration."""
+
+    actions: tuple[str, ...]
+    resources: tuple[str, ...]  # ARNs; CONNECTION_TABLE_REF stands for the spec's table
+
+
+CONNECTION_TABLE_REF = "connection_table"
+
+
+@dataclass(frozen=True)
+class Integration:
+    id: str  # natural key: the spec name, or "route:<route key>" for an inline integration
+    name: str | None  # spec name (None for inline)
+    routes: tuple[str, ...]
+    kind: IntegrationKind
+    type: str  # AWS_PROXY | AWS | HTTP_PROXY | HTTP | MOCK
+    description: str | None
+    function: str | None  # kind=lambda, spec function
+    lambda_arn: str | None  # kind=lambda, existing function ARN
+    url: str | None  # kind=http
+    service: str | None  # kind=aws
+    action: str | None  # kind=aws: "action/PutItem" style
+    path: str | None  # kind=aws: "path/..." style
+    method: str | None  # IntegrationMethod (None for MOCK)
+    timeout_ms: int
+    credentials_arn: str | None  # an existing role
+    role: ServiceRole | None  # a role wsspec creates (AWS service integrations)
+    vpc_link: str | None  # spec vpc_links name
+    vpc_link_id: str | None  # existing REST (v1) VPC link id
+    request_parameters: Mapping[str, str]
+    request_templates: Mapping[str, str]
+    template_selection: str | None
+    passthrough: str | None  # WHEN_NO_MATCH | WHEN_NO_TEMPLATES | NEVER
+    content_handling: str | None
+    responses: tuple[IntegrationResponse, ...]
+
+    @property
+    def proxy(self) -> bool:
+        return self.type in ("AWS_PROXY", "HTTP_PROXY")
+
+
+@dataclass(frozen=True)
+class Route:
+    key: str
+    integration: str  # Integration.id
+    authorization: Literal["NONE", "AWS_IAM", "CUSTOM"]
+    authorizer: str | None
+    api_key_required: bool
+    request_parameters: Mapping[str, bool]  # name -> required
+    request_models: Mapping[str, str]  # selection key -> model name
+    model_selection: str | None
+    two_way: bool
+    response_models: Mapping[str, str]
+    operation_name: str | None
+
+
+@dataclass(frozen=True)
+class Authorizer:
+    name: str
+    function: str | None
+    lambda_arn: str | None
+    identity_sources: tuple[str, ...]
+    credentials_arn: str | None
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    content_type: str
+    description: str | None
+    schema: Mapping[str, Any]  # JSON Schema draft 4 (read-only; use plain() for output)
+
+
+@dataclass(frozen=True)
+class RouteSettings:
+    throttling_burst: int | None = None
+    throttling_rate: float | None = None
+    logging_level: str | None = None  # ERROR | INFO | OFF
+    data_trace: bool | None = None
+    detailed_metrics: bool | None = None
+
+    def is_empty(self) -> bool:
+        return all(
+            v is None
+            for v in (
+                self.throttling_burst,
+                self.throttling_rate,
+                self.logging_level,
+                self.data_trace,
+                self.detailed_metrics,
+            )
+        )
+
+
+@dataclass(frozen=True)
+class AccessLog:
+    destination_arn: str | None  # None: wsspec creates a log group for the stage
+    format: str
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    description: str | None
+    auto_deploy: bool
+    variables: Mapping[str, str]
+    default_settings: RouteSettings
+    route_settings: Mapping[str, RouteSettings]
+    access_log: AccessLog | None
+    tags: Mapping[str, str]
+
+    @property
+    def execution_logging(self) -> bool:
+        levels = [self.default_settings.logging_level] + [
+            s.logging_level for s in self.route_settings.values()
+        ]
+        traces = [self.default_settings.data_trace] + [
+            s.data_trace for s in self.route_settings.values()
+        ]
+        return any(lv in ("ERROR", "INFO") for lv in levels) or any(t for t in traces)
+
+
+@dataclass(frozen=True)
+class VpcLink:
+    name: str
+    description: str | None
+    target_arns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ConnectionTable:
+    table_name: str | None  # None: derived from the API name (names.table_name)
+    partition_key: str
+    ttl_attribute: str
+    ttl_seconds: int
+    billing_mode: str  # PAY_PER_REQUEST | PROVISIONED
+    read_capacity: int | None
+    write_capacity: int | None
+
+
+@dataclass(frozen=True)
+class Domain:
+    name: str
+    certificate_arn: str
+    stage: str
+    base_path: str | None  # ApiMappingKey; None maps the domain root
+    security_policy: str
+
+
+@dataclass(frozen=True)
+class Spec:
+    version: int
+    api: Api
+    routes: tuple[Route, ...]
+    integrations: tuple[Integration, ...]
+    authorizers: tuple[Authorizer, ...]
+    models: tuple[Model, ...]
+    stages: tuple[Stage, ...]
+    functions: tuple[Function, ...]
+    vpc_links: tuple[VpcLink, ...]
+    connections: ConnectionTable | None
+    domain: Domain | None
+    cloudwatch_role: bool
+    monitoring: Monitoring | None = None  # wsspec.monitoring (alarms, topic, retention, tracing)
+    source_file: str = field(default="", compare=False)  # the spec path as given
+    project_dir: str = field(default=".", compare=False)  # the spec's directory
+
+    # -- lookups (specs are small; linear scans keep the records plain)
+    def route(self, key: str) -> Route:
+        return next(r for r in self.routes if r.key == key)
+
+    def integration(self, integration_id: str) -> Integration:
+        return next(i for i in self.integrations if i.id == integration_id)
+
+    def function(self, name: str) -> Function:
+        return next(f for f in self.functions if f.name == name)
+
+    def authorizer(self, name: str) -> Authorizer:
+        return next(a for a in self.authorizers if a.name == name)
+
+    def stage(self, name: str) -> Stage:
+        return next(s for s in self.stages if s.name == name)
+
+    def vpc_link(self, name: str) -> VpcLink:
+        return next(v for v in self.vpc_links if v.name == name)
+
+    def route_integration(self, route: Route) -> Integration:
+        return self.integration(route.integration)

@@ -1,0 +1,61 @@
+"""Terraform target: ``<out>/terraform/{versions,variables,main,outputs}.tf`` from the model.
+
+The files are rendered from ``templates/terraform/*.j2`` through the one Jinja environment
+(StrictUndefined) with a ``View`` (``view.py``: labels and HCL expressions), then laid out by
+``hcl.format_hcl`` exactly as ``terraform fmt`` leaves them. With ``monitoring`` in the spec,
+``monitoring.tf`` holds the alarms and their topic (``alarms.py``).
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from wsspec import derive, names
+from wsspec.model import Spec
+from wsspec.targets import BuildContext, Output
+from wsspec.targets.terraform import alarms
+from wsspec.targets.terraform.hcl import format_hcl
+from wsspec.targets.terraform.view import View
+from wsspec.templating import render as render_template
+
+FILES = ("versions.tf", "variables.tf", "main.tf", "outputs.tf")
+REQUIRED_VERSION = ">= 1.5.0"
+AWS_PROVIDER_VERSION = ">= 5.30, < 7.0"
+
+
+def render(spec: Spec, ctx: BuildContext) -> list[Output]:
+    """The four files, and ``monitoring.tf`` when the spec has ``monitoring``."""
+    view = View(spec, ctx)
+    out_dir = ctx.out_dir / "terraform"
+    outputs = []
+    for name in FILES:
+        text = render_template(
+            f"terraform/{name}.j2",
+            spec=spec,
+            spec_file=PurePath(spec.source_file).name or "the spec",
+            tf=view,
+            names=names,
+            derive=derive,
+            required_version=REQUIRED_VERSION,
+            aws_provider_version=AWS_PROVIDER_VERSION,
+        )
+        outputs.append(Output(out_dir / name, format_hcl(text).encode("utf-8")))
+    if spec.monitoring is not None:
+        outputs.append(alarms.render(spec, ctx, view))
+    return outputs
+
+
+def notes(spec: Spec, ctx: BuildContext) -> list[str]:
+    """What the Terraform output does differently from the spec or the other targets."""
+    out = []
+    if spec.api.disable_schema_validation:
+        out.append(
+            "terraform: aws_apigatewayv2_api has no disable_schema_validation argument; "
+            "the Terraform output leaves schema validation on"
+        )
+    if not derive.permission_strategy(spec):
+        out.append(
+            "terraform: Lambda permissions collapsed to one per function and stage "
+            "(.../{api}/{stage}/*), as in the CloudFormation output"
+        )
+    return out

@@ -80,7 +80,7 @@ class Aws:
             def _before(model: Any, **_: Any) -> None:
                 hook(model.service_model.service_name, model.name)
 
-            self.session._session.register("before-call", _before)  # noqa: SLF001
+            self.session.events.register("before-call", _before)
         try:
             # one attempt: an unreachable endpoint fails at once instead of after backoff
             ident = self.client("sts", probe=True).get_caller_identity()

@@ -5,8 +5,8 @@ CloudFormation and Terraform targets render -- so the three back ends cannot dri
 IDs that API Gateway generates are ``Out`` tokens (resolved by the executor); ARNs whose
 form is known (functions, roles, table, log groups) are computed here.
 
-One builder per resource family (the API Gateway families are in ``desired_api``);
-``desired_state`` lists them in dependency order.
+One builder per resource family, each returning its records in dependency order;
+``desired_state`` lists the families in dependency order.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from wsspec import derive, monitoring, names
-from wsspec.deploy import desired_api
 from wsspec.deploy.records import (
     API,
     DEPLOY_MARKER,
+    MARKER,
     Context,
     Facts,
     Fmt,
@@ -28,7 +28,7 @@ from wsspec.deploy.records import (
     owner_tags,
     resolve,
 )
-from wsspec.model import Function, Spec
+from wsspec.model import Function, Integration, Route, RouteSettings, Spec, Stage, plain
 from wsspec.package import build_zip, sha256_b64
 
 ZipOf = Callable[[Spec, Function], bytes]
@@ -54,17 +54,17 @@ def desired_state(spec: Spec, ctx: Context, *, zip_of: ZipOf = build_zip) -> lis
         *table(f),
         *log_groups(f),  # before the functions: Lambda never creates one without retention
         *roles(f),
-        *desired_api.vpc_links(f),
+        *vpc_links(f),
         *functions(f, zip_of),
-        *desired_api.api(f),
-        *desired_api.authorizers(f),
-        *desired_api.models(f),
-        *desired_api.integrations(f),
-        *desired_api.routes(f),
-        *desired_api.permissions(f),
-        *desired_api.stages(f),
-        *desired_api.domain(f),
-        *monitoring_state(spec, ctx),
+        *api(f),
+        *authorizers(f),
+        *models(f),
+        *integrations(f),
+        *routes(f),
+        *permissions(f),
+        *stages(f),
+        *domain(f),
+        *monitoring_state(f),
     ]
 
 
@@ -180,13 +180,248 @@ def functions(f: Facts, zip_of: ZipOf) -> list[Res]:
     return out
 
 
+# ----------------------------------------------------------------------------- API Gateway
+def vpc_links(f: Facts) -> list[Res]:
+    spec = f.spec
+    out = []
+    for v in spec.vpc_links:
+        vn = names.vpc_link_name(spec, v.name)
+        props = {
+            "name": vn,
+            "description": v.description,
+            "targetArns": list(v.target_arns),
+            "tags": owner_tags(spec),
+        }
+        out.append(Res("vpc_link", v.name, clean(props), label=vn))
+    return out
+
+
+def api(f: Facts) -> list[Res]:
+    a = f.spec.api
+    props = {
+        "Name": a.name,
+        "ProtocolType": "WEBSOCKET",
+        "RouteSelectionExpression": a.route_selection,
+        "ApiKeySelectionExpression": a.api_key_selection,
+        "Description": a.description or "",
+        "DisableExecuteApiEndpoint": a.disable_execute_api_endpoint,
+        "DisableSchemaValidation": a.disable_schema_validation,
+        "Tags": owner_tags(f.spec, a.tags),
+    }
+    return [Res("api", a.name, props, label=a.name)]
+
+
+def authorizers(f: Facts) -> list[Res]:
+    out = []
+    for a in f.spec.authorizers:
+        props = {
+            "Name": a.name,
+            "AuthorizerType": "REQUEST",
+            "AuthorizerUri": f.lambda_uri(a.function, a.lambda_arn),
+            "IdentitySource": list(a.identity_sources),
+            "AuthorizerCredentialsArn": a.credentials_arn,
+        }
+        out.append(Res("authorizer", a.name, clean(props), label=a.name))
+    return out
+
+
+def models(f: Facts) -> list[Res]:
+    out = []
+    for m in f.spec.models:
+        props = {
+            "Name": m.name,
+            "ContentType": m.content_type,
+            "Description": m.description or "",
+            "Schema": Json(plain(m.schema)),
+        }
+        out.append(Res("model", m.name, props, label=m.name))
+    return out
+
+
+def _integration_uri(f: Facts, integ: Integration) -> Any:
+    if integ.kind == "lambda":
+        return f.lambda_uri(integ.function, integ.lambda_arn)
+    if integ.kind == "http":
+        return integ.url
+    if integ.kind == "aws":
+        return integ.aws_service_uri(f.ctx.region)
+    return None
+
+
+def _integration(f: Facts, integ: Integration) -> Res:
+    creds = integ.credentials_arn
+    if integ.role is not None:
+        creds = f.role_arn(names.integration_role_name(f.spec, integ))
+    desc = MARKER + integ.id + (f" {integ.description}" if integ.description else "")
+    props = {
+        "IntegrationType": integ.type,
+        "IntegrationUri": _integration_uri(f, integ),
+        "IntegrationMethod": integ.method,
+        "TimeoutInMillis": integ.timeout_ms,
+        "CredentialsArn": creds,
+        "Description": desc,
+        "ConnectionType": "VPC_LINK" if (integ.vpc_link or integ.vpc_link_id) else "INTERNET",
+        "ConnectionId": Out(f"vpc_link:{integ.vpc_link}") if integ.vpc_link else integ.vpc_link_id,
+        "RequestParameters": dict(integ.request_parameters) or None,
+        "RequestTemplates": dict(integ.request_templates) or None,
+        "TemplateSelectionExpression": integ.template_selection,
+        "PassthroughBehavior": (integ.passthrough or "WHEN_NO_MATCH") if not integ.proxy else None,
+        "ContentHandlingStrategy": integ.content_handling,
+    }
+    return Res("integration", integ.id, clean(props), label=names.integration_token(integ))
+
+
+def integrations(f: Facts) -> list[Res]:
+    """Each integration followed by its integration responses."""
+    out = []
+    for integ in f.spec.integrations:
+        out.append(_integration(f, integ))
+        for r in integ.responses:
+            props = {
+                "IntegrationResponseKey": r.key,
+                "ResponseTemplates": dict(r.templates) or None,
+                "TemplateSelectionExpression": r.template_selection,
+                "ContentHandlingStrategy": r.content_handling,
+            }
+            label = f"{names.integration_token(integ)} {r.key}"
+            out.append(
+                Res("integration_response", f"{integ.id} {r.key}", clean(props), label=label)
+            )
+    return out
+
+
+def _route(r: Route) -> Res:
+    props = {
+        "RouteKey": r.key,
+        "Target": Fmt("integrations/{0}", (Out(f"integration:{r.integration}"),)),
+        "AuthorizationType": r.authorization,
+        "AuthorizerId": Out(f"authorizer:{r.authorizer}") if r.authorizer else None,
+        "ApiKeyRequired": r.api_key_required,
+        "RequestParameters": {k: {"Required": v} for k, v in r.request_parameters.items()} or None,
+        "RequestModels": dict(r.request_models) or None,
+        "ModelSelectionExpression": r.model_selection,
+        "OperationName": r.operation_name,
+        "RouteResponseSelectionExpression": "$default" if r.two_way else None,
+    }
+    return Res("route", r.key, clean(props), label=r.key)
+
+
+def routes(f: Facts) -> list[Res]:
+    """Each route followed by its ``$default`` route response when it is two-way."""
+    out = []
+    for r in f.spec.routes:
+        out.append(_route(r))
+        if r.two_way:
+            props = {
+                "RouteResponseKey": "$default",
+                "ResponseModels": dict(r.response_models) or None,
+            }
+            out.append(Res("route_response", r.key, clean(props), label=f"{r.key} $default"))
+    return out
+
+
+def lambda_permissions(spec: Spec) -> list[derive.Permission]:
+    """Per-route permissions, or one per stage when the API is too large for that."""
+    return derive.lambda_permissions(spec, per_route=derive.permission_strategy(spec))
+
+
+def permissions(f: Facts) -> list[Res]:
+    spec, ctx = f.spec, f.ctx
+    out = []
+    for p in lambda_permissions(spec):
+        target = names.function_name(spec, p.function) if p.function else str(p.function_arn)
+        if p.authorizer is not None:
+            src = Fmt(
+                f"arn:{ctx.partition}:execute-api:{ctx.region}:{ctx.account}:{{0}}/authorizers/{{1}}",
+                (API, Out(f"authorizer:{p.authorizer}")),
+            )
+        else:
+            src = ctx.execute_api(f"{p.stage}/{p.route}")
+        source = p.source_path if not p.authorizer else "authorizer " + p.authorizer
+        out.append(
+            Res(
+                "permission",
+                p.key,
+                {"FunctionName": target, "SourceArn": src},
+                stage=p.stage,
+                label=f"{target} {source}",
+            )
+        )
+    return out
+
+
+def route_settings(s: RouteSettings, defaults: bool) -> dict[str, Any]:
+    """API Gateway route settings; ``defaults``: spell out the values AWS assumes."""
+    out: dict[str, Any] = {}
+    if s.throttling_burst is not None:
+        out["ThrottlingBurstLimit"] = s.throttling_burst
+    if s.throttling_rate is not None:
+        out["ThrottlingRateLimit"] = float(s.throttling_rate)
+    if s.logging_level is not None or defaults:
+        out["LoggingLevel"] = s.logging_level or "OFF"
+    if s.data_trace is not None or defaults:
+        out["DataTraceEnabled"] = bool(s.data_trace)
+    if s.detailed_metrics is not None or defaults:
+        out["DetailedMetricsEnabled"] = bool(s.detailed_metrics)
+    return out
+
+
+def _stage(f: Facts, s: Stage) -> Res:
+    acc = None
+    if s.access_log is not None:
+        dest = s.access_log.destination_arn or f.ctx.log_group_arn(
+            names.access_log_group(f.spec, s.name)
+        )
+        acc = {"DestinationArn": dest, "Format": s.access_log.format}
+    props = {
+        "StageName": s.name,
+        "Description": s.description or "",
+        "AutoDeploy": s.auto_deploy,
+        "StageVariables": dict(s.variables),
+        "DefaultRouteSettings": route_settings(s.default_settings, True),
+        "RouteSettings": {k: route_settings(v, False) for k, v in s.route_settings.items()},
+        "AccessLogSettings": acc,
+        "Tags": owner_tags(f.spec, s.tags),
+    }
+    return Res("stage", s.name, clean(props), stage=s.name, label=s.name)
+
+
+def stages(f: Facts) -> list[Res]:
+    return [_stage(f, s) for s in f.spec.stages]
+
+
+def domain(f: Facts) -> list[Res]:
+    """The custom domain and its API mapping."""
+    d = f.spec.domain
+    if d is None:
+        return []
+    config = {
+        "CertificateArn": d.certificate_arn,
+        "EndpointType": "REGIONAL",
+        "SecurityPolicy": d.security_policy,
+    }
+    props = {"DomainNameConfigurations": [config], "Tags": owner_tags(f.spec)}
+    mapping = {"DomainName": d.name, "Stage": d.stage, "ApiMappingKey": d.base_path or ""}
+    return [
+        Res("domain", d.name, props, label=d.name),
+        Res(
+            "api_mapping",
+            f"{d.name} {d.base_path or '(root)'}",
+            clean(mapping),
+            stage=d.stage,
+            label=f"{d.name}/{d.base_path or ''} -> {d.stage}",
+        ),
+    ]
+
+
 # ----------------------------------------------------------------------------- monitoring
 def topic_arn(ctx: Context, name: str) -> str:
     return f"arn:{ctx.partition}:sns:{ctx.region}:{ctx.account}:{name}"
 
 
-def monitoring_state(spec: Spec, ctx: Context) -> list[Res]:
+def monitoring_state(f: Facts) -> list[Res]:
     """The alarm topic, its subscriptions and the CloudWatch alarms (``monitoring.alarms``)."""
+    spec, ctx = f.spec, f.ctx
     mon = spec.monitoring
     if mon is None:
         return []
@@ -207,10 +442,10 @@ def monitoring_state(spec: Spec, ctx: Context) -> list[Res]:
                     label=f"{protocol} {endpoint}",
                 )
             )
-    return out + alarms(spec, actions)
+    return out + cloudwatch_alarms(spec, actions)
 
 
-def alarms(spec: Spec, actions: list[str]) -> list[Res]:
+def cloudwatch_alarms(spec: Spec, actions: list[str]) -> list[Res]:
     out = []
     for a in monitoring.alarms(spec):
         dims = sorted(

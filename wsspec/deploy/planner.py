@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from wsspec.deploy.compare import Change
-from wsspec.deploy.current import Cur, Current
+from wsspec.deploy.current import Current
 from wsspec.deploy.records import Res, resolve
 from wsspec.deploy.steps import Action, Call, Step
 
@@ -119,6 +119,3 @@ class Planner:
         """``r``'s fields with the IDs known so far filled in (what to compare with AWS)."""
         props: dict[str, Any] = resolve(dict(r.props), self.known, partial=True)
         return props
-
-    def existing(self, kind: str, key: str) -> Cur | None:
-        return self.have.get((kind, key))

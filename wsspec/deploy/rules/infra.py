@@ -4,9 +4,7 @@ and their inline policy, the API Gateway account's CloudWatch role, functions, p
 
 from __future__ import annotations
 
-from typing import Any
-
-from wsspec.deploy.compare import changed_fields, diff_props, tags_list, without
+from wsspec.deploy.compare import Change, changed_fields, diff_props, tags_list, without
 from wsspec.deploy.current import Cur
 from wsspec.deploy.planner import Planner
 from wsspec.deploy.records import POLICY_NAME, Json, Res
@@ -125,7 +123,7 @@ def _put_policy(r: Res) -> Call:
     return Call("iam", "put_role_policy", params)
 
 
-def _role_updates(r: Res, h: Cur, ch: list[tuple[str, Any, Any]]) -> list[Call]:
+def _role_updates(r: Res, h: Cur, ch: list[Change]) -> list[Call]:
     props = r.props
     fields = changed_fields(ch)
     calls = []

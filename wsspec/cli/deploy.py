@@ -27,7 +27,7 @@ def _short(v: Any, limit: int = 60) -> str:
 
 def render_plan(plan: Any) -> list[str]:
     """Plan lines: ``+ create``, ``~ update (field: old → new)``, ``- delete``, ``* deploy``."""
-    from wsspec.deploy.plan import _show
+    from wsspec.deploy.plan import display_value as _show
 
     lines = []
     for s in plan.steps:

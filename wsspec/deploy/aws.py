@@ -13,7 +13,6 @@ from typing import Any, Callable
 
 from wsspec.deploy.errors import aws_error, translate
 
-SERVICES = ("apigatewayv2", "apigateway", "lambda", "iam", "dynamodb", "logs", "sts")
 READ_PREFIXES = ("Get", "List", "Describe")
 
 
@@ -81,7 +80,7 @@ class Aws:
             def _before(model: Any, **_: Any) -> None:
                 hook(model.service_model.service_name, model.name)
 
-            self.session._session.register("before-call", _before)  # noqa: SLF001
+            self.session.events.register("before-call", _before)
         try:
             # one attempt: an unreachable endpoint fails at once instead of after backoff
             ident = self.client("sts", probe=True).get_caller_identity()
@@ -110,25 +109,3 @@ class Aws:
                 c = self.session.client(service, endpoint_url=self.options.endpoint_url, config=cfg)
                 self._clients[key] = c
             return c
-
-    # ---- ARNs
-    def function_arn(self, name: str) -> str:
-        return f"arn:{self.partition}:lambda:{self.region}:{self.account}:function:{name}"
-
-    def role_arn(self, path: str, name: str) -> str:
-        return f"arn:{self.partition}:iam::{self.account}:role{path}{name}"
-
-    def table_arn(self, name: str) -> str:
-        return f"arn:{self.partition}:dynamodb:{self.region}:{self.account}:table/{name}"
-
-    def log_group_arn(self, name: str) -> str:
-        return f"arn:{self.partition}:logs:{self.region}:{self.account}:log-group:{name}"
-
-    def api_arn(self, api_id: str) -> str:
-        return f"arn:{self.partition}:apigateway:{self.region}::/apis/{api_id}"
-
-    def stage_arn(self, api_id: str, stage: str) -> str:
-        return f"arn:{self.partition}:apigateway:{self.region}::/apis/{api_id}/stages/{stage}"
-
-    def execute_api_prefix(self) -> str:
-        return f"arn:{self.partition}:execute-api:{self.region}:{self.account}:"

@@ -68,7 +68,7 @@ def translate(
         return aws_error(f"timed out talking to AWS{where}", None, "WS903")
     if isinstance(exc, bx.ClientError):
         code = error_code(exc)
-        msg = str((exc.response.get("Error") or {}).get("Message") or code)  # type: ignore[attr-defined]
+        msg = str((exc.response.get("Error") or {}).get("Message") or code)
         msg = " ".join(msg.split())[:300]
         if code in _ACCESS:
             return aws_error(

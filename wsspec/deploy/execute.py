@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any, Callable, Mapping
 
-from wsspec.deploy.desired import resolve
+from wsspec.deploy.aws import Aws
 from wsspec.deploy.errors import error_code, is_unimplemented, translate
-from wsspec.deploy.plan import Call, Plan, Step
+from wsspec.deploy.records import resolve
+from wsspec.deploy.steps import Call, Plan, Step
 from wsspec.errors import WsspecError
 
 Progress = Callable[[str, Step, str], None]  # (event: start|done|retry|skip, step, message)
@@ -72,7 +73,7 @@ def _get(resp: Mapping[str, Any], path: str) -> str:
 class Executor:
     def __init__(
         self,
-        aws: Any,
+        aws: Aws,
         *,
         progress: Progress | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -170,7 +171,7 @@ class Executor:
 
 def execute(
     plan: Plan,
-    aws: Any,
+    aws: Aws,
     *,
     progress: Progress | None = None,
     sleep: Callable[[float], None] = time.sleep,

@@ -8,11 +8,14 @@ from typing import Any, Callable, Iterable
 
 from wsspec import derive
 from wsspec.deploy.aws import Aws, Options
-from wsspec.deploy.desired import Context, Res, deployment_marker, desired_state, topic_arn
-from wsspec.deploy.errors import aws_error, guard
+from wsspec.deploy.current import Current
+from wsspec.deploy.desired import deployment_marker, desired_state, topic_arn
+from wsspec.deploy.errors import guard
 from wsspec.deploy.execute import Progress, Result, execute
-from wsspec.deploy.plan import Plan, make_plan
-from wsspec.deploy.remote import Current, read_current
+from wsspec.deploy.plan import make_plan
+from wsspec.deploy.records import Context, Res
+from wsspec.deploy.remote import read_current
+from wsspec.deploy.steps import Plan
 from wsspec.errors import EXIT_USAGE, WsspecError
 from wsspec.model import Spec
 
@@ -133,4 +136,4 @@ def outputs(session: Session, result: Result | None) -> dict[str, Any]:
     return out
 
 
-__all__ = ["Options", "Session", "prepare", "apply", "outputs", "aws_error"]
+__all__ = ["Session", "prepare", "apply", "outputs"]

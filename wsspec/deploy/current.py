@@ -1,0 +1,94 @@
+"""The current state as read from AWS (``Current``), and the context the readers share.
+
+Each record is found by natural key and carries wsspec's ownership tag; same-name resources
+without the tag are listed in ``Current.foreign`` (and recorded as ``foreign_<kind>`` where a
+plan must refuse to touch them).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, TypeVar
+
+from wsspec.deploy.aws import Aws
+from wsspec.deploy.errors import is_unimplemented
+from wsspec.deploy.records import Res, owner_value
+from wsspec.model import Spec
+
+T = TypeVar("T")
+
+
+@dataclass
+class Cur:
+    id: str  # AWS id / name / ARN used to address the resource
+    props: dict[str, Any]
+    stage: str | None = None
+    parent: str = ""  # integration id / route id / function name (sub-resources)
+
+
+@dataclass
+class Current:
+    records: dict[tuple[str, str], Cur] = field(default_factory=dict)
+    ids: dict[str, str] = field(default_factory=dict)  # Out names -> generated ids
+    gaps: set[str] = field(default_factory=set)  # operations the endpoint does not implement
+    foreign: list[str] = field(default_factory=list)  # same-name resources without our tag
+    deployments: dict[str, str | None] = field(default_factory=dict)  # stage -> deployed marker
+
+    def add(self, kind: str, key: str, cur: Cur) -> None:
+        self.records[(kind, key)] = cur
+
+    def get(self, kind: str, key: str) -> Cur | None:
+        return self.records.get((kind, key))
+
+    def of(self, kind: str) -> dict[str, Cur]:
+        return {k: v for (kd, k), v in self.records.items() if kd == kind}
+
+
+def pages(client: Any, op: str, key: str, **kw: Any) -> list[dict[str, Any]]:
+    """Every item of a (possibly paginated) list operation."""
+    if client.can_paginate(op):
+        out: list[dict[str, Any]] = []
+        for page in client.get_paginator(op).paginate(**kw):
+            out.extend(page.get(key) or [])
+        return out
+    return list(getattr(client, op)(**kw).get(key) or [])
+
+
+def fields(item: dict[str, Any], *names: str) -> dict[str, Any]:
+    """``item``'s values of ``names`` (``None`` for the missing ones)."""
+    return {k: item.get(k) for k in names}
+
+
+class Reader:
+    """What the readers share: AWS, the spec, the desired records, the state being filled in."""
+
+    def __init__(self, aws: Aws, spec: Spec, desired: list[Res]) -> None:
+        self.aws = aws
+        self.spec = spec
+        self.desired = desired
+        self.cur = Current()
+        self.owner = owner_value(spec)
+        self.pool = ThreadPoolExecutor(
+            max_workers=max(1, aws.options.concurrency)
+        )  # leaf calls only
+
+    def map(self, fn: Callable[[T], object], items: Iterable[T]) -> None:
+        """``fn`` on every item, in parallel (leaf calls); errors propagate."""
+        list(self.pool.map(fn, list(items)))
+
+    def optional(self, service: str, op: str, **kw: Any) -> Any:
+        """Call an operation some emulators lack; None (and a recorded gap) when missing."""
+        if op in self.cur.gaps:
+            return None
+        probe = bool(self.aws.options.endpoint_url)
+        try:
+            return getattr(self.aws.client(service, probe=probe), op)(**kw)
+        except Exception as exc:  # noqa: BLE001
+            if is_unimplemented(exc):
+                self.cur.gaps.add(op)
+                return None
+            raise
+
+    def wanted(self, kind: str) -> list[Res]:
+        return [r for r in self.desired if r.kind == kind]

@@ -1,0 +1,79 @@
+"""Delete rules: the calls that remove one resource of each kind wsspec no longer wants."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from wsspec.deploy.current import Cur
+from wsspec.deploy.records import POLICY_NAME
+from wsspec.deploy.steps import Call
+
+DeleteCalls = Callable[[str, Cur, str], list[Call]]  # (natural key, current, API id) -> calls
+
+
+def _api_child(op: str, id_field: str) -> DeleteCalls:
+    """``op(ApiId=..., <id_field>=<id>)``, for the API's children addressed by their id."""
+    return lambda key, h, api_id: [Call("apigatewayv2", op, {"ApiId": api_id, id_field: h.id})]
+
+
+def _one(service: str, op: str, field: str, by_key: bool = False) -> DeleteCalls:
+    """``service.op(<field>=<id>)`` (or ``=<natural key>`` with ``by_key``)."""
+    return lambda key, h, api_id: [Call(service, op, {field: key if by_key else h.id})]
+
+
+def _integration_response(key: str, h: Cur, api_id: str) -> list[Call]:
+    params = {"ApiId": api_id, "IntegrationId": h.parent, "IntegrationResponseId": h.id}
+    return [Call("apigatewayv2", "delete_integration_response", params)]
+
+
+def _api_mapping(key: str, h: Cur, api_id: str) -> list[Call]:
+    params = {"ApiMappingId": h.id, "DomainName": h.parent}
+    return [Call("apigatewayv2", "delete_api_mapping", params)]
+
+
+def _permission(key: str, h: Cur, api_id: str) -> list[Call]:
+    return [Call("lambda", "remove_permission", {"FunctionName": h.parent, "StatementId": key})]
+
+
+def _role(key: str, h: Cur, api_id: str) -> list[Call]:
+    """Detach the managed policies, delete the inline one, then the role."""
+    calls = [
+        Call("iam", "detach_role_policy", {"RoleName": key, "PolicyArn": a})
+        for a in h.props.get("ManagedPolicies") or ()
+    ]
+    if h.props.get("Policy") is not None:
+        calls.append(
+            Call("iam", "delete_role_policy", {"RoleName": key, "PolicyName": POLICY_NAME})
+        )
+    return calls + [Call("iam", "delete_role", {"RoleName": key})]
+
+
+def _alarm(key: str, h: Cur, api_id: str) -> list[Call]:
+    return [Call("cloudwatch", "delete_alarms", {"AlarmNames": [key]})]
+
+
+def _kept(key: str, h: Cur, api_id: str) -> list[Call]:
+    return []  # account settings are regional and shared: left as they are
+
+
+DELETES: dict[str, DeleteCalls] = {
+    "api": _one("apigatewayv2", "delete_api", "ApiId"),
+    "route": _api_child("delete_route", "RouteId"),
+    "integration": _api_child("delete_integration", "IntegrationId"),
+    "integration_response": _integration_response,
+    "authorizer": _api_child("delete_authorizer", "AuthorizerId"),
+    "model": _api_child("delete_model", "ModelId"),
+    "stage": _api_child("delete_stage", "StageName"),
+    "api_mapping": _api_mapping,
+    "domain": _one("apigatewayv2", "delete_domain_name", "DomainName"),
+    "permission": _permission,
+    "function": _one("lambda", "delete_function", "FunctionName"),
+    "role": _role,
+    "log_group": _one("logs", "delete_log_group", "logGroupName", by_key=True),
+    "alarm": _alarm,
+    "subscription": _one("sns", "unsubscribe", "SubscriptionArn"),
+    "topic": _one("sns", "delete_topic", "TopicArn"),
+    "vpc_link": _one("apigateway", "delete_vpc_link", "vpcLinkId"),
+    "table": _one("dynamodb", "delete_table", "TableName", by_key=True),
+    "account": _kept,
+}

@@ -1,0 +1,98 @@
+"""What a plan is made of: ``Step`` records holding the API ``Call``s that make each change.
+
+A plan is data: each ``Step`` is one resource change (what ``wsspec plan`` prints as
+``+ create`` / ``~ update (field: old -> new)`` / ``- delete``) holding the API ``Call``s
+that make it, with ``Out`` references to IDs that earlier steps produce. Steps run in
+``phase`` order; steps in one phase are independent (steps sharing a ``lock`` run in order).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal, Mapping
+
+from wsspec.deploy.records import Fmt, Json, Out
+
+Action = Literal["create", "update", "delete", "deploy"]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One API call: ``service.op(**params)``; ``produces`` maps Out names to response fields."""
+
+    service: str
+    op: str
+    params: Mapping[str, Any]
+    produces: tuple[tuple[str, str], ...] = ()
+    retry: tuple[
+        str, ...
+    ] = ()  # extra retryable conditions: "iam" (role not yet assumable), "busy"
+    optional: bool = False  # an emulator may lack it: skip with a warning instead of failing
+
+
+@dataclass(frozen=True)
+class Step:
+    action: Action
+    kind: str
+    key: str
+    label: str
+    calls: tuple[Call, ...]
+    phase: int
+    changes: tuple[tuple[str, Any, Any], ...] = ()  # (field, old, new)
+    lock: str = ""  # steps with the same lock never run concurrently (one Lambda policy)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "kind": self.kind,
+            "key": self.key,
+            "label": self.label,
+            "changes": [
+                {"field": f, "old": display_value(o), "new": display_value(n)}
+                for f, o, n in self.changes
+            ],
+            "calls": [f"{c.service}:{c.op}" for c in self.calls],
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    steps: tuple[Step, ...]
+    known: Mapping[str, str]  # Out name -> id known before execution
+    notes: tuple[str, ...] = ()
+    api_name: str = ""
+    stages: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.steps
+
+    def counts(self) -> dict[str, int]:
+        out = {"create": 0, "update": 0, "delete": 0, "deploy": 0}
+        for s in self.steps:
+            out[s.action] += 1
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "api": self.api_name,
+            "stages": list(self.stages),
+            "summary": self.counts(),
+            "steps": [s.as_dict() for s in self.steps],
+            "notes": list(self.notes),
+        }
+
+
+def display_value(v: Any) -> Any:
+    """A field value as the plan shows it: tokens as ``<name>``, bytes as their size."""
+    if isinstance(v, (Out, Fmt)):
+        return str(v)
+    if isinstance(v, Json):
+        return display_value(v.value)
+    if isinstance(v, Mapping):
+        return {k: display_value(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [display_value(x) for x in v]
+    if isinstance(v, bytes):
+        return f"<{len(v)} bytes>"
+    return v

@@ -132,7 +132,7 @@ class Reader:
             raise aws_error(
                 f"{len(mine)} APIs named {self.spec.api.name} carry the wsspec tag; expected one",
                 "delete the duplicates by hand",
-                "WS907",
+                "WS927",
             )
         a = mine[0]
         api_id = a["ApiId"]

@@ -12,7 +12,7 @@ from wsspec.checks.selections import BODY_PATH, selection_error
 RESERVED = ("$connect", "$disconnect", "$default")
 
 
-@check("WS117", "WS108", "WS808", "WS807")
+@check("WS108", "WS117", "WS807", "WS808")
 def route_keys(ctx: Ctx) -> None:
     routes = ctx.routes()
     by_lower: dict[str, str] = {}
@@ -22,7 +22,6 @@ def route_keys(ctx: Ctx) -> None:
             ctx.add("WS117", path, "a route key cannot be empty or blank", key=True)
             continue
         if key.startswith("$") and key not in RESERVED:
-            hint = None
             low = key.lower()
             if low in RESERVED:
                 hint = f"route keys are case-sensitive: did you mean {low!r}?"
@@ -51,7 +50,7 @@ def route_keys(ctx: Ctx) -> None:
         by_lower.setdefault(key.lower(), key)
 
 
-@check("WS110", "WS109", "WS101", "WS107")
+@check("WS101", "WS107", "WS109", "WS110")
 def route_targets(ctx: Ctx) -> None:
     functions = ctx.section("functions")
     named = ctx.section("integrations")
@@ -92,7 +91,7 @@ def route_targets(ctx: Ctx) -> None:
             )
 
 
-@check("WS104", "WS102", "WS105", "WS113", "WS106", "WS112", "WS811")
+@check("WS102", "WS104", "WS105", "WS106", "WS112", "WS113", "WS811")
 def route_authorization(ctx: Ctx) -> None:
     authorizers = ctx.section("authorizers")
     for key, r in ctx.routes().items():
@@ -157,7 +156,7 @@ def route_authorization(ctx: Ctx) -> None:
             )
 
 
-@check("WS103", "WS115", "WS114", "WS810", "WS812", "WS203")
+@check("WS103", "WS114", "WS115", "WS203", "WS810", "WS812")
 def route_models(ctx: Ctx) -> None:
     models = ctx.section("models")
     for key, r in ctx.routes().items():

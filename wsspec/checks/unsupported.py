@@ -147,6 +147,7 @@ _ROUTE_AUTHORIZATIONS = ("jwt", "cognito", "cognito_user_pools", "custom")
 
 
 @check(
+    "WS004",
     "WS701",
     "WS702",
     "WS703",
@@ -157,7 +158,6 @@ _ROUTE_AUTHORIZATIONS = ("jwt", "cognito", "cognito_user_pools", "custom")
     "WS708",
     "WS709",
     "WS710",
-    "WS004",
 )
 def unsupported_features(ctx: Ctx) -> None:
     _unsupported_keys(ctx)

@@ -286,13 +286,11 @@ _SERVE = _codes(
     },
 )
 
-_BY_CODE: dict[str, Code] = {
-    c.code: c
-    for c in sorted(
-        _INTERNAL + _SCHEMA + _CHECK_ERRORS + _CHECK_WARNINGS + _LOADER + _BUILD + _DEPLOY + _SERVE,
-        key=lambda c: c.code,
-    )
-}
+_ALL = _INTERNAL + _SCHEMA + _CHECK_ERRORS + _CHECK_WARNINGS + _LOADER + _BUILD + _DEPLOY + _SERVE
+_BY_CODE: dict[str, Code] = {c.code: c for c in sorted(_ALL, key=lambda c: c.code)}
+if len(_BY_CODE) != len(_ALL):  # one code, one meaning
+    _twice = sorted({c.code for c in _ALL if [x.code for x in _ALL].count(c.code) > 1})
+    raise ValueError(f"codes registered twice in wsspec/codes.py: {_twice}")
 
 
 class UnknownCode(LookupError):

@@ -24,20 +24,21 @@ sys.path.insert(0, str(ROOT))
 Schema = dict[str, Any]  # a parsed JSON Schema node
 
 
-def code_rows() -> list[tuple[str, str, str]]:
-    """(code, severity, meaning) of every code, in table order: the one source of the table.
+def code_rows() -> list[tuple[str, str, str, str]]:
+    """(code, stage, severity, meaning) of every code the program prints, in code order: the
+    one source of the table is the registry, ``wsspec.codes``."""
+    from wsspec.codes import all_codes, range_of
 
-    With the code registry (wsspec/codes.py) this becomes
-    ``return [(c.code, c.severity, c.summary) for c in codes.all_codes()]``.
-    """
-    from wsspec.checks import all_codes
-
-    return [(code, severity, title) for code, (severity, title) in all_codes().items()]
+    return [(c.code, range_of(c.code).title, c.severity, c.summary) for c in all_codes()]
 
 
 def codes_block() -> str:
-    rows = [f"| {code} | {sev} | {_cell(meaning)} |" for code, sev, meaning in code_rows()]
-    return "\n".join(["| Code | Severity | Meaning |", "| --- | --- | --- |", *rows]) + "\n"
+    rows = [
+        f"| {code} | {_cell(stage)} | {sev} | {_cell(meaning)} |"
+        for code, stage, sev, meaning in code_rows()
+    ]
+    header = ["| Code | Stage | Severity | Meaning |", "| --- | --- | --- | --- |"]
+    return "\n".join([*header, *rows]) + "\n"
 
 
 def _type_of(s: Schema) -> str:

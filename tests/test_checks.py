@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from wsspec.checks import _BODY_PATH, _RESPONSE_VARS, API_KEY_SELECTIONS, selection_error
+from wsspec.checks.selections import API_KEY_SELECTIONS, BODY_PATH, RESPONSE_VARS, selection_error
 from wsspec.validate import validate_text
 
 BASE = """wsspec: 1
@@ -47,7 +47,7 @@ def test_the_base_spec_has_no_findings() -> None:
     ],
 )
 def test_route_selection_forms_from_the_reference_parse(expr: str) -> None:
-    assert selection_error(expr, (_BODY_PATH,), "a route selection expression") is None
+    assert selection_error(expr, (BODY_PATH,), "a route selection expression") is None
 
 
 @pytest.mark.parametrize(
@@ -62,7 +62,7 @@ def test_route_selection_forms_from_the_reference_parse(expr: str) -> None:
     ],
 )
 def test_broken_route_selection_expressions_are_rejected(expr: str, reason: str) -> None:
-    err = selection_error(expr, (_BODY_PATH,), "a route selection expression")
+    err = selection_error(expr, (BODY_PATH,), "a route selection expression")
     assert err is not None and reason in err
 
 
@@ -76,7 +76,7 @@ def test_broken_route_selection_expressions_are_rejected(expr: str, reason: str)
     ],
 )
 def test_response_template_selection_forms_parse(expr: str) -> None:
-    assert selection_error(expr, (_BODY_PATH, _RESPONSE_VARS), "x", default_literal=True) is None
+    assert selection_error(expr, (BODY_PATH, RESPONSE_VARS), "x", default_literal=True) is None
 
 
 @pytest.mark.parametrize("value", API_KEY_SELECTIONS)

@@ -179,7 +179,7 @@ def test_an_alarm_of_the_same_name_without_the_wsspec_tag_is_not_overwritten(
     )
     with pytest.raises(WsspecError) as err:
         deploy(spec, url)
-    assert err.value.code == "WS908" and "CloudWatch alarm" in err.value.message
+    assert err.value.code == "WS928" and "CloudWatch alarm" in err.value.message
     assert live_alarms(url)["live-quotes-prod-connect-spike"]["Namespace"] == "Custom"
 
 

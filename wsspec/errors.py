@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
-Severity = Literal["error", "warning"]
+from wsspec import codes
+from wsspec.codes import Severity
 
 # Documented exit codes (README "Exit codes").
 EXIT_OK = 0
@@ -16,7 +16,11 @@ EXIT_AWS = 3  # deploy/plan/destroy: AWS refused (credentials, region, access de
 
 @dataclass(frozen=True, order=True)
 class Finding:
-    """One problem in one spec file. ``path`` is the dotted spec path (``routes.ping.integration``)."""
+    """One problem in one spec file. ``path`` is the dotted spec path (``routes.ping.integration``).
+
+    ``code`` must be registered in ``wsspec.codes`` with this severity (else ``UnknownCode`` /
+    ``ValueError``: a finding never carries a code the docs do not explain).
+    """
 
     file: str
     line: int
@@ -26,6 +30,13 @@ class Finding:
     path: str = field(compare=False)
     message: str = field(compare=False)
     hint: str | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        registered = codes.get(self.code)
+        if registered.severity != self.severity:
+            raise ValueError(
+                f"{self.code} is registered as {registered.severity!r}, not {self.severity!r}"
+            )
 
     def render(self) -> str:
         text = f"{self.file}:{self.line}:{self.column}: {self.severity}[{self.code}]: "
@@ -50,13 +61,16 @@ class Finding:
 
 
 class WsspecError(Exception):
-    """A user-facing error: the CLI prints ``str(err)`` as one line and exits with ``exit_code``."""
+    """A user-facing error: the CLI prints ``str(err)`` as one line and exits with ``exit_code``.
+
+    ``code`` is required and must be registered in ``wsspec.codes`` (else ``UnknownCode``).
+    """
 
     def __init__(
         self,
         message: str,
         *,
-        code: str = "WS000",
+        code: str,
         file: str | None = None,
         line: int | None = None,
         column: int | None = None,
@@ -65,6 +79,7 @@ class WsspecError(Exception):
         findings: tuple[Finding, ...] = (),
     ) -> None:
         super().__init__(message)
+        codes.get(code)  # fails loudly for an unregistered code
         self.message = message
         self.code = code
         self.file = file

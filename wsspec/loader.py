@@ -1,9 +1,10 @@
 """Stage 1: YAML text -> plain data plus a side table of source positions.
 
-Never raises for bad input: problems come back as findings (codes WS9xx). The YAML dialect is
-YAML 1.2's core schema as users expect it: only ``true``/``false`` are booleans (``yes``, ``no``,
-``on``, ``off`` stay strings), dates stay strings, duplicate keys are errors (PyYAML silently
-keeps the last), keys must be strings, and alias expansion is bounded (no "billion laughs").
+Never raises for bad input: problems come back as findings (codes WS900-WS909). The YAML
+dialect is YAML 1.2's core schema as users expect it: only ``true``/``false`` are booleans
+(``yes``, ``no``, ``on``, ``off`` stay strings), dates stay strings, duplicate keys are errors
+(PyYAML silently keeps the last), keys must be strings, and alias expansion is bounded (no
+"billion laughs").
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from wsspec import codes
 from wsspec.errors import Finding
 
 Path = tuple[Any, ...]  # ("routes", "$connect", "function") ; list indexes are ints
@@ -121,16 +123,16 @@ class Loaded:
         message: str,
         *,
         hint: str | None = None,
-        severity: str = "error",
         key: bool = False,
     ) -> Finding:
+        """A finding at ``path``, with the severity ``wsspec.codes`` registers for ``code``."""
         line, col = self.position(path, key=key)
         return Finding(
             file=self.file,
             line=line,
             column=col,
             code=code,
-            severity=severity,  # type: ignore[arg-type]
+            severity=codes.get(code).severity,
             path=dotted(path),
             message=message,
             hint=hint,

@@ -54,7 +54,7 @@ class Aws:
             import boto3
             import botocore.exceptions as bx
         except ImportError as exc:  # pragma: no cover - boto3 is a dependency
-            raise aws_error(f"boto3 is not installed: {exc}") from None
+            raise aws_error(f"boto3 is not installed: {exc}", None, "WS920") from None
         try:
             self.session = boto3.session.Session(
                 profile_name=self.options.profile, region_name=self.options.region
@@ -63,7 +63,7 @@ class Aws:
             raise translate(exc) from None
         region = self.session.region_name
         if not region:
-            raise aws_error("no AWS region configured", "pass --region or set AWS_REGION", "WS902")
+            raise aws_error("no AWS region configured", "pass --region or set AWS_REGION", "WS922")
         if not self.options.endpoint_url:
             known = set()
             for part in ("aws", "aws-cn", "aws-us-gov"):
@@ -71,7 +71,7 @@ class Aws:
                     self.session.get_available_regions("apigatewayv2", partition_name=part)
                 )
             if region not in known:
-                raise aws_error(f"unknown AWS region: {region}", "pass a valid --region", "WS902")
+                raise aws_error(f"unknown AWS region: {region}", "pass a valid --region", "WS922")
         self.region = region
         self.partition = partition_of(region)
         if self.on_call is not None:

@@ -18,7 +18,7 @@ _CREDS = {
 }
 
 
-def aws_error(message: str, hint: str | None = None, code: str = "WS900") -> WsspecError:
+def aws_error(message: str, hint: str | None, code: str) -> WsspecError:
     return WsspecError(message, code=code, hint=hint, exit_code=EXIT_AWS)
 
 
@@ -50,22 +50,22 @@ def translate(
         return aws_error(
             "no AWS credentials found",
             "set AWS_PROFILE / AWS_ACCESS_KEY_ID or use --profile",
-            "WS901",
+            "WS921",
         )
     if isinstance(exc, bx.ProfileNotFound):
         return aws_error(
-            f"AWS profile not found: {exc.kwargs.get('profile')}", "check --profile", "WS901"
+            f"AWS profile not found: {exc.kwargs.get('profile')}", "check --profile", "WS921"
         )
     if isinstance(exc, bx.NoRegionError):
-        return aws_error("no AWS region configured", "pass --region or set AWS_REGION", "WS902")
+        return aws_error("no AWS region configured", "pass --region or set AWS_REGION", "WS922")
     if isinstance(exc, bx.EndpointConnectionError):
         return aws_error(
             f"cannot reach the AWS endpoint {exc.kwargs.get('endpoint_url', endpoint or '')}{where}",
             "check --endpoint-url / --region and the network",
-            "WS903",
+            "WS923",
         )
     if isinstance(exc, bx.ConnectTimeoutError) or isinstance(exc, bx.ReadTimeoutError):
-        return aws_error(f"timed out talking to AWS{where}", None, "WS903")
+        return aws_error(f"timed out talking to AWS{where}", None, "WS923")
     if isinstance(exc, bx.ClientError):
         code = error_code(exc)
         msg = str((exc.response.get("Error") or {}).get("Message") or code)
@@ -74,21 +74,21 @@ def translate(
             return aws_error(
                 f"access denied{where}: {msg}",
                 "the credentials lack a permission wsspec needs",
-                "WS904",
+                "WS924",
             )
         if code in _CREDS:
             return aws_error(
                 f"AWS rejected the credentials{where}: {msg}",
                 "check the profile / keys and --region",
-                "WS901",
+                "WS921",
             )
         if is_unimplemented(exc):
             return aws_error(
-                f"the endpoint does not implement{where or ' this operation'}", None, "WS906"
+                f"the endpoint does not implement{where or ' this operation'}", None, "WS926"
             )
-        return aws_error(f"AWS refused{where}: {code}: {msg}", None, "WS905")
+        return aws_error(f"AWS refused{where}: {code}: {msg}", None, "WS925")
     if isinstance(exc, bx.BotoCoreError):
-        return aws_error(f"AWS client error{where}: {exc}", None, "WS905")
+        return aws_error(f"AWS client error{where}: {exc}", None, "WS925")
     return aws_error(f"unexpected error{where}: {type(exc).__name__}: {exc}", None, "WS999")
 
 

@@ -90,7 +90,7 @@ def refuse_foreign(p: Planner) -> None:
                 raise WsspecError(
                     f"{what} {key} already exists and is not owned by wsspec "
                     f"(no {OWNER_TAG} tag); refusing to modify it",
-                    code="WS908",
+                    code="WS928",
                     exit_code=EXIT_AWS,
                     hint="rename the API in the spec or remove the resource by hand",
                 )

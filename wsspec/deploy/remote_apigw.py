@@ -115,7 +115,7 @@ def _find_api(rd: Reader, c: Any) -> str | None:
         raise aws_error(
             f"{len(mine)} APIs named {rd.spec.api.name} carry the wsspec tag; expected one",
             "delete the duplicates by hand",
-            "WS907",
+            "WS927",
         )
     a = mine[0]
     api_id: str = a["ApiId"]

@@ -78,7 +78,7 @@ def scalar(value: Any) -> str | None:
         if not math.isfinite(value):
             raise WsspecError(
                 f"{value!r} cannot be written to Terraform (JSON has no infinity or NaN)",
-                code="WS900",
+                code="WS011",
             )
         return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
     if isinstance(value, str):
@@ -111,7 +111,7 @@ def value(obj: Any) -> str:
             if len(items) == 1 or len(inline) <= 72:
                 return inline
         return "\n".join(["["] + [value(v) + "," for v in obj] + ["]"])
-    raise WsspecError(f"cannot write {type(obj).__name__} to Terraform", code="WS900")
+    raise WsspecError(f"cannot write {type(obj).__name__} to Terraform", code="WS011")
 
 
 # Characters Go's JSON encoder (and so Terraform's jsonencode) writes as escape sequences.

@@ -1,0 +1,81 @@
+"""Stage 3: WebSocket-specific checks with stable codes (what AWS would reject at deploy time).
+
+One module per rule family, each rule declaring its codes beside it (``@check("WS101", ...)``);
+the codes themselves (severity, meaning) live in ``wsspec.codes``:
+
+    unsupported.py   WS701-WS710  features AWS does not offer for WebSocket APIs
+    routes.py        WS101-WS117  routes and references (+ WS806-WS808, WS810-WS812)
+    limits.py        WS401-WS419  quotas and name/length limits
+    selections.py    WS201-WS206  selection expressions (+ WS804)
+    integrations.py  WS301-WS310  integrations (+ WS805, WS809)
+    functions.py     WS501-WS506  functions, paths, the connection table (+ WS814)
+    stages.py        WS601-WS607  stages, custom domain, VPC links (+ WS802, WS803, WS813)
+    auth.py          WS604-WS605  authorizers (+ WS801 $connect without authorization)
+    models.py        WS606        models
+    monitoring.py    WS620-WS631  alarms, notifications, log retention
+    arns.py          WS608        ARN shapes, used by the families above
+
+Checks read the loader's plain data, not the model, so they run even when the schema found
+errors. ``CHECKS`` is the run order; findings come out in that order (then ``validate`` sorts
+them by position, stably). The unsupported-feature check runs first: its explanatory findings
+claim their paths before the other checks look at them.
+"""
+
+from __future__ import annotations
+
+from wsspec.checks import (
+    auth,
+    functions,
+    integrations,
+    limits,
+    models,
+    monitoring,
+    routes,
+    selections,
+    stages,
+    unsupported,
+)
+from wsspec.checks.context import Check, Ctx
+from wsspec.errors import Finding
+from wsspec.loader import Loaded, Path
+
+CHECKS: tuple[Check, ...] = (
+    unsupported.unsupported_features,
+    routes.route_keys,
+    routes.route_targets,
+    routes.route_authorization,
+    routes.route_models,
+    limits.route_counts,
+    selections.selections,
+    integrations.integrations,
+    limits.names_and_limits,
+    functions.functions,
+    stages.stages,
+    auth.authorizers,
+    models.models,
+    auth.connect_authorization,
+    routes.unused,
+    monitoring.monitoring,
+)
+
+
+def run(loaded: Loaded, project_dir: str) -> tuple[list[Finding], set[Path]]:
+    """All checks on ``loaded.data``; returns (findings, paths whose schema findings to drop)."""
+    ctx = Ctx(loaded, project_dir)
+    if not isinstance(loaded.data, dict):
+        return [], set()
+    for rule in CHECKS:
+        ctx.current = rule
+        try:
+            rule.fn(ctx)
+        except Exception as exc:  # noqa: BLE001 - a bug in a check must not hide the other findings
+            ctx.findings.append(
+                loaded.finding(
+                    "WS000",
+                    (),
+                    f"internal error in check {rule.name}: {type(exc).__name__}: {exc}",
+                    hint="please report this with the spec file",
+                )
+            )
+    ctx.current = None
+    return ctx.findings, ctx.claimed

@@ -1,0 +1,321 @@
+"""Every code wsspec can print: one registry, one meaning per code, a range per stage.
+
+A code is ``WS`` and three digits. Its number says which stage printed it (``RANGES``): the
+loader (WS900-WS909), the JSON Schema (WS001-WS009), the WebSocket checks by rule family
+(WS100-WS899), building targets and handler stubs (WS010-WS019, WS420-WS429, WS950-WS959),
+deploy/plan/destroy (WS910-WS949), the local gateway (WS960-WS969) and internal errors
+(WS000, WS999). Codes are stable: never reuse or renumber one (a renumbering goes in
+CHANGELOG.md). Emitters look their code up here (``get``), so an unregistered code fails loudly;
+tests/test_codes.py checks that every registered code is emitted somewhere and vice versa.
+The docs' code table (docs/codes.md) is generated from ``all_codes()`` and ``RANGES``.
+
+This module imports nothing from wsspec: every other module may use it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+Stage = Literal["internal", "loader", "schema", "checks", "build", "deploy", "serve"]
+
+ERROR: Severity = "error"
+WARNING: Severity = "warning"
+
+
+@dataclass(frozen=True)
+class Code:
+    """One code: its severity, the stage that prints it and a one-line meaning."""
+
+    code: str
+    severity: Severity
+    stage: Stage
+    summary: str
+
+    @property
+    def number(self) -> int:
+        return int(self.code[2:])
+
+
+@dataclass(frozen=True)
+class Range:
+    """Numbers ``first``-``last`` (inclusive) belong to ``stage``; ``title`` names the family."""
+
+    first: int
+    last: int
+    stage: Stage
+    title: str
+
+    def __contains__(self, number: object) -> bool:
+        return isinstance(number, int) and self.first <= number <= self.last
+
+
+# In numeric order; disjoint. A new code goes into the range of its stage and family (or a new
+# range in a gap), never into another stage's range.
+RANGES: tuple[Range, ...] = (
+    Range(0, 0, "internal", "internal errors"),
+    Range(1, 9, "schema", "JSON Schema"),
+    Range(10, 19, "build", "build: targets and values"),
+    Range(100, 199, "checks", "routes and references"),
+    Range(200, 299, "checks", "selection expressions"),
+    Range(300, 399, "checks", "integrations"),
+    Range(400, 419, "checks", "quotas and name/length limits"),
+    Range(420, 429, "build", "build: CloudFormation template quotas"),
+    Range(500, 599, "checks", "functions, paths and the connection table"),
+    Range(600, 619, "checks", "stages, custom domain, authorizers and models"),
+    Range(620, 699, "checks", "monitoring (alarms, notifications, log retention)"),
+    Range(700, 799, "checks", "features AWS does not offer for WebSocket APIs"),
+    Range(800, 899, "checks", "warnings"),
+    Range(900, 909, "loader", "YAML loading"),
+    Range(910, 949, "deploy", "deploy, plan and destroy"),
+    Range(950, 959, "build", "build: handler stubs"),
+    Range(960, 969, "serve", "the local gateway (serve)"),
+    Range(999, 999, "internal", "internal errors while talking to AWS"),
+)
+
+
+def _codes(stage: Stage, severity: Severity, rows: dict[str, str]) -> tuple[Code, ...]:
+    return tuple(Code(code, severity, stage, summary) for code, summary in rows.items())
+
+
+_INTERNAL = _codes(
+    "internal",
+    ERROR,
+    {
+        "WS000": "internal error: a bug in wsspec (please report it with the spec file)",
+        "WS999": "unexpected error during deploy, plan or destroy (a bug in wsspec)",
+    },
+)
+
+_SCHEMA = _codes(
+    "schema",
+    ERROR,
+    {
+        "WS001": "unknown key (with a did-you-mean suggestion)",
+        "WS002": "missing required key",
+        "WS003": "value of the wrong type",
+        "WS004": "value not allowed (enum/const)",
+        "WS005": "value out of range, too short or not unique",
+        "WS006": "other schema violation",
+    },
+)
+
+_CHECK_ERRORS = _codes(
+    "checks",
+    ERROR,
+    {
+        # routes and references
+        "WS101": "reference to a function that is not defined",
+        "WS102": "reference to an authorizer that is not defined",
+        "WS103": "reference to a model that is not defined",
+        "WS104": "authorizer on a route other than $connect",
+        "WS105": "IAM authorization on a route other than $connect",
+        "WS106": "request parameters on a route other than $connect",
+        "WS107": "reference to an integration that is not defined",
+        "WS108": "custom route key starting with '$' (reserved)",
+        "WS109": "route without 'function' or 'integration'",
+        "WS110": "route with both 'function' and 'integration'",
+        "WS111": "reference to a VPC link that is not defined",
+        "WS112": "invalid route request parameter name",
+        "WS113": "both 'authorization: iam' and an authorizer",
+        "WS114": "request models without a model selection expression",
+        "WS115": "route response model key other than $default",
+        "WS116": "two names that collide after conversion to IDs/labels",
+        "WS117": "empty route key",
+        # selection expressions
+        "WS201": "invalid route selection expression",
+        "WS202": "invalid API key selection expression",
+        "WS203": "invalid model selection expression",
+        "WS204": "invalid template selection expression",
+        "WS205": "invalid integration response key",
+        "WS206": "invalid integration response template selection expression",
+        # integrations
+        "WS301": "integration timeout outside 50-29000 ms",
+        "WS302": "templates or responses on a proxy integration",
+        "WS303": "Lambda integration needs exactly one of 'function' and 'arn'",
+        "WS304": "AWS integration needs exactly one of 'action' and 'path'",
+        "WS305": "both 'vpc_link' and 'vpc_link_id'",
+        "WS306": "'connection_table' resource without a 'connections' section",
+        "WS307": "AWS integration with neither 'credentials' nor 'resources'",
+        "WS308": "invalid integration request parameter",
+        "WS309": "HTTP integration URL is not an http(s) URL",
+        "WS310": "'actions'/'resources' together with 'credentials'",
+        # quotas and limits
+        "WS401": "more than 300 routes (quota)",
+        "WS402": "more than 300 integrations (quota)",
+        "WS403": "more than 10 authorizers (quota)",
+        "WS404": "more than 10 stages (quota)",
+        "WS410": "API name length",
+        "WS411": "stage name length or characters",
+        "WS412": "model name length or characters",
+        "WS413": "description too long",
+        "WS414": "operation name length",
+        "WS415": "stage variable name or value",
+        "WS416": "custom domain base path",
+        "WS417": "URI or ARN longer than 2048 characters",
+        "WS418": "mapping template or model schema over 32K characters",
+        "WS419": "environment variable name, reserved name or size",
+        # functions, paths, connection table
+        "WS501": "absolute handler/source path",
+        "WS502": "handler/source path outside the project",
+        "WS503": "handler outside its source directory",
+        "WS504": "handler file extension does not match the runtime",
+        "WS505": "'connection_table' grant without a 'connections' section",
+        "WS506": "read_capacity and write_capacity must be given together",
+        # stages, domain, authorizers, models
+        "WS601": "stage route settings for a route that does not exist",
+        "WS602": "domain mapped to a stage that does not exist",
+        "WS603": "access log format without $context.requestId or too long",
+        "WS604": "authorizer needs exactly one of 'function' and 'arn'",
+        "WS605": "invalid authorizer identity source",
+        "WS606": "model schema is not JSON Schema draft 4",
+        "WS607": "invalid custom domain name",
+        "WS608": "malformed ARN",
+        # monitoring (alarms, notifications, log retention)
+        "WS620": "alarm metric not published for the alarm's scope",
+        "WS621": "invalid alarm statistic",
+        "WS622": "invalid alarm threshold",
+        "WS623": "alarm period not 10, 30 or a multiple of 60 seconds",
+        "WS624": "alarm evaluation periods below 1 or longer than one day in total",
+        "WS625": "datapoints_to_alarm above evaluation_periods",
+        "WS626": "alarm reference to a function, route, stage or alarm that is not defined",
+        "WS627": "table alarm without a 'connections' section",
+        "WS628": "per-route alarm without detailed metrics for that route",
+        "WS629": "log retention not one of the CloudWatch Logs values",
+        "WS630": "malformed notification endpoint (e-mail address or https:// URL)",
+        "WS631": "alarm without a metric or with more than one scope",
+        # features AWS does not offer for WebSocket APIs
+        "WS701": "JWT, Cognito or TOKEN authorizers",
+        "WS702": "AWS WAF",
+        "WS703": "X-Ray tracing of API stages",
+        "WS704": "CORS",
+        "WS705": "payload format 2.0 and other HTTP-API-only integration settings",
+        "WS706": "v2 VPC links (subnets, security groups, ALB, Cloud Map)",
+        "WS707": "edge-optimized or private endpoints, resource policies",
+        "WS708": "mutual TLS",
+        "WS709": "authorizer caching and simple responses",
+        "WS710": "a protocol other than WebSocket",
+    },
+)
+
+_CHECK_WARNINGS = _codes(
+    "checks",
+    WARNING,
+    {
+        "WS801": "$connect without authorization",
+        "WS802": "stage without throttling",
+        "WS803": "execution logging without the account CloudWatch role",
+        "WS804": "no $default route while route selection can fail",
+        "WS805": "Lambda integration to an existing ARN (wsspec adds an invoke permission)",
+        "WS806": "defined but never used",
+        "WS807": "route keys that differ only in case",
+        "WS808": "unusual characters in a route key",
+        "WS809": "non-proxy integration without a $default integration response",
+        "WS810": "model selection expression without request models",
+        "WS811": "API key required on a route other than $connect",
+        "WS812": "two-way response on $connect or $disconnect",
+        "WS813": "data trace logging enabled",
+        "WS814": "function timeout above the 29 s integration timeout",
+    },
+)
+
+_LOADER = _codes(
+    "loader",
+    ERROR,
+    {
+        "WS900": "the file cannot be read",
+        "WS901": "YAML syntax error, tab indentation or non-UTF-8 text",
+        "WS902": "duplicate key",
+        "WS903": "mapping key that is not a string",
+        "WS904": "alias bomb or too deeply nested document",
+        "WS905": "unsupported YAML tag (e.g. !Ref)",
+        "WS906": "'<<' merge key without a mapping",
+        "WS907": "empty file",
+        "WS908": "file too large",
+        "WS909": "the document is not a mapping",
+    },
+)
+
+_BUILD = _codes(
+    "build",
+    ERROR,
+    {
+        "WS010": "a `--target` that is not available in this installation",
+        "WS011": "a value Terraform cannot represent (infinity, NaN or an unknown type)",
+        "WS420": "the API does not fit CloudFormation's resource or parameter quotas, "
+        "even in nested stacks",
+        "WS421": "a CloudFormation template over 1,048,576 bytes",
+        "WS951": "a function entry that is not a valid function name in its language",
+        "WS952": "a function serving both proxy and non-proxy Lambda integrations",
+        "WS953": "a function that is both an authorizer and a route handler",
+        "WS954": "a handler path outside the project directory",
+    },
+)
+
+_DEPLOY = _codes(
+    "deploy",
+    ERROR,
+    {
+        "WS910": "`--stage` names a stage the spec does not have",
+        "WS920": "boto3 is not installed",
+        "WS921": "no AWS credentials, an unknown profile or rejected credentials",
+        "WS922": "no AWS region configured, or an unknown region",
+        "WS923": "the AWS endpoint cannot be reached or timed out",
+        "WS924": "access denied: the credentials lack a permission wsspec needs",
+        "WS925": "AWS refused a request (any other AWS or client error)",
+        "WS926": "the endpoint does not implement an operation (emulators)",
+        "WS927": "several APIs with the spec's name carry the wsspec tag",
+        "WS928": "a resource exists and is not owned by wsspec (no wsspec tag)",
+    },
+)
+
+_SERVE = _codes(
+    "serve",
+    ERROR,
+    {
+        "WS961": "a function in a language `serve` cannot run",
+        "WS962": "a handler or source directory outside the project directory",
+        "WS963": "the handler file does not exist",
+        "WS964": "the worker process exited while starting",
+        "WS965": "`--stage` names a stage the spec does not have",
+        "WS966": "moto's server is not installed (`pip install 'wsspec[serve]'`, or "
+        "`--no-dynamodb`)",
+        "WS967": "the local AWS emulator (moto server) did not start",
+        "WS968": "a Node.js function and no `node` on PATH",
+    },
+)
+
+_ALL = _INTERNAL + _SCHEMA + _CHECK_ERRORS + _CHECK_WARNINGS + _LOADER + _BUILD + _DEPLOY + _SERVE
+_BY_CODE: dict[str, Code] = {c.code: c for c in sorted(_ALL, key=lambda c: c.code)}
+if len(_BY_CODE) != len(_ALL):  # one code, one meaning
+    _twice = sorted({c.code for c in _ALL if [x.code for x in _ALL].count(c.code) > 1})
+    raise ValueError(f"codes registered twice in wsspec/codes.py: {_twice}")
+
+
+class UnknownCode(LookupError):
+    """A code that is not in the registry: register it here before emitting it."""
+
+
+def get(code: str) -> Code:
+    """The registered record of ``code``; raises ``UnknownCode`` for anything else."""
+    try:
+        return _BY_CODE[code]
+    except KeyError:
+        raise UnknownCode(
+            f"{code!r} is not a registered wsspec code (see wsspec/codes.py)"
+        ) from None
+
+
+def all_codes() -> tuple[Code, ...]:
+    """Every registered code, in code order."""
+    return tuple(_BY_CODE.values())
+
+
+def range_of(code: str) -> Range:
+    """The range ``code`` lies in; raises ``UnknownCode`` when it lies in none."""
+    number = int(code[2:]) if code[:2] == "WS" and code[2:].isdigit() else -1
+    for r in RANGES:
+        if number in r:
+            return r
+    raise UnknownCode(f"{code!r} lies in no range of wsspec/codes.py")

@@ -16,11 +16,7 @@ from typing import NoReturn
 
 import click
 
-from wsspec.cli.build import build_command
 from wsspec.cli.common import Group, err
-from wsspec.cli.deploy import deploy_command, destroy_command, plan_command
-from wsspec.cli.serve import serve_command
-from wsspec.cli.validate import schema_command, validate_command
 from wsspec.errors import EXIT_OK, WsspecError
 
 EXIT_INTERRUPTED = 130
@@ -28,17 +24,16 @@ EXIT_INTERRUPTED = 130
 app = Group(
     help="One YAML file for an AWS API Gateway WebSocket API: validate, build, deploy, serve.",
     context_settings={"show_default": True},
+    lazy={
+        "validate": "wsspec.cli.validate:validate_command",
+        "schema": "wsspec.cli.validate:schema_command",
+        "build": "wsspec.cli.build:build_command",
+        "plan": "wsspec.cli.deploy:plan_command",
+        "deploy": "wsspec.cli.deploy:deploy_command",
+        "destroy": "wsspec.cli.deploy:destroy_command",
+        "serve": "wsspec.cli.serve:serve_command",
+    },
 )
-for _command in (
-    validate_command,
-    schema_command,
-    build_command,
-    plan_command,
-    deploy_command,
-    destroy_command,
-    serve_command,
-):
-    app.add_command(_command)
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:

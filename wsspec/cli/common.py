@@ -8,7 +8,8 @@ validate path of a pre-commit hook pays for what it imports.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NoReturn
+import importlib
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -20,9 +21,9 @@ if TYPE_CHECKING:
 OUTPUT_FORMATS = click.Choice(["text", "json"])
 
 
-def echo(text: str, *, nl: bool = True) -> None:
+def echo(text: str) -> None:
     """One line (or block) of the command's result on stdout."""
-    click.echo(text, nl=nl)
+    click.echo(text)
 
 
 def err(text: str) -> None:
@@ -54,12 +55,41 @@ def load_valid(path: str) -> Spec:
 
 
 class Group(click.Group):
-    """The commands in the order they were added; no command at all prints the help, exit 2."""
+    """Commands imported only when run (or listed by --help), in the order given.
+
+    ``lazy`` maps each command name to ``"module:attribute"`` of its click command, so
+    ``wsspec validate`` never imports the deploy or serve command modules.
+    """
+
+    def __init__(self, *, lazy: dict[str, str], **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.lazy = lazy
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(self.commands)
+        return list(self.lazy)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = self.lazy.get(cmd_name)
+        if target is None:
+            return None
+        module, _, attribute = target.partition(":")
+        command = getattr(importlib.import_module(module), attribute)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{target} is not a click command")
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Each command with the whole first paragraph of its help (click would cut it short)."""
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None:
+                rows.append((name, (command.help or "").split("\n\n")[0].strip()))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """No command at all prints the help on stdout and exits 2."""
         if not args:
             click.echo(ctx.get_help(), color=ctx.color)
             ctx.exit(EXIT_USAGE)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from benchmarks.gen_spec import generate
 from tests.test_cloudformation_support import ROOT, write_spec

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from benchmarks.gen_spec import generate
 from tests.test_cloudformation_support import (

@@ -1,4 +1,4 @@
-"""`wsspec plan/deploy/destroy` through typer's CliRunner and a subprocess (moto on 127.0.0.1)."""
+"""`wsspec plan/deploy/destroy` through click's CliRunner and a subprocess (moto on 127.0.0.1)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from tests.deploy_util import project, snapshot
 from tests.servers import FAKE_AWS_ENV, free_port
@@ -130,7 +130,7 @@ def test_unknown_region_one_line_exit_3(tmp_path):
 def test_boto3_is_not_imported_on_validate_and_build_paths(tmp_path):
     path = str(project(tmp_path, "chat"))
     code = (
-        "import sys, wsspec.cli, wsspec.cli.deploy; from typer.testing import CliRunner;"
+        "import sys, wsspec.cli, wsspec.cli.deploy; from click.testing import CliRunner;"
         f"CliRunner().invoke(wsspec.cli.app, ['validate', {path!r}]);"
         "print('boto3' in sys.modules, 'botocore' in sys.modules)"
     )

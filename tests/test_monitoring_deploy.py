@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 import pytest
 import yaml
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from tests.deploy_util import Counter, deploy, load, project
 from wsspec.alarms import expand as expand_alarms

@@ -621,7 +621,7 @@ def test_generated_node_stub_posts_through_the_aws_sdk(tmp_path: Path, node: str
     if reason is not None:
         print(f"SKIP Node SDK serve test: {reason}")
         pytest.skip(reason)
-    from typer.testing import CliRunner
+    from click.testing import CliRunner
 
     from wsspec.cli import app
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from benchmarks.gen_spec import write as write_big_spec
 from tests.conftest import ROOT, SAMPLE_FILES

@@ -27,7 +27,7 @@ from typing import Any
 import boto3
 import jsonschema
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from tests.conftest import ROOT
 from tests.servers import MotoServer

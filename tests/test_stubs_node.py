@@ -24,7 +24,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from tests.conftest import ROOT
 from tests.servers import FAKE_AWS_ENV, MotoServer, free_port

@@ -23,7 +23,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from tests import test_stubs_node as node_tests
 from tests.conftest import ROOT

@@ -1,4 +1,4 @@
-"""`wsspec validate` and `wsspec schema` as users run them (typer CliRunner and real processes)."""
+"""`wsspec validate` and `wsspec schema` as users run them (click's CliRunner and real processes)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
-from wsspec.cli import _fast_command, app
+from wsspec.cli import app, main
+from wsspec.errors import WsspecError
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAT = "samples/chat.yaml"
@@ -96,6 +97,18 @@ def test_a_bad_option_is_a_usage_error() -> None:
     assert wsspec("validate").returncode == 2
 
 
+def console(*args: str) -> subprocess.CompletedProcess[str]:
+    """The ``wsspec`` console script as pip installs it: ``sys.exit(main())``, argv[0] ``wsspec``."""
+    script = "import sys; from wsspec.cli import main; sys.argv[0] = 'wsspec'; sys.exit(main())"
+    return subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+
+
 @pytest.mark.parametrize(
     "args",
     [
@@ -107,30 +120,57 @@ def test_a_bad_option_is_a_usage_error() -> None:
         ["validate", "nope.yaml"],
         ["validate", "--", CHAT],
         ["schema"],
-    ],
-)
-def test_fast_path_and_typer_give_identical_output_and_exit_codes(args: list[str]) -> None:
-    assert _fast_command(args) is not None
-    proc = wsspec(*args)
-    via_typer = runner.invoke(app, args)
-    assert proc.returncode == via_typer.exit_code
-    assert proc.stdout == via_typer.stdout
-
-
-@pytest.mark.parametrize(
-    "args",
-    [
-        ["validate", "--help"],
         ["validate"],
         ["validate", "-x", CHAT],
-        ["schema", "--help"],
+        ["validate", "--format", "xml", CHAT],
         ["schema", CHAT],
         ["nope"],
-        [],
     ],
 )
-def test_unusual_command_lines_go_through_typer(args: list[str]) -> None:
-    assert _fast_command(args) is None
+def test_the_console_script_and_clirunner_agree(args: list[str]) -> None:
+    """``main`` handles click's errors itself (to report Ctrl-C its own way): same result."""
+    proc = console(*args)
+    clicked = runner.invoke(app, args, prog_name="wsspec")
+    assert proc.returncode == clicked.exit_code
+    assert proc.stdout == clicked.stdout
+    assert proc.stderr == clicked.stderr
+
+
+@pytest.mark.parametrize("args", [[], ["--help"], ["validate", "--help"], ["build", "--help"]])
+def test_help_is_the_same_through_the_console_script_and_clirunner(args: list[str]) -> None:
+    proc = console(*args)
+    clicked = runner.invoke(app, args, prog_name="wsspec")
+    assert proc.returncode == clicked.exit_code == (2 if not args else 0)
+    # CliRunner formats help 80 columns wide, a process without a terminal 78: compare words.
+    assert proc.stdout.split() == clicked.stdout.split() and "Usage: wsspec" in proc.stdout
+
+
+def test_a_library_error_escaping_a_command_is_one_line_and_its_exit_code(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    error = WsspecError("something broke", exit_code=3)
+
+    def boom(*_: object) -> int:
+        raise error
+
+    monkeypatch.setattr("wsspec.cli.validate.run_validate", boom)
+    with pytest.raises(SystemExit) as done:
+        main(["validate", CHAT])
+    assert done.value.code == 3
+    assert capsys.readouterr().err == f"{error}\n"
+
+
+def test_ctrl_c_prints_interrupted_and_exits_130(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupt(*_: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("wsspec.cli.validate.run_validate", interrupt)
+    with pytest.raises(SystemExit) as done:
+        main(["validate", CHAT])
+    assert done.value.code == 130
+    assert capsys.readouterr().err.strip() == "interrupted"
 
 
 def test_help_still_works() -> None:
@@ -168,10 +208,10 @@ def test_validate_imports_no_heavy_modules() -> None:
     assert "HEAVY []" in out.stdout
 
 
-def test_validate_through_typer_imports_no_heavy_modules() -> None:
+def test_validate_through_clirunner_imports_no_heavy_modules() -> None:
     code = (
         "import sys\n"
-        "from typer.testing import CliRunner\n"
+        "from click.testing import CliRunner\n"
         "from wsspec.cli import app\n"
         "r = CliRunner().invoke(app, ['validate', 'samples/chat.yaml'])\n"
         "assert r.exit_code == 0, r.output\n"
@@ -182,3 +222,21 @@ def test_validate_through_typer_imports_no_heavy_modules() -> None:
     )
     assert out.returncode == 0, out.stderr
     assert "HEAVY []" in out.stdout
+
+
+def test_validate_imports_no_other_command_module() -> None:
+    """Commands are imported when run: the pre-commit hook does not pay for deploy or serve."""
+    code = (
+        "import sys\n"
+        "from wsspec.cli import main\n"
+        "try:\n"
+        "    main(['validate', 'samples/chat.yaml'])\n"
+        "except SystemExit as e:\n"
+        "    assert e.code == 0, e.code\n"
+        "print('LOADED', sorted(m for m in sys.modules if m.startswith('wsspec.cli.')))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    assert "LOADED ['wsspec.cli.common', 'wsspec.cli.validate']" in out.stdout

@@ -1,4 +1,4 @@
-"""`wsspec plan` / `deploy` / `destroy` (issue 6). Registered on the main app by wsspec.cli.
+"""`wsspec plan` / `deploy` / `destroy` (issue 6).
 
 The library (wsspec.deploy) computes plans and executes them; this module renders them,
 asks for confirmation, shows progress and prints outputs. boto3 is imported only inside
@@ -10,14 +10,22 @@ from __future__ import annotations
 import json
 import sys
 import threading
-from typing import Any, List, Optional
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import typer
+import click
 
-from wsspec.cli import OutputFormat, _err, _load_valid, app
-from wsspec.errors import EXIT_OK, WsspecError
+from wsspec.cli.common import OUTPUT_FORMATS, echo, err, exit_with, fail, load_valid
+from wsspec.errors import EXIT_OK, EXIT_USAGE, WsspecError
+
+if TYPE_CHECKING:
+    from wsspec.deploy.execute import Progress, Result
+    from wsspec.deploy.plan import Plan, Step
+    from wsspec.deploy.run import Session
+    from wsspec.model import Spec
 
 _SYMBOL = {"create": "+", "update": "~", "delete": "-", "deploy": "*"}
+F = TypeVar("F", bound=Callable[..., None])
 
 
 def _short(v: Any, limit: int = 60) -> str:
@@ -25,13 +33,17 @@ def _short(v: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def render_plan(plan: Any) -> list[str]:
+def _step_line(s: Step) -> str:
+    return f"{_SYMBOL[s.action]} {s.action} {s.kind.replace('_', ' ')} {s.label}"
+
+
+def render_plan(plan: Plan) -> list[str]:
     """Plan lines: ``+ create``, ``~ update (field: old → new)``, ``- delete``, ``* deploy``."""
     from wsspec.deploy.plan import display_value as _show
 
     lines = []
     for s in plan.steps:
-        head = f"  {_SYMBOL[s.action]} {s.action} {s.kind.replace('_', ' ')} {s.label}"
+        head = f"  {_step_line(s)}"
         if s.action == "update" and s.changes:
             parts = [f"{f}: {_short(_show(o))} → {_short(_show(n))}" for f, o, n in s.changes]
             head += " (" + "; ".join(parts) + ")"
@@ -44,150 +56,165 @@ def render_plan(plan: Any) -> list[str]:
     return lines
 
 
-def _options(
-    region: Optional[str], profile: Optional[str], endpoint_url: Optional[str], concurrency: int
-) -> Any:
+def _prepare(
+    spec: Spec,
+    stage: tuple[str, ...],
+    region: str | None,
+    profile: str | None,
+    endpoint_url: str | None,
+    concurrency: int,
+    *,
+    destroy: bool = False,
+) -> Session:
+    """Connect to AWS and plan; a refusal is printed as one line and exits 3 (2 for a bad stage)."""
     from wsspec.deploy.aws import Options
-
-    return Options(
-        region=region, profile=profile, endpoint_url=endpoint_url, concurrency=concurrency
-    )
-
-
-def _fail(exc: WsspecError) -> None:
-    _err(str(exc))
-    raise typer.Exit(exc.exit_code)
-
-
-_REGION = typer.Option(None, "--region", help="AWS region (default: profile / AWS_REGION).")
-_PROFILE = typer.Option(None, "--profile", help="AWS profile.")
-_ENDPOINT = typer.Option(
-    None, "--endpoint-url", help="Send every AWS call here (e.g. a local emulator)."
-)
-_OUTPUT = typer.Option(OutputFormat.text, "--output", help="text or json.")
-_STAGE = typer.Option(
-    None, "--stage", help="Limit to this stage (repeatable; default: every stage)."
-)
-_CONC = typer.Option(8, "--concurrency", help="Parallel AWS calls inside one plan phase.")
-
-
-@app.command()
-def plan(
-    file: str = typer.Argument(..., help="The spec file."),
-    stage: Optional[List[str]] = _STAGE,
-    region: Optional[str] = _REGION,
-    profile: Optional[str] = _PROFILE,
-    endpoint_url: Optional[str] = _ENDPOINT,
-    output: OutputFormat = _OUTPUT,
-    concurrency: int = _CONC,
-) -> None:
-    """Show what `deploy` would change: + create, ~ update (field: old → new), - delete."""
     from wsspec.deploy.run import prepare
 
-    spec = _load_valid(file)
+    options = Options(
+        region=region, profile=profile, endpoint_url=endpoint_url, concurrency=concurrency
+    )
     try:
-        session = prepare(spec, _options(region, profile, endpoint_url, concurrency), stages=stage)
+        session: Session = prepare(spec, options, stages=list(stage) or None, destroy=destroy)
     except WsspecError as exc:
-        _fail(exc)
+        fail(exc)
+    return session
+
+
+def _aws_options(stage_help: str) -> Callable[[F], F]:
+    """The options plan, deploy and destroy share (after the spec file)."""
+    options = [
+        click.option("--stage", multiple=True, help=stage_help),
+        click.option("--region", help="AWS region (default: profile / AWS_REGION)."),
+        click.option("--profile", help="AWS profile."),
+        click.option("--endpoint-url", help="Send every AWS call here (e.g. a local emulator)."),
+        click.option("--output", type=OUTPUT_FORMATS, default="text", help="text or json."),
+    ]
+
+    def decorate(fn: F) -> F:
+        for option in reversed(options):
+            fn = option(fn)
+        return fn
+
+    return decorate
+
+
+_CONCURRENCY = click.option(
+    "--concurrency", type=int, default=8, help="Parallel AWS calls inside one plan phase."
+)
+_EVERY_STAGE = "Limit to this stage (repeatable; default: every stage)."
+
+
+@click.command("plan")
+@click.argument("file", help="The spec file.")
+@_aws_options(_EVERY_STAGE)
+@_CONCURRENCY
+def plan_command(
+    file: str,
+    stage: tuple[str, ...],
+    region: str | None,
+    profile: str | None,
+    endpoint_url: str | None,
+    output: str,
+    concurrency: int,
+) -> None:
+    """Show what `deploy` would change: + create, ~ update (field: old → new), - delete."""
+    session = _prepare(load_valid(file), stage, region, profile, endpoint_url, concurrency)
     p = session.plan
-    if output is OutputFormat.json:
-        typer.echo(json.dumps(p.as_dict(), indent=2, default=str))
-        raise typer.Exit(EXIT_OK)
+    if output == "json":
+        echo(json.dumps(p.as_dict(), indent=2, default=str))
+        exit_with(EXIT_OK)
     for n in p.notes:
-        typer.echo(f"note: {n}")
-    if p.empty:
-        typer.echo("No changes.")
-    else:
-        typer.echo("\n".join(render_plan(p)))
+        echo(f"note: {n}")
+    echo("No changes." if p.empty else "\n".join(render_plan(p)))
+    exit_with(EXIT_OK)
 
 
-def _progress(total: int, quiet: bool) -> Any:
+def _progress(total: int, quiet: bool) -> Progress:
     lock = threading.Lock()
     done = [0]
 
-    def cb(event: str, step: Any, message: str) -> None:
+    def report(event: str, step: Step, message: str) -> None:
         if quiet:
             return
         with lock:
             if event == "done":
                 done[0] += 1
-                _err(
-                    f"  [{done[0]}/{total}] {_SYMBOL[step.action]} {step.kind.replace('_', ' ')} {step.label}"
-                )
+                err(f"  [{done[0]}/{total}] {_step_line(step)}")
             elif event in ("retry", "skip"):
-                _err(f"  {event}: {message}")
+                err(f"  {event}: {message}")
 
-    return cb
+    return report
 
 
 def _print_outputs(out: dict[str, Any]) -> None:
     for name, s in (out.get("stages") or {}).items():
-        typer.echo(f"{name}: {s['url']}")
-        typer.echo(f"  callback: {s['callback_url']}")
+        echo(f"{name}: {s['url']}")
+        echo(f"  callback: {s['callback_url']}")
     if out.get("custom_domain"):
-        typer.echo(f"custom domain: {out['custom_domain']}")
+        echo(f"custom domain: {out['custom_domain']}")
     if out.get("alarms"):
-        typer.echo(f"alarms: {', '.join(out['alarms'])}")
+        echo(f"alarms: {', '.join(out['alarms'])}")
     if out.get("alarm_topic_arn"):
-        typer.echo(f"alarm topic: {out['alarm_topic_arn']}")
+        echo(f"alarm topic: {out['alarm_topic_arn']}")
 
 
 def _confirm(question: str, yes: bool) -> None:
     if yes:
         return
     if not sys.stdin.isatty():
-        _err("refusing to apply without confirmation: pass --yes (stdin is not a terminal)")
-        raise typer.Exit(2)
-    if not typer.confirm(question, default=False):
-        _err("cancelled")
-        raise typer.Exit(1)
+        err("refusing to apply without confirmation: pass --yes (stdin is not a terminal)")
+        exit_with(EXIT_USAGE)
+    if not click.confirm(question, default=False):
+        err("cancelled")
+        exit_with(1)
 
 
 def _show_and_apply(
-    session: Any, js: bool, yes: bool, *, empty: str, question: str, stopped: str | None = None
-) -> Any:
+    session: Session, js: bool, yes: bool, *, empty: str, question: str, stopped: str | None = None
+) -> Result | None:
     """Print the plan (text mode), ask, and apply it; None when there is nothing to do."""
     from wsspec.deploy.run import apply
 
     p = session.plan
     if not js:
         for n in p.notes:
-            typer.echo(f"note: {n}")
+            echo(f"note: {n}")
     if p.empty:
         if not js:
-            typer.echo(empty)
+            echo(empty)
         return None
     if not js:
-        typer.echo("\n".join(render_plan(p)))
+        echo("\n".join(render_plan(p)))
     _confirm(question, yes)
     try:
-        return apply(session, progress=_progress(len(p.steps), js))
+        result: Result = apply(session, progress=_progress(len(p.steps), js))
     except WsspecError as exc:
         if stopped:
-            _err(stopped)
-        _fail(exc)
+            err(stopped)
+        fail(exc)
+    return result
 
 
-@app.command()
-def deploy(
-    file: str = typer.Argument(..., help="The spec file."),
-    stage: Optional[List[str]] = _STAGE,
-    region: Optional[str] = _REGION,
-    profile: Optional[str] = _PROFILE,
-    endpoint_url: Optional[str] = _ENDPOINT,
-    output: OutputFormat = _OUTPUT,
-    yes: bool = typer.Option(False, "--yes", "-y", help="Apply without asking."),
-    concurrency: int = _CONC,
+@click.command("deploy")
+@click.argument("file", help="The spec file.")
+@_aws_options(_EVERY_STAGE)
+@click.option("--yes", "-y", is_flag=True, help="Apply without asking.")
+@_CONCURRENCY
+def deploy_command(
+    file: str,
+    stage: tuple[str, ...],
+    region: str | None,
+    profile: str | None,
+    endpoint_url: str | None,
+    output: str,
+    yes: bool,
+    concurrency: int,
 ) -> None:
     """Deploy the API directly (apigatewayv2, Lambda, IAM, DynamoDB, Logs): idempotent, seconds."""
-    from wsspec.deploy.run import outputs, prepare
+    from wsspec.deploy.run import outputs
 
-    spec = _load_valid(file)
-    try:
-        session = prepare(spec, _options(region, profile, endpoint_url, concurrency), stages=stage)
-    except WsspecError as exc:
-        _fail(exc)
-    js = output is OutputFormat.json
+    session = _prepare(load_valid(file), stage, region, profile, endpoint_url, concurrency)
+    js = output == "json"
     result = _show_and_apply(
         session,
         js,
@@ -196,60 +223,49 @@ def deploy(
         question="Apply these changes?",
         stopped="deploy stopped; run the same command again to continue from here",
     )
-    p = session.plan
     if result is not None and not js:
         for w in result.warnings:
-            typer.echo(f"warning: {w}")
-        typer.echo(f"Applied {result.steps_done} change(s) with {result.calls} API call(s).")
+            echo(f"warning: {w}")
+        echo(f"Applied {result.steps_done} change(s) with {result.calls} API call(s).")
     out = outputs(session, result)
     if js:
-        typer.echo(
-            json.dumps(
-                {
-                    "plan": p.as_dict(),
-                    "applied": bool(result),
-                    "warnings": result.warnings if result else [],
-                    "outputs": out,
-                },
-                indent=2,
-                default=str,
-            )
-        )
+        summary = {
+            "plan": session.plan.as_dict(),
+            "applied": bool(result),
+            "warnings": result.warnings if result else [],
+            "outputs": out,
+        }
+        echo(json.dumps(summary, indent=2, default=str))
     else:
         _print_outputs(out)
+    exit_with(EXIT_OK)
 
 
-@app.command()
-def destroy(
-    file: str = typer.Argument(..., help="The spec file."),
-    stage: Optional[List[str]] = typer.Option(
-        None, "--stage", help="Remove only this stage (repeatable)."
-    ),
-    region: Optional[str] = _REGION,
-    profile: Optional[str] = _PROFILE,
-    endpoint_url: Optional[str] = _ENDPOINT,
-    output: OutputFormat = _OUTPUT,
-    yes: bool = typer.Option(False, "--yes", "-y", help="Delete without asking."),
-    concurrency: int = _CONC,
+@click.command("destroy")
+@click.argument("file", help="The spec file.")
+@_aws_options("Remove only this stage (repeatable).")
+@click.option("--yes", "-y", is_flag=True, help="Delete without asking.")
+@_CONCURRENCY
+def destroy_command(
+    file: str,
+    stage: tuple[str, ...],
+    region: str | None,
+    profile: str | None,
+    endpoint_url: str | None,
+    output: str,
+    yes: bool,
+    concurrency: int,
 ) -> None:
     """Delete what wsspec created for this spec (only resources carrying its ownership tag)."""
-    from wsspec.deploy.run import prepare
-
-    spec = _load_valid(file)
-    try:
-        session = prepare(
-            spec, _options(region, profile, endpoint_url, concurrency), stages=stage, destroy=True
-        )
-    except WsspecError as exc:
-        _fail(exc)
-    js = output is OutputFormat.json
+    spec = load_valid(file)
+    session = _prepare(spec, stage, region, profile, endpoint_url, concurrency, destroy=True)
+    js = output == "json"
     result = _show_and_apply(
         session, js, yes, empty="Nothing to destroy.", question="Delete these resources?"
     )
-    p = session.plan
     if result is not None and not js:
-        typer.echo(f"Destroyed {result.steps_done} resource(s).")
+        echo(f"Destroyed {result.steps_done} resource(s).")
     if js:
-        typer.echo(
-            json.dumps({"plan": p.as_dict(), "applied": bool(result)}, indent=2, default=str)
-        )
+        summary = {"plan": session.plan.as_dict(), "applied": bool(result)}
+        echo(json.dumps(summary, indent=2, default=str))
+    exit_with(EXIT_OK)

@@ -1,155 +1,36 @@
-"""`wsspec serve` (issue 7). Registered on the main app by wsspec.cli."""
+"""`wsspec serve` (issue 7): the local gateway, started and stopped from the command line."""
 
 from __future__ import annotations
 
-import typer
+from dataclasses import fields
+from typing import TYPE_CHECKING
 
-from wsspec.cli import _err, _load_valid, app
-from wsspec.errors import EXIT_USAGE, WsspecError
+import click
 
+from wsspec.cli.common import echo, err, exit_with, load_valid
+from wsspec.errors import EXIT_OK, EXIT_USAGE, WsspecError
 
-@app.command()
-def serve(
-    file: str = typer.Argument(..., help="The spec file."),
-    stage: str | None = typer.Option(None, "--stage", help="Stage to serve (default: the first)."),
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (loopback by default)."),
-    port: int = typer.Option(3001, "--port", help="Port for WebSockets and @connections (0: any)."),
-    idle_timeout: float = typer.Option(
-        600.0, "--idle-timeout", help="Idle timeout, seconds (AWS: 600)."
-    ),
-    max_lifetime: float = typer.Option(
-        7200.0, "--max-lifetime", help="Maximum connection lifetime, seconds (AWS: 7200)."
-    ),
-    timeout: float | None = typer.Option(
-        None, "--timeout", help="Override every integration timeout, seconds (AWS default: 29)."
-    ),
-    region: str = typer.Option(
-        "us-east-1", "--region", help="Region in ARNs and the functions' AWS_REGION."
-    ),
-    api_id: str | None = typer.Option(
-        None, "--api-id", help="API id in events and ARNs (default: derived from the API name)."
-    ),
-    concurrency: int = typer.Option(4, "--concurrency", help="Worker processes per function."),
-    reload: bool = typer.Option(
-        True, "--reload/--no-reload", help="Reload handlers when their files change."
-    ),
-    dynamodb: bool = typer.Option(
-        True,
-        "--dynamodb/--no-dynamodb",
-        help="Start a local AWS (moto server on 127.0.0.1) for the connection table and AWS service integrations.",
-    ),
-    dynamodb_endpoint: str | None = typer.Option(
-        None,
-        "--dynamodb-endpoint",
-        help="Use this DynamoDB endpoint (table and DynamoDB integrations) instead of the local one.",
-    ),
-    env: list[str] | None = typer.Option(
-        None, "--env", help="Extra KEY=VALUE for every function (repeatable)."
-    ),
-    set_option: list[str] | None = typer.Option(
-        None,
-        "--set",
-        help="Set an [Unverified] choice, e.g. --set two_way_error_status=error (see README).",
-    ),
-    quiet: bool = typer.Option(False, "--quiet", help="No per-event log lines."),
-) -> None:
-    """Serve the spec locally: ws://HOST:PORT/STAGE, with @connections at http://HOST:PORT/STAGE."""
-    import asyncio
-    import signal
-
+if TYPE_CHECKING:
+    from wsspec.model import Spec
     from wsspec.serve.config import ServeConfig
+    from wsspec.serve.gateway import Gateway
 
-    spec = _load_valid(file)
+
+def _extra_env(items: tuple[str, ...]) -> dict[str, str]:
+    """``--env KEY=VALUE`` options as a dict; a malformed one is a usage error."""
     extra = {}
-    for item in env or []:
+    for item in items:
         k, sep, v = item.partition("=")
         if not sep or not k:
-            _err(f"error: --env expects KEY=VALUE, got {item!r}")
-            raise typer.Exit(EXIT_USAGE) from None
+            err(f"error: --env expects KEY=VALUE, got {item!r}")
+            exit_with(EXIT_USAGE)
         extra[k] = v
-    cfg = ServeConfig(
-        host=host,
-        port=port,
-        stage=stage,
-        region=region,
-        api_id=api_id,
-        idle_timeout=idle_timeout,
-        max_lifetime=max_lifetime,
-        timeout=timeout,
-        concurrency=concurrency,
-        reload=reload,
-        dynamodb=dynamodb,
-        dynamodb_endpoint=dynamodb_endpoint,
-        log_events=not quiet,
-        extra_env=extra,
-    )
-    try:
-        _apply_settings(cfg, set_option or [])
-    except ValueError as exc:
-        _err(f"error: {exc}")
-        raise typer.Exit(EXIT_USAGE) from None
-    if timeout is not None and timeout <= 0 or idle_timeout <= 0 or max_lifetime <= 0:
-        _err("error: timeouts must be positive")
-        raise typer.Exit(EXIT_USAGE)
-
-    async def run() -> None:
-        from wsspec.serve.gateway import Gateway
-
-        gw = Gateway(spec, cfg, log=_err)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
-                loop.add_signal_handler(sig, stop.set)
-            except (NotImplementedError, RuntimeError):
-                pass
-        # Ctrl-C / SIGTERM also work while starting (e.g. a slow local AWS emulator).
-        starting = asyncio.ensure_future(gw.start())
-        interrupted = asyncio.ensure_future(stop.wait())
-        try:
-            await asyncio.wait({starting, interrupted}, return_when=asyncio.FIRST_COMPLETED)
-            if not starting.done():
-                starting.cancel()
-                await asyncio.gather(starting, return_exceptions=True)
-                _err("interrupted while starting")
-                await gw.stop()
-                return
-            starting.result()
-        except BaseException:
-            interrupted.cancel()
-            await gw.stop()
-            raise
-        typer.echo(f"wsspec serve: {spec.api.name} (stage {gw.stage.name})")
-        typer.echo(f"  WebSocket     {gw.ws_url}")
-        typer.echo(f"  @connections  {gw.callback_url}  (WSSPEC_CALLBACK_URL for handlers)")
-        if gw.dynamo is not None:
-            typer.echo(f"  DynamoDB      {gw.dynamo.endpoint}  table {gw.dynamo.name}")
-        for fn, runner in gw.runners.items():
-            typer.echo(f"  function      {fn}: {runner.fn.handler_path}")
-        for note in gw.notes:
-            typer.echo(f"  NOTE          {note}")
-        typer.echo("Ctrl-C to stop", nl=True)
-        import sys
-
-        sys.stdout.flush()
-        await stop.wait()
-        _err("shutting down: closing connections (1001) and running $disconnect")
-        await gw.stop()
-
-    try:
-        asyncio.run(run())
-    except WsspecError as exc:
-        _err(str(exc))
-        raise typer.Exit(exc.exit_code) from None
-    except OSError as exc:
-        _err(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}")
-        raise typer.Exit(EXIT_USAGE) from None
+    return extra
 
 
-def _apply_settings(cfg: object, items: list[str]) -> None:
-    from dataclasses import fields
-
-    known = {f.name: f for f in fields(cfg)}  # type: ignore[arg-type]
+def apply_settings(cfg: ServeConfig, items: list[str]) -> None:
+    """Apply ``--set NAME=VALUE`` to the config's field of that name (ValueError when unknown)."""
+    known = {f.name for f in fields(cfg)}
     for item in items:
         k, sep, v = item.partition("=")
         if not sep or k not in known or k in ("extra_env",):
@@ -168,3 +49,156 @@ def _apply_settings(cfg: object, items: list[str]) -> None:
         else:
             value = v
         setattr(cfg, k, value)
+
+
+def _announce(spec: Spec, gw: Gateway) -> None:
+    """The addresses a user needs once the gateway listens (stdout, flushed)."""
+    import sys
+
+    echo(f"wsspec serve: {spec.api.name} (stage {gw.stage.name})")
+    echo(f"  WebSocket     {gw.ws_url}")
+    echo(f"  @connections  {gw.callback_url}  (WSSPEC_CALLBACK_URL for handlers)")
+    if gw.dynamo is not None:
+        echo(f"  DynamoDB      {gw.dynamo.endpoint}  table {gw.dynamo.name}")
+    for fn, runner in gw.runners.items():
+        echo(f"  function      {fn}: {runner.fn.handler_path}")
+    for note in gw.notes:
+        echo(f"  NOTE          {note}")
+    echo("Ctrl-C to stop")
+    sys.stdout.flush()
+
+
+async def _run(spec: Spec, cfg: ServeConfig) -> None:
+    """Start the gateway, serve until SIGINT/SIGTERM, then stop it (also if stopped while starting)."""
+    import asyncio
+    import signal
+
+    from wsspec.serve.gateway import Gateway
+
+    gw = Gateway(spec, cfg, log=err)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):
+            pass
+    # Ctrl-C / SIGTERM also work while starting (e.g. a slow local AWS emulator).
+    starting = asyncio.ensure_future(gw.start())
+    interrupted = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({starting, interrupted}, return_when=asyncio.FIRST_COMPLETED)
+        if not starting.done():
+            starting.cancel()
+            await asyncio.gather(starting, return_exceptions=True)
+            err("interrupted while starting")
+            await gw.stop()
+            return
+        starting.result()
+    except BaseException:
+        interrupted.cancel()
+        await gw.stop()
+        raise
+    _announce(spec, gw)
+    await stop.wait()
+    err("shutting down: closing connections (1001) and running $disconnect")
+    await gw.stop()
+
+
+@click.command("serve")
+@click.argument("file", help="The spec file.")
+@click.option("--stage", help="Stage to serve (default: the first).")
+@click.option("--host", default="127.0.0.1", help="Address to bind (loopback by default).")
+@click.option(
+    "--port", type=int, default=3001, help="Port for WebSockets and @connections (0: any)."
+)
+@click.option("--idle-timeout", type=float, default=600.0, help="Idle timeout, seconds (AWS: 600).")
+@click.option(
+    "--max-lifetime",
+    type=float,
+    default=7200.0,
+    help="Maximum connection lifetime, seconds (AWS: 7200).",
+)
+@click.option(
+    "--timeout",
+    type=float,
+    help="Override every integration timeout, seconds (AWS default: 29).",
+)
+@click.option("--region", default="us-east-1", help="Region in ARNs and the functions' AWS_REGION.")
+@click.option("--api-id", help="API id in events and ARNs (default: derived from the API name).")
+@click.option("--concurrency", type=int, default=4, help="Worker processes per function.")
+@click.option("--reload/--no-reload", default=True, help="Reload handlers when their files change.")
+@click.option(
+    "--dynamodb/--no-dynamodb",
+    default=True,
+    help="Start a local AWS (moto server on 127.0.0.1) for the connection table and AWS service integrations.",
+)
+@click.option(
+    "--dynamodb-endpoint",
+    help="Use this DynamoDB endpoint (table and DynamoDB integrations) instead of the local one.",
+)
+@click.option("--env", multiple=True, help="Extra KEY=VALUE for every function (repeatable).")
+@click.option(
+    "--set",
+    "set_option",
+    multiple=True,
+    help="Set an [Unverified] choice, e.g. --set two_way_error_status=error (see README).",
+)
+@click.option("--quiet", is_flag=True, help="No per-event log lines.")
+def serve_command(
+    file: str,
+    stage: str | None,
+    host: str,
+    port: int,
+    idle_timeout: float,
+    max_lifetime: float,
+    timeout: float | None,
+    region: str,
+    api_id: str | None,
+    concurrency: int,
+    reload: bool,
+    dynamodb: bool,
+    dynamodb_endpoint: str | None,
+    env: tuple[str, ...],
+    set_option: tuple[str, ...],
+    quiet: bool,
+) -> None:
+    """Serve the spec locally: ws://HOST:PORT/STAGE, with @connections at http://HOST:PORT/STAGE."""
+    import asyncio
+
+    from wsspec.serve.config import ServeConfig
+
+    spec = load_valid(file)
+    cfg = ServeConfig(
+        host=host,
+        port=port,
+        stage=stage,
+        region=region,
+        api_id=api_id,
+        idle_timeout=idle_timeout,
+        max_lifetime=max_lifetime,
+        timeout=timeout,
+        concurrency=concurrency,
+        reload=reload,
+        dynamodb=dynamodb,
+        dynamodb_endpoint=dynamodb_endpoint,
+        log_events=not quiet,
+        extra_env=_extra_env(env),
+    )
+    try:
+        apply_settings(cfg, list(set_option))
+    except ValueError as exc:
+        err(f"error: {exc}")
+        exit_with(EXIT_USAGE)
+    if timeout is not None and timeout <= 0 or idle_timeout <= 0 or max_lifetime <= 0:
+        err("error: timeouts must be positive")
+        exit_with(EXIT_USAGE)
+    try:
+        asyncio.run(_run(spec, cfg))
+    except WsspecError as exc:
+        err(str(exc))
+        exit_with(exc.exit_code)
+    except OSError as exc:
+        err(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}")
+        exit_with(EXIT_USAGE)
+    exit_with(EXIT_OK)

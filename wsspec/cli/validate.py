@@ -1,0 +1,61 @@
+"""`wsspec validate` (also the pre-commit hook) and `wsspec schema`.
+
+Exit 0 valid, 1 invalid (or warnings with ``--strict``), 2 when a file cannot be read.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from wsspec.cli.common import OUTPUT_FORMATS, echo, exit_with
+from wsspec.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, Finding
+
+
+def run_validate(files: list[str], fmt: str, strict: bool) -> int:
+    """Print every finding of every file (text or one JSON list); return the exit code."""
+    from wsspec.validate import validate_file
+
+    failed = unreadable = False
+    all_findings: list[Finding] = []
+    for path in files:
+        result = validate_file(path)
+        all_findings.extend(result.findings)
+        bad = bool(result.errors) or (strict and bool(result.warnings))
+        failed = failed or bad
+        unreadable = unreadable or any(f.code == "WS900" for f in result.findings)
+        if fmt == "text":
+            for f in result.findings:
+                echo(f.render())
+            if not bad and result.spec is not None:
+                routes, functions = len(result.spec.routes), len(result.spec.functions)
+                echo(
+                    f"{path}: ok ({routes} route{'s' if routes != 1 else ''}, "
+                    f"{functions} function{'s' if functions != 1 else ''})"
+                )
+    if fmt == "json":
+        echo(json.dumps([f.as_dict() for f in all_findings], indent=2))
+    if unreadable:
+        return EXIT_USAGE
+    return EXIT_INVALID if failed else EXIT_OK
+
+
+@click.command("validate")
+@click.argument("files", nargs=-1, required=True, help="Spec files to validate.")
+@click.option("--format", "fmt", type=OUTPUT_FORMATS, default="text", help="text or json.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
+def validate_command(files: tuple[str, ...], fmt: str, strict: bool) -> None:
+    """Check spec files: YAML, JSON Schema and every WebSocket rule AWS enforces at deploy time."""
+    exit_with(run_validate(list(files), fmt, strict))
+
+
+@click.command("schema")
+def schema_command() -> None:
+    """Print the spec's JSON Schema (for editors and other tools)."""
+    from wsspec.schema import schema_text
+
+    sys.stdout.write(schema_text())
+    sys.stdout.flush()
+    exit_with(EXIT_OK)

@@ -8,7 +8,6 @@ import pytest
 
 from wsspec.serve import authorizer as authz
 from wsspec.serve.events import clf_time, error_frame, new_id
-from wsspec.serve.mock import render, template_scope
 from wsspec.serve.selection import (
     MISSING,
     Unevaluable,
@@ -16,6 +15,7 @@ from wsspec.serve.selection import (
     evaluate,
     parse_json_body,
 )
+from wsspec.serve.vtl import render, template_scope
 
 DOC_BODY = {"service": "chat", "action": "join", "data": {"room": "room1234"}}
 

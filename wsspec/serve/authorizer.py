@@ -44,6 +44,21 @@ def identity_value(
     return None
 
 
+def context_lookup(ctx: dict[str, Any]) -> Callable[[str], Any]:
+    """``name.path`` -> the value in the request context ``ctx`` (None when absent): how
+    ``context.*`` identity sources are read."""
+
+    def lookup(name: str) -> Any:
+        cur: Any = ctx
+        for part in name.split("."):
+            if not isinstance(cur, dict) or part not in cur:
+                return None
+            cur = cur[part]
+        return cur
+
+    return lookup
+
+
 def missing_identity(
     sources: tuple[str, ...],
     hs: Handshake,

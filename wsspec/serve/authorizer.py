@@ -1,4 +1,4 @@
-"""Lambda REQUEST authorizers at ``$connect`` (reference §4.2).
+"""Lambda REQUEST authorizers at ``$connect``.
 
 1. Identity-source check: every configured source must be present and non-empty, else 401
    without invoking the function.

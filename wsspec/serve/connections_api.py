@@ -1,4 +1,4 @@
-"""The ``@connections`` management API (reference §5), on the gateway's own port.
+"""The ``@connections`` management API, on the gateway's own port.
 
 Paths: ``/{stage}/@connections/{id}`` and ``/@connections/{id}`` (boto3 keeps the path prefix of
 ``endpoint_url``), with ``%3D`` decoded. Errors carry ``x-amzn-ErrorType`` so boto3 raises its

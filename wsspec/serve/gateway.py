@@ -4,7 +4,7 @@ Lifecycle (``start``/``stop``), the handshake pipeline and message dispatch. Byt
 ``transport``; routes are picked by ``routing``; integrations run behind ``integrations.RUNNERS``
 with an ``IntegrationContext`` (never this object).
 
-The handshake pipeline (reference §11.2): stage path check, identity-source check (401), Lambda
+The handshake pipeline: stage path check, identity-source check (401), Lambda
 authorizer + policy match (401/403/500), the ``$connect`` integration (2xx accepts; other
 statuses are returned; an exception is a 502; a returned ``Sec-WebSocket-Protocol`` is relayed),
 then 101. Any other request is an ``@connections`` call (``connections_api``) or a 426/403.

@@ -24,7 +24,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -368,9 +367,8 @@ class FunctionRunner:
         worker.inflight.clear()
         self._discard(worker)
         self.pending.extendleft(reversed(rest))
-        ms = (time.perf_counter() - call.submitted) * 1000
         if call.integration_timeout <= call.fn_timeout:
-            out = Outcome("timeout", None, ms)
+            out = Outcome("timeout")
         else:
             out = Outcome(
                 "fn_timeout",
@@ -378,7 +376,6 @@ class FunctionRunner:
                     "errorMessage": f"Task timed out after {call.fn_timeout:.2f} seconds",
                     "errorType": "Sandbox.Timedout",
                 },
-                ms,
             )
         deliver(call, out, self)
         self._pump()
@@ -401,7 +398,6 @@ class FunctionRunner:
             Outcome(
                 "error",
                 {"errorMessage": "worker process exited", "errorType": "Runtime.ExitError"},
-                (time.perf_counter() - call.submitted) * 1000,
             ),
             self,
         )

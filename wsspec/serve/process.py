@@ -11,7 +11,6 @@ import collections
 import json
 import marshal
 import struct
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -36,7 +35,6 @@ class Pool(Protocol):
 class Outcome:
     kind: str  # "ok" | "error" | "timeout" (integration timeout) | "fn_timeout"
     value: Any = None  # result, or {"errorMessage", "errorType", ...}
-    duration_ms: float = 0.0
 
 
 _ENCODE = json.JSONEncoder(separators=(",", ":")).encode
@@ -132,7 +130,6 @@ class Call:
         "integration_timeout",
         "limit",
         "payload",
-        "submitted",
     )
 
     def __init__(
@@ -149,7 +146,6 @@ class Call:
         self.integration_timeout = integration_timeout
         self.limit = min(integration_timeout, fn_timeout)
         self.done = done
-        self.submitted = time.perf_counter()
 
 
 def encode(payload: dict[str, Any], as_json: bool) -> bytes:
@@ -240,11 +236,10 @@ class Worker:
             return  # a worker killed by its timeout may still have had answers in the pipe
         call = self.inflight.popleft()
         self.answered += 1
-        ms = (time.perf_counter() - call.submitted) * 1000
         if "error" in reply:
-            out = Outcome("error", reply["error"], ms)
+            out = Outcome("error", reply["error"])
         else:
-            out = Outcome("ok", reply.get("result"), ms)
+            out = Outcome("ok", reply.get("result"))
         if self.inflight:  # the next one starts now
             self.started = self.loop.time()
             self._arm()

@@ -1,4 +1,4 @@
-"""Routing a message (reference §1.1, §6.1): the route selection expression picks the route
+"""Routing a message: the route selection expression picks the route
 (``$default`` when the message is not JSON or no route matches), then the route's model
 selection expression and request models decide whether the body is valid.
 """

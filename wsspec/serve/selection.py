@@ -1,4 +1,4 @@
-"""Selection expressions (reference §1.1, §2): ``$request.body.action``, ``${request.body.a}/x``,
+"""Selection expressions: ``$request.body.action``, ``${request.body.a}/x``,
 static text, ``\\$default``; evaluated once, never recursively.
 
 A variable is ``$name.path`` (runs while the characters can belong to a path) or ``${name.path}``.

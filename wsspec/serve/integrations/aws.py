@@ -16,7 +16,7 @@ nothing; an unsigned request is dispatched to S3), to the embedded moto server o
 applied (static ``'value'``, ``context.X``, ``stageVariables.X``, ``route.request.header.X``,
 ``route.request.querystring.X``, ``route.request.body.X``).
 
-The answer goes through the integration responses as for HTTP integrations (reference §2): a
+The answer goes through the integration responses as for HTTP integrations: a
 ``/regex/`` key is matched against the AWS status code, then ``$default``. When nothing matches
 (or there are no integration responses) the integration fails: messages get the ``Internal server
 error`` frame, ``$connect`` is rejected with 502 ("No match for output mapping and no default
@@ -72,7 +72,7 @@ def plan_note(integ: Integration, routes: str, config: ServeConfig) -> str:
 def _param_value(
     source: str, event: Mapping[str, Any], body: Any, stage_variables: Mapping[str, str]
 ) -> str | None:
-    """One request-parameter source (reference §2) -> its value (None when absent)."""
+    """One request-parameter source -> its value (None when absent)."""
     s = source.strip()
     if len(s) >= 2 and s[0] == s[-1] == "'":
         return s[1:-1]

@@ -1,4 +1,4 @@
-"""Mapping templates around a non-proxy integration (reference §2): which request template
+"""Mapping templates around a non-proxy integration: which request template
 applies and what it renders to; which integration response applies and what its template
 renders to. The templates themselves are rendered by ``serve.vtl``.
 

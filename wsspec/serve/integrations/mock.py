@@ -1,5 +1,5 @@
 """MOCK integrations: the request template's ``statusCode`` picks the integration response, whose
-template is the answer (reference §2)."""
+template is the answer."""
 
 from __future__ import annotations
 

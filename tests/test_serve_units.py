@@ -181,6 +181,22 @@ def test_mapping_template_subset() -> None:
     )
 
 
+def test_mapping_template_unknown_references_and_null_conditions_follow_velocity() -> None:
+    """Where airspeed-ext differs (the reason serve keeps its own engine): an unknown reference
+    renders as written, ``$!ref`` as nothing, and ``!`` of a missing value is true."""
+    scope = template_scope({"requestContext": {}}, '{"a": 1}', {})
+    assert render("x=$nothing.at.all y=$!quiet", scope) == "x=$nothing.at.all y="
+    assert render('#if(!$input.path("$.missing"))none#end', scope) == "none"
+
+
+def test_mapping_template_errors_raise_value_error_every_time() -> None:
+    """Parsed templates are cached; a template that cannot be parsed is not."""
+    scope = template_scope({"requestContext": {}}, "", {})
+    for _ in range(2):
+        with pytest.raises(ValueError, match="unterminated directive"):
+            render("#if(true)open", scope)
+
+
 def test_message_events_built_from_the_connection_template_equal_a_fresh_build() -> None:
     """message_event reuses the per-connection part of requestContext: every message's event
     must still be exactly (keys, order, values) what request_context builds from scratch."""

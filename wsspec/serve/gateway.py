@@ -251,6 +251,7 @@ class Gateway:
     async def handshake(
         self, conn: Connection, method: str, target: str, headers: Headers, rest: bytes
     ) -> None:
+        """Run the handshake pipeline (see the module docstring): 101 or a rejection."""
         t0 = time.perf_counter()
         path, _, query = target.partition("?")
 
@@ -273,8 +274,8 @@ class Gateway:
             query=query,
             source_ip=conn.peer[0],
             source_port=conn.peer[1],
-            user_agent=accept_header(headers, "User-Agent"),
-            domain_name=accept_header(headers, "Host") or f"{self.local_host}:{self.port}",
+            user_agent=_header(headers, "User-Agent"),
+            domain_name=_header(headers, "Host") or f"{self.local_host}:{self.port}",
         )
         route = self.router.get("$connect")
         if route is not None and route.authorizer:
@@ -492,7 +493,7 @@ class Gateway:
         )
 
 
-def accept_header(headers: Headers, name: str) -> str | None:
+def _header(headers: Headers, name: str) -> str | None:
     """The first value of header ``name`` (any capitalisation)."""
     low = name.lower()
     return next((v for k, v in headers if k.lower() == low), None)

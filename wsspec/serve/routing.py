@@ -18,7 +18,7 @@ class Router:
         self.spec = spec
         self.stringify = stringify
         self.routes: dict[str, Route] = {r.key: r for r in spec.routes}
-        # route key -> its integration (Spec.route_integration is a linear search)
+        # route key -> its integration, looked up once (Spec.route_integration is a linear search)
         self.integrations: dict[str, Integration] = {
             r.key: spec.route_integration(r) for r in spec.routes
         }
@@ -31,7 +31,8 @@ class Router:
         return self.routes.get(key)
 
     def integration(self, route: Route) -> Integration:
-        return self.integrations.get(route.key) or self.spec.route_integration(route)
+        """The integration of one of these routes."""
+        return self.integrations[route.key]
 
     def select(self, body: Any) -> Route | None:
         """The route for a message whose parsed JSON is ``body`` (MISSING: not JSON)."""

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from wsspec.localaws import free_port, start_moto, stop_process
+from wsspec.serve.localaws import free_port, start_moto, stop_process
 
 FAKE_AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",

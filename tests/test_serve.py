@@ -16,6 +16,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from tests.test_serve_support import ECHO, RECORDER, Running, make_project, management, wait_until
+from wsspec.serve.selection import MISSING
 
 ROOT = Path(__file__).resolve().parent.parent
 FRAME_RE = (
@@ -123,22 +124,22 @@ def test_an_internal_error_while_routing_is_logged_and_the_connection_stays_open
 ) -> None:
     """Messages are routed synchronously inside the socket's read callback: a bug there must be
     one log line, not a dropped connection."""
-    gw = basic.gw
-    original = gw.select_route
+    router = basic.gw.router
+    original = router.select
 
-    def broken(text: str, body: object) -> object:
-        if text == "trip":
+    def broken(body: object) -> object:
+        if body is MISSING:  # "trip" is not JSON
             raise KeyError("wired wrong")
-        return original(text, body)
+        return original(body)
 
-    gw.select_route = broken
+    router.select = broken
     try:
         with connect(basic.url) as ws:
             ws.send("trip")
             ws.send('{"action": "echo"}')
             assert recv(ws) == '{"action": "echo"}'
     finally:
-        del gw.select_route
+        del router.select
     assert "internal error: KeyError: 'wired wrong'" in basic.lines
 
 
@@ -250,9 +251,13 @@ def test_fragmented_message_under_128kb_is_accepted_and_over_128kb_closes_1009(
         ws.send(iter(chunks))  # fragmented: every frame under 32 KB
         assert recv(ws) == body  # echoed back (fragmented by the server into 32 KB frames)
         big = "z" * 30_000
-        ws.send(iter([big] * 5))  # 150 KB in 30 KB frames
-        with pytest.raises(ConnectionClosed):
-            recv(ws)
+        try:  # 150 KB in 30 KB frames: the server may close before the last one is sent
+            ws.send(iter([big] * 5))
+        except ConnectionClosed:
+            pass
+        else:
+            with pytest.raises(ConnectionClosed):
+                recv(ws)
         assert ws.close_code == 1009
 
 

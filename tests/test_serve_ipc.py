@@ -533,9 +533,9 @@ def test_a_slow_handler_is_never_batched_each_invocation_gets_its_own_worker(
         await runner.warm()
         await runner.invoke({"do": "nap", "s": 0.3}, request_id="warm", integration_timeout=10)
         limit = runner.batch_limit()
-        try:
+        try:  # a nap longer than a worker's start-up, even on a loaded machine
             return await _submit_all(
-                runner, [{"do": "nap", "s": 0.3, "n": i} for i in range(3)]
+                runner, [{"do": "nap", "s": 1.5, "n": i} for i in range(3)]
             ), limit
         finally:
             await runner.close()
@@ -558,6 +558,9 @@ def test_a_timeout_inside_a_batch_fails_only_that_invocation(tmp_path: Path) -> 
         await runner.warm()
         for _ in range(5):
             await runner.invoke({"n": -1}, request_id="warm", integration_timeout=10)
+        # A fast handler, as measured on an idle machine (a loaded one measures it slower and
+        # would not batch): the four go to the one worker in one write.
+        runner.per_call = 0.0001
         limit = runner.batch_limit()
         try:
             return await _submit_all(

@@ -8,7 +8,6 @@ import pytest
 
 from wsspec.serve import authorizer as authz
 from wsspec.serve.events import clf_time, error_frame, new_id
-from wsspec.serve.mock import render, template_scope
 from wsspec.serve.selection import (
     MISSING,
     Unevaluable,
@@ -16,6 +15,7 @@ from wsspec.serve.selection import (
     evaluate,
     parse_json_body,
 )
+from wsspec.serve.vtl import render, template_scope
 
 DOC_BODY = {"service": "chat", "action": "join", "data": {"room": "room1234"}}
 
@@ -179,6 +179,22 @@ def test_mapping_template_subset() -> None:
     assert render(tpl, scope) == (
         '{"t": "T", "c": "c1", "ids": ["a","b"], "n": "x y", "q": "x+y", "missing": "", "dev": true}'
     )
+
+
+def test_mapping_template_unknown_references_and_null_conditions_follow_velocity() -> None:
+    """Where airspeed-ext differs (the reason serve keeps its own engine): an unknown reference
+    renders as written, ``$!ref`` as nothing, and ``!`` of a missing value is true."""
+    scope = template_scope({"requestContext": {}}, '{"a": 1}', {})
+    assert render("x=$nothing.at.all y=$!quiet", scope) == "x=$nothing.at.all y="
+    assert render('#if(!$input.path("$.missing"))none#end', scope) == "none"
+
+
+def test_mapping_template_errors_raise_value_error_every_time() -> None:
+    """Parsed templates are cached; a template that cannot be parsed is not."""
+    scope = template_scope({"requestContext": {}}, "", {})
+    for _ in range(2):
+        with pytest.raises(ValueError, match="unterminated directive"):
+            render("#if(true)open", scope)
 
 
 def test_message_events_built_from_the_connection_template_equal_a_fresh_build() -> None:

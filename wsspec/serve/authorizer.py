@@ -1,4 +1,4 @@
-"""Lambda REQUEST authorizers at ``$connect`` (reference §4.2).
+"""Lambda REQUEST authorizers at ``$connect``.
 
 1. Identity-source check: every configured source must be present and non-empty, else 401
    without invoking the function.
@@ -42,6 +42,21 @@ def identity_value(
         v = context(source[len("context.") :])
         return None if v is None else str(v)
     return None
+
+
+def context_lookup(ctx: dict[str, Any]) -> Callable[[str], Any]:
+    """``name.path`` -> the value in the request context ``ctx`` (None when absent): how
+    ``context.*`` identity sources are read."""
+
+    def lookup(name: str) -> Any:
+        cur: Any = ctx
+        for part in name.split("."):
+            if not isinstance(cur, dict) or part not in cur:
+                return None
+            cur = cur[part]
+        return cur
+
+    return lookup
 
 
 def missing_identity(

@@ -1,6 +1,6 @@
 """Every tunable of ``wsspec serve`` in one record, with the documented defaults.
 
-Items marked [Unverified] are behaviours the AWS documentation leaves open (reference §11.7);
+Items marked [Unverified] are behaviours the AWS documentation leaves open;
 each is a field here so users can match what they observe in their own account.
 """
 
@@ -47,34 +47,34 @@ class ServeConfig:
     dynamodb_endpoint: str | None = None  # use this DynamoDB endpoint instead of starting one
     log_events: bool = True
 
-    # ---- [Unverified] choices (reference §11.7), documented in the README
-    # §1.1: how a non-string JSON value becomes the route key: "json" (true, 1.5, {"a": 1}) or
+    # ---- [Unverified] choices, documented in the README
+    # how a non-string JSON value becomes the route key: "json" (true, 1.5, {"a": 1}) or
     # "python" (True, 1.5, {'a': 1}).
     stringify: str = "json"
-    # §3.3: a two-way route whose integration returns a non-2xx status with a body:
+    # a two-way route whose integration returns a non-2xx status with a body:
     # "forward" the body (default) or send the Internal server error frame ("error").
     two_way_error_status: str = "forward"
-    # §2: an AWS service integration answered 4xx/5xx and only the `$default` integration
+    # an AWS service integration answered 4xx/5xx and only the `$default` integration
     # response matches: "default" maps it like any answer (the documented catch-all; the AWS
     # status is kept, so $connect is rejected with it) or "explicit" (only a /regex/ key catches
     # an error; otherwise the Internal server error frame, $connect 502).
     aws_error_mapping: str = "default"
-    # §3.3: a $connect Lambda result without a statusCode (e.g. ``return None``): accept (200).
+    # a $connect Lambda result without a statusCode (e.g. ``return None``): accept (200).
     connect_default_status: int = 200
-    # §4.2: an authorizer that fails (not "Unauthorized") or returns an invalid response.
+    # an authorizer that fails (not "Unauthorized") or returns an invalid response.
     authorizer_error_status: int = 500
-    # §3.3: $connect integration timed out.
+    # $connect integration timed out.
     connect_timeout_status: int = 504
-    # §6.3: close code/reason sent when the maximum lifetime ends (the idle code is [Observed]).
+    # close code/reason sent when the maximum lifetime ends (the idle code is [Observed]).
     lifetime_close: tuple[int, str] = (1001, "Going away")
     idle_close: tuple[int, str] = (1001, "Going away")
-    # §11.4: whether @connections POSTs to a client reset its idle timer.
+    # whether @connections POSTs to a client reset its idle timer.
     outbound_resets_idle: bool = False
-    # §3.2: include "stageVariables" in Lambda proxy events (the authorizer input always has it).
+    # include "stageVariables" in Lambda proxy events (the authorizer input always has it).
     stage_variables_in_events: bool = False
-    # §5.1: DeleteConnection status (the model says 204; one AWS-run e2e test saw 200).
+    # DeleteConnection status (the model says 204; one AWS-run e2e test saw 200).
     delete_status: int = 204
-    # §6.1: the Bad request body frame (documented template; live spacing unverified).
+    # the Bad request body frame (documented template; live spacing unverified).
     bad_request_template: str = (
         '{{"message" : "Bad request body", "connectionId": "{connection_id}", '
         '"messageId": "{message_id}"}}'

@@ -9,8 +9,8 @@ from __future__ import annotations
 import subprocess
 from typing import Any
 
-from wsspec.localaws import DUMMY_KEY, launch_local_aws, stop_process
 from wsspec.model import ConnectionTable
+from wsspec.serve.localaws import DUMMY_KEY, launch_local_aws, stop_process
 
 
 class LocalTable:

@@ -1,4 +1,4 @@
-"""The exact Lambda proxy event shapes API Gateway sends for WebSocket APIs (reference §3, §4.2).
+"""The exact Lambda proxy event shapes API Gateway sends for WebSocket APIs.
 
 * CONNECT: client headers (original capitalisation; no ``Connection``/``Upgrade``/
   ``content-length``) plus ``X-Amzn-Trace-Id`` and ``X-Forwarded-*``; query maps only when the URL

@@ -1,4 +1,4 @@
-"""Selection expressions (reference §1.1, §2): ``$request.body.action``, ``${request.body.a}/x``,
+"""Selection expressions: ``$request.body.action``, ``${request.body.a}/x``,
 static text, ``\\$default``; evaluated once, never recursively.
 
 A variable is ``$name.path`` (runs while the characters can belong to a path) or ``${name.path}``.
@@ -26,15 +26,11 @@ class Unevaluable(Exception):
     """The expression reads the message body, and the body is not JSON."""
 
 
-def parse(expression: str) -> list[tuple[str, str]]:
-    """Split into ``("text", s)`` and ``("var", name)`` parts."""
-    return list(_parsed(expression))
-
-
 @functools.lru_cache(maxsize=4096)
 def _parsed(expression: str) -> tuple[tuple[str, str], ...]:
-    """``parse``, memoised: expressions come from the spec, so there are few of them, and the
-    route selection expression is evaluated for every message."""
+    """Split into ``("text", s)`` and ``("var", name)`` parts, memoised: expressions come from
+    the spec, so there are few of them, and the route selection expression is evaluated for
+    every message."""
     parts: list[tuple[str, str]] = []
     text: list[str] = []
     i, n = 0, len(expression)
@@ -68,10 +64,6 @@ def _parsed(expression: str) -> tuple[tuple[str, str], ...]:
     if text:
         parts.append(("text", "".join(text)))
     return tuple(parts)
-
-
-def is_static(expression: str) -> bool:
-    return all(kind == "text" for kind, _ in parse(expression))
 
 
 def json_path(value: Any, path: str) -> Any:

@@ -27,6 +27,8 @@ import struct
 import sys
 import time
 import traceback
+from collections.abc import Callable
+from typing import Any
 
 _IN = os.fdopen(os.dup(0), "rb")  # buffered: a whole request usually arrives in one read()
 _OUT = os.fdopen(os.dup(1), "wb", buffering=0)
@@ -40,18 +42,18 @@ _LEN = struct.Struct(">I")
 _ENCODE = json.JSONEncoder(separators=(",", ":")).encode
 
 
-def _read_exact(n):
+def _read_exact(n: int) -> bytes:
     buf = _IN.read(n)  # a buffered read returns n bytes unless the pipe closed
     if len(buf) < n:
         raise EOFError
     return buf
 
 
-def _write(data):
+def _write(data: bytes) -> None:
     _OUT.write(_LEN.pack(len(data)) + data)
 
 
-def _send(obj):
+def _send(obj: object) -> None:
     try:
         data = b"J" + _ENCODE(obj).encode()
     except (TypeError, ValueError) as exc:
@@ -73,7 +75,7 @@ def _send(obj):
 _SCALARS = frozenset((int, bool, float, type(None)))
 
 
-def _send_result(result):
+def _send_result(result: object) -> None:
     """The usual proxy result ({"statusCode": 200, "body": "..."}, maybe with "headers") is made of
     exact JSON types and ASCII strings (JSON would join a surrogate pair written as two
     characters), so a JSON round trip would hand it back unchanged: send it as marshal. Anything
@@ -101,7 +103,7 @@ def _send_result(result):
     _send({"result": result})
 
 
-def _error(exc, error_type=None):
+def _error(exc: BaseException, error_type: str | None = None) -> dict[str, Any]:
     tb = traceback.extract_tb(exc.__traceback__.tb_next if exc.__traceback__ else None)
     return {
         "errorMessage": str(exc),
@@ -121,27 +123,32 @@ class LambdaContext:
     identity = None
     client_context = None
 
-    def __init__(self, request_id, timeout_ms):
+    def __init__(self, request_id: str, timeout_ms: int) -> None:
         self.aws_request_id = request_id
         self._deadline = time.monotonic() + timeout_ms / 1000.0
 
-    def get_remaining_time_in_millis(self):
+    def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
-def _load():
+Handler = Callable[[Any, LambdaContext], Any]
+
+
+def _load() -> Handler:
     module_name = os.environ["WSSPEC_HANDLER_MODULE"]
     entry = os.environ["WSSPEC_HANDLER_ENTRY"]
     if "" not in sys.path and os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
     module = importlib.import_module(module_name)
-    fn = getattr(module, entry, None)
+    fn: Handler | None = getattr(module, entry, None)
     if not callable(fn):
         raise AttributeError("handler '%s' missing on module '%s'" % (entry, module_name))
     return fn
 
 
-def main():
+def main() -> None:
+    handler: Handler | None
+    init_error: dict[str, Any] | None
     try:
         handler = _load()
         init_error = None
@@ -166,7 +173,8 @@ def main():
                 result = handler(msg["event"], ctx)
             except Exception as exc:  # noqa: BLE001 - a function error, reported to the gateway
                 sys.stderr.write("[ERROR] %s: %s\n" % (type(exc).__name__, exc))
-                traceback.print_exception(type(exc), exc, exc.__traceback__.tb_next)
+                tb = exc.__traceback__
+                traceback.print_exception(type(exc), exc, tb.tb_next if tb else None)
                 sys.stderr.flush()
                 _send({"error": _error(exc)})
             else:

@@ -1,6 +1,6 @@
 """AWS service integrations (``type: aws``, not Lambda) run against a local AWS emulator.
 
-The request template is rendered with the mapping-template subset of ``mock`` and sent, SigV4
+The request template is rendered by ``serve.vtl`` and sent, SigV4
 signed with dummy credentials (moto reads the service from the credential scope and rejects
 nothing; an unsigned request is dispatched to S3), to the embedded moto server on 127.0.0.1:
 
@@ -16,7 +16,7 @@ nothing; an unsigned request is dispatched to S3), to the embedded moto server o
 applied (static ``'value'``, ``context.X``, ``stageVariables.X``, ``route.request.header.X``,
 ``route.request.querystring.X``, ``route.request.body.X``).
 
-The answer goes through the integration responses as for HTTP integrations (reference §2): a
+The answer goes through the integration responses as for HTTP integrations: a
 ``/regex/`` key is matched against the AWS status code, then ``$default``. When nothing matches
 (or there are no integration responses) the integration fails: messages get the ``Internal server
 error`` frame, ``$connect`` is rejected with 502 ("No match for output mapping and no default
@@ -31,101 +31,25 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
 import urllib.parse
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any
 
-from wsspec.localaws import DUMMY_KEY
-from wsspec.serve.http_integration import http_request
-from wsspec.serve.mock import _response_body, pick_response, render_request
+from wsspec.model import Integration
+from wsspec.serve.config import ServeConfig
+from wsspec.serve.integrations.http import http_request
+from wsspec.serve.integrations.mapping import (
+    TEMPLATE_ERRORS,
+    pick_response,
+    render_request,
+    response_body,
+)
+from wsspec.serve.localaws import DUMMY_KEY, LocalAws, moto_serves
+from wsspec.serve.result import IntegrationContext, Result
 from wsspec.serve.selection import MISSING, json_path
 
-if TYPE_CHECKING:
-    from wsspec.model import Integration, Spec
-    from wsspec.serve.gateway import Gateway, Result
 
-# API Gateway's service name (the endpoint prefix) -> botocore's service name, where they differ.
-_BOTOCORE_NAMES = {
-    "states": "stepfunctions",
-    "email": "ses",
-    "monitoring": "cloudwatch",
-    "execute-api": "apigatewaymanagementapi",
-    "streams.dynamodb": "dynamodbstreams",
-}
-
-
-# ============================================================================ the local endpoint
-@dataclass
-class LocalAws:
-    """Where AWS service integrations are sent: one moto server, DynamoDB maybe elsewhere."""
-
-    region: str
-    endpoint: str = ""  # the embedded moto server (every service)
-    dynamodb_endpoint: str = ""  # --dynamodb-endpoint, or the embedded one
-    proc: subprocess.Popen[bytes] | None = None
-    _protocols: dict[str, tuple[str, str, str, str] | None] = field(default_factory=dict)
-
-    def endpoint_for(self, service: str) -> str:
-        if service == "dynamodb" and self.dynamodb_endpoint:
-            return self.dynamodb_endpoint
-        return self.endpoint
-
-    def stop(self) -> None:
-        from wsspec.localaws import stop_process
-
-        stop_process(self.proc)
-        self.proc = None
-
-    def protocol(self, service: str) -> tuple[str, str, str, str] | None:
-        """(protocol, targetPrefix, jsonVersion, apiVersion) from botocore's model, cached."""
-        if service not in self._protocols:
-            self._protocols[service] = _protocol(service)
-        return self._protocols[service]
-
-
-def _protocol(service: str) -> tuple[str, str, str, str] | None:
-    import botocore.session
-    from botocore.exceptions import UnknownServiceError
-
-    try:
-        model = botocore.session.get_session().get_service_model(
-            _BOTOCORE_NAMES.get(service, service)
-        )
-    except UnknownServiceError:
-        return None
-    meta = model.metadata
-    protocols = meta.get("protocols") or [meta.get("protocol", "json")]
-    # API Gateway's action-style calls predate the JSON protocol some query services gained: SQS's
-    # model now says json only, with the awsQueryCompatible trait
-    proto = "query" if "query" in protocols or "awsQueryCompatible" in meta else protocols[0]
-    return (
-        proto,
-        meta.get("targetPrefix", ""),
-        meta.get("jsonVersion", "1.0"),
-        meta.get("apiVersion", ""),
-    )
-
-
-def aws_integrations(spec: Spec) -> list[Integration]:
-    return [i for i in spec.integrations if i.kind == "aws"]
-
-
-def moto_serves(service: str | None, region: str) -> bool:
-    """Whether moto's server has a backend for ``service`` (its host patterns decide)."""
-    if not service:
-        return False
-    if service == "dynamodb":
-        return True
-    try:
-        from moto.backend_index import backend_url_patterns
-    except ImportError:
-        return False
-    url = f"https://{service}.{region}.amazonaws.com"
-    return any(p.match(url) for _, p in backend_url_patterns)
-
-
-def plan_note(integ: Integration, routes: str, config: Any) -> str:
+def plan_note(integ: Integration, routes: str, config: ServeConfig) -> str:
     """The start-up note for one AWS service integration: what is not emulated or enforced."""
     what = f"AWS service integration {integ.service} ({integ.action or integ.path}) on {routes}"
     tail = "$connect accepts, $disconnect is skipped, messages get the Internal server error frame"
@@ -144,35 +68,11 @@ def plan_note(integ: Integration, routes: str, config: Any) -> str:
     )
 
 
-def start_local_aws(
-    spec: Spec, region: str, host: str, dynamodb_endpoint: str | None, embedded: str | None
-) -> LocalAws | None:
-    """The endpoints for the spec's AWS service integrations (None when it has none). A moto
-    server is started only when no running one (``embedded``: the connection table's) can be
-    reused and a service other than an external DynamoDB needs one. Blocking: run in a thread."""
-    from wsspec.localaws import launch_local_aws
-
-    integs = [i for i in aws_integrations(spec) if moto_serves(i.service, region)]
-    if not integs:
-        return None
-    local = LocalAws(
-        region=region,
-        endpoint=embedded or "",
-        dynamodb_endpoint=dynamodb_endpoint or embedded or "",
-    )
-    if local.endpoint or (dynamodb_endpoint and all(i.service == "dynamodb" for i in integs)):
-        return local
-    local.proc, local.endpoint = launch_local_aws(host, region, "AWS service integrations")
-    if not local.dynamodb_endpoint:
-        local.dynamodb_endpoint = local.endpoint
-    return local
-
-
 # ============================================================================ the request
 def _param_value(
-    source: str, event: dict[str, Any], body: Any, stage_variables: dict[str, str]
+    source: str, event: Mapping[str, Any], body: Any, stage_variables: Mapping[str, str]
 ) -> str | None:
-    """One request-parameter source (reference §2) -> its value (None when absent)."""
+    """One request-parameter source -> its value (None when absent)."""
     s = source.strip()
     if len(s) >= 2 and s[0] == s[-1] == "'":
         return s[1:-1]
@@ -205,7 +105,7 @@ def _param_value(
 
 
 def build_request(
-    gw: Gateway,
+    stage_variables: Mapping[str, str],
     integ: Integration,
     local: LocalAws,
     event: dict[str, Any],
@@ -248,7 +148,7 @@ def build_request(
         path = "/" + (integ.path or "").lstrip("/")
         headers["Content-Type"] = "application/json"
     for target_name, source in integ.request_parameters.items():
-        value = _param_value(source, event, body, dict(gw.stage.variables))
+        value = _param_value(source, event, body, stage_variables)
         if value is None:
             continue
         if target_name.startswith("integration.request.header."):
@@ -290,18 +190,24 @@ def _call(
 
 
 # ============================================================================ the integration
-async def run_aws(gw: Gateway, integ: Integration, event: dict[str, Any], timeout: float) -> Result:
+async def run_aws(
+    ctx: IntegrationContext,
+    integ: Integration,
+    event: dict[str, Any],
+    *,
+    timeout: float,
+    request_id: str,
+) -> Result:
     """Run one AWS service integration for ``event`` (the Lambda-proxy-shaped event of the route:
     its ``requestContext`` is ``$context``, its ``body`` is ``$input``)."""
-    from wsspec.serve.gateway import Result
-
-    local: LocalAws | None = getattr(gw, "aws", None)
+    local = ctx.aws
+    config = ctx.config
     what = f"AWS {integ.service} integration ({integ.action or integ.path})"
-    if local is None or not moto_serves(integ.service, gw.config.region):
+    if local is None or not moto_serves(integ.service, config.region):
         return Result("not_emulated", detail=f"{what} not emulated")
     try:
-        body_text, body, rendered = render_request(gw, integ, event)
-    except (ValueError, TypeError) as exc:
+        body_text, body, rendered = render_request(ctx.stage_variables, integ, event)
+    except TEMPLATE_ERRORS as exc:
         return Result("error", detail=f"mapping template: {exc}")
     if rendered is None and (
         integ.passthrough == "NEVER"
@@ -313,14 +219,14 @@ async def run_aws(gw: Gateway, integ: Integration, event: dict[str, Any], timeou
             f"matched (passthrough {integ.passthrough})",
         )
     data = (body_text if rendered is None else rendered).encode()
-    req = build_request(gw, integ, local, event, body, data, rendered is not None)
+    req = build_request(ctx.stage_variables, integ, local, event, body, data, rendered is not None)
     if isinstance(req, str):
         return Result("error", detail=f"{what}: {req}")
     method, url, headers, send = req
     try:
         status, text = await asyncio.wait_for(
             asyncio.to_thread(
-                _call, method, url, headers, send, integ.service or "", gw.config.region, timeout
+                _call, method, url, headers, send, integ.service or "", config.region, timeout
             ),
             timeout,
         )
@@ -335,11 +241,11 @@ async def run_aws(gw: Gateway, integ: Integration, event: dict[str, Any], timeou
             detail=f"{what}: {status}, and no integration response matches "
             f"it (no match for output mapping): {text[:200]}",
         )
-    if status >= 400 and resp.key == "$default" and gw.config.aws_error_mapping == "explicit":
+    if status >= 400 and resp.key == "$default" and config.aws_error_mapping == "explicit":
         return Result("error", detail=f"{what}: {status}: {text[:200]}")
     try:
-        out = _response_body(gw, integ, str(status), status, event, text, body)
-    except (ValueError, TypeError) as exc:
+        out = response_body(ctx.stage_variables, integ, str(status), status, event, text, body)
+    except TEMPLATE_ERRORS as exc:
         return Result("error", detail=f"mapping template: {exc}")
     detail = "" if status < 400 else f"{what}: {status}: {text[:200]}"
     return Result("ok", status, out, detail=detail)

@@ -11,14 +11,12 @@ import asyncio
 import json
 import urllib.error
 import urllib.request
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from wsspec.serve.mock import _response_body, render_request
+from wsspec.model import Integration
+from wsspec.serve.integrations.mapping import TEMPLATE_ERRORS, render_request, response_body
+from wsspec.serve.result import IntegrationContext, Result
 from wsspec.serve.selection import MISSING, parse_json_body
-
-if TYPE_CHECKING:
-    from wsspec.model import Integration
-    from wsspec.serve.gateway import Gateway, Result
 
 _SKIP = {
     "host",
@@ -44,14 +42,17 @@ def http_request(
 
 
 async def run_http(
-    gw: Gateway, integ: Integration, event: dict[str, Any], timeout: float
+    ctx: IntegrationContext,
+    integ: Integration,
+    event: dict[str, Any],
+    *,
+    timeout: float,
+    request_id: str,
 ) -> Result:
-    from wsspec.serve.gateway import Result
-
-    ctx = event.get("requestContext") or {}
+    context = event.get("requestContext") or {}
     body_text = event.get("body") or ""
-    headers = {"connectionId": str(ctx.get("connectionId", ""))}
-    if ctx.get("eventType") == "CONNECT":
+    headers = {"connectionId": str(context.get("connectionId", ""))}
+    if context.get("eventType") == "CONNECT":
         headers.update(
             {k: v for k, v in (event.get("headers") or {}).items() if k.lower() not in _SKIP}
         )
@@ -59,8 +60,8 @@ async def run_http(
     body = parse_json_body(body_text) if body_text else MISSING
     if not integ.proxy:
         try:
-            _, body, rendered = render_request(gw, integ, event)
-        except (ValueError, TypeError) as exc:
+            _, body, rendered = render_request(ctx.stage_variables, integ, event)
+        except TEMPLATE_ERRORS as exc:
             return Result("error", detail=f"mapping template: {exc}")
         if rendered is not None:
             data = rendered.encode()
@@ -81,7 +82,7 @@ async def run_http(
     if integ.proxy:
         return Result("ok", status, text)
     try:
-        out = _response_body(gw, integ, str(status), status, event, text, body)
-    except (ValueError, TypeError) as exc:
+        out = response_body(ctx.stage_variables, integ, str(status), status, event, text, body)
+    except TEMPLATE_ERRORS as exc:
         return Result("error", detail=f"mapping template: {json.dumps(str(exc))}")
     return Result("ok", status, out)

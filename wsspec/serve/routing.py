@@ -1,0 +1,72 @@
+"""Routing a message: the route selection expression picks the route
+(``$default`` when the message is not JSON or no route matches), then the route's model
+selection expression and request models decide whether the body is valid.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wsspec.model import Integration, Route, Spec, plain
+from wsspec.serve.selection import MISSING, Unevaluable, compile_body_selector, evaluate
+
+
+class Router:
+    """The routes of one spec, with what every message needs worked out once."""
+
+    def __init__(self, spec: Spec, stringify: str = "json") -> None:
+        self.spec = spec
+        self.stringify = stringify
+        self.routes: dict[str, Route] = {r.key: r for r in spec.routes}
+        # route key -> its integration, looked up once (Spec.route_integration is a linear search)
+        self.integrations: dict[str, Integration] = {
+            r.key: spec.route_integration(r) for r in spec.routes
+        }
+        self.custom_routes = {k: r for k, r in self.routes.items() if not k.startswith("$")}
+        self._selector = compile_body_selector(spec.api.route_selection, stringify)
+        self._validators: dict[str, Any] = {}  # model name -> jsonschema validator
+
+    def get(self, key: str) -> Route | None:
+        """The route with this key (``$connect``, ``$disconnect`` ...), if the spec has it."""
+        return self.routes.get(key)
+
+    def integration(self, route: Route) -> Integration:
+        """The integration of one of these routes."""
+        return self.integrations[route.key]
+
+    def select(self, body: Any) -> Route | None:
+        """The route for a message whose parsed JSON is ``body`` (MISSING: not JSON)."""
+        if body is MISSING:
+            return self.routes.get("$default")
+        try:
+            key = self._selector(body)
+        except Unevaluable:
+            return self.routes.get("$default")
+        route = self.custom_routes.get(key)
+        if route is None and key == "$default":
+            route = self.routes.get("$default")
+        return route if route is not None else self.routes.get("$default")
+
+    def valid_body(self, route: Route, body: Any) -> bool:
+        """Whether ``body`` passes the route's request model (True when it has none)."""
+        if not route.model_selection or not route.request_models:
+            return True
+        if body is MISSING:
+            return False
+        try:
+            key = evaluate(route.model_selection, body, style=self.stringify)
+        except Unevaluable:
+            return False
+        name = route.request_models.get(key) or route.request_models.get("$default")
+        if name is None:
+            return False
+        validator = self._validators.get(name)
+        if validator is None:
+            import jsonschema
+
+            model = next((m for m in self.spec.models if m.name == name), None)
+            if model is None:
+                return False
+            validator = jsonschema.Draft4Validator(plain(model.schema))
+            self._validators[name] = validator
+        return bool(validator.is_valid(body))

@@ -1,0 +1,141 @@
+"""What `wsspec serve` starts besides its port: the notes naming everything that is not emulated,
+the function runners (one worker pool per spec function that a route or authorizer uses), and
+the hot-reload watch over their source files.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+
+from wsspec import derive, names
+from wsspec.errors import WsspecError
+from wsspec.model import Spec, Stage
+from wsspec.serve.config import ServeConfig
+from wsspec.serve.integrations.aws import plan_note
+from wsspec.serve.invoke import FunctionRunner, function_environment
+
+
+def plan_notes(spec: Spec, stage: Stage, config: ServeConfig) -> list[str]:
+    """Everything that is not emulated or not enforced, named once at start-up. (Functions that
+    cannot run, e.g. a Node.js one without `node`, are named by ``function_runners``.)"""
+    notes: list[str] = []
+    for integ in spec.integrations:
+        routes = ", ".join(integ.routes) or "(unused)"
+        if integ.kind == "aws":
+            notes.append(plan_note(integ, routes, config))
+        elif integ.kind == "lambda" and integ.function is None:
+            notes.append(
+                f"not emulated: existing Lambda {integ.lambda_arn} on {routes} "
+                f"(messages get the Internal server error frame)"
+            )
+        elif integ.kind == "http" and (integ.vpc_link or integ.vpc_link_id):
+            notes.append(f"VPC link ignored: {routes} call {integ.url} directly")
+    for a in spec.authorizers:
+        if a.function is None:
+            notes.append(
+                f"not emulated: authorizer {a.name} uses an existing Lambda; "
+                f"connections are allowed after the identity-source check"
+            )
+    for r in spec.routes:
+        if r.authorization == "AWS_IAM":
+            notes.append(f"not enforced: IAM (SigV4) authorization on {r.key}")
+        if r.api_key_required:
+            notes.append(f"not enforced: API key on {r.key}")
+    if not stage.default_settings.is_empty() or stage.route_settings:
+        notes.append("not emulated: stage throttling and logging settings")
+    return notes
+
+
+def function_runners(
+    spec: Spec,
+    config: ServeConfig,
+    callback_url: str,
+    dynamodb_endpoint: str | None,
+    log: Callable[[str], None],
+) -> tuple[dict[str, FunctionRunner], list[str]]:
+    """A runner for every function a route or authorizer uses, and notes for those that cannot
+    run here. No process is started yet (``warm``)."""
+    used = {i.function for i in spec.integrations if i.kind == "lambda" and i.function}
+    used |= {a.function for a in spec.authorizers if a.function}
+    runners: dict[str, FunctionRunner] = {}
+    notes: list[str] = []
+    for fn in spec.functions:
+        if fn.name not in used:
+            continue
+        fname = names.function_name(spec, fn.name)
+        env = function_environment(
+            dict(os.environ),
+            derive.environment(spec, fn.name),
+            region=config.region,
+            function_name=fname,
+            memory=fn.memory,
+            runtime=fn.runtime,
+            log_group=names.function_log_group(spec, fn.name),
+            function_arn=f"arn:aws:lambda:{config.region}:{config.account}:function:{fname}",
+        )
+        env["WSSPEC_CALLBACK_URL"] = callback_url
+        if dynamodb_endpoint is not None:
+            env["AWS_ENDPOINT_URL_DYNAMODB"] = dynamodb_endpoint
+        env.update(config.extra_env)
+        try:
+            runners[fn.name] = FunctionRunner(
+                fn, spec.project_dir, env, concurrency=config.concurrency, log=log
+            )
+        except WsspecError as exc:
+            if exc.code != "WS968":  # WS968: a Node.js function, and no `node` on PATH
+                raise
+            allows = (
+                f"its authorizers ({', '.join(fn.authorizers)}) allow connections "
+                f"after the identity-source check; "
+                if fn.authorizers
+                else ""
+            )
+            notes.append(
+                f"not emulated: {exc.message}; {allows}its routes get the "
+                f"Internal server error frame"
+            )
+    return runners, notes
+
+
+async def warm(runners: dict[str, FunctionRunner]) -> list[str]:
+    """Start one worker of every function now; notes for those whose start or import failed."""
+    notes: list[str] = []
+    results = await asyncio.gather(*(r.warm() for r in runners.values()), return_exceptions=True)
+    for name, res in zip(runners, results):
+        if isinstance(res, BaseException):
+            notes.append(f"function {name}: {res}")
+        elif res is not None:
+            notes.append(
+                f"function {name}: import failed: {res.get('errorType')}: "
+                f"{res.get('errorMessage')} (fix the file; it reloads)"
+            )
+    return notes
+
+
+async def watch(
+    runners: dict[str, FunctionRunner], interval: float, log: Callable[[str], None]
+) -> None:
+    """Forever: replace a function's workers when its source files change (hot reload)."""
+    while True:
+        await asyncio.sleep(interval)
+        for name, runner in runners.items():
+            try:
+                changed = await asyncio.to_thread(runner.changed)
+            except OSError:
+                continue
+            if not changed:
+                continue
+            runner.reload()
+            log(f"reloaded {name} ({runner.fn.handler_path})")
+            err = None
+            try:
+                err = await runner.warm()
+            except WsspecError as exc:
+                log(f"function {name}: {exc.message}")
+            if err:
+                log(
+                    f"function {name}: import failed: {err.get('errorType')}: "
+                    f"{err.get('errorMessage')}"
+                )

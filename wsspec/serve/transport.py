@@ -1,0 +1,460 @@
+"""HTTP/1.1 and WebSocket on one TCP port: bytes in, requests and messages out.
+
+Each TCP connection starts in HTTP mode. A request with ``Upgrade: websocket`` is handed to the
+host's handshake pipeline (``Host.upgrade``), which ends with ``Connection.open`` (101) or
+``Connection.reject``; any other request is answered by ``Host.http_request`` (keep-alive,
+pipelining; heads are bounded by ``MAX_HEAD``, bodies by ``MAX_HTTP_BODY``, chunked bodies are
+refused).
+
+WebSocket framing, masking, UTF-8 validation, ping/pong, the closing handshake and the size
+limits (``max_size=(128 KB message, 32 KB frame)`` -> close 1009) are done by ``websockets``'
+sans-I/O ``ServerProtocol``; this module only moves bytes and hands complete text messages to
+``Host.on_message``. It knows nothing of routes or integrations.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import TYPE_CHECKING, Protocol, cast
+
+from wsspec.serve import events as ev
+from wsspec.serve.config import ServeConfig
+
+if TYPE_CHECKING:
+    from websockets.frames import Frame, Opcode
+    from websockets.http11 import Response
+    from websockets.server import ServerProtocol
+
+MAX_HEAD = 64 * 1024
+MAX_HTTP_BODY = 10 * 1024 * 1024
+_quiet = logging.getLogger("wsspec.serve.websockets")
+_quiet.setLevel(logging.WARNING)
+_quiet.propagate = False
+
+Headers = list[tuple[str, str]]  # raw, in order, original capitalisation
+HttpAnswer = tuple[int, dict[str, str], bytes]  # status, headers, body
+_Head = tuple[int, str, str, Headers, int, bool]  # end, method, target, headers, length, keep-alive
+
+
+class Host(Protocol):
+    """What a connection needs from the server it belongs to (the gateway)."""
+
+    config: ServeConfig
+    sockets: set[Connection]
+
+    def upgrade(
+        self, conn: Connection, method: str, target: str, headers: Headers, rest: bytes
+    ) -> None:
+        """Start the handshake pipeline; ``rest``: bytes that followed the request head."""
+
+    def http_request(self, method: str, target: str, body: bytes) -> HttpAnswer:
+        """Answer one plain HTTP request."""
+
+    def on_message(self, conn: Connection, text: str) -> None:
+        """One complete text message from an open WebSocket."""
+
+    def connection_closed(self, conn: Connection) -> None:
+        """An open WebSocket's TCP connection ended."""
+
+    def log(self, text: str) -> None: ...
+
+
+class Connection(asyncio.Protocol):
+    """One TCP connection: HTTP requests first, then (maybe) a WebSocket."""
+
+    __slots__ = (
+        "buf",
+        "busy",
+        "close_deadline",
+        "closed",
+        "frags",
+        "head",
+        "host",
+        "hs",
+        "last_active_ms",
+        "last_inbound",
+        "mode",
+        "opened",
+        "peer",
+        "server_close",
+        "transport",
+        "ws",
+    )
+
+    def __init__(self, host: Host) -> None:
+        self.host = host
+        self.transport: asyncio.Transport | None = None
+        self.buf = bytearray()
+        self.mode = "http"  # http | handshake | ws | closed
+        self.ws: ServerProtocol | None = None
+        self.hs: ev.Handshake | None = None
+        self.head: _Head | None = None
+        self.busy = False
+        self.opened = 0.0
+        self.last_inbound = 0.0
+        self.last_active_ms = 0
+        self.server_close: tuple[int, str] | None = None
+        self.frags: list[bytes] | None = None
+        self.close_deadline: float | None = None
+        self.peer: tuple[str, int] = ("127.0.0.1", 0)
+        self.closed = False
+
+    # ---------------------------------------------------------------- asyncio.Protocol
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # a TCP server's: read and write
+        peer = transport.get_extra_info("peername")
+        if peer:
+            self.peer = (peer[0], peer[1])
+        self.host.sockets.add(self)
+
+    def data_received(self, data: bytes) -> None:
+        if self.mode == "ws":
+            self._ws_data(data)
+            return
+        if self.mode == "closed":
+            return
+        self.buf += data
+        if not self.busy:
+            self._next_http()
+
+    def eof_received(self) -> bool | None:
+        if self.mode == "ws":
+            assert self.ws is not None
+            self.ws.receive_eof()
+            self._flush()
+        return None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self.host.sockets.discard(self)
+        if self.mode == "ws":
+            assert self.ws is not None
+            self.ws.receive_eof()
+            self.mode = "closed"
+            self.host.connection_closed(self)
+        self.mode = "closed"
+
+    # ---------------------------------------------------------------- HTTP
+    def _next_http(self) -> None:
+        """Serve every complete request in the buffer (keep-alive, pipelining). A request whose
+        body has not fully arrived keeps its parsed head in ``self.head`` until it has."""
+        while self.mode == "http" and self.buf:
+            head = self.head
+            if head is None:
+                head = self._parse_head()
+                if head is None:
+                    return
+            end, method, target, headers, length, keep_alive = head
+            if len(self.buf) < end + length:
+                self.head = head
+                return
+            self.head = None
+            body = bytes(self.buf[end : end + length])
+            del self.buf[: end + length]
+            self._http_request(method, target, body, keep_alive)
+
+    def _parse_head(self) -> _Head | None:
+        """Parse the head at the start of the buffer: None when incomplete or answered here (an
+        error reply, or a WebSocket upgrade handed to the handshake pipeline)."""
+        end = self.buf.find(b"\r\n\r\n")
+        if end == -1:
+            if len(self.buf) > MAX_HEAD:
+                self.http_reply(431, b"", {}, close=True)
+            return None
+        lines = bytes(self.buf[:end]).decode("latin-1").split("\r\n")
+        try:
+            method, target, _version = lines[0].split(" ", 2)
+        except ValueError:
+            self.http_reply(400, b"", {}, close=True)
+            return None
+        headers: Headers = []
+        for line in lines[1:]:
+            k, sep, v = line.partition(":")
+            if not sep:
+                self.http_reply(400, b"", {}, close=True)
+                return None
+            headers.append((k.strip(), v.strip()))
+        low = {k.lower(): v for k, v in headers}
+        if "websocket" in low.get("upgrade", "").lower():
+            rest = bytes(self.buf[end + 4 :])
+            self.buf = bytearray()
+            self.mode = "handshake"
+            self.busy = True
+            self.host.upgrade(self, method, target, headers, rest)
+            return None
+        length = self._body_length(low, end)
+        if length is None:
+            return None
+        keep_alive = low.get("connection", "").lower() != "close"
+        return end + 4, method, target, headers, length, keep_alive
+
+    def _body_length(self, low: dict[str, str], end: int) -> int | None:
+        """The declared body length (None: refused here, the reply sent)."""
+        if "chunked" in low.get("transfer-encoding", "").lower():
+            self.http_reply(411, b"", {}, close=True)
+            return None
+        try:
+            length = int(low.get("content-length", "0") or "0")
+        except ValueError:
+            self.http_reply(400, b"", {}, close=True)
+            return None
+        if length > MAX_HTTP_BODY:
+            self.http_reply(
+                413,
+                b'{"message":"Request Entity Too Large"}',
+                {"x-amzn-ErrorType": "PayloadTooLargeException"},
+                close=True,
+            )
+            return None
+        if length and len(self.buf) == end + 4 and low.get("expect", "").lower() == "100-continue":
+            assert self.transport is not None
+            self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        return length
+
+    def _http_request(self, method: str, target: str, body: bytes, keep_alive: bool) -> None:
+        try:
+            status, rheaders, rbody = self.host.http_request(method, target, body)
+        except Exception as exc:  # noqa: BLE001 - never let a bad request kill the server
+            self.host.log(f"@connections internal error: {type(exc).__name__}: {exc}")
+            status, rheaders, rbody = 500, {}, b'{"message":"Internal server error"}'
+        self.http_reply(status, rbody, rheaders, close=not keep_alive)
+
+    def http_reply(self, status: int, body: bytes, headers: dict[str, str], close: bool) -> None:
+        if self.transport is None or self.transport.is_closing():
+            return
+        reason = REASONS.get(status, "Status")
+        out = [f"HTTP/1.1 {status} {reason}"]
+        hdrs = {
+            "Content-Length": str(len(body)),
+            "Date": http_date(),
+            "x-amzn-RequestId": ev.new_id(),
+        }
+        if body and "Content-Type" not in headers:
+            hdrs["Content-Type"] = "application/json"
+        hdrs.update(headers)
+        if close:
+            hdrs["Connection"] = "close"
+        out += [f"{k}: {v}" for k, v in hdrs.items()]
+        self.transport.write(("\r\n".join(out) + "\r\n\r\n").encode("latin-1") + body)
+        if close:
+            self.mode = "closed"
+            self.transport.close()
+
+    # ---------------------------------------------------------------- the handshake's end
+    def reject(self, status: int, body: bytes) -> None:
+        """Refuse the WebSocket upgrade with ``status`` and close the TCP connection."""
+        from websockets.datastructures import Headers as WsHeaders
+        from websockets.http11 import Response
+
+        h = WsHeaders()
+        h["Date"] = http_date()
+        h["Content-Length"] = str(len(body))
+        if body:
+            h["Content-Type"] = "application/json"
+        h["Connection"] = "close"
+        resp = Response(status, REASONS.get(status, "Error"), h, body)
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(resp.serialize())
+            self.transport.close()
+        self.mode = "closed"
+
+    def open(
+        self, ws: ServerProtocol, accept: Response, hs: ev.Handshake, subprotocol: str | None
+    ) -> None:
+        """Send the 101 and become a WebSocket (``ws``: the protocol that made ``accept``)."""
+        if subprotocol:
+            accept.headers["Sec-WebSocket-Protocol"] = subprotocol
+        accept.headers["Date"] = http_date()
+        self.ws = ws
+        self.hs = hs
+        self.mode = "ws"
+        self.opened = self.last_inbound = time.monotonic()
+        self.last_active_ms = ev.now_ms()
+        self.busy = False
+        assert self.transport is not None
+        self.transport.write(accept.serialize())
+
+    # ---------------------------------------------------------------- WebSocket
+    def _ws_data(self, data: bytes) -> None:
+        ws = self.ws
+        assert ws is not None
+        ws.receive_data(data)
+        # A server protocol past the handshake receives frames only.
+        events = cast("list[Frame]", ws.events_received())
+        self._flush()
+        for frame in events:
+            self._frame(frame)
+
+    def _frame(self, frame: Frame) -> None:
+        Opcode = _opcode()  # noqa: N806 - the websockets enum, imported lazily
+        op = frame.opcode
+        if op is Opcode.TEXT or (op is Opcode.CONT and self.frags is not None):
+            self.last_inbound = time.monotonic()
+            self.last_active_ms = ev.now_ms()
+            if op is Opcode.TEXT and frame.fin:
+                self._message(frame.data)
+                return
+            if self.frags is None:
+                self.frags = []
+            self.frags.append(bytes(frame.data))
+            if frame.fin:
+                data = b"".join(self.frags)
+                self.frags = None
+                self._message(data)
+        elif op is Opcode.BINARY or op is Opcode.CONT:
+            self.close(1003, "Binary frames are not supported")
+
+    def _message(self, data: bytes | bytearray | memoryview) -> None:
+        if self.server_close is not None:
+            return
+        try:
+            text = data.decode("utf-8") if isinstance(data, (bytes, bytearray)) else str(data)
+        except UnicodeDecodeError:
+            self.close(1007, "Invalid UTF-8")
+            return
+        try:
+            self.host.on_message(self, text)
+        except Exception as exc:  # noqa: BLE001 - a bug here must not drop the connection
+            self.host.log(f"internal error: {type(exc).__name__}: {exc}")
+
+    def _flush(self) -> None:
+        ws = self.ws
+        transport = self.transport
+        if transport is None or ws is None:
+            return
+        for data in ws.data_to_send():
+            if data:
+                transport.write(data)
+            else:
+                # End of the stream: a server closes TCP right after the closing handshake.
+                transport.close()
+                return
+        if ws.close_expected() and self.close_deadline is None:
+            timeout = self.host.config.close_timeout
+            self.close_deadline = time.monotonic() + timeout
+            asyncio.get_running_loop().call_later(timeout, self._close_timeout)
+
+    def _close_timeout(self) -> None:
+        if self.transport is not None and not self.closed:
+            self.transport.abort()
+
+    def send_text(self, data: bytes) -> None:
+        """Send one message, fragmented into frames of at most the frame limit."""
+        if self.mode != "ws" or self.server_close is not None:
+            return
+        limit = self.host.config.frame_limit
+        ws = self.ws
+        assert ws is not None
+        try:
+            if len(data) <= limit:
+                ws.send_text(data)
+            else:
+                from websockets.frames import Frame, Opcode
+
+                chunks = [data[i : i + limit] for i in range(0, len(data), limit)]
+                for i, chunk in enumerate(chunks):
+                    op = Opcode.TEXT if i == 0 else Opcode.CONT
+                    ws.send_frame(Frame(op, chunk, fin=i == len(chunks) - 1))
+        except Exception:  # noqa: BLE001 - the connection is closing; nothing to deliver
+            return
+        self._flush()
+
+    def send_binary(self, data: bytes) -> None:
+        if self.mode != "ws" or self.server_close is not None:
+            return
+        assert self.ws is not None
+        try:
+            self.ws.send_binary(data)
+        except Exception:  # noqa: BLE001
+            return
+        self._flush()
+
+    def close(self, code: int, reason: str) -> None:
+        """Start a server-side close; ``$disconnect`` fires when the TCP connection ends."""
+        if self.mode != "ws" or self.server_close is not None:
+            return
+        self.server_close = (code, reason)
+        assert self.ws is not None
+        try:
+            self.ws.send_close(code, reason)
+        except Exception:  # noqa: BLE001 - already closing
+            pass
+        self._flush()
+
+    def disconnect_status(self) -> tuple[int, str]:
+        ws = self.ws
+        assert ws is not None
+        if self.server_close is not None:
+            return self.server_close
+        if ws.close_rcvd is not None and (ws.close_sent is None or ws.close_rcvd_then_sent):
+            code, reason = int(ws.close_rcvd.code), ws.close_rcvd.reason
+            if code == 1005 and not reason:
+                reason = "Client-side close frame status not set"
+            return code, reason
+        if ws.close_sent is not None:  # the protocol failed the connection (1009, 1007, 1002)
+            return int(ws.close_sent.code), ws.close_sent.reason
+        return self.host.config.abnormal_close
+
+
+def upgrade_response(
+    target: str, headers: Headers, config: ServeConfig
+) -> tuple[ServerProtocol, Response]:
+    """A WebSocket protocol for an upgrade request (limits from ``config``) and its answer: a
+    101 to send once the handshake pipeline accepts, or the status of an invalid handshake."""
+    from websockets.datastructures import Headers as WsHeaders
+    from websockets.http11 import Request
+    from websockets.protocol import OPEN
+    from websockets.server import ServerProtocol
+
+    ws = ServerProtocol(
+        state=OPEN, max_size=(config.message_limit, config.frame_limit), logger=_quiet
+    )
+    return ws, ws.accept(Request(path=target, headers=WsHeaders(headers)))
+
+
+REASONS = {
+    100: "Continue",
+    101: "Switching Protocols",
+    200: "OK",
+    201: "Created",
+    204: "No Content",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    410: "Gone",
+    411: "Length Required",
+    413: "Payload Too Large",
+    426: "Upgrade Required",
+    429: "Too Many Requests",
+    431: "Request Header Fields Too Large",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+
+
+_date_cache: tuple[int, str] = (-1, "")
+_Opcode: type[Opcode] | None = None
+
+
+def _opcode() -> type[Opcode]:
+    """``websockets.frames.Opcode``, imported on first use (websockets is a lazy import)."""
+    global _Opcode
+    if _Opcode is None:
+        from websockets.frames import Opcode
+
+        _Opcode = Opcode
+    return _Opcode
+
+
+def http_date() -> str:
+    """The HTTP ``Date`` value, formatted once per second."""
+    global _date_cache
+    now = int(time.time())
+    if _date_cache[0] != now:
+        _date_cache = (now, time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(now)))
+    return _date_cache[1]

@@ -42,8 +42,8 @@ from tests.test_stubs_behaviour import (
 from tests.test_stubs_node import authorized, invoke
 from wsspec.cli import app
 from wsspec.model import Spec
+from wsspec.package import build_zip
 from wsspec.targets import stubs
-from wsspec.targets.package import build_zip
 from wsspec.validate import validate_file
 
 pytestmark = pytest.mark.slow

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from wsspec import names
 from wsspec.errors import EXIT_USAGE, WsspecError
 from wsspec.model import Spec
+from wsspec.package import build_zip
 from wsspec.targets import TARGETS, BuildContext, Output, Target, load
-from wsspec.targets.package import build_zip
 
 if TYPE_CHECKING:  # every registered target module implements the protocol
     from wsspec.targets import cloudformation, stubs, terraform

@@ -73,7 +73,7 @@ if _CParser is not None:
         """libyaml's reader/scanner/parser/composer with the same resolver (same nodes)."""
 
         def __init__(self, stream: str) -> None:
-            _CParser.__init__(self, stream)
+            _CParser.__init__(self, stream)  # type: ignore[misc]  # explicit mixin init, as PyYAML's
             _Resolver.__init__(self)
 
 
@@ -85,7 +85,8 @@ def _compose(text: str) -> yaml.Node | None:
     """
     if _CParser is not None:
         try:
-            return _FastComposer(text).get_single_node()
+            node: yaml.Node | None = _FastComposer(text).get_single_node()
+            return node
         except (yaml.YAMLError, RecursionError):
             pass
     return _Composer(text).get_single_node()
@@ -178,6 +179,7 @@ class _Builder:
             return self.mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(child, path + (i,)) for i, child in enumerate(node.value)]
+        assert isinstance(node, yaml.ScalarNode)
         return self.scalar(node, path)
 
     def scalar(self, node: yaml.ScalarNode, path: Path) -> Any:
@@ -263,29 +265,27 @@ class _Builder:
         return out
 
 
-def load_text(text: str, file: str) -> Loaded:
-    loaded = Loaded(file=file, text=text)
+class _Stop(Exception):
+    """One loader finding that ends loading (raised and caught inside ``load_text``)."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__()
+        self.args_ = args
+
+
+_START_HINT = "start with 'wsspec: 1' and an 'api' section"
+
+
+def _precheck(text: str) -> None:
     if len(text) > MAX_BYTES:
-        loaded.findings.append(
-            Finding(file, 1, 1, "WS908", "error", "", f"file is larger than {MAX_BYTES} bytes")
-        )
-        return loaded
+        raise _Stop(1, 1, "WS908", f"file is larger than {MAX_BYTES} bytes")
     if not text.strip() or all(
         not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
     ):
-        loaded.findings.append(
-            Finding(
-                file,
-                1,
-                1,
-                "WS907",
-                "error",
-                "",
-                "the file is empty",
-                "start with 'wsspec: 1' and an 'api' section",
-            )
-        )
-        return loaded
+        raise _Stop(1, 1, "WS907", "the file is empty", _START_HINT)
+
+
+def _compose_or_stop(text: str) -> yaml.Node:
     try:
         node = _compose(text)
     except yaml.MarkedYAMLError as exc:
@@ -298,66 +298,49 @@ def load_text(text: str, file: str) -> Loaded:
             hint = "indent with spaces"
         elif exc.context:
             hint = exc.context
-        loaded.findings.append(
-            Finding(file, line, col, "WS901", "error", "", f"YAML syntax error: {problem}", hint)
-        )
-        return loaded
+        raise _Stop(line, col, "WS901", f"YAML syntax error: {problem}", hint) from None
     except yaml.YAMLError as exc:  # reader errors (bad characters / encoding)
-        mark = getattr(exc, "position", None)
-        loaded.findings.append(
-            Finding(file, 1, 1, "WS901", "error", "", f"YAML error: {exc}".splitlines()[0], None)
-        )
-        return loaded
+        raise _Stop(1, 1, "WS901", f"YAML error: {exc}".splitlines()[0]) from None
     if node is None:
-        loaded.findings.append(Finding(file, 1, 1, "WS907", "error", "", "the file is empty"))
-        return loaded
-    builder = _Builder(loaded)
+        raise _Stop(1, 1, "WS907", "the file is empty")
+    return node
+
+
+def _build_or_stop(builder: _Builder, node: yaml.Node) -> dict[str, Any]:
     try:
         data = builder.build(node, ())
     except _Budget:
-        loaded.findings.append(
-            Finding(
-                file,
-                1,
-                1,
-                "WS904",
-                "error",
-                "",
-                f"the document expands to more than {MAX_NODES} nodes",
-                "YAML aliases are expanded; this looks like an alias bomb",
-            )
-        )
-        return loaded
+        raise _Stop(
+            1,
+            1,
+            "WS904",
+            f"the document expands to more than {MAX_NODES} nodes",
+            "YAML aliases are expanded; this looks like an alias bomb",
+        ) from None
     except RecursionError:
-        loaded.findings.append(
-            Finding(
-                file,
-                1,
-                1,
-                "WS904",
-                "error",
-                "",
-                "the document is nested too deeply (recursive aliases?)",
-            )
-        )
-        return loaded
+        raise _Stop(
+            1, 1, "WS904", "the document is nested too deeply (recursive aliases?)"
+        ) from None
     if not isinstance(data, dict):
         line, col = builder.pos(node)
         kind = "list" if isinstance(data, list) else type(data).__name__
-        loaded.findings.append(
-            Finding(
-                file,
-                line,
-                col,
-                "WS909",
-                "error",
-                "",
-                f"the document must be a mapping, not a {kind}",
-                "start with 'wsspec: 1' and an 'api' section",
-            )
+        raise _Stop(
+            line, col, "WS909", f"the document must be a mapping, not a {kind}", _START_HINT
         )
-        return loaded
-    loaded.data = data
+    return data
+
+
+def load_text(text: str, file: str) -> Loaded:
+    loaded = Loaded(file=file, text=text)
+    try:
+        _precheck(text)
+        node = _compose_or_stop(text)
+        loaded.data = _build_or_stop(_Builder(loaded), node)
+    except _Stop as stop:
+        line, col, code, message, *hint = stop.args_
+        loaded.findings.append(
+            Finding(file, line, col, code, "error", "", message, hint[0] if hint else None)
+        )
     return loaded
 
 

@@ -63,7 +63,8 @@ def schema_text() -> str:
 
 @lru_cache(maxsize=1)
 def schema() -> dict[str, Any]:
-    return json.loads(schema_text())
+    loaded: dict[str, Any] = json.loads(schema_text())
+    return loaded
 
 
 @lru_cache(maxsize=1)
@@ -76,6 +77,14 @@ def validator() -> Any:
 
 def _kind(value: Any) -> str:
     return _JSON_TYPES.get(type(value), type(value).__name__)
+
+
+_BOUND_WORDS = {
+    "minimum": "at least",
+    "maximum": "at most",
+    "exclusiveMinimum": "more than",
+    "exclusiveMaximum": "less than",
+}
 
 
 def _show(value: Any) -> str:
@@ -124,36 +133,13 @@ class _Translator:
 
     def error(self, err: Any, context: str = "") -> None:
         path: Path = tuple(err.absolute_path)
-        validator_kw = err.validator
+        kw = err.validator
         inst = err.instance
-        sch = err.schema if isinstance(err.schema, dict) else {}
-        if validator_kw == "additionalProperties" and isinstance(inst, dict):
-            props = sch.get("properties", {})
-            for key in inst:
-                if key in props:
-                    continue
-                msg = f"unknown key {key!r}"
-                if context:
-                    msg += f" for {context}"
-                hint = None
-                guess = _suggest(key, props)
-                if guess:
-                    msg += f" (did you mean {guess!r}?)"
-                else:
-                    hint = "allowed keys: " + ", ".join(sorted(props))
-                self.add("WS001", path + (key,), msg, hint, key=True)
-        elif validator_kw == "required" and isinstance(inst, dict):
-            for key in err.validator_value:
-                if key not in inst:
-                    where = f" in {context}" if context else ""
-                    self.add(
-                        "WS002",
-                        path,
-                        f"missing required key {key!r}{where}",
-                        _REQUIRED_HINTS.get(key),
-                        key=True,
-                    )
-        elif validator_kw == "type":
+        if kw == "additionalProperties" and isinstance(inst, dict):
+            self.unknown_keys(err, path, context)
+        elif kw == "required" and isinstance(inst, dict):
+            self.missing_keys(err, path, context)
+        elif kw == "type":
             want = err.validator_value
             wants = [want] if isinstance(want, str) else list(want)
             words = " or ".join(_TYPE_WORDS.get(w, w) for w in wants if w != "null") or "empty"
@@ -161,52 +147,80 @@ class _Translator:
             if "string" in wants and not isinstance(inst, (dict, list)):
                 hint = "quote the value to keep it as text"
             self.add("WS003", path, f"expected {words}, got {_show(inst)}", hint)
-        elif validator_kw in ("enum", "const"):
-            allowed = err.validator_value if validator_kw == "enum" else [err.validator_value]
-            shown = [
-                a
-                for a in allowed
-                if not (isinstance(a, str) and a.isupper() and a.lower() in allowed)
-            ]
-            listing = ", ".join(_show(a) if not isinstance(a, str) else a for a in shown)
-            msg = (
-                f"{_show(inst)} is not allowed (expected {listing})"
-                if len(shown) > 1
-                else f"{_show(inst)} is not allowed (must be {listing})"
-            )
-            guess = (
-                _suggest(inst, [a for a in shown if isinstance(a, str)])
-                if isinstance(inst, str)
-                else None
-            )
-            self.add("WS004", path, msg, f"did you mean {guess!r}?" if guess else None)
-        elif validator_kw in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-            bound = err.validator_value
-            word = {
-                "minimum": "at least",
-                "maximum": "at most",
-                "exclusiveMinimum": "more than",
-                "exclusiveMaximum": "less than",
-            }[validator_kw]
-            self.add("WS005", path, f"{_show(inst)} is out of range (must be {word} {bound})")
-        elif validator_kw in ("minItems", "minProperties"):
-            noun = "item" if validator_kw == "minItems" else "entry"
-            n = err.validator_value
-            self.add("WS005", path, f"needs at least {n} {noun}{'s' if n != 1 else ''}")
-        elif validator_kw in ("minLength", "maxLength"):
-            word = "at least" if validator_kw == "minLength" else "at most"
-            self.add("WS005", path, f"must be {word} {err.validator_value} characters long")
-        elif validator_kw == "uniqueItems":
-            self.add("WS005", path, "list items must be unique")
-        elif validator_kw == "pattern":
-            self.add(
-                "WS005",
-                path,
-                f"{_show(inst)} does not have the expected form",
-                sch.get("description"),
-            )
-        elif validator_kw in ("oneOf", "anyOf"):
+        elif kw in ("enum", "const"):
+            self.not_allowed(err, path)
+        elif kw in ("oneOf", "anyOf"):
             self.one_of(err, path, context)
+        else:
+            self.bounds(err, path)
+
+    def unknown_keys(self, err: Any, path: Path, context: str) -> None:
+        sch = err.schema if isinstance(err.schema, dict) else {}
+        props = sch.get("properties", {})
+        for key in err.instance:
+            if key in props:
+                continue
+            msg = f"unknown key {key!r}"
+            if context:
+                msg += f" for {context}"
+            hint = None
+            guess = _suggest(key, props)
+            if guess:
+                msg += f" (did you mean {guess!r}?)"
+            else:
+                hint = "allowed keys: " + ", ".join(sorted(props))
+            self.add("WS001", path + (key,), msg, hint, key=True)
+
+    def missing_keys(self, err: Any, path: Path, context: str) -> None:
+        for key in err.validator_value:
+            if key not in err.instance:
+                where = f" in {context}" if context else ""
+                self.add(
+                    "WS002",
+                    path,
+                    f"missing required key {key!r}{where}",
+                    _REQUIRED_HINTS.get(key),
+                    key=True,
+                )
+
+    def not_allowed(self, err: Any, path: Path) -> None:
+        inst = err.instance
+        allowed = err.validator_value if err.validator == "enum" else [err.validator_value]
+        shown = [
+            a for a in allowed if not (isinstance(a, str) and a.isupper() and a.lower() in allowed)
+        ]
+        listing = ", ".join(_show(a) if not isinstance(a, str) else a for a in shown)
+        msg = (
+            f"{_show(inst)} is not allowed (expected {listing})"
+            if len(shown) > 1
+            else f"{_show(inst)} is not allowed (must be {listing})"
+        )
+        guess = (
+            _suggest(inst, [a for a in shown if isinstance(a, str)])
+            if isinstance(inst, str)
+            else None
+        )
+        self.add("WS004", path, msg, f"did you mean {guess!r}?" if guess else None)
+
+    def bounds(self, err: Any, path: Path) -> None:
+        """Range, size, uniqueness and pattern violations (WS005); anything else is WS006."""
+        kw, inst, value = err.validator, err.instance, err.validator_value
+        if kw in _BOUND_WORDS:
+            self.add(
+                "WS005", path, f"{_show(inst)} is out of range (must be {_BOUND_WORDS[kw]} {value})"
+            )
+        elif kw in ("minItems", "minProperties"):
+            noun = "item" if kw == "minItems" else "entry"
+            self.add("WS005", path, f"needs at least {value} {noun}{'s' if value != 1 else ''}")
+        elif kw in ("minLength", "maxLength"):
+            word = "at least" if kw == "minLength" else "at most"
+            self.add("WS005", path, f"must be {word} {value} characters long")
+        elif kw == "uniqueItems":
+            self.add("WS005", path, "list items must be unique")
+        elif kw == "pattern":
+            sch = err.schema if isinstance(err.schema, dict) else {}
+            desc = sch.get("description")
+            self.add("WS005", path, f"{_show(inst)} does not have the expected form", desc)
         else:
             self.add("WS006", path, err.message.splitlines()[0][:200])
 

@@ -29,7 +29,7 @@ from wsspec.deploy.records import (
     resolve,
 )
 from wsspec.model import Function, Integration, Route, RouteSettings, Spec, Stage, plain
-from wsspec.targets.package import build_zip, sha256_b64
+from wsspec.package import build_zip, sha256_b64
 
 ZipOf = Callable[[Spec, Function], bytes]
 

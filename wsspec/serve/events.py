@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
+from wsspec import arns
+
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _HIDDEN_IN_CONNECT = {"connection", "upgrade", "content-length"}
 
@@ -103,8 +105,8 @@ class Api:
     stage_variables_in_events: bool = False
 
     def method_arn(self, route: str = "$connect") -> str:
-        return (
-            f"arn:aws:execute-api:{self.region}:{self.account}:{self.api_id}/{self.stage}/{route}"
+        return arns.execute_api(
+            "aws", self.region, self.account, self.api_id, f"{self.stage}/{route}"
         )
 
 

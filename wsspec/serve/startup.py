@@ -9,7 +9,7 @@ import asyncio
 import os
 from collections.abc import Callable
 
-from wsspec import derive, names
+from wsspec import arns, derive, names
 from wsspec.errors import WsspecError
 from wsspec.model import Spec, Stage
 from wsspec.serve.config import ServeConfig
@@ -73,7 +73,7 @@ def function_runners(
             memory=fn.memory,
             runtime=fn.runtime,
             log_group=names.function_log_group(spec, fn.name),
-            function_arn=f"arn:aws:lambda:{config.region}:{config.account}:function:{fname}",
+            function_arn=arns.lambda_function("aws", config.region, config.account, fname),
         )
         env["WSSPEC_CALLBACK_URL"] = callback_url
         if dynamodb_endpoint is not None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 Severity = Literal["error", "warning"]
-Stage = Literal["internal", "loader", "schema", "checks", "build", "deploy", "serve"]
+Stage = Literal["internal", "loader", "schema", "checks", "build", "deploy", "serve", "import"]
 
 ERROR: Severity = "error"
 WARNING: Severity = "warning"

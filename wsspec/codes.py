@@ -123,6 +123,8 @@ _CHECK_ERRORS = _codes(
         "WS115": "route response model key other than $default",
         "WS116": "two names that collide after conversion to IDs/labels",
         "WS117": "empty route key",
+        "WS190": "API key referring to a usage plan that is not defined",
+        "WS191": "function named like the one wsspec generates for a JWT authorizer",
         # selection expressions
         "WS201": "invalid route selection expression",
         "WS202": "invalid API key selection expression",
@@ -163,15 +165,23 @@ _CHECK_ERRORS = _codes(
         "WS504": "handler file extension does not match the runtime",
         "WS505": "'connection_table' grant without a 'connections' section",
         "WS506": "read_capacity and write_capacity must be given together",
+        "WS590": "connection caps without Python $connect and $disconnect functions",
+        "WS591": "max_per_user without an authorizer on $connect",
+        "WS592": "max_per_user above max_total",
         # stages, domain, authorizers, models
         "WS601": "stage route settings for a route that does not exist",
         "WS602": "domain mapped to a stage that does not exist",
         "WS603": "access log format without $context.requestId or too long",
-        "WS604": "authorizer needs exactly one of 'function' and 'arn'",
+        "WS604": "authorizer needs exactly one of 'function', 'arn' and 'jwt'",
         "WS605": "invalid authorizer identity source",
         "WS606": "model schema is not JSON Schema draft 4",
         "WS607": "invalid custom domain name",
         "WS608": "malformed ARN",
+        "WS613": "JWT issuer or key set URL that is not https",
+        "WS614": "JWT algorithm that is not an asymmetric signature (none, HMAC)",
+        "WS615": "JWT token source that is not a header or query string",
+        "WS616": "JWT context key 'principalId' (set from the 'sub' claim)",
+        "WS617": "usage plan quota offset out of range for its period",
         # monitoring (alarms, notifications, log retention)
         "WS620": "alarm metric not published for the alarm's scope",
         "WS621": "invalid alarm statistic",
@@ -217,6 +227,8 @@ _CHECK_WARNINGS = _codes(
         "WS812": "two-way response on $connect or $disconnect",
         "WS813": "data trace logging enabled",
         "WS814": "function timeout above the 29 s integration timeout",
+        "WS890": "JWT issuer or key set on this machine (only serve can reach it)",
+        "WS891": "API keys required but none defined, or defined but never required",
     },
 )
 

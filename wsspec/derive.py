@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from typing import Literal
 
 from wsspec import alarms, arns, names
-from wsspec.model import CONNECTION_TABLE_REF, Integration, Spec, plain
+from wsspec.model import CONNECTION_TABLE_REF, Authorizer, Function, Integration, Spec, plain
 from wsspec.monitoring import TRACING_ACTIONS
 
 # ----------------------------------------------------------------------------- ARN tokens
@@ -246,7 +246,43 @@ def environment(spec: Spec, fn_name: str) -> dict[str, str]:
         env.setdefault("CONNECTIONS_TABLE", names.table_name(spec))
         env.setdefault("CONNECTIONS_TTL_SECONDS", str(spec.connections.ttl_seconds))
         env.setdefault("CONNECTIONS_TTL_ATTRIBUTE", spec.connections.ttl_attribute)
+    env.update(builtin_environment(spec, fn))
     return dict(sorted(env.items()))
+
+
+def builtin_environment(spec: Spec, fn: Function) -> dict[str, str]:
+    """What wsspec's own code needs: ``WSSPEC_JWT`` (a JWT authorizer's settings) and, for a
+    handler behind the connection guard, ``WSSPEC_USER_HANDLER`` and ``WSSPEC_CAPS``."""
+    env: dict[str, str] = {}
+    if fn.builtin == "jwt-authorizer":
+        env["WSSPEC_JWT"] = jwt_config_json(spec.authorizer(fn.authorizers[0]))
+    if fn.user_handler is not None and spec.connections is not None:
+        c = spec.connections
+        env["WSSPEC_USER_HANDLER"] = fn.user_handler
+        caps = {"max_per_user": c.max_per_user, "max_total": c.max_total}
+        caps |= {"ttl_seconds": c.ttl_seconds, "ttl_attribute": c.ttl_attribute}
+        env["WSSPEC_CAPS"] = json.dumps(caps, sort_keys=True, separators=(",", ":"))
+    return env
+
+
+def jwt_config_json(a: Authorizer) -> str:
+    """The JSON ``wsspec.runtime.jwt_authorizer.Config.from_json`` reads."""
+    assert a.jwt is not None
+    j = a.jwt
+    d = {
+        "issuer": j.issuer,
+        "audience": list(j.audience),
+        "token_source": j.token_source,
+        "jwks_uri": j.jwks_uri,
+        "algorithms": list(j.algorithms),
+        "leeway": j.leeway,
+        "token_use": j.token_use,
+        "required_claims": plain(j.required_claims),
+        "scopes": list(j.scopes),
+        "context": plain(j.context),
+        "jwks_timeout": j.jwks_timeout,
+    }
+    return json.dumps(d, sort_keys=True, separators=(",", ":"))
 
 
 # ----------------------------------------------------------------------------- CloudFormation quotas
@@ -277,6 +313,7 @@ def cloudformation_resource_count(spec: Spec, *, per_route: bool) -> int:
     n += 1 if spec.connections is not None else 0
     n += 2 if spec.cloudwatch_role else 0  # AWS::ApiGateway::Account + its role
     n += 2 if spec.domain is not None else 0  # DomainName + ApiMapping
+    n += len(spec.usage_plans) + 2 * len(spec.api_keys)  # plans; keys + their plan links
     mon = spec.monitoring
     if mon is not None:
         n += len(alarms.expand(spec))

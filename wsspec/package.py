@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 from typing import Mapping
 
+from wsspec import vendor
 from wsspec.model import Function, Spec
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -49,13 +50,20 @@ def build_zip(spec: Spec, fn: Function, overlay: Mapping[Path, bytes] | None = N
     same build) to their content, so a first ``wsspec build`` packages the stubs it creates.
     """
     root = Path(spec.project_dir, fn.source_dir).resolve()
+    if fn.builtin is not None:
+        return _zip(vendor.builtin_entries(fn))
     entries = {arc: path.read_bytes() for arc, path in source_files(spec, fn)}
+    entries.update(vendor.guard_entries(fn))
     for path, content in (overlay or {}).items():
         try:
             arc = Path(path).resolve().relative_to(root).as_posix()
         except ValueError:
             continue
         entries.setdefault(arc, content)
+    return _zip(entries)
+
+
+def _zip(entries: Mapping[str, bytes]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for arcname in sorted(entries):

@@ -13,6 +13,8 @@ the codes themselves (severity, meaning) live in ``wsspec.codes``:
     auth.py          WS604-WS605  authorizers (+ WS801 $connect without authorization)
     models.py        WS606        models
     monitoring.py    WS620-WS631  alarms, notifications, log retention
+    protection.py    WS613-WS617  JWT authorizers, connection caps, API keys and usage plans
+                                  (+ WS190, WS191, WS590-WS592, WS890, WS891)
     arns.py          WS608        ARN shapes, used by the families above
 
 Checks read the loader's plain data, not the model, so they run even when the schema found
@@ -30,6 +32,7 @@ from wsspec.checks import (
     limits,
     models,
     monitoring,
+    protection,
     routes,
     selections,
     stages,
@@ -54,6 +57,9 @@ CHECKS: tuple[Check, ...] = (
     auth.authorizers,
     models.models,
     auth.connect_authorization,
+    protection.jwt_authorizers,
+    protection.connection_caps,
+    protection.api_keys,
     routes.unused,
     monitoring.monitoring,
 )

@@ -20,6 +20,8 @@ def authorizers(ctx: Ctx) -> None:
     for name, a in ctx.section("authorizers").items():
         if not isinstance(a, dict) or (ctx.claimed and ("authorizers", name) in ctx.claimed):
             continue
+        if "jwt" in a:  # wsspec generates the function (checks/protection.py)
+            continue
         p = ("authorizers", name)
         fn, arn = a.get("function"), a.get("arn")
         if (fn is None) == (arn is None):
@@ -27,7 +29,8 @@ def authorizers(ctx: Ctx) -> None:
                 "WS604",
                 p,
                 "an authorizer needs exactly one of 'function' (defined under "
-                "'functions') and 'arn' (an existing function)",
+                "'functions'), 'arn' (an existing function) and 'jwt' (wsspec verifies the "
+                "token)",
                 key=True,
             )
         if isinstance(fn, str) and fn not in functions:

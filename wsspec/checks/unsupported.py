@@ -16,7 +16,8 @@ from wsspec.loader import Path
 
 _AUTH_WHY = (
     "WebSocket APIs support only Lambda REQUEST authorizers and IAM",
-    "verify the JWT inside a Lambda REQUEST authorizer on $connect",
+    "give the authorizer a 'jwt' section (issuer, audience): wsspec generates a Lambda "
+    "REQUEST authorizer that verifies the token",
 )
 _WAF = (
     "AWS WAF cannot be associated with WebSocket API stages (REST APIs only)",
@@ -116,7 +117,6 @@ _UNSUPPORTED_KEYS: dict[tuple[str, ...], dict[str, tuple[str, tuple[str, str | N
         "version": ("WS706", _V2LINK),
     },
     ("authorizers", "*"): {
-        "jwt": ("WS701", _AUTH_WHY),
         "jwt_configuration": ("WS701", _AUTH_WHY),
         "issuer": ("WS701", _AUTH_WHY),
         "audience": ("WS701", _AUTH_WHY),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import posixpath
 from typing import Any, Literal, Mapping
 
+from wsspec.model import auth
 from wsspec.model.records import (
     CONNECTION_KEY,
     DEFAULT_ACCESS_LOG_FORMAT,
@@ -251,6 +252,16 @@ def _route(key: str, r: Mapping[str, Any], integration: str) -> Route:
 
 
 def _authorizer(name: str, a: Mapping[str, Any]) -> Authorizer:
+    if isinstance(a.get("jwt"), Mapping):
+        jwt = auth.jwt_config(a["jwt"])
+        return Authorizer(
+            name=name,
+            function=auth.jwt_function_name(name),
+            lambda_arn=None,
+            identity_sources=auth.identity_sources(jwt.token_source),
+            credentials_arn=None,
+            jwt=jwt,
+        )
     return Authorizer(
         name=name,
         function=a.get("function"),
@@ -301,6 +312,7 @@ def _functions(
                 authorizers=tuple(fn_auth.get(name, ())),
             )
         )
+    out += [auth.jwt_function(a) for a in authorizers if a.jwt is not None]
     return tuple(out)
 
 
@@ -350,6 +362,8 @@ def _connections(conn_d: Any) -> ConnectionTable | None:
         billing_mode="PROVISIONED" if conn_d.get("read_capacity") else "PAY_PER_REQUEST",
         read_capacity=conn_d.get("read_capacity"),
         write_capacity=conn_d.get("write_capacity"),
+        max_per_user=conn_d.get("max_per_user"),
+        max_total=conn_d.get("max_total"),
     )
 
 
@@ -371,6 +385,8 @@ def build_model(data: Mapping[str, Any], *, source_file: str = "", project_dir: 
     integrations, route_integ = _integrations(routes_d, data.get("integrations") or {})
     authorizers = tuple(_authorizer(n, a) for n, a in (data.get("authorizers") or {}).items())
     stages = tuple(_stage(n, s) for n, s in (data.get("stages") or {DEFAULT_STAGE: {}}).items())
+    connections = _connections(data.get("connections"))
+    functions = _functions(data.get("functions") or {}, routes_d, integrations, authorizers)
     return Spec(
         version=int(data.get("wsspec", 1)),
         api=_api(data["api"]),
@@ -379,15 +395,17 @@ def build_model(data: Mapping[str, Any], *, source_file: str = "", project_dir: 
         authorizers=authorizers,
         models=tuple(_model(n, m) for n, m in (data.get("models") or {}).items()),
         stages=stages,
-        functions=_functions(data.get("functions") or {}, routes_d, integrations, authorizers),
+        functions=auth.guarded(functions, integrations, connections),
         vpc_links=tuple(
             VpcLink(name=n, description=v.get("description"), target_arns=tuple(v["target_arns"]))
             for n, v in (data.get("vpc_links") or {}).items()
         ),
-        connections=_connections(data.get("connections")),
+        connections=connections,
         domain=_domain(data.get("domain"), stages[0].name),
         cloudwatch_role=bool((data.get("account") or {}).get("cloudwatch_role", False)),
         monitoring=build_monitoring(data.get("monitoring")),
+        api_keys=auth.api_keys(data.get("api_keys")),
+        usage_plans=auth.usage_plans(data.get("usage_plans")),
         source_file=source_file,
         project_dir=project_dir,
     )

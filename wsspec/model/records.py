@@ -55,6 +55,10 @@ DEFAULT_FUNCTION_TIMEOUT = 10
 DEFAULT_IDENTITY_SOURCE = "route.request.header.Authorization"
 DEFAULT_TTL_ATTRIBUTE = "ttl"
 DEFAULT_TTL_SECONDS = 7200  # the maximum connection lifetime
+DEFAULT_JWT_TOKEN_SOURCE = "route.request.querystring.token"
+JWT_FUNCTION_SUFFIX = "-jwt-authorizer"  # the generated function of authorizer <name>
+GUARD_HANDLER = "wsspec_connection_guard.handler"
+JWT_HANDLER = "wsspec_jwt_authorizer.handler"
 CONNECTION_KEY = "connectionId"
 # JSON access-log format; must contain $context.requestId (API Gateway rejects it otherwise).
 DEFAULT_ACCESS_LOG_FORMAT = (
@@ -106,6 +110,11 @@ class Function:
     connection_table: bool
     routes: tuple[str, ...]  # route keys whose integration invokes this function
     authorizers: tuple[str, ...]  # authorizers that invoke this function
+    # A function wsspec owns (its code is in wsspec.runtime, never a user file): "jwt-authorizer".
+    builtin: str | None = None
+    # Set when wsspec's connection guard (connection caps) wraps the user's handler: the
+    # user's Lambda handler; ``lambda_handler`` is then the guard's.
+    user_handler: str | None = None
 
 
 @dataclass(frozen=True)
@@ -175,12 +184,49 @@ class Route:
 
 
 @dataclass(frozen=True)
+class JwtAuthorizer:
+    """``authorizers.<name>.jwt``: what the generated authorizer verifies (wsspec.runtime)."""
+
+    issuer: str
+    audience: tuple[str, ...]
+    token_source: str
+    jwks_uri: str
+    algorithms: tuple[str, ...]
+    token_use: str | None
+    required_claims: Mapping[str, Any]
+    scopes: tuple[str, ...]
+    context: Mapping[str, str]  # context key -> claim
+    leeway: int
+    jwks_timeout: int
+
+
+@dataclass(frozen=True)
 class Authorizer:
     name: str
     function: str | None
     lambda_arn: str | None
     identity_sources: tuple[str, ...]
     credentials_arn: str | None
+    jwt: JwtAuthorizer | None = None  # function is then the generated JWT_FUNCTION_PREFIX one
+
+
+@dataclass(frozen=True)
+class UsagePlan:
+    name: str
+    description: str | None
+    throttle_rate: float | None
+    throttle_burst: int | None
+    quota_limit: int | None
+    quota_period: str | None  # DAY | WEEK | MONTH
+    quota_offset: int
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    name: str
+    usage_plan: str
+    description: str | None
+    enabled: bool
 
 
 @dataclass(frozen=True)
@@ -256,6 +302,12 @@ class ConnectionTable:
     billing_mode: str  # PAY_PER_REQUEST | PROVISIONED
     read_capacity: int | None
     write_capacity: int | None
+    max_per_user: int | None = None  # connection caps (the connection guard)
+    max_total: int | None = None
+
+    @property
+    def capped(self) -> bool:
+        return self.max_per_user is not None or self.max_total is not None
 
 
 @dataclass(frozen=True)
@@ -282,6 +334,8 @@ class Spec:
     domain: Domain | None
     cloudwatch_role: bool
     monitoring: Monitoring | None = None  # wsspec.monitoring (alarms, topic, retention, tracing)
+    api_keys: tuple[ApiKey, ...] = ()
+    usage_plans: tuple[UsagePlan, ...] = ()
     source_file: str = field(default="", compare=False)  # the spec path as given
     project_dir: str = field(default=".", compare=False)  # the spec's directory
 

@@ -70,6 +70,8 @@ _PREFIX = {
     "stage": "Stage",
     "function": "Function",
     "vpc_link": "VpcLink",
+    "api_key": "ApiKey",
+    "usage_plan": "Plan",
 }
 
 
@@ -86,6 +88,8 @@ def all_names(spec: Spec) -> list[Named]:
     out += [named("stage", s.name) for s in spec.stages]
     out += [named("function", f.name) for f in spec.functions]
     out += [named("vpc_link", v.name) for v in spec.vpc_links]
+    out += [named("api_key", k.name) for k in spec.api_keys]
+    out += [named("usage_plan", p.name) for p in spec.usage_plans]
     return out
 
 
@@ -161,6 +165,27 @@ def vpc_link_label(name: str) -> str:
     return named("vpc_link", name).label
 
 
+def api_key_logical(name: str) -> str:
+    return named("api_key", name).logical
+
+
+def api_key_label(name: str) -> str:
+    return named("api_key", name).label
+
+
+def usage_plan_logical(name: str) -> str:
+    return named("usage_plan", name).logical
+
+
+def usage_plan_label(name: str) -> str:
+    return named("usage_plan", name).label
+
+
+def usage_plan_key_logical(key: str) -> str:
+    """The link between an API key and its usage plan (one plan per key)."""
+    return "KeyLink" + pascal(key)
+
+
 # ---------------------------------------------------------------- AWS physical names
 def physical(*parts: str, limit: int) -> str:
     """An AWS name from ``parts``: joined by ``-``, [A-Za-z0-9_-] only, at most ``limit`` long
@@ -205,6 +230,14 @@ def access_log_group(spec: Spec, stage: str) -> str:
 
 def vpc_link_name(spec: Spec, link: str) -> str:
     return physical(spec.api.name, link, limit=128)
+
+
+def api_key_name(spec: Spec, key: str) -> str:
+    return physical(spec.api.name, key, limit=128)
+
+
+def usage_plan_name(spec: Spec, plan: str) -> str:
+    return physical(spec.api.name, plan, limit=128)
 
 
 def zip_name(fn: str) -> str:

@@ -100,13 +100,16 @@ class FunctionRunner:
                 raise WsspecError(
                     f"function {fn.name}: {p} is outside the project directory", code="WS962"
                 )
-        self.module = fn.lambda_handler.rsplit(".", 1)[0]
+        # Behind the connection guard, serve runs the user's handler and the gateway does the
+        # guard's part (serve/caps.py).
+        handler = fn.user_handler or fn.lambda_handler
+        self.module = handler.rsplit(".", 1)[0]
         self.env = {
             **env,
             "WSSPEC_HANDLER_MODULE": self.module,
             "WSSPEC_HANDLER_ENTRY": fn.entry,
             "LAMBDA_TASK_ROOT": str(self.source_dir),
-            "_HANDLER": fn.lambda_handler,
+            "_HANDLER": handler,
             "PYTHONUNBUFFERED": "1",
             "PYTHONDONTWRITEBYTECODE": "1",
         }

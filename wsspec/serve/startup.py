@@ -62,7 +62,7 @@ def function_runners(
     runners: dict[str, FunctionRunner] = {}
     notes: list[str] = []
     for fn in spec.functions:
-        if fn.name not in used:
+        if fn.name not in used or fn.builtin is not None:  # JWT authorizers run in-process
             continue
         fname = names.function_name(spec, fn.name)
         env = function_environment(

@@ -67,6 +67,8 @@ def render(spec: Spec, ctx: BuildContext) -> list[Output]:
     """One user-owned stub per spec function (the writer creates only missing files)."""
     outputs = []
     for fn in spec.functions:
+        if fn.builtin is not None:  # wsspec's own code (wsspec.runtime), never a user stub
+            continue
         path = stub_path(spec, fn)
         if _exists(path):
             # Kept as is: nothing of ours is written, so there is nothing to render.
@@ -80,4 +82,5 @@ def render(spec: Spec, ctx: BuildContext) -> list[Output]:
 
 def notes(spec: Spec, ctx: BuildContext) -> list[str]:
     """Module-system notes on the Node.js stubs this build creates (``node.notes``)."""
-    return node.notes(spec, [fn for fn in spec.functions if not _exists(stub_path(spec, fn))])
+    user = [fn for fn in spec.functions if fn.builtin is None]
+    return node.notes(spec, [fn for fn in user if not _exists(stub_path(spec, fn))])

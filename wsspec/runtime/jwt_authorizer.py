@@ -149,7 +149,7 @@ class Verifier:
             raise Unauthorized("the issuer's key set could not be fetched") from None
         except jwt.PyJWTError:
             raise Unauthorized("no key with that kid") from None
-        if _ASYMMETRIC[alg] != key.key_type:
+        if _ASYMMETRIC.get(alg) != key.key_type:
             raise Unauthorized(f"algorithm {alg!r} does not match the key type {key.key_type}")
         try:
             claims: dict[str, Any] = jwt.decode(

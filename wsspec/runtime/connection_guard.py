@@ -16,7 +16,7 @@ sees it, so a repeated event releases nothing twice) and releases what it held. 
 ``$disconnect`` never comes, a slot frees itself when its ``expires`` (connect time plus the
 maximum connection lifetime, ``ttl_seconds``) has passed, and ``reconcile`` sets the counter
 to the number of live records; it runs when a connect meets a full counter (at most once a
-minute) and from ``wsspec serve``'s sweep.
+minute).
 
 A rejected connect answers 429 and writes one CloudWatch embedded-metric line
 (namespace ``wsspec``, metric ``ConnectionsRejected``, dimension ``ApiId``).
@@ -84,18 +84,18 @@ class Guard:
         ``max_per_user``)."""
         now = int(self.clock())
         expires = now + self.caps.ttl_seconds
-        counted = False
-        if self.caps.max_total is not None:
-            counted = self._count_up(now)
-            if not counted:
-                return "max_total"
         slot = None
         if self.caps.max_per_user is not None:
             slot = self._take_slot(principal, connection_id, now, expires)
             if slot is None:
-                if counted:
-                    self._count_down()
                 return "max_per_user"
+        counted = False
+        if self.caps.max_total is not None:
+            counted = self._count_up(now)
+            if not counted:
+                if slot is not None:
+                    self._free_slot(slot, connection_id)
+                return "max_total"
         item = {
             KEY: {"S": PREFIX + "cap#" + connection_id},
             "principal": {"S": principal},
@@ -175,20 +175,23 @@ class Guard:
         if not old:
             return False
         if "slot" in old:
-            try:
-                self.ddb.delete_item(
-                    TableName=self.caps.table,
-                    Key={KEY: {"S": old["slot"]["S"]}},
-                    ConditionExpression="#o = :cid",
-                    ExpressionAttributeNames={"#o": "owner"},
-                    ExpressionAttributeValues={":cid": {"S": connection_id}},
-                )
-            except Exception as exc:  # the slot expired and another connection took it
-                if not _failed(exc):
-                    raise
+            self._free_slot(old["slot"]["S"], connection_id)
         if old.get("counted", {}).get("BOOL"):
             self._count_down()
         return True
+
+    def _free_slot(self, slot: str, connection_id: str) -> None:
+        try:
+            self.ddb.delete_item(
+                TableName=self.caps.table,
+                Key={KEY: {"S": slot}},
+                ConditionExpression="#o = :cid",
+                ExpressionAttributeNames={"#o": "owner"},
+                ExpressionAttributeValues={":cid": {"S": connection_id}},
+            )
+        except Exception as exc:  # the slot expired and another connection took it
+            if not _failed(exc):
+                raise
 
     # -- self-healing
     def live_records(self, now: int) -> list[dict[str, Any]]:

@@ -33,6 +33,7 @@ from wsspec.serve.integrations.lambda_ import proxy_result
 from wsspec.serve.invoke import FunctionRunner
 from wsspec.serve.localaws import LocalAws, start_local_aws
 from wsspec.serve.process import Outcome
+from wsspec.serve.protection import Protection
 from wsspec.serve.result import IntegrationContext, Result
 from wsspec.serve.routing import Router
 from wsspec.serve.selection import parse_json_body
@@ -79,6 +80,7 @@ class Gateway:
         self.notes: list[str] = []
         self.server: asyncio.AbstractServer | None = None
         self.dynamo: LocalTable | None = None
+        self.protection = Protection(spec)
         self.port = self.config.port
         self.api = self._api()
         self._stopping = False
@@ -145,6 +147,9 @@ class Gateway:
             or any(i.kind == "aws" for i in self.spec.integrations)
         ):
             await self._start_local_aws()
+        if self.dynamo is not None:
+            self.protection.start_guard(self.dynamo.client(), self.dynamo.name)
+        self.notes += self.protection.notes()
         runners, notes = startup.function_runners(
             self.spec,
             self.config,
@@ -284,10 +289,20 @@ class Gateway:
                 body = _AUTH_REJECTIONS.get(status, b'{"message": null}')
                 reject(status, body, f"authorizer: {detail}")
                 return
+        if route is not None and route.api_key_required:
+            if self.protection.api_key_status(hs.header, hs.authorizer) is not None:
+                reject(403, _FORBIDDEN, "API key missing or unknown")
+                return
         status, detail, subprotocol = 200, "", None
         if route is not None:
+            capped = await self.protection.acquire(hs.connection_id, hs.authorizer)
+            if capped is not None:
+                reject(429, b"", f"connection cap {capped}")
+                return
             res = await self.run_route(route, "CONNECT", hs, request_id=ev.new_id())
             status, detail, subprotocol = self._connect_outcome(res)
+            if not 200 <= status < 300 or conn.closed:
+                await self.protection.release(hs.connection_id)
             if not 200 <= status < 300:
                 body = b'{"message": "Internal server error"}' if status == 502 else b""
                 reject(status, body, detail)
@@ -333,6 +348,12 @@ class Gateway:
         )
         if missing:
             return 401, f"identity source {missing} missing"
+        if auth.jwt is not None:
+            event = ev.authorizer_event(self.api, hs, request_id, ev.now_ms())
+            decision = await self.protection.jwt(auth, event, self.api.method_arn("$connect"))
+            if decision.status == 200:
+                hs.authorizer = decision.context
+            return decision.status, decision.reason
         runner = self.runners.get(auth.function or "")
         if runner is None:
             hs.authorizer = {"principalId": "wsspec-local"}
@@ -445,6 +466,7 @@ class Gateway:
         t0 = time.perf_counter()
         route = self.router.get("$disconnect")
         status: int | str | None = "-"
+        await self.protection.release(hs.connection_id)
         if route is not None:
             res = await self.run_route(
                 route, "DISCONNECT", hs, request_id=ev.new_id(), disconnect=(code, reason)

@@ -203,7 +203,10 @@ def api_definition(spec: Spec) -> dict[str, object]:
             "api": asdict(spec.api),
             "routes": [asdict(r) for r in spec.routes],
             "integrations": [asdict(i) for i in spec.integrations],
-            "authorizers": [asdict(a) for a in spec.authorizers],
+            # A JWT authorizer's settings live in its function, not in the API definition.
+            "authorizers": [
+                {k: v for k, v in asdict(a).items() if k != "jwt"} for a in spec.authorizers
+            ],
             "models": [asdict(m) for m in spec.models],
             "vpc_links": [asdict(v) for v in spec.vpc_links],
         }

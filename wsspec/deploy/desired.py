@@ -64,6 +64,7 @@ def desired_state(spec: Spec, ctx: Context, *, zip_of: ZipOf = build_zip) -> lis
         *permissions(f),
         *stages(f),
         *domain(f),
+        *usage(f),
         *monitoring_state(f),
     ]
 
@@ -412,6 +413,40 @@ def domain(f: Facts) -> list[Res]:
             label=f"{d.name}/{d.base_path or ''} -> {d.stage}",
         ),
     ]
+
+
+def usage(f: Facts) -> list[Res]:
+    """Usage plans (on every stage), API keys (AWS generates their values) and the links."""
+    spec = f.spec
+    out = []
+    for p in spec.usage_plans:
+        props: dict[str, Any] = {
+            "name": names.usage_plan_name(spec, p.name),
+            "description": p.description,
+            "apiStages": [{"apiId": API, "stage": s.name} for s in spec.stages],
+            "tags": owner_tags(spec),
+        }
+        if p.throttle_rate is not None:
+            props["throttle"] = {"rateLimit": p.throttle_rate, "burstLimit": p.throttle_burst}
+        if p.quota_limit is not None:
+            props["quota"] = {
+                "limit": p.quota_limit,
+                "period": p.quota_period,
+                "offset": p.quota_offset,
+            }
+        out.append(Res("usage_plan", p.name, clean(props), label=props["name"]))
+    for k in spec.api_keys:
+        name = names.api_key_name(spec, k.name)
+        props = {
+            "name": name,
+            "description": k.description,
+            "enabled": k.enabled,
+            "tags": owner_tags(spec),
+        }
+        out.append(Res("api_key", k.name, clean(props), label=name))
+        link = {"usagePlanId": Out(f"usage_plan:{k.usage_plan}"), "keyId": Out(f"api_key:{k.name}")}
+        out.append(Res("usage_plan_key", k.name, link, label=f"{name} -> {k.usage_plan}"))
+    return out
 
 
 # ----------------------------------------------------------------------------- monitoring

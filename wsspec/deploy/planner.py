@@ -31,11 +31,17 @@ PHASE = {
     "stage": 4,
     "domain": 5,
     "api_mapping": 6,
+    "api_key": 0,
+    "usage_plan": 5,
+    "usage_plan_key": 6,
     "topic": 0,
     "subscription": 1,
     "alarm": 5,
 }
 DELETE_PHASE = {
+    "usage_plan_key": 6,
+    "usage_plan": 7,
+    "api_key": 7,
     "api_mapping": 7,
     "stage": 7,
     "permission": 7,

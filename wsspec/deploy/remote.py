@@ -14,6 +14,7 @@ from typing import Callable
 
 from wsspec.deploy import remote_apigw as apigw
 from wsspec.deploy import remote_services as services
+from wsspec.deploy import remote_usage as usage
 from wsspec.deploy.aws import Aws
 from wsspec.deploy.current import Cur, Current, Reader
 from wsspec.deploy.errors import translate
@@ -33,6 +34,7 @@ READERS: tuple[Callable[[Reader], None], ...] = (
     apigw.read_account,
     services.read_alarms,
     services.read_topic,
+    usage.read_usage,
 )
 
 

@@ -11,7 +11,7 @@ from typing import Callable
 from wsspec.deploy.current import Cur
 from wsspec.deploy.planner import Planner
 from wsspec.deploy.records import Res
-from wsspec.deploy.rules import apigw, infra, monitoring
+from wsspec.deploy.rules import apigw, infra, monitoring, usage
 from wsspec.deploy.rules.deletes import DELETES
 
 Rule = Callable[[Planner, Res, Cur | None], None]
@@ -33,6 +33,9 @@ UPSERT: dict[str, Rule] = {
     "stage": apigw.stage,
     "domain": apigw.domain,
     "api_mapping": apigw.api_mapping,
+    "usage_plan": usage.usage_plan,
+    "api_key": usage.api_key,
+    "usage_plan_key": usage.usage_plan_key,
     "topic": monitoring.topic,
     "subscription": monitoring.subscription,
     "alarm": monitoring.alarm,

@@ -52,6 +52,25 @@ def _alarm(key: str, h: Cur, api_id: str) -> list[Call]:
     return [Call("cloudwatch", "delete_alarms", {"AlarmNames": [key]})]
 
 
+def _usage_plan_key(key: str, h: Cur, api_id: str) -> list[Call]:
+    params = {"usagePlanId": h.parent, "keyId": h.id}
+    return [Call("apigateway", "delete_usage_plan_key", params)]
+
+
+def _usage_plan(key: str, h: Cur, api_id: str) -> list[Call]:
+    """Detach the plan from its stages first (AWS refuses to delete a plan in use)."""
+    ops = [
+        {"op": "remove", "path": "/apiStages", "value": f"{s['apiId']}:{s['stage']}"}
+        for s in h.props.get("apiStages") or ()
+    ]
+    calls = []
+    if ops:
+        calls.append(
+            Call("apigateway", "update_usage_plan", {"usagePlanId": h.id, "patchOperations": ops})
+        )
+    return calls + [Call("apigateway", "delete_usage_plan", {"usagePlanId": h.id})]
+
+
 def _kept(key: str, h: Cur, api_id: str) -> list[Call]:
     return []  # account settings are regional and shared: left as they are
 
@@ -74,6 +93,9 @@ DELETES: dict[str, DeleteCalls] = {
     "subscription": _one("sns", "unsubscribe", "SubscriptionArn"),
     "topic": _one("sns", "delete_topic", "TopicArn"),
     "vpc_link": _one("apigateway", "delete_vpc_link", "vpcLinkId"),
+    "usage_plan_key": _usage_plan_key,
+    "usage_plan": _usage_plan,
+    "api_key": _one("apigateway", "delete_api_key", "apiKey"),
     "table": _one("dynamodb", "delete_table", "TableName", by_key=True),
     "account": _kept,
 }

@@ -228,7 +228,7 @@ _CHECK_WARNINGS = _codes(
         "WS813": "data trace logging enabled",
         "WS814": "function timeout above the 29 s integration timeout",
         "WS890": "JWT issuer or key set on this machine (only serve can reach it)",
-        "WS891": "API keys required but none defined, or defined but never required",
+        "WS891": "API keys defined, and no route requires one",
     },
 )
 

@@ -165,18 +165,12 @@ def api_keys(ctx: Ctx) -> None:
                     f"not {offset}",
                 )
     required = [k for k, r in ctx.routes().items() if as_map(r).get("api_key_required") is True]
-    if required and not keys:
-        ctx.add(
-            "WS891",
-            ("routes", required[0], "api_key_required"),
-            "this route requires an API key, and the spec defines none under 'api_keys'",
-            "add api_keys and usage_plans (or create keys outside wsspec)",
-        )
-    elif keys and not required:
+    if keys and not required:
         ctx.add(
             "WS891",
             ("api_keys",),
-            "API keys are defined, but no route sets 'api_key_required: true'",
-            "set it on $connect",
+            "API keys are defined, but no route sets 'api_key_required: true', so no "
+            "connection needs one",
+            "set 'api_key_required: true' on $connect",
             key=True,
         )

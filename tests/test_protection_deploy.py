@@ -89,9 +89,7 @@ def test_moving_a_key_to_another_plan_relinks_it(url: str, tmp_path: Path) -> No
     deploy(load(path), url)
     links = _usage(url)["links"]
     assert links[names.usage_plan_name(spec, "gold")] == [names.api_key_name(spec, "partner-a")]
-    assert links[names.usage_plan_name(spec, "partners")] == [
-        names.api_key_name(spec, "partner-b")
-    ]
+    assert links[names.usage_plan_name(spec, "partners")] == [names.api_key_name(spec, "partner-b")]
 
 
 def test_no_build_output_holds_a_key_value(tmp_path: Path) -> None:
@@ -106,9 +104,7 @@ def test_no_build_output_holds_a_key_value(tmp_path: Path) -> None:
 
 
 # ----------------------------------------------------------------------- the generated code
-def _guarded_package(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> tuple[Any, dict[str, str]]:
+def _guarded_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, dict[str, str]]:
     """Build protected-chat (with its real handler), unpack the `connections` function's zip
     and import the entry point Lambda would call."""
     (tmp_path / "handlers").mkdir(parents=True)

@@ -51,8 +51,15 @@ usage_plans:
 """
 
 
-def project(tmp: Path, iss: Issuer, *, per_user: int = 5, total: int = 1000, keys: bool = False,
-            jwks: str | None = None) -> Path:
+def project(
+    tmp: Path,
+    iss: Issuer,
+    *,
+    per_user: int = 5,
+    total: int = 1000,
+    keys: bool = False,
+    jwks: str | None = None,
+) -> Path:
     spec = SPEC % {
         "issuer": iss.url,
         "jwks": jwks or iss.jwks_uri,
@@ -139,9 +146,7 @@ def test_every_bad_token_is_a_401_and_reaches_no_handler(tmp_path: Path, issuer:
     assert len(srv.events_of("CONNECT")) == 1
 
 
-def test_an_issuer_whose_key_set_hangs_gives_401_not_a_hang(
-    tmp_path: Path, issuer: Issuer
-) -> None:
+def test_an_issuer_whose_key_set_hangs_gives_401_not_a_hang(tmp_path: Path, issuer: Issuer) -> None:
     silent = SilentServer()
     try:
         with Running(project(tmp_path, issuer, jwks=silent.url + "/jwks")) as srv:

@@ -262,7 +262,7 @@ def builtin_environment(spec: Spec, fn: Function) -> dict[str, str]:
     if fn.user_handler is not None and spec.connections is not None:
         c = spec.connections
         env["WSSPEC_USER_HANDLER"] = fn.user_handler
-        caps = {"max_per_user": c.max_per_user, "max_total": c.max_total}
+        caps: dict[str, object] = {"max_per_user": c.max_per_user, "max_total": c.max_total}
         caps |= {"ttl_seconds": c.ttl_seconds, "ttl_attribute": c.ttl_attribute}
         env["WSSPEC_CAPS"] = json.dumps(caps, sort_keys=True, separators=(",", ":"))
     return env

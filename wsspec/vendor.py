@@ -84,7 +84,9 @@ def tree_files(root: Path) -> dict[str, Path]:
     for dirpath, dirnames, filenames in os.walk(root):
         rel_dir = Path(dirpath).relative_to(root)
         dirnames[:] = sorted(
-            d for d in dirnames if not (rel_dir == Path(".") and d in _SKIP_TOP) and d != "__pycache__"
+            d
+            for d in dirnames
+            if not (rel_dir == Path(".") and d in _SKIP_TOP) and d != "__pycache__"
         )
         for name in filenames:
             if name.endswith((".pyc", ".pyo")) or name == ".complete":

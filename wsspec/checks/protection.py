@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 
 from wsspec.checks.context import Ctx, as_list, as_map, as_str, check, did_you_mean, is_number
 
-ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
-ALGORITHMS += ("EdDSA",)
+ALGORITHMS: tuple[str, ...] = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512")
+ALGORITHMS += ("ES256", "ES384", "ES512", "EdDSA")
 _TOKEN_SOURCE = re.compile(r"route\.request\.(?:header|querystring)\.[a-zA-Z0-9._\-]+")
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 JWT_SUFFIX = "-jwt-authorizer"  # wsspec.model.records.JWT_FUNCTION_SUFFIX
@@ -106,7 +106,11 @@ def connection_caps(ctx: Ctx) -> None:
         return
     p = ("connections", "max_per_user" if per_user is not None else "max_total")
     if is_number(per_user) and is_number(total) and per_user > total:
-        ctx.add("WS592", ("connections", "max_per_user"), f"max_per_user {per_user} is above max_total {total}")
+        ctx.add(
+            "WS592",
+            ("connections", "max_per_user"),
+            f"max_per_user {per_user} is above max_total {total}",
+        )
     connect = as_map(ctx.routes().get("$connect"))
     fn = as_str(connect.get("function"))
     fn_d = as_map(ctx.section("functions").get(fn)) if fn else {}
@@ -161,8 +165,7 @@ def api_keys(ctx: Ctx) -> None:
                 ctx.add(
                     "WS617",
                     ("usage_plans", name, "quota", "offset"),
-                    f"a {period} quota's offset is at most {_PERIOD_OFFSET[period]}, "
-                    f"not {offset}",
+                    f"a {period} quota's offset is at most {_PERIOD_OFFSET[period]}, not {offset}",
                 )
     required = [k for k, r in ctx.routes().items() if as_map(r).get("api_key_required") is True]
     if keys and not required:

@@ -217,9 +217,12 @@ class Guard:
         """Set the counter to the number of live, counted records (dropping what lost
         ``$disconnect`` events left behind); True when it changed the counter."""
         now = int(self.clock()) if now is None else now
-        got = self.ddb.get_item(
-            TableName=self.caps.table, Key={KEY: {"S": TOTAL_KEY}}, ConsistentRead=True
-        ).get("Item") or {}
+        got = (
+            self.ddb.get_item(
+                TableName=self.caps.table, Key={KEY: {"S": TOTAL_KEY}}, ConsistentRead=True
+            ).get("Item")
+            or {}
+        )
         if only_if_stale and int(got.get("reconciled", {}).get("N", "0")) > now - RECONCILE_EVERY:
             return False
         live = sum(1 for r in self.live_records(now) if r.get("counted", {}).get("BOOL"))
@@ -245,9 +248,12 @@ class Guard:
     def counts(self, now: int | None = None) -> tuple[int, dict[str, int]]:
         """(the total counter, live slots per principal): for tests and ``serve``."""
         now = int(self.clock()) if now is None else now
-        got = self.ddb.get_item(
-            TableName=self.caps.table, Key={KEY: {"S": TOTAL_KEY}}, ConsistentRead=True
-        ).get("Item") or {}
+        got = (
+            self.ddb.get_item(
+                TableName=self.caps.table, Key={KEY: {"S": TOTAL_KEY}}, ConsistentRead=True
+            ).get("Item")
+            or {}
+        )
         per: dict[str, int] = {}
         for r in self.live_records(now):
             if "slot" in r:

@@ -105,10 +105,10 @@ def token_from_event(cfg: Config, event: dict[str, Any]) -> str:
         value = qs.get(src[len("route.request.querystring.") :])
     if not isinstance(value, str) or not value.strip():
         raise Unauthorized("no token")
-    value = value.strip()
-    if value[:7].lower() == "bearer ":
-        value = value[7:].strip()
-    return value
+    token: str = value.strip()
+    if token[:7].lower() == "bearer ":
+        token = token[7:].strip()
+    return token
 
 
 class Verifier:

@@ -71,8 +71,13 @@ def api_key(p: Planner, r: Res, h: Cur | None) -> None:
     ch = diff_props("api_key", r.props, h.props)
     fields = changed_fields(ch)
     ops = [
-        {"op": "replace", "path": f"/{f}", "value": str(r.props.get(f, "")).lower()
-         if f == "enabled" else str(r.props.get(f) or "")}
+        {
+            "op": "replace",
+            "path": f"/{f}",
+            "value": str(r.props.get(f, "")).lower()
+            if f == "enabled"
+            else str(r.props.get(f) or ""),
+        }
         for f in ("name", "description", "enabled")
         if f in fields
     ]

@@ -219,3 +219,30 @@ def test_api_key_required_on_connect_checks_the_x_api_key_header(
             ok = status_of(url, additional_headers={"x-api-key": env["WSSPEC_API_KEY_PARTNER_A"]})
             assert ok == 101
             assert any("API key partner-a" in n for n in srv.gw.notes)
+
+
+def test_wsspec_token_signs_what_serve_with_the_local_issuer_accepts(
+    tmp_path: Path, issuer: Issuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("WSSPEC_CACHE_DIR", str(tmp_path / "cache"))
+    path = project(tmp_path, issuer)
+    cmd = [sys.executable, "-m", "wsspec", "token", str(path), "--sub", "carol"]
+    tok = subprocess.run(
+        [*cmd, "--claim", "email=carol@example.com"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert (tmp_path / "cache/local-issuer/key.pem").stat().st_mode & 0o077 == 0
+    with Running(path, local_issuer=True) as srv:
+        with connect(srv.url + "?token=" + tok, open_timeout=30):
+            pass
+        wait_until(lambda: srv.events_of("DISCONNECT"))
+        (event,) = srv.events_of("CONNECT")
+        assert event["requestContext"]["authorizer"] == {
+            "principalId": "carol",
+            "userId": "carol",
+            "email": "carol@example.com",
+        }
+        # the real issuer's tokens are not trusted in this mode
+        assert status_of(srv.url + "?token=" + issuer.token()) == 401

@@ -144,6 +144,11 @@ async def _run(spec: Spec, cfg: ServeConfig) -> None:
     multiple=True,
     help="Set an [Unverified] choice, e.g. --set two_way_error_status=error (see README).",
 )
+@click.option(
+    "--local-issuer",
+    is_flag=True,
+    help="JWT authorizers trust the local key that `wsspec token` signs with.",
+)
 @click.option("--quiet", is_flag=True, help="No per-event log lines.")
 def serve_command(
     file: str,
@@ -161,6 +166,7 @@ def serve_command(
     dynamodb_endpoint: str | None,
     env: tuple[str, ...],
     set_option: tuple[str, ...],
+    local_issuer: bool,
     quiet: bool,
 ) -> None:
     """Serve the spec locally: ws://HOST:PORT/STAGE, with @connections at http://HOST:PORT/STAGE."""
@@ -183,6 +189,7 @@ def serve_command(
         dynamodb=dynamodb,
         dynamodb_endpoint=dynamodb_endpoint,
         log_events=not quiet,
+        local_issuer=local_issuer,
         extra_env=_extra_env(env),
     )
     try:

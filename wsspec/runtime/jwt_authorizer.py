@@ -114,7 +114,8 @@ def token_from_event(cfg: Config, event: dict[str, Any]) -> str:
 class Verifier:
     """Verifies tokens for one configuration; keeps the JWKS client (and its cache) alive."""
 
-    def __init__(self, cfg: Config) -> None:
+    def __init__(self, cfg: Config, jwk_set: dict[str, Any] | None = None) -> None:
+        """``jwk_set``: a fixed key set instead of fetching ``cfg.jwks_uri`` (local runs)."""
         import jwt
 
         for alg in cfg.algorithms:
@@ -122,6 +123,7 @@ class Verifier:
                 raise ValueError(f"algorithm {alg!r} is not allowed (asymmetric algorithms only)")
         self.cfg = cfg
         self._jwt = jwt
+        self._fixed = jwt.PyJWKSet.from_dict(jwk_set) if jwk_set is not None else None
         self._jwks = jwt.PyJWKClient(
             cfg.jwks_uri,
             cache_keys=True,
@@ -144,10 +146,13 @@ class Verifier:
         if not isinstance(header.get("kid"), str):
             raise Unauthorized("token has no kid")
         try:
-            key = self._jwks.get_signing_key(header["kid"])
+            if self._fixed is not None:
+                key = self._fixed[header["kid"]]
+            else:
+                key = self._jwks.get_signing_key(header["kid"])
         except jwt.PyJWKClientConnectionError:
             raise Unauthorized("the issuer's key set could not be fetched") from None
-        except jwt.PyJWTError:
+        except (jwt.PyJWTError, KeyError):
             raise Unauthorized("no key with that kid") from None
         if _ASYMMETRIC.get(alg) != key.key_type:
             raise Unauthorized(f"algorithm {alg!r} does not match the key type {key.key_type}")

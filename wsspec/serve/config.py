@@ -46,6 +46,7 @@ class ServeConfig:
     dynamodb: bool = True  # start the embedded moto server when the spec has a connection table
     dynamodb_endpoint: str | None = None  # use this DynamoDB endpoint instead of starting one
     log_events: bool = True
+    local_issuer: bool = False  # JWT authorizers trust the key of `wsspec token`
 
     # ---- [Unverified] choices, documented in the README
     # how a non-string JSON value becomes the route key: "json" (true, 1.5, {"a": 1}) or

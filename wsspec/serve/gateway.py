@@ -80,7 +80,7 @@ class Gateway:
         self.notes: list[str] = []
         self.server: asyncio.AbstractServer | None = None
         self.dynamo: LocalTable | None = None
-        self.protection = Protection(spec)
+        self.protection = Protection(spec, local_issuer=self.config.local_issuer)
         self.port = self.config.port
         self.api = self._api()
         self._stopping = False

@@ -1,7 +1,8 @@
 """Sign-in and abuse protection in ``serve``, with the code the deployed functions run:
 
 - a JWT authorizer runs ``wsspec.runtime.jwt_authorizer`` in-process (in a thread: the key set
-  is fetched with a bounded timeout), against the spec's JWKS URL;
+  is fetched with a bounded timeout), against the spec's JWKS URL, or with ``--local-issuer``
+  against the local key ``wsspec token`` signs with (``local_issuer.py``);
 - connection caps run ``wsspec.runtime.connection_guard`` against the local connection table
   (the embedded moto server), around the user's ``$connect`` and ``$disconnect`` handlers;
 - API keys: ``api_key_required`` on ``$connect`` is checked against the spec's keys. AWS
@@ -35,9 +36,12 @@ def api_key_env(name: str) -> str:
 
 
 class Protection:
-    def __init__(self, spec: Spec, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, spec: Spec, env: dict[str, str] | None = None, local_issuer: bool = False
+    ) -> None:
         env = dict(os.environ) if env is None else env
         self.spec = spec
+        self.local_issuer = local_issuer
         self._verifiers: dict[str, ja.Verifier] = {}
         self.guard: cg.Guard | None = None
         self._lock = threading.Lock()
@@ -51,7 +55,12 @@ class Protection:
     def _verifier(self, auth: Authorizer) -> ja.Verifier:
         v = self._verifiers.get(auth.name)
         if v is None:
-            v = ja.Verifier(ja.Config.from_json(derive.jwt_config_json(auth)))
+            keys = None
+            if self.local_issuer:
+                from wsspec.serve import local_issuer
+
+                keys = local_issuer.jwk_set()
+            v = ja.Verifier(ja.Config.from_json(derive.jwt_config_json(auth)), keys)
             self._verifiers[auth.name] = v
         return v
 
@@ -111,6 +120,8 @@ class Protection:
         ]
         if self.spec.usage_plans:
             out.append("usage plans: throttles and quotas are not emulated")
+        if self.local_issuer and any(a.jwt for a in self.spec.authorizers):
+            out.append("JWT authorizers trust the local issuer only (tokens: `wsspec token`)")
         c = self.spec.connections
         if c is not None and c.capped and self.guard is None:
             out.append("connection caps not enforced: there is no local connection table")

@@ -18,6 +18,10 @@ from typing import Any
 API_NAMESPACE = "AWS/ApiGateway"
 LAMBDA_NAMESPACE = "AWS/Lambda"
 DYNAMODB_NAMESPACE = "AWS/DynamoDB"
+# Published by wsspec's connection guard (connection caps) as embedded-metric log lines, with
+# the dimensions ApiId and Stage; stage-scope alarms only.
+GUARD_NAMESPACE = "wsspec"
+GUARD_METRICS = ("ConnectionsRejected",)
 
 API_METRICS = (
     "ConnectCount",
@@ -38,7 +42,7 @@ TABLE_METRICS = (
     "ConditionalCheckFailedRequests",
 )
 SCOPE_METRICS = {
-    "api": API_METRICS,
+    "api": API_METRICS + GUARD_METRICS,
     "route": API_METRICS,
     "function": FUNCTION_METRICS,
     "table": TABLE_METRICS,

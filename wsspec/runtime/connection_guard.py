@@ -19,7 +19,8 @@ to the number of live records; it runs when a connect meets a full counter (at m
 minute).
 
 A rejected connect answers 429 and writes one CloudWatch embedded-metric line
-(namespace ``wsspec``, metric ``ConnectionsRejected``, dimension ``ApiId``).
+(namespace ``wsspec``, metric ``ConnectionsRejected``, dimensions ``ApiId`` and ``Stage``),
+which a stage alarm of the ``monitoring`` section can watch.
 """
 
 from __future__ import annotations
@@ -263,7 +264,8 @@ class Guard:
 
 def rejection(event: dict[str, Any], reason: str) -> dict[str, Any]:
     """The 429 answer, and the metric line CloudWatch turns into ``ConnectionsRejected``."""
-    api_id = str((event.get("requestContext") or {}).get("apiId", ""))
+    rc = event.get("requestContext") or {}
+    api_id, stage = str(rc.get("apiId", "")), str(rc.get("stage", ""))
     print(
         json.dumps(
             {
@@ -272,12 +274,13 @@ def rejection(event: dict[str, Any], reason: str) -> dict[str, Any]:
                     "CloudWatchMetrics": [
                         {
                             "Namespace": "wsspec",
-                            "Dimensions": [["ApiId"]],
+                            "Dimensions": [["ApiId", "Stage"]],
                             "Metrics": [{"Name": "ConnectionsRejected", "Unit": "Count"}],
                         }
                     ],
                 },
                 "ApiId": api_id,
+                "Stage": stage,
                 "ConnectionsRejected": 1,
                 "reason": reason,
             }

@@ -120,6 +120,13 @@ class Protection:
         ]
         if self.spec.usage_plans:
             out.append("usage plans: throttles and quotas are not emulated")
+        import importlib.util
+
+        if any(a.jwt for a in self.spec.authorizers) and importlib.util.find_spec("jwt") is None:
+            out.append(
+                "JWT authorizers refuse every token: PyJWT is not installed "
+                "(pip install 'wsspec[serve]')"
+            )
         if self.local_issuer and any(a.jwt for a in self.spec.authorizers):
             out.append("JWT authorizers trust the local issuer only (tokens: `wsspec token`)")
         c = self.spec.connections

@@ -231,7 +231,7 @@ resource "aws_lambda_function" "send_message" {
   function_name    = "protected-chat-send_message"
   role             = aws_iam_role.lambda_send_message.arn
   runtime          = "python3.12"
-  handler          = "send_message.handler"
+  handler          = "protected_send.handler"
   architectures    = ["x86_64"]
   memory_size      = 128
   timeout          = 10

@@ -13,6 +13,9 @@ import pytest
 
 from tests.test_terraform_e2e import _state, override
 from tests.tfhelp import build, init, load, run, with_auto_deploy
+from wsspec import names
+
+pytestmark = pytest.mark.slow
 
 SPEC = """
 wsspec: 1
@@ -29,9 +32,6 @@ usage_plans:
 stages:
   prod: {throttling: {burst: 10, rate: 10}}
 """
-from wsspec import names
-
-pytestmark = pytest.mark.slow
 
 
 def test_apply_creates_usage_plan_and_keys_and_no_plan_line_shows_a_key_value(

@@ -112,27 +112,15 @@ def connection_caps(ctx: Ctx) -> None:
             f"max_per_user {per_user} is above max_total {total}",
         )
     connect = as_map(ctx.routes().get("$connect"))
-    fn = as_str(connect.get("function"))
-    fn_d = as_map(ctx.section("functions").get(fn)) if fn else {}
-    handler = as_str(fn_d.get("handler")) or ""
-    runtime = as_str(fn_d.get("runtime")) or ""
-    if fn is None or not (handler.endswith(".py") or runtime.startswith("python")):
-        ctx.add(
-            "WS590",
-            p,
-            "connection caps are enforced around the $connect handler: $connect needs "
-            "'function: <name>' with a Python function",
-            key=True,
-        )
-    disconnect = as_map(ctx.routes().get("$disconnect"))
-    if "$disconnect" not in ctx.routes() or not isinstance(disconnect.get("function"), str):
-        ctx.add(
-            "WS590",
-            p,
-            "connection caps are released in $disconnect: add a $disconnect route with "
-            "'function: <name>' (a Python function)",
-            key=True,
-        )
+    for key, what in (("$connect", "enforced around"), ("$disconnect", "released in")):
+        if not _python_function(ctx, ctx.routes().get(key)):
+            ctx.add(
+                "WS590",
+                p,
+                f"connection caps are {what} the {key} handler: {key} needs "
+                "'function: <name>' with a Python function",
+                key=True,
+            )
     if per_user is not None and not isinstance(connect.get("authorizer"), str):
         ctx.add(
             "WS591",
@@ -142,6 +130,14 @@ def connection_caps(ctx: Ctx) -> None:
             "add 'authorizer: <name>' to $connect",
             key=True,
         )
+
+
+def _python_function(ctx: Ctx, route: object) -> bool:
+    fn = as_str(as_map(route).get("function"))
+    fn_d = as_map(ctx.section("functions").get(fn)) if fn else {}
+    handler = as_str(fn_d.get("handler")) or ""
+    runtime = as_str(fn_d.get("runtime"))
+    return fn is not None and (runtime.startswith("python") if runtime else handler.endswith(".py"))
 
 
 @check("WS190", "WS617", "WS891")

@@ -232,3 +232,26 @@ def test_a_full_counter_reconciles_itself_before_refusing(
     now[0] += 601  # both $disconnects were lost
     assert guard.acquire("x3", "-") is None  # the counter is recounted, not trusted
     assert guard.counts()[0] == 1
+
+
+def test_the_jwt_authorizer_package_holds_its_module_and_lambda_platform_libraries(
+    tmp_path: Path,
+) -> None:
+    spec = load(project(tmp_path, SAMPLE))
+    outputs, _ = build_outputs(spec, ["cloudformation"], tmp_path / "out")
+    fn = spec.function("users-jwt-authorizer")
+    assert fn.builtin == "jwt-authorizer" and fn.lambda_handler == "wsspec_jwt_authorizer.handler"
+    (zip_out,) = [o for o in outputs if o.path.name == names.zip_name(fn.name)]
+    z = zipfile.ZipFile(io.BytesIO(zip_out.content))
+    entries = set(z.namelist())
+    module = (Path(cg.__file__).parent / "jwt_authorizer.py").read_bytes()
+    assert z.read("wsspec_jwt_authorizer.py") == module
+    assert {"jwt/__init__.py", "jwt/jwks_client.py", "cryptography/__init__.py"} <= entries
+    # native code built for the function's runtime (python3.12) on Linux x86_64
+    native = [e for e in entries if e.endswith(".so")]
+    assert native and all("x86_64" in e or "abi3" in e for e in native)
+    assert any("312" in e for e in native)
+    assert not any(e.startswith(("bin/", "__pycache__/")) or e.endswith(".pyc") for e in entries)
+    # the same bytes on every build (the zip is deterministic)
+    again, _ = build_outputs(spec, ["cloudformation"], tmp_path / "out2")
+    assert [o.content for o in again if o.path.name == zip_out.path.name] == [zip_out.content]

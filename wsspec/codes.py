@@ -229,6 +229,7 @@ _CHECK_WARNINGS = _codes(
         "WS814": "function timeout above the 29 s integration timeout",
         "WS890": "JWT issuer or key set on this machine (only serve can reach it)",
         "WS891": "API keys defined, and no route requires one",
+        "WS892": "API key taken from a JWT authorizer, which returns none",
     },
 )
 

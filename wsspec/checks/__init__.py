@@ -14,7 +14,7 @@ the codes themselves (severity, meaning) live in ``wsspec.codes``:
     models.py        WS606        models
     monitoring.py    WS620-WS631  alarms, notifications, log retention
     protection.py    WS613-WS617  JWT authorizers, connection caps, API keys and usage plans
-                                  (+ WS190, WS191, WS590-WS592, WS890, WS891)
+                                  (+ WS190, WS191, WS590-WS592, WS890-WS892)
     arns.py          WS608        ARN shapes, used by the families above
 
 Checks read the loader's plain data, not the model, so they run even when the schema found

@@ -1,5 +1,5 @@
 """Sign-in and abuse protection: JWT authorizers (WS613-WS616, WS191, WS890), connection caps
-(WS590-WS592), API keys and usage plans (WS190, WS617, WS891).
+(WS590-WS592), API keys and usage plans (WS190, WS617, WS891, WS892).
 
 A JWT authorizer is verified by a function wsspec generates; its settings are checked here so
 that a deployed authorizer can never accept what it should not (asymmetric algorithms only, an
@@ -140,7 +140,7 @@ def _python_function(ctx: Ctx, route: object) -> bool:
     return fn is not None and (runtime.startswith("python") if runtime else handler.endswith(".py"))
 
 
-@check("WS190", "WS617", "WS891")
+@check("WS190", "WS617", "WS891", "WS892")
 def api_keys(ctx: Ctx) -> None:
     plans = ctx.section("usage_plans")
     keys = ctx.section("api_keys")
@@ -164,6 +164,17 @@ def api_keys(ctx: Ctx) -> None:
                     f"a {period} quota's offset is at most {_PERIOD_OFFSET[period]}, not {offset}",
                 )
     required = [k for k, r in ctx.routes().items() if as_map(r).get("api_key_required") is True]
+    selection = as_map(ctx.data.get("api")).get("api_key_selection")
+    connect_auth = as_str(as_map(ctx.routes().get("$connect")).get("authorizer"))
+    auth_d = as_map(ctx.section("authorizers").get(connect_auth)) if connect_auth else {}
+    if required and selection == "$context.authorizer.usageIdentifierKey" and "jwt" in auth_d:
+        ctx.add(
+            "WS892",
+            ("api", "api_key_selection"),
+            f"the key comes from the authorizer, and the JWT authorizer {connect_auth!r} "
+            "returns no usageIdentifierKey: every connection that requires a key is refused",
+            "use $request.header.x-api-key (clients send the x-api-key header)",
+        )
     if keys and not required:
         ctx.add(
             "WS891",

@@ -187,6 +187,7 @@ def _run_build(
 
 # Command groups that live in their own modules (each imports ``app`` and adds commands).
 from wsspec.cli import deploy as _deploy_commands  # noqa: E402,F401
+from wsspec.cli import import_cmd as _import_commands  # noqa: E402,F401
 from wsspec.cli import serve as _serve_commands  # noqa: E402,F401
 
 

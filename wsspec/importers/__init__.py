@@ -38,6 +38,7 @@ class Imported:
     source: str
     notes: list[Note] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)  # validation warnings of the result
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (code, message) from a reader
     spec: Spec | None = None
 
     @property
@@ -134,5 +135,6 @@ def finish(graph: Graph, opts: ImportOptions) -> Imported:
         source=graph.source,
         notes=notes.items,
         findings=result.warnings,
+        warnings=list(graph.warnings),
         spec=result.spec,
     )

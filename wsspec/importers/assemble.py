@@ -83,6 +83,8 @@ def assemble(graph: Graph, opts: ImportOptions) -> tuple[dict[str, Any], Notes]:
     name = probe.text(api, "Name")
     ctx = Ctx(graph, opts, api, name)
     ctx.used.add(api.id)
+    for path, text in graph.skipped:
+        ctx.notes.skip(path, text)
     fn_part.find_table(ctx)
     fn_part.name_functions(ctx)
     data: dict[str, Any] = {"wsspec": 1, "api": _api(ctx)}

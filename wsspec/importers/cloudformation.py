@@ -100,6 +100,7 @@ def read_resources(graph: Graph, data: Mapping[str, Any], params: Mapping[str, s
     if isinstance(region, str):
         graph.region = region
     globals_fn = (data.get("Globals") or {}).get("Function") or {}
+    globals_ws = resolver.resolve((data.get("Globals") or {}).get("WebSocketApi") or {})
     for rid, raw in (data.get("Resources") or {}).items():
         if not isinstance(raw, Mapping):
             continue
@@ -115,6 +116,11 @@ def read_resources(graph: Graph, data: Mapping[str, Any], params: Mapping[str, s
         if kind == "api" and str(props.get("ProtocolType", "")).upper() != "WEBSOCKET":
             kind = "other"
         res = Res(rid, kind, rtype, dict(props), where=f"Resources.{rid}")
+        if rtype == "AWS::Serverless::WebSocketApi":
+            from wsspec.importers import sam
+
+            sam.expand(graph, res, globals_ws)
+            continue
         if isinstance(cond, str) and not isinstance(resolver.condition(cond), bool):
             res.props["__condition__"] = cond
         graph.add(res)

@@ -28,7 +28,20 @@ _PLAIN_TYPED = re.compile(
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
-def scalar(value: Any) -> str:
+_PLAIN = re.compile(r"^[A-Za-z0-9_$/.(^=+\\\\][ -~]*$")
+_FLOW_UNSAFE = set(",[]{}:#'\"")
+
+
+def _plain_ok(text: str, in_flow: bool) -> bool:
+    """Whether ``text`` reads back as itself when written without quotes."""
+    if not _PLAIN.match(text) or text != text.strip() or _PLAIN_TYPED.match(text):
+        return False
+    if ": " in text or " #" in text or text.endswith(":"):
+        return False
+    return not (in_flow and any(c in _FLOW_UNSAFE for c in text))
+
+
+def scalar(value: Any, in_flow: bool = True) -> str:
     """One YAML scalar on one line (strings quoted when they would read as something else)."""
     if value is None:
         return "null"
@@ -41,6 +54,10 @@ def scalar(value: Any) -> str:
     if isinstance(value, float):
         return repr(value)
     text = str(value)
+    if _plain_ok(text, in_flow):
+        return text
+    if "'" in text and not any(c in text for c in '"\\') and text.isprintable():
+        return '"' + text + '"'
     out = yaml.dump([text], Dumper=_Dumper, default_flow_style=True, width=2**31 - 1, allow_unicode=True)
     out = out.strip()[1:-1]
     if out and out[0] not in "'\"" and (_PLAIN_TYPED.match(out) or out != text):
@@ -107,7 +124,7 @@ class Writer:
             kpath = path + (str(key),)
             if top and i:
                 self.lines.append("")
-            head = " " * indent + scalar(key) + ":"
+            head = " " * indent + scalar(key, in_flow=False) + ":"
             if isinstance(value, Mapping) and value and (top or not self._one_line(head, value, kpath)):
                 self.comment(indent, kpath, deep=False)
                 self.lines.append(head)
@@ -146,6 +163,8 @@ class Writer:
             return yaml.dump(value, Dumper=_Dumper, default_style='"', width=2**31 - 1, allow_unicode=True).rstrip("\n").removesuffix("\n...")
         if isinstance(value, (Mapping, list, tuple)) and not value:
             return "{}" if isinstance(value, Mapping) else "[]"
+        if not isinstance(value, (Mapping, list, tuple)):
+            return scalar(value, in_flow=False)
         return flow(value)
 
 

@@ -139,7 +139,9 @@ def name_functions(ctx: Ctx) -> None:
     taken: set[str] = set()
     for fn in used_functions(ctx):
         physical = fn.get("FunctionName")
-        if isinstance(physical, str) and physical.startswith(prefix) and len(physical) > len(prefix):
+        if isinstance(fn.get("__name__"), str):
+            name = fn.get("__name__")
+        elif isinstance(physical, str) and physical.startswith(prefix) and len(physical) > len(prefix):
             name = physical[len(prefix) :]
         elif fn.type.startswith("aws_"):
             name = local_id(fn)

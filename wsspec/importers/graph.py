@@ -45,6 +45,8 @@ class Graph:
     by_wsspec: bool = False  # the input is wsspec's own output (names follow its patterns)
     project_dir: str = "."  # where the input's relative paths start
     region: str | None = None  # known for live APIs (and from --param AWS::Region)
+    skipped: list[tuple[tuple[str, ...], str]] = field(default_factory=list)  # reader's own notes
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (code, message), e.g. WS979
 
     def add(self, res: Res) -> Res:
         self.resources[res.id] = res

@@ -115,13 +115,19 @@ def finish(graph: Graph, opts: ImportOptions) -> Imported:
     from wsspec.importers.emit import emit
     from wsspec.validate import validate_text
 
+    from wsspec.importers.repair import drop
+
     data, notes = assemble(graph, opts)
     header = [
         f"Imported by `wsspec import` from {graph.source} ({graph.source_kind}).",
         "Comments starting with `not imported:` or `guessed:` need a look.",
     ]
-    text = emit(data, notes.items, header)
-    result = validate_text(text, file="<imported spec>", project_dir=os.path.abspath(opts.out_dir))
+    project = os.path.abspath(opts.out_dir)
+    for _ in range(4):
+        text = emit(data, notes.items, header)
+        result = validate_text(text, file="<imported spec>", project_dir=project)
+        if not result.errors or not drop(data, result.errors, notes):
+            break
     if result.errors or result.spec is None:
         raise WsspecError(
             f"the imported spec does not validate ({len(result.errors)} error(s)); nothing written",

@@ -177,8 +177,14 @@ def strip_affix(ident: str, affixes: tuple[str, ...]) -> str:
 def local_id(res: Res) -> str:
     """A resource's own short id: the logical ID, or a Terraform address's label."""
     rid = res.id
-    if "." in rid and rid.split(".", 1)[0].startswith(("aws_", "data.")):
-        return rid.rsplit(".", 1)[-1].split("[", 1)[0]
+    if res.type.startswith("aws_") and "." in rid:
+        m = re.match(r"^[^.]+\.([^\[]+)(?:\[(.+)\])?$", rid)
+        if m is not None:
+            label, key = m.group(1), m.group(2)
+            if key is None:
+                return label
+            key = key.strip('"')
+            return key if not key.isdigit() else f"{label}_{key}"
     return rid.split(":", 1)[-1]
 
 

@@ -102,24 +102,32 @@ class Writer:
         self.lines: list[str] = []
         self.notes = list(notes)
 
+    def _lines(self, indent: int, note: Note) -> None:
+        for i, part in enumerate(_wrap(note.comment, WIDTH - indent - 2)):
+            self.lines.append(" " * indent + ("# " if i == 0 else "#   ") + part)
+
     def comment(self, indent: int, path: tuple[str, ...], *, deep: bool) -> None:
         keep = []
         for note in self.notes:
             hit = note.path[: len(path)] == path if deep else note.path == path
             if hit:
-                for i, part in enumerate(_wrap(note.comment, WIDTH - indent - 2)):
-                    self.lines.append(" " * indent + ("# " if i == 0 else "#   ") + part)
+                self._lines(indent, note)
             else:
                 keep.append(note)
         self.notes = keep
 
     def mapping(self, data: Mapping[str, Any], indent: int, path: tuple[str, ...], top: bool = False) -> None:
         keys = {str(k) for k in data}
-        orphans = [n for n in self.notes if n.path[: len(path)] == path and len(n.path) > len(path) and n.path[len(path)] not in keys]
+        orphans = [
+            n
+            for n in self.notes
+            if n.path[: len(path)] == path
+            and len(n.path) > len(path)
+            and n.path[len(path)] not in keys
+        ]
         for note in orphans:
             self.notes.remove(note)
-            self.notes.insert(0, Note(path + (note.path[len(path)],), note.text, note.kind))
-            self.comment(indent, path + (note.path[len(path)],), deep=False)
+            self._lines(indent, note)
         for i, (key, value) in enumerate(data.items()):
             kpath = path + (str(key),)
             if top and i:

@@ -30,6 +30,7 @@ from wsspec.model import (
 )
 from wsspec.monitoring import TRACING_ACTIONS
 
+LAMBDA_DEFAULT_TIMEOUT = 3
 _RUNTIME = re.compile(r"^(python3\.[0-9]+|nodejs[0-9]+\.x)$")
 _LOG_ACTIONS = {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"}
 _BASIC_POLICIES = ("AWSLambdaBasicExecutionRole", "AWSLambdaVPCAccessExecutionRole")
@@ -206,7 +207,9 @@ def _settings(ctx: Ctx, fn: Res, body: dict[str, Any], path: tuple[str, ...]) ->
     if memory is not None and memory != DEFAULT_MEMORY:
         body["memory"] = int(memory)
     timeout = ctx.number(fn, "Timeout")
-    if timeout is not None and timeout != DEFAULT_FUNCTION_TIMEOUT:
+    if timeout is None:
+        timeout = LAMBDA_DEFAULT_TIMEOUT  # what Lambda (and SAM, Terraform) use when none is set
+    if timeout != DEFAULT_FUNCTION_TIMEOUT:
         body["timeout"] = int(timeout)
     arch = ctx.need(fn, "Architectures") or ["x86_64"]
     if arch and arch[0] != "x86_64":

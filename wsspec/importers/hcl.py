@@ -24,9 +24,16 @@ from wsspec.importers.hcl_functions import FUNCTIONS
 from wsspec.importers.values import Pseudo, Ref, Tmpl, Unresolved, concat, is_literal
 
 
+@dataclass(frozen=True)
+class Index:
+    """An index step (``[key]``) of a traversal, apart from an attribute step (``.name``)."""
+
+    key: Any
+
+
 @dataclass
 class Trav:
-    """A traversal: ``root`` then attribute names and index keys."""
+    """A traversal: ``root`` then attribute names (``str``) and index keys (``Index``)."""
 
     root: str
     steps: list[Any] = field(default_factory=list)
@@ -34,7 +41,7 @@ class Trav:
     def __str__(self) -> str:
         out = self.root
         for s in self.steps:
-            out += f"[{s!r}]" if not isinstance(s, str) else f".{s}"
+            out += f"[{s.key!r}]" if isinstance(s, Index) else f".{s}"
         return out
 
 
@@ -264,13 +271,15 @@ class Evaluator:
         idx = node.children[1]
         if idx.data == "short_index":
             key: Any = int(str(idx.children[-1]))
+            return self._step(base, Index(key), env)
         else:
             key = self.value(_trees(idx)[0], env)
-        return self._step(base, key, env)
+        return self._step(base, Index(key), env)
 
     def _step(self, base: Any, key: Any, env: Mapping[str, Any]) -> Any:
         if isinstance(base, Trav):
             return Trav(base.root, base.steps + [key])
+        key = key.key if isinstance(key, Index) else key
         try:
             return base[key]
         except (KeyError, IndexError, TypeError):
@@ -290,7 +299,8 @@ class Evaluator:
         for item in base:
             v = item
             for step in _trees(node.children[1]):
-                v = self._step(v, _label(_trees(step)[0]) if step.data == "get_attr" else self.value(_trees(step)[0], env), env)
+                key = _label(_trees(step)[0]) if step.data == "get_attr" else Index(self.value(_trees(step)[0], env))
+                v = self._step(v, key, env)
             out.append(v)
         return out
 

@@ -87,8 +87,24 @@ def _lower(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
 
 
+_PROXY_IGNORED = {
+    "request_templates": "RequestTemplates",
+    "template_selection": "TemplateSelectionExpression",
+    "passthrough": "PassthroughBehavior",
+    "content_handling": "ContentHandlingStrategy",
+}
+
+
 def common(ctx: Ctx, res: Res, out: dict[str, Any], path: tuple[str, ...]) -> None:
     """Settings every integration kind shares (defaults left out)."""
+    _settings(ctx, res, out, path)
+    if out.get("proxy", out.get("type") == "lambda") and out.get("type") in ("lambda", "http"):
+        for key, prop in _PROXY_IGNORED.items():
+            if key in out:
+                ctx.notes.skip(path, f"{prop} {show(out.pop(key))[:60]} (proxy integrations pass messages through unchanged)")
+
+
+def _settings(ctx: Ctx, res: Res, out: dict[str, Any], path: tuple[str, ...]) -> None:
     if res.get("Description"):
         out["description"] = ctx.text(res, "Description")
     timeout = ctx.number(res, "TimeoutInMillis")
@@ -187,10 +203,11 @@ def integration(ctx: Ctx, res: Res, path: tuple[str, ...]) -> dict[str, Any]:
     if role is not None:
         _service_role(ctx, role, out, path)
     common(ctx, res, out, path)
-    if itype not in ("AWS_PROXY", "HTTP_PROXY"):
-        responses = _responses(ctx, res)
-        if responses:
-            out["responses"] = responses
+    responses = _responses(ctx, res)
+    if responses and itype not in ("AWS_PROXY", "HTTP_PROXY"):
+        out["responses"] = responses
+    elif responses:
+        ctx.notes.skip(path, "integration responses (proxy integrations pass the answer through)")
     return out
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from wsspec.importers.errors import fail
 from wsspec.importers.graph import Graph, Res
-from wsspec.importers.hcl import Attr, Block, Evaluator, HclError, Trav, parse
+from wsspec.importers.hcl import Attr, Block, Evaluator, HclError, Index, Trav, parse
 from wsspec.importers.terraform_types import convert, kind_of
 from wsspec.importers.values import Pseudo, Ref, Unresolved, is_literal
 
@@ -131,10 +131,10 @@ class Config:
 
     def _resolve(self, trav: Trav, env: Mapping[str, Any]) -> Any:
         root, steps = trav.root, list(trav.steps)
-        if root == "var" and steps:
-            return _index(self.variable(str(steps[0])), steps[1:])
-        if root == "local" and steps:
-            return _index(self.local(str(steps[0])), steps[1:])
+        if root == "var" and steps and isinstance(steps[0], str):
+            return _index(self.variable(steps[0]), steps[1:])
+        if root == "local" and steps and isinstance(steps[0], str):
+            return _index(self.local(steps[0]), steps[1:])
         if root == "path":
             return "."
         if root == "terraform":
@@ -151,8 +151,8 @@ class Config:
         label = str(steps[0])
         rest = steps[1:]
         address = f"{rtype}.{label}"
-        if rest and not isinstance(rest[0], str):
-            address += f"[{_key(rest[0])}]"
+        if rest and isinstance(rest[0], Index):
+            address += f"[{_key(rest[0].key)}]"
             rest = rest[1:]
         elif address not in self.instances and f"{address}[0]" in self.instances:
             address += "[0]"
@@ -232,6 +232,7 @@ def _key(k: Any) -> str:
 
 def _index(value: Any, steps: list[Any]) -> Any:
     for s in steps:
+        s = s.key if isinstance(s, Index) else s
         if isinstance(value, Unresolved):
             return value
         try:

@@ -118,22 +118,31 @@ def finish(graph: Graph, opts: ImportOptions) -> Imported:
     from wsspec.importers.repair import drop
 
     data, notes = assemble(graph, opts)
+    project = os.path.abspath(opts.out_dir)
+    shown = graph.source
+    if os.path.exists(shown):
+        shown = os.path.relpath(os.path.abspath(shown), project).replace(os.sep, "/")
     header = [
-        f"Imported by `wsspec import` from {graph.source} ({graph.source_kind}).",
+        f"Imported by `wsspec import` from {shown} ({graph.source_kind}).",
         "Comments starting with `not imported:` or `guessed:` need a look.",
     ]
-    project = os.path.abspath(opts.out_dir)
     for _ in range(4):
         text = emit(data, notes.items, header)
         result = validate_text(text, file="<imported spec>", project_dir=project)
         if not result.errors or not drop(data, result.errors, notes):
             break
     if result.errors or result.spec is None:
+        outside = any(f.code in ("WS501", "WS502") for f in result.errors)
+        hint = (
+            "write the spec (-o) in a directory that contains the handlers"
+            if outside
+            else "please report this with the input"
+        )
         raise WsspecError(
             f"the imported spec does not validate ({len(result.errors)} error(s)); nothing written",
             code="WS977",
             file=graph.source,
-            hint="please report this with the input",
+            hint=hint,
             findings=tuple(result.findings),
         )
     return Imported(

@@ -168,7 +168,7 @@ def _authorizers(ctx: Ctx) -> dict[str, Any]:
 
 
 def _target(ctx: Ctx, route: Res) -> Res | None:
-    target = route.get("Target")
+    target = ctx.need(route, "Target")
     if isinstance(target, Tmpl) and len(target.parts) == 2 and target.parts[0] == "integrations/":
         ref = target.parts[1]
         return ctx.graph.target(ref, "integration") if isinstance(ref, Ref) else None

@@ -128,9 +128,13 @@ class Ctx:
 
 
 def unresolvable(graph: Graph, res: Res, key: str, bad: Unresolved) -> Any:
+    where = f"{res.where}.{key}"
+    if res.type.startswith("aws_"):  # Terraform: the resource address and the argument's name
+        file = res.where.rsplit("(", 1)[-1].rstrip(")") if "(" in res.where else ""
+        where = f"{res.id}.{snake_id(key.split('.', 1)[0])}" + (f" ({file})" if file else "")
     fail(
         "WS974",
-        f"{res.where}.{key}: cannot resolve {bad.why}",
+        f"{where}: cannot resolve {bad.why}",
         file=graph.source,
         hint=bad.hint or None,
     )

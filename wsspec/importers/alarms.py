@@ -210,8 +210,10 @@ def _alarms(ctx: Ctx, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, D
             base["table"] = True
         definitions[name] = _against(base, pdef)
     if preset:
-        for name in recommended_alarms():
-            if name not in grouped:
+        owners = {"function": bool(functions), "table": ctx.table is not None}
+        for name, raw in recommended_alarms().items():
+            scope = "function" if raw.get("function") else ("table" if raw.get("table") else "api")
+            if name not in grouped and owners.get(scope, True):
                 definitions[name] = False
         definitions = {k: v for k, v in definitions.items() if v != {}}
     return definitions, overrides, preset
@@ -274,19 +276,24 @@ def _topic(ctx: Ctx, topic: Res) -> dict[str, Any]:
     return out
 
 
-def _retention(ctx: Ctx, functions: dict[str, Any]) -> int | None:
+def _retention(ctx: Ctx, functions: dict[str, Any]) -> int | None | bool:
+    """The log groups' retention in days, None when they never expire, False without groups."""
     wanted = {names.function_log_group(ctx.names, f): f for f in functions}
     fn_ids = set(ctx.functions)
     days: set[int] = set()
+    seen = False
     for res in ctx.graph.of("log_group"):
         name = res.get("LogGroupName")
         refs = [r.target for r in ([name] if isinstance(name, Ref) else getattr(name, "parts", ())) if isinstance(r, Ref)]
         if name in wanted or any(r in fn_ids for r in refs) or res.id in ctx.used:
             ctx.used.add(res.id)
+            seen = True
             if res.get("RetentionInDays") is not None:
                 days.add(int(ctx.number(res, "RetentionInDays") or 0))
     if len(days) > 1:
         ctx.notes.skip(("monitoring",), f"log retention differs per log group ({sorted(days)} days)")
+    if not seen:
+        return False
     return min(days) if days else None
 
 
@@ -309,7 +316,7 @@ def monitoring(ctx: Ctx, data: dict[str, Any]) -> Any:
     if notify:
         out["notify"] = notify
     default_days = 30 if preset else None
-    if retention != default_days:
+    if retention is not False and retention != default_days:
         if retention is None:
             ctx.notes.skip(("monitoring",), "log groups that never expire (the recommended preset keeps 30 days)")
         else:

@@ -194,13 +194,18 @@ def _routes(ctx: Ctx) -> tuple[dict[str, Any], dict[str, Any]]:
     named: dict[str, Any] = {}
     taken: set[str] = set()
     for integ in ctx.graph.of("integration"):
-        if integ.id not in uses:
+        if integ.id not in uses and not (wsspec_built and ctx.mine(integ)):
             if ctx.mine(integ):
                 ctx.used.add(integ.id)
                 ctx.notes.skip(("integrations",), f"integration {integ.id} (no route uses it)")
             continue
         ctx.used.add(integ.id)
-        keys = uses[integ.id]
+        keys = uses.get(integ.id) or []
+        if not keys:  # wsspec's own output keeps named integrations no route uses
+            data = integ_part.integration(ctx, integ, ("integrations",))
+            hint = integ_part.integration_hint(ctx, integ, keys, data.get("function"))
+            named[unique(hint[1] if isinstance(hint, tuple) else local_id(integ), taken)] = data
+            continue
         data = integ_part.integration(ctx, integ, ("routes", keys[0]))
         fn = data.get("function") if set(data) == {"type", "function"} else None
         hint = integ_part.integration_hint(ctx, integ, keys, data.get("function"))

@@ -132,6 +132,8 @@ def used_functions(ctx: Ctx) -> list[Res]:
         fn, _, _ = lambda_target(ctx, uri) if uri is not None else (None, None, False)
         if fn is not None and fn.id not in used:
             used.append(fn.id)
+    if ctx.graph.by_wsspec:  # wsspec's own output: every function belongs to the spec
+        return ctx.graph.of("function")
     return [f for f in ctx.graph.of("function") if f.id in used]
 
 

@@ -57,7 +57,9 @@ def _flag(value: Any) -> Any:
 
 def settings(ctx: Ctx, res: Res, raw: Any, path: tuple[str, ...]) -> dict[str, Any]:
     """Route settings (stage defaults or one route's) in spec form."""
-    raw = ctx.need(res, "RouteSettings", raw) or {}
+    if not raw:
+        return {}
+    raw = ctx.need(res, "RouteSettings", raw)
     out: dict[str, Any] = {}
     throttling = {}
     if raw.get("ThrottlingBurstLimit") is not None:

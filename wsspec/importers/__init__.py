@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from wsspec.errors import Finding
 from wsspec.importers.context import ImportOptions
@@ -99,11 +100,11 @@ def import_path(path: str, opts: ImportOptions) -> Imported:
     return finish(graph, opts)
 
 
-def import_live(api_id: str, opts: ImportOptions) -> Imported:
+def import_live(api_id: str, opts: ImportOptions, client: Any = None) -> Imported:
     """Import a deployed API (apigatewayv2, Lambda, DynamoDB, IAM, CloudWatch reads)."""
     from wsspec.importers import live
 
-    graph = live.read(api_id, opts)
+    graph = live.read(api_id, opts, client)
     opts.api = None
     return finish(graph, opts)
 

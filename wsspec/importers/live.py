@@ -38,8 +38,14 @@ def _code(exc: BaseException) -> str:
 
 
 def _unimplemented(exc: BaseException) -> bool:
-    text = f"{_code(exc)} {exc}"
-    return any(s in text for s in ("NotImplemented", "not yet implemented", "404", "UnknownOperation", "InvalidAction"))
+    """An emulator without the operation answers a bare HTTP 404/500/501 (no AWS error code)."""
+    text = str(exc)
+    return _code(exc) in ("404", "500", "501", "NotImplemented", "InternalFailure") and (
+        "Internal Server Error" in text
+        or "Not Found" in text
+        or "not yet been implemented" in text
+        or _code(exc) == "NotImplemented"
+    )
 
 
 class Reader:
@@ -62,8 +68,9 @@ class Reader:
         return list(getattr(c, op)(**kw).get(key) or [])
 
     def _optional(self, service: str, op: str, **kw: Any) -> Any:
+        """An operation an emulator may lack: one attempt, None when it is not implemented."""
         try:
-            return getattr(self.client(service), op)(**kw)
+            return getattr(self.client(service + ":probe"), op)(**kw)
         except Exception as exc:  # noqa: BLE001
             if _unimplemented(exc):
                 return None
@@ -109,6 +116,7 @@ class Reader:
         self._stages()
         self._domain()
         self._functions()
+        self._stage_order()
         self._table()
         self._account()
         self._alarms()
@@ -220,9 +228,13 @@ def _clients(opts: ImportOptions) -> Callable[[str], Any]:
     cache: dict[str, Any] = {}
     config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=10, read_timeout=30)
 
+    probe = Config(retries={"mode": "standard", "max_attempts": 1}, connect_timeout=10, read_timeout=30)
+
     def client(service: str) -> Any:
         if service not in cache:
-            cache[service] = session.client(service, endpoint_url=opts.endpoint_url, config=config)
+            name, _, kind = service.partition(":")
+            cfg = probe if kind == "probe" else config
+            cache[service] = session.client(name, endpoint_url=opts.endpoint_url, config=cfg)
         return cache[service]
 
     return client
@@ -242,10 +254,11 @@ def _refused(exc: BaseException, opts: ImportOptions) -> None:
     fail("WS976", f"AWS refused a read: {name}: {' '.join(str(exc).split())[:200]}")
 
 
-def read(api_id: str, opts: ImportOptions) -> Graph:
+def read(api_id: str, opts: ImportOptions, client: Callable[[str], Any] | None = None) -> Graph:
+    """The graph of API ``api_id``; ``client(service)`` gives boto3 clients (tests inject one)."""
     from wsspec.importers import live_more  # the second half of the reader (functions, table …)
 
-    reader = live_more.FullReader(api_id, opts)
+    reader = live_more.FullReader(api_id, opts, client)
     return reader.read()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import urllib.parse
 import urllib.request
 from typing import Any
@@ -84,6 +85,26 @@ class FullReader(Reader):
             for m in mine:
                 props = {"ApiId": Ref("api"), "DomainName": Ref(rid), "Stage": m.get("Stage"), "ApiMappingKey": m.get("ApiMappingKey") or None}
                 self.graph.add(Res(f"api_mapping:{m['ApiMappingId']}", "api_mapping", "live", props))
+
+    def _stage_order(self) -> None:
+        """Stages in the order the spec had them: wsspec's ManageConnections statement lists the
+        stages in spec order (GetStages does not keep one), and policies compare in order."""
+        order: list[str] = []
+        for role in self.graph.of("role"):
+            for st in role.get("Statements") or []:
+                if st.get("Sid") != "ManageConnections":
+                    continue
+                for r in st.get("Resource") or []:
+                    m = re.search(r"/([^/]+)/[A-Z]+/@connections/", str(r))
+                    if m is not None and m.group(1) not in order:
+                        order.append(m.group(1))
+        if not order:
+            return
+        stages = [r for r in self.graph.resources.values() if r.kind == "stage"]
+        rank = {name: i for i, name in enumerate(order)}
+        stages.sort(key=lambda r: rank.get(str(r.get("StageName")), len(rank)))
+        others = [r for r in self.graph.resources.values() if r.kind != "stage"]
+        self.graph.resources = {r.id: r for r in others + stages}
 
     # ------------------------------------------------------------------ functions, roles
     def _invoked(self) -> list[str]:

@@ -63,14 +63,22 @@ def _existing_function(url: str, name: str) -> None:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("a.py", "def h(e, c): return 1\n")
-    lam.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="a.h", Code={"ZipFile": buf.getvalue()})
+    lam.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role,
+        Handler="a.h",
+        Code={"ZipFile": buf.getvalue()},
+    )
 
 
 def _deploy(url: str, spec: Path) -> str:
     result = _cli("deploy", str(spec), "--endpoint-url", url, "--yes")
     assert result.exit_code == 0, result.output
     name = __import__("yaml").safe_load(spec.read_text())["api"]["name"]
-    apis = boto3.client("apigatewayv2", endpoint_url=url, region_name="us-east-1").get_apis()["Items"]
+    apis = boto3.client("apigatewayv2", endpoint_url=url, region_name="us-east-1").get_apis()[
+        "Items"
+    ]
     return next(a["ApiId"] for a in apis if a["Name"] == name)
 
 
@@ -81,7 +89,9 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("sample", SAMPLES)
-def test_deployed_sample_imports_and_plan_reports_no_changes(sample: str, url: str, project: Path) -> None:
+def test_deployed_sample_imports_and_plan_reports_no_changes(
+    sample: str, url: str, project: Path
+) -> None:
     if sample == "multi-stage":
         _existing_function(url, "device-config")
     api_id = _deploy(url, project / f"{sample}.yaml")
@@ -156,7 +166,9 @@ def _clients(url: str, location: str) -> Any:
     return client
 
 
-def test_download_code_unpacks_each_function_and_points_handlers_at_it(url: str, project: Path, tmp_path: Path) -> None:
+def test_download_code_unpacks_each_function_and_points_handlers_at_it(
+    url: str, project: Path, tmp_path: Path
+) -> None:
     api_id = _deploy(url, project / "chat.yaml")
     package = tmp_path / "pkg.zip"
     with zipfile.ZipFile(package, "w") as z:
@@ -165,7 +177,9 @@ def test_download_code_unpacks_each_function_and_points_handlers_at_it(url: str,
         z.writestr("send_message.py", "def handler(e, c):\n    return {'statusCode': 200}\n")
     elsewhere = tmp_path / "fresh"
     elsewhere.mkdir()
-    opts = ImportOptions(out_dir=str(elsewhere), endpoint_url=url, download_code=str(elsewhere / "code"))
+    opts = ImportOptions(
+        out_dir=str(elsewhere), endpoint_url=url, download_code=str(elsewhere / "code")
+    )
     result = import_live(api_id, opts, _clients(url, package.as_uri()))
     assert result.spec is not None and not result.warnings
     fn = result.spec.function("on_connect")
@@ -175,7 +189,12 @@ def test_download_code_unpacks_each_function_and_points_handlers_at_it(url: str,
 
 def test_download_failure_is_a_warning_and_the_import_goes_on(url: str, project: Path) -> None:
     api_id = _deploy(url, project / "chat.yaml")
-    opts = ImportOptions(out_dir=str(project), endpoint_url=url, download_code=str(project / "code"))
+    opts = ImportOptions(
+        out_dir=str(project), endpoint_url=url, download_code=str(project / "code")
+    )
     result = import_live(api_id, opts, _clients(url, "http://127.0.0.1:9/nothing.zip"))
     assert [code for code, _ in result.warnings] == ["WS979"] * 3
-    assert result.spec is not None and result.spec.function("on_connect").handler_path == "handlers/on_connect.py"
+    assert (
+        result.spec is not None
+        and result.spec.function("on_connect").handler_path == "handlers/on_connect.py"
+    )

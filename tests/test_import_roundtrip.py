@@ -38,7 +38,9 @@ def normalise(spec: Spec, target: str) -> Spec:
     conn = spec.connections
     if conn is not None:
         derived = dataclasses.replace(conn, table_name=None)
-        same_name = names.table_name(dataclasses.replace(spec, connections=derived)) == conn.table_name
+        same_name = (
+            names.table_name(dataclasses.replace(spec, connections=derived)) == conn.table_name
+        )
         table_users = any(f.connection_table for f in spec.functions)
         conn = dataclasses.replace(
             conn,
@@ -61,7 +63,9 @@ def _monitoring(spec: Spec) -> Any:
     )
     mon = dataclasses.replace(
         mon,
-        log_retention_days=mon.log_retention_days if groups else build_monitoring({"preset": mon.preset}).log_retention_days,  # type: ignore[union-attr]
+        log_retention_days=mon.log_retention_days
+        if groups
+        else build_monitoring({"preset": mon.preset}).log_retention_days,  # type: ignore[union-attr]
         tracing=mon.tracing and bool(spec.functions),
     )
     return None if mon == build_monitoring({}) else mon
@@ -119,7 +123,11 @@ def test_sample_round_trips_to_the_same_model(sample: Path, target: str, project
     original = validate_file(str(project / sample.name)).spec
     assert original is not None
     built = build(project / sample.name, project.parent / "build", target)
-    source = built / "cloudformation" / "template.yaml" if target == "cloudformation" else built / "terraform"
+    source = (
+        built / "cloudformation" / "template.yaml"
+        if target == "cloudformation"
+        else built / "terraform"
+    )
     assert_same(original, reimport(source, project), target)
 
 
@@ -127,8 +135,12 @@ def test_sample_round_trips_to_the_same_model(sample: Path, target: str, project
 def test_json_template_round_trips_too(sample: str, project: Path) -> None:
     original = validate_file(str(project / f"{sample}.yaml")).spec
     assert original is not None
-    built = build(project / f"{sample}.yaml", project.parent / "build", "cloudformation", fmt="json")
-    assert_same(original, reimport(built / "cloudformation" / "template.json", project), "cloudformation")
+    built = build(
+        project / f"{sample}.yaml", project.parent / "build", "cloudformation", fmt="json"
+    )
+    assert_same(
+        original, reimport(built / "cloudformation" / "template.json", project), "cloudformation"
+    )
 
 
 def test_300_route_spec_round_trips(tmp_path: Path) -> None:
@@ -141,7 +153,9 @@ def test_300_route_spec_round_trips(tmp_path: Path) -> None:
         (tmp_path / fn.handler_path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / fn.handler_path).write_text(f"def handler(e, c):\n    return '{fn.name}'\n")
     built = build(spec_path, tmp_path / "build", "cloudformation", "terraform")
-    assert_same(original, reimport(built / "cloudformation" / "template.yaml", tmp_path), "cloudformation")
+    assert_same(
+        original, reimport(built / "cloudformation" / "template.yaml", tmp_path), "cloudformation"
+    )
     assert_same(original, reimport(built / "terraform", tmp_path), "terraform")
 
 
@@ -150,7 +164,9 @@ WORD = st.text("abcdefghijklmnopqrstuvwxyz", min_size=2, max_size=7)
 NAME = st.builds(lambda a, b: f"{a}_{b}" if b else a, WORD, st.one_of(st.just(""), WORD)).filter(
     lambda n: not n.endswith(("_fn", "_route"))
 )
-TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=20)
+TEXT = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=20
+)
 
 
 def _function(draw: Any, name: str) -> tuple[dict[str, Any], dict[str, str]]:
@@ -165,7 +181,11 @@ def _function(draw: Any, name: str) -> tuple[dict[str, Any], dict[str, str]]:
         fn = {"handler": f"svc/{name}/pkg/main.py", "source": f"svc/{name}"}
     else:
         fn = {"handler": f"web/{name}/index.mjs"}
-    body = f"export const handler = async () => '{name}';\n" if layout == "node" else f"def handler(e, c):\n    return '{name}'\n"
+    body = (
+        f"export const handler = async () => '{name}';\n"
+        if layout == "node"
+        else f"def handler(e, c):\n    return '{name}'\n"
+    )
     if draw(st.booleans()):
         fn["entry"] = "main"
         body = body.replace("handler", "main")
@@ -175,15 +195,30 @@ def _function(draw: Any, name: str) -> tuple[dict[str, Any], dict[str, str]]:
         ("timeout", st.integers(1, 60)),
         ("architecture", st.sampled_from(["x86_64", "arm64"])),
         ("description", TEXT),
-        ("environment", st.dictionaries(st.from_regex(r"[A-Z][A-Z0-9_]{0,8}", fullmatch=True), st.one_of(TEXT, st.integers(0, 99)), max_size=2)),
-        ("grants", st.lists(st.sampled_from(["manage_connections", "connection_table"]), unique=True, min_size=1)),
+        (
+            "environment",
+            st.dictionaries(
+                st.from_regex(r"[A-Z][A-Z0-9_]{0,8}", fullmatch=True),
+                st.one_of(TEXT, st.integers(0, 99)),
+                max_size=2,
+            ),
+        ),
+        (
+            "grants",
+            st.lists(
+                st.sampled_from(["manage_connections", "connection_table"]), unique=True, min_size=1
+            ),
+        ),
     ):
         if draw(st.booleans()):
             fn[key] = draw(strat)
     if layout != "node" and draw(st.booleans()):
         fn["runtime"] = draw(st.sampled_from(["python3.11", "python3.12", "python3.13"]))
     if draw(st.booleans()):
-        fn["iam"] = [{"actions": ["s3:GetObject"], "resources": ["arn:aws:s3:::bucket/*"]}, {"effect": "Deny", "actions": ["s3:DeleteObject"]}][: draw(st.integers(1, 2))]
+        fn["iam"] = [
+            {"actions": ["s3:GetObject"], "resources": ["arn:aws:s3:::bucket/*"]},
+            {"effect": "Deny", "actions": ["s3:DeleteObject"]},
+        ][: draw(st.integers(1, 2))]
     return fn, files
 
 
@@ -205,9 +240,22 @@ def _integration(draw: Any, functions: list[str]) -> dict[str, Any]:
             draw(
                 st.sampled_from(
                     [
-                        {"service": "sqs", "path": "123456789012/q", "credentials": "arn:aws:iam::123456789012:role/r"},
-                        {"service": "dynamodb", "action": "PutItem", "resources": ["connection_table"]},
-                        {"service": "sns", "action": "Publish", "actions": ["sns:Publish"], "resources": ["arn:aws:sns:us-east-1:123456789012:t"]},
+                        {
+                            "service": "sqs",
+                            "path": "123456789012/q",
+                            "credentials": "arn:aws:iam::123456789012:role/r",
+                        },
+                        {
+                            "service": "dynamodb",
+                            "action": "PutItem",
+                            "resources": ["connection_table"],
+                        },
+                        {
+                            "service": "sns",
+                            "action": "Publish",
+                            "actions": ["sns:Publish"],
+                            "resources": ["arn:aws:sns:us-east-1:123456789012:t"],
+                        },
                     ]
                 )
             )
@@ -237,7 +285,14 @@ def generated(draw: Any) -> tuple[dict[str, Any], dict[str, str]]:
         functions[name], more = _function(draw, name)
         files.update(more)
     named = {n: _integration(draw, fn_names) for n in draw(st.lists(NAME, max_size=2, unique=True))}
-    keys = draw(st.lists(st.from_regex(r"[a-z][a-zA-Z0-9/._-]{0,8}", fullmatch=True), min_size=1, max_size=4, unique=True))
+    keys = draw(
+        st.lists(
+            st.from_regex(r"[a-z][a-zA-Z0-9/._-]{0,8}", fullmatch=True),
+            min_size=1,
+            max_size=4,
+            unique=True,
+        )
+    )
     keys += [k for k in ("$connect", "$disconnect", "$default") if draw(st.booleans())]
     routes: dict[str, Any] = {}
     for key in keys:
@@ -263,20 +318,39 @@ def generated(draw: Any) -> tuple[dict[str, Any], dict[str, str]]:
         else:
             routes["$connect"]["authorization"] = draw(st.sampled_from(["none", "iam"]))
         if draw(st.booleans()):
-            routes["$connect"]["request_parameters"] = {"route.request.querystring.token": draw(st.booleans())}
+            routes["$connect"]["request_parameters"] = {
+                "route.request.querystring.token": draw(st.booleans())
+            }
     models: dict[str, Any] = {}
     if draw(st.booleans()):
-        models["Msg"] = {"schema": {"$schema": "http://json-schema.org/draft-04/schema#", "type": "object", "required": ["a"], "properties": {"a": {"type": "string"}}}}
+        models["Msg"] = {
+            "schema": {
+                "$schema": "http://json-schema.org/draft-04/schema#",
+                "type": "object",
+                "required": ["a"],
+                "properties": {"a": {"type": "string"}},
+            }
+        }
         target = routes[keys[0]]
         target["request_models"] = {"$default": "Msg"}
         target["model_selection"] = "$default"
         if keys[0] != "$connect" and draw(st.booleans()):
             target["response"] = {"models": {"$default": "Msg"}}
     stages = {}
-    for name in draw(st.lists(st.from_regex(r"[a-z][a-z0-9_]{0,6}", fullmatch=True), min_size=1, max_size=2, unique=True)):
+    for name in draw(
+        st.lists(
+            st.from_regex(r"[a-z][a-z0-9_]{0,6}", fullmatch=True),
+            min_size=1,
+            max_size=2,
+            unique=True,
+        )
+    ):
         stage: dict[str, Any] = {}
         if draw(st.booleans()):
-            stage["throttling"] = {"burst": draw(st.integers(1, 5000)), "rate": draw(st.sampled_from([0.5, 10, 2500.25]))}
+            stage["throttling"] = {
+                "burst": draw(st.integers(1, 5000)),
+                "rate": draw(st.sampled_from([0.5, 10, 2500.25])),
+            }
         if draw(st.booleans()):
             stage["auto_deploy"] = True
         if draw(st.booleans()):
@@ -286,7 +360,12 @@ def generated(draw: Any) -> tuple[dict[str, Any], dict[str, str]]:
         if draw(st.booleans()):
             stage["routes"] = {keys[0]: {"detailed_metrics": True}}
         stages[name] = stage
-    spec: dict[str, Any] = {"wsspec": 1, "api": {"name": api_name}, "routes": routes, "stages": stages}
+    spec: dict[str, Any] = {
+        "wsspec": 1,
+        "api": {"name": api_name},
+        "routes": routes,
+        "stages": stages,
+    }
     if draw(st.booleans()):
         spec["api"]["description"] = draw(TEXT)
     if draw(st.booleans()):
@@ -298,15 +377,30 @@ def generated(draw: Any) -> tuple[dict[str, Any], dict[str, str]]:
     if models:
         spec["models"] = models
     if draw(st.booleans()):
-        spec["domain"] = {"name": "ws.example.com", "certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/abc", "base_path": "v1", "stage": list(stages)[-1]}
+        spec["domain"] = {
+            "name": "ws.example.com",
+            "certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/abc",
+            "base_path": "v1",
+            "stage": list(stages)[-1],
+        }
     if draw(st.booleans()):
         spec["account"] = {"cloudwatch_role": True}
         first = stages[list(stages)[0]]
         first["logging"] = draw(st.sampled_from(["error", "info"]))
     if functions:
         spec["functions"] = functions
-    if draw(st.booleans()) or any("connection_table" in f.get("grants", []) for f in functions.values()):
-        spec["connections"] = draw(st.sampled_from([True, {"ttl_attribute": "expires"}, {"table_name": "t-" + api_name, "ttl_seconds": 600}]))
+    if draw(st.booleans()) or any(
+        "connection_table" in f.get("grants", []) for f in functions.values()
+    ):
+        spec["connections"] = draw(
+            st.sampled_from(
+                [
+                    True,
+                    {"ttl_attribute": "expires"},
+                    {"table_name": "t-" + api_name, "ttl_seconds": 600},
+                ]
+            )
+        )
     if draw(st.booleans()):
         first_stage = list(stages)[0]
         spec["monitoring"] = draw(
@@ -316,23 +410,38 @@ def generated(draw: Any) -> tuple[dict[str, Any], dict[str, str]]:
                     {"log_retention_days": 7, "tracing": True},
                     {
                         "preset": "recommended",
-                        "alarms": {"connect-spike": {"threshold": 10}, "client-errors": False, "busy": {"metric": "MessageCount", "threshold": 500, "period": 60}},
+                        "alarms": {
+                            "connect-spike": {"threshold": 10},
+                            "client-errors": False,
+                            "busy": {"metric": "MessageCount", "threshold": 500, "period": 60},
+                        },
                         "stages": {first_stage: {"alarms": {"connect-spike": {"threshold": 3}}}},
-                        "notify": {"topic": {"email": ["ops@example.com"]}, "topic_arns": ["arn:aws:sns:us-east-1:123456789012:x"]},
+                        "notify": {
+                            "topic": {"email": ["ops@example.com"]},
+                            "topic_arns": ["arn:aws:sns:us-east-1:123456789012:x"],
+                        },
                     },
                 ]
             )
         )
-    if any(r.get("integration", {}).get("resources") == ["connection_table"] for r in routes.values() if isinstance(r.get("integration"), dict)) or any(
-        i.get("resources") == ["connection_table"] for i in named.values()
-    ):
+    if any(
+        r.get("integration", {}).get("resources") == ["connection_table"]
+        for r in routes.values()
+        if isinstance(r.get("integration"), dict)
+    ) or any(i.get("resources") == ["connection_table"] for i in named.values()):
         spec.setdefault("connections", True)
     return spec, files
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(case=generated())
-def test_generated_specs_round_trip_through_both_targets(case: tuple[dict[str, Any], dict[str, str]], tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_generated_specs_round_trip_through_both_targets(
+    case: tuple[dict[str, Any], dict[str, str]], tmp_path_factory: pytest.TempPathFactory
+) -> None:
     data, files = case
     project = tmp_path_factory.mktemp("gen")
     for rel, body in files.items():

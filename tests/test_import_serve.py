@@ -12,7 +12,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import boto3
 import pytest
@@ -37,9 +36,24 @@ CASES = {
 
 class Served:
     def __init__(self, spec: Path) -> None:
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+        }
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "wsspec", "serve", str(spec), "--port", "0", "--no-reload", "--quiet"],
+            [
+                sys.executable,
+                "-m",
+                "wsspec",
+                "serve",
+                str(spec),
+                "--port",
+                "0",
+                "--no-reload",
+                "--quiet",
+            ],
             cwd=spec.parent,
             env=env,
             stdout=subprocess.PIPE,
@@ -48,8 +62,17 @@ class Served:
         )
         self.lines: list[str] = []
         self.url = self._wait(r"WebSocket\s+(ws://\S+)")
-        self.dynamodb = next((m.group(1) for line in self.lines if (m := re.search(r"DynamoDB\s+(\S+)\s+table (\S+)", line))), None)
-        self.table = next((m.group(1) for line in self.lines if (m := re.search(r"table (\S+)", line))), None)
+        self.dynamodb = next(
+            (
+                m.group(1)
+                for line in self.lines
+                if (m := re.search(r"DynamoDB\s+(\S+)\s+table (\S+)", line))
+            ),
+            None,
+        )
+        self.table = next(
+            (m.group(1) for line in self.lines if (m := re.search(r"table (\S+)", line))), None
+        )
 
     def _wait(self, pattern: str) -> str:
         deadline = time.monotonic() + 90
@@ -78,10 +101,15 @@ class Served:
 
 
 def _project(name: str, tmp_path: Path) -> Path:
-    shutil.copytree(FIXTURES / name, tmp_path / name, ignore=shutil.ignore_patterns("expected.yaml"))
+    shutil.copytree(
+        FIXTURES / name, tmp_path / name, ignore=shutil.ignore_patterns("expected.yaml")
+    )
     directory = tmp_path / name
     source, *_ = CASES[name]
-    result = import_path(str(directory / source if source != "." else directory), ImportOptions(out_dir=str(directory)))
+    result = import_path(
+        str(directory / source if source != "." else directory),
+        ImportOptions(out_dir=str(directory)),
+    )
     spec = directory / "api.yaml"
     spec.write_text(result.text)
     return spec
@@ -98,9 +126,17 @@ def test_imported_fixture_serves_and_answers_connect(name: str, tmp_path: Path) 
         with connect(served.url + suffix, additional_headers=headers, open_timeout=30) as ws:
             if writes_table:
                 assert served.dynamodb is not None and served.table is not None
-                ddb = boto3.client("dynamodb", endpoint_url=served.dynamodb, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
+                ddb = boto3.client(
+                    "dynamodb",
+                    endpoint_url=served.dynamodb,
+                    region_name="us-east-1",
+                    aws_access_key_id="testing",
+                    aws_secret_access_key="testing",
+                )
                 items = ddb.scan(TableName=served.table)["Items"]
-                assert len(items) == 1, items  # the $connect handler wrote to the table it was named
+                assert len(items) == 1, (
+                    items
+                )  # the $connect handler wrote to the table it was named
             ws.close()
     finally:
         served.stop()
@@ -115,5 +151,3 @@ def test_authorizer_of_an_imported_fixture_still_refuses(tmp_path: Path) -> None
         assert info.value.response.status_code == 403
     finally:
         served.stop()
-
-

@@ -12,7 +12,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, List, Optional
 
 import typer
 
@@ -45,6 +45,22 @@ def _write(path: Path, text: str) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _report(result: Any, out: Optional[Path]) -> int:
+    """Print the reader's warnings, the notes and the result's findings; the not-imported count."""
+    label = result.source
+    for code, message in result.warnings:
+        _err(f"{label}: warning[{code}]: {message}")
+    for note in result.notes:
+        where = ".".join(note.path)
+        if note.kind == "not_imported":
+            _err(f"{label}: warning[WS978]: {where + ': ' if where else ''}{note.comment}")
+        else:
+            _err(f"note: {where + ': ' if where else ''}{note.comment}")
+    for finding in result.findings:
+        _err(finding.render().replace("<imported spec>", str(out or "<stdout>"), 1))
+    return len(result.not_imported) + len(result.warnings)
 
 
 @app.command("import")
@@ -104,18 +120,7 @@ def import_command(
             _err(f.render())
         _err(str(exc))
         raise typer.Exit(exc.exit_code) from None
-    label = result.source
-    for code, message in result.warnings:
-        _err(f"{label}: warning[{code}]: {message}")
-    for note in result.notes:
-        where = ".".join(note.path)
-        if note.kind == "not_imported":
-            _err(f"{label}: warning[WS978]: {where + ': ' if where else ''}{note.comment}")
-        else:
-            _err(f"note: {where + ': ' if where else ''}{note.comment}")
-    for finding in result.findings:
-        _err(finding.render().replace("<imported spec>", str(out or "<stdout>"), 1))
-    skipped = len(result.not_imported) + len(result.warnings)
+    skipped = _report(result, out)
     if strict and skipped:
         _err(f"error: {skipped} part(s) not imported (--strict); nothing written")
         raise typer.Exit(EXIT_INVALID)

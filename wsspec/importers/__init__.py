@@ -76,7 +76,9 @@ def detect(path: str, text: str | None = None) -> str:
 def _looks_serverless(text: str) -> bool:
     import re
 
-    return bool(re.search(r"(?m)^service\s*:", text)) and bool(re.search(r"(?m)^provider\s*:", text))
+    return bool(re.search(r"(?m)^service\s*:", text)) and bool(
+        re.search(r"(?m)^provider\s*:", text)
+    )
 
 
 def import_path(path: str, opts: ImportOptions) -> Imported:
@@ -114,9 +116,8 @@ def finish(graph: Graph, opts: ImportOptions) -> Imported:
     from wsspec.errors import WsspecError
     from wsspec.importers.assemble import assemble
     from wsspec.importers.emit import emit
-    from wsspec.validate import validate_text
-
     from wsspec.importers.repair import drop
+    from wsspec.validate import validate_text
 
     data, notes = assemble(graph, opts)
     project = os.path.abspath(opts.out_dir)

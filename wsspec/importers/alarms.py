@@ -65,10 +65,12 @@ def _dimensions(res: Res) -> dict[str, Any]:
     dims = res.get("Dimensions") or []
     if isinstance(dims, dict):
         return dict(dims)
-    return {d.get("Name"): d.get("Value") for d in dims if isinstance(d, dict)}
+    return {str(d.get("Name")): d.get("Value") for d in dims if isinstance(d, dict)}
 
 
-def _instances(ctx: Ctx, stage_names: list[str], functions: dict[str, Any]) -> list[tuple[str, str, str, Def]]:
+def _instances(
+    ctx: Ctx, stage_names: list[str], functions: dict[str, Any]
+) -> list[tuple[str, str, str, Def]]:
     """(scope, owner, alarm name, definition) for each alarm of this API."""
     physical = {ctx.physical_function(f): f for f in functions}
     fn_by_res = {rid: name for rid, name in ctx.functions.items()}
@@ -91,7 +93,9 @@ def _instances(ctx: Ctx, stage_names: list[str], functions: dict[str, Any]) -> l
                 scope, owner = "function", physical[fn]
         elif ns == "AWS/DynamoDB" and ctx.table is not None:
             table = dims.get("TableName")
-            if (isinstance(table, Ref) and table.target == ctx.table.id) or table == names.table_name(ctx.names):
+            if (
+                isinstance(table, Ref) and table.target == ctx.table.id
+            ) or table == names.table_name(ctx.names):
                 scope, owner = "table", "table"
         if scope is None or owner is None:
             continue
@@ -124,9 +128,10 @@ def _preset_def(name: str) -> Def | None:
     raw = recommended_alarms().get(name)
     if raw is None:
         return None
-    d = dict(_DEFAULTS)
+    d: Def = dict(_DEFAULTS)
     d.update({k: v for k, v in raw.items() if k not in ("function", "table")})
-    d["threshold"] = d["threshold"] if isinstance(d["threshold"], str) else float(d["threshold"])
+    threshold = d["threshold"]
+    d["threshold"] = threshold if isinstance(threshold, str) else float(threshold)
     return d
 
 
@@ -140,7 +145,11 @@ def _choose_base(defs: list[Def], preset: Def | None) -> Def:
 
 
 def _per_stage(
-    name: str, by_stage: dict[str, Def], stages: list[str], preset: Def | None, overrides: dict[str, Def]
+    name: str,
+    by_stage: dict[str, Def],
+    stages: list[str],
+    preset: Def | None,
+    overrides: dict[str, Def],
 ) -> Def:
     """The definition of an API/route alarm and its per-stage overrides."""
     base = _choose_base(list(by_stage.values()), preset)
@@ -162,7 +171,9 @@ def _per_stage(
 def _functions_def(
     ctx: Ctx, name: str, by_fn: dict[str, Def], functions: dict[str, Any], preset: Def | None
 ) -> Def | None:
-    timeouts = {f: int((functions.get(f) or {}).get("timeout", DEFAULT_FUNCTION_TIMEOUT)) for f in by_fn}
+    timeouts = {
+        f: int((functions.get(f) or {}).get("timeout", DEFAULT_FUNCTION_TIMEOUT)) for f in by_fn
+    }
     defs = list(by_fn.values())
     if all(d.get("metric") == "Duration" for d in defs):
         ratios = {round(d["threshold"] / (timeouts[f] * 1000) * 100, 2) for f, d in by_fn.items()}
@@ -222,7 +233,9 @@ def _alarms(ctx: Ctx, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, D
 def _against(base: Def, preset: Def | None) -> Any:
     """What the spec writes for ``base``: the whole definition, or its difference to the preset."""
     if preset is not None:
-        return _spec_form(_diff(preset, {k: v for k, v in base.items() if k not in ("function", "table")}))
+        return _spec_form(
+            _diff(preset, {k: v for k, v in base.items() if k not in ("function", "table")})
+        )
     out = {k: v for k, v in base.items() if v != _DEFAULTS.get(k, object()) or k == "metric"}
     order = ["table", "function", "route", "metric"]
     ordered = {k: out[k] for k in order if k in out}
@@ -237,7 +250,9 @@ def _notify(ctx: Ctx) -> dict[str, Any]:
         if res.id not in ctx.used:
             continue
         for action in res.get("AlarmActions") or []:
-            target = ctx.graph.target(Ref(action.target) if isinstance(action, Ref) else None, "topic")
+            target = ctx.graph.target(
+                Ref(action.target) if isinstance(action, Ref) else None, "topic"
+            )
             if target is not None:
                 topic_res = target
             elif isinstance(action, str):
@@ -263,9 +278,16 @@ def _topic(ctx: Ctx, topic: Res) -> dict[str, Any]:
     ctx.used.add(topic.id)
     wanted = topic_name(ctx.names)
     if topic.get("TopicName") not in (None, wanted):
-        ctx.notes.guess(("monitoring",), f"topic {show(topic.get('TopicName'))}: wsspec names it {wanted}")
+        ctx.notes.guess(
+            ("monitoring",), f"topic {show(topic.get('TopicName'))}: wsspec names it {wanted}"
+        )
     out: dict[str, list[str]] = {}
-    subs = [s for s in ctx.graph.of("subscription") if ctx.graph.target(s.get("TopicArn"), "topic") is topic or s.get("TopicArn") == topic.get("__arn__")]
+    subs = [
+        s
+        for s in ctx.graph.of("subscription")
+        if ctx.graph.target(s.get("TopicArn"), "topic") is topic
+        or s.get("TopicArn") == topic.get("__arn__")
+    ]
     for s in subs:
         ctx.used.add(s.id)
         protocol, endpoint = s.get("Protocol"), s.get("Endpoint")
@@ -284,14 +306,20 @@ def _retention(ctx: Ctx, functions: dict[str, Any]) -> int | None | bool:
     seen = False
     for res in ctx.graph.of("log_group"):
         name = res.get("LogGroupName")
-        refs = [r.target for r in ([name] if isinstance(name, Ref) else getattr(name, "parts", ())) if isinstance(r, Ref)]
+        refs = [
+            r.target
+            for r in ([name] if isinstance(name, Ref) else getattr(name, "parts", ()))
+            if isinstance(r, Ref)
+        ]
         if name in wanted or any(r in fn_ids for r in refs) or res.id in ctx.used:
             ctx.used.add(res.id)
             seen = True
             if res.get("RetentionInDays") is not None:
                 days.add(int(ctx.number(res, "RetentionInDays") or 0))
     if len(days) > 1:
-        ctx.notes.skip(("monitoring",), f"log retention differs per log group ({sorted(days)} days)")
+        ctx.notes.skip(
+            ("monitoring",), f"log retention differs per log group ({sorted(days)} days)"
+        )
     if not seen:
         return False
     return min(days) if days else None
@@ -302,10 +330,16 @@ def monitoring(ctx: Ctx, data: dict[str, Any]) -> Any:
     definitions, overrides, preset = _alarms(ctx, data)
     notify = _notify(ctx) if definitions or preset else {}
     retention = _retention(ctx, functions)
-    traced = [ctx.functions[rid] for rid in ctx.functions if (ctx.graph.get(rid) or Res("", "", "", {})).get("Tracing")]
+    traced = [
+        ctx.functions[rid]
+        for rid in ctx.functions
+        if (ctx.graph.get(rid) or Res("", "", "", {})).get("Tracing")
+    ]
     tracing = bool(functions) and len(traced) == len(functions)
     if traced and not tracing:
-        ctx.notes.skip(("monitoring",), f"tracing of {', '.join(traced)} only (the spec traces every function)")
+        ctx.notes.skip(
+            ("monitoring",), f"tracing of {', '.join(traced)} only (the spec traces every function)"
+        )
     out: dict[str, Any] = {}
     if preset:
         out["preset"] = "recommended"
@@ -318,7 +352,10 @@ def monitoring(ctx: Ctx, data: dict[str, Any]) -> Any:
     default_days = 30 if preset else None
     if retention is not False and retention != default_days:
         if retention is None:
-            ctx.notes.skip(("monitoring",), "log groups that never expire (the recommended preset keeps 30 days)")
+            ctx.notes.skip(
+                ("monitoring",),
+                "log groups that never expire (the recommended preset keeps 30 days)",
+            )
         else:
             out["log_retention_days"] = retention
     if tracing:

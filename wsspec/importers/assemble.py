@@ -47,7 +47,9 @@ API_KEYS = {
 def choose_api(graph: Graph, wanted: str | None) -> Res:
     apis = graph.of("api")
     if not apis:
-        others = [r.id for r in graph.resources.values() if "Api" in r.type or "apigateway" in r.type]
+        others = [
+            r.id for r in graph.resources.values() if "Api" in r.type or "apigateway" in r.type
+        ]
         extra = f" (found {', '.join(others[:3])}, not WebSocket APIs)" if others else ""
         fail("WS972", f"no WebSocket API in {graph.source}{extra}", file=graph.source)
     if wanted is not None:
@@ -262,7 +264,9 @@ def _route(ctx: Ctx, res: Res, key: str, placed: tuple[str, Any] | None) -> dict
         }
     models = ctx.need(res, "RequestModels")
     if models:
-        out["request_models"] = {str(k): ctx.text(res, "RequestModels", v) for k, v in models.items()}
+        out["request_models"] = {
+            str(k): ctx.text(res, "RequestModels", v) for k, v in models.items()
+        }
     if res.get("ModelSelectionExpression") is not None:
         out["model_selection"] = ctx.text(res, "ModelSelectionExpression")
     _two_way(ctx, res, out, path)
@@ -287,9 +291,16 @@ def _two_way(ctx: Ctx, res: Res, out: dict[str, Any], path: tuple[str, ...]) -> 
     models: dict[str, Any] = {}
     for r in responses:
         if r.get("RouteResponseKey") != "$default":
-            ctx.notes.skip(path, f"route response {show(r.get('RouteResponseKey'))} (only $default)")
+            ctx.notes.skip(
+                path, f"route response {show(r.get('RouteResponseKey'))} (only $default)"
+            )
             continue
-        models.update({str(k): ctx.text(r, "ResponseModels", v) for k, v in (ctx.need(r, "ResponseModels") or {}).items()})
+        models.update(
+            {
+                str(k): ctx.text(r, "ResponseModels", v)
+                for k, v in (ctx.need(r, "ResponseModels") or {}).items()
+            }
+        )
     out["response"] = {"models": models} if models else True
 
 

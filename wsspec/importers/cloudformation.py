@@ -282,9 +282,9 @@ def _attach_policies(graph: Graph) -> None:
         }
     for pol in graph.of("policy"):
         for target in _as_list(pol.get("Roles")):
-            role = graph.target(target, "role")
-            if role is not None:
-                role.props["Statements"] += _document_statements(pol.get("PolicyDocument"))
+            attached = graph.target(target, "role")
+            if attached is not None:
+                attached.props["Statements"] += _document_statements(pol.get("PolicyDocument"))
         pol.kind = "consumed"
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 from wsspec import names
 from wsspec.importers.errors import fail
@@ -127,7 +127,7 @@ class Ctx:
         return names.function_name(self.names, spec_name)
 
 
-def unresolvable(graph: Graph, res: Res, key: str, bad: Unresolved) -> Any:
+def unresolvable(graph: Graph, res: Res, key: str, bad: Unresolved) -> NoReturn:
     where = f"{res.where}.{key}"
     if res.type.startswith("aws_"):  # Terraform: the resource address and the argument's name
         file = res.where.rsplit("(", 1)[-1].rstrip(")") if "(" in res.where else ""

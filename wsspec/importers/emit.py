@@ -58,7 +58,9 @@ def scalar(value: Any, in_flow: bool = True) -> str:
         return text
     if "'" in text and not any(c in text for c in '"\\') and text.isprintable():
         return '"' + text + '"'
-    out = yaml.dump([text], Dumper=_Dumper, default_flow_style=True, width=2**31 - 1, allow_unicode=True)
+    out = yaml.dump(
+        [text], Dumper=_Dumper, default_flow_style=True, width=2**31 - 1, allow_unicode=True
+    )
     out = out.strip()[1:-1]
     if out and out[0] not in "'\"" and (_PLAIN_TYPED.match(out) or out != text):
         out = "'" + text.replace("'", "''") + "'"
@@ -67,7 +69,11 @@ def scalar(value: Any, in_flow: bool = True) -> str:
 
 def _multiline(text: str, indent: int) -> str | None:
     """A literal block for a multi-line string, or None when YAML needs quotes for it."""
-    if "\r" in text or text[:1] in (" ", "\t") or any(ord(c) < 32 and c not in "\n\t" for c in text):
+    if (
+        "\r" in text
+        or text[:1] in (" ", "\t")
+        or any(ord(c) < 32 and c not in "\n\t" for c in text)
+    ):
         return None
     if text.endswith("\n\n") or text.strip("\n") == "":
         return None
@@ -83,7 +89,9 @@ def _flowable(value: Any, depth: int = 0) -> bool:
     if isinstance(value, str):
         return "\n" not in value
     if isinstance(value, (list, tuple)):
-        return depth < 2 and all(_flowable(v, depth + 1) and not isinstance(v, (dict, list)) for v in value)
+        return depth < 2 and all(
+            _flowable(v, depth + 1) and not isinstance(v, (dict, list)) for v in value
+        )
     if isinstance(value, Mapping):
         return depth < 2 and bool(value) and all(_flowable(v, depth + 1) for v in value.values())
     return True
@@ -116,7 +124,9 @@ class Writer:
                 keep.append(note)
         self.notes = keep
 
-    def mapping(self, data: Mapping[str, Any], indent: int, path: tuple[str, ...], top: bool = False) -> None:
+    def mapping(
+        self, data: Mapping[str, Any], indent: int, path: tuple[str, ...], top: bool = False
+    ) -> None:
         keys = {str(k) for k in data}
         orphans = [
             n
@@ -133,11 +143,19 @@ class Writer:
             if top and i:
                 self.lines.append("")
             head = " " * indent + scalar(key, in_flow=False) + ":"
-            if isinstance(value, Mapping) and value and (top or not self._one_line(head, value, kpath)):
+            if (
+                isinstance(value, Mapping)
+                and value
+                and (top or not self._one_line(head, value, kpath))
+            ):
                 self.comment(indent, kpath, deep=False)
                 self.lines.append(head)
                 self.mapping(value, indent + 2, kpath)
-            elif isinstance(value, (list, tuple)) and value and not self._one_line(head, value, kpath):
+            elif (
+                isinstance(value, (list, tuple))
+                and value
+                and not self._one_line(head, value, kpath)
+            ):
                 self.comment(indent, kpath, deep=True)
                 self.lines.append(head)
                 self.sequence(value, indent + 2, kpath)
@@ -168,7 +186,13 @@ class Writer:
             block = _multiline(value, indent)
             if block is not None:
                 return block
-            return yaml.dump(value, Dumper=_Dumper, default_style='"', width=2**31 - 1, allow_unicode=True).rstrip("\n").removesuffix("\n...")
+            return (
+                yaml.dump(
+                    value, Dumper=_Dumper, default_style='"', width=2**31 - 1, allow_unicode=True
+                )
+                .rstrip("\n")
+                .removesuffix("\n...")
+            )
         if isinstance(value, (Mapping, list, tuple)) and not value:
             return "{}" if isinstance(value, Mapping) else "[]"
         if not isinstance(value, (Mapping, list, tuple)):

@@ -32,7 +32,11 @@ CODES: dict[str, tuple[str, int, str]] = {
         "AWS refused a read (credentials, region, access denied, endpoint unreachable)",
     ),
     "WS977": ("error", EXIT_INVALID, "the imported spec does not validate"),
-    "WS978": ("warning", EXIT_INVALID, "a part of the input the spec cannot express (not imported)"),
+    "WS978": (
+        "warning",
+        EXIT_INVALID,
+        "a part of the input the spec cannot express (not imported)",
+    ),
     "WS979": ("warning", EXIT_INVALID, "`--download-code`: a function's code cannot be downloaded"),
 }
 

@@ -73,7 +73,9 @@ def refers_to_table(ctx: Ctx, value: Any) -> bool:
         return True
     name = ctx.table_name
     text = value if isinstance(value, str) else (str(value) if isinstance(value, Tmpl) else "")
-    return bool(name) and (text == name or text.endswith(f":table/{name}") or f":table/{name}/" in text)
+    return bool(name) and (
+        text == name or text.endswith(f":table/{name}") or f":table/{name}/" in text
+    )
 
 
 def refers_to_api(ctx: Ctx, value: Any) -> bool:
@@ -97,13 +99,18 @@ def connections(ctx: Ctx) -> Any:
     if ctx.table_name is not None and ctx.table_name != derived:
         out["table_name"] = ctx.table_name
     elif ctx.table_name is None:
-        ctx.notes.guess(("connections",), f"the input lets AWS name the table; wsspec names it {derived}")
+        ctx.notes.guess(
+            ("connections",), f"the input lets AWS name the table; wsspec names it {derived}"
+        )
     ttl = ctx.need(table, "TimeToLiveSpecification") or {}
     if ttl.get("Enabled") in (True, "true", "True") and ttl.get("AttributeName"):
         if ttl["AttributeName"] != DEFAULT_TTL_ATTRIBUTE:
             out["ttl_attribute"] = ctx.text(table, "TimeToLiveSpecification", ttl["AttributeName"])
     else:
-        ctx.notes.guess(("connections",), f"the table has no TTL; wsspec's expires items by `{DEFAULT_TTL_ATTRIBUTE}`")
+        ctx.notes.guess(
+            ("connections",),
+            f"the table has no TTL; wsspec's expires items by `{DEFAULT_TTL_ATTRIBUTE}`",
+        )
     if ctx.ttl_seconds is not None and ctx.ttl_seconds != DEFAULT_TTL_SECONDS:
         out["ttl_seconds"] = ctx.ttl_seconds
     if str(table.get("BillingMode", "PROVISIONED")).upper() == "PROVISIONED":
@@ -144,7 +151,11 @@ def name_functions(ctx: Ctx) -> None:
         physical = fn.get("FunctionName")
         if isinstance(fn.get("__name__"), str):
             name = fn.get("__name__")
-        elif isinstance(physical, str) and physical.startswith(prefix) and len(physical) > len(prefix):
+        elif (
+            isinstance(physical, str)
+            and physical.startswith(prefix)
+            and len(physical) > len(prefix)
+        ):
             name = physical[len(prefix) :]
         elif fn.type.startswith("aws_"):
             name = local_id(fn)
@@ -182,7 +193,11 @@ def _function(ctx: Ctx, fn: Res, name: str, index: FileIndex) -> dict[str, Any]:
         body["entry"] = found.entry
     if found.note:
         ctx.notes.guess(path, found.note)
-    default_rt = DEFAULT_NODE_RUNTIME if found.handler.endswith((".js", ".mjs", ".cjs")) else DEFAULT_PYTHON_RUNTIME
+    default_rt = (
+        DEFAULT_NODE_RUNTIME
+        if found.handler.endswith((".js", ".mjs", ".cjs"))
+        else DEFAULT_PYTHON_RUNTIME
+    )
     if runtime is not None and not _RUNTIME.match(runtime):
         ctx.notes.skip(path, f"Runtime {runtime} (wsspec runs Python and Node.js functions)")
     elif runtime is not None and runtime != default_rt:
@@ -198,7 +213,9 @@ def _function(ctx: Ctx, fn: Res, name: str, index: FileIndex) -> dict[str, Any]:
         body["grants"] = grants
     physical = fn.get("FunctionName")
     if isinstance(physical, str) and physical != ctx.physical_function(name):
-        ctx.notes.guess(path, f"FunctionName {physical}: wsspec names it {ctx.physical_function(name)}")
+        ctx.notes.guess(
+            path, f"FunctionName {physical}: wsspec names it {ctx.physical_function(name)}"
+        )
     for key, value in (fn.get("Unsupported") or {}).items():
         ctx.notes.skip(path, f"{key} {show(value)[:80]}")
     return body
@@ -224,9 +241,17 @@ def _environment(ctx: Ctx, fn: Res, path: tuple[str, ...], table_grant: bool) ->
     out: dict[str, Any] = {}
     for key, value in (fn.get("Environment") or {}).items():
         if table_grant and key in _WIRED:
-            if key == "CONNECTIONS_TTL_SECONDS" and isinstance(value, (str, int)) and str(value).isdigit():
+            if (
+                key == "CONNECTIONS_TTL_SECONDS"
+                and isinstance(value, (str, int))
+                and str(value).isdigit()
+            ):
                 ctx.ttl_seconds = int(value)
-            if key != "CONNECTIONS_TTL_ATTRIBUTE" or not isinstance(value, str) or value == _ttl_attr(ctx):
+            if (
+                key != "CONNECTIONS_TTL_ATTRIBUTE"
+                or not isinstance(value, str)
+                or value == _ttl_attr(ctx)
+            ):
                 continue
         if isinstance(value, bool):
             out[key] = "true" if value else "false"
@@ -262,7 +287,10 @@ def _statements(ctx: Ctx, fn: Res) -> tuple[list[dict[str, Any]], list[Any], lis
         statements += role.get("Statements") or []
         managed += role.get("ManagedPolicies") or []
     elif isinstance(fn.get("Role"), str):
-        ctx.notes.skip(("functions", ctx.functions[fn.id]), f"Role {fn.get('Role')} (wsspec creates each function's role)")
+        ctx.notes.skip(
+            ("functions", ctx.functions[fn.id]),
+            f"Role {fn.get('Role')} (wsspec creates each function's role)",
+        )
     return statements, managed, list(fn.get("SamPolicies") or [])
 
 
@@ -274,11 +302,13 @@ def _permissions(ctx: Ctx, fn: Res, path: tuple[str, ...]) -> tuple[list[str], l
         _statement(ctx, st, grants, iam, path)
     for pol in managed:
         text = show(pol)
-        if text.endswith(_BASIC_POLICIES) or (text.endswith("AWSXRayDaemonWriteAccess") and fn.get("Tracing")):
+        if text.endswith(_BASIC_POLICIES) or (
+            text.endswith("AWSXRayDaemonWriteAccess") and fn.get("Tracing")
+        ):
             continue
         ctx.notes.skip(path, f"managed policy {text}")
     for tpl in templates:
-        (tname, args), = tpl.items()
+        ((tname, args),) = tpl.items()
         if tname in _TABLE_TEMPLATES and refers_to_table(ctx, (args or {}).get("TableName")):
             if "connection_table" not in grants:
                 grants.append("connection_table")
@@ -288,7 +318,9 @@ def _permissions(ctx: Ctx, fn: Res, path: tuple[str, ...]) -> tuple[list[str], l
     return sorted(grants, key=order.index), iam
 
 
-def _statement(ctx: Ctx, st: dict[str, Any], grants: list[str], iam: list[Any], path: tuple[str, ...]) -> None:
+def _statement(
+    ctx: Ctx, st: dict[str, Any], grants: list[str], iam: list[Any], path: tuple[str, ...]
+) -> None:
     if st.get("Unsupported") is not None:
         ctx.notes.skip(path, f"IAM statement {show(st)[:120]}")
         return
@@ -309,11 +341,17 @@ def _statement(ctx: Ctx, st: dict[str, Any], grants: list[str], iam: list[Any], 
                 grants.append("connection_table")
             extra = sorted(set(actions) - set(TABLE_ACTIONS) - {"dynamodb:*"})
             if extra:
-                ctx.notes.skip(path, f"{', '.join(extra)} on the connection table (the grant covers {', '.join(TABLE_ACTIONS)})")
+                ctx.notes.skip(
+                    path,
+                    f"{', '.join(extra)} on the connection table (the grant covers {', '.join(TABLE_ACTIONS)})",
+                )
             return
     literal = [r for r in resources if isinstance(r, str)]
     if len(literal) != len(resources) or not is_literal(actions):
-        ctx.notes.skip(path, f"IAM statement {', '.join(actions)} on {', '.join(show(r) for r in resources)} (resources known only once deployed)")
+        ctx.notes.skip(
+            path,
+            f"IAM statement {', '.join(actions)} on {', '.join(show(r) for r in resources)} (resources known only once deployed)",
+        )
         return
     item: dict[str, Any] = {}
     if effect != "Allow":
@@ -325,4 +363,6 @@ def _statement(ctx: Ctx, st: dict[str, Any], grants: list[str], iam: list[Any], 
 
 
 def is_pseudo(value: Any) -> bool:
-    return isinstance(value, Pseudo) or (isinstance(value, Ref) and value.target.startswith("AWS::"))
+    return isinstance(value, Pseudo) or (
+        isinstance(value, Ref) and value.target.startswith("AWS::")
+    )

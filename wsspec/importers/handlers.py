@@ -68,7 +68,9 @@ class FileIndex:
         self.walked = True
         count = 0
         for dirpath, dirnames, filenames in os.walk(self.root):
-            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
+            dirnames[:] = sorted(
+                d for d in dirnames if d not in SKIP_DIRS and not d.startswith(".")
+            )
             depth = os.path.relpath(dirpath, self.root).count(os.sep)
             if depth > 8:
                 dirnames[:] = []

@@ -63,7 +63,9 @@ class Block:
         return {i.name: i for i in self.items if isinstance(i, Attr)}
 
     def blocks(self, btype: str | None = None) -> list[Block]:
-        return [i for i in self.items if isinstance(i, Block) and (btype is None or i.type == btype)]
+        return [
+            i for i in self.items if isinstance(i, Block) and (btype is None or i.type == btype)
+        ]
 
 
 class HclError(Exception):
@@ -84,7 +86,7 @@ def parse(text: str) -> list[Any]:
     return _items(tree.children[0])
 
 
-def _trees(node: Any) -> list[Tree]:
+def _trees(node: Any) -> list[Tree[Any]]:
     return [c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
 
 
@@ -101,7 +103,7 @@ def _label(node: Any) -> str:
     return str(node)
 
 
-def _items(body: Tree) -> list[Any]:
+def _items(body: Tree[Any]) -> list[Any]:
     out: list[Any] = []
     for node in _trees(body):
         if node.data == "attribute":
@@ -157,26 +159,26 @@ class Evaluator:
         return handler(node, env)
 
     # ------------------------------------------------------------------ terms
-    def _n_expr_term(self, node: Tree, env: Mapping[str, Any]) -> Any:
+    def _n_expr_term(self, node: Tree[Any], env: Mapping[str, Any]) -> Any:
         inner = _trees(node)
         return self._eval(inner[0], env) if inner else Unresolved("empty expression")
 
-    def _n_int_lit(self, node: Tree, env: Mapping[str, Any]) -> Any:
+    def _n_int_lit(self, node: Tree[Any], env: Mapping[str, Any]) -> Any:
         return int(str(node.children[0]))
 
-    def _n_float_lit(self, node: Tree, env: Mapping[str, Any]) -> Any:
+    def _n_float_lit(self, node: Tree[Any], env: Mapping[str, Any]) -> Any:
         return float(str(node.children[0]))
 
-    def _n_literal_value(self, node: Tree, env: Mapping[str, Any]) -> Any:
+    def _n_literal_value(self, node: Tree[Any], env: Mapping[str, Any]) -> Any:
         return {"true": True, "false": False, "null": None}[str(node.children[0])]
 
-    def _n_identifier(self, node: Tree, env: Mapping[str, Any]) -> Any:
+    def _n_identifier(self, node: Tree[Any], env: Mapping[str, Any]) -> Any:
         name = str(node.children[0])
         if name in env:
             return env[name]
         return Trav(name)
 
-    def _n_string(self, node: Tree, env: Mapping[str, Any]) -> Any:
+    def _n_string(self, node: Tree[Any], env: Mapping[str, Any]) -> Any:
         pieces: list[Any] = []
         for part in node.children:
             if not isinstance(part, Tree):
@@ -210,10 +212,10 @@ class Evaluator:
             body = textwrap.dedent(body)
         return self._template(body.replace("\\u0024{", "$${"), env)
 
-    def _n_heredoc_template(self, node: Tree, env: Mapping[str, Any]) -> Any:
+    def _n_heredoc_template(self, node: Tree[Any], env: Mapping[str, Any]) -> Any:
         return self._heredoc(str(node.children[0]), env, False)
 
-    def _n_heredoc_template_trim(self, node: Tree, env: Mapping[str, Any]) -> Any:
+    def _n_heredoc_template_trim(self, node: Tree[Any], env: Mapping[str, Any]) -> Any:
         return self._heredoc(str(node.children[0]), env, True)
 
     def _template(self, text: str, env: Mapping[str, Any]) -> Any:
@@ -243,10 +245,10 @@ class Evaluator:
             i = k
         return concat(pieces)
 
-    def _n_tuple(self, node: Tree, env: Mapping[str, Any]) -> Any:
+    def _n_tuple(self, node: Tree[Any], env: Mapping[str, Any]) -> Any:
         return [self.value(c, env) for c in _trees(node)]
 
-    def _n_object(self, node: Tree, env: Mapping[str, Any]) -> Any:
+    def _n_object(self, node: Tree[Any], env: Mapping[str, Any]) -> Any:
         out: dict[Any, Any] = {}
         for elem in _trees(node):
             key_node, value_node = _trees(elem)[0], _trees(elem)[-1]
@@ -261,12 +263,12 @@ class Evaluator:
             out[key if isinstance(key, str) else str(key)] = self.value(value_node, env)
         return out
 
-    def _n_get_attr_expr_term(self, node: Tree, env: Mapping[str, Any]) -> Any:
+    def _n_get_attr_expr_term(self, node: Tree[Any], env: Mapping[str, Any]) -> Any:
         base = self._eval(node.children[0], env)
         name = _label(_trees(node.children[1])[0])
         return self._step(base, name, env)
 
-    def _n_index_expr_term(self, node: Tree, env: Mapping[str, Any]) -> Any:
+    def _n_index_expr_term(self, node: Tree[Any], env: Mapping[str, Any]) -> Any:
         base = self._eval(node.children[0], env)
         idx = node.children[1]
         if idx.data == "short_index":
@@ -285,13 +287,13 @@ class Evaluator:
         except (KeyError, IndexError, TypeError):
             return Unresolved(f"[{key!r}] of a value known only once deployed")
 
-    def _n_attr_splat_expr_term(self, node: Tree, env: Mapping[str, Any]) -> Any:
+    def _n_attr_splat_expr_term(self, node: Tree[Any], env: Mapping[str, Any]) -> Any:
         return self._splat(node, env)
 
-    def _n_full_splat_expr_term(self, node: Tree, env: Mapping[str, Any]) -> Any:
+    def _n_full_splat_expr_term(self, node: Tree[Any], env: Mapping[str, Any]) -> Any:
         return self._splat(node, env)
 
-    def _splat(self, node: Tree, env: Mapping[str, Any]) -> Any:
+    def _splat(self, node: Tree[Any], env: Mapping[str, Any]) -> Any:
         base = self.value(node.children[0], env)
         if not isinstance(base, list):
             return Unresolved("a splat expression over resources")
@@ -299,20 +301,24 @@ class Evaluator:
         for item in base:
             v = item
             for step in _trees(node.children[1]):
-                key = _label(_trees(step)[0]) if step.data == "get_attr" else Index(self.value(_trees(step)[0], env))
+                key = (
+                    _label(_trees(step)[0])
+                    if step.data == "get_attr"
+                    else Index(self.value(_trees(step)[0], env))
+                )
                 v = self._step(v, key, env)
             out.append(v)
         return out
 
     # ------------------------------------------------------------------ operators
-    def _n_conditional(self, node: Tree, env: Mapping[str, Any]) -> Any:
+    def _n_conditional(self, node: Tree[Any], env: Mapping[str, Any]) -> Any:
         cond, yes, no = _trees(node)[:3]
         c = self.value(cond, env)
         if isinstance(c, bool):
             return self.value(yes if c else no, env)
         return Unresolved("a condition known only once deployed")
 
-    def _n_unary_op(self, node: Tree, env: Mapping[str, Any]) -> Any:
+    def _n_unary_op(self, node: Tree[Any], env: Mapping[str, Any]) -> Any:
         op = str(node.children[0])
         v = self.value(node.children[1], env)
         if op == "!" and isinstance(v, bool):
@@ -321,7 +327,7 @@ class Evaluator:
             return -v
         return Unresolved(f"{op}{v!r}")
 
-    def _n_binary_op(self, node: Tree, env: Mapping[str, Any]) -> Any:
+    def _n_binary_op(self, node: Tree[Any], env: Mapping[str, Any]) -> Any:
         trees = _trees(node)
         left = self.value(trees[0], env)
         term = trees[1]
@@ -330,11 +336,13 @@ class Evaluator:
         return binary(op, left, right)
 
     # ------------------------------------------------------------------ functions, for
-    def _n_function_call(self, node: Tree, env: Mapping[str, Any]) -> Any:
+    def _n_function_call(self, node: Tree[Any], env: Mapping[str, Any]) -> Any:
         name = _label(node.children[0])
         args_node = next((c for c in _trees(node)[1:] if c.data == "arguments"), None)
         args = [self.value(a, env) for a in _trees(args_node)] if args_node is not None else []
-        if args_node is not None and any(isinstance(c, Token) and c.type == "ELLIPSIS" for c in args_node.children):
+        if args_node is not None and any(
+            isinstance(c, Token) and c.type == "ELLIPSIS" for c in args_node.children
+        ):
             last = args.pop() if args else []
             args += list(last) if isinstance(last, list) else [last]
         fn = FUNCTIONS.get(name)
@@ -349,7 +357,9 @@ class Evaluator:
         except Exception as exc:  # noqa: BLE001 - a function applied to values it rejects
             return Unresolved(f"{name}(...): {exc}")
 
-    def _for(self, node: Tree, env: Mapping[str, Any]) -> tuple[list[tuple[dict[str, Any], Tree | None]], list[Tree]]:
+    def _for(
+        self, node: Tree[Any], env: Mapping[str, Any]
+    ) -> tuple[list[dict[str, Any]], list[Tree[Any]]]:
         intro = next(c for c in _trees(node) if c.data == "for_intro")
         names = [str(c.children[0]) for c in _trees(intro) if c.data == "identifier"]
         coll = self.value(_trees(intro)[-1], env)
@@ -370,22 +380,22 @@ class Evaluator:
                 local[names[0]] = v
             if cond is not None and self.value(_trees(cond)[0], local) is not True:
                 continue
-            out.append((local, None))
+            out.append(local)
         return out, rest
 
-    def _n_for_tuple_expr(self, node: Tree, env: Mapping[str, Any]) -> Any:
+    def _n_for_tuple_expr(self, node: Tree[Any], env: Mapping[str, Any]) -> Any:
         try:
             scopes, rest = self._for(node, env)
         except _NotKnown:
             return Unresolved("a for expression over values known only once deployed")
-        return [self.value(rest[0], local) for local, _ in scopes]
+        return [self.value(rest[0], local) for local in scopes]
 
-    def _n_for_object_expr(self, node: Tree, env: Mapping[str, Any]) -> Any:
+    def _n_for_object_expr(self, node: Tree[Any], env: Mapping[str, Any]) -> Any:
         try:
             scopes, rest = self._for(node, env)
         except _NotKnown:
             return Unresolved("a for expression over values known only once deployed")
-        return {str(self.value(rest[0], local)): self.value(rest[1], local) for local, _ in scopes}
+        return {str(self.value(rest[0], local)): self.value(rest[1], local) for local in scopes}
 
 
 class _NotKnown(Exception):
@@ -399,7 +409,7 @@ def binary(op: str, a: Any, b: Any) -> Any:
         return b
     if op in ("==", "!="):
         if not (is_literal(a) and is_literal(b)):
-            return Unresolved(f"a comparison with a value known only once deployed")
+            return Unresolved("a comparison with a value known only once deployed")
         return (a == b) if op == "==" else (a != b)
     if op in ("&&", "||") and isinstance(a, bool) and isinstance(b, bool):
         return (a and b) if op == "&&" else (a or b)

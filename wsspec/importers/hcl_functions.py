@@ -144,7 +144,9 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "trimprefix": _str(lambda text, p: text[len(p) :] if text.startswith(p) else text),
     "trimsuffix": _str(lambda text, s: text[: -len(s)] if s and text.endswith(s) else text),
     "trim": _str(lambda text, chars: text.strip(chars)),
-    "substr": _str(lambda text, off, n: text[int(off) : int(off) + int(n)] if int(n) >= 0 else text[int(off) :]),
+    "substr": _str(
+        lambda text, off, n: text[int(off) : int(off) + int(n)] if int(n) >= 0 else text[int(off) :]
+    ),
     "startswith": _str(lambda text, p: text.startswith(p)),
     "endswith": _str(lambda text, s: text.endswith(s)),
     "tostring": lambda base, v: v if isinstance(v, str) else json.dumps(v),

@@ -27,7 +27,8 @@ _MARK = "\x00"
 
 def flatten(value: Any) -> tuple[str, list[Any]]:
     """A string with each symbolic part replaced by a marker ``\\x00<i>\\x00``, and the parts."""
-    text, symbols = "", []
+    text = ""
+    symbols: list[Any] = []
     for part in parts_of(value):
         if isinstance(part, str):
             text += part
@@ -101,7 +102,10 @@ def common(ctx: Ctx, res: Res, out: dict[str, Any], path: tuple[str, ...]) -> No
     if out.get("proxy", out.get("type") == "lambda") and out.get("type") in ("lambda", "http"):
         for key, prop in _PROXY_IGNORED.items():
             if key in out:
-                ctx.notes.skip(path, f"{prop} {show(out.pop(key))[:60]} (proxy integrations pass messages through unchanged)")
+                ctx.notes.skip(
+                    path,
+                    f"{prop} {show(out.pop(key))[:60]} (proxy integrations pass messages through unchanged)",
+                )
 
 
 def _settings(ctx: Ctx, res: Res, out: dict[str, Any], path: tuple[str, ...]) -> None:
@@ -132,14 +136,18 @@ def _settings(ctx: Ctx, res: Res, out: dict[str, Any], path: tuple[str, ...]) ->
 def _responses(ctx: Ctx, integ: Res) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for r in ctx.graph.of("integration_response"):
-        if not (isinstance(r.get("IntegrationId"), Ref) and r.get("IntegrationId").target == integ.id):
+        if not (
+            isinstance(r.get("IntegrationId"), Ref) and r.get("IntegrationId").target == integ.id
+        ):
             continue
         ctx.used.add(r.id)
         key = ctx.text(r, "IntegrationResponseKey")
         body: dict[str, Any] = {}
         templates = ctx.need(r, "ResponseTemplates")
         if templates:
-            body["templates"] = {str(k): ctx.text(r, "ResponseTemplates", v) for k, v in templates.items()}
+            body["templates"] = {
+                str(k): ctx.text(r, "ResponseTemplates", v) for k, v in templates.items()
+            }
         if r.get("TemplateSelectionExpression") is not None:
             body["template_selection"] = ctx.text(r, "TemplateSelectionExpression")
         if r.get("ContentHandlingStrategy") is not None:
@@ -148,7 +156,9 @@ def _responses(ctx: Ctx, integ: Res) -> dict[str, Any]:
     return out
 
 
-def _credentials(ctx: Ctx, res: Res, key: str, out: dict[str, Any], path: tuple[str, ...]) -> Res | None:
+def _credentials(
+    ctx: Ctx, res: Res, key: str, out: dict[str, Any], path: tuple[str, ...]
+) -> Res | None:
     """A literal role ARN goes in ``credentials``; a role of the input is returned."""
     value = res.get(key)
     if value is None:
@@ -250,7 +260,9 @@ def _service_role(ctx: Ctx, role: Res, out: dict[str, Any], path: tuple[str, ...
         for r in st["Resource"]:
             lit = arn_literal(ctx, r)
             if lit is None:
-                ctx.notes.skip(path, f"resource {show(r)} of role {role.id} (known only once deployed)")
+                ctx.notes.skip(
+                    path, f"resource {show(r)} of role {role.id} (known only once deployed)"
+                )
             elif lit not in resources:
                 resources.append(lit)
     default = [f"{out.get('service')}:{out['action']}"] if out.get("action") else []
@@ -258,7 +270,10 @@ def _service_role(ctx: Ctx, role: Res, out: dict[str, Any], path: tuple[str, ...
         out["actions"] = actions
     out["resources"] = resources or ["*"]
     if out["type"] != "aws":
-        ctx.notes.skip(path, f"credentials role {role.id} (wsspec generates roles only for AWS service integrations)")
+        ctx.notes.skip(
+            path,
+            f"credentials role {role.id} (wsspec generates roles only for AWS service integrations)",
+        )
         out.pop("actions", None)
         out.pop("resources", None)
 
@@ -272,7 +287,10 @@ def authorizer(ctx: Ctx, res: Res) -> tuple[str, dict[str, Any]] | None:
     path = ("authorizers", name)
     kind = str(res.get("AuthorizerType", "REQUEST")).upper()
     if kind != "REQUEST":
-        ctx.notes.skip(("authorizers",), f"authorizer {name} ({kind}: WebSocket APIs support REQUEST authorizers only)")
+        ctx.notes.skip(
+            ("authorizers",),
+            f"authorizer {name} ({kind}: WebSocket APIs support REQUEST authorizers only)",
+        )
         return None
     out: dict[str, Any] = {}
     fn, arn, _ = lambda_target(ctx, ctx.need(res, "AuthorizerUri"))
@@ -289,7 +307,9 @@ def authorizer(ctx: Ctx, res: Res) -> tuple[str, dict[str, Any]] | None:
     _credentials(ctx, res, "AuthorizerCredentialsArn", out, path)
     ttl = res.get("AuthorizerResultTtlInSeconds")
     if ttl not in (None, 0, "0"):
-        ctx.notes.skip(path, f"AuthorizerResultTtlInSeconds {show(ttl)} (WebSocket authorizers are not cached)")
+        ctx.notes.skip(
+            path, f"AuthorizerResultTtlInSeconds {show(ttl)} (WebSocket authorizers are not cached)"
+        )
     for key in ("JwtConfiguration", "EnableSimpleResponses", "AuthorizerPayloadFormatVersion"):
         if res.get(key) is not None:
             ctx.notes.skip(path, f"{key} (HTTP APIs only)")

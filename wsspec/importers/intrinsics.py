@@ -154,19 +154,19 @@ class Resolver:
     # ------------------------------------------------------------------ values
     def resolve(self, value: Any) -> Any:
         if isinstance(value, list):
-            out = [self.resolve(v) for v in value]
-            return [v for v in out if v is not DROP]
+            items = [self.resolve(v) for v in value]
+            return [v for v in items if v is not DROP]
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, arg), = value.items()
+            ((key, arg),) = value.items()
             if key == "Ref":
                 return self.ref(arg)
             if key == "Condition" and isinstance(arg, str):
                 return self.condition(arg)
             if isinstance(key, str) and key.startswith("Fn::"):
                 return self._function(key[4:], arg)
-        out = {}
+        out: dict[str, Any] = {}
         for k, v in value.items():
             r = self.resolve(v)
             if r is not DROP:
@@ -183,8 +183,9 @@ class Resolver:
         return self.get_att(arg)
 
     def _fn_sub(self, arg: Any) -> Any:
+        variables: Any = {}
         if isinstance(arg, str):
-            text, variables = arg, {}
+            text = arg
         elif isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str):
             text, variables = arg[0], self.resolve(arg[1]) or {}
         else:

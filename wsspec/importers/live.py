@@ -49,11 +49,17 @@ def _unimplemented(exc: BaseException) -> bool:
 
 
 class Reader:
-    def __init__(self, api_id: str, opts: ImportOptions, client: Callable[[str], Any] | None = None) -> None:
+    def __init__(
+        self, api_id: str, opts: ImportOptions, client: Callable[[str], Any] | None = None
+    ) -> None:
         self.api_id = api_id
         self.opts = opts
         self.client = client or _clients(opts)
-        self.graph = Graph(source=f"API {api_id}", source_kind="live API", project_dir=os.path.abspath(opts.out_dir))
+        self.graph = Graph(
+            source=f"API {api_id}",
+            source_kind="live API",
+            project_dir=os.path.abspath(opts.out_dir),
+        )
         self.graph.by_wsspec = True
         self.name = ""
         self.pool = ThreadPoolExecutor(max_workers=8)
@@ -96,14 +102,30 @@ class Reader:
             api = c.get_api(ApiId=self.api_id)
         except Exception as exc:  # noqa: BLE001
             if _code(exc) in ("NotFoundException", "BadRequestException"):
-                fail("WS975", f"no API with id {self.api_id}", hint="list them with `aws apigatewayv2 get-apis`")
+                fail(
+                    "WS975",
+                    f"no API with id {self.api_id}",
+                    hint="list them with `aws apigatewayv2 get-apis`",
+                )
             raise
         if api.get("ProtocolType") != "WEBSOCKET":
-            fail("WS975", f"API {self.api_id} is an {api.get('ProtocolType')} API, not a WebSocket API")
+            fail(
+                "WS975",
+                f"API {self.api_id} is an {api.get('ProtocolType')} API, not a WebSocket API",
+            )
         self.name = api["Name"]
         self.graph.source = f"API {self.api_id} ({self.name})"
         self.graph.region = c.meta.region_name
-        keys = ("Name", "ProtocolType", "RouteSelectionExpression", "ApiKeySelectionExpression", "Description", "DisableExecuteApiEndpoint", "DisableSchemaValidation", "Tags")
+        keys = (
+            "Name",
+            "ProtocolType",
+            "RouteSelectionExpression",
+            "ApiKeySelectionExpression",
+            "Description",
+            "DisableExecuteApiEndpoint",
+            "DisableSchemaValidation",
+            "Tags",
+        )
         props = {k: api.get(k) for k in keys if api.get(k) not in (None, "", False)}
         props["__id__"] = self.api_id
         self.graph.add(Res("api", "api", "live", props, where=f"API {self.api_id}"))
@@ -113,16 +135,30 @@ class Reader:
         self._authorizers(routes)
         self._routes(routes)
         self._models(routes)
-        self._stages()
-        self._domain()
-        self._functions()
-        self._stage_order()
-        self._table()
-        self._account()
-        self._alarms()
+        self._rest()
+
+    def _rest(self) -> None:
+        """Everything beyond API Gateway (``live_more.FullReader``)."""
+
+    def _role(self, arn: str) -> Res | None:
+        """The role resource for ``arn`` (``live_more.FullReader`` reads IAM)."""
+        return None
 
     def _integrations(self, items: list[dict[str, Any]]) -> None:
-        keys = ("IntegrationType", "IntegrationUri", "IntegrationMethod", "TimeoutInMillis", "CredentialsArn", "ConnectionType", "ConnectionId", "RequestParameters", "RequestTemplates", "TemplateSelectionExpression", "PassthroughBehavior", "ContentHandlingStrategy")
+        keys = (
+            "IntegrationType",
+            "IntegrationUri",
+            "IntegrationMethod",
+            "TimeoutInMillis",
+            "CredentialsArn",
+            "ConnectionType",
+            "ConnectionId",
+            "RequestParameters",
+            "RequestTemplates",
+            "TemplateSelectionExpression",
+            "PassthroughBehavior",
+            "ContentHandlingStrategy",
+        )
         for i in items:
             props: dict[str, Any] = {k: i.get(k) for k in keys if i.get(k) not in (None, "", {})}
             props["ApiId"] = Ref("api")
@@ -141,16 +177,44 @@ class Reader:
             self._vpc_link(props)
             self._service_role(props)
             rid = f"integration:{i['IntegrationId']}"
-            self.graph.add(Res(rid, "integration", "live", props, where=f"integration {i['IntegrationId']}"))
+            self.graph.add(
+                Res(rid, "integration", "live", props, where=f"integration {i['IntegrationId']}")
+            )
             if not proxy:
-                for r in self._pages("apigatewayv2", "get_integration_responses", "Items", ApiId=self.api_id, IntegrationId=i["IntegrationId"]):
-                    rprops = {k: r.get(k) for k in ("IntegrationResponseKey", "ResponseTemplates", "TemplateSelectionExpression", "ContentHandlingStrategy") if r.get(k) not in (None, "", {})}
+                for r in self._pages(
+                    "apigatewayv2",
+                    "get_integration_responses",
+                    "Items",
+                    ApiId=self.api_id,
+                    IntegrationId=i["IntegrationId"],
+                ):
+                    rprops = {
+                        k: r.get(k)
+                        for k in (
+                            "IntegrationResponseKey",
+                            "ResponseTemplates",
+                            "TemplateSelectionExpression",
+                            "ContentHandlingStrategy",
+                        )
+                        if r.get(k) not in (None, "", {})
+                    }
                     rprops["IntegrationId"] = Ref(rid)
-                    self.graph.add(Res(f"integration_response:{r['IntegrationResponseId']}", "integration_response", "live", rprops))
+                    self.graph.add(
+                        Res(
+                            f"integration_response:{r['IntegrationResponseId']}",
+                            "integration_response",
+                            "live",
+                            rprops,
+                        )
+                    )
 
     def _vpc_link(self, props: dict[str, Any]) -> None:
         link_id = props.get("ConnectionId")
-        if props.get("ConnectionType") != "VPC_LINK" or not isinstance(link_id, str) or "${" in link_id:
+        if (
+            props.get("ConnectionType") != "VPC_LINK"
+            or not isinstance(link_id, str)
+            or "${" in link_id
+        ):
             return
         try:
             link = self.client("apigateway").get_vpc_link(vpcLinkId=link_id)
@@ -159,7 +223,18 @@ class Reader:
         if link is None or (link.get("tags") or {}).get("wsspec:spec") != self.name:
             return
         rid = f"vpc_link:{link_id}"
-        self.graph.add(Res(rid, "vpc_link", "live", {"Name": link.get("name"), "Description": link.get("description"), "TargetArns": link.get("targetArns") or []}))
+        self.graph.add(
+            Res(
+                rid,
+                "vpc_link",
+                "live",
+                {
+                    "Name": link.get("name"),
+                    "Description": link.get("description"),
+                    "TargetArns": link.get("targetArns") or [],
+                },
+            )
+        )
         props["ConnectionId"] = Ref(rid)
 
     def _service_role(self, props: dict[str, Any]) -> None:
@@ -176,15 +251,35 @@ class Reader:
             items = got.get("Items") or []
         else:
             ids = sorted({r["AuthorizerId"] for r in routes if r.get("AuthorizerId")})
-            items = [self.client("apigatewayv2").get_authorizer(ApiId=self.api_id, AuthorizerId=x) for x in ids]
+            items = [
+                self.client("apigatewayv2").get_authorizer(ApiId=self.api_id, AuthorizerId=x)
+                for x in ids
+            ]
         for a in items:
-            keys = ("Name", "AuthorizerType", "AuthorizerUri", "IdentitySource", "AuthorizerCredentialsArn", "AuthorizerResultTtlInSeconds")
+            keys = (
+                "Name",
+                "AuthorizerType",
+                "AuthorizerUri",
+                "IdentitySource",
+                "AuthorizerCredentialsArn",
+                "AuthorizerResultTtlInSeconds",
+            )
             props = {k: a.get(k) for k in keys if a.get(k) not in (None, "")}
             props["ApiId"] = Ref("api")
             self.graph.add(Res(f"authorizer:{a['AuthorizerId']}", "authorizer", "live", props))
 
     def _routes(self, routes: list[dict[str, Any]]) -> None:
-        keys = ("RouteKey", "Target", "AuthorizationType", "ApiKeyRequired", "RequestParameters", "RequestModels", "ModelSelectionExpression", "OperationName", "RouteResponseSelectionExpression")
+        keys = (
+            "RouteKey",
+            "Target",
+            "AuthorizationType",
+            "ApiKeyRequired",
+            "RequestParameters",
+            "RequestModels",
+            "ModelSelectionExpression",
+            "OperationName",
+            "RouteResponseSelectionExpression",
+        )
         for r in sorted(routes, key=lambda r: _route_order(r["RouteKey"])):
             props: dict[str, Any] = {k: r.get(k) for k in keys if r.get(k) not in (None, "", {})}
             props["ApiId"] = Ref("api")
@@ -193,19 +288,43 @@ class Reader:
             rid = f"route:{r['RouteId']}"
             self.graph.add(Res(rid, "route", "live", props, where=f"route {r['RouteKey']}"))
             if r.get("RouteResponseSelectionExpression"):
-                got = self._optional("apigatewayv2", "get_route_responses", ApiId=self.api_id, RouteId=r["RouteId"])
-                items = (got or {}).get("Items") or [{"RouteResponseKey": "$default", "RouteResponseId": r["RouteId"]}]
+                got = self._optional(
+                    "apigatewayv2", "get_route_responses", ApiId=self.api_id, RouteId=r["RouteId"]
+                )
+                items = (got or {}).get("Items") or [
+                    {"RouteResponseKey": "$default", "RouteResponseId": r["RouteId"]}
+                ]
                 for rr in items:
-                    rprops = {"RouteId": Ref(rid), "RouteResponseKey": rr.get("RouteResponseKey"), "ResponseModels": rr.get("ResponseModels") or {}}
-                    self.graph.add(Res(f"route_response:{rr['RouteResponseId']}", "route_response", "live", rprops))
+                    rprops = {
+                        "RouteId": Ref(rid),
+                        "RouteResponseKey": rr.get("RouteResponseKey"),
+                        "ResponseModels": rr.get("ResponseModels") or {},
+                    }
+                    self.graph.add(
+                        Res(
+                            f"route_response:{rr['RouteResponseId']}",
+                            "route_response",
+                            "live",
+                            rprops,
+                        )
+                    )
                 if got is None:
-                    self.graph.skipped.append((("routes", r["RouteKey"]), "response models (the endpoint cannot list route responses)"))
+                    self.graph.skipped.append(
+                        (
+                            ("routes", r["RouteKey"]),
+                            "response models (the endpoint cannot list route responses)",
+                        )
+                    )
 
     def _models(self, routes: list[dict[str, Any]]) -> None:
         got = self._optional("apigatewayv2", "get_models", ApiId=self.api_id)
         if got is not None:
             for m in got.get("Items") or []:
-                props = {k: m.get(k) for k in ("Name", "ContentType", "Description", "Schema") if m.get(k) not in (None, "")}
+                props = {
+                    k: m.get(k)
+                    for k in ("Name", "ContentType", "Description", "Schema")
+                    if m.get(k) not in (None, "")
+                }
                 props["ApiId"] = Ref("api")
                 self.graph.add(Res(f"model:{m['ModelId']}", "model", "live", props))
             return
@@ -213,7 +332,12 @@ class Reader:
         for name in used:
             props = {"ApiId": Ref("api"), "Name": name, "Schema": PLACEHOLDER_SCHEMA}
             self.graph.add(Res(f"model:{name}", "model", "live", props))
-            self.graph.skipped.append((("models", name), "the schema (the endpoint cannot list models; a placeholder stands in)"))
+            self.graph.skipped.append(
+                (
+                    ("models", name),
+                    "the schema (the endpoint cannot list models; a placeholder stands in)",
+                )
+            )
 
 
 def _route_order(key: str) -> tuple[int, str]:
@@ -224,11 +348,15 @@ def _clients(opts: ImportOptions) -> Callable[[str], Any]:
     import boto3
     from botocore.config import Config
 
-    session = boto3.Session(profile_name=opts.profile, region_name=opts.region)
+    session: Any = boto3.Session(profile_name=opts.profile, region_name=opts.region)
     cache: dict[str, Any] = {}
-    config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=10, read_timeout=30)
+    config = Config(
+        retries={"mode": "standard", "max_attempts": 3}, connect_timeout=10, read_timeout=30
+    )
 
-    probe = Config(retries={"mode": "standard", "max_attempts": 1}, connect_timeout=10, read_timeout=30)
+    probe = Config(
+        retries={"mode": "standard", "max_attempts": 1}, connect_timeout=10, read_timeout=30
+    )
 
     def client(service: str) -> Any:
         if service not in cache:
@@ -249,8 +377,17 @@ def _refused(exc: BaseException, opts: ImportOptions) -> None:
         fail("WS976", "no AWS region configured", hint="pass --region")
     if name in ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError"):
         fail("WS976", f"cannot reach AWS: {exc}", hint="check --endpoint-url and the network")
-    if code in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnrecognizedClientException"):
-        fail("WS976", f"access denied: {exc}", hint="the credentials need read access to API Gateway, Lambda, IAM, DynamoDB, CloudWatch")
+    if code in (
+        "AccessDenied",
+        "AccessDeniedException",
+        "UnauthorizedOperation",
+        "UnrecognizedClientException",
+    ):
+        fail(
+            "WS976",
+            f"access denied: {exc}",
+            hint="the credentials need read access to API Gateway, Lambda, IAM, DynamoDB, CloudWatch",
+        )
     fail("WS976", f"AWS refused a read: {name}: {' '.join(str(exc).split())[:200]}")
 
 

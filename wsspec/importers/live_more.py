@@ -17,12 +17,16 @@ from typing import Any
 
 from wsspec import names
 from wsspec.importers.cloudformation import normal_statement
-from wsspec.importers.live import _FN_ARN, _TABLE, Reader, name_spec, physical_prefix, zip_extract
 from wsspec.importers.graph import Res
+from wsspec.importers.live import _FN_ARN, _TABLE, Reader, name_spec, physical_prefix, zip_extract
 from wsspec.importers.values import Ref
 from wsspec.monitoring import topic_name
 
-_DEFAULT_SETTINGS = {"LoggingLevel": "OFF", "DataTraceEnabled": False, "DetailedMetricsEnabled": False}
+_DEFAULT_SETTINGS = {
+    "LoggingLevel": "OFF",
+    "DataTraceEnabled": False,
+    "DetailedMetricsEnabled": False,
+}
 _BASIC_EPHEMERAL = 512
 
 
@@ -40,6 +44,15 @@ class FullReader(Reader):
         self.roles: dict[str, Res | None] = {}
         super()._read()
 
+    def _rest(self) -> None:
+        self._stages()
+        self._domain()
+        self._functions()
+        self._stage_order()
+        self._table()
+        self._account()
+        self._alarms()
+
     # ------------------------------------------------------------------ stages, domain
     def _stages(self) -> None:
         spec = name_spec(self.name)
@@ -49,7 +62,11 @@ class FullReader(Reader):
             for key in ("Description", "AutoDeploy", "StageVariables", "RouteSettings", "Tags"):
                 if s.get(key) not in (None, "", {}, False):
                     props[key] = s[key]
-            defaults = {k: v for k, v in (s.get("DefaultRouteSettings") or {}).items() if _DEFAULT_SETTINGS.get(k, object()) != v}
+            defaults = {
+                k: v
+                for k, v in (s.get("DefaultRouteSettings") or {}).items()
+                if _DEFAULT_SETTINGS.get(k, object()) != v
+            }
             if defaults:
                 props["DefaultRouteSettings"] = defaults
             acc = s.get("AccessLogSettings") or {}
@@ -57,15 +74,23 @@ class FullReader(Reader):
             if dest:
                 group = str(dest).split(":log-group:", 1)[-1].removesuffix(":*")
                 if group == names.access_log_group(spec, name):
-                    props["AccessLogSettings"] = {"DestinationArn": Ref(self._log_group(group), "Arn"), "Format": acc.get("Format")}
+                    props["AccessLogSettings"] = {
+                        "DestinationArn": Ref(self._log_group(group), "Arn"),
+                        "Format": acc.get("Format"),
+                    }
                 else:
-                    props["AccessLogSettings"] = {"DestinationArn": dest, "Format": acc.get("Format")}
+                    props["AccessLogSettings"] = {
+                        "DestinationArn": dest,
+                        "Format": acc.get("Format"),
+                    }
             self.graph.add(Res(f"stage:{name}", "stage", "live", props, where=f"stage {name}"))
 
     def _log_group(self, group: str) -> str:
         rid = f"log:{group}"
         if rid not in self.graph.resources:
-            found = self._pages("logs", "describe_log_groups", "logGroups", logGroupNamePrefix=group)
+            found = self._pages(
+                "logs", "describe_log_groups", "logGroups", logGroupNamePrefix=group
+            )
             match = next((g for g in found if g.get("logGroupName") == group), None)
             props = {"LogGroupName": group}
             if match is not None and match.get("retentionInDays"):
@@ -75,16 +100,39 @@ class FullReader(Reader):
 
     def _domain(self) -> None:
         for d in self._pages("apigatewayv2", "get_domain_names", "Items"):
-            mappings = self._pages("apigatewayv2", "get_api_mappings", "Items", DomainName=d["DomainName"])
+            mappings = self._pages(
+                "apigatewayv2", "get_api_mappings", "Items", DomainName=d["DomainName"]
+            )
             mine = [m for m in mappings if m.get("ApiId") == self.api_id]
             if not mine:
                 continue
             rid = f"domain:{d['DomainName']}"
-            confs = [{k: c.get(k) for k in ("CertificateArn", "EndpointType", "SecurityPolicy") if c.get(k)} for c in d.get("DomainNameConfigurations") or []]
-            self.graph.add(Res(rid, "domain", "live", {"DomainName": d["DomainName"], "DomainNameConfigurations": confs}))
+            confs = [
+                {
+                    k: c.get(k)
+                    for k in ("CertificateArn", "EndpointType", "SecurityPolicy")
+                    if c.get(k)
+                }
+                for c in d.get("DomainNameConfigurations") or []
+            ]
+            self.graph.add(
+                Res(
+                    rid,
+                    "domain",
+                    "live",
+                    {"DomainName": d["DomainName"], "DomainNameConfigurations": confs},
+                )
+            )
             for m in mine:
-                props = {"ApiId": Ref("api"), "DomainName": Ref(rid), "Stage": m.get("Stage"), "ApiMappingKey": m.get("ApiMappingKey") or None}
-                self.graph.add(Res(f"api_mapping:{m['ApiMappingId']}", "api_mapping", "live", props))
+                props = {
+                    "ApiId": Ref("api"),
+                    "DomainName": Ref(rid),
+                    "Stage": m.get("Stage"),
+                    "ApiMappingKey": m.get("ApiMappingKey") or None,
+                }
+                self.graph.add(
+                    Res(f"api_mapping:{m['ApiMappingId']}", "api_mapping", "live", props)
+                )
 
     def _stage_order(self) -> None:
         """Stages in the order the spec had them: wsspec's ManageConnections statement lists the
@@ -204,11 +252,30 @@ class FullReader(Reader):
             services += svc if isinstance(svc, list) else [svc]
         statements: list[dict[str, Any]] = []
         for pname in self._pages("iam", "list_role_policies", "PolicyNames", RoleName=role_name):
-            doc = _document(iam.get_role_policy(RoleName=role_name, PolicyName=pname).get("PolicyDocument"))
+            doc = _document(
+                iam.get_role_policy(RoleName=role_name, PolicyName=pname).get("PolicyDocument")
+            )
             items = doc.get("Statement") or []
-            statements += [normal_statement(s) for s in (items if isinstance(items, list) else [items])]
-        managed = [p["PolicyArn"] for p in self._pages("iam", "list_attached_role_policies", "AttachedPolicies", RoleName=role_name)]
-        res = Res(f"role:{role_name}", "role", "live", {"RoleName": role_name, "Services": services, "Statements": statements, "ManagedPolicies": managed})
+            statements += [
+                normal_statement(s) for s in (items if isinstance(items, list) else [items])
+            ]
+        managed = [
+            p["PolicyArn"]
+            for p in self._pages(
+                "iam", "list_attached_role_policies", "AttachedPolicies", RoleName=role_name
+            )
+        ]
+        res = Res(
+            f"role:{role_name}",
+            "role",
+            "live",
+            {
+                "RoleName": role_name,
+                "Services": services,
+                "Statements": statements,
+                "ManagedPolicies": managed,
+            },
+        )
         self.graph.add(res)
         self.roles[role_name] = res
         return res
@@ -237,16 +304,29 @@ class FullReader(Reader):
             except Exception:  # noqa: BLE001 - not a table (or not ours to read)
                 continue
             keys = t.get("KeySchema") or []
-            if [k.get("AttributeName") for k in keys if k.get("KeyType") == "HASH"] != ["connectionId"] or len(keys) != 1:
+            if [k.get("AttributeName") for k in keys if k.get("KeyType") == "HASH"] != [
+                "connectionId"
+            ] or len(keys) != 1:
                 continue
             mode = (t.get("BillingModeSummary") or {}).get("BillingMode") or "PROVISIONED"
-            props: dict[str, Any] = {"TableName": name, "KeySchema": keys, "AttributeDefinitions": t.get("AttributeDefinitions"), "BillingMode": mode}
+            props: dict[str, Any] = {
+                "TableName": name,
+                "KeySchema": keys,
+                "AttributeDefinitions": t.get("AttributeDefinitions"),
+                "BillingMode": mode,
+            }
             if mode == "PROVISIONED":
                 thr = t.get("ProvisionedThroughput") or {}
-                props["ProvisionedThroughput"] = {"ReadCapacityUnits": thr.get("ReadCapacityUnits"), "WriteCapacityUnits": thr.get("WriteCapacityUnits")}
+                props["ProvisionedThroughput"] = {
+                    "ReadCapacityUnits": thr.get("ReadCapacityUnits"),
+                    "WriteCapacityUnits": thr.get("WriteCapacityUnits"),
+                }
             ttl = ddb.describe_time_to_live(TableName=name).get("TimeToLiveDescription") or {}
             if ttl.get("TimeToLiveStatus") in ("ENABLED", "ENABLING"):
-                props["TimeToLiveSpecification"] = {"AttributeName": ttl.get("AttributeName"), "Enabled": True}
+                props["TimeToLiveSpecification"] = {
+                    "AttributeName": ttl.get("AttributeName"),
+                    "Enabled": True,
+                }
             for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes", "StreamSpecification"):
                 if t.get(key):
                     props[key] = t[key]
@@ -264,24 +344,58 @@ class FullReader(Reader):
     def _alarms(self) -> None:
         prefix = physical_prefix(self.name)
         try:
-            alarms = self._pages("cloudwatch", "describe_alarms", "MetricAlarms", AlarmNamePrefix=prefix)
+            alarms = self._pages(
+                "cloudwatch", "describe_alarms", "MetricAlarms", AlarmNamePrefix=prefix
+            )
         except Exception:  # noqa: BLE001 - no CloudWatch on this endpoint
             return
-        keys = ("AlarmName", "AlarmDescription", "Namespace", "MetricName", "Dimensions", "Statistic", "ExtendedStatistic", "Period", "EvaluationPeriods", "DatapointsToAlarm", "Threshold", "ComparisonOperator", "TreatMissingData", "AlarmActions")
+        keys = (
+            "AlarmName",
+            "AlarmDescription",
+            "Namespace",
+            "MetricName",
+            "Dimensions",
+            "Statistic",
+            "ExtendedStatistic",
+            "Period",
+            "EvaluationPeriods",
+            "DatapointsToAlarm",
+            "Threshold",
+            "ComparisonOperator",
+            "TreatMissingData",
+            "AlarmActions",
+        )
         own_topic = topic_name(name_spec(self.name))
         for a in alarms:
             props = {k: a.get(k) for k in keys if a.get(k) is not None}
             self.graph.add(Res(f"alarm:{a['AlarmName']}", "alarm", "live", props))
             for action in a.get("AlarmActions") or []:
-                if str(action).endswith(":" + own_topic) and f"topic:{action}" not in self.graph.resources:
+                if (
+                    str(action).endswith(":" + own_topic)
+                    and f"topic:{action}" not in self.graph.resources
+                ):
                     self._topic(str(action))
 
     def _topic(self, arn: str) -> None:
-        self.graph.add(Res(f"topic:{arn}", "topic", "live", {"TopicName": arn.rsplit(":", 1)[-1], "__arn__": arn}))
+        self.graph.add(
+            Res(
+                f"topic:{arn}",
+                "topic",
+                "live",
+                {"TopicName": arn.rsplit(":", 1)[-1], "__arn__": arn},
+            )
+        )
         try:
             subs = self._pages("sns", "list_subscriptions_by_topic", "Subscriptions", TopicArn=arn)
         except Exception:  # noqa: BLE001
             return
         for s in subs:
             props = {"TopicArn": arn, "Protocol": s.get("Protocol"), "Endpoint": s.get("Endpoint")}
-            self.graph.add(Res(f"subscription:{s.get('SubscriptionArn')}:{s.get('Endpoint')}", "subscription", "live", props))
+            self.graph.add(
+                Res(
+                    f"subscription:{s.get('SubscriptionArn')}:{s.get('Endpoint')}",
+                    "subscription",
+                    "live",
+                    props,
+                )
+            )

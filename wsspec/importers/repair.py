@@ -17,7 +17,18 @@ from wsspec.importers.graph import Notes
 from wsspec.importers.values import show
 
 # Keys never dropped: without them the entry means something else or nothing.
-_KEEP = {"type", "function", "integration", "handler", "name", "wsspec", "schema", "url", "arn", "service"}
+_KEEP = {
+    "type",
+    "function",
+    "integration",
+    "handler",
+    "name",
+    "wsspec",
+    "schema",
+    "url",
+    "arn",
+    "service",
+}
 _PART = re.compile(r"\[(\d+)\]")
 
 
@@ -38,7 +49,9 @@ def locate(data: Any, dotted: str) -> list[Any] | None:
             continue
         if not isinstance(node, dict):
             return None
-        keys = sorted((k for k in node if rest == k or rest.startswith((k + ".", k + "["))), key=len)
+        keys = sorted(
+            (k for k in node if rest == k or rest.startswith((k + ".", k + "["))), key=len
+        )
         if not keys:
             return None
         key = keys[-1]

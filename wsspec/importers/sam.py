@@ -36,7 +36,11 @@ def _uri(function_arn: Any) -> Any:
 def _route_id(route_key: str) -> str:
     if route_key in ("$connect", "$disconnect", "$default"):
         return route_key[1:].capitalize()
-    return route_key.capitalize() if route_key.isalnum() else "".join(c for c in route_key if c.isalnum())
+    return (
+        route_key.capitalize()
+        if route_key.isalnum()
+        else "".join(c for c in route_key if c.isalnum())
+    )
 
 
 def expand(graph: Graph, res: Res, glob: Mapping[str, Any]) -> None:
@@ -48,7 +52,13 @@ def expand(graph: Graph, res: Res, glob: Mapping[str, Any]) -> None:
         "ProtocolType": "WEBSOCKET",
         "RouteSelectionExpression": p.get("RouteSelectionExpression"),
     }
-    for key in ("ApiKeySelectionExpression", "Description", "DisableExecuteApiEndpoint", "DisableSchemaValidation", "IpAddressType"):
+    for key in (
+        "ApiKeySelectionExpression",
+        "Description",
+        "DisableExecuteApiEndpoint",
+        "DisableSchemaValidation",
+        "IpAddressType",
+    ):
         if p.get(key) is not None:
             api_props[key] = p[key]
     tags = {k: v for k, v in (p.get("Tags") or {}).items() if k != SAM_TAG}
@@ -70,14 +80,29 @@ def expand(graph: Graph, res: Res, glob: Mapping[str, Any]) -> None:
             a_props["IdentitySource"] = auth["IdentitySource"]
         if auth.get("InvokeRole") is not None:
             a_props["AuthorizerCredentialsArn"] = auth["InvokeRole"]
-        graph.add(Res(authorizer_id, "authorizer", "AWS::Serverless::WebSocketApi", a_props, where=f"{res.where}.Auth"))
+        graph.add(
+            Res(
+                authorizer_id,
+                "authorizer",
+                "AWS::Serverless::WebSocketApi",
+                a_props,
+                where=f"{res.where}.Auth",
+            )
+        )
     for key, spec in (p.get("Routes") or {}).items():
         _route(graph, res, key, spec or {}, auth, authorizer_id)
     _stage(graph, res, p)
     _domain(graph, res, p.get("Domain"))
 
 
-def _route(graph: Graph, res: Res, key: str, spec: Mapping[str, Any], auth: Mapping[str, Any], authorizer_id: str | None) -> None:
+def _route(
+    graph: Graph,
+    res: Res,
+    key: str,
+    spec: Mapping[str, Any],
+    auth: Mapping[str, Any],
+    authorizer_id: str | None,
+) -> None:
     base = f"{res.id}{_route_id(key)}"
     i_props: dict[str, Any] = {
         "ApiId": Ref(res.id),
@@ -87,13 +112,28 @@ def _route(graph: Graph, res: Res, key: str, spec: Mapping[str, Any], auth: Mapp
     if spec.get("IntegrationTimeout") is not None:
         i_props["TimeoutInMillis"] = spec["IntegrationTimeout"]
     where = f"{res.where}.Routes.{key}"
-    graph.add(Res(f"{base}Integration", "integration", "AWS::Serverless::WebSocketApi", i_props, where=where))
+    graph.add(
+        Res(
+            f"{base}Integration",
+            "integration",
+            "AWS::Serverless::WebSocketApi",
+            i_props,
+            where=where,
+        )
+    )
     r_props: dict[str, Any] = {
         "ApiId": Ref(res.id),
         "RouteKey": key,
         "Target": Tmpl(("integrations/", Ref(f"{base}Integration"))),
     }
-    for k in ("ApiKeyRequired", "ModelSelectionExpression", "OperationName", "RequestModels", "RequestParameters", "RouteResponseSelectionExpression"):
+    for k in (
+        "ApiKeyRequired",
+        "ModelSelectionExpression",
+        "OperationName",
+        "RequestModels",
+        "RequestParameters",
+        "RouteResponseSelectionExpression",
+    ):
         if spec.get(k) is not None:
             r_props[k] = spec[k]
     if key == "$connect" and auth:
@@ -113,26 +153,56 @@ def _stage(graph: Graph, res: Res, p: Mapping[str, Any]) -> None:
     if p.get("PropagateTags") and p.get("Tags"):
         props["Tags"] = {k: v for k, v in p["Tags"].items() if k != SAM_TAG}
     sid = f"{res.id}{name if isinstance(name, str) and name != DEFAULT_STAGE else 'Default'}Stage"
-    graph.add(Res(sid, "stage", "AWS::Serverless::WebSocketApi", props, where=f"{res.where}.StageName"))
+    graph.add(
+        Res(sid, "stage", "AWS::Serverless::WebSocketApi", props, where=f"{res.where}.StageName")
+    )
 
 
 def _domain(graph: Graph, res: Res, domain: Any) -> None:
     if not isinstance(domain, Mapping) or domain.get("DomainName") is None:
         return
     did = f"{res.id}DomainName"
-    conf: dict[str, Any] = {"CertificateArn": domain.get("CertificateArn"), "EndpointType": domain.get("EndpointConfiguration") or "REGIONAL"}
+    conf: dict[str, Any] = {
+        "CertificateArn": domain.get("CertificateArn"),
+        "EndpointType": domain.get("EndpointConfiguration") or "REGIONAL",
+    }
     if domain.get("SecurityPolicy") is not None:
         conf["SecurityPolicy"] = domain["SecurityPolicy"]
-    d_props: dict[str, Any] = {"DomainName": domain["DomainName"], "DomainNameConfigurations": [conf]}
+    d_props: dict[str, Any] = {
+        "DomainName": domain["DomainName"],
+        "DomainNameConfigurations": [conf],
+    }
     if domain.get("MutualTlsAuthentication"):
         d_props["MutualTlsAuthentication"] = domain["MutualTlsAuthentication"]
-    graph.add(Res(did, "domain", "AWS::Serverless::WebSocketApi", d_props, where=f"{res.where}.Domain"))
+    graph.add(
+        Res(did, "domain", "AWS::Serverless::WebSocketApi", d_props, where=f"{res.where}.Domain")
+    )
     stage = next((r for r in graph.of("stage") if r.get("ApiId") == Ref(res.id)), None)
     paths = domain.get("BasePath") or [None]
     for path in paths if isinstance(paths, list) else [paths]:
-        m_props: dict[str, Any] = {"ApiId": Ref(res.id), "DomainName": Ref(did), "Stage": Ref(stage.id) if stage else None}
+        m_props: dict[str, Any] = {
+            "ApiId": Ref(res.id),
+            "DomainName": Ref(did),
+            "Stage": Ref(stage.id) if stage else None,
+        }
         if path not in (None, "", "/"):
             m_props["ApiMappingKey"] = str(path).strip("/")
-        graph.add(Res(f"{res.id}{path or ''}ApiMapping", "api_mapping", "AWS::Serverless::WebSocketApi", m_props, where=f"{res.where}.Domain"))
+        graph.add(
+            Res(
+                f"{res.id}{path or ''}ApiMapping",
+                "api_mapping",
+                "AWS::Serverless::WebSocketApi",
+                m_props,
+                where=f"{res.where}.Domain",
+            )
+        )
     if domain.get("Route53"):
-        graph.add(Res(f"{res.id}Route53", "other", "AWS::Route53::RecordSetGroup", {}, where=f"{res.where}.Domain.Route53"))
+        graph.add(
+            Res(
+                f"{res.id}Route53",
+                "other",
+                "AWS::Route53::RecordSetGroup",
+                {},
+                where=f"{res.where}.Domain.Route53",
+            )
+        )

@@ -94,7 +94,9 @@ def stages(ctx: Ctx) -> dict[str, Any]:
     if list(out) == [DEFAULT_STAGE] and not out[DEFAULT_STAGE]:
         return {}  # the spec's default
     if not out:
-        ctx.notes.guess(("routes",), f"the input deploys no stage; wsspec deploys stage {DEFAULT_STAGE}")
+        ctx.notes.guess(
+            ("routes",), f"the input deploys no stage; wsspec deploys stage {DEFAULT_STAGE}"
+        )
     return out
 
 
@@ -107,7 +109,9 @@ def _stage(ctx: Ctx, res: Res, name: str) -> dict[str, Any]:
         body["auto_deploy"] = True
     variables = ctx.need(res, "StageVariables")
     if variables:
-        body["variables"] = {str(k): ctx.text(res, "StageVariables", v) for k, v in variables.items()}
+        body["variables"] = {
+            str(k): ctx.text(res, "StageVariables", v) for k, v in variables.items()
+        }
     body.update(settings(ctx, res, res.get("DefaultRouteSettings"), path))
     routes = ctx.need(res, "RouteSettings") or {}
     per_route = {str(k): settings(ctx, res, v, path) for k, v in routes.items()}
@@ -175,11 +179,16 @@ def domain(ctx: Ctx, stage_names: list[str]) -> dict[str, Any] | None:
     conf = configs[0] if isinstance(configs, list) and configs else {}
     cert = conf.get("CertificateArn")
     if not isinstance(cert, str):
-        ctx.notes.skip(("domain",), f"domain {show(dom.get('DomainName'))}: certificate {show(cert)} (known only once deployed)")
+        ctx.notes.skip(
+            ("domain",),
+            f"domain {show(dom.get('DomainName'))}: certificate {show(cert)} (known only once deployed)",
+        )
         return None
     out: dict[str, Any] = {"name": ctx.text(dom, "DomainName"), "certificate_arn": cert}
     stage_value = mapping.get("Stage")
-    stage_res = ctx.graph.target(Ref(stage_value.target) if isinstance(stage_value, Ref) else None, "stage")
+    stage_res = ctx.graph.target(
+        Ref(stage_value.target) if isinstance(stage_value, Ref) else None, "stage"
+    )
     stage = ctx.stages.get(stage_res.id) if stage_res is not None else stage_value
     if isinstance(stage, str) and (not stage_names or stage != stage_names[0]):
         out["stage"] = stage
@@ -189,7 +198,10 @@ def domain(ctx: Ctx, stage_names: list[str]) -> dict[str, Any] | None:
     if policy not in (None, "TLS_1_2"):
         ctx.notes.skip(("domain",), f"SecurityPolicy {show(policy)}")
     if str(conf.get("EndpointType", "REGIONAL")).upper() != "REGIONAL":
-        ctx.notes.skip(("domain",), f"EndpointType {show(conf.get('EndpointType'))} (WebSocket domains are Regional)")
+        ctx.notes.skip(
+            ("domain",),
+            f"EndpointType {show(conf.get('EndpointType'))} (WebSocket domains are Regional)",
+        )
     if dom.get("MutualTlsAuthentication"):
         ctx.notes.skip(("domain",), "MutualTlsAuthentication (not for WebSocket APIs)")
     return out
@@ -205,7 +217,9 @@ def vpc_links(ctx: Ctx) -> dict[str, Any]:
         body: dict[str, Any] = {}
         if res.get("Description"):
             body["description"] = ctx.text(res, "Description")
-        body["target_arns"] = [ctx.text(res, "TargetArns", a) for a in ctx.need(res, "TargetArns") or []]
+        body["target_arns"] = [
+            ctx.text(res, "TargetArns", a) for a in ctx.need(res, "TargetArns") or []
+        ]
         out[vpc_link_name(ctx, res)] = body
     return out
 

@@ -44,7 +44,9 @@ class Variables:
         self.base = base
 
     def stage(self) -> str:
-        value = self.params.get("stage") or self.resolve((self.root.get("provider") or {}).get("stage"))
+        value = self.params.get("stage") or self.resolve(
+            (self.root.get("provider") or {}).get("stage")
+        )
         return value if isinstance(value, str) else "dev"
 
     def resolve(self, node: Any, depth: int = 0) -> Any:
@@ -76,7 +78,9 @@ class Variables:
             value = self._source(option, depth)
             if not isinstance(value, Unresolved) and value is not None:
                 return value
-        return Unresolved(f"${{{expr}}}", "pass --param NAME=VALUE for opt: variables, or set the value")
+        return Unresolved(
+            f"${{{expr}}}", "pass --param NAME=VALUE for opt: variables, or set the value"
+        )
 
     def _source(self, ref: str, depth: int) -> Any:
         if ref[:1] in "'\"" and ref[-1:] == ref[:1]:
@@ -87,16 +91,25 @@ class Variables:
         if kind == "self":
             return _lookup(self.root, path)
         if kind == "opt":
-            return self.stage() if path == "stage" and "stage" in self.params else self.params.get(path)
+            return (
+                self.stage()
+                if path == "stage" and "stage" in self.params
+                else self.params.get(path)
+            )
         if kind == "sls" and path == "stage":
             return self.stage()
         if kind == "env":
             return os.environ.get(path)
         if kind == "aws":
-            return {"region": self.params.get("region") or Pseudo("AWS::Region"), "accountId": Pseudo("AWS::AccountId")}.get(path)
+            return {
+                "region": self.params.get("region") or Pseudo("AWS::Region"),
+                "accountId": Pseudo("AWS::AccountId"),
+            }.get(path)
         if kind.startswith("file("):
             return self._file(ref)
-        return Unresolved(f"${{{ref}}}", "import resolves self:, opt:, sls:, env:, aws: and file() variables")
+        return Unresolved(
+            f"${{{ref}}}", "import resolves self:, opt:, sls:, env:, aws: and file() variables"
+        )
 
     def _file(self, ref: str) -> Any:
         m = re.fullmatch(r"file\((.+?)\)(?::(.*))?", ref)
@@ -129,6 +142,10 @@ def _split(expr: str) -> list[str]:
     return out + [cur]
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 def _lookup(data: Any, path: str) -> Any:
     for part in [p for p in path.split(".") if p]:
         if not isinstance(data, Mapping) or part not in data:
@@ -141,7 +158,11 @@ def read(path: str, text: str, params: Mapping[str, str]) -> Graph:
     try:
         raw = load_template(text)
     except Exception as exc:  # noqa: BLE001 - YAML errors of any kind
-        fail("WS970", f"cannot parse {os.path.basename(path)}: {' '.join(str(exc).split())[:300]}", file=path)
+        fail(
+            "WS970",
+            f"cannot parse {os.path.basename(path)}: {' '.join(str(exc).split())[:300]}",
+            file=path,
+        )
     if not isinstance(raw, Mapping) or "service" not in raw:
         fail("WS971", "not a serverless.yml (no `service`)", file=path)
     base = os.path.dirname(os.path.abspath(path))
@@ -183,7 +204,7 @@ def _events(functions: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _api(graph: Graph, provider: Mapping[str, Any], service: str, stage: str) -> None:
-    ws = provider.get("websockets") if isinstance(provider.get("websockets"), Mapping) else {}
+    ws: Mapping[str, Any] = _mapping(provider.get("websockets"))
     props: dict[str, Any] = {
         "Name": provider.get("websocketsApiName") or f"{stage}-{service}-websockets",
         "ProtocolType": "WEBSOCKET",
@@ -194,22 +215,47 @@ def _api(graph: Graph, provider: Mapping[str, Any], service: str, stage: str) ->
     description = ws.get("description") or provider.get("websocketsDescription")
     if description:
         props["Description"] = description
-    websocket = provider.get("websocket") if isinstance(provider.get("websocket"), Mapping) else {}
+    websocket: Mapping[str, Any] = _mapping(provider.get("websocket"))
     if websocket.get("useProviderTags") and provider.get("tags"):
         props["Tags"] = provider["tags"]
     graph.add(Res(API_ID, "api", "AWS::ApiGatewayV2::Api", props, where="provider"))
 
 
-def _function(name: str, fn: Mapping[str, Any], provider: Mapping[str, Any], service: str, stage: str, resolver: Resolver) -> Res:
+def _function(
+    name: str,
+    fn: Mapping[str, Any],
+    provider: Mapping[str, Any],
+    service: str,
+    stage: str,
+    resolver: Resolver,
+) -> Res:
     env = {**(provider.get("environment") or {}), **(fn.get("environment") or {})}
-    iam = provider.get("iam") if isinstance(provider.get("iam"), Mapping) else {}
-    role = iam.get("role") if isinstance(iam.get("role"), Mapping) else {}
+    iam: Mapping[str, Any] = _mapping(provider.get("iam"))
+    role: Mapping[str, Any] = _mapping(iam.get("role"))
     statements = list(role.get("statements") or provider.get("iamRoleStatements") or [])
     statements += list(fn.get("iamRoleStatements") or [])
     tracing = fn.get("tracing", (provider.get("tracing") or {}).get("lambda"))
     package = fn.get("package") or {}
-    code = {"Kind": "zip", "Path": package["artifact"]} if package.get("artifact") else {"Kind": "dir", "Path": "."}
-    known = {"handler", "name", "runtime", "memorySize", "timeout", "architecture", "description", "environment", "events", "iamRoleStatements", "tracing", "package", "tags"}
+    code = (
+        {"Kind": "zip", "Path": package["artifact"]}
+        if package.get("artifact")
+        else {"Kind": "dir", "Path": "."}
+    )
+    known = {
+        "handler",
+        "name",
+        "runtime",
+        "memorySize",
+        "timeout",
+        "architecture",
+        "description",
+        "environment",
+        "events",
+        "iamRoleStatements",
+        "tracing",
+        "package",
+        "tags",
+    }
     unsupported: dict[str, Any] = {k: v for k, v in fn.items() if k not in known}
     for ev in fn.get("events") or []:
         kinds = [k for k in ev if k != "websocket"] if isinstance(ev, Mapping) else []
@@ -235,11 +281,27 @@ def _function(name: str, fn: Mapping[str, Any], provider: Mapping[str, Any], ser
         "Unsupported": unsupported,
         "__name__": name,
     }
-    return Res(f"{normalized(name)}LambdaFunction", "function", "AWS::Lambda::Function", props, where=f"functions.{name}")
+    return Res(
+        f"{normalized(name)}LambdaFunction",
+        "function",
+        "AWS::Lambda::Function",
+        props,
+        where=f"functions.{name}",
+    )
 
 
 def _uri(function: Any) -> Any:
-    return concat(["arn:", Pseudo("AWS::Partition"), ":apigateway:", Pseudo("AWS::Region"), ":lambda:path/2015-03-31/functions/", function, "/invocations"])
+    return concat(
+        [
+            "arn:",
+            Pseudo("AWS::Partition"),
+            ":apigateway:",
+            Pseudo("AWS::Region"),
+            ":lambda:path/2015-03-31/functions/",
+            function,
+            "/invocations",
+        ]
+    )
 
 
 def _authorizer(graph: Graph, spec: Any, functions: Mapping[str, Any]) -> str:
@@ -258,11 +320,21 @@ def _authorizer(graph: Graph, spec: Any, functions: Mapping[str, Any]) -> str:
             "AuthorizerUri": _uri(target),
             "IdentitySource": [identity] if isinstance(identity, str) else identity,
         }
-        graph.add(Res(rid, "authorizer", "AWS::ApiGatewayV2::Authorizer", props, where=f"authorizer {name}"))
+        graph.add(
+            Res(
+                rid,
+                "authorizer",
+                "AWS::ApiGatewayV2::Authorizer",
+                props,
+                where=f"authorizer {name}",
+            )
+        )
     return rid
 
 
-def _routes(graph: Graph, events: list[tuple[str, dict[str, Any]]], functions: Mapping[str, Any]) -> None:
+def _routes(
+    graph: Graph, events: list[tuple[str, dict[str, Any]]], functions: Mapping[str, Any]
+) -> None:
     for fn, ev in events:
         iid = f"{normalized(fn)}WebsocketsIntegration"
         if iid not in graph.resources:
@@ -271,7 +343,11 @@ def _routes(graph: Graph, events: list[tuple[str, dict[str, Any]]], functions: M
                     iid,
                     "integration",
                     "AWS::ApiGatewayV2::Integration",
-                    {"ApiId": Ref(API_ID), "IntegrationType": "AWS_PROXY", "IntegrationUri": _uri(Ref(f"{normalized(fn)}LambdaFunction", "Arn"))},
+                    {
+                        "ApiId": Ref(API_ID),
+                        "IntegrationType": "AWS_PROXY",
+                        "IntegrationUri": _uri(Ref(f"{normalized(fn)}LambdaFunction", "Arn")),
+                    },
                     where=f"functions.{fn}.events",
                 )
             )
@@ -288,7 +364,9 @@ def _routes(graph: Graph, events: list[tuple[str, dict[str, Any]]], functions: M
         if ev.get("routeResponseSelectionExpression"):
             props["RouteResponseSelectionExpression"] = ev["routeResponseSelectionExpression"]
         rid = re.sub(r"[^A-Za-z0-9]", "", route.replace("$", "S")) + "WebsocketsRoute"
-        graph.add(Res(rid, "route", "AWS::ApiGatewayV2::Route", props, where=f"functions.{fn}.events"))
+        graph.add(
+            Res(rid, "route", "AWS::ApiGatewayV2::Route", props, where=f"functions.{fn}.events")
+        )
 
 
 def _stage(graph: Graph, provider: Mapping[str, Any], stage: str) -> None:
@@ -297,8 +375,30 @@ def _stage(graph: Graph, provider: Mapping[str, Any], stage: str) -> None:
     if logs:
         conf = logs if isinstance(logs, Mapping) else {}
         if conf.get("accessLogging", True):
-            props["AccessLogSettings"] = {"DestinationArn": Ref("WebsocketsLogGroup", "Arn"), "Format": conf.get("format")}
-            graph.add(Res("WebsocketsLogGroup", "log_group", "AWS::Logs::LogGroup", {"LogGroupName": "the framework's log group"}, where="provider.logs.websocket"))
+            props["AccessLogSettings"] = {
+                "DestinationArn": Ref("WebsocketsLogGroup", "Arn"),
+                "Format": conf.get("format"),
+            }
+            graph.add(
+                Res(
+                    "WebsocketsLogGroup",
+                    "log_group",
+                    "AWS::Logs::LogGroup",
+                    {"LogGroupName": "the framework's log group"},
+                    where="provider.logs.websocket",
+                )
+            )
         if conf.get("executionLogging", True):
-            props["DefaultRouteSettings"] = {"LoggingLevel": conf.get("level", "INFO"), "DataTraceEnabled": bool(conf.get("fullExecutionData", True))}
-    graph.add(Res("WebsocketsDeploymentStage", "stage", "AWS::ApiGatewayV2::Stage", props, where="provider.stage"))
+            props["DefaultRouteSettings"] = {
+                "LoggingLevel": conf.get("level", "INFO"),
+                "DataTraceEnabled": bool(conf.get("fullExecutionData", True)),
+            }
+    graph.add(
+        Res(
+            "WebsocketsDeploymentStage",
+            "stage",
+            "AWS::ApiGatewayV2::Stage",
+            props,
+            where="provider.stage",
+        )
+    )

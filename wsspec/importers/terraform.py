@@ -22,7 +22,15 @@ from wsspec.importers.hcl import Attr, Block, Evaluator, HclError, Index, Trav, 
 from wsspec.importers.terraform_types import convert, kind_of
 from wsspec.importers.values import Pseudo, Ref, Unresolved, is_literal
 
-_COMPUTED = {"id", "arn", "invoke_arn", "execution_arn", "api_endpoint", "qualified_arn", "qualified_invoke_arn"}
+_COMPUTED = {
+    "id",
+    "arn",
+    "invoke_arn",
+    "execution_arn",
+    "api_endpoint",
+    "qualified_arn",
+    "qualified_invoke_arn",
+}
 _DATA_PSEUDO = {
     ("aws_region", "name"): "AWS::Region",
     ("aws_region", "id"): "AWS::Region",
@@ -111,7 +119,9 @@ class Config:
             return self.tfvars[name]
         block = self.variables.get(name)
         if block is None:
-            return Unresolved(f'var.{name} (no variable "{name}" is declared)', "declare it, or fix the name")
+            return Unresolved(
+                f'var.{name} (no variable "{name}" is declared)', "declare it, or fix the name"
+            )
         default = block.attrs().get("default")
         if default is None:
             return Unresolved(
@@ -181,7 +191,11 @@ class Config:
         if block is None:
             return Unresolved(f"data.{dtype}.{name} (not declared)")
         if dtype == "archive_file":
-            return self.ev.value(block.attrs()["output_path"].expr) if attr == "output_path" and "output_path" in block.attrs() else Ref(f"data.{dtype}.{name}", attr)
+            return (
+                self.ev.value(block.attrs()["output_path"].expr)
+                if attr == "output_path" and "output_path" in block.attrs()
+                else Ref(f"data.{dtype}.{name}", attr)
+            )
         if dtype == "aws_iam_policy_document" and attr == "json":
             return self.policy_document(block)
         return Ref(f"data.{dtype}.{name}", attr)
@@ -257,11 +271,21 @@ def read(path: str, params: Mapping[str, str]) -> Graph:
     for address, (block, env) in cfg.instances.items():
         rtype = block.labels[0]
         props = _evaluate(cfg, block, env)
-        res = Res(address, kind_of(rtype), rtype, {}, where=f"{address} ({cfg.files.get(id(block), '')})")
+        res = Res(
+            address, kind_of(rtype), rtype, {}, where=f"{address} ({cfg.files.get(id(block), '')})"
+        )
         res.props = convert(res, props, cfg)
         graph.add(res)
     for module in cfg.modules:
-        graph.add(Res(f"module.{module.labels[0]}", "other", "module", {}, where=f"module.{module.labels[0]}"))
+        graph.add(
+            Res(
+                f"module.{module.labels[0]}",
+                "other",
+                "module",
+                {},
+                where=f"module.{module.labels[0]}",
+            )
+        )
     _attach_policies(graph)
     return graph
 

@@ -96,7 +96,8 @@ def convert(res: Res, props: dict[str, Any], cfg: Any) -> dict[str, Any]:
         params = props.get("request_parameter") or []
         if params:
             out["RequestParameters"] = {
-                p.get("request_parameter_key"): {"Required": p.get("required", False)} for p in params
+                p.get("request_parameter_key"): {"Required": p.get("required", False)}
+                for p in params
             }
     elif kind == "stage":
         out["StageName"] = props.get("name")
@@ -104,10 +105,15 @@ def convert(res: Res, props: dict[str, Any], cfg: Any) -> dict[str, Any]:
         if props.get("default_route_settings"):
             out["DefaultRouteSettings"] = _settings(_one(props["default_route_settings"]))
         if props.get("route_settings"):
-            out["RouteSettings"] = {b.get("route_key"): _settings(b) for b in props["route_settings"]}
+            out["RouteSettings"] = {
+                b.get("route_key"): _settings(b) for b in props["route_settings"]
+            }
         if props.get("access_log_settings"):
             acc = _one(props["access_log_settings"])
-            out["AccessLogSettings"] = {"DestinationArn": acc.get("destination_arn"), "Format": acc.get("format")}
+            out["AccessLogSettings"] = {
+                "DestinationArn": acc.get("destination_arn"),
+                "Format": acc.get("format"),
+            }
     elif kind == "domain":
         conf = _one(props.get("domain_name_configuration"))
         out["DomainNameConfigurations"] = [{pascal(k): v for k, v in conf.items()}]
@@ -123,7 +129,9 @@ def convert(res: Res, props: dict[str, Any], cfg: Any) -> dict[str, Any]:
         return _role(props)
     elif kind == "alarm":
         dims = props.get("dimensions") or {}
-        out["Dimensions"] = [{"Name": k, "Value": v} for k, v in dims.items()] if isinstance(dims, dict) else []
+        out["Dimensions"] = (
+            [{"Name": k, "Value": v} for k, v in dims.items()] if isinstance(dims, dict) else []
+        )
     elif kind == "topic":
         out["TopicName"] = props.get("name")
     elif kind == "log_group":
@@ -191,7 +199,10 @@ def _code(props: dict[str, Any], cfg: Any) -> dict[str, Any]:
             if isinstance(attrs.get("source_dir"), str):
                 return {"Kind": "dir", "Path": os.path.normpath(attrs["source_dir"])}
             if isinstance(attrs.get("source_file"), str):
-                return {"Kind": "dir", "Path": os.path.dirname(os.path.normpath(attrs["source_file"])) or "."}
+                return {
+                    "Kind": "dir",
+                    "Path": os.path.dirname(os.path.normpath(attrs["source_file"])) or ".",
+                }
     if isinstance(filename, str):
         return {"Kind": "zip", "Path": os.path.normpath(filename)}
     if props.get("image_uri"):
@@ -208,7 +219,10 @@ def _table(props: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {
         "TableName": props.get("name"),
         "KeySchema": keys,
-        "AttributeDefinitions": [{"AttributeName": a.get("name"), "AttributeType": a.get("type")} for a in props.get("attribute") or []],
+        "AttributeDefinitions": [
+            {"AttributeName": a.get("name"), "AttributeType": a.get("type")}
+            for a in props.get("attribute") or []
+        ],
         "BillingMode": props.get("billing_mode", "PROVISIONED"),
     }
     if props.get("read_capacity") is not None or props.get("write_capacity") is not None:
@@ -218,8 +232,16 @@ def _table(props: dict[str, Any]) -> dict[str, Any]:
         }
     ttl = _one(props.get("ttl"))
     if ttl:
-        out["TimeToLiveSpecification"] = {"AttributeName": ttl.get("attribute_name"), "Enabled": ttl.get("enabled", False)}
-    for key in ("global_secondary_index", "local_secondary_index", "server_side_encryption", "point_in_time_recovery"):
+        out["TimeToLiveSpecification"] = {
+            "AttributeName": ttl.get("attribute_name"),
+            "Enabled": ttl.get("enabled", False),
+        }
+    for key in (
+        "global_secondary_index",
+        "local_secondary_index",
+        "server_side_encryption",
+        "point_in_time_recovery",
+    ):
         if props.get(key):
             out[pascal(key)] = props[key]
     for key in ("stream_enabled", "deletion_protection_enabled"):

@@ -88,8 +88,14 @@ def import_path(path: str, opts: ImportOptions) -> Imported:
     text = None if os.path.isdir(path) else _read(path)
     kind = detect(path, text)
     if kind == "terraform":
-        from wsspec.importers import terraform
-
+        try:
+            from wsspec.importers import terraform
+        except ImportError:
+            fail(
+                "WS970",
+                "reading Terraform needs python-hcl2 (pip install 'wsspec[import]')",
+                file=path,
+            )
         graph = terraform.read(path, opts.params)
     elif kind == "serverless":
         from wsspec.importers import serverless

@@ -8,7 +8,11 @@ from wsspec.errors import EXIT_AWS, EXIT_INVALID, EXIT_USAGE, WsspecError
 
 # code -> (severity, exit code, one-line meaning); the lead registers these in wsspec.codes.
 CODES: dict[str, tuple[str, int, str]] = {
-    "WS970": ("error", EXIT_USAGE, "the input cannot be read or parsed (YAML, JSON or HCL)"),
+    "WS970": (
+        "error",
+        EXIT_USAGE,
+        "the input cannot be read or parsed (YAML, JSON or HCL; HCL needs python-hcl2)",
+    ),
     "WS971": (
         "error",
         EXIT_USAGE,

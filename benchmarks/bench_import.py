@@ -59,7 +59,11 @@ def project(tmp: Path, routes: int) -> tuple[Path, Path]:
         path = tmp / fn.handler_path
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"def handler(event, context):\n    return {{'fn': '{fn.name}'}}\n")
-    run(wsspec("build", str(spec), "-t", "cloudformation", "-t", "terraform", "-o", str(tmp / "built")))
+    run(
+        wsspec(
+            "build", str(spec), "-t", "cloudformation", "-t", "terraform", "-o", str(tmp / "built")
+        )
+    )
     (built,) = [p for p in (tmp / "built").iterdir() if p.is_dir()]
     return built / "cloudformation" / "template.yaml", built / "terraform"
 
@@ -70,8 +74,18 @@ def in_process(runs: int, template: Path, terraform: Path, out: Path) -> list[tu
     from wsspec.validate import validate_file
 
     opts = ImportOptions(out_dir=str(out.parent))
-    rows = [("import CloudFormation (read, assemble, emit, validate)", median_of(runs, lambda: import_path(str(template), opts)))]
-    rows.append(("import Terraform (python-hcl2 parse included)", median_of(max(1, runs // 2), lambda: import_path(str(terraform), opts))))
+    rows = [
+        (
+            "import CloudFormation (read, assemble, emit, validate)",
+            median_of(runs, lambda: import_path(str(template), opts)),
+        )
+    ]
+    rows.append(
+        (
+            "import Terraform (python-hcl2 parse included)",
+            median_of(max(1, runs // 2), lambda: import_path(str(terraform), opts)),
+        )
+    )
     out.write_text(import_path(str(template), opts).text)
 
     def build() -> None:
@@ -95,14 +109,21 @@ def main() -> None:
         out.parent.mkdir()
         shutil.copytree(tmp / "handlers", out.parent / "handlers")
         imp = median_of(args.runs, lambda: run(wsspec("import", str(template), "-o", str(out))))
-        bld = median_of(args.runs, lambda: run(wsspec("build", str(out), "-t", "cloudformation", "-o", str(tmp / "rebuilt"))))
+        bld = median_of(
+            args.runs,
+            lambda: run(
+                wsspec("build", str(out), "-t", "cloudformation", "-o", str(tmp / "rebuilt"))
+            ),
+        )
         ratio = imp / bld
         print(f"whole process, {args.routes} routes, median of {args.runs} runs (same run)")
         print(f"  {'command':<58} {'seconds':>8}")
         print(f"  {'wsspec import template.yaml -o api.yaml':<58} {imp:>8.3f}")
         print(f"  {'wsspec build api.yaml --target cloudformation':<58} {bld:>8.3f}")
         verdict = "ok" if ratio < TARGET_RATIO else "OVER TARGET"
-        print(f"  {'ratio import / build':<58} {ratio:>8.2f}  (target < {TARGET_RATIO:g}: {verdict})")
+        print(
+            f"  {'ratio import / build':<58} {ratio:>8.2f}  (target < {TARGET_RATIO:g}: {verdict})"
+        )
         print()
         print(f"in process, median of {args.runs} runs")
         for label, seconds in in_process(args.runs, template, terraform, out):

@@ -58,6 +58,8 @@ def scalar(value: Any, in_flow: bool = True) -> str:
         return text
     if "'" in text and not any(c in text for c in '"\\') and text.isprintable():
         return '"' + text + '"'
+    if not text.isprintable():  # newlines, control characters: escaped in double quotes
+        return _double(text)
     out = yaml.dump(
         [text], Dumper=_Dumper, default_flow_style=True, width=2**31 - 1, allow_unicode=True
     )
@@ -67,13 +69,27 @@ def scalar(value: Any, in_flow: bool = True) -> str:
     return out
 
 
+def _yaml_printable(c: str) -> bool:
+    """YAML 1.2's printable characters (a literal block may hold nothing else)."""
+    o = ord(c)
+    return (
+        c == "\t"
+        or 0x20 <= o <= 0x7E
+        or o == 0x85
+        or 0xA0 <= o <= 0xD7FF
+        or 0xE000 <= o <= 0xFFFD
+        or o >= 0x10000
+    ) and c not in "\x85\u2028\u2029\ufeff"
+
+
+def _double(text: str) -> str:
+    out = yaml.dump(text, Dumper=_Dumper, default_style='"', width=2**31 - 1, allow_unicode=True)
+    return out.rstrip("\n").removesuffix("\n...").rstrip("\n")
+
+
 def _multiline(text: str, indent: int) -> str | None:
     """A literal block for a multi-line string, or None when YAML needs quotes for it."""
-    if (
-        "\r" in text
-        or text[:1] in (" ", "\t")
-        or any(ord(c) < 32 and c not in "\n\t" for c in text)
-    ):
+    if text[:1] in (" ", "\t", "\n") or not all(c == "\n" or _yaml_printable(c) for c in text):
         return None
     if text.endswith("\n\n") or text.strip("\n") == "":
         return None
@@ -186,13 +202,7 @@ class Writer:
             block = _multiline(value, indent)
             if block is not None:
                 return block
-            return (
-                yaml.dump(
-                    value, Dumper=_Dumper, default_style='"', width=2**31 - 1, allow_unicode=True
-                )
-                .rstrip("\n")
-                .removesuffix("\n...")
-            )
+            return _double(value)
         if isinstance(value, (Mapping, list, tuple)) and not value:
             return "{}" if isinstance(value, Mapping) else "[]"
         if not isinstance(value, (Mapping, list, tuple)):

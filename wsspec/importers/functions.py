@@ -31,6 +31,7 @@ from wsspec.model import (
 from wsspec.monitoring import TRACING_ACTIONS
 
 LAMBDA_DEFAULT_TIMEOUT = 3
+_AFFIXES = ("Function", "Lambda", "Handler", "Fn")
 _RUNTIME = re.compile(r"^(python3\.[0-9]+|nodejs[0-9]+\.x)$")
 _LOG_ACTIONS = {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"}
 _BASIC_POLICIES = ("AWSLambdaBasicExecutionRole", "AWSLambdaVPCAccessExecutionRole")
@@ -158,11 +159,12 @@ def name_functions(ctx: Ctx) -> None:
         ):
             name = physical[len(prefix) :]
         elif fn.type.startswith("aws_"):
-            name = local_id(fn)
+            label = local_id(fn)
+            name = snake_id(strip_affix(label, _AFFIXES)) if label != label.lower() else label
         elif isinstance(physical, str) and fn.type == "live":
             name = physical
         else:
-            name = snake_id(strip_affix(local_id(fn), ("Function", "Lambda", "Handler", "Fn")))
+            name = snake_id(strip_affix(local_id(fn), _AFFIXES))
         ctx.functions[fn.id] = unique(name, taken)
 
 

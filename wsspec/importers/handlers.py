@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 import zipfile
 from dataclasses import dataclass, field
 
@@ -95,6 +96,15 @@ def module_files(handler: str, runtime: str | None) -> tuple[list[str], str]:
     return [module + ext for ext in NODE_EXTS] + [module + ".ts"], entry
 
 
+def _token(text: str) -> str:
+    """``OnConnectFunction``, ``on_connect`` and ``src/onconnect/app.js`` share ``onconnect``."""
+    low = re.sub(r"[^a-z0-9]", "", text.lower())
+    for affix in ("function", "lambda", "handler", "fn"):
+        if low.endswith(affix) and len(low) > len(affix):
+            return low[: -len(affix)]
+    return low
+
+
 def _rel(path: str, out_dir: str) -> str:
     return os.path.relpath(path, out_dir).replace(os.sep, "/")
 
@@ -165,7 +175,8 @@ def _search(
         cands = index.candidates(rel)
         if not cands:
             continue
-        best = sorted(cands, key=lambda c: (function.lower() not in c.lower(), c.count("/"), c))
+        token = _token(function)
+        best = sorted(cands, key=lambda c: (token not in _token(c), c.count("/"), c))
         full = os.path.join(index.root, best[0])
         src = full[: len(full) - len(rel)].rstrip("/\\") or index.root
         found = _checked(_found(index.root, src, rel, entry), rel)

@@ -430,14 +430,45 @@ def binary(op: str, a: Any, b: Any) -> Any:
     return Unresolved(f"{op} of values known only once deployed")
 
 
+_SLOT = "@@wsspec{}@@"
+_SLOT_RX = re.compile(r"@@wsspec(\d+)@@")
+
+
 def as_document(value: Any) -> Any:
-    """A JSON document given as JSON text or as a value (``jsonencode`` of a non-literal)."""
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return Unresolved("a policy document that is not JSON")
-    return value
+    """A JSON document given as JSON text, as JSON text with interpolations (a heredoc policy
+    naming other resources) or as a value (``jsonencode`` of a non-literal)."""
+    symbols: list[Any] = []
+    if isinstance(value, Tmpl):
+        text = ""
+        for part in value.parts:
+            if isinstance(part, str):
+                text += part
+            else:
+                text += _SLOT.format(len(symbols))
+                symbols.append(part)
+        value = text
+    if not isinstance(value, str):
+        return value
+    try:
+        doc = json.loads(value)
+    except ValueError:
+        return Unresolved("a policy document that is not JSON")
+    return _unslot(doc, symbols) if symbols else doc
+
+
+def _unslot(node: Any, symbols: list[Any]) -> Any:
+    if isinstance(node, dict):
+        return {k: _unslot(v, symbols) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_unslot(v, symbols) for v in node]
+    if isinstance(node, str) and "@@wsspec" in node:
+        pieces: list[Any] = []
+        pos = 0
+        for m in _SLOT_RX.finditer(node):
+            pieces += [node[pos : m.start()], symbols[int(m.group(1))]]
+            pos = m.end()
+        return concat(pieces + [node[pos:]])
+    return node
 
 
 def symbolic(value: Any) -> bool:

@@ -190,12 +190,8 @@ class Config:
         block = self.data.get(f"{dtype}.{name}")
         if block is None:
             return Unresolved(f"data.{dtype}.{name} (not declared)")
-        if dtype == "archive_file":
-            return (
-                self.ev.value(block.attrs()["output_path"].expr)
-                if attr == "output_path" and "output_path" in block.attrs()
-                else Ref(f"data.{dtype}.{name}", attr)
-            )
+        if dtype == "archive_file":  # a package built from source_dir/source_file
+            return Ref(f"data.{dtype}.{name}", attr)
         if dtype == "aws_iam_policy_document" and attr == "json":
             return self.policy_document(block)
         return Ref(f"data.{dtype}.{name}", attr)

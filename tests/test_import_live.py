@@ -198,3 +198,52 @@ def test_download_failure_is_a_warning_and_the_import_goes_on(url: str, project:
         result.spec is not None
         and result.spec.function("on_connect").handler_path == "handlers/on_connect.py"
     )
+
+
+def test_api_made_without_wsspec_imports_with_its_functions_and_table(
+    url: str, tmp_path: Path
+) -> None:
+    region = {"endpoint_url": url, "region_name": "us-east-1"}
+    iam, lam = boto3.client("iam", **region), boto3.client("lambda", **region)
+    ddb, apigw = boto3.client("dynamodb", **region), boto3.client("apigatewayv2", **region)
+    ddb.create_table(
+        TableName="console-conns",
+        KeySchema=[{"AttributeName": "connectionId", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "connectionId", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    role = iam.create_role(RoleName="console-role", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    policy = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["dynamodb:PutItem"], "Resource": "arn:aws:dynamodb:us-east-1:123456789012:table/console-conns"}]}'
+    iam.put_role_policy(RoleName="console-role", PolicyName="table", PolicyDocument=policy)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("connect.py", "def handler(e, c):\n    return {'statusCode': 200}\n")
+    arn = lam.create_function(
+        FunctionName="console-connect",
+        Runtime="python3.12",
+        Role=role,
+        Handler="connect.handler",
+        Code={"ZipFile": buf.getvalue()},
+        Environment={"Variables": {"TABLE": "console-conns"}},
+        Timeout=7,
+    )["FunctionArn"]
+    api_id = apigw.create_api(
+        Name="console-chat",
+        ProtocolType="WEBSOCKET",
+        RouteSelectionExpression="$request.body.action",
+    )["ApiId"]
+    uri = f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations"
+    integ = apigw.create_integration(ApiId=api_id, IntegrationType="AWS_PROXY", IntegrationUri=uri)[
+        "IntegrationId"
+    ]
+    apigw.create_route(ApiId=api_id, RouteKey="$connect", Target=f"integrations/{integ}")
+    apigw.create_stage(ApiId=api_id, StageName="dev", AutoDeploy=True)
+    (tmp_path / "connect.py").write_text("def handler(e, c):\n    return {'statusCode': 200}\n")
+    result = import_live(api_id, ImportOptions(out_dir=str(tmp_path), endpoint_url=url))
+    spec = result.spec
+    assert spec is not None and spec.api.name == "console-chat"
+    fn = spec.function("console-connect")
+    assert fn.handler_path == "connect.py" and fn.timeout == 7 and fn.connection_table
+    assert fn.environment == {"TABLE": "console-conns"}
+    assert spec.connections is not None and spec.connections.table_name == "console-conns"
+    assert spec.stages[0].name == "dev" and spec.stages[0].auto_deploy

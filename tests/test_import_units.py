@@ -272,3 +272,72 @@ def test_repair_path_lookup_understands_dotted_keys() -> None:
 def test_scalars_yaml_would_misread_are_quoted(value: str) -> None:
     loaded = load_text(emit({"k": value}, [], []), "t.yaml")
     assert loaded.data == {"k": value}
+
+
+def test_terraform_heredoc_policies_and_archive_sources(tmp_path: Path) -> None:
+    from wsspec.importers import ImportOptions, import_path
+
+    for d in ("connect", "send"):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "app.js").write_text(
+            f"exports.handler = async () => ({{statusCode: 200, d: '{d}'}});\n"
+        )
+    (tmp_path / "main.tf").write_text(
+        """
+resource "aws_apigatewayv2_api" "ws" {
+  name                       = "heredoc"
+  protocol_type              = "WEBSOCKET"
+  route_selection_expression = "$request.body.action"
+}
+resource "aws_dynamodb_table" "conns" {
+  name     = "heredoc-conns"
+  hash_key = "connectionId"
+  billing_mode = "PAY_PER_REQUEST"
+  attribute {
+    name = "connectionId"
+    type = "S"
+  }
+}
+resource "aws_iam_policy" "crud" {
+  name   = "crud"
+  policy = <<EOT
+{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["dynamodb:PutItem"],
+ "Resource": ["${aws_dynamodb_table.conns.arn}"]}]}
+EOT
+}
+resource "aws_iam_role" "Role" {
+  name               = "role"
+  assume_role_policy = "{}"
+}
+resource "aws_iam_role_policy_attachment" "crud" {
+  role       = "${aws_iam_role.Role.name}"
+  policy_arn = "${aws_iam_policy.crud.arn}"
+}
+data "archive_file" "SendZip" {
+  type        = "zip"
+  source_file = "${path.module}/send/app.js"
+  output_path = "${path.module}/send/app.zip"
+}
+resource "aws_lambda_function" "SendFunction" {
+  function_name = "SendFunction"
+  filename      = "${data.archive_file.SendZip.output_path}"
+  handler       = "app.handler"
+  runtime       = "nodejs20.x"
+  role          = "${aws_iam_role.Role.arn}"
+}
+resource "aws_apigatewayv2_integration" "send" {
+  api_id           = "${aws_apigatewayv2_api.ws.id}"
+  integration_type = "AWS_PROXY"
+  integration_uri  = "${aws_lambda_function.SendFunction.invoke_arn}"
+}
+resource "aws_apigatewayv2_route" "send" {
+  api_id    = "${aws_apigatewayv2_api.ws.id}"
+  route_key = "send"
+  target    = "integrations/${aws_apigatewayv2_integration.send.id}"
+}
+"""
+    )
+    spec = import_path(str(tmp_path / "main.tf"), ImportOptions(out_dir=str(tmp_path))).spec
+    assert spec is not None
+    fn = spec.function("send")  # the PascalCase label without its affix, in snake case
+    assert fn.handler_path == "send/app.js" and fn.connection_table

@@ -230,3 +230,10 @@ def test_spec_written_below_its_handlers_is_refused_with_a_hint(tmp_path: Path) 
     result = _run(str(tmp_path / "svc" / "serverless.yml"), "-o", str(out))
     assert result.exit_code == 1 and not out.exists()
     assert "error[WS977]" in result.stderr and "contains the handlers" in result.stderr
+
+
+def test_serverless_configuration_in_code_asks_for_serverless_print(tmp_path: Path) -> None:
+    (tmp_path / "serverless.ts").write_text("export default {service: 'x'};\n")
+    result = _run(str(tmp_path / "serverless.ts"))
+    assert result.exit_code == 2 and "error[WS971]" in result.stderr
+    assert "serverless print" in result.stderr

@@ -155,6 +155,13 @@ def _lookup(data: Any, path: str) -> Any:
 
 
 def read(path: str, text: str, params: Mapping[str, str]) -> Graph:
+    if path.endswith((".ts", ".js", ".cjs", ".mjs")):
+        fail(
+            "WS971",
+            "a serverless configuration written as code cannot be read",
+            file=path,
+            hint="write it out with `serverless print > serverless.yml` and import that",
+        )
     try:
         raw = load_template(text)
     except Exception as exc:  # noqa: BLE001 - YAML errors of any kind

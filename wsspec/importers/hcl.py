@@ -210,7 +210,8 @@ class Evaluator:
         body = body.rstrip(" \t")
         if trim:
             body = textwrap.dedent(body)
-        return self._template(body.replace("\\u0024{", "$${"), env)
+        body = body.replace("\\u0024{", "$${").replace("\\u0025{", "%{")
+        return self._template(body, env)
 
     def _n_heredoc_template(self, node: Tree[Any], env: Mapping[str, Any]) -> Any:
         return self._heredoc(str(node.children[0]), env, False)

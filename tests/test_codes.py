@@ -65,7 +65,16 @@ def test_every_registered_code_is_emitted_somewhere() -> None:
 
 def test_the_scan_finds_codes_in_every_stage() -> None:
     stages = {codes.get(code).stage for code in _literals()}
-    assert stages == {"internal", "loader", "schema", "checks", "build", "deploy", "serve"}
+    assert stages == {
+        "internal",
+        "loader",
+        "schema",
+        "checks",
+        "build",
+        "deploy",
+        "serve",
+        "import",
+    }
 
 
 def test_all_codes_are_unique_and_in_code_order() -> None:

@@ -71,6 +71,7 @@ RANGES: tuple[Range, ...] = (
     Range(910, 949, "deploy", "deploy, plan and destroy"),
     Range(950, 959, "build", "build: handler stubs"),
     Range(960, 969, "serve", "the local gateway (serve)"),
+    Range(970, 979, "import", "import from templates, serverless.yml, Terraform or a live API"),
     Range(999, 999, "internal", "internal errors while talking to AWS"),
 )
 
@@ -286,7 +287,39 @@ _SERVE = _codes(
     },
 )
 
-_ALL = _INTERNAL + _SCHEMA + _CHECK_ERRORS + _CHECK_WARNINGS + _LOADER + _BUILD + _DEPLOY + _SERVE
+_IMPORT = _codes(
+    "import",
+    ERROR,
+    {
+        "WS970": "the input cannot be read or parsed (YAML, JSON or HCL; HCL needs python-hcl2)",
+        "WS971": "the input is not a CloudFormation/SAM template, a serverless.yml or Terraform",
+        "WS972": "the input has no WebSocket API",
+        "WS973": "several WebSocket APIs in the input and no `--api` (or it names none of them)",
+        "WS974": "a value the API needs cannot be resolved (intrinsic, parameter or variable)",
+        "WS975": "`--api-id`: no WebSocket API with this id",
+        "WS976": "AWS refused a read (credentials, region, access denied, endpoint unreachable)",
+        "WS977": "the imported spec does not validate",
+    },
+) + _codes(
+    "import",
+    WARNING,
+    {
+        "WS978": "a part of the input the spec cannot express (not imported)",
+        "WS979": "`--download-code`: a function's code cannot be downloaded",
+    },
+)
+
+_ALL = (
+    _INTERNAL
+    + _SCHEMA
+    + _CHECK_ERRORS
+    + _CHECK_WARNINGS
+    + _LOADER
+    + _BUILD
+    + _DEPLOY
+    + _SERVE
+    + _IMPORT
+)
 _BY_CODE: dict[str, Code] = {c.code: c for c in sorted(_ALL, key=lambda c: c.code)}
 if len(_BY_CODE) != len(_ALL):  # one code, one meaning
     _twice = sorted({c.code for c in _ALL if [x.code for x in _ALL].count(c.code) > 1})

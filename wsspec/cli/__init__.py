@@ -32,6 +32,7 @@ app = Group(
         "deploy": "wsspec.cli.deploy:deploy_command",
         "destroy": "wsspec.cli.deploy:destroy_command",
         "serve": "wsspec.cli.serve:serve_command",
+        "import": "wsspec.cli.import_cmd:import_command",
     },
 )
 

@@ -51,6 +51,8 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     except click.ClickException as exc:  # a usage error: click's message, exit 2
         exc.show()
         code = exc.exit_code
+        if "--detailed-exitcode" in (sys.argv[1:] if argv is None else argv):
+            code = 1  # Terraform's meaning: 1 for any error
     except (click.exceptions.Abort, KeyboardInterrupt):
         err("interrupted")
         code = EXIT_INTERRUPTED

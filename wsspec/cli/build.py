@@ -139,7 +139,7 @@ def run_build(
     "-o",
     type=BuildOutput(),
     default="text",
-    help="Output format: text or json (a directory here is the deprecated spelling of --out-dir).",
+    help="Output format: text or json (a directory given here still sets the output directory, with a warning).",
 )
 def build_command(
     file: str,

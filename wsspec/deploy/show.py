@@ -142,17 +142,26 @@ def _policy(path: str, old: Any, new: Any) -> Iterator[Leaf]:
         yield Leaf(f"{path}.Version", _get(old, "Version"), _get(new, "Version"))
     olds = {_statement_key(st): st for st in a}
     news = {_statement_key(st): st for st in b}
-    for key in [k for k in olds if k not in news]:
-        yield Leaf(f"{path}.Statement[{_short_key(key)}]", olds[key], None, "remove")
+    # statements without a Sid that changed: paired in order, each walked at its index
+    lone_old = [k for k in olds if k not in news and not k.startswith("Sid=")]
+    lone_new = [k for k in news if k not in olds and not k.startswith("Sid=")]
+    paired = dict(zip(lone_new, lone_old))
+    for key in [k for k in olds if k not in news and k not in paired.values()]:
+        yield Leaf(f"{path}.Statement[{_where(key, a, olds)}]", olds[key], None, "remove")
     for key, st in news.items():
-        if key not in olds:
-            yield Leaf(f"{path}.Statement[{_short_key(key)}]", None, st, "add")
-        else:
+        if key in olds:
             yield from _walk(f"{path}.Statement[{key}]", olds[key], st)
+        elif key in paired:
+            yield from _walk(f"{path}.Statement[{_where(key, b, news)}]", olds[paired[key]], st)
+        else:
+            yield Leaf(f"{path}.Statement[{_where(key, b, news)}]", None, st, "add")
 
 
-def _short_key(key: str) -> str:
-    return key if key.startswith("Sid=") else "*"
+def _where(key: str, statements: list[dict[str, Any]], by_key: dict[str, Any]) -> str:
+    """``Sid=…`` for a statement with a Sid, else its index in its document."""
+    if key.startswith("Sid="):
+        return key
+    return str(next(i for i, st in enumerate(statements) if st is by_key[key]))
 
 
 def _get(v: Any, key: str) -> Any:
@@ -193,6 +202,13 @@ def _list(path: str, old: list[Any], new: list[Any]) -> Iterator[Leaf]:
     yield Leaf(path, old, new)  # same items in another order, or nested lists
 
 
+def _key_path(path: str, key: str) -> str:
+    """``path.key``, or ``path["key"]`` when the key holds a dot, a bracket or a space."""
+    if any(c in key for c in ".[] ") or not key:
+        return f"{path}[{json.dumps(key)}]"
+    return f"{path}.{key}"
+
+
 def _walk(path: str, old: Any, new: Any) -> Iterator[Leaf]:
     if same(old, new):
         return
@@ -201,7 +217,7 @@ def _walk(path: str, old: Any, new: Any) -> Iterator[Leaf]:
         return
     if isinstance(old, Mapping) and isinstance(new, Mapping):
         for k in sorted(set(old) | set(new), key=str):
-            yield from _walk(f"{path}.{k}", old.get(k), new.get(k))
+            yield from _walk(_key_path(path, str(k)), old.get(k), new.get(k))
         return
     if isinstance(old, list) and isinstance(new, list):
         yield from _list(path, old, new)

@@ -162,7 +162,7 @@ class Group(click.Group):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         """No command at all prints the help on stdout and exits 2."""
-        if not args:
+        if not args and not ctx.resilient_parsing:  # (shell completion parses resiliently)
             click.echo(ctx.get_help(), color=ctx.color)
             ctx.exit(EXIT_USAGE)
         return super().parse_args(ctx, args)

@@ -46,8 +46,9 @@ def region_of(region: str | None) -> str | None:
 
 
 def detailed_exit(code: int, detailed: bool) -> NoReturn:
-    """Exit with ``code``; with ``--detailed-exitcode`` every error becomes 1."""
-    if detailed and code not in (EXIT_OK, EXIT_CHANGES):
+    """Exit with the error ``code``; with ``--detailed-exitcode`` every error becomes 1 (2 is
+    "changes" there, so a usage error must not keep its usual 2)."""
+    if detailed and code != EXIT_OK:
         code = EXIT_INVALID
     exit_with(code)
 

@@ -3,6 +3,7 @@ fresh venv (from a venv or the base interpreter alike) it validates and builds a
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import venv
@@ -48,6 +49,10 @@ def test_the_wheel_contains_the_schema_and_templates(wheel: Path) -> None:
     assert not any(n.startswith("tests/") for n in names)
 
 
+# the venv sees nothing of this checkout (the suite may run with PYTHONPATH pointing at it)
+CLEAN_ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+
+
 def _venv(path: Path) -> Path:
     """A fresh venv (no system site-packages) and its python: the same from a venv or not."""
     venv.EnvBuilder(with_pip=True, clear=True).create(path)
@@ -65,6 +70,7 @@ def test_the_installed_wheel_validates_a_sample(wheel: Path, tmp_path: Path) -> 
         capture_output=True,
         text=True,
         check=False,
+        env=CLEAN_ENV,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     work = tmp_path / "work"
@@ -84,6 +90,7 @@ def test_the_installed_wheel_validates_a_sample(wheel: Path, tmp_path: Path) -> 
         text=True,
         cwd=work,
         check=False,
+        env=CLEAN_ENV,
     )
     lines = where.stdout.splitlines()
     assert len(lines) == 3 and str(env_dir) in lines[0], where.stdout + where.stderr
@@ -93,7 +100,12 @@ def test_the_installed_wheel_validates_a_sample(wheel: Path, tmp_path: Path) -> 
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [str(wsspec_bin), *args], capture_output=True, text=True, check=False, cwd=work
+            [str(wsspec_bin), *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=work,
+            env=CLEAN_ENV,
         )
 
     ok = run("validate", "chat.yaml")

@@ -52,15 +52,14 @@ def test_installed_versions_are_the_pinned_ones() -> None:
         if installed != pinned:
             wrong[name] = f"installed {installed}, pinned {pinned}"
     assert not wrong, (
-        "install with the pins: python -m pip install -e '.[test]' -c constraints.txt "
-        f"({wrong})"
+        f"install with the pins: python -m pip install -e '.[test]' -c constraints.txt ({wrong})"
     )
 
 
 def test_every_dependency_and_test_tool_is_pinned() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     names = {_requirement_name(r) for r in project["dependencies"]}
-    for extra, reqs in project["optional-dependencies"].items():
+    for reqs in project["optional-dependencies"].values():
         names |= {_requirement_name(r) for r in reqs if not r.startswith("wsspec[")}
     assert names - set(_pins()) == set()
 

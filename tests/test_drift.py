@@ -99,3 +99,15 @@ def test_drift_after_a_spec_change_or_without_a_deploy_is_an_error(moto, aws_env
     changed = runner.invoke(app, ["drift", str(path), "--detailed-exitcode", *ep])
     assert changed.exit_code == 1 and "error[WS940]" in changed.stderr
     assert "the spec changed since the last deploy" in changed.stderr
+
+
+def test_an_emulator_without_aws_managed_policies_gets_a_hint(moto, aws_env, tmp_path) -> None:
+    """multi-stage attaches an AWS managed policy a plain moto server does not know
+    (docs/deploy.md: start it with MOTO_IAM_LOAD_MANAGED_POLICIES=true)."""
+    moto.reset()
+    path = str(project(tmp_path, "multi-stage"))
+    out = runner.invoke(app, ["deploy", path, "--yes", "--endpoint-url", moto.url])
+    assert out.exit_code == 3
+    [line] = [x for x in out.stderr.splitlines() if x.startswith("error[")]
+    assert "AmazonAPIGatewayPushToCloudWatchLogs" in line
+    assert line.endswith("start a moto server with MOTO_IAM_LOAD_MANAGED_POLICIES=true)")

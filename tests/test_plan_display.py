@@ -167,6 +167,22 @@ CASES = [
         'Stage: "dev" → {new}',
     ),
     (
+        "chat",
+        "permission",
+        "wsspec-on_connect-prod-connect-4fd1f886",
+        ("SourceArn",),
+        "arn:aws:execute-api:us-east-1:123456789012:api1/prod/$disconnect",
+        'SourceArn: "arn:aws:execute-api:us-east-1:123456789012:api1/prod/$disconnect" → {new}',
+    ),
+    (
+        "auth-http",
+        "vpc_link",
+        "orders_nlb",
+        ("tags", "wsspec:spec"),
+        "x",
+        'tags.wsspec:spec: "x" → {new}',
+    ),
+    (
         "multi-stage",
         "account",
         "account",
@@ -177,6 +193,8 @@ CASES = [
 ]
 
 
+# Every kind with a value that can change in place (an SNS subscription has none: its key is
+# its protocol and endpoint).
 @pytest.mark.parametrize("case", CASES, ids=[f"{c[1]}" for c in CASES])
 def test_a_changed_nested_value_prints_its_path_and_both_values(case) -> None:
     sample, kind, key, path, value, line = case

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -60,7 +61,7 @@ def run_build(
     js = output == "json"
     result = validate_path(file)
     for f in result.findings:
-        err(render_finding(f))
+        err(render_finding(f, sys.stderr))
     if result.errors or result.spec is None:
         return EXIT_INVALID
     try:

@@ -16,10 +16,9 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from wsspec.errors import EXIT_INVALID, EXIT_USAGE, WsspecError
+from wsspec.errors import EXIT_INVALID, EXIT_USAGE, Finding, WsspecError
 
 if TYPE_CHECKING:
-    from wsspec.errors import Finding
     from wsspec.model import Spec
     from wsspec.validate import Result
 

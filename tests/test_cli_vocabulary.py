@@ -281,3 +281,46 @@ def test_a_missing_extra_is_one_line_naming_the_pip_install(
     assert done.stderr.splitlines() == [
         f"error[WS015]: `wsspec {command}` needs the '{extra}' extra: pip install 'wsspec[{extra}]'"
     ]
+
+
+@pytest.mark.slow
+def test_serve_output_json_announces_the_addresses_as_one_object(tmp_path: Path) -> None:
+    import signal
+
+    spec = project(tmp_path, "models-mock")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wsspec", "serve", str(spec), "--port", "0", "--no-dynamodb"]
+        + ["--quiet", "-o", "json"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()  # the gateway prints it once it listens
+        data = json.loads(line)
+        assert data["api"] == yaml_name(spec)
+        assert data["websocket"].startswith("ws://127.0.0.1:") and data["websocket"].endswith(
+            "/" + data["stage"]
+        )
+        assert data["connections"].startswith("http://127.0.0.1:") and data["dynamodb"] is None
+        assert set(data) == {
+            "api",
+            "stage",
+            "websocket",
+            "connections",
+            "dynamodb",
+            "functions",
+            "notes",
+        }
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+
+
+def yaml_name(spec: Path) -> str:
+    import yaml
+
+    return str(yaml.safe_load(spec.read_text())["api"]["name"])

@@ -148,7 +148,7 @@ def test_help_is_the_same_through_the_console_script_and_clirunner(args: list[st
 def test_a_library_error_escaping_a_command_is_one_line_and_its_exit_code(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    error = WsspecError("something broke", code="WS925", exit_code=3)
+    error = WsspecError("something broke", code="WS999", exit_code=3)
 
     def boom(*_: object) -> int:
         raise error

@@ -218,6 +218,8 @@ _CHECK_WARNINGS = _codes(
         "WS812": "two-way response on $connect or $disconnect",
         "WS813": "data trace logging enabled",
         "WS814": "function timeout above the 29 s integration timeout",
+        "WS860": "a static route selection expression that leaves custom routes unreachable",
+        "WS861": "a secret environment variable the function's environment does not set",
     },
 )
 
@@ -244,6 +246,8 @@ _BUILD = _codes(
     {
         "WS010": "a `--target` that is not available in this installation",
         "WS011": "a value Terraform cannot represent (infinity, NaN or an unknown type)",
+        "WS015": "a command needs an optional extra that is not installed (`pip install "
+        "'wsspec[deploy]'` or `'wsspec[serve]'`)",
         "WS420": "the API does not fit CloudFormation's resource or parameter quotas, "
         "even in nested stacks",
         "WS421": "a CloudFormation template over 1,048,576 bytes",
@@ -268,6 +272,10 @@ _DEPLOY = _codes(
         "WS926": "the endpoint does not implement an operation (emulators)",
         "WS927": "several APIs with the spec's name carry the wsspec tag",
         "WS928": "a resource exists and is not owned by wsspec (no wsspec tag)",
+        "WS940": "drift: the spec changed since the last deploy, so remote changes cannot be "
+        "told apart from it",
+        "WS941": "drift: no record of a deploy of this spec (not deployed, or deployed only "
+        "stage by stage)",
     },
 )
 

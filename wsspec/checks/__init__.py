@@ -6,9 +6,9 @@ the codes themselves (severity, meaning) live in ``wsspec.codes``:
     unsupported.py   WS701-WS710  features AWS does not offer for WebSocket APIs
     routes.py        WS101-WS117  routes and references (+ WS806-WS808, WS810-WS812)
     limits.py        WS401-WS419  quotas and name/length limits
-    selections.py    WS201-WS206  selection expressions (+ WS804)
+    selections.py    WS201-WS206  selection expressions (+ WS804, WS860)
     integrations.py  WS301-WS310  integrations (+ WS805, WS809)
-    functions.py     WS501-WS506  functions, paths, the connection table (+ WS814)
+    functions.py     WS501-WS506  functions, paths, the connection table (+ WS814, WS861)
     stages.py        WS601-WS607  stages, custom domain, VPC links (+ WS802, WS803, WS813)
     auth.py          WS604-WS605  authorizers (+ WS801 $connect without authorization)
     models.py        WS606        models
@@ -47,9 +47,11 @@ CHECKS: tuple[Check, ...] = (
     routes.route_models,
     limits.route_counts,
     selections.selections,
+    selections.static_route_selection,
     integrations.integrations,
     limits.names_and_limits,
     functions.functions,
+    functions.secret_environment,
     stages.stages,
     auth.authorizers,
     models.models,

@@ -8,7 +8,7 @@ import posixpath
 import re
 from typing import Any
 
-from wsspec.checks.context import Ctx, as_list, as_map, as_str, check
+from wsspec.checks.context import Ctx, as_list, as_map, as_str, check, did_you_mean
 from wsspec.loader import Path
 
 _RESERVED_ENV = {
@@ -173,3 +173,21 @@ def _environment(ctx: Ctx, p: Path, env: dict[str, Any]) -> None:
             f"the environment takes {size} bytes; Lambda allows 4 KB",
             key=True,
         )
+
+
+@check("WS861")
+def secret_environment(ctx: Ctx) -> None:
+    """Each name in ``secret_environment`` must be one of the function's variables: a misspelt
+    name would leave the real secret unmasked in plans."""
+    for name, f in ctx.section("functions").items():
+        fn = as_map(f)
+        env = as_map(fn.get("environment"))
+        for i, var in enumerate(as_list(fn.get("secret_environment"))):
+            if isinstance(var, str) and var not in env:
+                ctx.add(
+                    "WS861",
+                    ("functions", name, "secret_environment", i),
+                    f"{var!r} is not a variable of this function's environment, so nothing is "
+                    "masked for it",
+                    did_you_mean(var, env) or "list names that appear under environment",
+                )

@@ -86,7 +86,13 @@ def translate(
             return aws_error(
                 f"the endpoint does not implement{where or ' this operation'}", None, "WS926"
             )
-        return aws_error(f"AWS refused{where}: {code}: {msg}", None, "WS925")
+        hint = None
+        if code == "NoSuchEntity" and ":iam::aws:policy/" in msg and endpoint:
+            hint = (  # moto knows AWS managed policies only when asked to (docs/deploy.md)
+                "the endpoint does not know AWS managed policies; start a moto server with "
+                "MOTO_IAM_LOAD_MANAGED_POLICIES=true"
+            )
+        return aws_error(f"AWS refused{where}: {code}: {msg}", hint, "WS925")
     if isinstance(exc, bx.BotoCoreError):
         return aws_error(f"AWS client error{where}: {exc}", None, "WS925")
     return aws_error(f"unexpected error{where}: {type(exc).__name__}: {exc}", None, "WS999")

@@ -124,7 +124,7 @@ def plan_deletes(p: Planner) -> None:
             continue
         calls = DELETES[kind](key, h, p.known.get("api", ""))
         lock = f"policy:{h.parent}" if kind == "permission" else ""
-        p.add("delete", None, kind, key, calls, label=key, lock=lock)
+        p.add("delete", None, kind, key, calls, lock=lock)
 
 
 def plan_deployments(p: Planner) -> None:
@@ -141,5 +141,4 @@ def plan_deployments(p: Planner) -> None:
         if api_changed or created or stale:
             params = {"ApiId": API, "StageName": key, "Description": p.marker}
             call = Call("apigatewayv2", "create_deployment", params, optional=True)
-            label = f"deployment of stage {key}"
-            p.add("deploy", r, "stage", key, [call], phase=DEPLOY_PHASE, label=label)
+            p.add("deploy", r, "stage", key, [call], phase=DEPLOY_PHASE)

@@ -103,16 +103,18 @@ class Planner:
         changes: list[Change] | None = None,
         phase: int | None = None,
         lock: str = "",
-        label: str = "",
     ) -> None:
-        """A step (none when ``calls`` is empty); the phase defaults to the kind's."""
+        """A step (none when ``calls`` is empty); the phase defaults to the kind's.
+
+        A step's label is its natural key, so a resource reads the same in a create, an update,
+        a delete and a drift report (the delete has no desired record to take a name from).
+        """
         if not calls:
             return
         if phase is None:
             phase = DELETE_PHASE[kind] if action == "delete" else PHASE[kind]
-        label = label or (r.label if r else key) or key
         self.steps.append(
-            Step(action, kind, key, label, tuple(calls), phase, tuple(changes or ()), lock)
+            Step(action, kind, key, key, tuple(calls), phase, tuple(changes or ()), lock)
         )
 
     def resolved(self, r: Res) -> dict[str, Any]:

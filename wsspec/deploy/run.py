@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable
 
-from wsspec import derive
+from wsspec import derive, names
 from wsspec.deploy.aws import Aws, Options
 from wsspec.deploy.current import Current
 from wsspec.deploy.desired import deployment_marker, desired_state, topic_arn
@@ -91,7 +91,19 @@ def prepare(
             api_name=spec.api.name,
             account=aws.account,
         )
+    plan = replace(plan, sensitive=sensitive_paths(spec))
     return Session(spec, aws, desired, current, plan, selected)
+
+
+def sensitive_paths(spec: Spec) -> dict[tuple[str, str], frozenset[str]]:
+    """(kind, key) -> the field paths a plan must not show: secret environment variables."""
+    return {
+        ("function", names.function_name(spec, f.name)): frozenset(
+            f"Environment.{v}" for v in f.secret_environment
+        )
+        for f in spec.functions
+        if f.secret_environment
+    }
 
 
 @guard

@@ -287,6 +287,7 @@ def _functions(
                 architecture=f.get("architecture", "x86_64"),
                 description=f.get("description"),
                 environment=_strings(f.get("environment")),
+                secret_environment=tuple(f.get("secret_environment") or ()),
                 iam=tuple(
                     IamStatement(
                         effect=s.get("effect", "Allow"),

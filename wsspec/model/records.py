@@ -106,6 +106,7 @@ class Function:
     connection_table: bool
     routes: tuple[str, ...]  # route keys whose integration invokes this function
     authorizers: tuple[str, ...]  # authorizers that invoke this function
+    secret_environment: tuple[str, ...] = ()  # variables plan/deploy/drift never print
 
 
 @dataclass(frozen=True)

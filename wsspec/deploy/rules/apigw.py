@@ -144,9 +144,20 @@ def _update_route(
     if upd:
         update = Call("apigatewayv2", "update_route", {"ApiId": API, "RouteId": route_id, **upd})
         calls.insert(0 if rrse is None else len(calls), update)
-    if rr_calls and not ch:
-        ch = [("response", "$default" if rr_have else None, "$default")]
+    ch += _route_response_changes(rr_want, rr_have, rr_calls)
     p.add("update", r, "route", r.key, calls, changes=ch)
+
+
+def _route_response_changes(want: Res | None, have: Cur | None, calls: list[Call]) -> list[Change]:
+    """What the route's ``$default`` response changes (shown under the route in a plan)."""
+    if not calls or want is None:
+        return []
+    if have is None or have.props.get("__assumed__"):
+        return [("RouteResponse", None, dict(want.props))]
+    return [
+        (f"RouteResponse.{f}", o, n)
+        for f, o, n in diff_props("route_response", want.props, have.props)
+    ]
 
 
 def stage(p: Planner, r: Res, h: Cur | None) -> None:

@@ -95,7 +95,7 @@ def role(p: Planner, r: Res, h: Cur | None) -> None:
         p.add("create", r, "role", r.key, calls)
         if props["Policy"] is not None:
             policy = [_put_policy(r)]
-            p.add("create", r, "role_policy", r.key, policy, label=f"{r.label} policy")
+            p.add("create", r, "role_policy", r.key, policy)
         return
     ch = diff_props("role", p.resolved(r), h.props)
     p.add(
@@ -112,7 +112,7 @@ def role(p: Planner, r: Res, h: Cur | None) -> None:
         else:
             call = Call("iam", "delete_role_policy", {"RoleName": r.key, "PolicyName": POLICY_NAME})
         pc = [c for c in ch if c[0] == "Policy"]
-        p.add("update", r, "role_policy", r.key, [call], changes=pc, label=f"{r.label} policy")
+        p.add("update", r, "role_policy", r.key, [call], changes=pc)
 
 
 def _put_policy(r: Res) -> Call:

@@ -196,15 +196,25 @@ def lambda_permissions(spec: Spec, *, per_route: bool = True) -> list[Permission
 
 
 # ----------------------------------------------------------------------------- deployment hash
+# Fields for the AsyncAPI document and the clients only: API Gateway never sees them, so
+# changing them must not cause a new deployment.
+_ROUTE_DOCS = ("summary", "description", "examples", "pushes")
+_MODEL_DOCS = ("summary", "examples")
+
+
+def _without(record: dict[str, object], keys: tuple[str, ...]) -> dict[str, object]:
+    return {k: v for k, v in record.items() if k not in keys}
+
+
 def api_definition(spec: Spec) -> dict[str, object]:
     """Everything a Deployment snapshots (routes, integrations, authorizers, models, API)."""
     definition: dict[str, object] = plain(
         {
             "api": asdict(spec.api),
-            "routes": [asdict(r) for r in spec.routes],
+            "routes": [_without(asdict(r), _ROUTE_DOCS) for r in spec.routes],
             "integrations": [asdict(i) for i in spec.integrations],
             "authorizers": [asdict(a) for a in spec.authorizers],
-            "models": [asdict(m) for m in spec.models],
+            "models": [_without(asdict(m), _MODEL_DOCS) for m in spec.models],
             "vpc_links": [asdict(v) for v in spec.vpc_links],
         }
     )

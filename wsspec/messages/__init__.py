@@ -42,6 +42,7 @@ from wsspec.model import Route, Spec, plain
 
 __all__ = [
     "GATEWAY_ERROR",
+    "Arg",
     "KEEPALIVE_ROUTE",
     "ClientApi",
     "Field",
@@ -500,7 +501,12 @@ def _connect_params(
                 loc, name = _parameter(source)
                 if loc is None:
                     continue
-                add(loc, name, True, f"Read by the authorizer `{auth.name}` when the connection is made.")
+                add(
+                    loc,
+                    name,
+                    True,
+                    f"Read by the authorizer `{auth.name}` when the connection is made.",
+                )
                 if token is None:
                     token = found[(loc, name.lower() if loc == "header" else name)]
     api_key = None

@@ -23,7 +23,6 @@ from wsspec.messages.types import (
     Prim,
     Ref,
     Scalar,
-    Type,
     Unknown,
 )
 

@@ -232,7 +232,8 @@ class TypeSet:
         enum = schema.get("enum")
         if isinstance(enum, (list, tuple)) and enum:
             if all(v is None or isinstance(v, (str, int, float, bool)) for v in enum):
-                return Lit(tuple(dict.fromkeys(enum)))
+                unique = {(type(v).__name__, v): v for v in enum}  # 1 and True are not one value
+                return Lit(tuple(unique.values()))
             return Unknown()
         for combo in ("anyOf", "oneOf"):
             options = schema.get(combo)

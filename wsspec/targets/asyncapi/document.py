@@ -312,7 +312,8 @@ def _receive_summary(r: Receive) -> str:
         parts.append("the response of route " + ", ".join(r.replies_to))
     if r.pushed_by:
         parts.append("pushed through @connections by route " + ", ".join(r.pushed_by))
-    return (" and ".join(parts) or "a message").capitalize() + "."
+    text = " and ".join(parts) or "a message"
+    return text[:1].upper() + text[1:] + "."
 
 
 def _selection_schema(send: Send) -> dict[str, Any] | None:

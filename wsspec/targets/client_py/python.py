@@ -49,7 +49,9 @@ def type_expr(t: Arg) -> str:
     if isinstance(t, Prim):
         return _PRIM[t.kind]
     if isinstance(t, Lit):
-        return f"Literal[{', '.join(literal(v) for v in t.values)}]"
+        values = [literal(v) for v in t.values if v is not None]
+        none = " | None" if None in t.values else ""
+        return f"Literal[{', '.join(values)}]{none}" if values else "None"
     if isinstance(t, Arr):
         return f"list[{type_expr(t.item)}]"
     if isinstance(t, MapOf):

@@ -50,8 +50,9 @@ def _receive(r: Receive) -> dict[str, str]:
     if r.pushed_by:
         sources.append("pushed by route " + ", ".join(f"`{k}`" for k in r.pushed_by))
     match = ", ".join(f"[{ts.literal(list(path))}, {ts.scalar(v)}]" for path, v in r.match)
+    text = " and ".join(sources)
     return {
-        "doc": ts.doc(" and ".join(sources).capitalize() + ".", indent="  "),
+        "doc": ts.doc(text[:1].upper() + text[1:] + ".", indent="  "),
         "key": ts.string(r.name),
         "name": ts.string(r.name),
         "type": ts.type_expr(r.type),

@@ -213,7 +213,7 @@ export class Client {
     return this.listen(`message:${String(name)}`, handler);
   }
 
-  /** Call `handler` each time a connection opens (the first one and every reconnection). */
+  /** Call `handler` each time the client reconnects. */
   onOpen(handler: () => void): () => void {
     return this.listen("open", handler);
   }

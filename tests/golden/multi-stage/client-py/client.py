@@ -212,7 +212,7 @@ class Client:
         return self._listen("message:" + name, handler)
 
     def on_open(self, handler: Callable[[], Awaitable[None] | None]) -> Callable[[], None]:
-        """Call ``handler()`` each time a connection opens after this call."""
+        """Call ``handler()`` each time the client reconnects."""
         return self._listen("open", handler)
 
     def on_close(
@@ -362,9 +362,11 @@ class Client:
         self._task = asyncio.create_task(self._run(ws))
 
     async def _run(self, ws: ClientConnection | None) -> None:
+        first = True  # connect() returned it: its opening is not an event
         try:
             while ws is not None:
-                code, reason = await self._serve(ws)
+                code, reason = await self._serve(ws, first)
+                first = False
                 again = not self._stopping and self._should_reconnect(code, reason)
                 await self._emit("close", code, reason, again)
                 ws = await self._again() if again else None
@@ -373,12 +375,13 @@ class Client:
             self._opened.clear()
             self._done.set()
 
-    async def _serve(self, ws: ClientConnection) -> tuple[int, str]:
+    async def _serve(self, ws: ClientConnection, first: bool) -> tuple[int, str]:
         self._ws = ws
         self._last_sent = time.monotonic()
         self._opened.set()
         keep = asyncio.create_task(self._keep(ws)) if self._keep_alive is not None else None
-        await self._emit("open")
+        if not first:
+            await self._emit("open")
         try:
             async for frame in ws:
                 if isinstance(frame, str):

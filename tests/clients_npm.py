@@ -22,7 +22,9 @@ PACKAGES = {
     "esbuild": "0.28.2",
     "ws": "8.23.1",
 }
-CACHE = Path(os.environ.get("WSSPEC_TEST_NPM_CLIENTS", Path.home() / ".cache" / "wsspec-test-npm-clients"))
+CACHE = Path(
+    os.environ.get("WSSPEC_TEST_NPM_CLIENTS", Path.home() / ".cache" / "wsspec-test-npm-clients")
+)
 ROOT = Path(__file__).resolve().parent.parent
 DRIVERS = ROOT / "tests" / "clients_driver"
 

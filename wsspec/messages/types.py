@@ -318,17 +318,16 @@ def json_kind(t: Type, definitions: Mapping[str, Definition]) -> str | None:
         return "object" if d.members is not None else json_kind(d.alias or Unknown(), definitions)
     if isinstance(t, Prim):
         return "number" if t.kind == "integer" else t.kind
-    if isinstance(t, (Arr,)):
+    if isinstance(t, Arr):
         return "array"
     if isinstance(t, MapOf):
         return "object"
+    kinds: set[str | None] = set()
     if isinstance(t, Lit):
         kinds = {_scalar_kind(v) for v in t.values}
-        return kinds.pop() if len(kinds) == 1 else None
-    if isinstance(t, AnyOf):
+    elif isinstance(t, AnyOf):
         kinds = {json_kind(m, definitions) for m in t.members}
-        return kinds.pop() if len(kinds) == 1 else None
-    return None
+    return kinds.pop() if len(kinds) == 1 else None
 
 
 def _scalar_kind(v: Scalar) -> str:

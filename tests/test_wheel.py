@@ -87,7 +87,7 @@ def test_the_installed_wheel_validates_a_sample(wheel: Path, tmp_path: Path) -> 
         cwd=work,
     )
     assert run.returncode == 0, run.stdout + run.stderr
-    assert run.stdout.splitlines()[-1] == "chat.yaml: ok (4 routes, 3 functions)"
+    assert run.stdout.splitlines()[-1] == "chat.yaml: ok (5 routes, 3 functions)"
     schema = subprocess.run(
         [str(wsspec_bin), "schema"], capture_output=True, text=True, cwd=work, check=False
     )

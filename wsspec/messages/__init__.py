@@ -303,7 +303,7 @@ def _method_names(spec: Spec, routes: list[Route]) -> dict[str, tuple[str, str]]
                     spec,
                     f"route {r.key!r} would become the client method {name!r}, which the client itself defines",
                 )
-            other = seen.setdefault((lang, name.lower()), r.key)
+            other = seen.setdefault((lang, name), r.key)
             if other != r.key:
                 raise _collision(
                     spec,

@@ -26,6 +26,7 @@ from typing import Any, Literal
 from wsspec import names
 from wsspec.errors import EXIT_INVALID, WsspecError
 from wsspec.messages import selection
+from wsspec.messages.reserved import PY_MEMBERS, RESERVED_TYPES, TS_MEMBERS
 from wsspec.messages.selection import Field
 from wsspec.messages.types import (
     Definition,
@@ -57,122 +58,6 @@ __all__ = [
 
 KEEPALIVE_ROUTE = "keepalive"  # the route the default keep-alive message selects
 GATEWAY_ERROR = "GatewayError"  # API Gateway's own error frames ({"message", "connectionId", ...})
-
-# Names the client modules define or use: no model type takes one (both languages at once).
-RESERVED_TYPES = frozenset(
-    {
-        # the clients' own types
-        "Client",
-        "ConnectOptions",
-        "ReconnectOptions",
-        "KeepAliveOptions",
-        "Received",
-        "Handler",
-        "Json",
-        "JsonObject",
-        "WebSocketLike",
-        "WebSocketConstructor",
-        "ConnectQuery",
-        "ConnectHeaders",
-        "NotConnectedError",
-        "ConnectError",
-        "Reconnect",
-        "KeepAlive",
-        GATEWAY_ERROR,
-        "Socket",
-        "SocketConstructor",
-        "Host",
-        "Field",
-        "Receivable",
-        "Listener",
-        "Waiter",
-        # TypeScript / JavaScript globals the TypeScript client uses
-        "Set",
-        "Map",
-        "Date",
-        "Symbol",
-        "Function",
-        "Array",
-        "Boolean",
-        "Error",
-        "JSON",
-        "Math",
-        "Number",
-        "Object",
-        "Promise",
-        "Record",
-        "String",
-        "Partial",
-        "Readonly",
-        # Python names the Python client uses
-        "ClientConnection",
-        "ConnectionClosed",
-        "InvalidHandshake",
-        "InvalidURI",
-        "Subprotocol",
-        "Sequence",
-        "Any",
-        "Awaitable",
-        "Callable",
-        "Literal",
-        "NotRequired",
-        "TypeAlias",
-        "TypedDict",
-        "TYPE_CHECKING",
-        "Exception",
-        "RuntimeError",
-        "TimeoutError",
-        "ConnectionError",
-        "BaseException",
-        "ValueError",
-        "TypeError",
-        "OSError",
-        "Optional",
-    }
-)
-# Members the clients define: a route method never takes one of these names.
-_TS_MEMBERS = frozenset(
-    {
-        "on",
-        "off",
-        "onOpen",
-        "onClose",
-        "onRaw",
-        "onUnmatched",
-        "onGatewayError",
-        "close",
-        "sendRaw",
-        "opened",
-        "connected",
-        "url",
-        "constructor",
-        "toString",
-        "valueOf",
-        "hasOwnProperty",
-        "isPrototypeOf",
-        "propertyIsEnumerable",
-        "toLocaleString",
-        "__proto__",
-    }
-)
-_PY_MEMBERS = frozenset(
-    {
-        "on",
-        "off",
-        "on_open",
-        "on_close",
-        "on_raw",
-        "on_unmatched",
-        "on_gateway_error",
-        "close",
-        "send_raw",
-        "wait_open",
-        "wait_closed",
-        "connected",
-        "url",
-        "run",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -297,7 +182,7 @@ def _method_names(spec: Spec, routes: list[Route]) -> dict[str, tuple[str, str]]
     for r in routes:
         base = r.operation_name or r.key
         ts, py = _camel(base), _snake(base)
-        for lang, name, members in ((0, ts, _TS_MEMBERS), (1, py, _PY_MEMBERS)):
+        for lang, name, members in ((0, ts, TS_MEMBERS), (1, py, PY_MEMBERS)):
             if name in members:
                 raise _collision(
                     spec,

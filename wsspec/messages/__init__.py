@@ -20,7 +20,7 @@ import json
 import keyword
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from wsspec import names
@@ -213,6 +213,10 @@ def client_api(spec: Spec) -> ClientApi:
     schemas = {m.name: plain(m.schema) for m in spec.models}
     types = TypeSet(schemas, RESERVED_TYPES)
     model_types = {m.name: types.model(m.name) for m in spec.models}
+    for m in spec.models:  # the model's own summary and description document its type
+        d = types.definitions[model_types[m.name]]
+        doc = "\n\n".join(x for x in (m.summary, m.description, d.doc) if x)
+        types.definitions[d.name] = replace(d, doc=doc)
     notes: list[str] = []
     message_routes = [r for r in spec.routes if r.key not in ("$connect", "$disconnect")]
     methods = _method_names(spec, message_routes)

@@ -48,15 +48,18 @@ JsonObject: TypeAlias = "dict[str, Json]"
 # ----------------------------------------------------------------------------- models
 
 
+# A chat message for everyone connected.
 class SendMessage(TypedDict):
     action: str
     # The text everyone receives.
     data: str
 
 
+# A message someone sent, as its text.
 ChatMessage: TypeAlias = "str"
 
 
+# A chat message for everyone connected.
 class SendmessageParams(TypedDict):
     # The text everyone receives.
     data: str

@@ -14,6 +14,7 @@ export type JsonObject = { [key: string]: Json };
 
 // ----------------------------------------------------------------------------- models
 
+/** A chat message for everyone connected. */
 export interface SendMessage {
   action: string;
   /** The text everyone receives. */
@@ -21,8 +22,10 @@ export interface SendMessage {
   [key: string]: unknown;
 }
 
+/** A message someone sent, as its text. */
 export type ChatMessage = string;
 
+/** A chat message for everyone connected. */
 export interface SendmessageParams {
   /** The text everyone receives. */
   data: string;

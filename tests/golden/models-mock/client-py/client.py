@@ -46,6 +46,7 @@ JsonObject: TypeAlias = "dict[str, Json]"
 # ----------------------------------------------------------------------------- models
 
 
+# Ask for a quote
 class QuoteRequest(TypedDict):
     service: str
     action: str
@@ -58,6 +59,7 @@ class QuoteResponse(TypedDict):
     price: NotRequired[float]
 
 
+# Ask for a quote
 class QuotesGetParams(TypedDict):
     # pattern ^[A-Z]{1,5}$
     symbol: str

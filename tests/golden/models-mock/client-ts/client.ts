@@ -12,6 +12,7 @@ export type JsonObject = { [key: string]: Json };
 
 // ----------------------------------------------------------------------------- models
 
+/** Ask for a quote */
 export interface QuoteRequest {
   service: string;
   action: string;
@@ -26,6 +27,7 @@ export interface QuoteResponse {
   [key: string]: unknown;
 }
 
+/** Ask for a quote */
 export interface QuotesGetParams {
   /** pattern ^[A-Z]{1,5}$ */
   symbol: string;

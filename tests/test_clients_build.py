@@ -200,3 +200,40 @@ def test_types_from_draft4_schemas() -> None:
     leaf = types.definitions["LeafModel"]
     assert leaf == Definition("LeafModel", "", members=leaf.members, open=True)
     assert leaf.members is not None and leaf.members[0].required
+
+
+def test_api_gateway_gets_only_the_models_routes_use(tmp_path: Path) -> None:
+    from wsspec import derive
+    from wsspec.targets import BuildContext, cloudformation
+
+    spec = load(
+        _spec(
+            tmp_path,
+            """\
+            $default: {function: app}
+            go:
+              function: app
+              request_models: {$default: In}
+              model_selection: $default
+              pushes: [Pushed]
+            """,
+            """\
+            models:
+              In:
+                schema:
+                  type: object
+                  properties:
+                    part: {$ref: "https://apigateway.amazonaws.com/restapis/x/models/Part"}
+              Part: {schema: {type: string}}
+              Pushed: {content_type: text/plain, schema: {type: string}}
+            """,
+        )
+    )
+    assert [m.name for m in derive.deployed_models(spec)] == ["In", "Part"]
+    template = cloudformation.resources.template(spec, BuildContext(tmp_path, tmp_path / "f"))
+    kinds = [
+        r["Properties"]["Name"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::ApiGatewayV2::Model"
+    ]
+    assert kinds == ["In", "Part"]

@@ -31,15 +31,6 @@ resource "aws_apigatewayv2_model" "sendmessage" {
   })
 }
 
-resource "aws_apigatewayv2_model" "chatmessage" {
-  api_id       = aws_apigatewayv2_api.this.id
-  name         = "ChatMessage"
-  content_type = "text/plain"
-  schema = jsonencode({
-    type = "string"
-  })
-}
-
 # ---------------------------------------------------------------- Integrations
 resource "aws_apigatewayv2_integration" "on_connect_fn" {
   api_id             = aws_apigatewayv2_api.this.id
@@ -124,9 +115,9 @@ resource "aws_apigatewayv2_route" "keepalive" {
 # authorizers or models creates a new deployment before the old one is destroyed.
 resource "aws_apigatewayv2_deployment" "this" {
   api_id      = aws_apigatewayv2_api.this.id
-  description = "wsspec d0035f6ba20d"
+  description = "wsspec fe64c7cff7f8"
   triggers = {
-    api_definition = "d0035f6ba20d"
+    api_definition = "fe64c7cff7f8"
   }
 
   lifecycle {

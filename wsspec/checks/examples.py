@@ -11,31 +11,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import jsonschema
-from referencing.exceptions import Unresolvable
-
 from wsspec.checks.context import Ctx, as_list, as_map, as_str, check
 from wsspec.checks.selections import BODY_PATH, selection_error
+from wsspec.messages.examples import example_error
 from wsspec.messages.selection import evaluate
 
 _NOT_JSON = object()
-
-
-def example_error(schema: Any, value: Any) -> str | None:
-    """Why ``value`` does not fit the draft 4 ``schema``; None when it does or cannot be told
-    (an invalid schema, or a reference that cannot be resolved offline)."""
-    if not isinstance(schema, dict):
-        return None
-    try:
-        error = jsonschema.exceptions.best_match(
-            jsonschema.Draft4Validator(schema).iter_errors(value)
-        )
-    except (jsonschema.exceptions.SchemaError, Unresolvable):
-        return None
-    if error is None:
-        return None
-    where = "/".join(str(p) for p in error.absolute_path)
-    return f"{error.message}" + (f" (at {where})" if where else "")
 
 
 def _body(example: Any) -> Any:

@@ -18,9 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import jsonschema
-
 from wsspec.messages import GATEWAY_ERROR, ClientApi, Param, Receive, Send, message_value
+from wsspec.messages.examples import example_error
 from wsspec.model import Spec, plain
 from wsspec.targets.asyncapi.schemas import COMPONENT, convert
 
@@ -144,7 +143,7 @@ class Document:
         keys = []
         models = send.models or (None,)
         for model in models:
-            payload = _payload(model, selection, self.spec, send)
+            payload = _payload(model, selection, send)
             name = send.method if len(models) == 1 else f"{send.method}.{model}"
             body: dict[str, Any] = {"name": name, "title": f"Route {send.route}"}
             body.update(_docs(send.summary, send.description))
@@ -334,7 +333,7 @@ def _selection_schema(send: Send) -> dict[str, Any] | None:
 
 
 def _payload(
-    model: str | None, selection: dict[str, Any] | None, spec: Spec, send: Send
+    model: str | None, selection: dict[str, Any] | None, send: Send
 ) -> dict[str, Any] | None:
     if model is None:
         return selection
@@ -349,10 +348,7 @@ def _fits(example: Any, model: str | None, spec: Spec) -> bool:
     if model is None:
         return True
     m = next(x for x in spec.models if x.name == model)
-    try:
-        return bool(jsonschema.Draft4Validator(plain(m.schema)).is_valid(example))
-    except jsonschema.exceptions.RefResolutionError:
-        return True
+    return example_error(plain(m.schema), example) is None
 
 
 def _params_schema(params: list[Param]) -> dict[str, Any]:

@@ -5,6 +5,7 @@ shared client view of the API (``wsspec.messages``): route selection read both w
 from __future__ import annotations
 
 import importlib.util
+import re
 import textwrap
 from pathlib import Path
 
@@ -12,7 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from tests.test_serve_support import load
+from tests.tfhelp import rendered
 from wsspec.cli import app
+from wsspec.deploy.desired import Context, desired_state
 from wsspec.messages import client_api, selection
 from wsspec.messages.selection import Field
 from wsspec.messages.types import AnyOf, Definition, Lit, Prim, Ref, TypeSet
@@ -237,3 +240,7 @@ def test_api_gateway_gets_only_the_models_routes_use(tmp_path: Path) -> None:
         if r["Type"] == "AWS::ApiGatewayV2::Model"
     ]
     assert kinds == ["In", "Part"]
+    hcl = "".join(rendered(spec, tmp_path / "tf").values())
+    assert re.findall(r'resource "aws_apigatewayv2_model" "([^"]+)"', hcl) == ["in", "part"]
+    state = desired_state(spec, Context(region="us-east-1", account="1"), zip_of=lambda s, f: b"")
+    assert [r.props["Name"] for r in state if r.kind == "model"] == ["In", "Part"]

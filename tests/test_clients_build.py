@@ -244,3 +244,48 @@ def test_api_gateway_gets_only_the_models_routes_use(tmp_path: Path) -> None:
     assert re.findall(r'resource "aws_apigatewayv2_model" "([^"]+)"', hcl) == ["in", "part"]
     state = desired_state(spec, Context(region="us-east-1", account="1"), zip_of=lambda s, f: b"")
     assert [r.props["Name"] for r in state if r.kind == "model"] == ["In", "Part"]
+
+
+def test_examples_are_checked_against_referenced_models_without_the_network(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import urllib.request
+
+    from wsspec.validate import validate_file
+
+    fetched: list[object] = []
+
+    def no_network(*args: object, **kwargs: object) -> None:
+        fetched.append(args)
+        raise OSError("no network in this test")
+
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
+    path = _spec(
+        tmp_path,
+        """\
+        $default: {function: app}
+        go:
+          function: app
+          request_models: {$default: In}
+          model_selection: $default
+          pushes: [Other]
+          examples: [{action: go, part: 42}, {action: go, part: ok}]
+        """,
+        """\
+        models:
+          In:
+            schema:
+              type: object
+              properties:
+                part: {$ref: "https://apigateway.amazonaws.com/restapis/x/models/Part"}
+          Part: {schema: {type: string}}
+          Other:
+            schema: {$ref: "https://example.com/schemas/other.json"}
+            examples: [42]
+        """,
+    )
+    found = [f.render() for f in validate_file(str(path)).errors if "WS170" in f.render()]
+    assert len(found) == 1, found  # Other's example cannot be told offline: no finding
+    assert "example 1 of route 'go'" in found[0]
+    assert "42 is not of type 'string' (at part)" in found[0]
+    assert fetched == []

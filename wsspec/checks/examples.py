@@ -33,11 +33,17 @@ def _is_json(model: dict[str, Any]) -> bool:
     return media == "application/json" or media.endswith("+json")
 
 
+def _schemas(ctx: Ctx) -> dict[str, Any]:
+    """The models' schemas by name (what API Gateway model URLs in a schema point to)."""
+    return {name: as_map(m).get("schema") for name, m in ctx.section("models").items()}
+
+
 def _model_examples(ctx: Ctx) -> None:
+    schemas = _schemas(ctx)
     for name, m in ctx.section("models").items():
         m = as_map(m)
         for i, example in enumerate(as_list(m.get("examples"))):
-            why = example_error(m.get("schema"), example)
+            why = example_error(m.get("schema"), example, schemas)
             if why:
                 ctx.add(
                     "WS170",
@@ -109,7 +115,8 @@ def examples(ctx: Ctx) -> None:
             if _is_json(models[model]) and body is _NOT_JSON:
                 why: str | None = "it is not JSON"
             else:
-                why = example_error(schema, body if _is_json(models[model]) else example)
+                value = body if _is_json(models[model]) else example
+                why = example_error(schema, value, _schemas(ctx))
             if why:
                 ctx.add(
                     "WS170",

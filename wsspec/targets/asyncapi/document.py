@@ -348,7 +348,8 @@ def _fits(example: Any, model: str | None, spec: Spec) -> bool:
     if model is None:
         return True
     m = next(x for x in spec.models if x.name == model)
-    return example_error(plain(m.schema), example) is None
+    schemas = {x.name: plain(x.schema) for x in spec.models}
+    return example_error(plain(m.schema), example, schemas) is None
 
 
 def _params_schema(params: list[Param]) -> dict[str, Any]:

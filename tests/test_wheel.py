@@ -110,7 +110,7 @@ def test_the_installed_wheel_validates_a_sample(wheel: Path, tmp_path: Path) -> 
 
     ok = run("validate", "chat.yaml")
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert ok.stdout.splitlines()[-1] == "chat.yaml: ok (4 routes, 3 functions)"
+    assert ok.stdout.splitlines()[-1] == "chat.yaml: ok (5 routes, 3 functions)"
     schema = run("schema")
     assert schema.stdout == (ROOT / "schemas" / "wsspec.schema.json").read_text()
     built = run("build", "chat.yaml", "--target", "cloudformation")

@@ -13,9 +13,16 @@ from wsspec.package import build_zip
 from wsspec.targets import TARGETS, BuildContext, Output, Target, load
 
 if TYPE_CHECKING:  # every registered target module implements the protocol
-    from wsspec.targets import cloudformation, stubs, terraform
+    from wsspec.targets import asyncapi, client_py, client_ts, cloudformation, stubs, terraform
 
-    _TARGETS: tuple[Target, ...] = (cloudformation, terraform, stubs)
+    _TARGETS: tuple[Target, ...] = (
+        cloudformation,
+        terraform,
+        stubs,
+        asyncapi,
+        client_ts,
+        client_py,
+    )
 
 PACKAGED_TARGETS = ("cloudformation", "terraform")
 

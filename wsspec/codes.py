@@ -124,6 +124,8 @@ _CHECK_ERRORS = _codes(
         "WS115": "route response model key other than $default",
         "WS116": "two names that collide after conversion to IDs/labels",
         "WS117": "empty route key",
+        "WS170": "an example that does not fit its model's schema",
+        "WS171": "a route example the route selection expression sends to another route",
         # selection expressions
         "WS201": "invalid route selection expression",
         "WS202": "invalid API key selection expression",
@@ -220,6 +222,7 @@ _CHECK_WARNINGS = _codes(
         "WS814": "function timeout above the 29 s integration timeout",
         "WS860": "a static route selection expression that leaves custom routes unreachable",
         "WS861": "a secret environment variable the function's environment does not set",
+        "WS870": "examples on $connect or $disconnect (they carry no message)",
     },
 )
 
@@ -255,6 +258,7 @@ _BUILD = _codes(
         "WS952": "a function serving both proxy and non-proxy Lambda integrations",
         "WS953": "a function that is both an authorizer and a route handler",
         "WS954": "a handler path outside the project directory",
+        "WS955": "two routes whose generated client methods would have the same name",
     },
 )
 

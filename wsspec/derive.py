@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass
 from typing import Literal
 
 from wsspec import alarms, arns, names
-from wsspec.model import CONNECTION_TABLE_REF, Integration, Spec, plain
+from wsspec.model import CONNECTION_TABLE_REF, Integration, Model, Spec, plain
 from wsspec.monitoring import TRACING_ACTIONS
 
 # ----------------------------------------------------------------------------- ARN tokens
@@ -195,16 +196,48 @@ def lambda_permissions(spec: Spec, *, per_route: bool = True) -> list[Permission
     return out
 
 
+# ----------------------------------------------------------------------------- models
+_MODEL_URL = re.compile(r"https://apigateway\.amazonaws\.com/restapis/[^/]+/models/([^/#\"]+)")
+
+
+def deployed_models(spec: Spec) -> tuple[Model, ...]:
+    """The models API Gateway gets: those a route validates requests or documents responses
+    with, and the models their schemas reference. A model only the clients use (``pushes``) or
+    none at all stays out of AWS."""
+    by_name = {m.name: m for m in spec.models}
+    todo = [
+        n for r in spec.routes for n in (*r.request_models.values(), *r.response_models.values())
+    ]
+    used: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name in used or name not in by_name:
+            continue
+        used.add(name)
+        todo += _MODEL_URL.findall(json.dumps(plain(by_name[name].schema)))
+    return tuple(m for m in spec.models if m.name in used)
+
+
 # ----------------------------------------------------------------------------- deployment hash
+# Fields for the AsyncAPI document and the clients only: API Gateway never sees them, so
+# changing them must not cause a new deployment.
+_ROUTE_DOCS = ("summary", "description", "examples", "pushes")
+_MODEL_DOCS = ("summary", "examples")
+
+
+def _without(record: dict[str, object], keys: tuple[str, ...]) -> dict[str, object]:
+    return {k: v for k, v in record.items() if k not in keys}
+
+
 def api_definition(spec: Spec) -> dict[str, object]:
     """Everything a Deployment snapshots (routes, integrations, authorizers, models, API)."""
     definition: dict[str, object] = plain(
         {
             "api": asdict(spec.api),
-            "routes": [asdict(r) for r in spec.routes],
+            "routes": [_without(asdict(r), _ROUTE_DOCS) for r in spec.routes],
             "integrations": [asdict(i) for i in spec.integrations],
             "authorizers": [asdict(a) for a in spec.authorizers],
-            "models": [asdict(m) for m in spec.models],
+            "models": [_without(asdict(m), _MODEL_DOCS) for m in deployed_models(spec)],
             "vpc_links": [asdict(v) for v in spec.vpc_links],
         }
     )
@@ -268,7 +301,7 @@ def cloudformation_resource_count(spec: Spec, *, per_route: bool) -> int:
     n += len(spec.routes) + sum(1 for r in spec.routes if r.two_way)
     n += len(spec.integrations)
     n += sum(len(i.responses) for i in spec.integrations if not i.proxy)
-    n += len(spec.authorizers) + len(spec.models) + len(spec.stages)
+    n += len(spec.authorizers) + len(deployed_models(spec)) + len(spec.stages)
     n += 1 if any(not s.auto_deploy for s in spec.stages) else 0  # the Deployment
     n += sum(1 for s in spec.stages if s.access_log and s.access_log.destination_arn is None)
     n += 3 * len(spec.functions)  # function, execution role, log group

@@ -12,6 +12,7 @@ the codes themselves (severity, meaning) live in ``wsspec.codes``:
     stages.py        WS601-WS607  stages, custom domain, VPC links (+ WS802, WS803, WS813)
     auth.py          WS604-WS605  authorizers (+ WS801 $connect without authorization)
     models.py        WS606        models
+    examples.py      WS170-WS171  examples of routes and models (+ WS870)
     monitoring.py    WS620-WS631  alarms, notifications, log retention
     arns.py          WS608        ARN shapes, used by the families above
 
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 from wsspec.checks import (
     auth,
+    examples,
     functions,
     integrations,
     limits,
@@ -55,6 +57,7 @@ CHECKS: tuple[Check, ...] = (
     stages.stages,
     auth.authorizers,
     models.models,
+    examples.examples,
     auth.connect_authorization,
     routes.unused,
     monitoring.monitoring,

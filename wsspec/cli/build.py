@@ -11,7 +11,9 @@ import click
 from wsspec.cli.common import echo, err, exit_with, render_finding, style, validate_path
 from wsspec.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, WsspecError
 
-TARGETS = click.Choice(["cloudformation", "terraform", "stubs"])
+TARGETS = click.Choice(
+    ["cloudformation", "terraform", "stubs", "asyncapi", "client-ts", "client-py"]
+)
 TEMPLATE_FORMATS = click.Choice(["yaml", "json"])
 
 

@@ -227,7 +227,7 @@ def authorizers(f: Facts) -> list[Res]:
 
 def models(f: Facts) -> list[Res]:
     out = []
-    for m in f.spec.models:
+    for m in derive.deployed_models(f.spec):
         props = {
             "Name": m.name,
             "ContentType": m.content_type,

@@ -247,6 +247,10 @@ def _route(key: str, r: Mapping[str, Any], integration: str) -> Route:
         two_way=bool(resp),
         response_models=frozen(response_models),
         operation_name=r.get("operation_name"),
+        summary=r.get("summary"),
+        description=r.get("description"),
+        examples=tuple(_deep_frozen(e) for e in r.get("examples") or ()),
+        pushes=tuple(r.get("pushes") or ()),
     )
 
 
@@ -311,6 +315,8 @@ def _model(name: str, m: Mapping[str, Any]) -> Model:
         content_type=m.get("content_type", "application/json"),
         description=m.get("description"),
         schema=_deep_frozen(m["schema"]),
+        summary=m.get("summary"),
+        examples=tuple(_deep_frozen(e) for e in m.get("examples") or ()),
     )
 
 

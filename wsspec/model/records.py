@@ -173,6 +173,11 @@ class Route:
     two_way: bool
     response_models: Mapping[str, str]
     operation_name: str | None
+    # documentation and clients only (never sent to AWS)
+    summary: str | None = None
+    description: str | None = None
+    examples: tuple[Any, ...] = ()  # complete example messages (read-only JSON values)
+    pushes: tuple[str, ...] = ()  # models the integration may push through @connections
 
 
 @dataclass(frozen=True)
@@ -190,6 +195,14 @@ class Model:
     content_type: str
     description: str | None
     schema: Mapping[str, Any]  # JSON Schema draft 4 (read-only; use plain() for output)
+    summary: str | None = None  # documentation and clients only
+    examples: tuple[Any, ...] = ()  # example values of the schema (read-only JSON values)
+
+    @property
+    def is_json(self) -> bool:
+        """Whether messages of this model are JSON (else their text is the value)."""
+        media = self.content_type.split(";", 1)[0].strip().lower()
+        return media == "application/json" or media.endswith("+json")
 
 
 @dataclass(frozen=True)

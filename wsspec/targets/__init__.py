@@ -21,6 +21,9 @@ TARGETS: dict[str, str] = {
     "cloudformation": "wsspec.targets.cloudformation",
     "terraform": "wsspec.targets.terraform",
     "stubs": "wsspec.targets.stubs",
+    "asyncapi": "wsspec.targets.asyncapi",
+    "client-ts": "wsspec.targets.client_ts",
+    "client-py": "wsspec.targets.client_py",
 }
 
 

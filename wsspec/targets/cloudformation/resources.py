@@ -453,7 +453,7 @@ def template(spec: Spec, ctx: BuildContext, *, per_route: bool | None = None) ->
     if per_route is None:
         per_route = derive.permission_strategy(spec)
     res: dict[str, Json] = {names.API_LOGICAL: _api(spec)}
-    for m in spec.models:
+    for m in derive.deployed_models(spec):
         res[names.model_logical(m.name)] = _model(spec, m.name)
     for a in spec.authorizers:
         res[names.authorizer_logical(a.name)] = _authorizer(spec, a.name)

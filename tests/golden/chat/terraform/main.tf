@@ -9,6 +9,28 @@ resource "aws_apigatewayv2_api" "this" {
   description                  = "Serverless chat over API Gateway WebSockets"
 }
 
+# ---------------------------------------------------------------- Models
+resource "aws_apigatewayv2_model" "sendmessage" {
+  api_id       = aws_apigatewayv2_api.this.id
+  name         = "SendMessage"
+  content_type = "application/json"
+  description  = "A chat message for everyone connected."
+  schema = jsonencode({
+    "$schema" = "http://json-schema.org/draft-04/schema#"
+    type      = "object"
+    required  = ["action", "data"]
+    properties = {
+      action = {
+        type = "string"
+      }
+      data = {
+        type        = "string"
+        description = "The text everyone receives."
+      }
+    }
+  })
+}
+
 # ---------------------------------------------------------------- Integrations
 resource "aws_apigatewayv2_integration" "on_connect_fn" {
   api_id             = aws_apigatewayv2_api.this.id
@@ -29,6 +51,21 @@ resource "aws_apigatewayv2_integration" "send_message_fn" {
   integration_type   = "AWS_PROXY"
   integration_uri    = aws_lambda_function.send_message.invoke_arn
   integration_method = "POST"
+}
+
+resource "aws_apigatewayv2_integration" "keepalive_route" {
+  api_id                        = aws_apigatewayv2_api.this.id
+  integration_type              = "MOCK"
+  template_selection_expression = "\\$default"
+  request_templates = {
+    "$default" = "{\"statusCode\": 200}"
+  }
+}
+
+resource "aws_apigatewayv2_integration_response" "keepalive_route__default" {
+  api_id                   = aws_apigatewayv2_api.this.id
+  integration_id           = aws_apigatewayv2_integration.keepalive_route.id
+  integration_response_key = "$default"
 }
 
 # ---------------------------------------------------------------- Routes
@@ -58,9 +95,19 @@ resource "aws_apigatewayv2_route_response" "default" {
 }
 
 resource "aws_apigatewayv2_route" "sendmessage" {
+  api_id                     = aws_apigatewayv2_api.this.id
+  route_key                  = "sendmessage"
+  target                     = "integrations/${aws_apigatewayv2_integration.send_message_fn.id}"
+  model_selection_expression = "$default"
+  request_models = {
+    "$default" = aws_apigatewayv2_model.sendmessage.name
+  }
+}
+
+resource "aws_apigatewayv2_route" "keepalive" {
   api_id    = aws_apigatewayv2_api.this.id
-  route_key = "sendmessage"
-  target    = "integrations/${aws_apigatewayv2_integration.send_message_fn.id}"
+  route_key = "keepalive"
+  target    = "integrations/${aws_apigatewayv2_integration.keepalive_route.id}"
 }
 
 # ---------------------------------------------------------------- Deployment and stages
@@ -68,9 +115,9 @@ resource "aws_apigatewayv2_route" "sendmessage" {
 # authorizers or models creates a new deployment before the old one is destroyed.
 resource "aws_apigatewayv2_deployment" "this" {
   api_id      = aws_apigatewayv2_api.this.id
-  description = "wsspec 849527713e8b"
+  description = "wsspec fe64c7cff7f8"
   triggers = {
-    api_definition = "849527713e8b"
+    api_definition = "fe64c7cff7f8"
   }
 
   lifecycle {
@@ -82,7 +129,9 @@ resource "aws_apigatewayv2_deployment" "this" {
     aws_apigatewayv2_route.disconnect,
     aws_apigatewayv2_route.default,
     aws_apigatewayv2_route.sendmessage,
+    aws_apigatewayv2_route.keepalive,
     aws_apigatewayv2_route_response.default,
+    aws_apigatewayv2_integration_response.keepalive_route__default,
   ]
 }
 

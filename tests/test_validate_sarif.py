@@ -163,7 +163,7 @@ def test_odd_file_names_are_valid_uri_references(
 def test_validate_reads_standard_input_with_dash() -> None:
     chat = (ROOT / "samples" / "chat.yaml").read_text()
     ok = runner.invoke(app, ["validate", "-"], input=chat)
-    assert ok.exit_code == 0 and ok.stdout == "<stdin>: ok (4 routes, 3 functions)\n"
+    assert ok.exit_code == 0 and ok.stdout == "<stdin>: ok (5 routes, 3 functions)\n"
     bad = (ROOT / "samples" / "invalid" / "ws104-authorizer-not-connect.yaml").read_text()
     out = runner.invoke(app, ["validate", "-o", "json", "-"], input=bad)
     assert out.exit_code == 1

@@ -7,13 +7,14 @@ plan must refuse to touch them).
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, TypeVar
 
 from wsspec.deploy.aws import Aws
 from wsspec.deploy.errors import is_unimplemented
-from wsspec.deploy.records import Res, owner_value
+from wsspec.deploy.records import OWNER_TAG, Res, owner_value
 from wsspec.model import Spec
 
 T = TypeVar("T")
@@ -72,6 +73,26 @@ class Reader:
         self.pool = ThreadPoolExecutor(
             max_workers=max(1, aws.options.concurrency)
         )  # leaf calls only
+        self._apis: list[dict[str, Any]] | None = None
+        self._apis_lock = threading.Lock()
+
+    def apis(self) -> list[dict[str, Any]]:
+        """Every apigatewayv2 API of the region (listed once; the API and permission readers
+        both need it)."""
+        with self._apis_lock:
+            if self._apis is None:
+                self._apis = pages(self.aws.client("apigatewayv2"), "get_apis", "Items")
+            return self._apis
+
+    def own_apis(self) -> list[dict[str, Any]]:
+        """The APIs named like the spec's that carry wsspec's tag for it (oldest first)."""
+        mine = [
+            a
+            for a in self.apis()
+            if a.get("Name") == self.spec.api.name
+            and (a.get("Tags") or {}).get(OWNER_TAG) == self.owner
+        ]
+        return sorted(mine, key=lambda a: (str(a.get("CreatedDate") or ""), str(a["ApiId"])))
 
     def map(self, fn: Callable[[T], object], items: Iterable[T]) -> None:
         """``fn`` on every item, in parallel (leaf calls); errors propagate."""

@@ -49,6 +49,15 @@ def make_plan(
         deployment_marker=deployment_marker,
         account=account,
     )
+    if destroy_only and planner.stage_filter and current.of("duplicate_api"):
+        raise WsspecError(
+            f"{len(current.of('duplicate_api')) + 1} APIs named {api_name} carry the wsspec "
+            "tag; a destroy of some stages cannot choose between them",
+            code="WS927",
+            exit_code=EXIT_AWS,
+            hint="`wsspec deploy` keeps the oldest and deletes the others; "
+            "a `wsspec destroy` without --stage deletes them all",
+        )
     steps = plan_steps(planner)
     if destroy_only:
         steps = [s for s in steps if s.action == "delete"]
@@ -124,7 +133,10 @@ def plan_deletes(p: Planner) -> None:
             continue
         calls = DELETES[kind](key, h, p.known.get("api", ""))
         lock = f"policy:{h.parent}" if kind == "permission" else ""
-        p.add("delete", None, kind, key, calls, label=key, lock=lock)
+        label = key
+        if kind == "duplicate_api":
+            label = f"{key} (a second API of this spec, created {h.props.get('CreatedDate')})"
+        p.add("delete", None, kind, key, calls, label=label, lock=lock)
 
 
 def plan_deployments(p: Planner) -> None:

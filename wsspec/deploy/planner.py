@@ -52,6 +52,7 @@ DELETE_PHASE = {
     "table": 11,
     "account": 11,
     "api": 12,
+    "duplicate_api": 12,
     "alarm": 7,
     "subscription": 7,
     "topic": 11,

@@ -12,7 +12,6 @@ from typing import Any
 
 from wsspec import names
 from wsspec.deploy.current import Cur, Reader, fields, pages
-from wsspec.deploy.errors import aws_error
 from wsspec.deploy.records import MARKER, OWNER_TAG
 
 Item = dict[str, Any]
@@ -103,20 +102,22 @@ def read_api(rd: Reader) -> None:
 
 
 def _find_api(rd: Reader, c: Any) -> str | None:
-    """The id of the one API named like the spec's that carries wsspec's tag."""
-    apis = [a for a in pages(c, "get_apis", "Items") if a.get("Name") == rd.spec.api.name]
-    mine = [a for a in apis if (a.get("Tags") or {}).get(OWNER_TAG) == rd.owner]
+    """The id of the API named like the spec's that carries wsspec's tag.
+
+    Several such APIs (two deploys that ran at once before the deploy lock, or a lock broken
+    by hand) are all this spec's: the oldest is kept and read, the others are recorded as
+    ``duplicate_api`` records, which a deploy or a destroy deletes.
+    """
+    apis = [a for a in rd.apis() if a.get("Name") == rd.spec.api.name]
+    mine = rd.own_apis()
     rd.cur.foreign += [
         f"API {a['ApiId']} named {a['Name']} (no {OWNER_TAG} tag)" for a in apis if a not in mine
     ]
     if not mine:
         return None
-    if len(mine) > 1:
-        raise aws_error(
-            f"{len(mine)} APIs named {rd.spec.api.name} carry the wsspec tag; expected one",
-            "delete the duplicates by hand",
-            "WS927",
-        )
+    for dup in mine[1:]:
+        props = {"CreatedDate": str(dup.get("CreatedDate") or "")}
+        rd.cur.add("duplicate_api", dup["ApiId"], Cur(dup["ApiId"], props))
     a = mine[0]
     api_id: str = a["ApiId"]
     rd.cur.ids["api"] = api_id

@@ -63,15 +63,18 @@ def read_functions(rd: Reader) -> None:
 
 
 def _permissions(rd: Reader) -> None:
-    """wsspec's statements (``wsspec-`` ids) in the policies of its functions and of the
-    existing functions the spec grants API Gateway access to."""
+    """This spec's statements in the policies of its functions and of the existing functions
+    the spec grants API Gateway access to (``statement_owner`` decides which are its)."""
     c = rd.aws.client("lambda")
-    targets = set(rd.cur.of("function"))
-    targets |= {
+    own_fns = set(rd.cur.of("function"))
+    targets = own_fns | {
         r.props["FunctionName"]
         for r in rd.wanted("permission")
         if r.props["FunctionName"].startswith("arn:")
     }
+    wanted = {r.key for r in rd.wanted("permission")}
+    ours = {a["ApiId"] for a in rd.own_apis()}
+    every = {a["ApiId"] for a in rd.apis()}
 
     def one(fn: str) -> None:
         try:
@@ -81,17 +84,47 @@ def _permissions(rd: Reader) -> None:
                 return
             raise
         for st in doc.get("Statement") or []:
-            sid = st.get("Sid") or ""
-            if not sid.startswith("wsspec-"):
-                continue
+            sid = str(st.get("Sid") or "")
             cond = st.get("Condition") or {}
             src = (cond.get("ArnLike") or {}).get("AWS:SourceArn")
+            api = source_api(rd, src)
+            if not statement_owner(sid, api, wanted=wanted, ours=ours, every=every, own=fn in own_fns):
+                continue
             props = {"FunctionName": fn, "SourceArn": src}
             rd.cur.add("permission", sid, Cur(sid, props, parent=fn))
 
     rd.map(one, sorted(targets))
 
 
+def source_api(rd: Reader, source_arn: Any) -> str | None:
+    """The API id of an ``execute-api`` SourceArn in this account and region (else None)."""
+    if not isinstance(source_arn, str):
+        return None
+    parts = source_arn.split(":", 5)
+    if len(parts) != 6 or parts[2] != "execute-api":
+        return None
+    if parts[3] != rd.aws.region or parts[4] != rd.aws.account:
+        return None
+    return parts[5].split("/", 1)[0] or None
+
+
+def statement_owner(
+    sid: str, api: str | None, *, wanted: set[str], ours: set[str], every: set[str], own: bool
+) -> bool:
+    """Whether a Lambda policy statement belongs to this spec (issue 22: one spec's deploy
+    must never delete another spec's grants on a shared function).
+
+    Only ``wsspec-`` statements are candidates. One is this spec's when its SourceArn names
+    one of this spec's APIs, or when its id is one this spec makes (ids of grants on a
+    function named by ARN carry the API name, so no other spec makes them). On this spec's
+    own functions, a ``wsspec-`` grant to an API that no longer exists is stale and is
+    cleaned up too; on other functions it is left alone.
+    """
+    if not sid.startswith("wsspec-"):
+        return False
+    if sid in wanted or (api is not None and api in ours):
+        return True
+    return own and api is not None and api not in every
 def _document(doc: Any) -> Any:
     """A policy document as IAM returns it (URL-encoded JSON text) -> plain data."""
     return json.loads(unquote(doc)) if isinstance(doc, str) else doc

@@ -138,3 +138,51 @@ def test_boto3_is_not_imported_on_validate_and_build_paths(tmp_path):
         [sys.executable, "-c", code], capture_output=True, text=True, env=_env()
     ).stdout
     assert out.strip() == "False False"
+
+
+def test_endpoint_url_that_is_not_a_url_is_a_usage_error(tmp_path):
+    path = str(project(tmp_path, "chat"))
+    for bad in ("notaurl", "ftp://127.0.0.1:5000", "http://127.0.0.1:99999", "http://"):
+        p = _run(["plan", path, "--endpoint-url", bad], _env())
+        assert p.returncode == 2, (bad, p.stderr)
+        lines = [ln for ln in p.stderr.splitlines() if ln.strip()]
+        assert len(lines) == 1 and "error[WS930]" in lines[0], p.stderr
+
+
+def test_endpoint_that_is_not_aws_gives_one_line_exit_3(tmp_path):
+    """A web server (or a proxy's error page) at --endpoint-url: one line, not its HTML."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    page = (
+        "<!DOCTYPE html>\n<html>\n<head>\n<title>502 Bad Gateway</title>\n</head>\n<body>\n"
+        "<center><h1>502 Bad Gateway</h1></center>\n<hr><center>nginx</center>\n"
+        "</body>\n</html>\n"
+    ).encode()
+
+    class Html(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(502)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *a: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Html)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        path = str(project(tmp_path, "chat"))
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        p = _run(["plan", path, "--endpoint-url", url], _env())
+    finally:
+        server.shutdown()
+        server.server_close()
+    line = _assert_one_line(p)
+    assert "WS931" in line and "does not answer like AWS" in line and "<" not in line
+    assert len([ln for ln in p.stderr.splitlines() if ln.strip()]) == 1, p.stderr

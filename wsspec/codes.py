@@ -267,6 +267,8 @@ _DEPLOY = _codes(
         "WS926": "the endpoint does not implement an operation (emulators)",
         "WS927": "several APIs with the spec's name carry the wsspec tag",
         "WS928": "a resource exists and is not owned by wsspec (no wsspec tag)",
+        "WS930": "`--endpoint-url` is not a valid http:// or https:// URL",
+        "WS931": "the endpoint answers, but not like an AWS API (e.g. an HTML page)",
     },
 )
 

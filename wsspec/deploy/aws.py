@@ -11,7 +11,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from wsspec.deploy.errors import aws_error, translate
+from wsspec.deploy.errors import aws_error, is_unimplemented, not_aws, translate
+from wsspec.errors import EXIT_USAGE, WsspecError
 
 READ_PREFIXES = ("Get", "List", "Describe")
 
@@ -26,6 +27,27 @@ def partition_of(region: str) -> str:
     if region.startswith("us-gov-"):
         return "aws-us-gov"
     return "aws"
+
+
+def check_endpoint(url: str | None) -> None:
+    """``--endpoint-url`` must be an http(s) URL with a host: anything else is a usage error."""
+    if url is None:
+        return
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        port_ok = parts.port is None or 0 < parts.port < 65536
+    except ValueError:
+        parts, port_ok = None, False
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+        shown = " ".join(url.split())[:200]
+        raise WsspecError(
+            f"--endpoint-url {shown!r} is not a valid http:// or https:// URL",
+            code="WS930",
+            hint="e.g. --endpoint-url http://127.0.0.1:5000",
+            exit_code=EXIT_USAGE,
+        )
 
 
 @dataclass
@@ -50,6 +72,7 @@ class Aws:
 
     def connect(self) -> "Aws":
         """Create the session, check region and credentials (one STS call)."""
+        check_endpoint(self.options.endpoint_url)
         try:
             import boto3
             import botocore.exceptions as bx
@@ -85,6 +108,9 @@ class Aws:
             # one attempt: an unreachable endpoint fails at once instead of after backoff
             ident = self.client("sts", probe=True).get_caller_identity()
         except Exception as exc:  # noqa: BLE001
+            where = " (sts:GetCallerIdentity)"
+            if self.options.endpoint_url and is_unimplemented(exc):
+                raise not_aws(exc, self.options.endpoint_url, where) from None
             raise translate(
                 exc, operation="sts:GetCallerIdentity", endpoint=self.options.endpoint_url
             ) from None

@@ -141,3 +141,122 @@ def test_stale_grants_of_an_api_that_no_longer_exists_are_cleaned_only_on_own_fu
     assert statement_owner("wsspec-x", "gone", own=True, **kw)  # stale, on our function
     assert not statement_owner("wsspec-x", "gone", own=False, **kw)  # stale, not our function
     assert not statement_owner("other", "api1", own=True, **kw)  # never a non-wsspec statement
+
+
+# ----------------------------------------------------------------------------- item 6
+def _tagged_apis(url, name):
+    c = boto3.client("apigatewayv2", endpoint_url=url, region_name="us-east-1")
+    return [a["ApiId"] for a in c.get_apis()["Items"] if a["Name"] == name]
+
+
+def _lock_parameters(url):
+    ssm = boto3.client("ssm", endpoint_url=url, region_name="us-east-1")
+    got = ssm.get_parameters_by_path(Path="/wsspec", Recursive=True)["Parameters"]
+    return sorted(p["Name"] for p in got)
+
+
+def test_two_concurrent_deploys_of_one_spec_make_one_api(url, tmp_path):
+    spec = load(project(tmp_path, "chat"))
+    start = threading.Barrier(2)
+    results: list[object] = []
+
+    def one() -> None:
+        start.wait()
+        try:
+            results.append(deploy(spec, url))
+        except Exception as exc:  # noqa: BLE001
+            results.append(exc)
+
+    threads = [threading.Thread(target=one) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert not any(isinstance(r, BaseException) for r in results), results
+    assert len(_tagged_apis(url, "chat")) == 1
+    # both planned from an empty account; the one that waited for the lock read it again
+    warnings = [w for (_, result, _) in results if result for w in result.warnings]
+    assert "another deploy made these changes meanwhile" in warnings, warnings
+    assert _lock_parameters(url) == ["/wsspec/chat/deploy-serial"]
+    session, _, c = deploy(spec, url)
+    assert session.plan.empty and c.writes == []
+    deploy(spec, url, destroy=True)
+    assert _tagged_apis(url, "chat") == [] and _lock_parameters(url) == []
+
+
+def _duplicate(url, spec):
+    """A second API with the spec's name and tag (what two unlocked deploys used to leave)."""
+    c = boto3.client("apigatewayv2", endpoint_url=url, region_name="us-east-1")
+    c.create_api(
+        Name=spec.api.name,
+        ProtocolType="WEBSOCKET",
+        RouteSelectionExpression="$request.body.action",
+        Tags={"wsspec:spec": spec.api.name},
+    )
+
+
+def test_deploy_keeps_the_oldest_of_duplicate_apis_and_deletes_the_others(url, tmp_path):
+    spec = load(project(tmp_path, "chat"))
+    deploy(spec, url)
+    first = _tagged_apis(url, "chat")
+    _duplicate(url, spec)
+    assert len(_tagged_apis(url, "chat")) == 2
+    session, _, _ = deploy(spec, url)
+    assert [(s.action, s.kind) for s in session.plan.steps] == [("delete", "duplicate_api")]
+    assert _tagged_apis(url, "chat") == first
+    session, _, c = deploy(spec, url)
+    assert session.plan.empty and c.writes == []
+
+
+def test_destroy_deletes_every_duplicate_it_owns(url, tmp_path):
+    spec = load(project(tmp_path, "chat"))
+    deploy(spec, url)
+    _duplicate(url, spec)
+    _duplicate(url, spec)
+    with pytest.raises(WsspecError) as err:  # a stage-scoped destroy cannot choose
+        deploy(spec, url, destroy=True, stages=["prod"])
+    assert err.value.code == "WS927" and "3 APIs" in str(err.value)
+    deploy(spec, url, destroy=True)
+    assert _tagged_apis(url, "chat") == []
+
+
+def _put_lock(url, host, expires):
+    import json as _json
+    import time
+
+    ssm = boto3.client("ssm", endpoint_url=url, region_name="us-east-1")
+    value = {"token": "t0", "host": host, "pid": 1, "since": time.time(), "expires": expires}
+    ssm.put_parameter(Name="/wsspec/chat/deploy-lock", Value=_json.dumps(value), Type="String")
+
+
+def test_a_live_lock_of_another_host_stops_the_deploy_after_the_wait(url, tmp_path):
+    import time
+
+    from wsspec.deploy.aws import Options
+    from wsspec.deploy.run import apply, prepare
+
+    spec = load(project(tmp_path, "chat"))
+    _put_lock(url, "build-host-7", time.time() + 600)
+    session = prepare(spec, Options(endpoint_url=url, lock_wait=0))
+    counter = Counter()
+    session.aws.on_call = counter
+    with pytest.raises(WsspecError) as err:
+        apply(session)
+    assert err.value.code == "WS932" and "build-host-7" in str(err.value)
+    assert _tagged_apis(url, "chat") == []  # nothing was changed
+
+
+def test_a_lock_whose_lease_ended_is_taken_over(url, tmp_path):
+    import time
+
+    spec = load(project(tmp_path, "chat"))
+    _put_lock(url, "build-host-7", time.time() - 1)
+    events: list[str] = []
+    from wsspec.deploy.aws import Options
+    from wsspec.deploy.run import apply, prepare
+
+    session = prepare(spec, Options(endpoint_url=url))
+    apply(session, progress=lambda event, step, message: events.append(f"{event}: {message}"))
+    assert len(_tagged_apis(url, "chat")) == 1
+    assert any(e.startswith("lock: took over the stale deploy lock") for e in events), events
+    assert _lock_parameters(url) == ["/wsspec/chat/deploy-serial"]

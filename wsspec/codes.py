@@ -269,6 +269,8 @@ _DEPLOY = _codes(
         "WS928": "a resource exists and is not owned by wsspec (no wsspec tag)",
         "WS930": "`--endpoint-url` is not a valid http:// or https:// URL",
         "WS931": "the endpoint answers, but not like an AWS API (e.g. an HTML page)",
+        "WS932": "another deploy of the spec holds the deploy lock (waited, gave up)",
+        "WS933": "another deploy changed the account after the plan was shown",
     },
 )
 

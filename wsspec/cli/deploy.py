@@ -133,14 +133,14 @@ def _progress(total: int, quiet: bool) -> Progress:
     lock = threading.Lock()
     done = [0]
 
-    def report(event: str, step: Step, message: str) -> None:
+    def report(event: str, step: Step | None, message: str) -> None:
         if quiet:
             return
         with lock:
-            if event == "done":
+            if event == "done" and step is not None:
                 done[0] += 1
                 err(f"  [{done[0]}/{total}] {_step_line(step)}")
-            elif event in ("retry", "skip"):
+            elif event in ("retry", "skip", "lock"):
                 err(f"  {event}: {message}")
 
     return report
@@ -187,7 +187,7 @@ def _show_and_apply(
         echo("\n".join(render_plan(p)))
     _confirm(question, yes)
     try:
-        result: Result = apply(session, progress=_progress(len(p.steps), js))
+        result: Result = apply(session, progress=_progress(len(p.steps), js), replan=yes)
     except WsspecError as exc:
         if stopped:
             err(stopped)

@@ -57,6 +57,7 @@ class Options:
     endpoint_url: str | None = None
     max_attempts: int = 8  # botocore standard mode (throttling, 5xx)
     concurrency: int = 8  # parallel calls inside one plan phase (and for reads)
+    lock_wait: float = 300.0  # seconds to wait for another deploy of the spec to finish
 
 
 @dataclass

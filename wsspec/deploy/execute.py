@@ -21,7 +21,8 @@ from wsspec.deploy.records import resolve
 from wsspec.deploy.steps import Call, Plan, Step
 from wsspec.errors import WsspecError
 
-Progress = Callable[[str, Step, str], None]  # (event: start|done|retry|skip, step, message)
+# (event, step or None, message); events: start|done|retry|skip (a step), lock|throttle (none)
+Progress = Callable[[str, Step | None, str], None]
 
 _IAM_MESSAGES = (
     "cannot be assumed",

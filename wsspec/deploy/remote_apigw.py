@@ -116,8 +116,8 @@ def _find_api(rd: Reader, c: Any) -> str | None:
     if not mine:
         return None
     for dup in mine[1:]:
-        props = {"CreatedDate": str(dup.get("CreatedDate") or "")}
-        rd.cur.add("duplicate_api", dup["ApiId"], Cur(dup["ApiId"], props))
+        created = {"CreatedDate": str(dup.get("CreatedDate") or "")}
+        rd.cur.add("duplicate_api", dup["ApiId"], Cur(dup["ApiId"], created))
     a = mine[0]
     api_id: str = a["ApiId"]
     rd.cur.ids["api"] = api_id

@@ -88,7 +88,9 @@ def _permissions(rd: Reader) -> None:
             cond = st.get("Condition") or {}
             src = (cond.get("ArnLike") or {}).get("AWS:SourceArn")
             api = source_api(rd, src)
-            if not statement_owner(sid, api, wanted=wanted, ours=ours, every=every, own=fn in own_fns):
+            if not statement_owner(
+                sid, api, wanted=wanted, ours=ours, every=every, own=fn in own_fns
+            ):
                 continue
             props = {"FunctionName": fn, "SourceArn": src}
             rd.cur.add("permission", sid, Cur(sid, props, parent=fn))
@@ -125,6 +127,8 @@ def statement_owner(
     if sid in wanted or (api is not None and api in ours):
         return True
     return own and api is not None and api not in every
+
+
 def _document(doc: Any) -> Any:
     """A policy document as IAM returns it (URL-encoded JSON text) -> plain data."""
     return json.loads(unquote(doc)) if isinstance(doc, str) else doc

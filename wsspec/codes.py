@@ -271,6 +271,7 @@ _DEPLOY = _codes(
         "WS931": "the endpoint answers, but not like an AWS API (e.g. an HTML page)",
         "WS932": "another deploy of the spec holds the deploy lock (waited, gave up)",
         "WS933": "another deploy changed the account after the plan was shown",
+        "WS934": "an API family kept throttling without a single success for minutes",
     },
 )
 

@@ -7,7 +7,9 @@ the commands.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import shutil
 import sys
 import threading
 from collections.abc import Callable
@@ -21,6 +23,7 @@ from wsspec.errors import EXIT_OK, EXIT_USAGE, WsspecError
 if TYPE_CHECKING:
     from wsspec.deploy.execute import Progress, Result
     from wsspec.deploy.plan import Plan, Step
+    from wsspec.deploy.progress import Activity, Snapshot
     from wsspec.deploy.run import Session
     from wsspec.model import Spec
 
@@ -99,7 +102,7 @@ def _aws_options(stage_help: str) -> Callable[[F], F]:
 
 
 _CONCURRENCY = click.option(
-    "--concurrency", type=int, default=8, help="Parallel AWS calls inside one plan phase."
+    "--concurrency", type=int, default=16, help="AWS calls in flight at once per API family."
 )
 _EVERY_STAGE = "Limit to this stage (repeatable; default: every stage)."
 
@@ -129,7 +132,8 @@ def plan_command(
     exit_with(EXIT_OK)
 
 
-def _progress(total: int, quiet: bool) -> Progress:
+def _progress(total: int, quiet: bool, live: _Live | None = None) -> Progress:
+    """Step lines and retry/skip/lock/throttle lines on stderr (above ``live``'s status line)."""
     lock = threading.Lock()
     done = [0]
 
@@ -137,13 +141,67 @@ def _progress(total: int, quiet: bool) -> Progress:
         if quiet:
             return
         with lock:
+            line = None
             if event == "done" and step is not None:
                 done[0] += 1
-                err(f"  [{done[0]}/{total}] {_step_line(step)}")
-            elif event in ("retry", "skip", "lock"):
-                err(f"  {event}: {message}")
+                line = f"  [{done[0]}/{total}] {_step_line(step)}"
+            elif event in ("retry", "skip", "lock", "throttle"):
+                line = f"  {event}: {message}"
+            if line is not None and live is not None:
+                live.print(line)
+            elif line is not None:
+                err(line)
 
     return report
+
+
+def render_status(s: Snapshot) -> str:
+    """The live status line: changes done, calls in flight per API family, throttling."""
+    busy = ", ".join(f"{k} {v.in_flight}" for k, v in s.families.items() if v.in_flight)
+    text = f"{s.steps_done}/{s.steps_total} changes, {s.in_flight} calls in flight"
+    text += f" ({busy})" if busy else ""
+    paced = [
+        f"{k} at {v.rate:.1f}/s" + (f", {v.pacing} waiting" if v.pacing else "")
+        for k, v in s.families.items()
+        if v.rate is not None
+    ]
+    return text + (f"; throttled: {'; '.join(paced)}" if paced else "") + f" [{s.elapsed:.0f}s]"
+
+
+class _Live:
+    """On a terminal: one status line (``render_status``) redrawn five times a second below
+    the step lines; ``print`` writes a line above it."""
+
+    def __init__(self, activity: Activity) -> None:
+        self.activity = activity
+        self.lock = threading.Lock()
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _draw(self, line: str | None = None) -> None:
+        with self.lock:
+            out = "\r\x1b[K" + (line + "\n" if line is not None else "")
+            if not self.stopped.is_set():
+                width = shutil.get_terminal_size().columns - 1
+                out += render_status(self.activity.snapshot())[:width]
+            sys.stderr.write(out)
+            sys.stderr.flush()
+
+    def print(self, line: str) -> None:
+        self._draw(line)
+
+    def _run(self) -> None:
+        while not self.stopped.wait(0.2):
+            self._draw()
+
+    def __enter__(self) -> _Live:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopped.set()
+        self.thread.join()
+        self._draw()
 
 
 def _print_outputs(out: dict[str, Any]) -> None:
@@ -186,8 +244,11 @@ def _show_and_apply(
     if not js:
         echo("\n".join(render_plan(p)))
     _confirm(question, yes)
+    live = _Live(session.aws.activity) if not js and sys.stderr.isatty() else None
     try:
-        result: Result = apply(session, progress=_progress(len(p.steps), js), replan=yes)
+        with live or contextlib.nullcontext():
+            progress = _progress(len(p.steps), js, live)
+            result: Result = apply(session, progress=progress, replan=yes)
     except WsspecError as exc:
         if stopped:
             err(stopped)

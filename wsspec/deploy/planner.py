@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from wsspec.deploy import inventory
 from wsspec.deploy.compare import Change
 from wsspec.deploy.current import Current
 from wsspec.deploy.records import Res, resolve
@@ -89,6 +90,9 @@ class Planner:
         self.known = dict(current.ids)
         self.steps: list[Step] = []
         self.notes: list[str] = []
+        # the optional families the spec wants, and those that may exist until this plan ran
+        self.families = inventory.families(r.kind for r in desired)
+        self.families_before = self.families | inventory.families(k for k, _ in current.records)
 
     def in_scope(self, stage: str | None) -> bool:
         return stage is None or self.stage_filter is None or stage in self.stage_filter

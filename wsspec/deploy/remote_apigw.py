@@ -8,6 +8,7 @@ concurrently and, when missing, inferred from the routes (recorded in ``Current.
 from __future__ import annotations
 
 import json
+from concurrent.futures import Future
 from typing import Any
 
 from wsspec import names
@@ -72,15 +73,17 @@ def read_api(rd: Reader) -> None:
     """The API (found by name and tag) and everything under it."""
     c = rd.aws.client("apigatewayv2")
     api_id = _find_api(rd, c)
-    if api_id is None:
-        return
+    if api_id is None or not rd.whole_api:
+        return  # a full destroy deletes the API, and everything under it with it
     f_routes = rd.pool.submit(pages, c, "get_routes", "Items", ApiId=api_id)
     f_integs = rd.pool.submit(pages, c, "get_integrations", "Items", ApiId=api_id)
     f_stages = rd.pool.submit(pages, c, "get_stages", "Items", ApiId=api_id)
-    # operations an emulator may lack are probed concurrently (a failing probe is slow)
-    f_auths = rd.pool.submit(rd.optional, "apigatewayv2", "get_authorizers", ApiId=api_id)
-    f_models = rd.pool.submit(rd.optional, "apigatewayv2", "get_models", ApiId=api_id)
-    f_deps = rd.pool.submit(rd.optional, "apigatewayv2", "get_deployments", ApiId=api_id)
+    # operations an emulator may lack are probed concurrently (a failing probe is slow);
+    # the reads the plan cannot need are not made
+    deployed = any(not r.props.get("AutoDeploy") for r in rd.wanted("stage"))
+    f_auths = _submit_if(rd, rd.reads("authorizer"), "get_authorizers", api_id)
+    f_models = _submit_if(rd, rd.reads("model"), "get_models", api_id)
+    f_deps = _submit_if(rd, deployed, "get_deployments", api_id)
     routes = f_routes.result()
     two_way = {r.key for r in rd.wanted("route_response")}
     rr_routes = [
@@ -99,6 +102,15 @@ def read_api(rd: Reader) -> None:
     f_rr_first.result()
     rd.map(lambda r: _route_response(rd, api_id, r), rr_routes[1:])
     _stages(rd, stages, deps)
+
+
+def _submit_if(rd: Reader, needed: bool, op: str, api_id: str) -> Future[Any]:
+    """``op`` for the API (an operation an emulator may lack), or no items when not needed."""
+    if needed:
+        return rd.pool.submit(rd.optional, "apigatewayv2", op, ApiId=api_id)
+    skipped: Future[Any] = Future()
+    skipped.set_result({"Items": []})
+    return skipped
 
 
 def _find_api(rd: Reader, c: Any) -> str | None:
@@ -259,6 +271,8 @@ def _stages(rd: Reader, stages: list[Item], deps: Any) -> None:
 
 
 def read_vpc_links(rd: Reader) -> None:
+    if not rd.reads("vpc_link"):
+        return
     c = rd.aws.client("apigateway")
     by_name = {names.vpc_link_name(rd.spec, v.name): v.name for v in rd.spec.vpc_links}
     for v in pages(c, "get_vpc_links", "items"):
@@ -273,6 +287,8 @@ def read_vpc_links(rd: Reader) -> None:
 
 def read_domain(rd: Reader) -> None:
     """wsspec's custom domains and their API mappings."""
+    if not rd.reads("domain"):
+        return
     c = rd.aws.client("apigatewayv2")
     for d in pages(c, "get_domain_names", "Items"):
         tags = d.get("Tags") or {}

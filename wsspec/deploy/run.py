@@ -64,21 +64,26 @@ def prepare(
 ) -> Session:
     """Connect, compute the desired state, read the current one, diff -> plan."""
     selected = _stages(spec, stages)
-    aws = aws or Aws(options, on_call=on_call).connect()
-    ctx = Context(region=aws.region, account=aws.account, partition=aws.partition)
-    with ThreadPoolExecutor(max_workers=1) as one:
-        # the lock's serial is read before the state (while the zips are built)
+    aws = aws or Aws(options, on_call=on_call).open()
+    # the lock's serial is read before the state, while STS answers and the zips are built
+    one = ThreadPoolExecutor(max_workers=1)
+    try:
         serial = one.submit(DeployLock(aws, spec).serial)
+        if not aws.account:
+            aws.identify()
+        ctx = Context(region=aws.region, account=aws.account, partition=aws.partition)
         desired = desired_state(spec, ctx, zip_of=_no_zip if destroy else build_zip)
         session = Session(spec, aws, desired, Current(), Plan((), {}), selected, destroy)
         session.serial = serial.result()
+    finally:
+        one.shutdown(wait=False)  # an STS error is reported without waiting for SSM
     session.current, session.plan = _read_and_plan(session)
     return session
 
 
 def _read_and_plan(session: Session) -> tuple[Current, Plan]:
     spec, aws, desired, selected = session.spec, session.aws, session.desired, session.stages
-    current = read_current(aws, spec, desired)
+    current = read_current(aws, spec, desired, whole_api=not (session.destroy and not selected))
     common: dict[str, Any] = {
         "region": aws.region,
         "partition": aws.partition,
@@ -114,6 +119,8 @@ def apply(
     report = progress or (lambda *_: None)
     if session.plan.empty:
         return Result(ids=dict(session.current.ids))
+    if progress is not None:
+        session.aws.activity.listener = lambda event, message: progress(event, None, message)
     lock = DeployLock(
         session.aws,
         session.spec,

@@ -280,3 +280,29 @@ def test_routes_do_not_wait_for_functions_and_functions_wait_for_their_roles():
     for chain in by_fn.values():
         for a, b in zip(chain, chain[1:]):
             assert a in steps[b].after
+
+
+def test_plans_that_update_and_delete_can_run_to_the_end_and_drop_families_last(tmp_path):
+    """Removing monitoring: alarms, topic and subscriptions are deleted, then the API's
+    inventory tag forgets them (the step after every other write and delete)."""
+    import yaml
+
+    spec = spec_of("monitoring")
+    cur = fake_current(desired(spec))
+    data = yaml.safe_load((ROOT / "samples" / "monitoring.yaml").read_text())
+    del data["monitoring"]
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(data))
+    plan = plan_for(validate_file(str(path)).spec, cur)
+    rounds = _ready_order(plan)
+    inv = [i for i, s in enumerate(plan.steps) if s.kind == "inventory"]
+    position = {i: n for n, r in enumerate(rounds) for i in r}
+    assert len(inv) == 1
+    assert all(
+        position[i] < position[inv[0]]
+        for i, s in enumerate(plan.steps)
+        if s.action in ("create", "update", "delete") and s.kind != "inventory"
+    )
+    step = plan.steps[inv[0]]
+    assert step.changes == (("wsspec:has", "alarm,table,topic", "table"),)
+    assert {s.kind for s in plan.steps if s.action == "delete"} >= {"alarm", "topic"}

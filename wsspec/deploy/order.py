@@ -124,7 +124,9 @@ def link(steps: list[Step]) -> list[Step]:
         for c in s.calls:
             for name, _ in c.produces:
                 producer[name] = i
-    writes = [i for i, s in enumerate(steps) if s.action in ("create", "update")]
+    writes = [
+        i for i, s in enumerate(steps) if s.action in ("create", "update") and s.kind != "inventory"
+    ]
     deletes = [i for i, s in enumerate(steps) if s.action == "delete"]
     api_steps = [i for i, s in enumerate(steps) if s.kind == "api" and s.action != "delete"]
     last_lock: dict[str, int] = {}

@@ -86,9 +86,7 @@ def bench_spec(name: str, path: Path, server: MotoServer, proxy: AwsProxy) -> li
     base_d = Counter()
     t_base_d, _ = timed(lambda: destroy_all(spec, url, on_call=base_d))
     rows.append((name, "boto3 script, sequential, destroy", t_base_d, len(base_d.calls), "1.00"))
-    rows.append(
-        (name, "wsspec destroy", t_destroy, len(c.calls), f"{t_destroy / t_base_d:.2f}")
-    )
+    rows.append((name, "wsspec destroy", t_destroy, len(c.calls), f"{t_destroy / t_base_d:.2f}"))
     return rows
 
 

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
 
 from tests.deploy_util import project, snapshot
@@ -186,3 +187,71 @@ def test_endpoint_that_is_not_aws_gives_one_line_exit_3(tmp_path):
     line = _assert_one_line(p)
     assert "WS931" in line and "does not answer like AWS" in line and "<" not in line
     assert len([ln for ln in p.stderr.splitlines() if ln.strip()]) == 1, p.stderr
+
+
+def test_the_status_line_shows_calls_in_flight_and_throttling():
+    from wsspec.cli.deploy import render_status
+    from wsspec.deploy.progress import FamilyView, Snapshot
+
+    quiet = Snapshot({"lambda": FamilyView(0, 0, 0, None)}, 3, 10, 7, 1.2)
+    assert render_status(quiet) == "3/10 changes, 0 calls in flight [1s]"
+    busy = Snapshot(
+        {
+            "apigateway": FamilyView(in_flight=5, pacing=12, throttled=4, rate=8.5),
+            "iam": FamilyView(in_flight=0, pacing=0, throttled=0, rate=None),
+            "lambda": FamilyView(in_flight=3, pacing=0, throttled=0, rate=None),
+        },
+        40,
+        120,
+        95,
+        6.6,
+    )
+    assert render_status(busy) == (
+        "40/120 changes, 8 calls in flight (apigateway 5, lambda 3); "
+        "throttled: apigateway at 8.5/s, 12 waiting [7s]"
+    )
+
+
+@pytest.mark.slow
+def test_a_deploy_on_a_terminal_draws_the_live_status_line(moto, aws_env, tmp_path):
+    """stderr on a pseudo-terminal, AWS latency and throttling from tests/awsproxy.py: the
+    status line (calls in flight, the throttled family's pace) is drawn while the deploy runs,
+    the throttle line is printed above it, and the line is cleared at the end."""
+    import os
+    import pty
+    import select
+
+    from tests.awsproxy import AwsProxy
+
+    moto.reset()
+    path = str(project(tmp_path, "chat"))
+    master, slave = pty.openpty()
+    with AwsProxy(moto.url, latency=0.05, rates={"apigateway": 5.0}, burst=2.0) as proxy:
+        p = subprocess.Popen(
+            [sys.executable, "-m", "wsspec", "deploy", path, "--yes", "--endpoint-url", proxy.url],
+            stdout=subprocess.PIPE,
+            stderr=slave,
+            stdin=subprocess.DEVNULL,
+            env=_env(COLUMNS="200"),
+        )
+        os.close(slave)
+        chunks: list[bytes] = []
+        while True:
+            ready, _, _ = select.select([master], [], [], 120)
+            assert ready, "the deploy wrote nothing for 120 s"
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+        out, _ = p.communicate(timeout=60)
+        os.close(master)
+    screen = b"".join(chunks).decode()
+    assert p.returncode == 0, screen
+    assert "wss://" in out.decode()
+    assert "calls in flight (apigateway" in screen, screen
+    assert "throttled: apigateway at " in screen and "/s" in screen, screen
+    assert "throttle: apigateway throttled " in screen, screen
+    assert screen.rstrip("\r\n").endswith("\x1b[K"), repr(screen[-200:])  # cleared at the end

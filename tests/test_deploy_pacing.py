@@ -247,3 +247,79 @@ def test_a_deploy_throttled_like_aws_completes_converges_and_paces(moto, aws_env
     assert session.plan.empty and c2.writes == []
     # a blind retry loop sends several throttled calls per successful one; pacing far fewer
     assert throttled < answered / 2, (throttled, answered)
+
+
+def test_an_error_page_instead_of_an_aws_answer_is_transient_but_not_on_the_first_call():
+    """A 5xx HTML page from a front end is retried like a 503; the probe call (the first of a
+    deploy, retry=False) is not, so an endpoint that is not AWS fails at once (WS931)."""
+    from botocore.parsers import ResponseParserError
+
+    from wsspec.deploy.pacing import is_transient
+
+    assert is_transient(ResponseParserError("<html>502 Bad Gateway</html>"))
+    clock = Clock()
+    pacer = Pacer(Activity(), clock=clock, sleep=clock.sleep)
+    calls = {"n": 0}
+
+    def page() -> None:
+        calls["n"] += 1
+        raise ResponseParserError("<html>502 Bad Gateway</html>")
+
+    with pytest.raises(ResponseParserError):
+        pacer.call("sts", "GetCallerIdentity", page, retry=False)
+    assert calls["n"] == 1
+
+
+# every family a deploy uses, with a call that moto answers on an empty account
+_PROXY_CALLS = (
+    ("apigatewayv2", "get_apis", {}),
+    ("apigateway", "get_account", {}),
+    ("lambda", "list_functions", {}),
+    ("iam", "list_roles", {}),
+    ("sts", "get_caller_identity", {}),
+    ("sns", "list_topics", {}),
+    ("logs", "describe_log_groups", {}),
+    ("dynamodb", "list_tables", {}),
+    ("ssm", "describe_parameters", {}),
+    ("cloudwatch", "describe_alarms", {}),
+)
+
+
+def test_the_proxy_throttles_each_family_in_its_protocol_and_the_pacer_rides_it_out(moto, aws_env):
+    """Through tests/awsproxy.py at one call per second per family (burst one): the second
+    call of each family gets that family's AWS throttling error, botocore parses it as such
+    (code and status), and the same call sent through the pacer succeeds after waiting."""
+    import boto3
+    from botocore.config import Config
+
+    from tests.awsproxy import AwsProxy
+    from wsspec.deploy.errors import error_code
+
+    cfg = Config(retries={"mode": "standard", "total_max_attempts": 1})
+    for service, op, _ in _PROXY_CALLS:  # moto loads a service on its first call: warm up
+        getattr(boto3.client(service, endpoint_url=moto.url, region_name="us-east-1"), op)()
+    with AwsProxy(moto.url, latency=0.0, rate=1.0, burst=1.0) as proxy:
+        pacer = Pacer(Activity(), limit=1)
+        seen: set[str] = set()
+        for service, op, params in _PROXY_CALLS:
+            c = boto3.client(service, endpoint_url=proxy.url, region_name="us-east-1", config=cfg)
+            proxy.reset_stats()  # a full bucket for each family
+            getattr(c, op)(**params)  # the burst
+            with pytest.raises(botocore.exceptions.ClientError) as err:
+                getattr(c, op)(**params)
+            assert is_throttle(err.value), (service, err.value.response)
+            assert error_code(err.value) in (
+                "TooManyRequestsException",
+                "Throttling",
+                "Throttled",
+                "ThrottlingException",
+            ), (service, err.value.response)
+            family = c.meta.service_model.signing_name
+            seen.add(family)
+            pacer.call(family, op, lambda c=c, op=op, params=params: getattr(c, op)(**params))
+            st = proxy.stats[family]
+            assert st.calls - st.throttled == 2, (family, st)  # the burst and the pacer's call
+    snap = pacer.activity.snapshot()
+    assert set(snap.families) == seen
+    assert all(f.throttled >= 1 and f.rate is not None for f in snap.families.values()), snap
+    assert seen >= {"apigateway", "lambda", "iam", "sts", "sns", "logs", "dynamodb", "ssm"}

@@ -260,3 +260,53 @@ def test_a_lock_whose_lease_ended_is_taken_over(url, tmp_path):
     assert len(_tagged_apis(url, "chat")) == 1
     assert any(e.startswith("lock: took over the stale deploy lock") for e in events), events
     assert _lock_parameters(url) == ["/wsspec/chat/deploy-serial"]
+
+
+def _gamma(tmp_path, *extra: str):
+    """One spec ``gamma`` in versions with more routes (each version in its own folder)."""
+    routes: dict[str, object] = {"$default": {"function": "fg"}}
+    routes.update({key: {"function": "fg"} for key in extra})
+    data = {
+        "wsspec": 1,
+        "api": {"name": "gamma"},
+        "routes": routes,
+        "functions": {"fg": {"handler": "handlers/fg.py"}},
+        "stages": {"prod": {"auto_deploy": True}},
+    }
+    return load(project(tmp_path / "-".join(("g", *extra)), None, data=data))
+
+
+def _route_keys(url, name):
+    c = boto3.client("apigatewayv2", endpoint_url=url, region_name="us-east-1")
+    return sorted(r["RouteKey"] for r in c.get_routes(ApiId=_api_id(url, name))["Items"])
+
+
+def test_a_plan_shown_then_changed_by_another_deploy_is_not_applied(url, tmp_path):
+    """The user confirmed a plan (replan=False); another deploy wrote meanwhile and the plan
+    made again under the lock differs: WS933, nothing applied. With ``--yes`` (replan) the
+    plan made under the lock is applied instead."""
+    from wsspec.deploy.aws import Options
+    from wsspec.deploy.run import apply, prepare
+
+    small, one, two = _gamma(tmp_path), _gamma(tmp_path, "ping"), _gamma(tmp_path, "ping", "pong")
+    deploy(one, url)
+    user = prepare(small, Options(endpoint_url=url))  # the plan shown: delete route ping
+    assert [(s.action, s.kind) for s in user.plan.steps if s.kind == "route"] == [
+        ("delete", "route")
+    ]
+    deploy(two, url)  # meanwhile another deploy (of another version) adds route pong
+    counter = Counter()
+    user.aws.on_call = counter
+    with pytest.raises(WsspecError) as err:
+        apply(user, replan=False)
+    assert err.value.code == "WS933" and "nothing was applied" in str(err.value)
+    assert counter.writes == [] and _route_keys(url, "gamma") == ["$default", "ping", "pong"]
+    assert _lock_parameters(url) == ["/wsspec/gamma/deploy-serial"]  # the lock was released
+
+    user = prepare(small, Options(endpoint_url=url))  # delete ping and pong
+    deploy(one, url)  # meanwhile: pong goes
+    result = apply(user, replan=True)
+    assert "another deploy made these changes meanwhile" not in result.warnings
+    assert _route_keys(url, "gamma") == ["$default"]
+    session, _, c = deploy(small, url)
+    assert session.plan.empty and c.writes == []

@@ -96,6 +96,9 @@ def is_transient(exc: BaseException) -> bool:
         "ReadTimeoutError",
         "ConnectTimeoutError",
         "EndpointConnectionError",
+        # an error page instead of an AWS error (a 5xx from a front end or an emulator); the
+        # first call of a deploy is not retried, so an endpoint that is not AWS fails at once
+        "ResponseParserError",
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import boto3
 import pytest
@@ -199,6 +200,9 @@ def test_deploy_keeps_the_oldest_of_duplicate_apis_and_deletes_the_others(url, t
     spec = load(project(tmp_path, "chat"))
     deploy(spec, url)
     first = _tagged_apis(url, "chat")
+    # CreatedDate has whole seconds; APIs made in the same second are ordered by id instead
+    # (any one, the same for every deploy), so make the duplicate visibly younger
+    time.sleep(1.1)
     _duplicate(url, spec)
     assert len(_tagged_apis(url, "chat")) == 2
     session, _, _ = deploy(spec, url)

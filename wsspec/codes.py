@@ -280,6 +280,11 @@ _DEPLOY = _codes(
         "told apart from it",
         "WS941": "drift: no record of a deploy of this spec (not deployed, or deployed only "
         "stage by stage)",
+        "WS930": "`--endpoint-url` is not a valid http:// or https:// URL",
+        "WS931": "the endpoint answers, but not like an AWS API (e.g. an HTML page)",
+        "WS932": "another deploy of the spec holds the deploy lock (waited, gave up)",
+        "WS933": "another deploy changed the account after the plan was shown",
+        "WS934": "an API family kept throttling without a single success for minutes",
     },
 )
 

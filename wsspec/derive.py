@@ -167,6 +167,19 @@ def _statement_id(*parts: str) -> str:
     return f"wsspec-{readable}"[:90] + "-" + hashlib.sha256(raw.encode()).hexdigest()[:8]
 
 
+def _grant_target(spec: Spec, function: str | None, arn: str | None) -> tuple[str, ...]:
+    """The statement-id parts naming the function granted to.
+
+    A spec function's physical name already carries the API name, so its statements cannot
+    collide with another spec's. A function named by ARN may be shared by several specs (or
+    belong to another one): its statement ids also carry the API name, so two specs granting
+    the same route key on one function get distinct statements and never replace each other's.
+    """
+    if function:
+        return (function,)
+    return (spec.api.name, arn or "")
+
+
 def lambda_permissions(spec: Spec, *, per_route: bool = True) -> list[Permission]:
     """Every Lambda permission the API needs, scoped to API, stage and route.
 
@@ -178,11 +191,11 @@ def lambda_permissions(spec: Spec, *, per_route: bool = True) -> list[Permission
     for integ in spec.integrations:
         if integ.kind != "lambda":
             continue
-        target = integ.function or integ.lambda_arn or ""
+        target = _grant_target(spec, integ.function, integ.lambda_arn)
         for stage in spec.stages:
             routes = integ.routes if per_route else ("*",)
             for route in routes:
-                key = _statement_id(target, stage.name, route)
+                key = _statement_id(*target, stage.name, route)
                 if key in seen:
                     continue
                 seen.add(key)
@@ -190,8 +203,8 @@ def lambda_permissions(spec: Spec, *, per_route: bool = True) -> list[Permission
                     Permission(key, integ.function, integ.lambda_arn, stage.name, route, None)
                 )
     for auth in spec.authorizers:
-        target = auth.function or auth.lambda_arn or ""
-        key = _statement_id(target, "authorizer", auth.name)
+        target = _grant_target(spec, auth.function, auth.lambda_arn)
+        key = _statement_id(*target, "authorizer", auth.name)
         out.append(Permission(key, auth.function, auth.lambda_arn, None, None, auth.name))
     return out
 

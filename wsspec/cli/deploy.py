@@ -11,9 +11,12 @@ profile, as in the AWS CLI. With ``--detailed-exitcode``, ``plan`` exits as Terr
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
 import sys
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -32,6 +35,7 @@ from wsspec.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, WsspecError
 
 if TYPE_CHECKING:
     from wsspec.deploy.execute import Result
+    from wsspec.deploy.progress import Activity, Snapshot
     from wsspec.deploy.run import Session
     from wsspec.model import Spec
 
@@ -94,7 +98,10 @@ def aws_options(stage_help: str) -> Callable[[F], F]:
         click.option("--endpoint-url", help="Send every AWS call here (e.g. a local emulator)."),
         output_option(),
         click.option(
-            "--concurrency", type=int, default=8, help="Parallel AWS calls inside one plan phase."
+            "--concurrency",
+            type=int,
+            default=16,
+            help="AWS calls in flight at once per API family.",
         ),
     ]
 
@@ -153,6 +160,55 @@ def _load(file: str, detailed: bool) -> Spec:
         detailed_exit(done.exit_code, detailed)
 
 
+def render_status(s: Snapshot) -> str:
+    """The live status line: changes done, calls in flight per API family, throttling."""
+    busy = ", ".join(f"{k} {v.in_flight}" for k, v in s.families.items() if v.in_flight)
+    text = f"{s.steps_done}/{s.steps_total} changes, {s.in_flight} calls in flight"
+    text += f" ({busy})" if busy else ""
+    paced = [
+        f"{k} at {v.rate:.1f}/s" + (f", {v.pacing} waiting" if v.pacing else "")
+        for k, v in s.families.items()
+        if v.rate is not None
+    ]
+    return text + (f"; throttled: {'; '.join(paced)}" if paced else "") + f" [{s.elapsed:.0f}s]"
+
+
+class _Live:
+    """On a terminal: one status line (``render_status``) redrawn five times a second below
+    the step lines; ``print`` writes a line above it."""
+
+    def __init__(self, activity: Activity) -> None:
+        self.activity = activity
+        self.lock = threading.Lock()
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _draw(self, line: str | None = None) -> None:
+        with self.lock:
+            out = "\r\x1b[K" + (line + "\n" if line is not None else "")
+            if not self.stopped.is_set():
+                width = shutil.get_terminal_size().columns - 1
+                out += render_status(self.activity.snapshot())[:width]
+            sys.stderr.write(out)
+            sys.stderr.flush()
+
+    def print(self, line: str) -> None:
+        self._draw(line)
+
+    def _run(self) -> None:
+        while not self.stopped.wait(0.2):
+            self._draw()
+
+    def __enter__(self) -> _Live:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopped.set()
+        self.thread.join()
+        self._draw()
+
+
 def _print_outputs(out: dict[str, Any]) -> None:
     for name, s in (out.get("stages") or {}).items():
         echo(f"{name}: {s['url']}")
@@ -193,9 +249,11 @@ def _show_and_apply(
     if not js:
         echo("\n".join(render_plan(p, sys.stdout)))
     _confirm(question, yes)
-    progress = Progress(len(p.steps), quiet=js)
+    live = _Live(session.aws.activity) if not js and sys.stderr.isatty() else None
+    progress = Progress(len(p.steps), quiet=js, above=live.print if live else None)
     try:
-        result: Result = apply(session, progress=progress)
+        with live or contextlib.nullcontext():
+            result: Result = apply(session, progress=progress, replan=yes)
     except WsspecError as exc:
         progress.close()
         if stopped:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import shutil
 import sys
 import threading
+from collections.abc import Callable
 from typing import IO, TYPE_CHECKING
 
 from wsspec.cli.common import colour, err, style
@@ -69,31 +70,45 @@ class Progress:
     summary counts only what was applied.
     """
 
-    def __init__(self, total: int, quiet: bool, stream: IO[str] | None = None) -> None:
+    def __init__(
+        self,
+        total: int,
+        quiet: bool,
+        stream: IO[str] | None = None,
+        above: Callable[[str], None] | None = None,
+    ) -> None:
         self.total = total
         self.quiet = quiet
         self.stream = stream if stream is not None else sys.stderr
-        self.bar = colour(self.stream)
+        # ``above``: print a line above a live status line (the deploy's), which replaces the bar
+        self.above = above
+        self.bar = colour(self.stream) and above is None
         self.done = 0
         self.skipped: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
         self._drawn = False
 
-    def __call__(self, event: str, step: Step, message: str) -> None:
+    def __call__(self, event: str, step: Step | None, message: str) -> None:
         with self._lock:
-            if event == "skip":
+            if event == "skip" and step is not None:
                 self.skipped.add((step.kind, step.key))
             if self.quiet:
                 return
-            if event == "done":
+            if event == "done" and step is not None:
                 self.done += 1
                 if self.bar:
                     self._draw(step)
                 else:
-                    err(f"  [{self.done}/{self.total}] {step_line(step, self.stream)}")
-            elif event in ("retry", "skip"):
+                    self._line(f"  [{self.done}/{self.total}] {step_line(step, self.stream)}")
+            elif event in ("retry", "skip", "lock", "throttle"):
                 self._clear()
-                err(f"  {event}: {message}")
+                self._line(f"  {event}: {message}")
+
+    def _line(self, text: str) -> None:
+        if self.above is not None:
+            self.above(text)
+        else:
+            err(text)
 
     def _draw(self, step: Step) -> None:
         width = max(20, shutil.get_terminal_size().columns - 1)

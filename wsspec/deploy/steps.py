@@ -2,8 +2,8 @@
 
 A plan is data: each ``Step`` is one resource change (what ``wsspec plan`` prints as
 ``+ create`` / ``~ update (field: old -> new)`` / ``- delete``) holding the API ``Call``s
-that make it, with ``Out`` references to IDs that earlier steps produce. Steps run in
-``phase`` order; steps in one phase are independent (steps sharing a ``lock`` run in order).
+that make it, with ``Out`` references to IDs that earlier steps produce. A step runs once the
+steps in its ``after`` are done (``wsspec.deploy.order``); ``phase`` orders the plan for display.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ class Step:
     phase: int
     changes: tuple[tuple[str, Any, Any], ...] = ()  # (field, old, new)
     lock: str = ""  # steps with the same lock never run concurrently (one Lambda policy)
+    after: tuple[int, ...] = ()  # indices of the steps this one waits for (wsspec.deploy.order)
 
     def leaves(self, sensitive: frozenset[str] = frozenset()) -> list[Leaf]:
         """Every changed value of an update, one per leaf (``show.leaves``)."""

@@ -10,13 +10,15 @@ from typing import Any, Mapping
 from wsspec import arns
 from wsspec.deploy.compare import Change, changed_fields, diff_props
 from wsspec.deploy.current import Cur
+from wsspec.deploy.inventory import INVENTORY_TAG, render
 from wsspec.deploy.planner import Planner
 from wsspec.deploy.records import API, Fmt, Out, Res
 from wsspec.deploy.steps import Call
 
 
 def api(p: Planner, r: Res, h: Cur | None) -> None:
-    props = r.props
+    """The API; its tags include the inventory of optional families (``deploy.inventory``)."""
+    props = {**r.props, "Tags": {**r.props["Tags"], INVENTORY_TAG: render(p.families_before)}}
     if h is None:
         create = Call("apigatewayv2", "create_api", dict(props), produces=(("api", "ApiId"),))
         p.add("create", r, "api", r.key, [create])

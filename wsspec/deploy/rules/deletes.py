@@ -58,6 +58,7 @@ def _kept(key: str, h: Cur, api_id: str) -> list[Call]:
 
 DELETES: dict[str, DeleteCalls] = {
     "api": _one("apigatewayv2", "delete_api", "ApiId"),
+    "duplicate_api": _one("apigatewayv2", "delete_api", "ApiId"),
     "route": _api_child("delete_route", "RouteId"),
     "integration": _api_child("delete_integration", "IntegrationId"),
     "integration_response": _integration_response,

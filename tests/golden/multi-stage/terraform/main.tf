@@ -308,16 +308,16 @@ resource "aws_lambda_permission" "ingest_prod_default_fc6e5fe0" {
   source_arn    = "${aws_apigatewayv2_api.this.execution_arn}/prod/$default"
 }
 
-resource "aws_lambda_permission" "arn_aws_lambda_us_east_1_123456789012_function_device_config_dev_config_3f8b101d" {
-  statement_id  = "wsspec-arn_aws_lambda_us_east_1_123456789012_function_device_config-dev-config-3f8b101d"
+resource "aws_lambda_permission" "telemetry_arn_aws_lambda_us_east_1_123456789012_function_device_config_dev_config_8a37262b" {
+  statement_id  = "wsspec-telemetry-arn_aws_lambda_us_east_1_123456789012_function_device_config-dev-config-8a37262b"
   action        = "lambda:InvokeFunction"
   function_name = "arn:aws:lambda:us-east-1:123456789012:function:device-config"
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${aws_apigatewayv2_api.this.execution_arn}/dev/config"
 }
 
-resource "aws_lambda_permission" "arn_aws_lambda_us_east_1_123456789012_function_device_config_prod_config_6f9a0dd3" {
-  statement_id  = "wsspec-arn_aws_lambda_us_east_1_123456789012_function_device_config-prod-config-6f9a0dd3"
+resource "aws_lambda_permission" "telemetry_arn_aws_lambda_us_east_1_123456789012_function_device_config_prod_config_eb7fda63" {
+  statement_id  = "wsspec-telemetry-arn_aws_lambda_us_east_1_123456789012_function_device_config-prod-config-eb7fda63"
   action        = "lambda:InvokeFunction"
   function_name = "arn:aws:lambda:us-east-1:123456789012:function:device-config"
   principal     = "apigateway.amazonaws.com"

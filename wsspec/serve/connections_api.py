@@ -100,6 +100,8 @@ class ConnectionsApi:
                 "PayloadTooLargeException",
                 f"Message too long. Max allowed size is {limit} bytes",
             )
+        if conn.backlog() > self.config.send_backlog_limit:
+            return _error(429, "LimitExceededException", "the client-side buffer is full")
         try:
             body.decode("utf-8")
             conn.send_text(body)

@@ -13,6 +13,7 @@ then 101. Any other request is an ``@connections`` call (``connections_api``) or
 from __future__ import annotations
 
 import asyncio
+import socket
 import sys
 import time
 from collections.abc import Callable, Coroutine
@@ -31,12 +32,13 @@ from wsspec.serve.dynamodb import LocalTable
 from wsspec.serve.integrations import RUNNERS
 from wsspec.serve.integrations.lambda_ import proxy_result
 from wsspec.serve.invoke import FunctionRunner
-from wsspec.serve.localaws import LocalAws, start_local_aws
+from wsspec.serve.localaws import Launch, LocalAws, start_local_aws
 from wsspec.serve.process import Outcome
 from wsspec.serve.result import IntegrationContext, Result
 from wsspec.serve.routing import Router
 from wsspec.serve.selection import parse_json_body
-from wsspec.serve.transport import Connection, Headers, HttpAnswer, upgrade_response
+from wsspec.serve.http11 import Headers
+from wsspec.serve.transport import Connection, HttpAnswer, bound_socket, upgrade_response
 
 _FORBIDDEN = b'{"message":"Forbidden"}'
 _AUTH_REJECTIONS = {401: b'{"message":"Unauthorized"}', 403: _FORBIDDEN}
@@ -82,6 +84,9 @@ class Gateway:
         self.port = self.config.port
         self.api = self._api()
         self._stopping = False
+        self._launches: list[Launch] = []  # local AWS processes being started (stop cancels)
+        self._bound: list[socket.socket] = []  # bound, listening once ready (start)
+        self.ready = False
         self._sweeper: asyncio.Task[None] | None = None
         self._watcher: asyncio.Task[None] | None = None
 
@@ -131,13 +136,16 @@ class Gateway:
             self.log(f"internal error: {type(exc).__name__}: {exc}")
 
     async def start(self) -> None:
+        """Start everything, then listen. The port is bound first (its number goes into the
+        functions' environment) but accepts connections only once the local AWS, every function
+        worker and the authorizers are ready: before that, a client's connect is refused, so no
+        connection can skip its authorizer or its ``$connect``."""
         import websockets  # noqa: F401  (fail early with a clear message when missing)
 
         loop = asyncio.get_running_loop()
-        self.server = await loop.create_server(
-            lambda: Connection(self), self.config.host, self.config.port, backlog=4096
-        )
-        self.port = self.server.sockets[0].getsockname()[1]
+        sock = bound_socket(self.config.host, self.config.port)
+        self._bound.append(sock)
+        self.port = sock.getsockname()[1]
         self.api = self._api()
         self.notes += startup.plan_notes(self.spec, self.stage, self.config)
         if self.config.dynamodb and (
@@ -155,14 +163,21 @@ class Gateway:
         self.runners.update(runners)
         self.notes += notes
         self.notes += await startup.warm(self.runners)
+        self.notes += self.router.model_notes()
         self._sweeper = asyncio.ensure_future(self._sweep())
         if self.config.reload and self.runners:
             self._watcher = asyncio.ensure_future(
                 startup.watch(self.runners, self.config.reload_interval, self.log)
             )
+        self.server = await loop.create_server(
+            lambda: Connection(self), sock=sock, backlog=4096
+        )
+        self.ready = True
 
     async def _start_local_aws(self) -> None:
-        """The connection table and the endpoints of AWS service integrations (one moto)."""
+        """The connection table and the endpoints of AWS service integrations (one moto). The
+        moto server starts in a thread; ``stop`` (Ctrl-C while starting) cancels its launch, so
+        it is stopped even if it comes up after the start was abandoned."""
         if self.spec.connections is not None:
             self.dynamo = LocalTable(
                 names.table_name(self.spec),
@@ -170,8 +185,12 @@ class Gateway:
                 region=self.config.region,
                 endpoint=self.config.dynamodb_endpoint,
             )
-            await asyncio.to_thread(self.dynamo.start)
+            launch = Launch()
+            self._launches.append(launch)
+            await asyncio.to_thread(self.dynamo.start, launch)
         embedded = self.dynamo.endpoint if self.dynamo is not None and self.dynamo.proc else None
+        launch = Launch()
+        self._launches.append(launch)
         self.integration_context.aws = await asyncio.to_thread(
             start_local_aws,
             self.spec,
@@ -179,14 +198,26 @@ class Gateway:
             "127.0.0.1",
             self.config.dynamodb_endpoint,
             embedded,
+            launch,
         )
 
     async def _sweep(self) -> None:
         cfg = self.config
-        tick = max(0.05, min(1.0, cfg.idle_timeout / 4, cfg.max_lifetime / 4))
+        tick = max(
+            0.05,
+            min(
+                1.0,
+                cfg.idle_timeout / 4,
+                cfg.max_lifetime / 4,
+                cfg.request_timeout / 4,
+                cfg.keepalive_timeout / 4,
+            ),
+        )
         while True:
             await asyncio.sleep(tick)
             now = time.monotonic()
+            for sock in list(self.sockets):
+                sock.check_timers(now)
             for conn in list(self.connections.values()):
                 if now - conn.opened >= cfg.max_lifetime:
                     conn.close(*cfg.lifetime_close)
@@ -200,6 +231,8 @@ class Gateway:
         self._stopping = True
         if self.server is not None:
             self.server.close()
+        for sock in self._bound:
+            sock.close()
         for t in (self._sweeper, self._watcher):
             if t is not None:
                 t.cancel()
@@ -215,6 +248,8 @@ class Gateway:
                 s.transport.abort()
         for runner in self.runners.values():
             await runner.close()
+        for launch in self._launches:
+            await asyncio.to_thread(launch.cancel)
         if self.dynamo is not None:
             await asyncio.to_thread(self.dynamo.stop)
         if self.aws is not None:
@@ -239,13 +274,27 @@ class Gateway:
         self.log(line)
 
     # ---------------------------------------------------------------- transport.Host
-    def http_request(self, method: str, target: str, body: bytes) -> HttpAnswer:
+    def http_request(
+        self, conn: Connection, method: str, target: str, body: bytes
+    ) -> HttpAnswer:
         return self.connections_api.respond(method, target, body)
 
     def upgrade(
         self, conn: Connection, method: str, target: str, headers: Headers, rest: bytes
     ) -> None:
-        self.spawn(self.handshake(conn, method, target, headers, rest))
+        self.spawn(self._guarded_handshake(conn, method, target, headers, rest))
+
+    async def _guarded_handshake(
+        self, conn: Connection, method: str, target: str, headers: Headers, rest: bytes
+    ) -> None:
+        """The handshake pipeline; a bug in it is a 500 and a log line, never a socket left open
+        without an answer."""
+        try:
+            await self.handshake(conn, method, target, headers, rest)
+        except Exception as exc:  # noqa: BLE001
+            self.log(f"internal error during a handshake: {type(exc).__name__}: {exc}")
+            if conn.mode == "handshake":
+                conn.reject(500, b'{"message": "Internal server error"}')
 
     # ---------------------------------------------------------------- handshake
     async def handshake(
@@ -425,14 +474,27 @@ class Gateway:
             self.log_event("MESSAGE", route.key, hs.connection_id, 500, ms, res.detail)
             return
         status = res.status if res.status is not None else 200
+        detail = res.detail
         if route.two_way and res.body:
-            if not 200 <= status < 300 and self.config.two_way_error_status == "error":
+            data = res.body.encode("utf-8")
+            if len(data) > self.config.message_limit:
+                # Over the 128 KB message limit: never delivered.
+                detail = f"reply of {len(data)} bytes is over the {self.config.message_limit}"
+                detail += "-byte message limit"
+                if self.config.oversize_reply == "error":
+                    conn.send_text(
+                        ev.error_frame(
+                            "Internal server error", hs.connection_id, request_id
+                        ).encode()
+                    )
+                status = 500
+            elif not 200 <= status < 300 and self.config.two_way_error_status == "error":
                 conn.send_text(
                     ev.error_frame("Internal server error", hs.connection_id, request_id).encode()
                 )
             else:
-                conn.send_text(res.body.encode("utf-8"))
-        self.log_event("MESSAGE", route.key, hs.connection_id, status, ms, res.detail)
+                conn.send_text(data)
+        self.log_event("MESSAGE", route.key, hs.connection_id, status, ms, detail)
 
     def connection_closed(self, conn: Connection) -> None:
         hs = conn.hs

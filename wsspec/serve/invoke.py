@@ -49,6 +49,16 @@ SKIP_DIRS = {
     ".tox",
 }
 MAX_WATCHED = 2000
+# A worker's data segment (RLIMIT_DATA: heap, anonymous mappings, thread stacks) is capped at the
+# function's memory plus this much for what the local runtime adds: a 128 MB function that
+# allocates 1 GB fails with MemoryError (Node.js: the worker dies), as on Lambda.
+MEMORY_HEADROOM_MB = 64
+LIMIT_SHIM = (
+    "import os, resource, sys\n"
+    "n = int(os.environ['WSSPEC_DATA_LIMIT_MB']) << 20\n"
+    "resource.setrlimit(resource.RLIMIT_DATA, (n, n))\n"
+    "os.execv(sys.argv[1], sys.argv[1:])\n"
+)
 
 DUMMY_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": DUMMY_KEY,
@@ -72,6 +82,7 @@ class FunctionRunner:
         *,
         concurrency: int = 4,
         log: Callable[[str], None] = lambda s: None,
+        memory_limit: bool = True,
     ) -> None:
         if fn.language not in WATCHED:
             raise WsspecError(
@@ -88,6 +99,8 @@ class FunctionRunner:
                     f"{fn.runtime}) and restart `wsspec serve`",
                 )
             self.argv: tuple[str, ...] = (node, NODE_WORKER)
+            if memory_limit:  # node cannot set its own limits: a small exec shim does
+                self.argv = (sys.executable, "-S", "-c", LIMIT_SHIM, *self.argv)
         else:
             self.argv = (sys.executable, "-c", WORKER_SOURCE)
         self.force_json = fn.language == "nodejs"  # the Node worker reads JSON frames only
@@ -110,6 +123,8 @@ class FunctionRunner:
             "PYTHONUNBUFFERED": "1",
             "PYTHONDONTWRITEBYTECODE": "1",
         }
+        if memory_limit:
+            self.env["WSSPEC_DATA_LIMIT_MB"] = str(fn.memory + MEMORY_HEADROOM_MB)
         if fn.language == "nodejs":
             self.env["WSSPEC_HANDLER_FILE"] = str(self.handler_file)
         self.fn_timeout = float(fn.timeout)
@@ -150,6 +165,7 @@ class FunctionRunner:
             stderr=subprocess.PIPE,
             cwd=str(self.source_dir),
             env=self.env,
+            start_new_session=True,  # its own process group: killed with what it started
         )
         worker = Worker(self, transport, pipes, self.generation)
         try:

@@ -81,7 +81,12 @@ def function_runners(
         env.update(config.extra_env)
         try:
             runners[fn.name] = FunctionRunner(
-                fn, spec.project_dir, env, concurrency=config.concurrency, log=log
+                fn,
+                spec.project_dir,
+                env,
+                concurrency=config.concurrency,
+                log=log,
+                memory_limit=config.memory_limit,
             )
         except WsspecError as exc:
             if exc.code != "WS968":  # WS968: a Node.js function, and no `node` on PATH

@@ -30,6 +30,12 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+if os.environ.get("WSSPEC_DATA_LIMIT_MB"):  # the function's memory (see invoke.py)
+    import resource
+
+    _limit = int(os.environ["WSSPEC_DATA_LIMIT_MB"]) << 20
+    resource.setrlimit(resource.RLIMIT_DATA, (_limit, _limit))
+
 _IN = os.fdopen(os.dup(0), "rb")  # buffered: a whole request usually arrives in one read()
 _OUT = os.fdopen(os.dup(1), "wb", buffering=0)
 _devnull = os.open(os.devnull, os.O_RDONLY)
@@ -49,7 +55,21 @@ def _read_exact(n: int) -> bytes:
     return buf
 
 
+_MAX_RESPONSE = 6291556  # Lambda's synchronous response limit, in bytes
+
+
 def _write(data: bytes) -> None:
+    if len(data) > _MAX_RESPONSE + 32:  # 32: the frame's own envelope
+        data = b"J" + _ENCODE(
+            {
+                "error": {
+                    "errorMessage": "Response payload size exceeded maximum allowed payload size "
+                    "(%d bytes)." % _MAX_RESPONSE,
+                    "errorType": "Function.ResponseSizeTooLarge",
+                    "stackTrace": [],
+                }
+            }
+        ).encode()
     _OUT.write(_LEN.pack(len(data)) + data)
 
 

@@ -29,6 +29,7 @@ from wsspec.serve import startup
 from wsspec.serve.config import ServeConfig
 from wsspec.serve.connections_api import ConnectionsApi
 from wsspec.serve.dynamodb import LocalTable
+from wsspec.serve.http11 import Headers
 from wsspec.serve.integrations import RUNNERS
 from wsspec.serve.integrations.lambda_ import proxy_result
 from wsspec.serve.invoke import FunctionRunner
@@ -37,7 +38,6 @@ from wsspec.serve.process import Outcome
 from wsspec.serve.result import IntegrationContext, Result
 from wsspec.serve.routing import Router
 from wsspec.serve.selection import parse_json_body
-from wsspec.serve.http11 import Headers
 from wsspec.serve.transport import Connection, HttpAnswer, bound_socket, upgrade_response
 
 _FORBIDDEN = b'{"message":"Forbidden"}'
@@ -169,9 +169,7 @@ class Gateway:
             self._watcher = asyncio.ensure_future(
                 startup.watch(self.runners, self.config.reload_interval, self.log)
             )
-        self.server = await loop.create_server(
-            lambda: Connection(self), sock=sock, backlog=4096
-        )
+        self.server = await loop.create_server(lambda: Connection(self), sock=sock, backlog=4096)
         self.ready = True
 
     async def _start_local_aws(self) -> None:
@@ -274,9 +272,7 @@ class Gateway:
         self.log(line)
 
     # ---------------------------------------------------------------- transport.Host
-    def http_request(
-        self, conn: Connection, method: str, target: str, body: bytes
-    ) -> HttpAnswer:
+    def http_request(self, conn: Connection, method: str, target: str, body: bytes) -> HttpAnswer:
         return self.connections_api.respond(method, target, body)
 
     def upgrade(

@@ -226,9 +226,7 @@ def start_local_aws(
     )
     if local.endpoint or (dynamodb_endpoint and all(i.service == "dynamodb" for i in integs)):
         return local
-    local.proc, local.endpoint = launch_local_aws(
-        host, region, "AWS service integrations", launch
-    )
+    local.proc, local.endpoint = launch_local_aws(host, region, "AWS service integrations", launch)
     if not local.dynamodb_endpoint:
         local.dynamodb_endpoint = local.endpoint
     return local

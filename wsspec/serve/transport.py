@@ -52,9 +52,7 @@ class Host(Protocol):
     ) -> None:
         """Start the handshake pipeline; ``rest``: bytes that followed the request head."""
 
-    def http_request(
-        self, conn: Connection, method: str, target: str, body: bytes
-    ) -> HttpAnswer:
+    def http_request(self, conn: Connection, method: str, target: str, body: bytes) -> HttpAnswer:
         """Answer one plain HTTP request."""
 
     def on_message(self, conn: Connection, text: str) -> None:

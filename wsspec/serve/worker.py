@@ -60,16 +60,19 @@ _MAX_RESPONSE = 6291556  # Lambda's synchronous response limit, in bytes
 
 def _write(data: bytes) -> None:
     if len(data) > _MAX_RESPONSE + 32:  # 32: the frame's own envelope
-        data = b"J" + _ENCODE(
-            {
-                "error": {
-                    "errorMessage": "Response payload size exceeded maximum allowed payload size "
-                    "(%d bytes)." % _MAX_RESPONSE,
-                    "errorType": "Function.ResponseSizeTooLarge",
-                    "stackTrace": [],
+        data = (
+            b"J"
+            + _ENCODE(
+                {
+                    "error": {
+                        "errorMessage": "Response payload size exceeded maximum allowed payload size "
+                        "(%d bytes)." % _MAX_RESPONSE,
+                        "errorType": "Function.ResponseSizeTooLarge",
+                        "stackTrace": [],
+                    }
                 }
-            }
-        ).encode()
+            ).encode()
+        )
     _OUT.write(_LEN.pack(len(data)) + data)
 
 

@@ -54,8 +54,19 @@ class ServeConfig:
     dynamodb: bool = True  # start the embedded moto server when the spec has a connection table
     dynamodb_endpoint: str | None = None  # use this DynamoDB endpoint instead of starting one
     log_events: bool = True
+    # a second, TLS port for the @connections API at AWS's addresses (see network.py); None
+    # picks a free port
+    tls: bool = True
+    tls_port: int | None = None
+    # set WSSPEC_CALLBACK_URL in every function (the plain-HTTP @connections URL)
+    callback_url_env: bool = True
     # cap each worker's data segment at the function's memory (+64 MB), see invoke.py
     memory_limit: bool = True
+
+    # requestContext.domainName (and the events' Host header): "auto" is the spec's custom
+    # domain when the client's Host names it, else {apiId}.execute-api.{region}.amazonaws.com;
+    # "custom" always the custom domain; "host" the Host header the client sent here.
+    event_domain: str = "auto"
 
     # ---- [Unverified] choices, documented in the README
     # how a non-string JSON value becomes the route key: "json" (true, 1.5, {"a": 1}) or

@@ -13,7 +13,6 @@ then 101. Any other request is an ``@connections`` call (``connections_api``) or
 from __future__ import annotations
 
 import asyncio
-import socket
 import sys
 import time
 from collections.abc import Callable, Coroutine
@@ -38,7 +37,8 @@ from wsspec.serve.process import Outcome
 from wsspec.serve.result import IntegrationContext, Result
 from wsspec.serve.routing import Router
 from wsspec.serve.selection import parse_json_body
-from wsspec.serve.transport import Connection, HttpAnswer, bound_socket, upgrade_response
+from wsspec.serve.network import Network
+from wsspec.serve.transport import Connection, HttpAnswer, upgrade_response
 
 _FORBIDDEN = b'{"message":"Forbidden"}'
 _AUTH_REJECTIONS = {401: b'{"message":"Unauthorized"}', 403: _FORBIDDEN}
@@ -73,19 +73,23 @@ class Gateway:
         self.integration_context = IntegrationContext(
             stage_variables=self.stage.variables, config=self.config, runners=self.runners
         )
+        domain = spec.domain
         self.connections_api = ConnectionsApi(
-            self.stage.name, self.connections, self.config, self.log_event
+            self.stage.name,
+            self.connections,
+            self.config,
+            self.log_event,
+            (domain.base_path,) if domain and domain.base_path and domain.stage == stage else (),
         )
         self.tasks: set[asyncio.Future[Any]] = set()
         self.inflight = 0  # messages queued on a function runner, not yet answered
         self.notes: list[str] = []
-        self.server: asyncio.AbstractServer | None = None
         self.dynamo: LocalTable | None = None
         self.port = self.config.port
         self.api = self._api()
         self._stopping = False
         self._launches: list[Launch] = []  # local AWS processes being started (stop cancels)
-        self._bound: list[socket.socket] = []  # bound, listening once ready (start)
+        self.network = Network(spec, self.api_id, self.config.region, self.config.host)
         self.ready = False
         self._sweeper: asyncio.Task[None] | None = None
         self._watcher: asyncio.Task[None] | None = None
@@ -111,6 +115,13 @@ class Gateway:
     @property
     def callback_url(self) -> str:
         return f"http://{self.local_host}:{self.port}/{self.stage.name}"
+
+    @property
+    def aws_callback_url(self) -> str | None:
+        """The ``@connections`` endpoint as AWS code builds it (reached over TLS, in workers)."""
+        if self.network.tls is None:
+            return None
+        return f"https://{self.network.hosts[0]}/{self.stage.name}"
 
     def _api(self) -> ev.Api:
         return ev.Api(
@@ -142,10 +153,10 @@ class Gateway:
         connection can skip its authorizer or its ``$connect``."""
         import websockets  # noqa: F401  (fail early with a clear message when missing)
 
-        loop = asyncio.get_running_loop()
-        sock = bound_socket(self.config.host, self.config.port)
-        self._bound.append(sock)
-        self.port = sock.getsockname()[1]
+        self.network.bind(self.config.port, self.config.tls_port, self.config.tls)
+        self.port = self.network.port
+        if self.network.note:
+            self.notes.append(self.network.note)
         self.api = self._api()
         self.notes += startup.plan_notes(self.spec, self.stage, self.config)
         if self.config.dynamodb and (
@@ -156,9 +167,10 @@ class Gateway:
         runners, notes = startup.function_runners(
             self.spec,
             self.config,
-            self.callback_url,
+            self.callback_url if self.config.callback_url_env else None,
             self.dynamo.endpoint if self.dynamo is not None else None,
             self.log,
+            self.network.worker_env(),
         )
         self.runners.update(runners)
         self.notes += notes
@@ -169,7 +181,7 @@ class Gateway:
             self._watcher = asyncio.ensure_future(
                 startup.watch(self.runners, self.config.reload_interval, self.log)
             )
-        self.server = await loop.create_server(lambda: Connection(self), sock=sock, backlog=4096)
+        await self.network.listen(lambda secure: Connection(self, secure))
         self.ready = True
 
     async def _start_local_aws(self) -> None:
@@ -227,10 +239,7 @@ class Gateway:
         if self._stopping:
             return
         self._stopping = True
-        if self.server is not None:
-            self.server.close()
-        for sock in self._bound:
-            sock.close()
+        self.network.close()
         for t in (self._sweeper, self._watcher):
             if t is not None:
                 t.cancel()
@@ -320,7 +329,7 @@ class Gateway:
             source_ip=conn.peer[0],
             source_port=conn.peer[1],
             user_agent=_header(headers, "User-Agent"),
-            domain_name=_header(headers, "Host") or f"{self.local_host}:{self.port}",
+            domain_name=self._domain_name(headers),
         )
         route = self.router.get("$connect")
         if route is not None and route.authorizer:
@@ -346,6 +355,19 @@ class Gateway:
         self.log_event("CONNECT", "$connect", hs.connection_id, code, ms, detail)
         if rest:
             conn.data_received(rest)
+
+    def _domain_name(self, headers: Headers) -> str:
+        """``requestContext.domainName``: what AWS would put there (``event_domain``): the
+        custom domain when the client used its name (or ``custom``), else the API's
+        execute-api host; ``host``: the Host header the client sent to this server."""
+        host = _header(headers, "Host") or f"{self.local_host}:{self.port}"
+        mode = self.config.event_domain
+        if mode == "host":
+            return host
+        custom = self.spec.domain.name if self.spec.domain is not None else None
+        if custom and (mode == "custom" or host.rsplit(":", 1)[0].lower() == custom.lower()):
+            return custom
+        return self.network.hosts[0]
 
     def _connect_outcome(self, res: Result) -> tuple[int, str, str | None]:
         """(status, detail, subprotocol) of the handshake from the ``$connect`` integration."""

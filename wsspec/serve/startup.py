@@ -51,9 +51,10 @@ def plan_notes(spec: Spec, stage: Stage, config: ServeConfig) -> list[str]:
 def function_runners(
     spec: Spec,
     config: ServeConfig,
-    callback_url: str,
+    callback_url: str | None,
     dynamodb_endpoint: str | None,
     log: Callable[[str], None],
+    network_env: dict[str, str] | None = None,
 ) -> tuple[dict[str, FunctionRunner], list[str]]:
     """A runner for every function a route or authorizer uses, and notes for those that cannot
     run here. No process is started yet (``warm``)."""
@@ -75,7 +76,9 @@ def function_runners(
             log_group=names.function_log_group(spec, fn.name),
             function_arn=arns.lambda_function("aws", config.region, config.account, fname),
         )
-        env["WSSPEC_CALLBACK_URL"] = callback_url
+        if callback_url is not None:  # compatibility: AWS code needs no wsspec variable
+            env["WSSPEC_CALLBACK_URL"] = callback_url
+        env.update(network_env or {})
         if dynamodb_endpoint is not None:
             env["AWS_ENDPOINT_URL_DYNAMODB"] = dynamodb_endpoint
         env.update(config.extra_env)

@@ -76,6 +76,66 @@ function logError(what, info) {
   process.stderr.write(`ERROR\t${what}\t${JSON.stringify(info)}\n`);
 }
 
+// Inside this worker only, the API's AWS host names (WSSPEC_LOCAL_HOSTS) resolve to the gateway:
+// port 443 goes to its TLS port, port 80 to its plain port (WSSPEC_LOCAL_PORTS). dns.lookup
+// answers 127.0.0.1 for them, and net/tls connect calls to them get the local port; the AWS SDKs
+// (v2 and v3), https.request and fetch all connect through these.
+async function resolveLocally() {
+  const hosts = String(process.env.WSSPEC_LOCAL_HOSTS || "").split(",").filter(Boolean)
+    .map((h) => h.toLowerCase());
+  const ports = String(process.env.WSSPEC_LOCAL_PORTS || "").split(",").map(Number);
+  if (!hosts.length || ports.length !== 2) return;
+  const [plain, secure] = ports;
+  const dns = await import("node:dns");
+  const net = await import("node:net");
+  const tls = await import("node:tls");
+  const { syncBuiltinESMExports } = await import("node:module");
+  const local = (h) => typeof h === "string" && hosts.includes(h.toLowerCase().replace(/\.$/, ""));
+  const answer = (options, callback) => {
+    const all = options && typeof options === "object" && options.all;
+    if (all) process.nextTick(callback, null, [{ address: "127.0.0.1", family: 4 }]);
+    else process.nextTick(callback, null, "127.0.0.1", 4);
+  };
+  const realLookup = dns.lookup;
+  dns.lookup = function lookup(hostname, options, callback) {
+    if (!local(hostname)) return realLookup.apply(this, arguments);
+    if (typeof options === "function") return answer({}, options);
+    return answer(options, callback);
+  };
+  const realPromise = dns.promises.lookup;
+  dns.promises.lookup = function lookup(hostname, options) {
+    if (!local(hostname)) return realPromise.apply(this, arguments);
+    const all = options && typeof options === "object" && options.all;
+    return Promise.resolve(all ? [{ address: "127.0.0.1", family: 4 }] : { address: "127.0.0.1", family: 4 });
+  };
+  const localLookup = (hostname, options, callback) =>
+    typeof options === "function" ? answer({}, options) : answer(options, callback);
+  const mapPort = (port, dflt) => {
+    const p = port === undefined || port === null || port === "" ? dflt : Number(port);
+    return p === 443 ? secure : p === 80 ? plain : p;
+  };
+  const patch = (mod, name, dflt) => {
+    const real = mod[name];
+    mod[name] = function connect(...args) {
+      const first = args[0];
+      if (first && typeof first === "object" && !Array.isArray(first)) {
+        const host = first.host || first.hostname;
+        if (local(host)) {
+          args[0] = { ...first, host, port: mapPort(first.port, dflt), lookup: localLookup,
+            servername: first.servername || host };
+        }
+      } else if (typeof first === "number" || (typeof first === "string" && /^\d+$/.test(first))) {
+        if (local(args[1])) args[0] = mapPort(first, dflt);
+      }
+      return real.apply(this, args);
+    };
+  };
+  patch(net, "connect", 80);
+  patch(net, "createConnection", 80);
+  patch(tls, "connect", 443);
+  syncBuiltinESMExports();
+}
+
 async function main() {
   const net = await import("node:net");
   const fs = await import("node:fs");
@@ -175,6 +235,8 @@ async function main() {
       : `${type}: ${out.message}`;
     return out;
   }
+
+  await resolveLocally();
 
   // ---------------------------------------------------------------- the invocation loop
   const env = process.env;

@@ -169,7 +169,36 @@ def _load() -> Handler:
     return fn
 
 
+def _resolve_locally() -> None:
+    """Inside this worker only, the API's AWS host names (``WSSPEC_LOCAL_HOSTS``) resolve to the
+    gateway: port 443 to its TLS port, 80 to its plain port (``WSSPEC_LOCAL_PORTS``). boto3,
+    urllib and http.client all resolve through ``socket.getaddrinfo``."""
+    hosts = os.environ.get("WSSPEC_LOCAL_HOSTS", "")
+    ports = os.environ.get("WSSPEC_LOCAL_PORTS", "")
+    if not hosts or "," not in ports:
+        return
+    import socket
+
+    names = frozenset(h.lower() for h in hosts.split(",") if h)
+    plain, secure = (int(p) for p in ports.split(",", 1))
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, port: Any, family: int = 0, type: int = 0, proto: int = 0,
+                    flags: int = 0) -> Any:  # fmt: skip
+        name = host.decode("idna") if isinstance(host, bytes) else host
+        if isinstance(name, str) and name.lower().rstrip(".") in names:
+            if port in (443, "443", "https", b"https"):
+                port = secure
+            elif port in (80, "80", "http", b"http", None):
+                port = plain
+            return real("127.0.0.1", port, socket.AF_INET, type, proto, flags)
+        return real(host, port, family, type, proto, flags)
+
+    socket.getaddrinfo = getaddrinfo
+
+
 def main() -> None:
+    _resolve_locally()
     handler: Handler | None
     init_error: dict[str, Any] | None
     try:

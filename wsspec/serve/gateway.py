@@ -33,11 +33,11 @@ from wsspec.serve.integrations import RUNNERS
 from wsspec.serve.integrations.lambda_ import proxy_result
 from wsspec.serve.invoke import FunctionRunner
 from wsspec.serve.localaws import Launch, LocalAws, start_local_aws
+from wsspec.serve.network import Network
 from wsspec.serve.process import Outcome
 from wsspec.serve.result import IntegrationContext, Result
 from wsspec.serve.routing import Router
 from wsspec.serve.selection import parse_json_body
-from wsspec.serve.network import Network
 from wsspec.serve.transport import Connection, HttpAnswer, upgrade_response
 
 _FORBIDDEN = b'{"message":"Forbidden"}'

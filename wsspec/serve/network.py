@@ -90,7 +90,7 @@ class Network:
             secure = sock is not self.sockets[0]
             self.servers.append(
                 await loop.create_server(
-                    lambda s=secure: factory(s),  # type: ignore[misc]
+                    lambda s=secure: factory(s),
                     sock=sock,
                     backlog=4096,
                     ssl=self.tls.context if secure and self.tls is not None else None,

@@ -28,11 +28,11 @@ from wsspec.serve import startup
 from wsspec.serve.config import ServeConfig
 from wsspec.serve.connections_api import ConnectionsApi
 from wsspec.serve.dynamodb import LocalTable
-from wsspec.serve.http11 import Headers
+from wsspec.serve.http11 import Head, Headers
 from wsspec.serve.integrations import RUNNERS
 from wsspec.serve.integrations.lambda_ import proxy_result
 from wsspec.serve.invoke import FunctionRunner
-from wsspec.serve.localaws import Launch, LocalAws, start_local_aws
+from wsspec.serve.localaws import Launch, LocalAws, forward_request, start_local_aws
 from wsspec.serve.network import Network
 from wsspec.serve.process import Outcome
 from wsspec.serve.result import IntegrationContext, Result
@@ -89,7 +89,13 @@ class Gateway:
         self.api = self._api()
         self._stopping = False
         self._launches: list[Launch] = []  # local AWS processes being started (stop cancels)
-        self.network = Network(spec, self.api_id, self.config.region, self.config.host)
+        self.network = Network(
+            spec,
+            self.api_id,
+            self.config.region,
+            self.config.host,
+            local_dynamodb=spec.connections is not None and self.config.dynamodb,
+        )
         self.ready = False
         self._sweeper: asyncio.Task[None] | None = None
         self._watcher: asyncio.Task[None] | None = None
@@ -164,6 +170,10 @@ class Gateway:
             or any(i.kind == "aws" for i in self.spec.integrations)
         ):
             await self._start_local_aws()
+        if self.dynamo is not None:
+            for host, service in self.network.service_hosts.items():
+                if service == "dynamodb":
+                    self.network.forward[host] = self.dynamo.endpoint
         runners, notes = startup.function_runners(
             self.spec,
             self.config,
@@ -281,8 +291,25 @@ class Gateway:
         self.log(line)
 
     # ---------------------------------------------------------------- transport.Host
-    def http_request(self, conn: Connection, method: str, target: str, body: bytes) -> HttpAnswer:
-        return self.connections_api.respond(method, target, body)
+    def http_request(
+        self, conn: Connection, head: Head, body: bytes
+    ) -> HttpAnswer | asyncio.Future[HttpAnswer]:
+        if conn.tls and self.network.forward:
+            host = (_header(head.headers, "Host") or "").rsplit(":", 1)[0].lower()
+            endpoint = self.network.forward.get(host)
+            if endpoint is not None:  # a worker's call to an AWS service: the local AWS answers
+                return asyncio.ensure_future(
+                    asyncio.to_thread(
+                        forward_request,
+                        endpoint,
+                        head.method,
+                        head.target,
+                        head.headers,
+                        body,
+                        self.config.request_timeout,
+                    )
+                )
+        return self.connections_api.respond(head.method, head.target, body)
 
     def upgrade(
         self, conn: Connection, method: str, target: str, headers: Headers, rest: bytes
@@ -386,36 +413,14 @@ class Gateway:
 
     async def _authorize(self, name: str, hs: ev.Handshake) -> tuple[int, str]:
         auth = self.spec.authorizer(name)
-        request_id = ev.new_id()
-        ctx = ev.request_context(
+        return await authz.run(
+            auth.identity_sources,
+            self.runners.get(auth.function or ""),
             self.api,
             hs,
-            route="$connect",
-            event_type="CONNECT",
-            request_id=request_id,
-            request_ms=ev.now_ms(),
+            dict(self.stage.variables),
+            self.config,
         )
-        missing = authz.missing_identity(
-            auth.identity_sources, hs, dict(self.stage.variables), authz.context_lookup(ctx)
-        )
-        if missing:
-            return 401, f"identity source {missing} missing"
-        runner = self.runners.get(auth.function or "")
-        if runner is None:
-            hs.authorizer = {"principalId": "wsspec-local"}
-            return 200, "authorizer not emulated"
-        event = ev.authorizer_event(self.api, hs, request_id, ev.now_ms())
-        timeout = self.config.timeout if self.config.timeout is not None else 29.0
-        out = await runner.invoke(event, request_id=request_id, integration_timeout=timeout)
-        if out.kind != "ok":
-            msg = (out.value or {}).get("errorMessage", "") if isinstance(out.value, dict) else ""
-            if msg == "Unauthorized":
-                return 401, "Unauthorized"
-            return self.config.authorizer_error_status, f"authorizer failed: {msg or out.kind}"
-        decision = authz.decide(out.value, self.api.method_arn("$connect"))
-        if decision.status == 200:
-            hs.authorizer = decision.context
-        return decision.status, decision.reason
 
     # ---------------------------------------------------------------- messages
     def on_message(self, conn: Connection, text: str) -> None:

@@ -137,6 +137,53 @@ def stop_process(proc: subprocess.Popen[bytes] | None) -> None:
             proc.wait()
 
 
+_HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "content-length",
+}
+MAX_FORWARDED_ANSWER = 16 * 1024 * 1024
+
+
+def forward_request(
+    endpoint: str,
+    method: str,
+    target: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    timeout: float,
+) -> tuple[int, dict[str, str], bytes]:
+    """One request a worker sent to an AWS service host, passed to the local endpoint as it
+    is (SigV4 headers and all) and its answer returned. Blocking: run it in a thread."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    url = urlsplit(endpoint)
+    conn = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=timeout)
+    try:
+        conn.request(
+            method,
+            target,
+            body=body,
+            headers={k: v for k, v in headers if k.lower() not in _HOP_BY_HOP},
+        )
+        resp = conn.getresponse()
+        data = resp.read(MAX_FORWARDED_ANSWER)
+        out = {
+            k: v
+            for k, v in resp.getheaders()
+            if k.lower() not in _HOP_BY_HOP and k.lower() not in ("date", "server")
+        }
+        return resp.status, out, data
+    finally:
+        conn.close()
+
+
 # ============================================================================ AWS integrations
 ServiceProtocol = tuple[str, str, str, str]  # (protocol, targetPrefix, jsonVersion, apiVersion)
 

@@ -24,19 +24,32 @@ from wsspec.serve.tls import LocalTls, available, make_local_tls
 from wsspec.serve.transport import bound_socket
 
 
+def _suffix(region: str) -> str:
+    return "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+
+
 def aws_host(api_id: str, region: str) -> str:
     """The host name API Gateway gives a WebSocket API (the events' default ``domainName``)."""
-    suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
-    return f"{api_id}.execute-api.{region}.{suffix}"
+    return f"{api_id}.execute-api.{region}.{_suffix(region)}"
 
 
 class Network:
     """The listening sockets of one gateway and the worker side of them."""
 
-    def __init__(self, spec: Spec, api_id: str, region: str, host: str) -> None:
+    def __init__(
+        self, spec: Spec, api_id: str, region: str, host: str, local_dynamodb: bool
+    ) -> None:
         self.hosts = [aws_host(api_id, region)]
         if spec.domain is not None:
             self.hosts.append(spec.domain.name.lower())
+        # AWS service hosts whose requests are passed on to the local AWS (host -> endpoint,
+        # filled in once it runs): SDKs that ignore AWS_ENDPOINT_URL_* (the JavaScript SDK v2)
+        # reach the connection table through them.
+        self.forward: dict[str, str] = {}
+        self.service_hosts: dict[str, str] = {}  # host -> service
+        if local_dynamodb:
+            self.service_hosts[f"dynamodb.{region}.{_suffix(region)}"] = "dynamodb"
+        self.hosts += list(self.service_hosts)
         self.host = host
         self.sockets: list[socket.socket] = []
         self.servers: list[asyncio.AbstractServer] = []

@@ -44,7 +44,7 @@ _LEN = struct.Struct(">I")
 # The largest reply frame a worker may write: Lambda's 6 MB response limit (the worker turns a
 # larger result into Function.ResponseSizeTooLarge) plus the frame's own overhead.
 MAX_REPLY_FRAME = 6 * 1024 * 1024 + 64 * 1024
-MAX_LOG_LINE = 64 * 1024  # a log line longer than this is relayed in pieces
+MAX_LOG_LINE = 256 * 1024  # longer log lines are relayed in pieces (CloudWatch's event limit)
 
 
 def kill_process_group(transport: asyncio.BaseTransport | None) -> None:

@@ -52,8 +52,11 @@ class Host(Protocol):
     ) -> None:
         """Start the handshake pipeline; ``rest``: bytes that followed the request head."""
 
-    def http_request(self, conn: Connection, method: str, target: str, body: bytes) -> HttpAnswer:
-        """Answer one plain HTTP request."""
+    def http_request(
+        self, conn: Connection, head: Head, body: bytes
+    ) -> HttpAnswer | asyncio.Future[HttpAnswer]:
+        """Answer one plain HTTP request (a future: answered later, e.g. forwarded; the
+        connection's next requests wait for it)."""
 
     def on_message(self, conn: Connection, text: str) -> None:
         """One complete text message from an open WebSocket."""
@@ -93,7 +96,7 @@ class Connection(asyncio.Protocol):
         self.host = host
         self.transport: asyncio.Transport | None = None
         self.buf = bytearray()
-        self.mode = "http"  # http | handshake | ws | closed
+        self.mode = "http"  # http | waiting (for an answer) | handshake | ws | closed
         self.ws: ServerProtocol | None = None
         self.hs: ev.Handshake | None = None
         self.head: Head | None = None
@@ -126,7 +129,7 @@ class Connection(asyncio.Protocol):
         if mode == "closed":
             return
         self.buf += data
-        if mode == "handshake":
+        if mode in ("handshake", "waiting"):
             # Bytes sent before the 101 (the client's first frames) wait here, bounded: past the
             # limit, reading stops until the handshake pipeline has decided.
             if len(self.buf) > HANDSHAKE_BUFFER and self.transport is not None:
@@ -211,7 +214,7 @@ class Connection(asyncio.Protocol):
             self.head = None
             body = bytes(self.buf[head.size : end])
             del self.buf[:end]
-            self._http_request(head.method, head.target, body, head.keep_alive)
+            self._http_request(head, body)
         if self.mode == "http" and not self.buf:
             self.request_started = None
             self.idle_since = time.monotonic()
@@ -227,12 +230,34 @@ class Connection(asyncio.Protocol):
         self.mode = "handshake"
         self.host.upgrade(self, head.method, head.target, head.headers, rest)
 
-    def _http_request(self, method: str, target: str, body: bytes, keep_alive: bool) -> None:
+    def _http_request(self, head: Head, body: bytes) -> None:
         try:
-            status, rheaders, rbody = self.host.http_request(self, method, target, body)
+            answer = self.host.http_request(self, head, body)
         except Exception as exc:  # noqa: BLE001 - never let a bad request kill the server
             self.host.log(f"@connections internal error: {type(exc).__name__}: {exc}")
-            status, rheaders, rbody = 500, {}, b'{"message":"Internal server error"}'
+            answer = 500, {}, b'{"message":"Internal server error"}'
+        if isinstance(answer, tuple):
+            self._answer(answer, head.keep_alive)
+            return
+        # Answered later: requests behind it wait (in order), their bytes bounded.
+        self.mode = "waiting"
+        answer.add_done_callback(lambda fut: self._answered(fut, head.keep_alive))
+
+    def _answered(self, fut: asyncio.Future[HttpAnswer], keep_alive: bool) -> None:
+        if self.mode != "waiting":
+            return  # the connection ended meanwhile
+        self.mode = "http"
+        if fut.cancelled() or fut.exception() is not None:
+            answer: HttpAnswer = 502, {}, b'{"message":"Bad Gateway"}'
+        else:
+            answer = fut.result()
+        self._answer(answer, keep_alive)
+        if self.transport is not None:
+            self.transport.resume_reading()
+        self._next_http()
+
+    def _answer(self, answer: HttpAnswer, keep_alive: bool) -> None:
+        status, rheaders, rbody = answer
         self.http_reply(status, rbody, rheaders, close=not keep_alive)
         if self.buf:  # the next pipelined request has started already
             self.request_started = time.monotonic()
@@ -249,6 +274,8 @@ class Connection(asyncio.Protocol):
         }
         if body and "Content-Type" not in headers:
             hdrs["Content-Type"] = "application/json"
+        given = {k.lower() for k in headers}
+        hdrs = {k: v for k, v in hdrs.items() if k.lower() not in given}
         hdrs.update(headers)
         if close:
             hdrs["Connection"] = "close"

@@ -86,9 +86,11 @@ async function resolveLocally() {
   const ports = String(process.env.WSSPEC_LOCAL_PORTS || "").split(",").map(Number);
   if (!hosts.length || ports.length !== 2) return;
   const [plain, secure] = ports;
-  const dns = await import("node:dns");
-  const net = await import("node:net");
-  const tls = await import("node:tls");
+  // The modules' own objects (an ES namespace is read-only); syncBuiltinESMExports() then
+  // updates what `import { connect } from "node:tls"` sees.
+  const dns = (await import("node:dns")).default;
+  const net = (await import("node:net")).default;
+  const tls = (await import("node:tls")).default;
   const { syncBuiltinESMExports } = await import("node:module");
   const local = (h) => typeof h === "string" && hosts.includes(h.toLowerCase().replace(/\.$/, ""));
   const answer = (options, callback) => {
@@ -134,6 +136,33 @@ async function resolveLocally() {
   patch(net, "createConnection", 80);
   patch(tls, "connect", 443);
   syncBuiltinESMExports();
+}
+
+// console.* as Lambda's Node.js runtime formats it: `timestamp\trequestId\tLEVEL\tmessage` (the
+// request id is "undefined" while the handler loads, as there), or one JSON object per call when
+// AWS_LAMBDA_LOG_FORMAT=JSON (then AWS_LAMBDA_LOG_LEVEL filters). One call may give several
+// lines; the gateway prefixes each with the function's name.
+let currentRequestId = "undefined";
+async function runtimeConsole() {
+  const util = await import("node:util");
+  const json = String(process.env.AWS_LAMBDA_LOG_FORMAT || "").toUpperCase() === "JSON";
+  const levels = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4, FATAL: 5 };
+  const wanted = levels[String(process.env.AWS_LAMBDA_LOG_LEVEL || "").toUpperCase()];
+  const min = json && wanted !== undefined ? wanted : 0;
+  const emit = (level) => (...args) => {
+    if (levels[level] < min) return;
+    const message = util.format(...args);
+    const timestamp = new Date().toISOString();
+    process.stderr.write(json
+      ? JSON.stringify({ timestamp, level, requestId: currentRequestId, message }) + "\n"
+      : `${timestamp}\t${currentRequestId}\t${level}\t${message}\n`);
+  };
+  console.log = emit("INFO");
+  console.info = emit("INFO");
+  console.warn = emit("WARN");
+  console.error = emit("ERROR");
+  console.debug = emit("DEBUG");
+  console.trace = emit("TRACE");
 }
 
 async function main() {
@@ -237,6 +266,7 @@ async function main() {
   }
 
   await resolveLocally();
+  await runtimeConsole();
 
   // ---------------------------------------------------------------- the invocation loop
   const env = process.env;
@@ -316,6 +346,7 @@ async function main() {
       inv.finish(JSON.stringify({ error: initError }));
       return;
     }
+    currentRequestId = String(msg.requestId || "");
     const deadline = Date.now() + Number(msg.timeoutMs || 3000);
     let waitForEmptyEventLoop = true;
     const context = {

@@ -157,6 +157,58 @@ class LambdaContext:
 Handler = Callable[[Any, LambdaContext], Any]
 
 
+class _Invocation:
+    request_id = ""  # of the invocation running (set before each handler call)
+
+
+def _install_logging() -> None:
+    """The root handler Lambda's Python runtime installs: ``[LEVEL]\ttimestamp\trequest id\t
+    message`` (UTC, milliseconds), or one JSON object per record when
+    ``AWS_LAMBDA_LOG_FORMAT=JSON``; ``AWS_LAMBDA_LOG_LEVEL`` sets the root level (without it
+    the level stays WARNING, so ``logger.info`` prints only after ``setLevel(logging.INFO)``,
+    as on Lambda)."""
+    import logging
+
+    class RequestId(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            record.aws_request_id = _Invocation.request_id
+            return True
+
+    class JsonFormatter(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            out: dict[str, Any] = {
+                "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+                + ".%03dZ" % record.msecs,
+                "level": record.levelname,
+                "message": record.getMessage(),
+                "logger": record.name,
+                "requestId": _Invocation.request_id,
+            }
+            if record.exc_info and record.exc_info[1] is not None:
+                exc = record.exc_info[1]
+                out["errorType"] = type(exc).__name__
+                out["errorMessage"] = str(exc)
+                out["stackTrace"] = traceback.format_tb(exc.__traceback__)
+            return json.dumps(out, default=str)
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RequestId())
+    if os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON":
+        handler.setFormatter(JsonFormatter())
+    else:
+        text = logging.Formatter(
+            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
+            "%Y-%m-%dT%H:%M:%S",
+        )
+        text.converter = time.gmtime
+        handler.setFormatter(text)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper()
+    if level in ("TRACE", "DEBUG", "INFO", "WARN", "WARNING", "ERROR", "FATAL", "CRITICAL"):
+        root.setLevel({"TRACE": "DEBUG", "WARN": "WARNING", "FATAL": "CRITICAL"}.get(level, level))
+
+
 def _load() -> Handler:
     module_name = os.environ["WSSPEC_HANDLER_MODULE"]
     entry = os.environ["WSSPEC_HANDLER_ENTRY"]
@@ -199,6 +251,7 @@ def _resolve_locally() -> None:
 
 def main() -> None:
     _resolve_locally()
+    _install_logging()
     handler: Handler | None
     init_error: dict[str, Any] | None
     try:
@@ -221,6 +274,7 @@ def main() -> None:
             _send({"error": init_error})
         else:
             ctx = LambdaContext(msg.get("requestId", ""), msg.get("timeoutMs", 3000))
+            _Invocation.request_id = ctx.aws_request_id
             try:
                 result = handler(msg["event"], ctx)
             except Exception as exc:  # noqa: BLE001 - a function error, reported to the gateway

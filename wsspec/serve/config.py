@@ -105,6 +105,11 @@ class ServeConfig:
     )
     # What a client sees after a connection disconnect it didn't ask for (abrupt TCP close).
     abnormal_close: tuple[int, str] = (1006, "")
+    # the $disconnect of a client that left during the handshake, after $connect had run
+    handshake_drop_close: tuple[int, str] = (1006, "")
+    # when $disconnect runs: "after_messages" (once the connection's messages still running
+    # have answered) or "immediate" (at once, possibly alongside them)
+    disconnect_order: str = "after_messages"
 
     extra_env: dict[str, str] = field(default_factory=dict)  # added to every function's env
 

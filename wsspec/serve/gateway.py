@@ -35,7 +35,7 @@ from wsspec.serve.invoke import FunctionRunner
 from wsspec.serve.localaws import Launch, LocalAws, forward_request, start_local_aws
 from wsspec.serve.network import Network
 from wsspec.serve.process import Outcome
-from wsspec.serve.result import IntegrationContext, Result
+from wsspec.serve.result import IntegrationContext, Result, connect_outcome
 from wsspec.serve.routing import Router
 from wsspec.serve.selection import parse_json_body
 from wsspec.serve.transport import Connection, HttpAnswer, upgrade_response
@@ -356,7 +356,10 @@ class Gateway:
             source_ip=conn.peer[0],
             source_port=conn.peer[1],
             user_agent=_header(headers, "User-Agent"),
-            domain_name=self._domain_name(headers),
+            domain_name=self.network.domain_name(
+                _header(headers, "Host") or f"{self.local_host}:{self.port}",
+                self.config.event_domain,
+            ),
         )
         route = self.router.get("$connect")
         if route is not None and route.authorizer:
@@ -366,14 +369,28 @@ class Gateway:
                 reject(status, body, f"authorizer: {detail}")
                 return
         status, detail, subprotocol = 200, "", None
+        if conn.gone():  # the client left while its authorizer ran: no $connect
+            ms = (time.perf_counter() - t0) * 1000
+            self.log_event(
+                "CONNECT", "$connect", "-", "-", ms, "the client left during the handshake"
+            )
+            return
         if route is not None:
             res = await self.run_route(route, "CONNECT", hs, request_id=ev.new_id())
-            status, detail, subprotocol = self._connect_outcome(res)
+            status, detail, subprotocol = connect_outcome(res, self.config)
             if not 200 <= status < 300:
                 body = b'{"message": "Internal server error"}' if status == 502 else b""
                 reject(status, body, detail)
                 return
-        if conn.closed:
+        if conn.gone():
+            # $connect ran (and may have stored the connection): undo it with $disconnect.
+            ms = (time.perf_counter() - t0) * 1000
+            code, reason = self.config.handshake_drop_close
+            self.log_event(
+                "CONNECT", "$connect", hs.connection_id, status, ms,
+                f"the client left during the handshake: $disconnect {code} {reason}".rstrip(),
+            )  # fmt: skip
+            self.spawn(self._disconnect(hs, code, reason))
             return
         self.connections[hs.connection_id] = conn
         conn.open(ws, accept, hs, subprotocol)
@@ -382,34 +399,6 @@ class Gateway:
         self.log_event("CONNECT", "$connect", hs.connection_id, code, ms, detail)
         if rest:
             conn.data_received(rest)
-
-    def _domain_name(self, headers: Headers) -> str:
-        """``requestContext.domainName``: what AWS would put there (``event_domain``): the
-        custom domain when the client used its name (or ``custom``), else the API's
-        execute-api host; ``host``: the Host header the client sent to this server."""
-        host = _header(headers, "Host") or f"{self.local_host}:{self.port}"
-        mode = self.config.event_domain
-        if mode == "host":
-            return host
-        custom = self.spec.domain.name if self.spec.domain is not None else None
-        if custom and (mode == "custom" or host.rsplit(":", 1)[0].lower() == custom.lower()):
-            return custom
-        return self.network.hosts[0]
-
-    def _connect_outcome(self, res: Result) -> tuple[int, str, str | None]:
-        """(status, detail, subprotocol) of the handshake from the ``$connect`` integration."""
-        if res.kind == "ok":
-            status = res.status if res.status is not None else self.config.connect_default_status
-            subprotocol = None
-            for k, v in (res.headers or {}).items():
-                if k.lower() == "sec-websocket-protocol":
-                    subprotocol = str(v)
-            return status, res.detail, subprotocol
-        if res.kind == "timeout":
-            return self.config.connect_timeout_status, "integration timed out", None
-        if res.kind == "not_emulated":
-            return 200, res.detail, None
-        return 502, res.detail, None
 
     async def _authorize(self, name: str, hs: ev.Handshake) -> tuple[int, str]:
         auth = self.spec.authorizer(name)
@@ -453,10 +442,12 @@ class Gateway:
                 self.api, hs, route.key, text, request_id, message_id, ev.now_ms()
             )
             self.inflight += 1
+            conn.pending += 1
 
             def done(out: Outcome) -> None:
                 self.inflight -= 1
                 self.answer(conn, route, request_id, t0, proxy_result(out))
+                conn.message_done()
 
             runner.submit(
                 event,
@@ -465,6 +456,7 @@ class Gateway:
                 integration_timeout=self.integration_timeout(integ.timeout_ms),
             )
             return
+        conn.pending += 1
         self.spawn(self._message_task(conn, route, request_id, message_id, text, t0))
 
     async def _message_task(
@@ -472,10 +464,13 @@ class Gateway:
     ) -> None:
         hs = conn.hs
         assert hs is not None
-        res = await self.run_route(
-            route, "MESSAGE", hs, request_id=request_id, message_id=message_id, body=text
-        )
-        self.answer(conn, route, request_id, t0, res)
+        try:
+            res = await self.run_route(
+                route, "MESSAGE", hs, request_id=request_id, message_id=message_id, body=text
+            )
+            self.answer(conn, route, request_id, t0, res)
+        finally:
+            conn.message_done()
 
     def answer(
         self, conn: Connection, route: Route, request_id: str, t0: float, res: Result
@@ -524,6 +519,11 @@ class Gateway:
         if hs is None or self.connections.pop(hs.connection_id, None) is None:
             return
         code, reason = conn.disconnect_status()
+        if conn.pending and self.config.disconnect_order == "after_messages":
+            # $disconnect waits for the connection's messages still running (their handlers
+            # may still look the connection up), then runs.
+            conn.after_messages = lambda: self.spawn(self._disconnect(hs, code, reason))
+            return
         self.spawn(self._disconnect(hs, code, reason))
 
     async def _disconnect(self, hs: ev.Handshake, code: int, reason: str) -> None:

@@ -40,8 +40,9 @@ class Network:
         self, spec: Spec, api_id: str, region: str, host: str, local_dynamodb: bool
     ) -> None:
         self.hosts = [aws_host(api_id, region)]
-        if spec.domain is not None:
-            self.hosts.append(spec.domain.name.lower())
+        self.custom_domain = spec.domain.name.lower() if spec.domain is not None else None
+        if self.custom_domain:
+            self.hosts.append(self.custom_domain)
         # AWS service hosts whose requests are passed on to the local AWS (host -> endpoint,
         # filled in once it runs): SDKs that ignore AWS_ENDPOINT_URL_* (the JavaScript SDK v2)
         # reach the connection table through them.
@@ -57,6 +58,18 @@ class Network:
         self.port = 0
         self.tls_port: int | None = None
         self.note: str | None = None
+
+    def domain_name(self, host_header: str, mode: str) -> str:
+        """``requestContext.domainName`` for a client that sent ``host_header`` (see
+        ``ServeConfig.event_domain``): what AWS would put there, the custom domain when the
+        client used its name (or always, ``custom``), else the API's execute-api host; ``host``:
+        the Host header itself."""
+        if mode == "host":
+            return host_header
+        custom = self.custom_domain
+        if custom and (mode == "custom" or host_header.rsplit(":", 1)[0].lower() == custom):
+            return custom
+        return self.hosts[0]
 
     def bind(self, port: int, tls_port: int | None, with_tls: bool) -> None:
         """Bind the stage's port and (``with_tls``) the TLS port; nothing listens yet."""

@@ -22,6 +22,7 @@ import json
 import logging
 import socket
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol, cast
 
 from wsspec.serve import events as ev
@@ -71,6 +72,7 @@ class Connection(asyncio.Protocol):
     """One TCP connection: HTTP requests first, then (maybe) a WebSocket."""
 
     __slots__ = (
+        "after_messages",
         "buf",
         "close_deadline",
         "closed",
@@ -84,6 +86,7 @@ class Connection(asyncio.Protocol):
         "mode",
         "opened",
         "peer",
+        "pending",
         "request_started",
         "server_close",
         "tls",
@@ -104,6 +107,8 @@ class Connection(asyncio.Protocol):
         self.idle_since = 0.0
         self.write_paused = False
         self.tls = tls  # accepted on the TLS listener
+        self.pending = 0  # messages whose integration has not answered yet
+        self.after_messages: Callable[[], object] | None = None  # run when pending drops to 0
         self.opened = 0.0
         self.last_inbound = 0.0
         self.last_active_ms = 0
@@ -425,6 +430,17 @@ class Connection(asyncio.Protocol):
         except Exception:  # noqa: BLE001 - already closing
             pass
         self._flush()
+
+    def gone(self) -> bool:
+        """Whether the TCP connection has ended (it may end while a handshake step awaits)."""
+        return self.closed
+
+    def message_done(self) -> None:
+        """One of this connection's messages has been answered."""
+        self.pending -= 1
+        if self.pending == 0 and self.after_messages is not None:
+            then, self.after_messages = self.after_messages, None
+            then()
 
     def disconnect_status(self) -> tuple[int, str]:
         ws = self.ws

@@ -14,6 +14,7 @@ from wsspec.errors import WsspecError
 from wsspec.model import Spec, Stage
 from wsspec.serve.config import ServeConfig
 from wsspec.serve.integrations.aws import plan_note
+from wsspec.serve.integrations.mapping import parameter_notes
 from wsspec.serve.invoke import FunctionRunner, function_environment
 
 
@@ -32,6 +33,7 @@ def plan_notes(spec: Spec, stage: Stage, config: ServeConfig) -> list[str]:
             )
         elif integ.kind == "http" and (integ.vpc_link or integ.vpc_link_id):
             notes.append(f"VPC link ignored: {routes} call {integ.url} directly")
+        notes += parameter_notes(integ, routes)
     for a in spec.authorizers:
         if a.function is None:
             notes.append(

@@ -337,3 +337,44 @@ def test_model_refs_inside_the_model_resolve(tmp_path: Path) -> None:
         assert ws.recv(timeout=10) == '{"action": "put", "kind": "item", "name": "a"}'
         ws.send('{"action": "put", "kind": "item", "name": 5}')
         assert "Bad request body" in ws.recv(timeout=10)
+
+
+NODE_SPEC = """
+wsspec: 1
+api: {name: hardnode}
+routes:
+  scribble: {function: scribble, response: true}
+  echo: {function: echo, response: true}
+functions:
+  scribble: {handler: handlers/scribble.js, runtime: nodejs20.x}
+  echo: {handler: handlers/echo.js, runtime: nodejs20.x}
+"""
+NODE_SCRIBBLE = """
+const fs = require("fs");
+exports.handler = async () => {
+  fs.writeSync(1, "garbage on the reply pipe");  // fd 1 is the worker's reply pipe
+  return { statusCode: 200, body: "never seen" };
+};
+"""
+NODE_ECHO = """
+exports.handler = async (event) => ({ statusCode: 200, body: event.body });
+"""
+
+
+def test_a_node_handler_writing_to_the_reply_pipe_is_a_clean_worker_crash(tmp_path: Path) -> None:
+    import shutil
+
+    if shutil.which("node") is None:
+        print("SKIP: node is not on PATH")
+        pytest.skip("node is not on PATH")
+    path = make_project(tmp_path, NODE_SPEC, {"scribble.js": NODE_SCRIBBLE, "echo.js": NODE_ECHO})
+    with Running(path) as srv, connect(srv.url) as ws:
+        t0 = time.monotonic()
+        ws.send('{"action": "scribble"}')
+        assert re.fullmatch(FRAME_RE % "Internal server error", ws.recv(timeout=10))
+        assert time.monotonic() - t0 < 8
+        ws.send('{"action": "scribble"}')  # a fresh worker, the same crash
+        assert re.fullmatch(FRAME_RE % "Internal server error", ws.recv(timeout=10))
+        ws.send('{"action": "echo"}')
+        assert ws.recv(timeout=10) == '{"action": "echo"}'
+    assert any("worker protocol error" in line for line in srv.lines)

@@ -84,8 +84,12 @@ def _wait_ready(proc: subprocess.Popen[str], timeout: float = 60) -> None:
 
 def _stop(proc: subprocess.Popen[str]) -> None:
     if proc.poll() is None:
-        proc.kill()
-        proc.wait(10)
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
 
 
 @pytest.mark.slow

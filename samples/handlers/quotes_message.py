@@ -54,7 +54,8 @@ class Response(TypedDict):
 def callback_endpoint(ctx: RequestContext) -> str:
     """The @connections endpoint of this API and stage.
 
-    ``WSSPEC_CALLBACK_URL`` overrides it (``wsspec serve`` sets it for the local gateway).
+    ``WSSPEC_CALLBACK_URL`` overrides it when set. ``wsspec serve`` answers at the AWS address
+    too, so this code runs there unchanged without it.
     """
     override = os.environ.get("WSSPEC_CALLBACK_URL")
     if override:

@@ -38,6 +38,21 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(s.getsockname()[1])
 
 
+# `python -m moto.server` that also ends when its parent does (Linux: PR_SET_PDEATHSIG), so not
+# even a `kill -9` of serve leaves it running.
+MOTO_BOOT = """
+import ctypes, os, runpy, signal, sys
+try:
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM)
+except (OSError, AttributeError):
+    pass
+if os.getppid() != int(sys.argv[1]):
+    sys.exit(0)
+sys.argv = ["moto.server", *sys.argv[2:]]
+runpy.run_module("moto.server", run_name="__main__", alter_sys=True)
+"""
+
+
 class Launch:
     """A child process started from a worker thread that the event loop may stop at any moment
     (Ctrl-C during start-up): the process is adopted as soon as it exists, and whichever of
@@ -73,7 +88,7 @@ def start_moto(
     """Start ``python -m moto.server`` and wait until it answers; None if it did not start (or
     ``launch`` was cancelled meanwhile)."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", host, "-p", str(port)],
+        [sys.executable, "-c", MOTO_BOOT, str(os.getpid()), "-H", host, "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=dict(env),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -151,25 +152,23 @@ def _table_ids(srv: Running) -> set[str]:
     return {i["connectionId"]["S"] for i in items}
 
 
-def three_clients(srv: Running) -> list[ClientConnection]:
+@contextmanager
+def three_clients(srv: Running) -> Iterator[list[ClientConnection]]:
     before = len(_table_ids(srv))
-    clients = [connect(srv.url, open_timeout=10) for _ in range(3)]
-    wait_until(lambda: len(_table_ids(srv)) == before + 3)
-    return clients
+    with ExitStack() as stack:
+        clients = [stack.enter_context(connect(srv.url, open_timeout=10)) for _ in range(3)]
+        wait_until(lambda: len(_table_ids(srv)) == before + 3)
+        yield clients
 
 
 @pytest.mark.parametrize("route", list(ENDPOINTS))
 def test_a_boto3_handler_broadcasts_whatever_endpoint_pattern_it_uses(
     srv: Running, route: str
 ) -> None:
-    clients = three_clients(srv)
-    try:
+    with three_clients(srv) as clients:
         clients[0].send(json.dumps({"action": route, "data": f"hello via {route}"}))
         for ws in clients:
             assert ws.recv(timeout=20) == f"hello via {route}"
-    finally:
-        for ws in clients:
-            ws.close()
     wait_until(lambda: not _table_ids(srv))
     assert "WSSPEC_CALLBACK_URL" not in srv.gw.runners[route].env
 
@@ -187,14 +186,10 @@ def test_the_workers_trust_the_local_authority_and_nothing_else_changes(srv: Run
 
 
 def test_a_handlers_logger_info_line_appears_with_its_request_id(srv: Running) -> None:
-    clients = three_clients(srv)
-    try:
+    with three_clients(srv) as clients:
         clients[0].send(json.dumps({"action": "by_domain", "data": "logged"}))
         for ws in clients:
             assert ws.recv(timeout=20) == "logged"
-    finally:
-        for ws in clients:
-            ws.close()
     line = wait_until(lambda: next((x for x in srv.lines if "Sent message 'logged'" in x), None))
     assert re.search(
         r"\[by_domain\] \[INFO\]\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\t[A-Za-z0-9_-]{15}=\t"

@@ -149,14 +149,13 @@ def test_a_client_connecting_the_moment_the_port_opens_gets_its_connect(tmp_path
         deadline = time.monotonic() + 60
         while True:  # as fast as possible: the first connect that is not refused
             try:
-                ws = connect(f"ws://127.0.0.1:{port}/prod", open_timeout=30)
+                with connect(f"ws://127.0.0.1:{port}/prod", open_timeout=30) as ws:
+                    ws.send("who am I?")
+                    assert ws.recv(timeout=20) == "stored"  # its $connect ran before the 101
                 break
             except OSError:
                 assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
                 time.sleep(0.002)
-        with ws:
-            ws.send("who am I?")
-            assert ws.recv(timeout=20) == "stored"  # its $connect ran before the 101
     finally:
         proc.terminate()
         proc.wait(30)

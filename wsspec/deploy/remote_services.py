@@ -54,6 +54,7 @@ def read_functions(rd: Reader) -> None:
             "Architectures": f.get("Architectures") or ["x86_64"],
             "CodeSha256": f.get("CodeSha256"),
             "TracingConfig": f.get("TracingConfig"),
+            "LoggingConfig": f.get("LoggingConfig"),
             "Tags": tags,
         }
         rd.cur.add("function", name, Cur(name, props))

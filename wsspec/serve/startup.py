@@ -78,6 +78,10 @@ def function_runners(
             log_group=names.function_log_group(spec, fn.name),
             function_arn=arns.lambda_function("aws", config.region, config.account, fname),
         )
+        if fn.logging is not None:  # what Lambda sets from the function's LoggingConfig
+            env["AWS_LAMBDA_LOG_FORMAT"] = fn.logging.format
+            if fn.logging.level:
+                env["AWS_LAMBDA_LOG_LEVEL"] = fn.logging.level
         if callback_url is not None:  # compatibility: AWS code needs no wsspec variable
             env["WSSPEC_CALLBACK_URL"] = callback_url
         env.update(network_env or {})

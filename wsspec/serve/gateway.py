@@ -271,6 +271,7 @@ class Gateway:
             await asyncio.to_thread(self.dynamo.stop)
         if self.aws is not None:
             await asyncio.to_thread(self.aws.stop)
+        self.network.cleanup()
 
     # ---------------------------------------------------------------- logging
     def log_event(

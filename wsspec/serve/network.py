@@ -100,8 +100,10 @@ class Network:
             + ["127.0.0.1", "localhost"]
             if x
         )
+        address = "127.0.0.1" if self.host in ("", "0.0.0.0", "::", "localhost") else self.host
         return {
             "WSSPEC_LOCAL_HOSTS": ",".join(self.hosts),
+            "WSSPEC_LOCAL_ADDRESS": address,
             "WSSPEC_LOCAL_PORTS": f"{self.port},{self.tls_port}",
             "AWS_CA_BUNDLE": str(self.tls.bundle_file),
             "NODE_EXTRA_CA_CERTS": str(self.tls.ca_file),
@@ -125,9 +127,12 @@ class Network:
             )
 
     def close(self) -> None:
+        """Stop accepting connections (the TLS files stay until ``cleanup``)."""
         for server in self.servers:
             server.close()
         for sock in self.sockets:
             sock.close()
+
+    def cleanup(self) -> None:
         if self.tls is not None:
             self.tls.cleanup()

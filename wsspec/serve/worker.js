@@ -86,6 +86,8 @@ async function resolveLocally() {
   const ports = String(process.env.WSSPEC_LOCAL_PORTS || "").split(",").map(Number);
   if (!hosts.length || ports.length !== 2) return;
   const [plain, secure] = ports;
+  const address = process.env.WSSPEC_LOCAL_ADDRESS || "127.0.0.1";
+  const family = address.includes(":") ? 6 : 4;
   // The modules' own objects (an ES namespace is read-only); syncBuiltinESMExports() then
   // updates what `import { connect } from "node:tls"` sees.
   const dns = (await import("node:dns")).default;
@@ -95,8 +97,8 @@ async function resolveLocally() {
   const local = (h) => typeof h === "string" && hosts.includes(h.toLowerCase().replace(/\.$/, ""));
   const answer = (options, callback) => {
     const all = options && typeof options === "object" && options.all;
-    if (all) process.nextTick(callback, null, [{ address: "127.0.0.1", family: 4 }]);
-    else process.nextTick(callback, null, "127.0.0.1", 4);
+    if (all) process.nextTick(callback, null, [{ address, family }]);
+    else process.nextTick(callback, null, address, family);
   };
   const realLookup = dns.lookup;
   dns.lookup = function lookup(hostname, options, callback) {
@@ -108,7 +110,7 @@ async function resolveLocally() {
   dns.promises.lookup = function lookup(hostname, options) {
     if (!local(hostname)) return realPromise.apply(this, arguments);
     const all = options && typeof options === "object" && options.all;
-    return Promise.resolve(all ? [{ address: "127.0.0.1", family: 4 }] : { address: "127.0.0.1", family: 4 });
+    return Promise.resolve(all ? [{ address, family }] : { address, family });
   };
   const localLookup = (hostname, options, callback) =>
     typeof options === "function" ? answer({}, options) : answer(options, callback);

@@ -233,6 +233,7 @@ def _resolve_locally() -> None:
 
     names = frozenset(h.lower() for h in hosts.split(",") if h)
     plain, secure = (int(p) for p in ports.split(",", 1))
+    address = os.environ.get("WSSPEC_LOCAL_ADDRESS") or "127.0.0.1"
     real = socket.getaddrinfo
 
     def getaddrinfo(host: Any, port: Any, family: int = 0, type: int = 0, proto: int = 0,
@@ -243,7 +244,7 @@ def _resolve_locally() -> None:
                 port = secure
             elif port in (80, "80", "http", b"http", None):
                 port = plain
-            return real("127.0.0.1", port, socket.AF_INET, type, proto, flags)
+            return real(address, port, 0, type, proto, flags)
         return real(host, port, family, type, proto, flags)
 
     socket.getaddrinfo = getaddrinfo

@@ -54,8 +54,7 @@ class Response(TypedDict):
 def callback_endpoint(ctx: RequestContext) -> str:
     """The @connections endpoint of this API and stage.
 
-    ``WSSPEC_CALLBACK_URL`` overrides it when set. ``wsspec serve`` answers at the AWS address
-    too, so this code runs there unchanged without it.
+    ``WSSPEC_CALLBACK_URL`` overrides it (``wsspec serve`` sets it for the local gateway).
     """
     override = os.environ.get("WSSPEC_CALLBACK_URL")
     if override:

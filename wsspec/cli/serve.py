@@ -77,7 +77,12 @@ def _announce(spec: Spec, gw: Gateway, output: str = "text") -> None:
         return
     echo(f"wsspec serve: {spec.api.name} (stage {gw.stage.name})")
     echo(f"  WebSocket     {gw.ws_url}")
-    echo(f"  @connections  {gw.callback_url}  (WSSPEC_CALLBACK_URL for handlers)")
+    echo(f"  @connections  {gw.callback_url}")
+    if gw.aws_callback_url is not None:
+        echo(
+            f"  in functions  {gw.aws_callback_url} (and the event's domainName) reach this "
+            f"server over TLS at 127.0.0.1:{gw.network.tls_port}"
+        )
     if gw.dynamo is not None:
         echo(f"  DynamoDB      {gw.dynamo.endpoint}  table {gw.dynamo.name}")
     for fn, runner in gw.runners.items():

@@ -16,8 +16,10 @@ DEFAULTS: dict[tuple[str, str], Any] = {
     ("integration", "ConnectionType"): "INTERNET",
     ("stage", "AutoDeploy"): False,
     ("function", "TracingConfig"): {"Mode": "PassThrough"},
+    ("function", "LoggingConfig"): {"LogFormat": "Text"},
 }
-SUBSET = {("stage", "DefaultRouteSettings")}
+# Compared on the desired keys only (AWS adds others, e.g. LoggingConfig.LogGroup).
+SUBSET = {("stage", "DefaultRouteSettings"), ("function", "LoggingConfig")}
 IGNORED = {
     ("table", "KeySchema"),
     ("table", "AttributeDefinitions"),

@@ -176,6 +176,8 @@ def functions(f: Facts, zip_of: ZipOf) -> list[Res]:
             "TracingConfig": {"Mode": "Active" if derive.tracing(spec) else "PassThrough"},
             "Tags": owner_tags(spec),
         }
+        if fn.logging is not None:
+            props["LoggingConfig"] = fn.logging.config()
         out.append(Res("function", name, props, blob=blob, label=name))
     return out
 

@@ -90,6 +90,7 @@ def _function(rd: Reader, f: Item, tags: dict[str, str], wanted: set[str]) -> No
         "Architectures": f.get("Architectures") or ["x86_64"],
         "CodeSha256": f.get("CodeSha256"),
         "TracingConfig": f.get("TracingConfig"),
+        "LoggingConfig": f.get("LoggingConfig"),
         "Tags": tags,
     }
     rd.cur.add("function", name, Cur(name, props))

@@ -29,6 +29,7 @@ from wsspec.model.records import (
     Domain,
     FrozenDict,
     Function,
+    FunctionLogging,
     IamStatement,
     Integration,
     IntegrationResponse,
@@ -182,6 +183,19 @@ def _api(api_d: Mapping[str, Any]) -> Api:
     )
 
 
+def _logging(d: Any) -> FunctionLogging | None:
+    """A function's ``logging``: a level implies the JSON format (Lambda filters JSON only)."""
+    if not isinstance(d, dict) or not d:
+        return None
+    level, system = d.get("level"), d.get("system_level")
+    json_format = d.get("format") == "json" or (d.get("format") is None and (level or system))
+    return FunctionLogging(
+        format="JSON" if json_format else "Text",
+        level=str(level).upper() if level else None,
+        system_level=str(system).upper() if system else None,
+    )
+
+
 def _strings(d: Mapping[str, Any] | None) -> Mapping[str, Any]:
     """A read-only map with every value as a string (tags, variables, environment)."""
     return frozen({k: str(v) for k, v in (d or {}).items()})
@@ -300,6 +314,7 @@ def _functions(
                     )
                     for s in (f.get("iam") or ())
                 ),
+                logging=_logging(f.get("logging")),
                 manage_connections="manage_connections" in grants,
                 connection_table="connection_table" in grants,
                 routes=tuple(sorted(set(fn_routes.get(name, ())), key=route_order.__getitem__)),

@@ -88,6 +88,24 @@ class IamStatement:
 
 
 @dataclass(frozen=True)
+class FunctionLogging:
+    """Lambda's LoggingConfig for one function."""
+
+    format: Literal["Text", "JSON"]
+    level: str | None  # application log level, upper case (JSON only)
+    system_level: str | None  # the runtime's own level, upper case (JSON only)
+
+    def config(self) -> dict[str, str]:
+        """The LoggingConfig as Lambda's API and CloudFormation spell it."""
+        out: dict[str, str] = {"LogFormat": self.format}
+        if self.level:
+            out["ApplicationLogLevel"] = self.level
+        if self.system_level:
+            out["SystemLogLevel"] = self.system_level
+        return out
+
+
+@dataclass(frozen=True)
 class Function:
     name: str  # spec key
     handler_path: str  # posix, relative to the project (spec) directory
@@ -107,6 +125,7 @@ class Function:
     routes: tuple[str, ...]  # route keys whose integration invokes this function
     authorizers: tuple[str, ...]  # authorizers that invoke this function
     secret_environment: tuple[str, ...] = ()  # variables plan/deploy/drift never print
+    logging: FunctionLogging | None = None  # None: Lambda's default (text)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from wsspec.errors import WsspecError
 from wsspec.model import Spec, Stage
 from wsspec.serve.config import ServeConfig
 from wsspec.serve.integrations.aws import plan_note
+from wsspec.serve.integrations.mapping import parameter_notes
 from wsspec.serve.invoke import FunctionRunner, function_environment
 
 
@@ -32,6 +33,7 @@ def plan_notes(spec: Spec, stage: Stage, config: ServeConfig) -> list[str]:
             )
         elif integ.kind == "http" and (integ.vpc_link or integ.vpc_link_id):
             notes.append(f"VPC link ignored: {routes} call {integ.url} directly")
+        notes += parameter_notes(integ, routes)
     for a in spec.authorizers:
         if a.function is None:
             notes.append(
@@ -51,9 +53,10 @@ def plan_notes(spec: Spec, stage: Stage, config: ServeConfig) -> list[str]:
 def function_runners(
     spec: Spec,
     config: ServeConfig,
-    callback_url: str,
+    callback_url: str | None,
     dynamodb_endpoint: str | None,
     log: Callable[[str], None],
+    network_env: dict[str, str] | None = None,
 ) -> tuple[dict[str, FunctionRunner], list[str]]:
     """A runner for every function a route or authorizer uses, and notes for those that cannot
     run here. No process is started yet (``warm``)."""
@@ -75,13 +78,24 @@ def function_runners(
             log_group=names.function_log_group(spec, fn.name),
             function_arn=arns.lambda_function("aws", config.region, config.account, fname),
         )
-        env["WSSPEC_CALLBACK_URL"] = callback_url
+        if fn.logging is not None:  # what Lambda sets from the function's LoggingConfig
+            env["AWS_LAMBDA_LOG_FORMAT"] = fn.logging.format
+            if fn.logging.level:
+                env["AWS_LAMBDA_LOG_LEVEL"] = fn.logging.level
+        if callback_url is not None:  # compatibility: AWS code needs no wsspec variable
+            env["WSSPEC_CALLBACK_URL"] = callback_url
+        env.update(network_env or {})
         if dynamodb_endpoint is not None:
             env["AWS_ENDPOINT_URL_DYNAMODB"] = dynamodb_endpoint
         env.update(config.extra_env)
         try:
             runners[fn.name] = FunctionRunner(
-                fn, spec.project_dir, env, concurrency=config.concurrency, log=log
+                fn,
+                spec.project_dir,
+                env,
+                concurrency=config.concurrency,
+                log=log,
+                memory_limit=config.memory_limit,
             )
         except WsspecError as exc:
             if exc.code != "WS968":  # WS968: a Node.js function, and no `node` on PATH

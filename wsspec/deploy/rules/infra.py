@@ -163,6 +163,7 @@ _CONFIGURATION = (
     "Description",
     "Environment",
     "TracingConfig",
+    "LoggingConfig",
 )
 
 
@@ -179,6 +180,8 @@ def function(p: Planner, r: Res, h: Cur | None) -> None:
     }
     if "TracingConfig" in props:
         conf["TracingConfig"] = dict(props["TracingConfig"])
+    if "LoggingConfig" in props:
+        conf["LoggingConfig"] = dict(props["LoggingConfig"])
     code = r.blob or b""
     architectures = list(props["Architectures"])
     if h is None:
@@ -207,6 +210,8 @@ def function(p: Planner, r: Res, h: Cur | None) -> None:
         calls.append(Call("lambda", "update_function_code", params, retry=("busy",)))
     if fields & set(_CONFIGURATION):
         params = {"FunctionName": r.key, **conf}
+        if "LoggingConfig" in fields and "LoggingConfig" not in conf:  # back to the default
+            params["LoggingConfig"] = {"LogFormat": "Text"}
         calls.append(Call("lambda", "update_function_configuration", params, retry=("busy", "iam")))
     if "Tags" in fields:
         arn = arns.lambda_function(p.partition, p.region, p.account, r.key)

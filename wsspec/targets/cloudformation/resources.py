@@ -286,6 +286,8 @@ def _functions(spec: Spec, ctx: BuildContext) -> dict[str, Json]:
             props["Environment"] = {"Variables": env}
         if derive.tracing(spec):
             props["TracingConfig"] = {"Mode": "Active"}
+        if fn.logging is not None:
+            props["LoggingConfig"] = fn.logging.config()
         # The log group exists (with its retention) before Lambda could create it by itself.
         out[names.function_logical(fn.name)] = resource(
             "AWS::Lambda::Function",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from wsspec import codes
+from wsspec.escape import printable
 from wsspec.codes import Severity
 
 # Documented exit codes (README "Exit codes").
@@ -39,13 +40,14 @@ class Finding:
             )
 
     def render(self) -> str:
+        """One line; control and invisible characters of spec text are shown as escapes."""
         text = f"{self.file}:{self.line}:{self.column}: {self.severity}[{self.code}]: "
         if self.path:
             text += f"{self.path}: "
         text += self.message
         if self.hint:
             text += f" (hint: {self.hint})"
-        return text
+        return printable(text)
 
     def as_dict(self) -> dict[str, object]:
         return {

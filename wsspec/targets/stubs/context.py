@@ -18,9 +18,10 @@ from typing import Any, Literal
 
 from wsspec import derive, escape, names
 from wsspec.errors import WsspecError
+from wsspec.escape import JS_IDENT, JS_RESERVED
 from wsspec.model import CONNECTION_KEY, Function, Model, Route, Spec
 from wsspec.targets.stubs.node import module_system
-from wsspec.targets.stubs.typedefs import JS_IDENT, JS_RESERVED, Lang, TypeBuilder
+from wsspec.targets.stubs.typedefs import Lang, TypeBuilder
 from wsspec.templating import render as render_template
 
 RouteKind = Literal["connect", "disconnect", "message"]
@@ -58,12 +59,7 @@ def _identifier(lang: Lang, route_key: str, taken: set[str]) -> str:
 
 
 def _check_entry(spec: Spec, fn: Function) -> None:
-    ok = (
-        fn.entry.isidentifier() and not keyword.iskeyword(fn.entry)
-        if fn.language == "python"
-        else bool(JS_IDENT.match(fn.entry)) and fn.entry not in JS_RESERVED
-    )
-    if not ok:
+    if not escape.is_function_name(fn.entry, fn.language):
         raise WsspecError(
             f"function {fn.name}: entry {fn.entry!r} is not a valid {fn.language} function name",
             code="WS951",
@@ -317,7 +313,7 @@ def function_context(spec: Spec, fn: Function) -> dict[str, Any]:
         "two_way": any(r.two_way for r in routes),
         "table": table,
         "manage": manage,
-        "key": CONNECTION_KEY,
+        "key": spec.connections.partition_key if spec.connections else CONNECTION_KEY,
         "lambda_authorizer": connect is not None and connect.authorization == "CUSTOM",
         "iam_auth": connect is not None and connect.authorization == "AWS_IAM",
         "authorizer": authorizer,

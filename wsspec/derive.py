@@ -11,11 +11,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Literal
 
 from wsspec import alarms, arns, names
-from wsspec.model import CONNECTION_TABLE_REF, Integration, Spec, plain
+from wsspec.model import (
+    CONNECTION_TABLE_REF,
+    DEFAULT_LOG_RETENTION_DAYS,
+    Function,
+    Integration,
+    Spec,
+    plain,
+)
 from wsspec.monitoring import TRACING_ACTIONS
 
 # ----------------------------------------------------------------------------- ARN tokens
@@ -25,6 +33,8 @@ RefKind = Literal[
     "connections",  # stage + value (HTTP method): execute-api .../<stage>/<METHOD>/@connections/*
     "table",  # the spec's connection table ARN
     "function",  # value: spec function name -> its ARN
+    "account",  # the account id
+    "execute_api_all",  # arn:<partition>:execute-api:<region>:<account>:*/* (any API, any path)
 ]
 
 
@@ -53,6 +63,10 @@ class Ref:
             return arns.connections(partition, region, account, api_id, self.stage, self.value)
         if self.kind == "table":
             return table_arn
+        if self.kind == "account":
+            return account
+        if self.kind == "execute_api_all":
+            return arns.execute_api(partition, region, account, "*", "*")
         return (function_arn or {})[self.value]
 
 
@@ -77,6 +91,70 @@ LAMBDA_TRUST = "lambda.amazonaws.com"
 APIGW_TRUST = "apigateway.amazonaws.com"
 CLOUDWATCH_POLICY = "service-role/AmazonAPIGatewayPushToCloudWatchLogs"  # arns.managed_policy
 BASIC_LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
+# What a caller of a table encrypted with a customer managed key needs on the key (DynamoDB
+# uses the key on the caller's behalf).
+TABLE_KEY_ACTIONS = (
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:Encrypt",
+    "kms:GenerateDataKey*",
+    "kms:ReEncrypt*",
+)
+
+
+# ----------------------------------------------------------------------------- tags
+def tags(spec: Spec, *own: Mapping[str, str]) -> dict[str, str]:
+    """A resource's tags: the API's, then the resource's own (which win on the same key).
+
+    Every taggable resource of every back end carries these (the direct deploy adds its
+    ownership tag); ``function_tags``, ``stage_tags`` and ``table_tags`` name the owners.
+    """
+    out = dict(spec.api.tags)
+    for extra in own:
+        out.update(extra)
+    return out
+
+
+def function_tags(spec: Spec, fn: Function) -> dict[str, str]:
+    """A function's tags, also on its execution role and its log group."""
+    return tags(spec, fn.tags)
+
+
+def stage_tags(spec: Spec, stage: str) -> dict[str, str]:
+    """A stage's tags, also on its access log group."""
+    return tags(spec, spec.stage(stage).tags)
+
+
+def table_tags(spec: Spec) -> dict[str, str]:
+    return tags(spec, spec.connections.tags if spec.connections else {})
+
+
+# ----------------------------------------------------------------------------- role trust
+@dataclass(frozen=True)
+class Condition:
+    operator: str  # StringEquals | ArnLike
+    key: str  # aws:SourceAccount | aws:SourceArn
+    value: Ref
+
+
+@dataclass(frozen=True)
+class Trust:
+    """Who may assume a role wsspec creates, and on whose behalf (confused-deputy conditions)."""
+
+    service: str
+    conditions: tuple[Condition, ...] = ()
+
+
+def trust(spec: Spec, service: str, *, api_role: bool = False) -> Trust:
+    """Lambda roles trust Lambda. API Gateway roles trust API Gateway acting for this account
+    (``aws:SourceAccount``) and, for integration roles (``api_role``), for an API of this
+    account and Region (``aws:SourceArn``); ``account.trust_conditions: false`` drops both."""
+    if service != APIGW_TRUST or not spec.trust_conditions:
+        return Trust(service)
+    conditions = [Condition("StringEquals", "aws:SourceAccount", Ref("account"))]
+    if api_role:
+        conditions.append(Condition("ArnLike", "aws:SourceArn", Ref("execute_api_all")))
+    return Trust(service, tuple(conditions))
 
 
 def function_statements(spec: Spec, fn_name: str) -> list[Statement]:
@@ -99,6 +177,7 @@ def function_statements(spec: Spec, fn_name: str) -> list[Statement]:
         )
     if fn.connection_table and spec.connections is not None:
         out.append(Statement("ConnectionTable", TABLE_ACTIONS, (Ref("table"),)))
+        out += table_key_statements(spec)
     if tracing(spec):
         # X-Ray has no resource-level permissions: "*" is the narrowest grant there is.
         out.append(Statement("Tracing", TRACING_ACTIONS, (Ref("literal", "*"),)))
@@ -111,14 +190,26 @@ def function_statements(spec: Spec, fn_name: str) -> list[Statement]:
     return out
 
 
+def table_key_statements(spec: Spec) -> list[Statement]:
+    """``kms:`` grants on the connection table's customer managed key (when it has one)."""
+    conn = spec.connections
+    if conn is None or conn.encryption != "customer" or not conn.kms_key_arn:
+        return []
+    return [Statement("ConnectionTableKey", TABLE_KEY_ACTIONS, (Ref("literal", conn.kms_key_arn),))]
+
+
 def tracing(spec: Spec) -> bool:
     """X-Ray active tracing for the managed functions (monitoring.tracing)."""
     return spec.monitoring is not None and spec.monitoring.tracing
 
 
-def log_retention_days(spec: Spec) -> int | None:
-    """Retention of the log groups wsspec creates (functions, access logs); None = never expire."""
-    return spec.monitoring.log_retention_days if spec.monitoring is not None else None
+def log_retention_days(spec: Spec) -> int:
+    """Retention of the log groups wsspec creates (functions, access logs): the monitoring
+    section's ``log_retention_days``, else 30 days (nothing is kept forever by default)."""
+    mon = spec.monitoring
+    if mon is not None and mon.log_retention_days is not None:
+        return mon.log_retention_days
+    return DEFAULT_LOG_RETENTION_DAYS
 
 
 def integration_role_statements(spec: Spec, integ: Integration) -> list[Statement]:
@@ -128,7 +219,10 @@ def integration_role_statements(spec: Spec, integ: Integration) -> list[Statemen
         Ref("table") if r == CONNECTION_TABLE_REF else Ref("literal", r)
         for r in integ.role.resources
     )
-    return [Statement("Integration", integ.role.actions, resources)]
+    out = [Statement("Integration", integ.role.actions, resources)]
+    if CONNECTION_TABLE_REF in integ.role.resources:
+        out += table_key_statements(spec)
+    return out
 
 
 def generated_integration_roles(spec: Spec) -> list[Integration]:

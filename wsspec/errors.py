@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from wsspec import codes
-from wsspec.escape import printable
 from wsspec.codes import Severity
+from wsspec.escape import printable
 
 # Documented exit codes (README "Exit codes").
 EXIT_OK = 0

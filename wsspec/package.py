@@ -84,6 +84,19 @@ def build_zip(spec: Spec, fn: Function, overlay: Mapping[Path, bytes] | None = N
     return buf.getvalue()
 
 
+def is_package(data: bytes) -> bool:
+    """Whether ``data`` is a package wsspec built: its zip comment, or (from versions before
+    the comment) every entry stamped with the fixed 1980-01-01 time."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            if zf.comment == ZIP_COMMENT:
+                return True
+            infos = zf.infolist()
+            return bool(infos) and all(i.date_time == _EPOCH for i in infos)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+
+
 def sha256_b64(data: bytes) -> str:
     """Lambda's CodeSha256 / Terraform's source_code_hash form."""
     import base64

@@ -35,7 +35,9 @@ def connection_table(ctx: Ctx) -> None:
     ttl = as_str(conn.get("ttl_attribute")) or "ttl"
     for field, value in (("key_attribute", key), ("ttl_attribute", ttl)):
         if value is not None and not 1 <= len(value) <= 255:
-            ctx.add("WS546", p + (field,), f"an attribute name has 1-255 characters, not {len(value)}")
+            ctx.add(
+                "WS546", p + (field,), f"an attribute name has 1-255 characters, not {len(value)}"
+            )
     if ttl == (key or "connectionId"):
         ctx.add(
             "WS546",

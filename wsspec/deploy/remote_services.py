@@ -129,6 +129,17 @@ def read_roles(rd: Reader) -> None:
     rd.map(one, roles)
 
 
+def _sse(d: dict[str, Any]) -> dict[str, Any]:
+    """``SSEDescription`` in ``SSESpecification`` form: KMS (AWS managed or a key), else off."""
+    if d.get("Status") not in ("ENABLED", "ENABLING", "UPDATING") or d.get("SSEType") != "KMS":
+        return {"Enabled": False}
+    out: dict[str, Any] = {"Enabled": True, "SSEType": "KMS"}
+    key = d.get("KMSMasterKeyArn")
+    if key and not key.endswith(":alias/aws/dynamodb"):
+        out["KMSMasterKeyId"] = key
+    return out
+
+
 def read_table(rd: Reader) -> None:
     """The connection table: the wanted name, and the default one (a table left from before
     the spec named its table)."""
@@ -148,6 +159,13 @@ def read_table(rd: Reader) -> None:
             rd.cur.add("foreign_table", name, Cur(name, {}))
             continue
         ttl = c.describe_time_to_live(TableName=name).get("TimeToLiveDescription") or {}
+        backups = (
+            c.describe_continuous_backups(TableName=name).get("ContinuousBackupsDescription") or {}
+        )
+        pitr = (backups.get("PointInTimeRecoveryDescription") or {}).get(
+            "PointInTimeRecoveryStatus"
+        )
+        sse = t.get("SSEDescription") or {}
         props: dict[str, Any] = {
             "TableName": name,
             "KeySchema": t.get("KeySchema"),
@@ -156,6 +174,9 @@ def read_table(rd: Reader) -> None:
             "Ttl": ttl.get("AttributeName")
             if ttl.get("TimeToLiveStatus") in ("ENABLED", "ENABLING")
             else None,
+            "SSESpecification": _sse(sse),
+            "DeletionProtectionEnabled": bool(t.get("DeletionProtectionEnabled")),
+            "PointInTimeRecovery": pitr in ("ENABLED", "ENABLING"),
             "Tags": tags,
         }
         pt = t.get("ProvisionedThroughput") or {}
@@ -249,7 +270,7 @@ def read_topic(rd: Reader) -> None:
     name = alarms.topic_name(rd.spec)
     arn = arns.sns_topic(rd.aws.partition, rd.aws.region, rd.aws.account, name)
     try:
-        c.get_topic_attributes(TopicArn=arn)
+        attributes = c.get_topic_attributes(TopicArn=arn).get("Attributes") or {}
     except Exception as exc:  # noqa: BLE001
         if error_code(exc) in ("NotFound", "NotFoundException"):
             return
@@ -260,7 +281,10 @@ def read_topic(rd: Reader) -> None:
             rd.cur.foreign.append(f"SNS topic {name} (no {OWNER_TAG} tag)")
             rd.cur.add("foreign_topic", name, Cur(arn, {}))
         return
-    rd.cur.add("topic", name, Cur(arn, {"Tags": tags}))
+    props: dict[str, Any] = {"Tags": tags}
+    if attributes.get("KmsMasterKeyId"):
+        props["KmsMasterKeyId"] = attributes["KmsMasterKeyId"]
+    rd.cur.add("topic", name, Cur(arn, props))
     for sub in pages(c, "list_subscriptions_by_topic", "Subscriptions", TopicArn=arn):
         key = f"{sub.get('Protocol')}:{sub.get('Endpoint')}"
         props = {"TopicArn": arn, "Protocol": sub.get("Protocol"), "Endpoint": sub.get("Endpoint")}

@@ -403,6 +403,7 @@ def build_model(data: Mapping[str, Any], *, source_file: str = "", project_dir: 
         connections=_connections(data.get("connections")),
         domain=_domain(data.get("domain"), stages[0].name),
         cloudwatch_role=bool((data.get("account") or {}).get("cloudwatch_role", False)),
+        trust_conditions=bool((data.get("account") or {}).get("trust_conditions", True)),
         monitoring=build_monitoring(data.get("monitoring")),
         source_file=source_file,
         project_dir=project_dir,

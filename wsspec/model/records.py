@@ -303,6 +303,7 @@ class Spec:
     domain: Domain | None
     cloudwatch_role: bool
     monitoring: Monitoring | None = None  # wsspec.monitoring (alarms, topic, retention, tracing)
+    trust_conditions: bool = True  # aws:SourceAccount / aws:SourceArn on API Gateway role trusts
     source_file: str = field(default="", compare=False)  # the spec path as given
     project_dir: str = field(default=".", compare=False)  # the spec's directory
 

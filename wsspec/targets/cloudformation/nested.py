@@ -35,8 +35,8 @@ from wsspec import derive, names
 from wsspec.errors import WsspecError
 from wsspec.model import Spec
 from wsspec.targets import BuildContext, Output
-from wsspec.targets.cloudformation.intrinsics import Json, package_only
-from wsspec.targets.cloudformation.serialise import serialise, template_path
+from wsspec.targets.cloudformation.intrinsics import Json, package_only, put, tag_list
+from wsspec.targets.cloudformation.serialise import is_wsspec_template, serialise, template_path
 
 ROUTE_CHILD_TARGET = 200  # average resources per routes child (each child stays far below 500)
 FUNCTION_CHILD_TARGET = 48  # functions per functions child (<= 200 outputs; ~4 resources each)
@@ -255,6 +255,7 @@ def _child(
     props: Json = {"TemplateURL": fname}
     if params:
         props["Parameters"] = params
+    put(props, "Tags", tag_list(derive.tags(spec)))
     stack["Properties"] = props
     return child_doc, stack
 
@@ -299,7 +300,7 @@ def render(spec: Spec, ctx: BuildContext, doc: Json) -> tuple[list[Output], str]
                 file=spec.source_file or None,
                 hint="shorten mapping templates and model schemas, or split the API",
             )
-        outputs.append(Output(path, data))
+        outputs.append(Output(path, data, ours=is_wsspec_template))
     routes = [f for f, _ in files if f.startswith("routes-")]  # in stack-number order
     fns = [f for f, _ in files if f.startswith("functions-")]
     where = f"routes in {len(routes)} nested stacks ({routes[0]} ... {routes[-1]})"

@@ -141,6 +141,7 @@ _CHECK_ERRORS = _codes(
         "WS308": "invalid integration request parameter",
         "WS309": "HTTP integration URL is not an http(s) URL",
         "WS310": "'actions'/'resources' together with 'credentials'",
+        "WS340": "more resources than CloudFormation holds, even with nested stacks",
         # quotas and limits
         "WS401": "more than 300 routes (quota)",
         "WS402": "more than 300 integrations (quota)",

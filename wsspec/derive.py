@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Literal
@@ -388,3 +389,47 @@ def permission_strategy(spec: Spec) -> bool:
     """
     budget = CFN_RESOURCE_LIMIT - CFN_RESOURCE_HEADROOM
     return cloudformation_resource_count(spec, per_route=True) <= budget
+
+
+# ----------------------------------------------------------------------------- nested stacks
+ROUTE_CHILD_TARGET = 200  # average resources per routes child (each child stays far below 500)
+FUNCTION_CHILD_TARGET = 48  # functions per functions child (<= 200 outputs; ~4 resources each)
+
+
+def pow2(n: int) -> int:
+    return 1 << max(0, math.ceil(math.log2(max(1, n))))
+
+
+def bucket(key: str, count: int) -> int:
+    """A stable stack number in ``range(count)`` for a route key or function name."""
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") % count
+
+
+def route_stack_count(spec: Spec) -> int:
+    ids = len(spec.routes) + sum(1 for r in spec.routes if r.two_way)
+    return pow2(math.ceil(ids / ROUTE_CHILD_TARGET))
+
+
+def function_stack_count(spec: Spec) -> int:
+    return pow2(math.ceil(len(spec.functions) / FUNCTION_CHILD_TARGET))
+
+
+def cloudformation_parent_count(spec: Spec) -> int:
+    """Resources left in the parent stack when the template is split into nested stacks (the
+    whole template when it fits one stack); ``targets.cloudformation.nested`` splits the same
+    way. Over ``CFN_RESOURCE_LIMIT`` the API cannot be expressed in CloudFormation at all."""
+    total = cloudformation_resource_count(spec, per_route=False)
+    if total <= CFN_RESOURCE_LIMIT:
+        return total
+    count = route_stack_count(spec)
+    route_ids = len(spec.routes) + sum(1 for r in spec.routes if r.two_way)
+    parent = total - route_ids + len({bucket(r.key, count) for r in spec.routes})
+    if parent > CFN_RESOURCE_LIMIT - CFN_RESOURCE_HEADROOM and spec.functions:
+        fcount = function_stack_count(spec)
+        moved = 3 * len(spec.functions) + sum(
+            1
+            for p in lambda_permissions(spec, per_route=False)
+            if p.function is not None and p.authorizer is None
+        )
+        parent += len({bucket(f.name, fcount) for f in spec.functions}) - moved
+    return parent

@@ -65,6 +65,7 @@ def validate_loaded(loaded: Loaded, *, project_dir: str | None = None) -> Result
             spec = None
         if spec is not None:
             result.findings += _collisions(loaded, spec)
+            result.findings += _cloudformation_fit(loaded, spec)
             if not result.errors:
                 result.spec = spec
     result.findings.sort()
@@ -106,6 +107,28 @@ def _collisions(loaded: Loaded, spec: Spec) -> list[Finding]:
             )
         )
     return out
+
+
+def _cloudformation_fit(loaded: Loaded, spec: Spec) -> list[Finding]:
+    """WS340: the stack that keeps the API, its integrations, integration responses, models and
+    stages (routes and functions move to nested stacks) must hold at most 500 resources."""
+    from wsspec import derive
+
+    parent = derive.cloudformation_parent_count(spec)
+    if parent <= derive.CFN_RESOURCE_LIMIT:
+        return []
+    return [
+        loaded.finding(
+            "WS340",
+            ("routes",),
+            f"even with routes and functions in nested stacks, the CloudFormation stack that "
+            f"keeps the API, its integrations, integration responses, authorizers, models and "
+            f"stages would have {parent} resources (at most {derive.CFN_RESOURCE_LIMIT})",
+            hint="share named integrations between routes (one integration and its responses "
+            "instead of one per route), or split the API",
+            key=True,
+        )
+    ]
 
 
 def validate_file(path: str) -> Result:

@@ -582,6 +582,10 @@ def monitoring(
         first, base = api_alarms[0]
         override = dict(base) if base else {}
         override["threshold"] = 10  # an override may restate every key of the definition
+        if draw(st.booleans()):
+            override["comparison"] = draw(st.sampled_from([">=", "<"]))
+        if draw(st.booleans()):
+            override["statistic"] = draw(st.sampled_from(["Sum", "Maximum"]))
         m["stages"] = {draw(st.sampled_from(stages)): {"alarms": {first: override}}}
     if draw(st.booleans()):
         notify: dict[str, Any] = {}

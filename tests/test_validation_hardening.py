@@ -198,9 +198,7 @@ def test_packaging_refuses_what_validation_would_report(tmp_path: Path) -> None:
 INTRINSIC_MAPS = {
     "api tags": lambda d: d["api"].__setitem__("tags", {"Ref": "x"}),
     "stage variables": lambda d: d["stages"]["prod"].__setitem__("variables", {"Fn::Sub": "x"}),
-    "environment": lambda d: d["functions"]["app"].__setitem__(
-        "environment", {"Fn::GetAtt": "x"}
-    ),
+    "environment": lambda d: d["functions"]["app"].__setitem__("environment", {"Fn::GetAtt": "x"}),
 }
 
 
@@ -295,8 +293,12 @@ def test_a_killed_builds_temporaries_are_removed_by_the_next_build(tmp_path: Pat
     _, outputs = _built(tmp_path)
     write_all(outputs)
     tf = next(o.path for o in outputs if o.path.name == "main.tf")
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], 
-                          capture_output=True, text=True, check=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     stale = tf.parent / f".main.tf.wsspec-{int(dead.stdout)}-abc123.tmp"
     stale.write_text("half a file")
     foreign = tf.parent / ".notes.tmp"  # not wsspec's name: left alone

@@ -361,7 +361,7 @@ def _aws(draw: st.DrawFn, d: dict[str, Any], has_table: bool) -> None:
             d["credentials"] = ROLE_ARN
         else:
             d["resources"] = [f"arn:aws:sqs:{REGION}:{ACCOUNT}:audit-queue"]
-            if draw(st.booleans()):
+            if "path" in d or draw(st.booleans()):  # a path names no action (WS548)
                 d["actions"] = ["sqs:SendMessage"]
     if draw(st.booleans()):
         d["method"] = draw(st.sampled_from(["POST", "get", "PUT"]))

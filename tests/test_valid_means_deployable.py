@@ -132,7 +132,11 @@ def check_all(
 
 @pytest.mark.slow
 def test_every_valid_spec_builds_and_every_tool_accepts_it(
-    tmp_path: Path, terraform: dict[str, Any], moto: Any, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    terraform: dict[str, Any],
+    moto: Any,
+    aws_env: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     built: list[Built] = []
     fmt_random = random.Random(SEED or 0)
@@ -184,7 +188,9 @@ SAVED = sorted(REGRESSIONS.glob("*.yaml"))
 
 @pytest.mark.slow
 @pytest.mark.skipif(not SAVED, reason="no saved regressions")
-def test_saved_regressions_still_pass(tmp_path: Path, terraform: dict[str, Any], moto: Any) -> None:
+def test_saved_regressions_still_pass(
+    tmp_path: Path, terraform: dict[str, Any], moto: Any, aws_env: dict[str, str]
+) -> None:
     built = [
         build_one(f"r{i:03d}", yaml.safe_load(path.read_text()), tmp_path)
         for i, path in enumerate(SAVED)

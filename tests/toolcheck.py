@@ -93,7 +93,8 @@ def mirror_version(mirror: str) -> str:
 
 
 def _floor(tf_dir: Path) -> str:
-    m = re.search(r'version\s*=\s*">= ([0-9.]+)', (tf_dir / "versions.tf").read_text())
+    text = (tf_dir / "versions.tf").read_text()
+    m = re.search(r'^\s*version\s*=\s*">= ([0-9.]+)', text, re.MULTILINE)  # not required_version
     return m.group(1) if m else "0"
 
 

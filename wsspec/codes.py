@@ -177,6 +177,7 @@ _CHECK_ERRORS = _codes(
         "WS545": "a runtime Lambda does not offer, or no longer accepts for new functions",
         "WS546": "an invalid connection table setting (name, attributes, encryption key)",
         "WS547": "a malformed action or resource ARN in a custom IAM statement",
+        "WS548": "an AWS integration whose generated role would allow no action",
         # stages, domain, authorizers, models
         "WS601": "stage route settings for a route that does not exist",
         "WS602": "domain mapped to a stage that does not exist",

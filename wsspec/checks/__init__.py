@@ -17,7 +17,7 @@ the codes themselves (severity, meaning) live in ``wsspec.codes``:
     values.py        WS405-WS409  values every target can write (numbers, tags, names, map keys)
     handlers.py      WS540-WS544  what Lambda, the packager and the stub generator need
     runtimes.py      WS545        runtimes by their lifecycle (+ WS840)
-    iam.py           WS547        custom IAM statements (+ WS842)
+    iam.py           WS547-WS548  custom IAM statements, generated roles' actions (+ WS842)
     connections.py   WS546        connection table settings, KMS keys (+ WS740 the alarm topic)
     permissions.py   WS841        route keys that widen a Lambda permission
 
@@ -77,6 +77,7 @@ CHECKS: tuple[Check, ...] = (
     handlers.stub_shapes,
     runtimes.lifecycle,
     iam.custom_statements,
+    iam.integration_role_actions,
     connections.connection_table,
     connections.topic_key,
     permissions.wildcard_route_keys,

@@ -1,5 +1,6 @@
 """Custom IAM statements: functions' ``iam`` and AWS service integrations' ``actions`` and
-``resources`` (WS547 malformed, WS842 every action on every resource).
+``resources`` (WS547 malformed, WS548 a generated role without actions, WS842 every action on
+every resource).
 
 IAM refuses a policy whose action is not ``service:Action`` (wildcards allowed) or whose
 resource is neither ``*`` nor an ARN; both fail only when the role is created, so validation
@@ -60,3 +61,23 @@ def custom_statements(ctx: Ctx) -> None:
                 "name the actions and resources the function needs",
                 key=True,
             )
+
+
+@check("WS548")
+def integration_role_actions(ctx: Ctx) -> None:
+    """An AWS integration without ``credentials`` gets a generated role whose actions are
+    ``actions``, else ``<service>:<action>``; one that calls a ``path`` names none, and IAM
+    refuses a statement without actions (cfn-lint E3510)."""
+    for path, integ in ctx.integrations():
+        if integ.get("type") != "aws" or integ.get("credentials"):
+            continue
+        if as_list(integ.get("actions")) or ("action" in integ and "actions" not in integ):
+            continue
+        ctx.add(
+            "WS548",
+            path,
+            "the role wsspec creates for this integration would allow no action",
+            "list the IAM actions the call needs in 'actions' (e.g. [sqs:SendMessage]), "
+            "or give 'credentials'",
+            key=True,
+        )

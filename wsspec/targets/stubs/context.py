@@ -235,11 +235,12 @@ def _imports(
     manage: bool,
     modern: bool,
 ) -> _Imports:
+    events = event_typedefs(routes, manage)
     proxy = all(r.proxy for r in routes)
-    typing_names = {"TypedDict"} if (routes and proxy) or types.defs or authorizer else set()
-    if (routes and proxy) or authorizer or types.uses_literal:
+    typing_names = {"TypedDict"} if events or types.defs or authorizer else set()
+    if events or authorizer or types.uses_literal:
         typing_names.add("Literal")
-    needs_not_required = bool((routes and proxy) or authorizer) or any(
+    needs_not_required = bool(events or authorizer) or any(
         not f.required for t in types.defs for f in t.fields
     )
     if (
@@ -263,6 +264,13 @@ def _imports(
     )
 
 
+def event_typedefs(routes: list[RouteStub], manage: bool) -> bool:
+    """Whether the stub declares the event types (Identity, RequestContext, Event, Response):
+    for proxy routes, and for the @connections helpers, which take a RequestContext (also in a
+    function no route uses yet, or one behind non-proxy integrations)."""
+    return bool(routes and all(r.proxy for r in routes)) or manage
+
+
 def function_context(spec: Spec, fn: Function) -> dict[str, Any]:
     """Everything a stub template needs about one function (also used by tests)."""
     lang: Lang = fn.language
@@ -279,8 +287,9 @@ def function_context(spec: Spec, fn: Function) -> dict[str, Any]:
     identity_sources = _identity_sources(lang, authorizer.identity_sources) if authorizer else []
     nested_context = any(len(s["path"]) > 1 for s in identity_sources)
     proxy = all(r.proxy for r in routes)
-    table = "CONNECTIONS_TABLE" in env
-    manage = fn.manage_connections
+    # an authorizer's stub has no table or @connections helpers (WS544: it serves no route)
+    table = "CONNECTIONS_TABLE" in env and authorizer is None
+    manage = fn.manage_connections and authorizer is None
     imports = _imports(
         routes,
         types,
@@ -306,10 +315,12 @@ def function_context(spec: Spec, fn: Function) -> dict[str, Any]:
         "uses_os": table or manage,
         "not_required_fallback": imports.not_required_fallback,
         "kinds": kinds,
+        "events": event_typedefs(routes, manage),
         "event_types": sorted(
             {"connect": "CONNECT", "disconnect": "DISCONNECT", "message": "MESSAGE"}[k]
             for k in kinds
-        ),
+        )
+        or ["CONNECT", "DISCONNECT", "MESSAGE"],
         "two_way": any(r.two_way for r in routes),
         "table": table,
         "manage": manage,

@@ -377,3 +377,28 @@ def test_star_star_iam_is_a_warning(tmp_path: Path) -> None:
     data["functions"]["app"]["iam"] = [{"actions": ["*"], "resources": ["*"]}]
     found = validate_file(str(project(tmp_path, data))).findings
     assert [(f.code, f.severity) for f in found if f.code == "WS842"] == [("WS842", "warning")]
+
+
+# ----------------------------------------------------------------------------- item 11
+@pytest.mark.slow
+def test_long_names_build_within_every_length_limit(tmp_path: Path) -> None:
+    """A 251-character function name and a 301-character route key validate; build must then
+    keep file names under 255 bytes and logical IDs under 255 characters, cfn-lint clean."""
+    fn, route, stage = "f" + "x" * 250, "r" + "y" * 300, "s" + "z" * 120
+    data = base()
+    data["routes"] = {
+        "$connect": {"function": fn, "authorization": "iam"},
+        route: {"function": fn},
+    }
+    data["functions"] = {fn: {"handler": "src/app.py"}}
+    data["stages"] = {stage: {"throttling": {"burst": 10, "rate": 10}}}
+    project(tmp_path, data)
+    proc = wsspec("build", "spec.yaml", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for path in (tmp_path / "build").rglob("*"):
+        assert len(path.name.encode()) <= 255 - 40, path.name  # room for the writer's temporary
+    (template,) = (tmp_path / "build").rglob("template.yaml")
+    parsed = render_template(validate_file(str(tmp_path / "spec.yaml")).spec)[1]  # type: ignore[arg-type]
+    assert max(len(k) for k in (*parsed["Resources"], *parsed["Outputs"])) <= 255
+    found = cfn_lint([template])
+    assert not found, describe(found)

@@ -218,9 +218,16 @@ def vpc_link_name(spec: Spec, link: str) -> str:
     return physical(spec.api.name, link, limit=128)
 
 
+ZIP_STEM_LIMIT = 100  # a file name has at most 255 bytes; the writer's temporary adds ~40
+
+
 def zip_name(fn: str) -> str:
-    """File name of a function's deployment package inside the build directory."""
-    return f"{snake(fn)}.zip"
+    """File name of a function's deployment package inside the build directory (a long name
+    keeps its start and ends in a hash of the whole, like ``physical``)."""
+    stem = snake(fn)
+    if len(stem) > ZIP_STEM_LIMIT:
+        stem = f"{stem[: ZIP_STEM_LIMIT - 9]}_{short_hash(fn)}"
+    return f"{stem}.zip"
 
 
 # ---------------------------------------------------------------- CloudFormation-only logical IDs

@@ -68,9 +68,9 @@ resource "aws_apigatewayv2_route" "sendmessage" {
 # authorizers or models creates a new deployment before the old one is destroyed.
 resource "aws_apigatewayv2_deployment" "this" {
   api_id      = aws_apigatewayv2_api.this.id
-  description = "wsspec 849527713e8b"
+  description = "wsspec 1d206b13b3e9"
   triggers = {
-    api_definition = "849527713e8b"
+    api_definition = "1d206b13b3e9"
   }
 
   lifecycle {
@@ -151,7 +151,7 @@ resource "aws_iam_role_policy" "lambda_on_connect" {
 resource "aws_lambda_function" "on_connect" {
   function_name    = "chat-on_connect"
   role             = aws_iam_role.lambda_on_connect.arn
-  runtime          = "python3.12"
+  runtime          = "python3.13"
   handler          = "on_connect.handler"
   architectures    = ["x86_64"]
   memory_size      = 128
@@ -223,7 +223,7 @@ resource "aws_iam_role_policy" "lambda_on_disconnect" {
 resource "aws_lambda_function" "on_disconnect" {
   function_name    = "chat-on_disconnect"
   role             = aws_iam_role.lambda_on_disconnect.arn
-  runtime          = "python3.12"
+  runtime          = "python3.13"
   handler          = "on_disconnect.handler"
   architectures    = ["x86_64"]
   memory_size      = 128
@@ -305,7 +305,7 @@ resource "aws_iam_role_policy" "lambda_send_message" {
 resource "aws_lambda_function" "send_message" {
   function_name    = "chat-send_message"
   role             = aws_iam_role.lambda_send_message.arn
-  runtime          = "python3.12"
+  runtime          = "python3.13"
   handler          = "send_message.handler"
   architectures    = ["x86_64"]
   memory_size      = 128

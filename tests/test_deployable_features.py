@@ -372,3 +372,64 @@ def test_the_spec_with_a_default_runtime_node_function_is_cfn_lint_clean(
     assert chat.language == "nodejs" and chat.runtime == runtimes.DEFAULT_NODE
     found = cfn_lint(sorted((out / "cloudformation").glob("*.yaml")))
     assert not found, describe(found)
+
+
+# ----------------------------------------------------------------------------- stub regressions
+STUB_CASES = {
+    # mypy --strict failed: $connect behind an authorizer, its function writing the table
+    "authorized-connect-writes-table": {
+        "wsspec": 1,
+        "api": {"name": "authz"},
+        "routes": {
+            "$connect": {"function": "connect", "authorizer": "gate"},
+            "$default": {"function": "connect"},
+        },
+        "authorizers": {
+            "gate": {"function": "auth", "identity_source": ["route.request.querystring.token"]}
+        },
+        "functions": {
+            "connect": {"handler": "handlers/connect.py", "grants": ["connection_table"]},
+            "auth": {"handler": "handlers/auth.py"},
+        },
+        "connections": True,
+        "stages": {"prod": {"throttling": {"burst": 10, "rate": 10}}},
+    },
+    # ruff F841 failed: a two-way route with request and response models
+    "two-way-with-models": {
+        "wsspec": 1,
+        "api": {"name": "models"},
+        "routes": {
+            "$connect": {"function": "app", "authorization": "iam"},
+            "ask": {
+                "function": "app",
+                "response": {"models": {"$default": "Answer"}},
+                "model_selection": "$request.body.kind",
+                "request_models": {"q": "Question"},
+            },
+        },
+        "models": {
+            "Question": {
+                "schema": {
+                    "type": "object",
+                    "required": ["text"],
+                    "properties": {"text": {"type": "string"}},
+                }
+            },
+            "Answer": {"schema": {"type": "object", "properties": {"reply": {"type": "string"}}}},
+        },
+        "functions": {"app": {"handler": "handlers/app.py"}},
+        "stages": {"prod": {"throttling": {"burst": 10, "rate": 10}}},
+    },
+}
+
+
+@pytest.mark.slow
+def test_the_two_reported_stub_failures_pass_ruff_and_mypy_strict(tmp_path: Path) -> None:
+    from tests import toolcheck
+    from tests.test_valid_means_deployable import build_one
+
+    built = [build_one(name, data, tmp_path) for name, data in STUB_CASES.items()]
+    assert all(b.python for b in built)
+    problems, checked = toolcheck.python_stubs(built, tmp_path)
+    assert checked == len(STUB_CASES)
+    assert not problems, problems

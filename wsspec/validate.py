@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from wsspec.errors import Finding
+from wsspec.errors import Finding, WsspecError
 from wsspec.loader import Loaded, load_file, load_text
 from wsspec.model import Spec, build_model
 
@@ -64,8 +64,10 @@ def validate_loaded(loaded: Loaded, *, project_dir: str | None = None) -> Result
             )
             spec = None
         if spec is not None:
-            result.findings += _collisions(loaded, spec)
-            result.findings += _cloudformation_fit(loaded, spec)
+            named = _collisions(loaded, spec) + _alarm_collisions(loaded, spec)
+            result.findings += named
+            if not named:  # counting resources expands the alarms
+                result.findings += _cloudformation_fit(loaded, spec)
             if not result.errors:
                 result.spec = spec
     result.findings.sort()
@@ -107,6 +109,20 @@ def _collisions(loaded: Loaded, spec: Spec) -> list[Finding]:
             )
         )
     return out
+
+
+def _alarm_collisions(loaded: Loaded, spec: Spec) -> list[Finding]:
+    """WS116 for two alarms that would get one CloudWatch name (``alarms.expand`` refuses
+    them at build time; validation says it first, at the spec's ``monitoring.alarms``)."""
+    from wsspec import alarms
+
+    try:
+        alarms.expand(spec)
+    except WsspecError as err:
+        if err.code != "WS116":
+            raise
+        return [loaded.finding("WS116", ("monitoring", "alarms"), err.message, hint=err.hint)]
+    return []
 
 
 def _cloudformation_fit(loaded: Loaded, spec: Spec) -> list[Finding]:

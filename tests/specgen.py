@@ -348,7 +348,7 @@ def integration(
                 "integration.request.querystring.stage": "stageVariables.env",
             }
         link = draw(st.integers(0, 3))
-        if link == 1 and vpc_links:
+        if link in (1, 3) and vpc_links:  # a link to the spec's VPC link, when it has one
             d["vpc_link"] = draw(st.sampled_from(vpc_links))
         elif link == 2:
             d["vpc_link_id"] = "abc123"

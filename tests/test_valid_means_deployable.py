@@ -7,7 +7,7 @@ target into its own project, and then the tools run once over all of them
 ruff and mypy --strict on Python stubs, node --check and tsc --checkJs on Node stubs, and
 ``wsspec plan`` against a moto server.
 
-Budget: 150 specs (``WSSPEC_FUZZ_EXAMPLES`` raises it; ``WSSPEC_FUZZ_SEED`` draws a different
+Budget: 60 specs, about 3.5 minutes on 2 busy cores (``WSSPEC_FUZZ_EXAMPLES`` raises it; ``WSSPEC_FUZZ_SEED`` draws a different
 set, the default set is fixed so CI is repeatable). A spec a tool rejects is saved under
 ``tests/data/fuzz/`` and replayed by ``test_saved_regressions_still_pass``: either validation
 learns the rule (with a samples/invalid file) or the generator or a target is fixed.
@@ -37,7 +37,7 @@ from wsspec.validate import validate_file
 from wsspec.writer import write_all
 
 REGRESSIONS = ROOT / "tests" / "data" / "fuzz"
-EXAMPLES = int(os.environ.get("WSSPEC_FUZZ_EXAMPLES", "150"))
+EXAMPLES = int(os.environ.get("WSSPEC_FUZZ_EXAMPLES", "60"))
 SEED = os.environ.get("WSSPEC_FUZZ_SEED")
 
 
@@ -214,7 +214,7 @@ def test_the_generator_uses_every_key_of_the_schema() -> None:
     seen: set[str] = set()
 
     @settings(
-        max_examples=400,
+        max_examples=1000,  # rare keys (nested monitoring options) need a wide draw
         deadline=None,
         database=None,
         derandomize=True,

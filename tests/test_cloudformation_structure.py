@@ -198,7 +198,7 @@ def test_stages_carry_the_spec_settings(case) -> None:
             k for k, s in stage.route_settings.items() if not s.is_empty()
         }
         assert p.get("StageVariables", {}) == dict(stage.variables)
-        assert p.get("Tags", {}) == dict(stage.tags)
+        assert p.get("Tags", {}) == {**spec.api.tags, **stage.tags}  # the API's, then its own
         if stage.access_log is None:
             assert "AccessLogSettings" not in p
         else:

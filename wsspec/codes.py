@@ -144,11 +144,17 @@ _CHECK_ERRORS = _codes(
         "WS308": "invalid integration request parameter",
         "WS309": "HTTP integration URL is not an http(s) URL",
         "WS310": "'actions'/'resources' together with 'credentials'",
+        "WS340": "more resources than CloudFormation holds, even with nested stacks",
         # quotas and limits
         "WS401": "more than 300 routes (quota)",
         "WS402": "more than 300 integrations (quota)",
         "WS403": "more than 10 authorizers (quota)",
         "WS404": "more than 10 stages (quota)",
+        "WS405": "a number that is not finite (.inf, .nan or an integer too long to read)",
+        "WS406": "a tag AWS refuses (key, value, reserved prefix or count)",
+        "WS407": "an authorizer name over 128 characters",
+        "WS408": "control or invisible characters in a name",
+        "WS409": "a free-form map key CloudFormation reads as an intrinsic function (Ref, Fn::)",
         "WS410": "API name length",
         "WS411": "stage name length or characters",
         "WS412": "model name length or characters",
@@ -166,6 +172,15 @@ _CHECK_ERRORS = _codes(
         "WS504": "handler file extension does not match the runtime",
         "WS505": "'connection_table' grant without a 'connections' section",
         "WS506": "read_capacity and write_capacity must be given together",
+        "WS540": "a file in a function's source directory that cannot be packaged",
+        "WS541": "a handler Lambda cannot name (whitespace, or over 128 characters)",
+        "WS542": "a function entry that is not a valid function name in its language",
+        "WS543": "a new stub for a function serving both proxy and non-proxy integrations",
+        "WS544": "a new stub for a function that is both an authorizer and a route handler",
+        "WS545": "a runtime Lambda does not offer, or no longer accepts for new functions",
+        "WS546": "an invalid connection table setting (name, attributes, encryption key)",
+        "WS547": "a malformed action or resource ARN in a custom IAM statement",
+        "WS548": "an AWS integration whose generated role would allow no action",
         # stages, domain, authorizers, models
         "WS601": "stage route settings for a route that does not exist",
         "WS602": "domain mapped to a stage that does not exist",
@@ -175,6 +190,7 @@ _CHECK_ERRORS = _codes(
         "WS606": "model schema is not JSON Schema draft 4",
         "WS607": "invalid custom domain name",
         "WS608": "malformed ARN",
+        "WS609": "a model schema $ref to another document (only '#...' references)",
         # monitoring (alarms, notifications, log retention)
         "WS620": "alarm metric not published for the alarm's scope",
         "WS621": "invalid alarm statistic",
@@ -199,6 +215,7 @@ _CHECK_ERRORS = _codes(
         "WS708": "mutual TLS",
         "WS709": "authorizer caching and simple responses",
         "WS710": "a protocol other than WebSocket",
+        "WS740": "an alarm topic encrypted with the AWS managed SNS key (CloudWatch cannot publish)",
     },
 )
 
@@ -223,6 +240,9 @@ _CHECK_WARNINGS = _codes(
         "WS860": "a static route selection expression that leaves custom routes unreachable",
         "WS861": "a secret environment variable the function's environment does not set",
         "WS870": "examples on $connect or $disconnect (they carry no message)",
+        "WS840": "a runtime past its deprecation date (new functions blocked later)",
+        "WS841": "a route key with * or ?: its Lambda permission also matches other routes",
+        "WS842": "a custom IAM statement allowing every action on every resource",
     },
 )
 
@@ -251,6 +271,9 @@ _BUILD = _codes(
         "WS011": "a value Terraform cannot represent (infinity, NaN or an unknown type)",
         "WS015": "a command needs an optional extra that is not installed (`pip install "
         "'wsspec[deploy]'` or `'wsspec[serve]'`)",
+        "WS012": "a file at a generated path that wsspec did not write (never replaced)",
+        "WS013": "a function source file that cannot be packaged (link out of the project, "
+        "special file)",
         "WS420": "the API does not fit CloudFormation's resource or parameter quotas, "
         "even in nested stacks",
         "WS421": "a CloudFormation template over 1,048,576 bytes",

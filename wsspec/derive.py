@@ -11,12 +11,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Literal
 
 from wsspec import alarms, arns, names
-from wsspec.model import CONNECTION_TABLE_REF, Integration, Model, Spec, plain
+from wsspec.model import (
+    CONNECTION_TABLE_REF,
+    DEFAULT_LOG_RETENTION_DAYS,
+    Function,
+    Integration,
+    Model,
+    Spec,
+    plain,
+)
 from wsspec.monitoring import TRACING_ACTIONS
 
 # ----------------------------------------------------------------------------- ARN tokens
@@ -26,6 +36,8 @@ RefKind = Literal[
     "connections",  # stage + value (HTTP method): execute-api .../<stage>/<METHOD>/@connections/*
     "table",  # the spec's connection table ARN
     "function",  # value: spec function name -> its ARN
+    "account",  # the account id
+    "execute_api_all",  # arn:<partition>:execute-api:<region>:<account>:*/* (any API, any path)
 ]
 
 
@@ -54,6 +66,10 @@ class Ref:
             return arns.connections(partition, region, account, api_id, self.stage, self.value)
         if self.kind == "table":
             return table_arn
+        if self.kind == "account":
+            return account
+        if self.kind == "execute_api_all":
+            return arns.execute_api(partition, region, account, "*", "*")
         return (function_arn or {})[self.value]
 
 
@@ -78,6 +94,70 @@ LAMBDA_TRUST = "lambda.amazonaws.com"
 APIGW_TRUST = "apigateway.amazonaws.com"
 CLOUDWATCH_POLICY = "service-role/AmazonAPIGatewayPushToCloudWatchLogs"  # arns.managed_policy
 BASIC_LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
+# What a caller of a table encrypted with a customer managed key needs on the key (DynamoDB
+# uses the key on the caller's behalf).
+TABLE_KEY_ACTIONS = (
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:Encrypt",
+    "kms:GenerateDataKey*",
+    "kms:ReEncrypt*",
+)
+
+
+# ----------------------------------------------------------------------------- tags
+def tags(spec: Spec, *own: Mapping[str, str]) -> dict[str, str]:
+    """A resource's tags: the API's, then the resource's own (which win on the same key).
+
+    Every taggable resource of every back end carries these (the direct deploy adds its
+    ownership tag); ``function_tags``, ``stage_tags`` and ``table_tags`` name the owners.
+    """
+    out = dict(spec.api.tags)
+    for extra in own:
+        out.update(extra)
+    return out
+
+
+def function_tags(spec: Spec, fn: Function) -> dict[str, str]:
+    """A function's tags, also on its execution role and its log group."""
+    return tags(spec, fn.tags)
+
+
+def stage_tags(spec: Spec, stage: str) -> dict[str, str]:
+    """A stage's tags, also on its access log group."""
+    return tags(spec, spec.stage(stage).tags)
+
+
+def table_tags(spec: Spec) -> dict[str, str]:
+    return tags(spec, spec.connections.tags if spec.connections else {})
+
+
+# ----------------------------------------------------------------------------- role trust
+@dataclass(frozen=True)
+class Condition:
+    operator: str  # StringEquals | ArnLike
+    key: str  # aws:SourceAccount | aws:SourceArn
+    value: Ref
+
+
+@dataclass(frozen=True)
+class Trust:
+    """Who may assume a role wsspec creates, and on whose behalf (confused-deputy conditions)."""
+
+    service: str
+    conditions: tuple[Condition, ...] = ()
+
+
+def trust(spec: Spec, service: str, *, api_role: bool = False) -> Trust:
+    """Lambda roles trust Lambda. API Gateway roles trust API Gateway acting for this account
+    (``aws:SourceAccount``) and, for integration roles (``api_role``), for an API of this
+    account and Region (``aws:SourceArn``); ``account.trust_conditions: false`` drops both."""
+    if service != APIGW_TRUST or not spec.trust_conditions:
+        return Trust(service)
+    conditions = [Condition("StringEquals", "aws:SourceAccount", Ref("account"))]
+    if api_role:
+        conditions.append(Condition("ArnLike", "aws:SourceArn", Ref("execute_api_all")))
+    return Trust(service, tuple(conditions))
 
 
 def function_statements(spec: Spec, fn_name: str) -> list[Statement]:
@@ -100,6 +180,7 @@ def function_statements(spec: Spec, fn_name: str) -> list[Statement]:
         )
     if fn.connection_table and spec.connections is not None:
         out.append(Statement("ConnectionTable", TABLE_ACTIONS, (Ref("table"),)))
+        out += table_key_statements(spec)
     if tracing(spec):
         # X-Ray has no resource-level permissions: "*" is the narrowest grant there is.
         out.append(Statement("Tracing", TRACING_ACTIONS, (Ref("literal", "*"),)))
@@ -112,14 +193,26 @@ def function_statements(spec: Spec, fn_name: str) -> list[Statement]:
     return out
 
 
+def table_key_statements(spec: Spec) -> list[Statement]:
+    """``kms:`` grants on the connection table's customer managed key (when it has one)."""
+    conn = spec.connections
+    if conn is None or conn.encryption != "customer" or not conn.kms_key_arn:
+        return []
+    return [Statement("ConnectionTableKey", TABLE_KEY_ACTIONS, (Ref("literal", conn.kms_key_arn),))]
+
+
 def tracing(spec: Spec) -> bool:
     """X-Ray active tracing for the managed functions (monitoring.tracing)."""
     return spec.monitoring is not None and spec.monitoring.tracing
 
 
-def log_retention_days(spec: Spec) -> int | None:
-    """Retention of the log groups wsspec creates (functions, access logs); None = never expire."""
-    return spec.monitoring.log_retention_days if spec.monitoring is not None else None
+def log_retention_days(spec: Spec) -> int:
+    """Retention of the log groups wsspec creates (functions, access logs): the monitoring
+    section's ``log_retention_days``, else 30 days (nothing is kept forever by default)."""
+    mon = spec.monitoring
+    if mon is not None and mon.log_retention_days is not None:
+        return mon.log_retention_days
+    return DEFAULT_LOG_RETENTION_DAYS
 
 
 def integration_role_statements(spec: Spec, integ: Integration) -> list[Statement]:
@@ -129,7 +222,10 @@ def integration_role_statements(spec: Spec, integ: Integration) -> list[Statemen
         Ref("table") if r == CONNECTION_TABLE_REF else Ref("literal", r)
         for r in integ.role.resources
     )
-    return [Statement("Integration", integ.role.actions, resources)]
+    out = [Statement("Integration", integ.role.actions, resources)]
+    if CONNECTION_TABLE_REF in integ.role.resources:
+        out += table_key_statements(spec)
+    return out
 
 
 def generated_integration_roles(spec: Spec) -> list[Integration]:
@@ -340,3 +436,47 @@ def permission_strategy(spec: Spec) -> bool:
     """
     budget = CFN_RESOURCE_LIMIT - CFN_RESOURCE_HEADROOM
     return cloudformation_resource_count(spec, per_route=True) <= budget
+
+
+# ----------------------------------------------------------------------------- nested stacks
+ROUTE_CHILD_TARGET = 200  # average resources per routes child (each child stays far below 500)
+FUNCTION_CHILD_TARGET = 48  # functions per functions child (<= 200 outputs; ~4 resources each)
+
+
+def pow2(n: int) -> int:
+    return 1 << max(0, math.ceil(math.log2(max(1, n))))
+
+
+def bucket(key: str, count: int) -> int:
+    """A stable stack number in ``range(count)`` for a route key or function name."""
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") % count
+
+
+def route_stack_count(spec: Spec) -> int:
+    ids = len(spec.routes) + sum(1 for r in spec.routes if r.two_way)
+    return pow2(math.ceil(ids / ROUTE_CHILD_TARGET))
+
+
+def function_stack_count(spec: Spec) -> int:
+    return pow2(math.ceil(len(spec.functions) / FUNCTION_CHILD_TARGET))
+
+
+def cloudformation_parent_count(spec: Spec) -> int:
+    """Resources left in the parent stack when the template is split into nested stacks (the
+    whole template when it fits one stack); ``targets.cloudformation.nested`` splits the same
+    way. Over ``CFN_RESOURCE_LIMIT`` the API cannot be expressed in CloudFormation at all."""
+    total = cloudformation_resource_count(spec, per_route=False)
+    if total <= CFN_RESOURCE_LIMIT:
+        return total
+    count = route_stack_count(spec)
+    route_ids = len(spec.routes) + sum(1 for r in spec.routes if r.two_way)
+    parent = total - route_ids + len({bucket(r.key, count) for r in spec.routes})
+    if parent > CFN_RESOURCE_LIMIT - CFN_RESOURCE_HEADROOM and spec.functions:
+        fcount = function_stack_count(spec)
+        moved = 3 * len(spec.functions) + sum(
+            1
+            for p in lambda_permissions(spec, per_route=False)
+            if p.function is not None and p.authorizer is None
+        )
+        parent += len({bucket(f.name, fcount) for f in spec.functions}) - moved
+    return parent

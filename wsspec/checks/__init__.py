@@ -13,8 +13,15 @@ the codes themselves (severity, meaning) live in ``wsspec.codes``:
     auth.py          WS604-WS605  authorizers (+ WS801 $connect without authorization)
     models.py        WS606        models
     examples.py      WS170-WS171  examples of routes and models (+ WS870)
+    models.py        WS606, WS609 models
     monitoring.py    WS620-WS631  alarms, notifications, log retention
     arns.py          WS608        ARN shapes, used by the families above
+    values.py        WS405-WS409  values every target can write (numbers, tags, names, map keys)
+    handlers.py      WS540-WS544  what Lambda, the packager and the stub generator need
+    runtimes.py      WS545        runtimes by their lifecycle (+ WS840)
+    iam.py           WS547-WS548  custom IAM statements, generated roles' actions (+ WS842)
+    connections.py   WS546        connection table settings, KMS keys (+ WS740 the alarm topic)
+    permissions.py   WS841        route keys that widen a Lambda permission
 
 Checks read the loader's plain data, not the model, so they run even when the schema found
 errors. ``CHECKS`` is the run order; findings come out in that order (then ``validate`` sorts
@@ -26,16 +33,22 @@ from __future__ import annotations
 
 from wsspec.checks import (
     auth,
+    connections,
     examples,
     functions,
+    handlers,
+    iam,
     integrations,
     limits,
     models,
     monitoring,
+    permissions,
     routes,
+    runtimes,
     selections,
     stages,
     unsupported,
+    values,
 )
 from wsspec.checks.context import Check, Ctx
 from wsspec.errors import Finding
@@ -61,6 +74,19 @@ CHECKS: tuple[Check, ...] = (
     auth.connect_authorization,
     routes.unused,
     monitoring.monitoring,
+    values.finite_numbers,
+    values.tags,
+    values.authorizer_names,
+    values.printable_names,
+    values.data_keys,
+    handlers.packages,
+    handlers.stub_shapes,
+    runtimes.lifecycle,
+    iam.custom_statements,
+    iam.integration_role_actions,
+    connections.connection_table,
+    connections.topic_key,
+    permissions.wildcard_route_keys,
 )
 
 

@@ -96,6 +96,9 @@ def run_build(
         return EXIT_OK
     try:
         written = write_all(outputs)
+    except WsspecError as exc:
+        err(str(exc))
+        return exc.exit_code
     except OSError as exc:
         err(f"error: cannot write {exc.filename}: {exc.strerror}")
         return EXIT_USAGE

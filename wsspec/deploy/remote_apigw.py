@@ -141,6 +141,7 @@ def _find_api(rd: Reader, c: Any) -> str | None:
         "Description": a.get("Description") or "",
         "DisableExecuteApiEndpoint": bool(a.get("DisableExecuteApiEndpoint")),
         "DisableSchemaValidation": bool(a.get("DisableSchemaValidation")),
+        "IpAddressType": a.get("IpAddressType") or "ipv4",
         "Tags": {k: v for k, v in (a.get("Tags") or {}).items() if not k.startswith("aws:")},
         "ApiEndpoint": a.get("ApiEndpoint"),
     }
@@ -299,7 +300,10 @@ def read_domain(rd: Reader) -> None:
             continue
         name = d["DomainName"]
         cfgs = [
-            fields(x, "CertificateArn", "EndpointType", "SecurityPolicy")
+            {
+                **fields(x, "CertificateArn", "EndpointType", "SecurityPolicy"),
+                "IpAddressType": x.get("IpAddressType") or "ipv4",
+            }
             for x in d.get("DomainNameConfigurations") or []
         ]
         rd.cur.add("domain", name, Cur(name, {"DomainNameConfigurations": cfgs, "Tags": tags}))

@@ -194,6 +194,17 @@ def read_roles(rd: Reader) -> None:
         rd.cur.add("role", name, Cur(name, props))
 
 
+def _sse(d: dict[str, Any]) -> dict[str, Any]:
+    """``SSEDescription`` in ``SSESpecification`` form: KMS (AWS managed or a key), else off."""
+    if d.get("Status") not in ("ENABLED", "ENABLING", "UPDATING") or d.get("SSEType") != "KMS":
+        return {"Enabled": False}
+    out: dict[str, Any] = {"Enabled": True, "SSEType": "KMS"}
+    key = d.get("KMSMasterKeyArn")
+    if key and not key.endswith(":alias/aws/dynamodb"):
+        out["KMSMasterKeyId"] = key
+    return out
+
+
 def read_table(rd: Reader) -> None:
     """The connection table: the wanted name, and the default one (a table left from before
     the spec named its table)."""
@@ -219,20 +230,25 @@ def read_table(rd: Reader) -> None:
         if what == "tags":
             arn = found[name]["TableArn"]
             extra[job] = _tags(pages(c, "list_tags_of_resource", "Tags", ResourceArn=arn))
+        elif what == "backups":
+            described = c.describe_continuous_backups(TableName=name)
+            extra[job] = described.get("ContinuousBackupsDescription") or {}
         else:
             ttl = c.describe_time_to_live(TableName=name).get("TimeToLiveDescription")
             extra[job] = ttl or {}
 
-    rd.map(leaf, [(w, n) for n in sorted(found) for w in ("tags", "ttl")])
+    rd.map(leaf, [(w, n) for n in sorted(found) for w in ("tags", "ttl", "backups")])
     for name in sorted(found):
-        _table(rd, name, found[name], extra[("tags", name)], extra[("ttl", name)])
+        got = (extra[("tags", name)], extra[("ttl", name)], extra[("backups", name)])
+        _table(rd, name, found[name], *got)
 
 
-def _table(rd: Reader, name: str, t: Item, tags: dict[str, str], ttl: Item) -> None:
+def _table(rd: Reader, name: str, t: Item, tags: dict[str, str], ttl: Item, backups: Item) -> None:
     if tags.get(OWNER_TAG) != rd.owner:
         rd.cur.foreign.append(f"DynamoDB table {name} (no {OWNER_TAG} tag)")
         rd.cur.add("foreign_table", name, Cur(name, {}))
         return
+    pitr = (backups.get("PointInTimeRecoveryDescription") or {}).get("PointInTimeRecoveryStatus")
     props: dict[str, Any] = {
         "TableName": name,
         "KeySchema": t.get("KeySchema"),
@@ -241,6 +257,9 @@ def _table(rd: Reader, name: str, t: Item, tags: dict[str, str], ttl: Item) -> N
         "Ttl": ttl.get("AttributeName")
         if ttl.get("TimeToLiveStatus") in ("ENABLED", "ENABLING")
         else None,
+        "SSESpecification": _sse(t.get("SSEDescription") or {}),
+        "DeletionProtectionEnabled": bool(t.get("DeletionProtectionEnabled")),
+        "PointInTimeRecovery": pitr in ("ENABLED", "ENABLING"),
         "Tags": tags,
     }
     pt = t.get("ProvisionedThroughput") or {}
@@ -342,7 +361,7 @@ def read_topic(rd: Reader) -> None:
     name = alarms.topic_name(rd.spec)
     arn = arns.sns_topic(rd.aws.partition, rd.aws.region, rd.aws.account, name)
     try:
-        c.get_topic_attributes(TopicArn=arn)
+        attributes = c.get_topic_attributes(TopicArn=arn).get("Attributes") or {}
     except Exception as exc:  # noqa: BLE001
         if error_code(exc) in ("NotFound", "NotFoundException"):
             return
@@ -353,7 +372,10 @@ def read_topic(rd: Reader) -> None:
             rd.cur.foreign.append(f"SNS topic {name} (no {OWNER_TAG} tag)")
             rd.cur.add("foreign_topic", name, Cur(arn, {}))
         return
-    rd.cur.add("topic", name, Cur(arn, {"Tags": tags}))
+    props: dict[str, Any] = {"Tags": tags}
+    if attributes.get("KmsMasterKeyId"):
+        props["KmsMasterKeyId"] = attributes["KmsMasterKeyId"]
+    rd.cur.add("topic", name, Cur(arn, props))
     for sub in pages(c, "list_subscriptions_by_topic", "Subscriptions", TopicArn=arn):
         key = f"{sub.get('Protocol')}:{sub.get('Endpoint')}"
         props = {"TopicArn": arn, "Protocol": sub.get("Protocol"), "Endpoint": sub.get("Endpoint")}

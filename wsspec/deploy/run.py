@@ -10,7 +10,7 @@ from typing import Any, Callable, Iterable
 from wsspec import derive, names
 from wsspec.deploy.aws import Aws, Options
 from wsspec.deploy.current import Current
-from wsspec.deploy.desired import deployment_marker, desired_state, topic_arn
+from wsspec.deploy.desired import deployment_marker, desired_state, resource_outputs, topic_arn
 from wsspec.deploy.errors import guard
 from wsspec.deploy.execute import Progress, Result, execute
 from wsspec.deploy.lock import DeployLock
@@ -198,6 +198,8 @@ def outputs(session: Session, result: Result | None) -> dict[str, Any]:
     if session.spec.domain is not None:
         d = session.spec.domain
         out["custom_domain"] = f"wss://{d.name}/{d.base_path or ''}".rstrip("/")
+    ctx = Context(region=region, account=session.aws.account, partition=session.aws.partition)
+    out.update(resource_outputs(session.spec, ctx))
     alarms = [
         r.key
         for r in session.desired
@@ -207,7 +209,6 @@ def outputs(session: Session, result: Result | None) -> dict[str, Any]:
         out["alarms"] = alarms
     topic = next((r.key for r in session.desired if r.kind == "topic"), None)
     if topic is not None:
-        ctx = Context(region=region, account=session.aws.account, partition=session.aws.partition)
         out["alarm_topic_arn"] = topic_arn(ctx, topic)
     return out
 

@@ -180,6 +180,7 @@ def _api(api_d: Mapping[str, Any]) -> Api:
         disable_execute_api_endpoint=bool(api_d.get("disable_execute_api_endpoint", False)),
         disable_schema_validation=bool(api_d.get("disable_schema_validation", False)),
         tags=_strings(api_d.get("tags")),
+        ip_address_type=api_d.get("ip_address_type", "ipv4"),
     )
 
 
@@ -319,6 +320,7 @@ def _functions(
                 connection_table="connection_table" in grants,
                 routes=tuple(sorted(set(fn_routes.get(name, ())), key=route_order.__getitem__)),
                 authorizers=tuple(fn_auth.get(name, ())),
+                tags=_strings(f.get("tags")),
             )
         )
     return tuple(out)
@@ -360,18 +362,31 @@ def _stage(name: str, s: Mapping[str, Any] | None) -> Stage:
     )
 
 
+def table_options(d: Mapping[str, Any], key_default: str) -> dict[str, Any]:
+    """The ``TableOptions`` fields of a table section (shared by every table kind)."""
+    return {
+        "partition_key": d.get("key_attribute", key_default),
+        "billing_mode": "PROVISIONED" if d.get("read_capacity") else "PAY_PER_REQUEST",
+        "read_capacity": d.get("read_capacity"),
+        "write_capacity": d.get("write_capacity"),
+        "encryption": d.get("encryption", "aws_owned"),
+        "kms_key_arn": d.get("kms_key_arn"),
+        "point_in_time_recovery": bool(d.get("point_in_time_recovery", False)),
+        "deletion_protection": bool(d.get("deletion_protection", False)),
+        "retain": d.get("deletion_policy", "delete") == "retain",
+        "tags": _strings(d.get("tags")),
+    }
+
+
 def _connections(conn_d: Any) -> ConnectionTable | None:
     if not conn_d:
         return None
     conn_d = conn_d if isinstance(conn_d, Mapping) else {}
     return ConnectionTable(
-        table_name=conn_d.get("table_name"),
-        partition_key=CONNECTION_KEY,
+        **table_options(conn_d, CONNECTION_KEY),
         ttl_attribute=conn_d.get("ttl_attribute", DEFAULT_TTL_ATTRIBUTE),
+        table_name=conn_d.get("table_name"),
         ttl_seconds=int(conn_d.get("ttl_seconds", DEFAULT_TTL_SECONDS)),
-        billing_mode="PROVISIONED" if conn_d.get("read_capacity") else "PAY_PER_REQUEST",
-        read_capacity=conn_d.get("read_capacity"),
-        write_capacity=conn_d.get("write_capacity"),
     )
 
 
@@ -384,6 +399,7 @@ def _domain(dom_d: Mapping[str, Any] | None, default_stage: str) -> Domain | Non
         stage=dom_d.get("stage", default_stage),
         base_path=dom_d.get("base_path"),
         security_policy=dom_d.get("security_policy", "TLS_1_2"),
+        ip_address_type=dom_d.get("ip_address_type", "ipv4"),
     )
 
 
@@ -409,6 +425,7 @@ def build_model(data: Mapping[str, Any], *, source_file: str = "", project_dir: 
         connections=_connections(data.get("connections")),
         domain=_domain(data.get("domain"), stages[0].name),
         cloudwatch_role=bool((data.get("account") or {}).get("cloudwatch_role", False)),
+        trust_conditions=bool((data.get("account") or {}).get("trust_conditions", True)),
         monitoring=build_monitoring(data.get("monitoring")),
         source_file=source_file,
         project_dir=project_dir,

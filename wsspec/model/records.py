@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping
 
+from wsspec import runtimes
 from wsspec.monitoring import Monitoring
 
 
@@ -48,14 +49,15 @@ DEFAULT_ROUTE_SELECTION = "$request.body.action"
 DEFAULT_API_KEY_SELECTION = "$request.header.x-api-key"
 DEFAULT_STAGE = "prod"
 DEFAULT_TIMEOUT_MS = 29_000
-DEFAULT_PYTHON_RUNTIME = "python3.12"
-DEFAULT_NODE_RUNTIME = "nodejs20.x"
+DEFAULT_PYTHON_RUNTIME = runtimes.DEFAULT_PYTHON
+DEFAULT_NODE_RUNTIME = runtimes.DEFAULT_NODE
 DEFAULT_MEMORY = 128
 DEFAULT_FUNCTION_TIMEOUT = 10
 DEFAULT_IDENTITY_SOURCE = "route.request.header.Authorization"
 DEFAULT_TTL_ATTRIBUTE = "ttl"
 DEFAULT_TTL_SECONDS = 7200  # the maximum connection lifetime
-CONNECTION_KEY = "connectionId"
+CONNECTION_KEY = "connectionId"  # the connection table's default partition key attribute
+DEFAULT_LOG_RETENTION_DAYS = 30  # log groups wsspec creates, unless monitoring says otherwise
 # JSON access-log format; must contain $context.requestId (API Gateway rejects it otherwise).
 DEFAULT_ACCESS_LOG_FORMAT = (
     '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",'
@@ -78,6 +80,7 @@ class Api:
     disable_execute_api_endpoint: bool
     disable_schema_validation: bool
     tags: Mapping[str, str]
+    ip_address_type: str = "ipv4"  # ipv4 | dualstack
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,7 @@ class Function:
     authorizers: tuple[str, ...]  # authorizers that invoke this function
     secret_environment: tuple[str, ...] = ()  # variables plan/deploy/drift never print
     logging: FunctionLogging | None = None  # None: Lambda's default (text)
+    tags: Mapping[str, str] = field(default_factory=lambda: FrozenDict())  # added to the API's
 
 
 @dataclass(frozen=True)
@@ -280,15 +284,31 @@ class VpcLink:
     target_arns: tuple[str, ...]
 
 
+TableEncryption = Literal["aws_owned", "aws_managed", "customer"]
+
+
 @dataclass(frozen=True)
-class ConnectionTable:
-    table_name: str | None  # None: derived from the API name (names.table_name)
+class TableOptions:
+    """Settings of a DynamoDB table wsspec creates: the connection table, and any later table
+    kind (every back end renders these fields through one helper of its own)."""
+
     partition_key: str
-    ttl_attribute: str
-    ttl_seconds: int
     billing_mode: str  # PAY_PER_REQUEST | PROVISIONED
     read_capacity: int | None
     write_capacity: int | None
+    encryption: TableEncryption = "aws_owned"
+    kms_key_arn: str | None = None  # encryption == "customer"
+    point_in_time_recovery: bool = False
+    deletion_protection: bool = False
+    retain: bool = False  # deletion_policy: retain
+    tags: Mapping[str, str] = field(default_factory=lambda: FrozenDict())  # added to the API's
+
+
+@dataclass(frozen=True)
+class ConnectionTable(TableOptions):
+    ttl_attribute: str = "ttl"
+    table_name: str | None = None  # None: derived from the API name (names.table_name)
+    ttl_seconds: int = 7200
 
 
 @dataclass(frozen=True)
@@ -298,6 +318,7 @@ class Domain:
     stage: str
     base_path: str | None  # ApiMappingKey; None maps the domain root
     security_policy: str
+    ip_address_type: str = "ipv4"  # ipv4 | dualstack
 
 
 @dataclass(frozen=True)
@@ -315,6 +336,7 @@ class Spec:
     domain: Domain | None
     cloudwatch_role: bool
     monitoring: Monitoring | None = None  # wsspec.monitoring (alarms, topic, retention, tracing)
+    trust_conditions: bool = True  # aws:SourceAccount / aws:SourceArn on API Gateway role trusts
     source_file: str = field(default="", compare=False)  # the spec path as given
     project_dir: str = field(default=".", compare=False)  # the spec's directory
 

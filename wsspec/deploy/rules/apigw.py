@@ -31,15 +31,17 @@ def api(p: Planner, r: Res, h: Cur | None) -> None:
         calls.append(Call("apigatewayv2", "update_api", {"ApiId": API, **upd}))
     if "Tags" in fields:
         arn = Fmt(arns.apigateway_resource(p.partition, p.region, "/apis/{0}"), (API,))
-        calls.append(
-            Call("apigatewayv2", "tag_resource", {"ResourceArn": arn, "Tags": dict(props["Tags"])})
-        )
-        gone = sorted(set(h.props.get("Tags") or {}) - set(props["Tags"]))
-        if gone:
-            calls.append(
-                Call("apigatewayv2", "untag_resource", {"ResourceArn": arn, "TagKeys": gone})
-            )
+        calls += _retag(arn, props["Tags"], h.props.get("Tags"))
     p.add("update", r, "api", r.key, calls, changes=ch)
+
+
+def _retag(arn: str | Fmt, tags: Mapping[str, str], had: Mapping[str, str] | None) -> list[Call]:
+    """Calls that make an API Gateway resource's tags ``tags`` (tag, then untag what left)."""
+    calls = [Call("apigatewayv2", "tag_resource", {"ResourceArn": arn, "Tags": dict(tags)})]
+    gone = sorted(set(had or {}) - set(tags))
+    if gone:
+        calls.append(Call("apigatewayv2", "untag_resource", {"ResourceArn": arn, "TagKeys": gone}))
+    return calls
 
 
 def _child(
@@ -185,8 +187,7 @@ def stage(p: Planner, r: Res, h: Cur | None) -> None:
             arns.apigateway_resource(p.partition, p.region, f"/apis/{{0}}/stages/{r.key}"),
             (API,),
         )
-        params = {"ResourceArn": arn, "Tags": dict(props["Tags"])}
-        calls.append(Call("apigatewayv2", "tag_resource", params))
+        calls += _retag(arn, props["Tags"], h.props.get("Tags"))
     p.add("update", r, "stage", r.key, calls, changes=ch)
 
 
@@ -203,6 +204,9 @@ def domain(p: Planner, r: Res, h: Cur | None) -> None:
             "DomainNameConfigurations": r.props["DomainNameConfigurations"],
         }
         calls.append(Call("apigatewayv2", "update_domain_name", params, optional=True))
+    if "Tags" in changed_fields(ch):
+        arn = arns.apigateway_resource(p.partition, p.region, f"/domainnames/{r.key}")
+        calls += _retag(arn, r.props["Tags"], h.props.get("Tags"))
     p.add("update", r, "domain", r.key, calls, changes=ch)
 
 

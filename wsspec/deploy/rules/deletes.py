@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Callable
 
 from wsspec.deploy.current import Cur
-from wsspec.deploy.records import POLICY_NAME
+from wsspec.deploy.records import POLICY_NAME, RETAIN_TAG
 from wsspec.deploy.steps import Call
 
 DeleteCalls = Callable[[str, Cur, str], list[Call]]  # (natural key, current, API id) -> calls
@@ -52,6 +52,13 @@ def _alarm(key: str, h: Cur, api_id: str) -> list[Call]:
     return [Call("cloudwatch", "delete_alarms", {"AlarmNames": [key]})]
 
 
+def _table(key: str, h: Cur, api_id: str) -> list[Call]:
+    """Delete the table, unless its spec said ``deletion_policy: retain`` (its tag says so)."""
+    if (h.props.get("Tags") or {}).get(RETAIN_TAG) == "true":
+        return []
+    return [Call("dynamodb", "delete_table", {"TableName": key})]
+
+
 def _kept(key: str, h: Cur, api_id: str) -> list[Call]:
     return []  # account settings are regional and shared: left as they are
 
@@ -75,6 +82,6 @@ DELETES: dict[str, DeleteCalls] = {
     "subscription": _one("sns", "unsubscribe", "SubscriptionArn"),
     "topic": _one("sns", "delete_topic", "TopicArn"),
     "vpc_link": _one("apigateway", "delete_vpc_link", "vpcLinkId"),
-    "table": _one("dynamodb", "delete_table", "TableName", by_key=True),
+    "table": _table,
     "account": _kept,
 }

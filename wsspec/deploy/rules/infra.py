@@ -22,22 +22,50 @@ def _ttl(table: str, attribute: str, enabled: bool) -> Call:
     )
 
 
+def _backups(table: str, enabled: bool) -> Call:
+    spec = {"PointInTimeRecoveryEnabled": enabled}
+    return Call(
+        "dynamodb",
+        "update_continuous_backups",
+        {"TableName": table, "PointInTimeRecoverySpecification": spec},
+        retry=("busy",),
+    )
+
+
+def _sse_param(sse: dict[str, object]) -> dict[str, object] | None:
+    """``SSESpecification`` for create/update (``{"Enabled": False}`` is DynamoDB's default)."""
+    return sse if sse.get("Enabled") else None
+
+
 def table(p: Planner, r: Res, h: Cur | None) -> None:
     props = r.props
     if h is None:
-        params = without(props, "Ttl")
+        params = without(props, "Ttl", "PointInTimeRecovery", "SSESpecification")
         params["Tags"] = tags_list(props["Tags"])
+        sse = _sse_param(props.get("SSESpecification") or {})
+        if sse:
+            params["SSESpecification"] = sse
         calls = [Call("dynamodb", "create_table", params), _ttl(r.key, props["Ttl"], True)]
+        if props.get("PointInTimeRecovery"):
+            calls.append(_backups(r.key, True))
         p.add("create", r, "table", r.key, calls)
         return
     ch = diff_props("table", props, h.props)
     calls = []
     fields = changed_fields(ch)
-    if fields & {"BillingMode", "ProvisionedThroughput"}:
+    if fields & {"BillingMode", "ProvisionedThroughput", "SSESpecification"} or (
+        "DeletionProtectionEnabled" in fields
+    ):
         upd = {"TableName": r.key, "BillingMode": props["BillingMode"]}
         if "ProvisionedThroughput" in props:
             upd["ProvisionedThroughput"] = props["ProvisionedThroughput"]
+        if "SSESpecification" in fields:
+            upd["SSESpecification"] = props["SSESpecification"]
+        if "DeletionProtectionEnabled" in fields:
+            upd["DeletionProtectionEnabled"] = props["DeletionProtectionEnabled"]
         calls.append(Call("dynamodb", "update_table", upd, retry=("busy",)))
+    if "PointInTimeRecovery" in fields:
+        calls.append(_backups(r.key, bool(props["PointInTimeRecovery"])))
     if "Ttl" in fields:
         if h.props.get("Ttl"):
             calls.append(_ttl(r.key, h.props["Ttl"], False))

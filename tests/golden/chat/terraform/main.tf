@@ -115,9 +115,9 @@ resource "aws_apigatewayv2_route" "keepalive" {
 # authorizers or models creates a new deployment before the old one is destroyed.
 resource "aws_apigatewayv2_deployment" "this" {
   api_id      = aws_apigatewayv2_api.this.id
-  description = "wsspec fe64c7cff7f8"
+  description = "wsspec 2f6bfe62fe90"
   triggers = {
-    api_definition = "fe64c7cff7f8"
+    api_definition = "2f6bfe62fe90"
   }
 
   lifecycle {
@@ -200,7 +200,7 @@ resource "aws_iam_role_policy" "lambda_on_connect" {
 resource "aws_lambda_function" "on_connect" {
   function_name    = "chat-on_connect"
   role             = aws_iam_role.lambda_on_connect.arn
-  runtime          = "python3.12"
+  runtime          = "python3.13"
   handler          = "on_connect.handler"
   architectures    = ["x86_64"]
   memory_size      = 128
@@ -272,7 +272,7 @@ resource "aws_iam_role_policy" "lambda_on_disconnect" {
 resource "aws_lambda_function" "on_disconnect" {
   function_name    = "chat-on_disconnect"
   role             = aws_iam_role.lambda_on_disconnect.arn
-  runtime          = "python3.12"
+  runtime          = "python3.13"
   handler          = "on_disconnect.handler"
   architectures    = ["x86_64"]
   memory_size      = 128
@@ -354,7 +354,7 @@ resource "aws_iam_role_policy" "lambda_send_message" {
 resource "aws_lambda_function" "send_message" {
   function_name    = "chat-send_message"
   role             = aws_iam_role.lambda_send_message.arn
-  runtime          = "python3.12"
+  runtime          = "python3.13"
   handler          = "send_message.handler"
   architectures    = ["x86_64"]
   memory_size      = 128

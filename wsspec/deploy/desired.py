@@ -29,7 +29,7 @@ from wsspec.deploy.records import (
     resolve,
 )
 from wsspec.model import Function, Integration, Route, RouteSettings, Spec, Stage, plain
-from wsspec.package import build_zip, sha256_b64
+from wsspec.package import build_zip, check_upload, sha256_b64
 
 ZipOf = Callable[[Spec, Function], bytes]
 
@@ -163,6 +163,7 @@ def functions(f: Facts, zip_of: ZipOf) -> list[Res]:
     for fn in spec.functions:
         name = names.function_name(spec, fn.name)
         blob = zip_of(spec, fn)
+        check_upload(fn, blob)
         props = {
             "Role": f.role_arn(names.function_role_name(spec, fn.name)),
             "Handler": fn.lambda_handler,
@@ -172,6 +173,7 @@ def functions(f: Facts, zip_of: ZipOf) -> list[Res]:
             "Description": fn.description or "",
             "Environment": derive.environment(spec, fn.name),
             "Architectures": [fn.architecture],
+            "Layers": list(fn.layers),
             "CodeSha256": sha256_b64(blob),
             "TracingConfig": {"Mode": "Active" if derive.tracing(spec) else "PassThrough"},
             "Tags": owner_tags(spec),

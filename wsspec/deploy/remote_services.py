@@ -52,6 +52,7 @@ def read_functions(rd: Reader) -> None:
             "Description": f.get("Description") or "",
             "Environment": (f.get("Environment") or {}).get("Variables") or {},
             "Architectures": f.get("Architectures") or ["x86_64"],
+            "Layers": [layer.get("Arn") for layer in f.get("Layers") or ()],
             "CodeSha256": f.get("CodeSha256"),
             "TracingConfig": f.get("TracingConfig"),
             "Tags": tags,

@@ -87,6 +87,29 @@ class IamStatement:
     resources: tuple[str, ...]
 
 
+DependencyKind = Literal["requirements", "pyproject", "npm"]
+
+
+def dependency_kind(path: str) -> DependencyKind | None:
+    """What a dependencies file is, from its name (None: a kind wsspec cannot install)."""
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    if name == "package.json":
+        return "npm"
+    if name == "pyproject.toml":
+        return "pyproject"
+    if name.endswith(".txt"):
+        return "requirements"
+    return None
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    """A function's declared third-party dependencies (installed by ``wsspec.packaging``)."""
+
+    kind: DependencyKind
+    path: str  # posix, relative to the project: requirements file, pyproject.toml, package.json
+
+
 @dataclass(frozen=True)
 class Function:
     name: str  # spec key
@@ -106,6 +129,9 @@ class Function:
     connection_table: bool
     routes: tuple[str, ...]  # route keys whose integration invokes this function
     authorizers: tuple[str, ...]  # authorizers that invoke this function
+    dependencies: Dependencies | None = None  # installed into the package for its platform
+    exclude: tuple[str, ...] = ()  # globs left out of the package (defaults' first)
+    layers: tuple[str, ...] = ()  # layer version ARNs (defaults' first)
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,7 @@ class FunctionRunner:
         *,
         concurrency: int = 4,
         log: Callable[[str], None] = lambda s: None,
+        dependencies: Path | None = None,
     ) -> None:
         if fn.language not in WATCHED:
             raise WsspecError(
@@ -112,6 +113,10 @@ class FunctionRunner:
         }
         if fn.language == "nodejs":
             self.env["WSSPEC_HANDLER_FILE"] = str(self.handler_file)
+        if dependencies is not None and fn.language == "nodejs":
+            self.env["NODE_PATH"] = str(dependencies / "node_modules")
+        elif dependencies is not None:
+            self.env["WSSPEC_DEPS_DIR"] = str(dependencies)
         self.fn_timeout = float(fn.timeout)
         self.concurrency = max(1, concurrency)
         self.log = log

@@ -9,7 +9,7 @@ import asyncio
 import os
 from collections.abc import Callable
 
-from wsspec import arns, derive, names
+from wsspec import arns, derive, names, packaging
 from wsspec.errors import WsspecError
 from wsspec.model import Spec, Stage
 from wsspec.serve.config import ServeConfig
@@ -79,9 +79,17 @@ def function_runners(
         if dynamodb_endpoint is not None:
             env["AWS_ENDPOINT_URL_DYNAMODB"] = dynamodb_endpoint
         env.update(config.extra_env)
+        deps = packaging.install(spec, fn)  # from the cache unless the declared files changed
+        if deps is not None:
+            notes.append(f"function {fn.name}: dependencies: {packaging.describe(fn)}")
         try:
             runners[fn.name] = FunctionRunner(
-                fn, spec.project_dir, env, concurrency=config.concurrency, log=log
+                fn,
+                spec.project_dir,
+                env,
+                concurrency=config.concurrency,
+                log=log,
+                dependencies=deps,
             )
         except WsspecError as exc:
             if exc.code != "WS968":  # WS968: a Node.js function, and no `node` on PATH

@@ -163,6 +163,7 @@ _CONFIGURATION = (
     "Description",
     "Environment",
     "TracingConfig",
+    "Layers",
 )
 
 
@@ -176,6 +177,7 @@ def function(p: Planner, r: Res, h: Cur | None) -> None:
         "Timeout": props["Timeout"],
         "Description": props["Description"],
         "Environment": {"Variables": dict(props["Environment"])},
+        "Layers": list(props.get("Layers", ())),
     }
     if "TracingConfig" in props:
         conf["TracingConfig"] = dict(props["TracingConfig"])

@@ -127,7 +127,9 @@ def _biggest(sizes: Mapping[str, int], n: int = 3) -> str:
     return ", ".join(f"{g} {s / 1_048_576:.1f} MB" for g, s in top)
 
 
-def _check_unzipped(fn: Function, entries: Mapping[str, bytes], deps: list[tuple[str, Path]]) -> None:
+def _check_unzipped(
+    fn: Function, entries: Mapping[str, bytes], deps: list[tuple[str, Path]]
+) -> None:
     sizes = {arc: len(data) for arc, data in entries.items()}
     sizes.update({arc: os.stat(p).st_size for arc, p in deps})
     total = sum(sizes.values())

@@ -262,9 +262,7 @@ def _authorizer(name: str, a: Mapping[str, Any]) -> Authorizer:
     )
 
 
-def _dependencies(
-    language: str, own: Any, defaults: Mapping[str, Any]
-) -> Dependencies | None:
+def _dependencies(language: str, own: Any, defaults: Mapping[str, Any]) -> Dependencies | None:
     """The function's dependencies file: its own, or the default file of its language."""
     if own is False:
         return None

@@ -47,10 +47,8 @@ def inputs(project: Path, fn: Function, dep: Dependencies) -> list[bytes | str]:
 
 def native_build_machine(architecture: str) -> bool:
     machine = platform.machine().lower()
-    same = machine in ("x86_64", "amd64") if architecture == "x86_64" else machine in (
-        "arm64",
-        "aarch64",
-    )
+    names = ("x86_64", "amd64") if architecture == "x86_64" else ("arm64", "aarch64")
+    same = machine in names
     return sys.platform.startswith("linux") and same
 
 

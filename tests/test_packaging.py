@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import tarfile
@@ -340,8 +341,8 @@ def test_layers_reach_every_back_end(tmp_path: Path) -> None:
     spec = load(spec_path)
     outputs, _ = build_outputs(spec, ["cloudformation", "terraform"], tmp_path / "out")
     text = {o.path.name: o.content.decode() for o in outputs if o.path.suffix != ".zip"}
-    assert f"Layers:\n        - {layer}" in text["template.yaml"]
-    assert f'layers = ["{layer}"]' in text["main.tf"]
+    assert re.search(rf"Layers:\n +- {layer}\n", text["template.yaml"])
+    assert re.search(rf'\n  layers +=  ?\["{layer}"\]\n', text["main.tf"]), text["main.tf"]
     from wsspec.deploy.desired import functions
     from wsspec.deploy.records import Context, Facts
 

@@ -31,6 +31,7 @@ LAYER_ARN = re.compile(
 )
 LOCK_FILES = ("package-lock.json", "npm-shrinkwrap.json")
 LANGUAGE_OF = {"npm": "nodejs", "requirements": "python", "pyproject": "python"}
+SAID = {"nodejs": "Node.js", "python": "Python"}
 
 
 def pyproject_dependencies(text: str) -> list[str] | None:
@@ -107,7 +108,8 @@ def _dependencies_file(ctx: Ctx, p: Path, value: str, language: str | None) -> s
         ctx.add(
             "WS561",
             p,
-            f"{value!r} declares {LANGUAGE_OF[kind]} dependencies for a {language} function",
+            f"{value!r} declares {SAID[LANGUAGE_OF[kind]]} dependencies for a "
+            f"{SAID[language]} function",
             "Python functions take a requirements file or pyproject.toml, Node.js functions "
             "a package.json",
         )

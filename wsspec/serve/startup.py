@@ -79,6 +79,8 @@ def function_runners(
         if dynamodb_endpoint is not None:
             env["AWS_ENDPOINT_URL_DYNAMODB"] = dynamodb_endpoint
         env.update(config.extra_env)
+        if os.environ.get("WSSPEC_SITE_PACKAGES") == "1":  # the developer's packages, visible
+            env["WSSPEC_SITE_PACKAGES"] = "1"
         deps = packaging.install(spec, fn)  # from the cache unless the declared files changed
         if deps is not None:
             notes.append(f"function {fn.name}: dependencies: {packaging.describe(fn)}")

@@ -28,7 +28,7 @@ import pytest
 from websockets.sync.client import connect
 
 from tests.deploy_util import deploy
-from tests.test_serve_support import Running, load
+from tests.test_serve_support import Running, load, wait_until
 from wsspec import package
 from wsspec.build import build_outputs
 from wsspec.errors import WsspecError
@@ -416,3 +416,27 @@ def test_serve_fails_a_dependency_missing_from_the_requirements_like_lambda(
 
 def test_serve_runs_a_node_handler_with_its_installed_dependency(served: Running) -> None:
     assert ask(served, "clock") == str(2 * 24 * 3600 * 1000)
+
+
+def test_serve_reinstalls_when_the_requirements_file_changes(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "spec.yaml": """\
+                wsspec: 1
+                api: {name: deps-reload}
+                routes:
+                  jwt: {function: jwt, response: true}
+                functions:
+                  jwt: {handler: py/handler.py, dependencies: py/requirements.txt}
+                """,
+            "py/handler.py": JWT_HANDLER,
+            "py/requirements.txt": "# nothing yet\n",
+        },
+    )
+    with Running(tmp_path / "spec.yaml", reload=True, reload_interval=0.2) as srv:
+        assert "Internal server error" in ask(srv, "jwt")
+        (tmp_path / "py/requirements.txt").write_text(PYJWT)
+        wait_until(lambda: any("(changed)" in line for line in srv.lines), timeout=120)
+        wait_until(lambda: any("reloaded jwt" in line for line in srv.lines), timeout=30)
+        assert ask(srv, "jwt") == "me"

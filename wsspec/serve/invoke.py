@@ -113,10 +113,7 @@ class FunctionRunner:
         }
         if fn.language == "nodejs":
             self.env["WSSPEC_HANDLER_FILE"] = str(self.handler_file)
-        if dependencies is not None and fn.language == "nodejs":
-            self.env["NODE_PATH"] = str(dependencies / "node_modules")
-        elif dependencies is not None:
-            self.env["WSSPEC_DEPS_DIR"] = str(dependencies)
+        self.use_dependencies(dependencies)
         self.fn_timeout = float(fn.timeout)
         self.concurrency = max(1, concurrency)
         self.log = log
@@ -432,6 +429,15 @@ class FunctionRunner:
             self.signature = sig
             return True
         return False
+
+    def use_dependencies(self, tree: Path | None) -> None:
+        """Workers started from now on import from this installed dependency tree."""
+        if tree is None:
+            return
+        if self.fn.language == "nodejs":
+            self.env["NODE_PATH"] = str(tree / "node_modules")
+        else:
+            self.env["WSSPEC_DEPS_DIR"] = str(tree)
 
     def reload(self) -> None:
         """Retire every worker: idle ones now, busy ones when they finish."""

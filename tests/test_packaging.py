@@ -22,6 +22,7 @@ import textwrap
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -440,3 +441,27 @@ def test_serve_reinstalls_when_the_requirements_file_changes(tmp_path: Path) -> 
         wait_until(lambda: any("(changed)" in line for line in srv.lines), timeout=120)
         wait_until(lambda: any("reloaded jwt" in line for line in srv.lines), timeout=30)
         assert ask(srv, "jwt") == "me"
+
+
+@pytest.mark.slow
+def test_terraform_apply_uploads_the_bytes_deploy_uploads(
+    tmp_path: Path, terraform: dict[str, Any], moto: Any, aws_env: dict[str, str]
+) -> None:
+    from tests.test_terraform_e2e import override
+    from tests.tfhelp import build, init, run, with_auto_deploy
+
+    spec = with_auto_deploy(load(python_project(tmp_path / "p")))
+    built = zip_of(tmp_path / "p" / "spec.yaml")
+    moto.reset()
+    tf_dir = build(spec, tmp_path / "out")
+    (tf_dir / "moto_override.tf").write_text(override(moto.url))
+    init(terraform, tf_dir)
+    run(terraform, ["apply", "-auto-approve", "-input=false", "-no-color"], tf_dir)
+    lam = boto3.client("lambda", endpoint_url=moto.url, region_name="us-east-1")
+    (fn,) = lam.list_functions()["Functions"]
+    assert fn["CodeSha256"] == package.sha256_b64(built)
+    run(terraform, ["destroy", "-auto-approve", "-input=false", "-no-color"], tf_dir)
+    moto.reset()
+    deploy(spec, moto.url)
+    (fn,) = lam.list_functions()["Functions"]
+    assert fn["CodeSha256"] == package.sha256_b64(built)

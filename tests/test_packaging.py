@@ -190,7 +190,8 @@ def test_requirements_that_do_not_resolve_are_one_error(tmp_path: Path) -> None:
     with pytest.raises(WsspecError) as err:
         zip_of(spec_path)
     assert err.value.code == "WS990"
-    assert err.value.file == "src/chat/requirements.txt"
+    assert str(err.value.file).endswith("src/chat/requirements.txt")
+    assert "Cannot install PyJWT==2.10.1 and PyJWT==2.9.0" in err.value.message
 
 
 def test_pyproject_dependencies_and_function_defaults(tmp_path: Path) -> None:

@@ -59,6 +59,16 @@ def publish(tmp: Path, final: Path) -> None:
             raise
 
 
+def shown(project: Path, relative: str) -> str:
+    """A project file as the user would type it: relative to the working directory when it
+    is below it, else absolute."""
+    path = project / relative
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def discard(tmp: Path) -> None:
     shutil.rmtree(tmp, ignore_errors=True)
 

@@ -59,7 +59,7 @@ def install(project: Path, fn: Function, dep: Dependencies, target: Path) -> Non
         raise WsspecError(
             f"function {fn.name}: {dep.path} has no package-lock.json beside it",
             code="WS992",
-            file=dep.path,
+            file=cache.shown(project, dep.path),
             hint="run `npm install` next to it once and keep the lock file",
         )
     npm = shutil.which("npm")
@@ -67,7 +67,7 @@ def install(project: Path, fn: Function, dep: Dependencies, target: Path) -> Non
         raise WsspecError(
             f"function {fn.name}: npm is not on PATH (needed for {dep.path})",
             code="WS993",
-            file=dep.path,
+            file=cache.shown(project, dep.path),
             hint="install Node.js and npm",
         )
     shutil.copyfile(project / dep.path, target / "package.json")
@@ -94,7 +94,9 @@ def install(project: Path, fn: Function, dep: Dependencies, target: Path) -> Non
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise WsspecError(
-            f"function {fn.name}: npm could not run: {exc}", code="WS993", file=dep.path
+            f"function {fn.name}: npm could not run: {exc}",
+            code="WS993",
+            file=cache.shown(project, dep.path),
         ) from None
     if proc.returncode != 0:
         lines = [ln for ln in (proc.stderr or proc.stdout).splitlines() if "npm error" in ln]
@@ -102,17 +104,17 @@ def install(project: Path, fn: Function, dep: Dependencies, target: Path) -> Non
         raise WsspecError(
             f"function {fn.name}: npm ci could not install {dep.path}: {detail}",
             code="WS992",
-            file=dep.path,
+            file=cache.shown(project, dep.path),
             hint="`npm ci` installs exactly the lock file: run `npm install` next to "
             "package.json to bring the lock file up to date",
         )
     for name in LOCK_FILES + ("package.json",):
         (target / name).unlink(missing_ok=True)
     if not native:
-        _refuse_native(fn, dep, target / "node_modules")
+        _refuse_native(project, fn, dep, target / "node_modules")
 
 
-def _refuse_native(fn: Function, dep: Dependencies, modules: Path) -> None:
+def _refuse_native(project: Path, fn: Function, dep: Dependencies, modules: Path) -> None:
     found: set[str] = set()
     for dirpath, _dirs, files in os.walk(modules):
         if "binding.gyp" in files:
@@ -123,7 +125,7 @@ def _refuse_native(fn: Function, dep: Dependencies, modules: Path) -> None:
             f"function {fn.name}: native module(s) {', '.join(sorted(found))} cannot be built "
             f"for linux/{CPUS[fn.architecture]} on this machine",
             code="WS995",
-            file=dep.path,
+            file=cache.shown(project, dep.path),
             hint="build on a linux machine of the function's architecture, pick a package "
             "that ships prebuilt binaries per platform, or use a layer",
         )

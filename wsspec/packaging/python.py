@@ -100,21 +100,25 @@ def install(project: Path, fn: Function, dep: Dependencies, target: Path) -> Non
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise WsspecError(
-            f"function {fn.name}: pip could not run: {exc}", code="WS993", file=dep.path
+            f"function {fn.name}: pip could not run: {exc}",
+            code="WS993",
+            file=cache.shown(project, dep.path),
         ) from None
     finally:
         req_file.unlink(missing_ok=True)
     if proc.returncode != 0:
-        raise _pip_error(fn, dep, proc.stderr or proc.stdout, platform)
+        raise _pip_error(project, fn, dep, proc.stderr or proc.stdout, platform)
     shutil.rmtree(target / "bin", ignore_errors=True)
 
 
-def _pip_error(fn: Function, dep: Dependencies, output: str, platform: str) -> WsspecError:
+def _pip_error(
+    project: Path, fn: Function, dep: Dependencies, output: str, platform: str
+) -> WsspecError:
     if "No module named pip" in output:
         return WsspecError(
             f"function {fn.name}: pip is not installed for {sys.executable}",
             code="WS993",
-            file=dep.path,
+            file=cache.shown(project, dep.path),
             hint="install pip (python -m ensurepip) to package Python dependencies",
         )
     m = _NO_VERSION.search(output)
@@ -123,17 +127,18 @@ def _pip_error(fn: Function, dep: Dependencies, output: str, platform: str) -> W
             f"function {fn.name}: no wheel of {m.group(1)} for {platform}, "
             f"CPython {python_version(fn.runtime)}",
             code="WS991",
-            file=dep.path,
+            file=cache.shown(project, dep.path),
             hint="Lambda cannot build a source distribution: pin a version that publishes "
             "wheels for this platform, build the wheel yourself and point pip at it "
             "(--find-links in the requirements file), or check the name",
         )
     errors = [ln.strip() for ln in output.splitlines() if ln.startswith("ERROR:")]
-    last = errors[-1] if errors else (output.strip().splitlines() or ["pip failed"])[-1]
+    named = [e for e in errors if not e.startswith("ERROR: ResolutionImpossible")]
+    last = (named or errors or output.strip().splitlines() or ["pip failed"])[0]
     return WsspecError(
         f"function {fn.name}: pip could not install {dep.path}: {last.removeprefix('ERROR: ')}",
         code="WS990",
-        file=dep.path,
+        file=cache.shown(project, dep.path),
         hint="run the same pip command by hand to see the whole output: "
         f"pip install --target DIR --platform {platform} --implementation cp "
         f"--python-version {python_version(fn.runtime)} --only-binary=:all: -r {dep.path}",

@@ -254,13 +254,13 @@ NODE_HANDLER = """\
     """
 
 
-def node_project(tmp: Path) -> Path:
+def node_project(tmp: Path, dependencies: dict[str, str] | None = None) -> Path:
     npm = _npm()
     package_json = {
         "name": "deps-node",
         "version": "1.0.0",
         "private": True,
-        "dependencies": {"ms": "2.1.3"},
+        "dependencies": dependencies or {"ms": "2.1.3"},
         "devDependencies": {"is-number": "7.0.0"},
     }
     write(
@@ -313,6 +313,37 @@ def test_a_lock_file_out_of_date_is_one_error(tmp_path: Path) -> None:
         zip_of(spec_path)
     assert err.value.code == "WS992"
     assert "npm ci" in err.value.message
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("arch", "cpu", "other"), [("arm64", "arm64", "x64"), ("x86_64", "x64", "arm64")]
+)
+def test_platform_packages_follow_the_function_architecture(
+    tmp_path: Path, arch: str, cpu: str, other: str
+) -> None:
+    spec_path = node_project(tmp_path, {"esbuild": "0.24.0"})
+    spec_path.write_text(
+        spec_path.read_text().replace("dependencies:", f"architecture: {arch}, dependencies:")
+    )
+    got = names(zip_of(spec_path))
+    assert f"node_modules/@esbuild/linux-{cpu}/package.json" in got
+    assert not [n for n in got if n.startswith(f"node_modules/@esbuild/linux-{other}/")]
+    assert not [n for n in got if n.startswith("node_modules/@esbuild/darwin-")]
+
+
+def test_npm_missing_from_path_is_one_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec_path = node_project(tmp_path)
+    (tmp_path / "src/clock/package.json").write_text(
+        (tmp_path / "src/clock/package.json").read_text().replace("deps-node", "deps-node-2")
+    )  # a new cache key: this build must install
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(WsspecError) as err:
+        zip_of(spec_path)
+    assert err.value.code == "WS993"
+    assert "npm is not on PATH" in err.value.message
 
 
 # ------------------------------------------------------------------ one package everywhere

@@ -239,6 +239,33 @@ def test_the_unzipped_quota_names_the_biggest_parts(
     assert "largest: model.bin 0.3 MB, jwt " in err.value.message
 
 
+def test_exclude_patterns_apply_to_installed_packages_too(tmp_path: Path) -> None:
+    spec_path = python_project(tmp_path)
+    spec_path.write_text(
+        spec_path.read_text().replace('"*.md"]', '"*.md", "jwt/help.py", "*.dist-info/*"]')
+    )
+    got = names(zip_of(spec_path))
+    assert "jwt/api_jwt.py" in got
+    assert "jwt/help.py" not in got
+    assert not [n for n in got if ".dist-info/" in n]
+
+
+def test_deploy_refuses_a_zip_over_the_direct_upload_quota(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wsspec.deploy.desired import functions
+    from wsspec.deploy.records import Context, Facts
+
+    spec = load(python_project(tmp_path))
+    monkeypatch.setattr(package, "MAX_UPLOAD", 1000)  # 50 MB in Lambda; small here
+    facts = Facts(spec, Context(partition="aws", region="us-east-1", account="123456789012"))
+    with pytest.raises(WsspecError) as err:
+        functions(facts, package.build_zip)
+    assert err.value.code == "WS994"
+    assert "direct upload takes at most 50 MB" in err.value.message
+    assert "largest, zipped: jwt " in err.value.message
+
+
 # ------------------------------------------------------------------------------ Node.js
 def _npm() -> str:
     npm = shutil.which("npm")

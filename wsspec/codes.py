@@ -3,7 +3,8 @@
 A code is ``WS`` and three digits. Its number says which stage printed it (``RANGES``): the
 loader (WS900-WS909), the JSON Schema (WS001-WS009), the WebSocket checks by rule family
 (WS100-WS899), building targets and handler stubs (WS010-WS019, WS420-WS429, WS950-WS959),
-deploy/plan/destroy (WS910-WS949), the local gateway (WS960-WS969) and internal errors
+deploy/plan/destroy (WS910-WS949), the local gateway (WS960-WS969), function packages and
+dependencies (WS990-WS998) and internal errors
 (WS000, WS999). Codes are stable: never reuse or renumber one (a renumbering goes in
 CHANGELOG.md). Emitters look their code up here (``get``), so an unregistered code fails loudly;
 tests/test_codes.py checks that every registered code is emitted somewhere and vice versa.
@@ -72,6 +73,7 @@ RANGES: tuple[Range, ...] = (
     Range(950, 959, "build", "build: handler stubs"),
     Range(960, 969, "serve", "the local gateway (serve)"),
     Range(970, 979, "import", "import from templates, serverless.yml, Terraform or a live API"),
+    Range(990, 998, "build", "build: function packages and dependencies"),
     Range(999, 999, "internal", "internal errors while talking to AWS"),
 )
 
@@ -181,6 +183,14 @@ _CHECK_ERRORS = _codes(
         "WS546": "an invalid connection table setting (name, attributes, encryption key)",
         "WS547": "a malformed action or resource ARN in a custom IAM statement",
         "WS548": "an AWS integration whose generated role would allow no action",
+        # function packages: dependencies, layers, excludes
+        "WS560": "dependencies file that does not exist",
+        "WS561": "dependencies file of an unknown kind or for another language",
+        "WS562": "package.json without a package-lock.json or npm-shrinkwrap.json beside it",
+        "WS563": "pyproject.toml that cannot be read or has no [project] dependencies list",
+        "WS564": "layer that is not a Lambda layer version ARN",
+        "WS565": "more than 5 layers on a function",
+        "WS566": "exclude pattern that is absolute or climbs out with '..'",
         # stages, domain, authorizers, models
         "WS601": "stage route settings for a route that does not exist",
         "WS602": "domain mapped to a stage that does not exist",
@@ -243,6 +253,7 @@ _CHECK_WARNINGS = _codes(
         "WS840": "a runtime past its deprecation date (new functions blocked later)",
         "WS841": "a route key with * or ?: its Lambda permission also matches other routes",
         "WS842": "a custom IAM statement allowing every action on every resource",
+        "WS567": "a dependencies file in the source directory that the function does not declare",
     },
 )
 
@@ -349,6 +360,19 @@ _IMPORT = _codes(
     },
 )
 
+_PACKAGING = _codes(
+    "build",
+    ERROR,
+    {
+        "WS990": "pip could not resolve or install a function's requirements",
+        "WS991": "a requirement with no wheel for the function's Lambda platform",
+        "WS992": "npm could not install a function's dependencies from its lock file",
+        "WS993": "pip or npm is not available to install a function's dependencies",
+        "WS994": "a function package over Lambda's size quotas",
+        "WS995": "a Node.js native module built for another platform than the function's",
+    },
+)
+
 _ALL = (
     _INTERNAL
     + _SCHEMA
@@ -359,6 +383,7 @@ _ALL = (
     + _DEPLOY
     + _SERVE
     + _IMPORT
+    + _PACKAGING
 )
 _BY_CODE: dict[str, Code] = {c.code: c for c in sorted(_ALL, key=lambda c: c.code)}
 if len(_BY_CODE) != len(_ALL):  # one code, one meaning

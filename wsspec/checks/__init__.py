@@ -9,6 +9,8 @@ the codes themselves (severity, meaning) live in ``wsspec.codes``:
     selections.py    WS201-WS206  selection expressions (+ WS804, WS860)
     integrations.py  WS301-WS310  integrations (+ WS805, WS809)
     functions.py     WS501-WS506  functions, paths, the connection table (+ WS814, WS861)
+    functions.py     WS501-WS506  functions, paths, the connection table (+ WS814)
+    packaging.py     WS560-WS567  dependencies files, layers, exclude patterns
     stages.py        WS601-WS607  stages, custom domain, VPC links (+ WS802, WS803, WS813)
     auth.py          WS604-WS605  authorizers (+ WS801 $connect without authorization)
     models.py        WS606        models
@@ -42,6 +44,7 @@ from wsspec.checks import (
     limits,
     models,
     monitoring,
+    packaging,
     permissions,
     routes,
     runtimes,
@@ -67,6 +70,7 @@ CHECKS: tuple[Check, ...] = (
     limits.names_and_limits,
     functions.functions,
     functions.secret_environment,
+    packaging.packaging,
     stages.stages,
     auth.authorizers,
     models.models,

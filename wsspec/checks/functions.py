@@ -33,7 +33,7 @@ _RESERVED_ENV = {
 }
 
 
-def _project_path(ctx: Ctx, path: Path, value: str, what: str) -> str | None:
+def project_path(ctx: Ctx, path: Path, value: str, what: str) -> str | None:
     """Check that ``value`` stays inside the project; returns the normalised posix path."""
     raw = value.replace("\\", "/")
     if raw.startswith("/") or re.match(r"[A-Za-z]:", raw):
@@ -113,8 +113,8 @@ def _handler(ctx: Ctx, p: Path, f: dict[str, Any]) -> None:
     """Handler and source paths stay in the project (WS501-WS503) and match the runtime (WS504)."""
     handler = as_str(f.get("handler"))
     source = as_str(f.get("source"))
-    h = _project_path(ctx, p + ("handler",), handler, "handler") if handler is not None else None
-    s = _project_path(ctx, p + ("source",), source, "source") if source is not None else None
+    h = project_path(ctx, p + ("handler",), handler, "handler") if handler is not None else None
+    s = project_path(ctx, p + ("source",), source, "source") if source is not None else None
     if (
         h is not None
         and s is not None

@@ -39,7 +39,7 @@ from wsspec.model import (
     TableOptions,
     plain,
 )
-from wsspec.package import build_zip, sha256_b64
+from wsspec.package import build_zip, check_upload, sha256_b64
 
 ZipOf = Callable[[Spec, Function], bytes]
 
@@ -228,6 +228,7 @@ def functions(f: Facts, zip_of: ZipOf) -> list[Res]:
     for fn in spec.functions:
         name = names.function_name(spec, fn.name)
         blob = zip_of(spec, fn)
+        check_upload(fn, blob)
         props = {
             "Role": f.role_arn(names.function_role_name(spec, fn.name)),
             "Handler": fn.lambda_handler,
@@ -237,6 +238,7 @@ def functions(f: Facts, zip_of: ZipOf) -> list[Res]:
             "Description": fn.description or "",
             "Environment": derive.environment(spec, fn.name),
             "Architectures": [fn.architecture],
+            "Layers": list(fn.layers),
             "CodeSha256": sha256_b64(blob),
             "TracingConfig": {"Mode": "Active" if derive.tracing(spec) else "PassThrough"},
             "Tags": owner_tags(spec, fn.tags),

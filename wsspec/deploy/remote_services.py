@@ -88,6 +88,7 @@ def _function(rd: Reader, f: Item, tags: dict[str, str], wanted: set[str]) -> No
         "Description": f.get("Description") or "",
         "Environment": (f.get("Environment") or {}).get("Variables") or {},
         "Architectures": f.get("Architectures") or ["x86_64"],
+        "Layers": [layer.get("Arn") for layer in f.get("Layers") or ()],
         "CodeSha256": f.get("CodeSha256"),
         "TracingConfig": f.get("TracingConfig"),
         "LoggingConfig": f.get("LoggingConfig"),

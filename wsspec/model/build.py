@@ -26,6 +26,7 @@ from wsspec.model.records import (
     Api,
     Authorizer,
     ConnectionTable,
+    Dependencies,
     Domain,
     FrozenDict,
     Function,
@@ -40,6 +41,7 @@ from wsspec.model.records import (
     Spec,
     Stage,
     VpcLink,
+    dependency_kind,
     frozen,
 )
 from wsspec.monitoring import build_monitoring
@@ -279,11 +281,39 @@ def _authorizer(name: str, a: Mapping[str, Any]) -> Authorizer:
     )
 
 
+def _dependencies(language: str, own: Any, defaults: Mapping[str, Any]) -> Dependencies | None:
+    """The function's dependencies file: its own, or the default file of its language."""
+    if own is False:
+        return None
+    if isinstance(own, str):
+        candidates: list[Any] = [own]
+    else:
+        d = defaults.get("dependencies")
+        candidates = [d] if isinstance(d, str) else list(d or ())
+    for c in candidates:
+        path = posixpath.normpath(str(c).replace("\\", "/"))
+        kind = dependency_kind(path)
+        if kind is not None and (kind == "npm") == (language == "nodejs"):
+            return Dependencies(kind=kind, path=path)
+    return None
+
+
+def _packaging(f: Mapping[str, Any], language: str, defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """Architecture, dependencies, excludes and layers: the function's own over the defaults."""
+    return {
+        "architecture": f.get("architecture", defaults.get("architecture", "x86_64")),
+        "dependencies": _dependencies(language, f.get("dependencies"), defaults),
+        "exclude": tuple(dict.fromkeys([*defaults.get("exclude", ()), *f.get("exclude", ())])),
+        "layers": tuple(dict.fromkeys([*defaults.get("layers", ()), *f.get("layers", ())])),
+    }
+
+
 def _functions(
     functions_d: Mapping[str, Any],
     routes_d: Mapping[str, Any],
     integrations: tuple[Integration, ...],
     authorizers: tuple[Authorizer, ...],
+    defaults: Mapping[str, Any],
 ) -> tuple[Function, ...]:
     fn_routes: dict[str, list[str]] = {}
     for integ in integrations:
@@ -297,13 +327,14 @@ def _functions(
     out = []
     for name, f in functions_d.items():
         grants = set(f.get("grants") or ())
+        info = _handler_info(name, f)
         out.append(
             Function(
                 name=name,
-                **_handler_info(name, f),
+                **info,
+                **_packaging(f, info["language"], defaults),
                 memory=int(f.get("memory", DEFAULT_MEMORY)),
                 timeout=int(f.get("timeout", DEFAULT_FUNCTION_TIMEOUT)),
-                architecture=f.get("architecture", "x86_64"),
                 description=f.get("description"),
                 environment=_strings(f.get("environment")),
                 secret_environment=tuple(f.get("secret_environment") or ()),
@@ -417,7 +448,13 @@ def build_model(data: Mapping[str, Any], *, source_file: str = "", project_dir: 
         authorizers=authorizers,
         models=tuple(_model(n, m) for n, m in (data.get("models") or {}).items()),
         stages=stages,
-        functions=_functions(data.get("functions") or {}, routes_d, integrations, authorizers),
+        functions=_functions(
+            data.get("functions") or {},
+            routes_d,
+            integrations,
+            authorizers,
+            data.get("function_defaults") or {},
+        ),
         vpc_links=tuple(
             VpcLink(name=n, description=v.get("description"), target_arns=tuple(v["target_arns"]))
             for n, v in (data.get("vpc_links") or {}).items()

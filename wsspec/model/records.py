@@ -90,6 +90,29 @@ class IamStatement:
     resources: tuple[str, ...]
 
 
+DependencyKind = Literal["requirements", "pyproject", "npm"]
+
+
+def dependency_kind(path: str) -> DependencyKind | None:
+    """What a dependencies file is, from its name (None: a kind wsspec cannot install)."""
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    if name == "package.json":
+        return "npm"
+    if name == "pyproject.toml":
+        return "pyproject"
+    if name.endswith(".txt"):
+        return "requirements"
+    return None
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    """A function's declared third-party dependencies (installed by ``wsspec.packaging``)."""
+
+    kind: DependencyKind
+    path: str  # posix, relative to the project: requirements file, pyproject.toml, package.json
+
+
 @dataclass(frozen=True)
 class FunctionLogging:
     """Lambda's LoggingConfig for one function."""
@@ -130,6 +153,9 @@ class Function:
     secret_environment: tuple[str, ...] = ()  # variables plan/deploy/drift never print
     logging: FunctionLogging | None = None  # None: Lambda's default (text)
     tags: Mapping[str, str] = field(default_factory=lambda: FrozenDict())  # added to the API's
+    dependencies: Dependencies | None = None  # installed into the package for its platform
+    exclude: tuple[str, ...] = ()  # globs left out of the package (defaults' first)
+    layers: tuple[str, ...] = ()  # layer version ARNs (defaults' first)
 
 
 @dataclass(frozen=True)

@@ -189,7 +189,7 @@ class Gateway:
         self._sweeper = asyncio.ensure_future(self._sweep())
         if self.config.reload and self.runners:
             self._watcher = asyncio.ensure_future(
-                startup.watch(self.runners, self.config.reload_interval, self.log)
+                startup.watch(self.runners, self.config.reload_interval, self.log, self.spec)
             )
         await self.network.listen(lambda secure: Connection(self, secure))
         self.ready = True

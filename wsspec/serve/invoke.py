@@ -89,6 +89,7 @@ class FunctionRunner:
         concurrency: int = 4,
         log: Callable[[str], None] = lambda s: None,
         memory_limit: bool = True,
+        dependencies: Path | None = None,
     ) -> None:
         if fn.language not in WATCHED:
             raise WsspecError(
@@ -133,6 +134,7 @@ class FunctionRunner:
             self.env["WSSPEC_DATA_LIMIT_MB"] = str(fn.memory + MEMORY_HEADROOM_MB)
         if fn.language == "nodejs":
             self.env["WSSPEC_HANDLER_FILE"] = str(self.handler_file)
+        self.use_dependencies(dependencies)
         self.fn_timeout = float(fn.timeout)
         self.concurrency = max(1, concurrency)
         self.log = log
@@ -449,6 +451,15 @@ class FunctionRunner:
             self.signature = sig
             return True
         return False
+
+    def use_dependencies(self, tree: Path | None) -> None:
+        """Workers started from now on import from this installed dependency tree."""
+        if tree is None:
+            return
+        if self.fn.language == "nodejs":
+            self.env["NODE_PATH"] = str(tree / "node_modules")
+        else:
+            self.env["WSSPEC_DEPS_DIR"] = str(tree)
 
     def reload(self) -> None:
         """Retire every worker: idle ones now, busy ones when they finish."""

@@ -17,14 +17,23 @@ references; both ends run the same interpreter), used only for values made of ex
 for which it gives what a JSON round trip gives at a third of the cost: the events the gateway
 builds, and the usual small proxy result. Other results go as JSON, serialised as Lambda does it
 (a result JSON cannot carry is a Runtime.MarshalError).
+
+Imports are those of a Lambda sandbox: the source directory, then the function's installed
+dependencies (``WSSPEC_DEPS_DIR``, built by ``wsspec.packaging`` exactly as they are zipped),
+the standard library, and from the developer's site-packages only what the Lambda Python
+runtime bundles (boto3 and its dependencies). Anything else fails to import, as on AWS, with
+Lambda's "Unable to import module" message. ``WSSPEC_SITE_PACKAGES=1`` turns this off.
 """
 
 import importlib
+import importlib.abc
+import importlib.machinery
 import json
 import marshal
 import os
 import struct
 import sys
+import sysconfig
 import time
 import traceback
 from collections.abc import Callable
@@ -156,6 +165,47 @@ class LambdaContext:
 
 Handler = Callable[[Any, LambdaContext], Any]
 
+# What the Lambda Python runtime itself provides beyond the standard library.
+RUNTIME_BUNDLED = frozenset(
+    ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
+)
+
+
+class _RuntimeBundled(importlib.abc.MetaPathFinder):
+    """Finds the runtime-bundled packages (only those) in the developer's site-packages."""
+
+    def __init__(self, dirs: list[str]) -> None:
+        self.dirs = dirs
+
+    def find_spec(self, name: str, path: Any, target: Any = None) -> Any:
+        if path is None and name.partition(".")[0] in RUNTIME_BUNDLED:
+            return importlib.machinery.PathFinder.find_spec(name, self.dirs)
+        return None
+
+
+def _sandbox_path() -> None:
+    """sys.path as in a Lambda sandbox: source dir, dependencies, standard library."""
+    cwd = os.getcwd()
+    stdlib = {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib")}
+    deps = os.environ.get("WSSPEC_DEPS_DIR")
+    if os.environ.get("WSSPEC_SITE_PACKAGES") == "1":
+        if deps:
+            sys.path.insert(1, deps)
+        return
+    keep: list[str] = []
+    other: list[str] = []
+    for p in sys.path:
+        site = "site-packages" in p or "dist-packages" in p
+        if p in ("", cwd) or p.endswith(".zip") or (not site and any(map(p.startswith, stdlib))):
+            keep.append(p)
+        else:
+            other.append(p)
+    if deps:
+        keep.insert(1 if keep and keep[0] in ("", cwd) else 0, deps)
+    sys.path[:] = keep
+    sys.path_importer_cache.clear()
+    sys.meta_path.append(_RuntimeBundled(other))
+
 
 class _Invocation:
     request_id = ""  # of the invocation running (set before each handler call)
@@ -214,7 +264,11 @@ def _load() -> Handler:
     entry = os.environ["WSSPEC_HANDLER_ENTRY"]
     if "" not in sys.path and os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
-    module = importlib.import_module(module_name)
+    _sandbox_path()
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ImportError("Unable to import module '%s': %s" % (module_name, exc)) from exc
     fn: Handler | None = getattr(module, entry, None)
     if not callable(fn):
         raise AttributeError("handler '%s' missing on module '%s'" % (entry, module_name))

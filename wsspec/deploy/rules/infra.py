@@ -192,6 +192,7 @@ _CONFIGURATION = (
     "Environment",
     "TracingConfig",
     "LoggingConfig",
+    "Layers",
 )
 
 
@@ -205,6 +206,7 @@ def function(p: Planner, r: Res, h: Cur | None) -> None:
         "Timeout": props["Timeout"],
         "Description": props["Description"],
         "Environment": {"Variables": dict(props["Environment"])},
+        "Layers": list(props.get("Layers", ())),
     }
     if "TracingConfig" in props:
         conf["TracingConfig"] = dict(props["TracingConfig"])

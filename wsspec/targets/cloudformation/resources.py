@@ -286,6 +286,8 @@ def _functions(spec: Spec, ctx: BuildContext) -> dict[str, Json]:
             "Code": _relative(code, ctx.out_dir / TEMPLATE_DIR),
         }
         put(props, "Description", fn.description)
+        if fn.layers:
+            props["Layers"] = list(fn.layers)
         env = derive.environment(spec, fn.name)
         if env:
             if (

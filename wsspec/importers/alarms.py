@@ -16,8 +16,7 @@ from wsspec import names
 from wsspec.importers.context import Ctx
 from wsspec.importers.graph import Res
 from wsspec.importers.values import Ref, show
-from wsspec.model import DEFAULT_FUNCTION_TIMEOUT
-from wsspec.model import DEFAULT_LOG_RETENTION_DAYS
+from wsspec.model import DEFAULT_FUNCTION_TIMEOUT, DEFAULT_LOG_RETENTION_DAYS
 from wsspec.monitoring import COMPARISONS, recommended_alarms
 
 _SYMBOL = {v: k for k, v in COMPARISONS.items()}

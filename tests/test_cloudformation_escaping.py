@@ -97,6 +97,9 @@ def spec_data(t: dict[str, str]) -> dict[str, Any]:
                 },
                 "response": True,
                 "operation_name": t["operation"],
+                # a route uses the model, so API Gateway gets it (unused models stay out)
+                "request_models": {"$default": "M"},
+                "model_selection": "$default",
             },
         },
         "functions": {

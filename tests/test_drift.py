@@ -105,6 +105,9 @@ def test_an_emulator_without_aws_managed_policies_gets_a_hint(moto, aws_env, tmp
     """multi-stage attaches an AWS managed policy a plain moto server does not know
     (docs/deploy.md: start it with MOTO_IAM_LOAD_MANAGED_POLICIES=true)."""
     moto.reset()
+    from tests.test_deploy_moto import _existing_function
+
+    _existing_function(moto.url, "device-config")  # the sample grants an existing function
     path = str(project(tmp_path, "multi-stage"))
     out = runner.invoke(app, ["deploy", path, "--yes", "--endpoint-url", moto.url])
     assert out.exit_code == 3

@@ -68,12 +68,12 @@ def test_sam_raw_env_that_names_the_table_becomes_the_table_name() -> None:
 
 
 def test_sam_raw_parameter_override_reaches_names_and_conditions() -> None:
-    result = _import("sam-raw", StageName="blue", LogLevel="DEBUG", ConnectionsTableName="t1")
+    result = _import("sam-raw", StageName="blue", LogLevel="DEBUG", ConnectionsTableName="t1-conns")
     spec = result.spec
     assert spec is not None and spec.stages[0].name == "blue"
     assert spec.stages[0].default_settings.data_trace is True  # !If [IsDebug, true, false]
-    assert spec.connections is not None and spec.connections.table_name == "t1"
-    assert all(f.environment["TABLE_NAME"] == "t1" for f in spec.functions)
+    assert spec.connections is not None and spec.connections.table_name == "t1-conns"
+    assert all(f.environment["TABLE_NAME"] == "t1-conns" for f in spec.functions)
 
 
 def test_sam_raw_what_cannot_be_expressed_is_a_comment_where_it_belongs() -> None:
@@ -96,7 +96,7 @@ def test_sam_websocketapi_expands_like_the_sam_transform() -> None:
     sub = spec.integration(spec.route("subscribe").integration)
     assert sub.timeout_ms == 5000 and spec.route("subscribe").two_way
     assert {f.entry for f in spec.functions} == {"handler", "connect", "disconnect", "subscribe"}
-    assert all(f.architecture == "arm64" and f.runtime == "nodejs20.x" for f in spec.functions)
+    assert all(f.architecture == "arm64" and f.runtime == "nodejs22.x" for f in spec.functions)
 
 
 def test_cloudformation_json_long_form_intrinsics_resolve() -> None:
@@ -104,7 +104,7 @@ def test_cloudformation_json_long_form_intrinsics_resolve() -> None:
     assert spec is not None and spec.api.name == "echo-staging"
     assert spec.api.tags == {"service": "echo", "env": "staging"}
     fn = spec.functions[0]
-    assert fn.memory == 256 and fn.runtime == "python3.11" and fn.entry == "handle"
+    assert fn.memory == 256 and fn.runtime == "python3.12" and fn.entry == "handle"
     assert fn.environment == {"GREETING": "hello", "STRICT": "no"}
     assert spec.stages[0].default_settings.throttling_burst == 50
     assert spec.domain is not None and spec.domain.name == "echo-staging.example.org"

@@ -84,7 +84,7 @@ def _deploy(url: str, spec: Path) -> str:
 
 @pytest.fixture()
 def project(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "samples", tmp_path / "samples")
+    shutil.copytree(ROOT / "samples", tmp_path / "samples", symlinks=True)
     return tmp_path / "samples"
 
 

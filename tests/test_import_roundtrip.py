@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from wsspec import names
+from wsspec import derive, names
 from wsspec.alarms import expand as alarms
 from wsspec.cli import app
 from wsspec.importers import ImportOptions, import_path
@@ -51,7 +51,31 @@ def normalise(spec: Spec, target: str) -> Spec:
     api = spec.api
     if target == "terraform":
         api = dataclasses.replace(api, disable_schema_validation=False)
-    return dataclasses.replace(spec, connections=conn, api=api, monitoring=_monitoring(spec))
+    # documentation only (summary, description, examples, pushes) never reaches AWS, nor do
+    # models no route uses
+    routes = tuple(
+        dataclasses.replace(r, summary=None, description=None, examples=(), pushes=())
+        for r in spec.routes
+    )
+    models = tuple(
+        dataclasses.replace(m, summary=None, examples=()) for m in derive.deployed_models(spec)
+    )
+    # every stage carries the API's tags (a template cannot tell them from the stage's own)
+    stages = tuple(
+        dataclasses.replace(
+            st, tags={k: v for k, v in st.tags.items() if spec.api.tags.get(k) != v}
+        )
+        for st in spec.stages
+    )
+    return dataclasses.replace(
+        spec,
+        connections=conn,
+        api=api,
+        monitoring=_monitoring(spec),
+        routes=routes,
+        models=models,
+        stages=stages,
+    )
 
 
 def _monitoring(spec: Spec) -> Any:
@@ -114,7 +138,7 @@ def assert_same(original: Spec, imported: Spec, target: str, *, exact: bool = Tr
 
 @pytest.fixture()
 def project(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "samples", tmp_path / "samples")
+    shutil.copytree(ROOT / "samples", tmp_path / "samples", symlinks=True)
     return tmp_path / "samples"
 
 

@@ -189,7 +189,7 @@ def test_handler_search_notes_ambiguity_and_typescript(tmp_path: Path) -> None:
         str(tmp_path),
         {"Kind": "s3"},
         "index.handler",
-        "nodejs20.x",
+        "nodejs22.x",
         "two",
     )
     assert found.handler == "two/index.js" and not found.exact and found.note
@@ -322,7 +322,7 @@ resource "aws_lambda_function" "SendFunction" {
   function_name = "SendFunction"
   filename      = "${data.archive_file.SendZip.output_path}"
   handler       = "app.handler"
-  runtime       = "nodejs20.x"
+  runtime       = "nodejs22.x"
   role          = "${aws_iam_role.Role.arn}"
 }
 resource "aws_apigatewayv2_integration" "send" {

@@ -16,7 +16,7 @@ from wsspec import names
 from wsspec.importers.context import Ctx
 from wsspec.importers.graph import Res
 from wsspec.importers.values import Ref, show
-from wsspec.model import DEFAULT_FUNCTION_TIMEOUT
+from wsspec.model import DEFAULT_FUNCTION_TIMEOUT, DEFAULT_LOG_RETENTION_DAYS
 from wsspec.monitoring import COMPARISONS, recommended_alarms
 
 _SYMBOL = {v: k for k, v in COMPARISONS.items()}
@@ -349,12 +349,12 @@ def monitoring(ctx: Ctx, data: dict[str, Any]) -> Any:
         out["stages"] = {s: {"alarms": a} for s, a in overrides.items()}
     if notify:
         out["notify"] = notify
-    default_days = 30 if preset else None
-    if retention is not False and retention != default_days:
+    if retention is not False and retention != DEFAULT_LOG_RETENTION_DAYS:
         if retention is None:
             ctx.notes.skip(
                 ("monitoring",),
-                "log groups that never expire (the recommended preset keeps 30 days)",
+                f"log groups that never expire (wsspec keeps {DEFAULT_LOG_RETENTION_DAYS} days "
+                "unless monitoring.log_retention_days says otherwise)",
             )
         else:
             out["log_retention_days"] = retention

@@ -259,14 +259,19 @@ def read(path: str, params: Mapping[str, str]) -> Graph:
     cfg.expand()
     graph = Graph(source=path, source_kind="Terraform", project_dir=os.path.abspath(directory))
     graph.by_wsspec = cfg.generated
+    default_tags: dict[str, Any] = {}
     for provider in cfg.providers:
         region = provider.attrs().get("region")
         value = cfg.ev.value(region.expr) if region is not None else None
         if isinstance(value, str):
             graph.region = value
+        default_tags.update(_default_tags(cfg, provider))
     for address, (block, env) in cfg.instances.items():
         rtype = block.labels[0]
         props = _evaluate(cfg, block, env)
+        if rtype == "aws_apigatewayv2_api" and default_tags:  # the provider's tags reach the API
+            own = props.get("tags")
+            props["tags"] = {**default_tags, **(own if isinstance(own, dict) else {})}
         res = Res(
             address, kind_of(rtype), rtype, {}, where=f"{address} ({cfg.files.get(id(block), '')})"
         )
@@ -284,6 +289,19 @@ def read(path: str, params: Mapping[str, str]) -> Graph:
         )
     _attach_policies(graph)
     return graph
+
+
+def _default_tags(cfg: Config, provider: Block) -> dict[str, Any]:
+    """``default_tags { tags = {...} }`` of the (unaliased) aws provider, where knowable."""
+    if provider.labels[:1] != ["aws"] or "alias" in provider.attrs():
+        return {}
+    out: dict[str, Any] = {}
+    for block in provider.blocks("default_tags"):
+        tags = block.attrs().get("tags")
+        value = cfg.ev.value(tags.expr) if tags is not None else None
+        if isinstance(value, dict):
+            out.update({k: v for k, v in value.items() if isinstance(v, str)})
+    return out
 
 
 def _evaluate(cfg: Config, block: Block, env: dict[str, Any]) -> dict[str, Any]:

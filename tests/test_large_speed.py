@@ -242,7 +242,7 @@ def test_template_cache_renders_the_same_text(tmp_path: Path) -> None:
 def test_deploy_command_lines_fill_the_commands_own_defaults(command, argv, expected) -> None:
     params = command.make_context(command.name, argv).params
     assert {k: params[k] for k in expected} == expected
-    assert params["profile"] is None and params["concurrency"] == expected.get("concurrency", 8)
+    assert params["profile"] is None and params["concurrency"] == expected.get("concurrency", 16)
     assert params["output"] == expected.get("output", "text")
 
 

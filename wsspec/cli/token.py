@@ -36,6 +36,16 @@ def token_command(
     file: str, sub: str, claim: tuple[str, ...], authorizer: str | None, expires_in: int
 ) -> None:
     """Print a token for `wsspec serve --local-issuer` (never for a deployed API)."""
+    from importlib.util import find_spec
+
+    if find_spec("jwt") is None:
+        fail(
+            WsspecError(
+                "`wsspec token` needs PyJWT, part of the 'serve' extra: pip install 'wsspec[serve]'",
+                code="WS015",
+                exit_code=EXIT_USAGE,
+            )
+        )
     from wsspec.serve import local_issuer
 
     spec = load_valid(file)

@@ -27,9 +27,11 @@ from wsspec.model.records import (
     Api,
     Authorizer,
     ConnectionTable,
+    Dependencies,
     Domain,
     FrozenDict,
     Function,
+    FunctionLogging,
     IamStatement,
     Integration,
     IntegrationResponse,
@@ -40,6 +42,7 @@ from wsspec.model.records import (
     Spec,
     Stage,
     VpcLink,
+    dependency_kind,
     frozen,
 )
 from wsspec.monitoring import build_monitoring
@@ -180,6 +183,20 @@ def _api(api_d: Mapping[str, Any]) -> Api:
         disable_execute_api_endpoint=bool(api_d.get("disable_execute_api_endpoint", False)),
         disable_schema_validation=bool(api_d.get("disable_schema_validation", False)),
         tags=_strings(api_d.get("tags")),
+        ip_address_type=api_d.get("ip_address_type", "ipv4"),
+    )
+
+
+def _logging(d: Any) -> FunctionLogging | None:
+    """A function's ``logging``: a level implies the JSON format (Lambda filters JSON only)."""
+    if not isinstance(d, dict) or not d:
+        return None
+    level, system = d.get("level"), d.get("system_level")
+    json_format = d.get("format") == "json" or (d.get("format") is None and (level or system))
+    return FunctionLogging(
+        format="JSON" if json_format else "Text",
+        level=str(level).upper() if level else None,
+        system_level=str(system).upper() if system else None,
     )
 
 
@@ -248,6 +265,10 @@ def _route(key: str, r: Mapping[str, Any], integration: str) -> Route:
         two_way=bool(resp),
         response_models=frozen(response_models),
         operation_name=r.get("operation_name"),
+        summary=r.get("summary"),
+        description=r.get("description"),
+        examples=tuple(_deep_frozen(e) for e in r.get("examples") or ()),
+        pushes=tuple(r.get("pushes") or ()),
     )
 
 
@@ -271,11 +292,39 @@ def _authorizer(name: str, a: Mapping[str, Any]) -> Authorizer:
     )
 
 
+def _dependencies(language: str, own: Any, defaults: Mapping[str, Any]) -> Dependencies | None:
+    """The function's dependencies file: its own, or the default file of its language."""
+    if own is False:
+        return None
+    if isinstance(own, str):
+        candidates: list[Any] = [own]
+    else:
+        d = defaults.get("dependencies")
+        candidates = [d] if isinstance(d, str) else list(d or ())
+    for c in candidates:
+        path = posixpath.normpath(str(c).replace("\\", "/"))
+        kind = dependency_kind(path)
+        if kind is not None and (kind == "npm") == (language == "nodejs"):
+            return Dependencies(kind=kind, path=path)
+    return None
+
+
+def _packaging(f: Mapping[str, Any], language: str, defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """Architecture, dependencies, excludes and layers: the function's own over the defaults."""
+    return {
+        "architecture": f.get("architecture", defaults.get("architecture", "x86_64")),
+        "dependencies": _dependencies(language, f.get("dependencies"), defaults),
+        "exclude": tuple(dict.fromkeys([*defaults.get("exclude", ()), *f.get("exclude", ())])),
+        "layers": tuple(dict.fromkeys([*defaults.get("layers", ()), *f.get("layers", ())])),
+    }
+
+
 def _functions(
     functions_d: Mapping[str, Any],
     routes_d: Mapping[str, Any],
     integrations: tuple[Integration, ...],
     authorizers: tuple[Authorizer, ...],
+    defaults: Mapping[str, Any],
 ) -> tuple[Function, ...]:
     fn_routes: dict[str, list[str]] = {}
     for integ in integrations:
@@ -289,15 +338,17 @@ def _functions(
     out = []
     for name, f in functions_d.items():
         grants = set(f.get("grants") or ())
+        info = _handler_info(name, f)
         out.append(
             Function(
                 name=name,
-                **_handler_info(name, f),
+                **info,
+                **_packaging(f, info["language"], defaults),
                 memory=int(f.get("memory", DEFAULT_MEMORY)),
                 timeout=int(f.get("timeout", DEFAULT_FUNCTION_TIMEOUT)),
-                architecture=f.get("architecture", "x86_64"),
                 description=f.get("description"),
                 environment=_strings(f.get("environment")),
+                secret_environment=tuple(f.get("secret_environment") or ()),
                 iam=tuple(
                     IamStatement(
                         effect=s.get("effect", "Allow"),
@@ -306,10 +357,12 @@ def _functions(
                     )
                     for s in (f.get("iam") or ())
                 ),
+                logging=_logging(f.get("logging")),
                 manage_connections="manage_connections" in grants,
                 connection_table="connection_table" in grants,
                 routes=tuple(sorted(set(fn_routes.get(name, ())), key=route_order.__getitem__)),
                 authorizers=tuple(fn_auth.get(name, ())),
+                tags=_strings(f.get("tags")),
             )
         )
     out += [auth.jwt_function(a) for a in authorizers if a.jwt is not None]
@@ -322,6 +375,8 @@ def _model(name: str, m: Mapping[str, Any]) -> Model:
         content_type=m.get("content_type", "application/json"),
         description=m.get("description"),
         schema=_deep_frozen(m["schema"]),
+        summary=m.get("summary"),
+        examples=tuple(_deep_frozen(e) for e in m.get("examples") or ()),
     )
 
 
@@ -350,18 +405,31 @@ def _stage(name: str, s: Mapping[str, Any] | None) -> Stage:
     )
 
 
+def table_options(d: Mapping[str, Any], key_default: str) -> dict[str, Any]:
+    """The ``TableOptions`` fields of a table section (shared by every table kind)."""
+    return {
+        "partition_key": d.get("key_attribute", key_default),
+        "billing_mode": "PROVISIONED" if d.get("read_capacity") else "PAY_PER_REQUEST",
+        "read_capacity": d.get("read_capacity"),
+        "write_capacity": d.get("write_capacity"),
+        "encryption": d.get("encryption", "aws_owned"),
+        "kms_key_arn": d.get("kms_key_arn"),
+        "point_in_time_recovery": bool(d.get("point_in_time_recovery", False)),
+        "deletion_protection": bool(d.get("deletion_protection", False)),
+        "retain": d.get("deletion_policy", "delete") == "retain",
+        "tags": _strings(d.get("tags")),
+    }
+
+
 def _connections(conn_d: Any) -> ConnectionTable | None:
     if not conn_d:
         return None
     conn_d = conn_d if isinstance(conn_d, Mapping) else {}
     return ConnectionTable(
-        table_name=conn_d.get("table_name"),
-        partition_key=CONNECTION_KEY,
+        **table_options(conn_d, CONNECTION_KEY),
         ttl_attribute=conn_d.get("ttl_attribute", DEFAULT_TTL_ATTRIBUTE),
+        table_name=conn_d.get("table_name"),
         ttl_seconds=int(conn_d.get("ttl_seconds", DEFAULT_TTL_SECONDS)),
-        billing_mode="PROVISIONED" if conn_d.get("read_capacity") else "PAY_PER_REQUEST",
-        read_capacity=conn_d.get("read_capacity"),
-        write_capacity=conn_d.get("write_capacity"),
         max_per_user=conn_d.get("max_per_user"),
         max_total=conn_d.get("max_total"),
     )
@@ -376,6 +444,7 @@ def _domain(dom_d: Mapping[str, Any] | None, default_stage: str) -> Domain | Non
         stage=dom_d.get("stage", default_stage),
         base_path=dom_d.get("base_path"),
         security_policy=dom_d.get("security_policy", "TLS_1_2"),
+        ip_address_type=dom_d.get("ip_address_type", "ipv4"),
     )
 
 
@@ -386,7 +455,13 @@ def build_model(data: Mapping[str, Any], *, source_file: str = "", project_dir: 
     authorizers = tuple(_authorizer(n, a) for n, a in (data.get("authorizers") or {}).items())
     stages = tuple(_stage(n, s) for n, s in (data.get("stages") or {DEFAULT_STAGE: {}}).items())
     connections = _connections(data.get("connections"))
-    functions = _functions(data.get("functions") or {}, routes_d, integrations, authorizers)
+    functions = _functions(
+        data.get("functions") or {},
+        routes_d,
+        integrations,
+        authorizers,
+        data.get("function_defaults") or {},
+    )
     return Spec(
         version=int(data.get("wsspec", 1)),
         api=_api(data["api"]),
@@ -403,6 +478,7 @@ def build_model(data: Mapping[str, Any], *, source_file: str = "", project_dir: 
         connections=connections,
         domain=_domain(data.get("domain"), stages[0].name),
         cloudwatch_role=bool((data.get("account") or {}).get("cloudwatch_role", False)),
+        trust_conditions=bool((data.get("account") or {}).get("trust_conditions", True)),
         monitoring=build_monitoring(data.get("monitoring")),
         api_keys=auth.api_keys(data.get("api_keys")),
         usage_plans=auth.usage_plans(data.get("usage_plans")),

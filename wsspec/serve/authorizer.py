@@ -11,12 +11,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from wsspec.serve import events as ev
+from wsspec.serve.config import ServeConfig
 from wsspec.serve.events import Handshake
+
+if TYPE_CHECKING:
+    from wsspec.serve.invoke import FunctionRunner
 
 
 @dataclass
@@ -24,6 +29,10 @@ class Decision:
     status: int  # 200 allow; 401, 403, 500 reject
     context: dict[str, Any] | None = None  # requestContext.authorizer on allow
     reason: str = ""
+
+
+# An authorizer wsspec owns (a JWT authorizer), run in-process: authorizer event -> decision.
+Verify = Callable[[dict[str, Any]], Awaitable[Decision]]
 
 
 def identity_value(
@@ -144,3 +153,53 @@ def decide(output: Any, method_arn: str) -> Decision:
         context[str(k)] = v
     context["principalId"] = principal
     return Decision(200, context=context)
+
+
+async def run(
+    identity_sources: tuple[str, ...],
+    runner: FunctionRunner | None,
+    api: ev.Api,
+    hs: Handshake,
+    stage_variables: dict[str, str],
+    config: ServeConfig,
+    verify: Verify | None = None,
+) -> tuple[int, str]:
+    """The whole authorizer step of a handshake: (status, detail); on 200 the handshake carries
+    the authorizer context. ``verify`` answers instead of a function (wsspec's JWT authorizer);
+    ``runner`` None: the function cannot run here (allowed after the identity-source check, as
+    the start-up note says)."""
+    request_id = ev.new_id()
+    ctx = ev.request_context(
+        api, hs, route="$connect", event_type="CONNECT", request_id=request_id,
+        request_ms=ev.now_ms(),
+    )  # fmt: skip
+    missing = missing_identity(identity_sources, hs, stage_variables, context_lookup(ctx))
+    if missing:
+        return 401, f"identity source {missing} missing"
+    event = ev.authorizer_event(api, hs, request_id, ev.now_ms())
+    if verify is not None:
+        decision = await verify(event)
+    elif runner is None:
+        hs.authorizer = {"principalId": "wsspec-local"}
+        return 200, "authorizer not emulated"
+    else:
+        decision = await _invoke(runner, event, request_id, config, api.method_arn("$connect"))
+    if decision.status == 200:
+        hs.authorizer = decision.context
+    return decision.status, decision.reason
+
+
+async def _invoke(
+    runner: FunctionRunner, event: dict[str, Any], request_id: str, config: ServeConfig, arn: str
+) -> Decision:
+    """A Lambda REQUEST authorizer's decision (its error ``Unauthorized`` is a 401)."""
+    timeout = config.timeout if config.timeout is not None else 29.0
+    out = await runner.invoke(event, request_id=request_id, integration_timeout=timeout)
+    if out.kind != "ok":
+        msg = (out.value or {}).get("errorMessage", "") if isinstance(out.value, dict) else ""
+        if msg == "Unauthorized":
+            return Decision(401, reason="Unauthorized")
+        return Decision(
+            config.authorizer_error_status, reason=f"authorizer failed: {msg or out.kind}"
+        )
+    return decide(out.value, arn)

@@ -10,7 +10,7 @@ import subprocess
 from typing import Any
 
 from wsspec.model import ConnectionTable
-from wsspec.serve.localaws import DUMMY_KEY, launch_local_aws, stop_process
+from wsspec.serve.localaws import DUMMY_KEY, Launch, launch_local_aws, stop_process
 
 
 class LocalTable:
@@ -31,10 +31,10 @@ class LocalTable:
         self.endpoint = endpoint or ""
         self._external = endpoint is not None
 
-    def start(self) -> None:
+    def start(self, launch: Launch | None = None) -> None:
         if not self._external:
             self.proc, self.endpoint = launch_local_aws(
-                self.host, self.region, "a connection table"
+                self.host, self.region, "a connection table", launch
             )
         self._create()
 

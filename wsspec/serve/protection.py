@@ -18,6 +18,7 @@ atomic under concurrent requests the way DynamoDB does, and serve is one process
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import re
 import secrets
@@ -28,7 +29,8 @@ from wsspec import derive
 from wsspec.model import Authorizer, Spec
 from wsspec.runtime import connection_guard as cg
 from wsspec.runtime import jwt_authorizer as ja
-from wsspec.serve.authorizer import Decision, decide
+from wsspec.serve.authorizer import Decision, Verify, decide
+from wsspec.serve.events import Handshake
 
 
 def api_key_env(name: str) -> str:
@@ -64,6 +66,12 @@ class Protection:
             self._verifiers[auth.name] = v
         return v
 
+    def verifier(self, auth: Authorizer, method_arn: str) -> Verify | None:
+        """The in-process answer of a JWT authorizer (None for a Lambda authorizer)."""
+        if auth.jwt is None:
+            return None
+        return functools.partial(self.jwt, auth, method_arn=method_arn)
+
     async def jwt(self, auth: Authorizer, event: dict[str, Any], method_arn: str) -> Decision:
         """The generated authorizer's answer: 401 for any bad token, else the policy's."""
         try:
@@ -75,6 +83,10 @@ class Protection:
         return decide(out, method_arn)
 
     # ---------------------------------------------------------------- API keys
+    def api_key_ok(self, hs: Handshake) -> bool:
+        """Whether the handshake carries a key of the spec (else API Gateway answers 403)."""
+        return self.api_key_status(hs.header, hs.authorizer) is None
+
     def api_key_status(self, header: Callable[[str], str | None], authorizer: Any) -> int | None:
         """None when the key is valid; 403 when it is missing or unknown."""
         if self.spec.api.api_key_selection == "$context.authorizer.usageIdentifierKey":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Callable
 
 from wsspec.deploy.current import Cur
-from wsspec.deploy.records import POLICY_NAME
+from wsspec.deploy.records import POLICY_NAME, RETAIN_TAG
 from wsspec.deploy.steps import Call
 
 DeleteCalls = Callable[[str, Cur, str], list[Call]]  # (natural key, current, API id) -> calls
@@ -71,12 +71,20 @@ def _usage_plan(key: str, h: Cur, api_id: str) -> list[Call]:
     return calls + [Call("apigateway", "delete_usage_plan", {"usagePlanId": h.id})]
 
 
+def _table(key: str, h: Cur, api_id: str) -> list[Call]:
+    """Delete the table, unless its spec said ``deletion_policy: retain`` (its tag says so)."""
+    if (h.props.get("Tags") or {}).get(RETAIN_TAG) == "true":
+        return []
+    return [Call("dynamodb", "delete_table", {"TableName": key})]
+
+
 def _kept(key: str, h: Cur, api_id: str) -> list[Call]:
     return []  # account settings are regional and shared: left as they are
 
 
 DELETES: dict[str, DeleteCalls] = {
     "api": _one("apigatewayv2", "delete_api", "ApiId"),
+    "duplicate_api": _one("apigatewayv2", "delete_api", "ApiId"),
     "route": _api_child("delete_route", "RouteId"),
     "integration": _api_child("delete_integration", "IntegrationId"),
     "integration_response": _integration_response,
@@ -96,6 +104,6 @@ DELETES: dict[str, DeleteCalls] = {
     "usage_plan_key": _usage_plan_key,
     "usage_plan": _usage_plan,
     "api_key": _one("apigateway", "delete_api_key", "apiKey"),
-    "table": _one("dynamodb", "delete_table", "TableName", by_key=True),
+    "table": _table,
     "account": _kept,
 }

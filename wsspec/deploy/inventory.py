@@ -1,7 +1,7 @@
 """Which optional resource families a spec's deploy has created, recorded on its API.
 
 A reader need not look for connection tables, VPC links, custom domains, alarms, SNS topics,
-authorizers or models when the spec has none, unless an earlier deploy of the spec created
+authorizers, models or usage plans and API keys when the spec has none, unless an earlier deploy of the spec created
 some (the spec dropped them since, and they must be deleted). So the API carries the tag
 ``wsspec:has`` listing the optional families that may exist for it; the deploy reads a family
 only when the spec wants it, the tag names it, or the tag cannot tell (no API yet, or an API
@@ -27,6 +27,7 @@ FAMILIES: dict[str, frozenset[str]] = {
     "topic": frozenset({"topic", "subscription"}),
     "authorizer": frozenset({"authorizer"}),
     "model": frozenset({"model"}),
+    "usage": frozenset({"usage_plan", "api_key", "usage_plan_key"}),
 }
 
 

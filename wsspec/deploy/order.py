@@ -10,14 +10,15 @@ still busy) instead of waiting phase by phase. A step waits for:
   authorizer its function and role; a route its request and response models; a permission its
   function; a stage its access log group and every route and integration (route settings name
   routes); an API mapping its domain and stage; the account its role; a subscription or an
-  alarm its topic;
+  alarm its topic; a usage plan the stages it is attached to;
 - the step on the same Lambda policy before it (``Step.lock``);
 - the ``api`` step (which records a new optional family in the API's inventory tag,
   ``wsspec.deploy.inventory``), for every create or update of an optional family; the
   ``inventory`` step that drops a family from the tag waits for every other write and delete;
 - for a delete: every create and update, and the deletes of what refers to it (routes before
   their integrations, authorizers and models; integrations before VPC links; API mappings
-  before stages and domains; the API's children before the API);
+  before stages and domains; usage-plan keys before their plans and keys; usage plans before
+  the stages they name; the API's children before the API);
 - for a deployment: everything else.
 
 Phases (``Step.phase``) still order the plan for display.
@@ -39,14 +40,19 @@ DELETE_AFTER: dict[str, frozenset[str]] = {
     "authorizer": frozenset({"route"}),
     "model": frozenset({"route"}),
     "vpc_link": frozenset({"integration"}),
-    "stage": frozenset({"api_mapping"}),
+    "stage": frozenset({"api_mapping", "usage_plan"}),
     "domain": frozenset({"api_mapping"}),
+    "usage_plan": frozenset({"usage_plan_key"}),
+    "api_key": frozenset({"usage_plan_key"}),
     "topic": frozenset({"subscription", "alarm"}),
     "api": frozenset(
         {"route", "integration", "integration_response", "authorizer", "model", "stage"}
+        | {"usage_plan"}
     ),
 }
-OPTIONAL_AFTER_API = frozenset({"table", "vpc_link", "domain", "alarm", "topic"})
+OPTIONAL_AFTER_API = frozenset(
+    {"table", "vpc_link", "domain", "alarm", "topic", "usage_plan", "api_key", "usage_plan_key"}
+)
 
 _FUNCTION_ARN = re.compile(r":function:([^:/]+)")
 _ROLE_ARN = re.compile(r":role/(?:.*/)?([^/]+)$")
@@ -108,6 +114,11 @@ def references(s: Step) -> list[Key]:
     elif s.kind == "account":
         for op in p.get("patchOperations") or []:
             out += [("role", r) for r in _match(_ROLE_ARN, op.get("value"))]
+    elif s.kind == "usage_plan":  # apiStages on create, "apiId:stage" patches on update
+        out += [("stage", str(st.get("stage"))) for st in p.get("apiStages") or []]
+        for op in p.get("patchOperations") or []:
+            if op.get("path") == "/apiStages" and isinstance(op.get("value"), str):
+                out.append(("stage", op["value"].rsplit(":", 1)[-1]))
     elif s.kind in ("subscription", "alarm"):
         arns = [p.get("TopicArn"), *(p.get("AlarmActions") or [])]
         out += [("topic", str(a).rsplit(":", 1)[-1]) for a in arns if isinstance(a, str)]

@@ -8,6 +8,8 @@ from wsspec.deploy.records import OWNER_TAG
 
 
 def read_usage(rd: Reader) -> None:
+    if not rd.reads("usage"):
+        return
     spec = rd.spec
     c = rd.aws.client("apigateway")
     plan_keys = {names.usage_plan_name(spec, p.name): p.name for p in spec.usage_plans}

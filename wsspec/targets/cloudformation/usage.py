@@ -5,14 +5,15 @@ No key value is written: API Gateway generates each value, so the template never
 
 from __future__ import annotations
 
-from wsspec import names
+from wsspec import derive, names
 from wsspec.model import Spec
-from wsspec.targets.cloudformation.intrinsics import Json, put, ref, resource
+from wsspec.targets.cloudformation.intrinsics import Json, put, ref, resource, tag_list
 
 
 def resources(spec: Spec) -> dict[str, Json]:
     out: dict[str, Json] = {}
     stages = [names.stage_logical(s.name) for s in spec.stages]
+    tags = tag_list(derive.tags(spec))
     for plan in spec.usage_plans:
         props: Json = {
             "UsagePlanName": names.usage_plan_name(spec, plan.name),
@@ -27,10 +28,12 @@ def resources(spec: Spec) -> dict[str, Json]:
                 "Period": plan.quota_period,
                 "Offset": plan.quota_offset,
             }
+        put(props, "Tags", tags)
         out[names.usage_plan_logical(plan.name)] = resource("AWS::ApiGateway::UsagePlan", props)
     for key in spec.api_keys:
         props = {"Name": names.api_key_name(spec, key.name), "Enabled": key.enabled}
         put(props, "Description", key.description)
+        put(props, "Tags", tags)
         out[names.api_key_logical(key.name)] = resource("AWS::ApiGateway::ApiKey", props)
         out[names.usage_plan_key_logical(key.name)] = resource(
             "AWS::ApiGateway::UsagePlanKey",

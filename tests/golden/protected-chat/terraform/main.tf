@@ -66,9 +66,9 @@ resource "aws_apigatewayv2_route" "default" {
 # authorizers or models creates a new deployment before the old one is destroyed.
 resource "aws_apigatewayv2_deployment" "this" {
   api_id      = aws_apigatewayv2_api.this.id
-  description = "wsspec a2aa51dafb99"
+  description = "wsspec a2fcbb2869b3"
   triggers = {
-    api_definition = "a2aa51dafb99"
+    api_definition = "a2fcbb2869b3"
   }
 
   lifecycle {
@@ -96,7 +96,8 @@ resource "aws_apigatewayv2_stage" "prod" {
 
 # ---------------------------------------------------------------- Functions
 resource "aws_cloudwatch_log_group" "lambda_connections" {
-  name = "/aws/lambda/protected-chat-connections"
+  name              = "/aws/lambda/protected-chat-connections"
+  retention_in_days = 30
 }
 
 resource "aws_iam_role" "lambda_connections" {
@@ -147,7 +148,7 @@ resource "aws_iam_role_policy" "lambda_connections" {
 resource "aws_lambda_function" "connections" {
   function_name    = "protected-chat-connections"
   role             = aws_iam_role.lambda_connections.arn
-  runtime          = "python3.12"
+  runtime          = "python3.13"
   handler          = "wsspec_connection_guard.handler"
   architectures    = ["x86_64"]
   memory_size      = 128
@@ -169,7 +170,8 @@ resource "aws_lambda_function" "connections" {
 }
 
 resource "aws_cloudwatch_log_group" "lambda_send_message" {
-  name = "/aws/lambda/protected-chat-send_message"
+  name              = "/aws/lambda/protected-chat-send_message"
+  retention_in_days = 30
 }
 
 resource "aws_iam_role" "lambda_send_message" {
@@ -230,7 +232,7 @@ resource "aws_iam_role_policy" "lambda_send_message" {
 resource "aws_lambda_function" "send_message" {
   function_name    = "protected-chat-send_message"
   role             = aws_iam_role.lambda_send_message.arn
-  runtime          = "python3.12"
+  runtime          = "python3.13"
   handler          = "protected_send.handler"
   architectures    = ["x86_64"]
   memory_size      = 128
@@ -250,7 +252,8 @@ resource "aws_lambda_function" "send_message" {
 }
 
 resource "aws_cloudwatch_log_group" "lambda_users_jwt_authorizer" {
-  name = "/aws/lambda/protected-chat-users-jwt-authorizer"
+  name              = "/aws/lambda/protected-chat-users-jwt-authorizer"
+  retention_in_days = 30
 }
 
 resource "aws_iam_role" "lambda_users_jwt_authorizer" {
@@ -289,7 +292,7 @@ resource "aws_lambda_function" "users_jwt_authorizer" {
   function_name    = "protected-chat-users-jwt-authorizer"
   description      = "wsspec JWT authorizer 'users' (generated)"
   role             = aws_iam_role.lambda_users_jwt_authorizer.arn
-  runtime          = "python3.12"
+  runtime          = "python3.13"
   handler          = "wsspec_jwt_authorizer.handler"
   architectures    = ["x86_64"]
   memory_size      = 256

@@ -19,3 +19,26 @@ output "table_name" {
   description = "The DynamoDB connection table."
   value       = aws_dynamodb_table.connections.name
 }
+
+output "table_arn" {
+  description = "The ARN of the DynamoDB connection table."
+  value       = aws_dynamodb_table.connections.arn
+}
+
+output "function_arns" {
+  description = "The ARN of every function, by spec name."
+  value = {
+    connections            = aws_lambda_function.connections.arn
+    send_message           = aws_lambda_function.send_message.arn
+    "users-jwt-authorizer" = aws_lambda_function.users_jwt_authorizer.arn
+  }
+}
+
+output "function_names" {
+  description = "The Lambda name of every function, by spec name."
+  value = {
+    connections            = aws_lambda_function.connections.function_name
+    send_message           = aws_lambda_function.send_message.function_name
+    "users-jwt-authorizer" = aws_lambda_function.users_jwt_authorizer.function_name
+  }
+}

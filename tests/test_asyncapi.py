@@ -153,6 +153,42 @@ def test_connect_parameters_and_the_authorizer_token() -> None:
     ]
 
 
+def test_a_jwt_authorizer_token_is_a_jwt_scheme(tmp_path: Path) -> None:
+    doc = _doc(ROOT / "samples" / "protected-chat.yaml")
+    scheme = doc["components"]["securitySchemes"]["users"]
+    assert (scheme["type"], scheme["name"], scheme["in"]) == ("httpApiKey", "token", "query")
+    assert "A JWT from the issuer `https://" in scheme["description"]
+    assert "JWT authorizer `users`" in scheme["description"]
+    assert "Lambda REQUEST" not in scheme["description"]
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        textwrap.dedent(
+            """\
+            wsspec: 1
+            api: {name: bearer}
+            authorizers:
+              users:
+                jwt:
+                  issuer: https://issuer.example.com/pool
+                  audience: [client-1]
+                  token_source: route.request.header.Authorization
+            routes:
+              $connect: {function: app, authorizer: users}
+              $default: {function: app}
+            functions:
+              app: {handler: handlers/app.py}
+            """
+        )
+    )
+    scheme = _doc(spec)["components"]["securitySchemes"]["users"]
+    assert {k: scheme[k] for k in ("type", "scheme", "bearerFormat")} == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+    }
+    assert "`client-1`" in scheme["description"]
+
+
 def test_api_key_scheme(tmp_path: Path) -> None:
     spec = tmp_path / "spec.yaml"
     spec.write_text(

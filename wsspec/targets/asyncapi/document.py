@@ -8,7 +8,8 @@
   ``receive`` per route response and per pushed model, and API Gateway's own error frames.
 - messages: payloads from the models (``schemas.convert``), with the route selection value as
   a ``const``; examples from the spec.
-- security schemes: IAM (SigV4), the API key header and the authorizer's token.
+- security schemes: IAM (SigV4), the API key header and the authorizer's token (a JWT for a
+  JWT authorizer).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 from wsspec.messages import GATEWAY_ERROR, ClientApi, Param, Receive, Send, message_value
 from wsspec.messages.examples import example_error
-from wsspec.model import Spec, plain
+from wsspec.model import Authorizer, Spec, plain
 from wsspec.targets.asyncapi.schemas import COMPONENT, convert
 
 CHANNEL = "connection"
@@ -277,15 +278,7 @@ class Document:
         connect = next((r for r in spec.routes if r.key == "$connect"), None)
         if api.token is not None and connect is not None and connect.authorizer:
             auth = spec.authorizer(connect.authorizer)
-            sources = ", ".join(f"`{s}`" for s in auth.identity_sources)
-            out[_KEY.sub("_", auth.name)] = {
-                "type": "httpApiKey",
-                "name": api.token.name,
-                "in": api.token.location,
-                "description": f"Checked by the Lambda REQUEST authorizer `{auth.name}` when "
-                f"the connection is made (identity sources: {sources}; a missing one is refused "
-                "with 401).",
-            }
+            out[_KEY.sub("_", auth.name)] = _token_scheme(auth, api.token)
         if api.api_key is not None:
             out["apiKey"] = {
                 "type": "httpApiKey",
@@ -294,6 +287,30 @@ class Document:
                 "description": "An API key of a usage plan, checked when the connection is made.",
             }
         return out
+
+
+def _token_scheme(auth: Authorizer, token: Param) -> dict[str, Any]:
+    """The security scheme of the ``$connect`` authorizer's token: a JWT for wsspec's JWT
+    authorizer (an HTTP bearer scheme when it is read from the Authorization header), else
+    the Lambda REQUEST authorizer's identity source."""
+    scheme: dict[str, Any] = {"type": "httpApiKey", "name": token.name, "in": token.location}
+    if auth.jwt is None:
+        sources = ", ".join(f"`{s}`" for s in auth.identity_sources)
+        scheme["description"] = (
+            f"Checked by the Lambda REQUEST authorizer `{auth.name}` when the connection is "
+            f"made (identity sources: {sources}; a missing one is refused with 401)."
+        )
+        return scheme
+    if token.location == "header" and token.name.lower() == "authorization":
+        scheme = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    audience = ", ".join(f"`{a}`" for a in auth.jwt.audience)
+    scheme["description"] = (
+        f"A JWT from the issuer `{auth.jwt.issuer}` for the audience {audience}, verified by "
+        f"the JWT authorizer `{auth.name}` when the connection is made (signature against the "
+        "issuer's key set, expiry, issuer, audience and required claims); a missing or invalid "
+        "token is refused with 401."
+    )
+    return scheme
 
 
 def _docs(summary: str | None, description: str | None) -> dict[str, str]:

@@ -40,11 +40,11 @@ functions:
   disconnect: {handler: handlers/disconnect.py, entry: lambda_handler, grants: [connection_table]}
   send_v3:
     handler: handlers/send_v3.js
-    runtime: nodejs20.x
+    runtime: nodejs22.x
     grants: [connection_table, manage_connections]
   send_v2:
     handler: handlers/send_v2.js
-    runtime: nodejs20.x
+    runtime: nodejs22.x
     grants: [connection_table, manage_connections]
 connections: true
 """

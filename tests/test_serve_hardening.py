@@ -346,8 +346,8 @@ routes:
   scribble: {function: scribble, response: true}
   echo: {function: echo, response: true}
 functions:
-  scribble: {handler: handlers/scribble.js, runtime: nodejs20.x}
-  echo: {handler: handlers/echo.js, runtime: nodejs20.x}
+  scribble: {handler: handlers/scribble.js, runtime: nodejs22.x}
+  echo: {handler: handlers/echo.js, runtime: nodejs22.x}
 """
 NODE_SCRIBBLE = """
 const fs = require("fs");

@@ -493,6 +493,12 @@ def _submit_all(runner: object, events: list[dict[str, object]], timeout: float 
     return asyncio.gather(*futs)
 
 
+def runner_max_batch() -> int:
+    from wsspec.serve.invoke import FunctionRunner
+
+    return FunctionRunner.MAX_BATCH
+
+
 def test_fast_invocations_waiting_together_share_one_worker_and_keep_their_order(
     tmp_path: Path,
 ) -> None:
@@ -502,8 +508,11 @@ def test_fast_invocations_waiting_together_share_one_worker_and_keep_their_order
 
     async def run() -> tuple[list[object], int, float]:
         runner = make()
+        # The batching mechanics, not the machine's speed: with a budget this large, any
+        # measured handler time (a loaded CI machine's included) allows a full batch.
+        runner.BATCH_BUDGET = 60.0
         await runner.warm()
-        for _ in range(5):  # measured: a fast handler
+        for _ in range(5):  # measured
             await runner.invoke({"n": -1}, request_id="warm", integration_timeout=10)
         limit = runner.batch_limit()
         try:
@@ -513,7 +522,7 @@ def test_fast_invocations_waiting_together_share_one_worker_and_keep_their_order
             await runner.close()
 
     outs, limit, per_call = asyncio.run(run())
-    assert per_call < 0.002 / 2 and limit > 1
+    assert per_call is not None and limit == runner_max_batch()
     assert [o.kind for o in outs] == ["ok"] * limit
     assert [o.value["n"] for o in outs] == list(range(limit))
     assert [o.value["id"] for o in outs] == [f"r{i}" for i in range(limit)]

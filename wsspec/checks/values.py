@@ -26,7 +26,7 @@ from wsspec.checks.context import Ctx, as_map, check
 from wsspec.loader import Path
 
 MAX_TAGS = 50  # per resource, including wsspec's ownership tag
-OWNER_TAG = "wsspec:spec"
+OWN_TAG_PREFIX = "wsspec:"  # the deploy writes wsspec:spec, wsspec:has, wsspec:retain
 _TAG_PUNCTUATION = set("_.:/=+-@")
 _INVISIBLE = {"Cc", "Cf", "Zl", "Zp"}
 NAMED_SECTIONS = (
@@ -110,8 +110,8 @@ def _tag(ctx: Ctx, path: Path, key: str, value: Any) -> None:
         problem = f"tag key {key!r} must have 1-128 characters, not {len(key)}"
     elif key.lower().startswith("aws:"):
         problem = f"tag key {key!r}: keys starting with 'aws:' are reserved for AWS"
-    elif key == OWNER_TAG:
-        problem = f"tag key {key!r} is wsspec's ownership tag"
+    elif key.startswith(OWN_TAG_PREFIX):
+        problem = f"tag key {key!r}: keys starting with 'wsspec:' are the deploy's own tags"
     elif not tag_text_ok(key):
         problem = f"tag key {key!r} may only contain letters, digits, spaces and _ . : / = + - @"
     if problem is not None:

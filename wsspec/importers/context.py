@@ -17,6 +17,7 @@ from wsspec.importers.values import Pseudo, Ref, Tmpl, Unresolved, first_unresol
 from wsspec.model import Spec
 
 OWNER_TAG = "wsspec:spec"
+WSSPEC_TAG_PREFIX = "wsspec:"  # the tags a deploy writes: wsspec:spec, wsspec:has, wsspec:retain
 
 
 @dataclass
@@ -202,7 +203,7 @@ def unique(name: str, taken: set[str]) -> str:
 
 
 def clean_tags(tags: Any) -> dict[str, str]:
-    """Tags as a mapping, without AWS's own and wsspec's ownership tag."""
+    """Tags as a mapping, without AWS's own and wsspec's own (ownership, inventory, retain)."""
     if isinstance(tags, list):  # CloudFormation's [{Key, Value}] form
         tags = {t.get("Key"): t.get("Value") for t in tags if isinstance(t, dict)}
     if not isinstance(tags, dict):
@@ -212,7 +213,7 @@ def clean_tags(tags: Any) -> dict[str, str]:
         for k, v in tags.items()
         if isinstance(v, (str, int, float))
         and not str(k).startswith("aws:")
-        and str(k) != OWNER_TAG
+        and not str(k).startswith(WSSPEC_TAG_PREFIX)
     }
 
 

@@ -2,7 +2,7 @@
 
 The API carries the tag ``wsspec:has`` naming the optional resource families an earlier
 deploy created (wsspec.deploy.inventory): a spec without connection tables, alarms, topics,
-custom domains, VPC links, authorizers or models reads none of them, yet a family the spec
+custom domains, VPC links, authorizers, models, usage plans or API keys reads none of them, yet a family the spec
 dropped since its last deploy is still read once, deleted, and then forgotten.
 """
 
@@ -27,6 +27,9 @@ OPTIONAL_READS = {
     "ListTopics",
     "GetTopicAttributes",
     "ListSubscriptionsByTopic",
+    "GetApiKeys",
+    "GetUsagePlans",
+    "GetUsagePlanKeys",
 }
 OPTIONAL_SERVICES = {"dynamodb", "sns", "cloudwatch", "monitoring"}
 

@@ -92,6 +92,32 @@ def test_moving_a_key_to_another_plan_relinks_it(url: str, tmp_path: Path) -> No
     assert links[names.usage_plan_name(spec, "partners")] == [names.api_key_name(spec, "partner-b")]
 
 
+USAGE_READS = {"GetApiKeys", "GetUsagePlans", "GetUsagePlanKeys"}
+
+
+def test_dropped_usage_plans_and_keys_are_deleted_then_no_longer_read(
+    url: str, tmp_path: Path
+) -> None:
+    import yaml
+
+    path = project(tmp_path, SAMPLE)
+    deploy(load(path), url)
+    data = yaml.safe_load(path.read_text())
+    del data["usage_plans"], data["api_keys"]
+    data["routes"]["$connect"].pop("api_key_required")
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    session, _, c = deploy(load(path), url)
+    deleted = {(s.kind, s.action) for s in session.plan.steps}
+    assert {("usage_plan", "delete"), ("api_key", "delete"), ("usage_plan_key", "delete")} <= (
+        deleted
+    )
+    assert ("inventory", "update") in deleted, deleted
+    assert _usage(url)["plans"] == [] and _usage(url)["keys"] == []
+    session, _, c = deploy(load(path), url)
+    assert session.plan.empty and c.writes == []
+    assert not {op for _, op in c.calls} & USAGE_READS, c.calls
+
+
 def test_no_build_output_holds_a_key_value(tmp_path: Path) -> None:
     spec = load(project(tmp_path, SAMPLE))
     outputs, _ = build_outputs(spec, ["cloudformation", "terraform"], tmp_path / "out")

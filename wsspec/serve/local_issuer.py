@@ -1,7 +1,8 @@
 """A local token issuer for ``wsspec serve --local-issuer`` and ``wsspec token``.
 
 One RSA key per user, made on first use and kept (mode 0600) at
-``$WSSPEC_CACHE_DIR/local-issuer/key.pem`` (default ``~/.cache/wsspec``). ``wsspec token``
+``local-issuer/key.pem`` in the packaging cache (``$WSSPEC_CACHE_DIR``, else
+``$XDG_CACHE_HOME/wsspec`` or ``~/.cache/wsspec``). ``wsspec token``
 signs a token with it that carries the authorizer's own ``iss``, ``aud``, ``token_use``,
 required claims and scopes, so the generated authorizer's every check still runs; with
 ``--local-issuer``, serve verifies JWT authorizers against this key instead of fetching the
@@ -17,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from wsspec.model import Authorizer
+from wsspec.packaging import cache
 
 KID = "wsspec-local"
 
 
 def key_path() -> Path:
-    base = os.environ.get("WSSPEC_CACHE_DIR") or str(Path.home() / ".cache" / "wsspec")
-    return Path(base) / "local-issuer" / "key.pem"
+    return cache.cache_dir() / "local-issuer" / "key.pem"
 
 
 def _private_key() -> Any:

@@ -809,7 +809,103 @@ def specs(draw: st.DrawFn, *, max_routes: int = 8, large: bool = True) -> dict[s
                 stage_names = ["prod"]
         metric_routes = _detailed_routes(spec)
         spec["monitoring"] = draw(monitoring(all_fns, metric_routes, stage_names, has_table))
+    python_proxy = [n for n in proxy_fns if not node[n]]
+    draw(protection(spec, python_proxy))
     return spec
+
+
+# ----------------------------------------------------------------------------- protection
+JWT_ISSUER = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123"
+
+
+@st.composite
+def _jwt(draw: st.DrawFn) -> dict[str, Any]:
+    j: dict[str, Any] = {"issuer": JWT_ISSUER, "audience": ["3n4b5urk1ft4fl3mg5e62d9ado"]}
+    if draw(st.booleans()):
+        j["token_source"] = draw(
+            st.sampled_from(
+                [
+                    "route.request.querystring.token",
+                    "route.request.header.Authorization",
+                    "route.request.header.Sec-WebSocket-Protocol",
+                ]
+            )
+        )
+    if draw(st.booleans()):
+        j["jwks_uri"] = JWT_ISSUER + "/.well-known/jwks.json"
+    if draw(st.booleans()):
+        j["algorithms"] = draw(
+            st.lists(st.sampled_from(["RS256", "ES256", "PS512", "EdDSA"]), min_size=1, unique=True)
+        )
+    if draw(st.booleans()):
+        j["token_use"] = draw(st.sampled_from(enum("authorizer", "jwt", "token_use")))
+    if draw(st.booleans()):
+        j["required_claims"] = {"custom:tier": draw(st.sampled_from(["gold", ["gold", "silver"]]))}
+    if draw(st.booleans()):
+        j["scopes"] = ["chat/write"]
+    if draw(st.booleans()):
+        j["context"] = {"userId": "sub", "email": "email"}
+    if draw(st.booleans()):
+        j["leeway"] = draw(st.integers(0, 300))
+    if draw(st.booleans()):
+        j["jwks_timeout"] = draw(st.integers(1, 10))
+    return j
+
+
+@st.composite
+def _usage_plan(draw: st.DrawFn) -> dict[str, Any]:
+    plan: dict[str, Any] = {}
+    if draw(st.booleans()):
+        plan["description"] = draw(text())
+    if draw(st.booleans()):
+        plan["throttle"] = {
+            "rate": draw(st.integers(1, 10000)),
+            "burst": draw(st.integers(0, 5000)),
+        }
+    if draw(st.booleans()):
+        period = draw(st.sampled_from(["DAY", "WEEK", "MONTH"]))
+        plan["quota"] = {"limit": draw(st.integers(1, 10**6)), "period": period}
+        if period != "DAY" and draw(st.booleans()):
+            plan["quota"]["offset"] = draw(st.integers(0, 6 if period == "WEEK" else 27))
+    return plan
+
+
+@st.composite
+def protection(draw: st.DrawFn, spec: dict[str, Any], python_proxy: list[str]) -> None:
+    """Issue 18's keys, added to a finished spec: a JWT authorizer (on $connect), connection
+    caps (around a Python $connect/$disconnect function), API keys and usage plans."""
+    routes = spec["routes"]
+    connect = routes.get("$connect")
+    if connect is not None and draw(st.integers(0, 2)) == 0:
+        spec.setdefault("authorizers", {})["users"] = {"jwt": draw(_jwt())}
+        connect.pop("authorization", None)
+        connect["authorizer"] = "users"
+    conn = spec.get("connections")
+    if isinstance(conn, dict) and python_proxy and draw(st.integers(0, 2)) == 0:
+        fn = draw(st.sampled_from(python_proxy))
+        keep = {k: v for k, v in (connect or {}).items() if k not in ("function", "integration")}
+        routes["$connect"] = connect = {**keep, "function": fn}
+        routes["$disconnect"] = {"function": fn}
+        total = draw(st.integers(1, 10000))
+        if draw(st.booleans()):
+            conn["max_total"] = total
+        if "authorizer" in connect and draw(st.booleans()):
+            conn["max_per_user"] = draw(st.integers(1, total))
+        elif "max_total" not in conn:
+            conn["max_total"] = total
+    if connect is not None and draw(st.integers(0, 2)) == 0:
+        plans = {f"plan{i}": draw(_usage_plan()) for i in range(draw(st.integers(1, 2)))}
+        spec["usage_plans"] = plans
+        keys: dict[str, Any] = {}
+        for i in range(draw(st.integers(1, 2))):
+            k: dict[str, Any] = {"usage_plan": draw(st.sampled_from(sorted(plans)))}
+            if draw(st.booleans()):
+                k["description"] = draw(text())
+            if draw(st.booleans()):
+                k["enabled"] = draw(st.booleans())
+            keys[f"partner-{i}"] = k
+        spec["api_keys"] = keys
+        connect["api_key_required"] = True
 
 
 def _detailed_routes(spec: dict[str, Any]) -> list[str]:

@@ -66,6 +66,8 @@ def build_one(ident: str, data: dict[str, Any], root: Path, fmt: str = "yaml") -
     built.templates = sorted((out / "cloudformation").glob(f"*.{fmt}"))
     built.tf_dir = out / "terraform"
     for fn in spec.functions:
+        if fn.builtin is not None:  # wsspec's own code (a JWT authorizer), no user file
+            continue
         handler = directory / fn.handler_path
         if fn.language == "python":
             built.python.append((handler, _python_version(fn.runtime)))

@@ -30,7 +30,13 @@ from wsspec.monitoring import build_monitoring
 from wsspec.validate import validate_file, validate_text
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = sorted((ROOT / "samples").glob("*.yaml"))
+# Samples `wsspec import` cannot read back yet, with the reason (a test below pins what it
+# reports instead, so the gap is visible rather than silent).
+NOT_ROUND_TRIPPED = {
+    "protected-chat": "import does not read issue 18's resources yet (usage plans, API keys, "
+    "the generated JWT authorizer and connection guard, the ConnectionsRejected alarm)",
+}
+SAMPLES = sorted(p for p in (ROOT / "samples").glob("*.yaml") if p.stem not in NOT_ROUND_TRIPPED)
 runner = CliRunner()
 
 
@@ -154,6 +160,28 @@ def test_sample_round_trips_to_the_same_model(sample: Path, target: str, project
         else built / "terraform"
     )
     assert_same(original, reimport(source, project), target)
+
+
+@pytest.mark.parametrize("target", ["cloudformation", "terraform"])
+def test_issue_18_resources_are_reported_as_not_imported(target: str, project: Path) -> None:
+    built = build(project / "protected-chat.yaml", project.parent / "build", target)
+    source = (
+        built / "cloudformation" / "template.yaml"
+        if target == "cloudformation"
+        else built / "terraform"
+    )
+    result = import_path(str(source), ImportOptions(out_dir=str(project)))
+    assert validate_text(result.text, project_dir=str(project)).spec is not None
+    told = " ".join(n.comment for n in result.not_imported)
+    for kind in ("UsagePlan", "ApiKey", "UsagePlanKey", "Alarm"):
+        word = kind if target == "cloudformation" else f"aws_api_gateway_{snake(kind)}"
+        if kind == "Alarm":
+            word = "ConnectionsRejected" if target == "cloudformation" else "connections_rejected"
+        assert word.lower() in told.lower(), (word, told)
+
+
+def snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
 
 
 @pytest.mark.parametrize("sample", ["chat", "auth-http"])

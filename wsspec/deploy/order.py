@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from wsspec.deploy.records import Fmt, Json, Out
 from wsspec.deploy.steps import Step

@@ -203,11 +203,9 @@ def ranges(runs: list[list[Row]]) -> list[Any]:
         spec, what, _, n, note = same[0]
         times = [r[2] for r in same if r[2] is not None]
         head = note.split(" ", 1)
-        try:
+        if "." in head[0]:  # a ratio (counts such as "0 writes" are the same in every run)
             ratio = span([float(r[4].split(" ", 1)[0]) for r in same], ".2f")
             note = " ".join([ratio, *head[1:]])
-        except ValueError:
-            pass
         out.append((spec, what, span(times, ".2f") if times else None, n, note))
     return out
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -203,7 +204,7 @@ def ranges(runs: list[list[Row]]) -> list[Any]:
         spec, what, _, n, note = same[0]
         times = [r[2] for r in same if r[2] is not None]
         head = note.split(" ", 1)
-        if "." in head[0]:  # a ratio (counts such as "0 writes" are the same in every run)
+        if re.fullmatch(r"\d+\.\d+", head[0]):  # a ratio ("0 writes" is the same every run)
             ratio = span([float(r[4].split(" ", 1)[0]) for r in same], ".2f")
             note = " ".join([ratio, *head[1:]])
         out.append((spec, what, span(times, ".2f") if times else None, n, note))

@@ -98,6 +98,14 @@ def test_successes_of_the_throttled_round_that_come_back_late_count():
     gate.rate = 3.0
     gate.success(later)
     assert gate.rate == 3.0
+    # a family already paced: late successes never raise it above the cut's own rule
+    gate.rate = 4.0
+    _, sent = gate.turn()
+    clock.now = 100.6
+    assert gate.throttled(turn_at=sent) == pytest.approx(4.0 * DECREASE)
+    for _ in range(10):
+        gate.success(sent)
+    assert gate.rate == pytest.approx(4.0 * DECREASE)
 
 
 def test_the_pace_recovers_then_probes_then_stops_pacing():

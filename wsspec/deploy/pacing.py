@@ -115,6 +115,7 @@ class Gate:
         self.peak = 0.0  # the rate at the last throttling answer
         self.next_at = 0.0  # when the next call may be sent
         self.cut_at = -1.0  # when the pace was last lowered
+        self.cut_from: float | None = None  # the pace before that (None: it was unpaced)
         self.grown_at = 0.0
         self.done: deque[float] = deque()  # when recent calls succeeded
         self.last_ok = clock()
@@ -157,6 +158,8 @@ class Gate:
                 self.done.popleft()
             if self.rate is not None and turn_at is not None and turn_at < self.cut_at:
                 got_through = len(self.done) / WINDOW
+                if self.cut_from is not None:  # a paced family: never above the cut's rule
+                    got_through = min(got_through, self.cut_from)
                 if got_through * DECREASE > self.rate:
                     self.peak = max(self.peak, got_through)
                     self.rate = got_through * DECREASE
@@ -171,6 +174,7 @@ class Gate:
             while self.done and self.done[0] < now - WINDOW:
                 self.done.popleft()
             got_through = len(self.done) / WINDOW
+            self.cut_from = self.rate
             if self.rate is None:
                 base = got_through if got_through >= START else START
             else:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -43,6 +44,14 @@ from tests.servers import FAKE_AWS_ENV, MotoServer  # noqa: E402
 
 Row = tuple[str, str, float | None, int | None, str]
 SPECS = (("30 routes", 30, 10), ("299 routes", 299, 28))  # (name, routes, own_every)
+# the quality bar of issue 24, printed beside the rows it applies to
+TARGETS = {
+    ("30 routes", "wsspec deploy, from empty"): "target <= 0.50",
+    ("299 routes", "wsspec deploy, from empty"): "target <= 0.25",
+    ("299 routes", "wsspec deploy, no-op (in process)"): "target < 1.5 s",
+    ("30 routes", "wsspec destroy"): "target <= 0.30",
+    ("299 routes", "wsspec destroy"): "target <= 0.30",
+}
 
 
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
@@ -125,6 +134,9 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=10.0)
     ap.add_argument("--no-terraform", action="store_true")
     ap.add_argument("--only", choices=("latency", "throttled", "terraform"), default=None)
+    ap.add_argument(
+        "--repeat", type=int, default=1, help="run the latency rows N times; print the ranges"
+    )
     a = ap.parse_args()
     os.environ.update(FAKE_AWS_ENV)
     work = Path(tempfile.mkdtemp(prefix="wsspec-bench-latency-"))
@@ -142,8 +154,15 @@ def main() -> None:
         server.reset()
         if a.only in (None, "latency"):
             with AwsProxy(server.url, latency=a.latency) as proxy:
-                for name, path in paths.items():
-                    rows += bench_spec(name, path, server, proxy)
+                runs = [
+                    [
+                        row
+                        for name, path in paths.items()
+                        for row in bench_spec(name, path, server, proxy)
+                    ]
+                    for _ in range(max(1, a.repeat))
+                ]
+            rows += ranges(runs)
         if a.only in (None, "throttled"):
             with AwsProxy(server.url, latency=a.latency, rate=a.rate) as proxy:
                 rows += bench_throttled("299 routes", paths["299 routes"], server, proxy)
@@ -161,12 +180,35 @@ def main() -> None:
     finally:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
-    print(f"\nlatency {a.latency * 1000:.0f} ms per call (±20 %)")
-    print(f"{'spec':<11} {'what':<48} {'seconds':>8} {'calls':>6}  ratio / note")
+    print(f"\nlatency {a.latency * 1000:.0f} ms per call (±20 %)", end="")
+    print(f"; latency rows: the range of {a.repeat} runs" if a.repeat > 1 else "")
+    print(f"{'spec':<11} {'what':<48} {'seconds':>11} {'calls':>6}  ratio / note")
     for spec, what, t, n, note in rows:
-        ts = f"{t:8.2f}" if t is not None else f"{'-':>8}"
+        ts = (t if isinstance(t, str) else f"{t:.2f}") if t is not None else "-"
         ns = f"{n:6d}" if n is not None else f"{'-':>6}"
-        print(f"{spec:<11} {what:<48} {ts} {ns}  {note}")
+        target = TARGETS.get((spec, what))
+        print(f"{spec:<11} {what:<48} {ts:>11} {ns}  {note}{f'  ({target})' if target else ''}")
+
+
+def ranges(runs: list[list[Row]]) -> list[Any]:
+    """One row per row of the runs: seconds and leading ratios as ``min-max`` when they vary."""
+    if len(runs) == 1:
+        return list(runs[0])
+
+    def span(values: list[float], fmt: str) -> str:
+        lo, hi = min(values), max(values)
+        return format(lo, fmt) if format(lo, fmt) == format(hi, fmt) else f"{lo:{fmt}}-{hi:{fmt}}"
+
+    out: list[Any] = []
+    for same in zip(*runs):
+        spec, what, _, n, note = same[0]
+        times = [r[2] for r in same if r[2] is not None]
+        head = note.split(" ", 1)
+        if re.fullmatch(r"\d+\.\d+", head[0]):  # a ratio ("0 writes" is the same every run)
+            ratio = span([float(r[4].split(" ", 1)[0]) for r in same], ".2f")
+            note = " ".join([ratio, *head[1:]])
+        out.append((spec, what, span(times, ".2f") if times else None, n, note))
+    return out
 
 
 if __name__ == "__main__":

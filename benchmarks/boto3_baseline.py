@@ -43,13 +43,20 @@ def create_all(
     for r in recs:
         p = resolve(dict(r.props), ids) if r.kind not in ("role",) else r.props
         if r.kind == "table":
-            c["dynamodb"].create_table(
-                **{k: v for k, v in p.items() if k not in ("Ttl", "Tags")}, Tags=tags(p["Tags"])
-            )
+            skip = ("Ttl", "Tags", "PointInTimeRecovery", "SSESpecification")
+            params = {k: v for k, v in p.items() if k not in skip}
+            if p["SSESpecification"].get("Enabled"):
+                params["SSESpecification"] = p["SSESpecification"]
+            c["dynamodb"].create_table(**params, Tags=tags(p["Tags"]))
             c["dynamodb"].update_time_to_live(
                 TableName=r.key,
                 TimeToLiveSpecification={"Enabled": True, "AttributeName": p["Ttl"]},
             )
+            if p["PointInTimeRecovery"]:
+                c["dynamodb"].update_continuous_backups(
+                    TableName=r.key,
+                    PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+                )
         elif r.kind == "log_group":
             c["logs"].create_log_group(logGroupName=r.key, tags=p["Tags"])
         elif r.kind == "role":

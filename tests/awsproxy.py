@@ -133,6 +133,14 @@ def throttle_answer(family: str, headers: Any) -> tuple[int, dict[str, str], byt
     return 429, h, message
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's default listen backlog is 5: a deploy opening dozens of connections at
+    # once would see SYNs dropped and retried a second later, a stall AWS's front ends never
+    # add (it made parallel reads look 1 s slower than they are)
+    request_queue_size = 256
+    daemon_threads = True
+
+
 class AwsProxy:
     """The proxy server (a thread per connection, keep-alive, one upstream connection each)."""
 
@@ -158,8 +166,7 @@ class AwsProxy:
         self.buckets: dict[str, Bucket] = {}
         self.stats: dict[str, Stats] = {}
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
+        self.server = _Server(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self._thread: threading.Thread | None = None
 

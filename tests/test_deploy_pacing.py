@@ -77,6 +77,37 @@ def test_a_throttle_paces_the_family_below_what_got_through():
     assert gate.throttled(turn_at=103.0) == pytest.approx(DECREASE * 4)
 
 
+def test_successes_of_the_throttled_round_that_come_back_late_count():
+    """A burst of 16 calls against a bucket of 10: the answers come back in any order, so the
+    first throttling answer may arrive when only 2 successes are in. The pace is cut to
+    (at least) START then, and raised as the round's other successes arrive."""
+    clock = Clock()
+    gate = Gate("iam", 16, clock)
+    _, sent = gate.turn()  # the whole round was sent at 100.0
+    clock.now = 100.05
+    gate.success(sent)
+    gate.success(sent)
+    low = gate.throttled(turn_at=sent)
+    assert low == pytest.approx(2 * DECREASE)
+    for _ in range(8):  # the rest of the round's successes
+        gate.success(sent)
+    assert gate.rate == pytest.approx(10 * DECREASE)
+    # a success of a call sent after the cut does not raise the pace
+    clock.now = 100.5
+    _, later = gate.turn()
+    gate.rate = 3.0
+    gate.success(later)
+    assert gate.rate == 3.0
+    # a family already paced: late successes never raise it above the cut's own rule
+    gate.rate = 4.0
+    _, sent = gate.turn()
+    clock.now = 100.6
+    assert gate.throttled(turn_at=sent) == pytest.approx(4.0 * DECREASE)
+    for _ in range(10):
+        gate.success(sent)
+    assert gate.rate == pytest.approx(4.0 * DECREASE)
+
+
 def test_the_pace_recovers_then_probes_then_stops_pacing():
     clock = Clock()
     gate = Gate("lambda", 4, clock)
@@ -198,7 +229,7 @@ def simulate(
         in_flight -= 1
         if tokens >= 1:
             tokens -= 1
-            gate.success()
+            gate.success(turn_at)
         else:
             throttled += 1
             gate.throttled(turn_at)

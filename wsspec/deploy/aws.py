@@ -26,6 +26,30 @@ def is_write(operation: str) -> bool:
     return not operation.startswith(READ_PREFIXES)
 
 
+_LOADERS: dict[Any, Any] = {}  # botocore data loaders by data path, shared by every session
+_LOADERS_LOCK = threading.Lock()
+
+
+def _botocore_session() -> Any:
+    """A new botocore session whose service models come from the process's shared loader.
+
+    Every deploy opens a new session; without this each one parses again the JSON models of
+    the services it calls (SSM's alone takes 0.1-0.2 s of CPU), which in a process that deploys
+    more than once (tests, benchmarks, tools built on wsspec) is most of a no-op's CPU.
+    """
+    import botocore.session
+
+    session = botocore.session.get_session()
+    key = session.get_config_variable("data_path")
+    with _LOADERS_LOCK:
+        loader = _LOADERS.get(key)
+        if loader is None:
+            _LOADERS[key] = session.get_component("data_loader")
+        else:
+            session.register_component("data_loader", loader)
+    return session
+
+
 def partition_of(region: str) -> str:
     if region.startswith("cn-"):
         return "aws-cn"
@@ -91,8 +115,13 @@ class Aws:
             raise aws_error(f"boto3 is not installed: {exc}", None, "WS920") from None
         try:
             self.session = boto3.session.Session(
-                profile_name=self.options.profile, region_name=self.options.region
+                botocore_session=_botocore_session(),
+                profile_name=self.options.profile,
+                region_name=self.options.region,
             )
+            # boto3 adds its own data directory to the (shared) loader's search path each time
+            paths = self.session._loader.search_paths  # noqa: SLF001
+            paths[:] = list(dict.fromkeys(paths))
         except bx.BotoCoreError as exc:
             raise translate(exc) from None
         region = self.session.region_name

@@ -6,7 +6,8 @@ stage settings nobody asked for; ``diff_props`` normalises both sides before com
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping  # isinstance on typing.Mapping is several times slower
+from typing import Any
 
 from wsspec.deploy.records import Json
 
@@ -46,7 +47,12 @@ def _norm(v: Any) -> Any:
     if isinstance(v, (int, float)):
         return float(v)
     if isinstance(v, Mapping):
-        return {k: _norm(x) for k, x in v.items() if _norm(x) is not None}
+        out = {}
+        for k, x in v.items():
+            n = _norm(x)  # once per value: twice made nested maps cost 2^depth
+            if n is not None:
+                out[k] = n
+        return out
     if isinstance(v, (list, tuple)):
         return [_norm(x) for x in v]
     return v

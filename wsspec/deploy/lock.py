@@ -26,6 +26,7 @@ import secrets
 import socket
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -215,18 +216,13 @@ class DeployLock:
         self._stop.set()
         if held is None:
             return None
+        # the record is written and the lock read at once (two round trips, not three); the
+        # lock is deleted only after both, so whoever takes it next reads this deploy's record
+        one = ThreadPoolExecutor(max_workers=1)
         try:
-            if forget:
-                self._delete(self.serial_name)
-            else:
-                self._ssm().put_parameter(
-                    Name=self.serial_name,
-                    Value=held.token,
-                    Type="String",
-                    Overwrite=True,
-                    Description="wsspec: the last deploy of this spec",
-                )
+            record = one.submit(self._record, held.token, forget)
             current = self._current()
+            record.result()
             if current is not None and current.token == held.token:
                 self._delete(self.lock_name)
         except Exception as exc:  # noqa: BLE001
@@ -235,6 +231,20 @@ class DeployLock:
                 f"it expires {int(LEASE)} s after this deploy"
             )
         finally:
+            one.shutdown(wait=True)
             with _ACTIVE_LOCK:
                 _ACTIVE.discard(held.token)
         return None
+
+    def _record(self, token: str, forget: bool) -> None:
+        """Write ``token`` as the last deploy (``forget``: delete the record)."""
+        if forget:
+            self._delete(self.serial_name)
+        else:
+            self._ssm().put_parameter(
+                Name=self.serial_name,
+                Value=token,
+                Type="String",
+                Overwrite=True,
+                Description="wsspec: the last deploy of this spec",
+            )

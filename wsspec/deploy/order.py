@@ -6,11 +6,12 @@ still busy) instead of waiting phase by phase. A step waits for:
 
 - the step that produces an ID it uses (an ``Out`` token: the API, an integration, an
   authorizer, a model, a VPC link);
-- the resources it names by name or ARN: a function its role and log group; an integration or
-  authorizer its function and role; a route its request and response models; a permission its
-  function; a stage its access log group and every route and integration (route settings name
-  routes); an API mapping its domain and stage; the account its role; a subscription or an
-  alarm its topic; a usage plan the stages it is attached to;
+- the resources it names by name or ARN: a function its role; an integration or authorizer its
+  function and role; a route its request and response models; a permission its function; a
+  stage its access log group, every route and integration (route settings name routes) and
+  every log group (a function cannot be invoked before its log group exists, so Lambda never
+  creates one itself); an API mapping its domain and stage; the account its role; a
+  subscription or an alarm its topic; a usage plan the stages it is attached to;
 - the step on the same Lambda policy before it (``Step.lock``);
 - the ``api`` step (which records a new optional family in the API's inventory tag,
   ``wsspec.deploy.inventory``), for every create or update of an optional family; the
@@ -28,7 +29,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from wsspec.deploy.records import Fmt, Json, Out
 from wsspec.deploy.steps import Step
@@ -50,6 +52,10 @@ DELETE_AFTER: dict[str, frozenset[str]] = {
         | {"usage_plan"}
     ),
 }
+# a stage waits for every route and integration (route settings name routes) and for the
+# functions' log groups: nothing can invoke a function before its log group exists (Lambda
+# would create the group itself, untagged and kept forever, and CreateLogGroup would fail)
+STAGE_AFTER = frozenset({"route", "integration", "log_group"})
 OPTIONAL_AFTER_API = frozenset(
     {"table", "vpc_link", "domain", "alarm", "topic", "usage_plan", "api_key", "usage_plan_key"}
 )
@@ -93,7 +99,6 @@ def references(s: Step) -> list[Key]:
     out: list[Key] = []
     if s.kind == "function":
         out += [("role", r) for r in _match(_ROLE_ARN, p.get("Role"))]
-        out.append(("log_group", f"/aws/lambda/{s.key}"))
     elif s.kind == "role_policy":
         out.append(("role", s.key))
     elif s.kind in ("integration", "authorizer"):
@@ -151,8 +156,8 @@ def link(steps: list[Step]) -> list[Step]:
                 after |= {producer[t] for t in tokens(c.params) if t in producer}
             for ref in references(s):
                 after.update(by_key.get(ref, ()))
-            if s.kind == "stage":
-                after |= {j for j in writes if steps[j].kind in ("route", "integration")}
+            if s.kind == "stage":  # route settings name routes; see STAGE_AFTER
+                after |= {j for j in writes if steps[j].kind in STAGE_AFTER}
             if s.kind in OPTIONAL_AFTER_API or (s.kind in ("authorizer", "model")):
                 after.update(api_steps)
         elif s.action == "delete":

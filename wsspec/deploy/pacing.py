@@ -8,7 +8,8 @@ exponentially and blindly; here every call of a family passes one ``Gate``:
 - until the family is first throttled, calls go as fast as that allows; on a throttling answer
   the gate paces the family at 85 % of the rate that was getting through (measured over the
   last second; once per round: calls already in flight when the pace was lowered do not lower
-  it again), and the throttled call is sent again when its turn comes;
+  it again, and their successes count toward what got through), and the throttled call is
+  sent again when its turn comes;
 - while nothing is throttled the pace grows back to the rate that was throttled (by 20 % of it
   per second), then beyond it by 25 % per second to find the limit again, and stops pacing
   once it is four times above it.
@@ -114,6 +115,7 @@ class Gate:
         self.peak = 0.0  # the rate at the last throttling answer
         self.next_at = 0.0  # when the next call may be sent
         self.cut_at = -1.0  # when the pace was last lowered
+        self.cut_from: float | None = None  # the pace before that (None: it was unpaced)
         self.grown_at = 0.0
         self.done: deque[float] = deque()  # when recent calls succeeded
         self.last_ok = clock()
@@ -142,13 +144,25 @@ class Gate:
             rate *= 1.0 + PROBE * dt
         return None if rate > RELEASE * self.peak else rate
 
-    def success(self) -> None:
+    def success(self, turn_at: float | None = None) -> None:
+        """A call succeeded. One given its turn before the last cut belongs to the round that
+        was throttled: the answers of a round come back in any order, so the first throttling
+        answer can arrive before most of the round's successes. Those count too: the pace is
+        raised to 85 % of what got through once they are in (a burst of reads that began with
+        a throttling answer would otherwise be paced at a fraction of the real limit)."""
         with self._lock:
             now = self.clock()
             self.last_ok = now
             self.done.append(now)
             while self.done and self.done[0] < now - WINDOW:
                 self.done.popleft()
+            if self.rate is not None and turn_at is not None and turn_at < self.cut_at:
+                got_through = len(self.done) / WINDOW
+                if self.cut_from is not None:  # a paced family: never above the cut's rule
+                    got_through = min(got_through, self.cut_from)
+                if got_through * DECREASE > self.rate:
+                    self.peak = max(self.peak, got_through)
+                    self.rate = got_through * DECREASE
 
     def throttled(self, turn_at: float) -> float | None:
         """Lower the pace (once per round: not again for calls given their turn before the
@@ -160,6 +174,7 @@ class Gate:
             while self.done and self.done[0] < now - WINDOW:
                 self.done.popleft()
             got_through = len(self.done) / WINDOW
+            self.cut_from = self.rate
             if self.rate is None:
                 base = got_through if got_through >= START else START
             else:
@@ -218,7 +233,7 @@ class Pacer:
                 except Exception as exc:  # noqa: BLE001
                     error: BaseException = exc
                 else:
-                    gate.success()
+                    gate.success(turn_at)
                     return result
                 finally:
                     self.activity.sending(family, -1)

@@ -12,7 +12,7 @@ from concurrent.futures import Future
 from typing import Any
 
 from wsspec import names
-from wsspec.deploy.current import Cur, Reader, fields, pages
+from wsspec.deploy.current import APIGW_PAGE, Cur, Reader, fields, pages
 from wsspec.deploy.records import MARKER, OWNER_TAG
 
 Item = dict[str, Any]
@@ -75,9 +75,11 @@ def read_api(rd: Reader) -> None:
     api_id = _find_api(rd, c)
     if api_id is None or not rd.whole_api:
         return  # a full destroy deletes the API, and everything under it with it
-    f_routes = rd.pool.submit(pages, c, "get_routes", "Items", ApiId=api_id)
-    f_integs = rd.pool.submit(pages, c, "get_integrations", "Items", ApiId=api_id)
-    f_stages = rd.pool.submit(pages, c, "get_stages", "Items", ApiId=api_id)
+    f_routes = rd.pool.submit(pages, c, "get_routes", "Items", ApiId=api_id, page_size=APIGW_PAGE)
+    f_integs = rd.pool.submit(
+        pages, c, "get_integrations", "Items", ApiId=api_id, page_size=APIGW_PAGE
+    )
+    f_stages = rd.pool.submit(pages, c, "get_stages", "Items", ApiId=api_id, page_size=APIGW_PAGE)
     # operations an emulator may lack are probed concurrently (a failing probe is slow);
     # the reads the plan cannot need are not made
     deployed = any(not r.props.get("AutoDeploy") for r in rd.wanted("stage"))
@@ -291,7 +293,7 @@ def read_domain(rd: Reader) -> None:
     if not rd.reads("domain"):
         return
     c = rd.aws.client("apigatewayv2")
-    for d in pages(c, "get_domain_names", "Items"):
+    for d in pages(c, "get_domain_names", "Items", page_size=APIGW_PAGE):
         tags = d.get("Tags") or {}
         if tags.get(OWNER_TAG) != rd.owner:
             if rd.spec.domain is not None and d.get("DomainName") == rd.spec.domain.name:

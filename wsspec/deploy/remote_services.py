@@ -238,9 +238,15 @@ def read_table(rd: Reader) -> None:
             ttl = c.describe_time_to_live(TableName=name).get("TimeToLiveDescription")
             extra[job] = ttl or {}
 
-    rd.map(leaf, [(w, n) for n in sorted(found) for w in ("tags", "ttl", "backups")])
+    # a full destroy needs only the tags (ownership, retain): no TTL or backup reads
+    what = ("tags", "ttl", "backups") if rd.whole_api else ("tags",)
+    rd.map(leaf, [(w, n) for n in sorted(found) for w in what])
     for name in sorted(found):
-        got = (extra[("tags", name)], extra[("ttl", name)], extra[("backups", name)])
+        got = (
+            extra[("tags", name)],
+            extra.get(("ttl", name), {}),
+            extra.get(("backups", name), {}),
+        )
         _table(rd, name, found[name], *got)
 
 

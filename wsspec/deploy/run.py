@@ -19,7 +19,7 @@ from wsspec.deploy.records import Context, Res
 from wsspec.deploy.remote import read_current
 from wsspec.deploy.steps import Plan
 from wsspec.errors import EXIT_AWS, EXIT_USAGE, WsspecError
-from wsspec.model import Function, Spec
+from wsspec.model import Spec
 from wsspec.package import build_zip
 
 
@@ -33,6 +33,7 @@ class Session:
     stages: tuple[str, ...] = field(default_factory=tuple)
     destroy: bool = False
     serial: str | None = None  # the deploy lock's record of the last deploy, read before the state
+    marker: str | None = None  # the deployment marker (``desired.deployment_marker``)
 
 
 def _stages(spec: Spec, stages: Iterable[str] | None) -> tuple[str, ...]:
@@ -48,8 +49,7 @@ def _stages(spec: Spec, stages: Iterable[str] | None) -> tuple[str, ...]:
     return names_
 
 
-def _no_zip(spec: Spec, fn: Function) -> bytes:
-    return b""  # a destroy compares no code
+READ_SERVICES = ("apigatewayv2", "lambda", "iam", "logs")  # the readers every plan runs
 
 
 @guard
@@ -65,18 +65,26 @@ def prepare(
     """Connect, compute the desired state, read the current one, diff -> plan."""
     selected = _stages(spec, stages)
     aws = aws or Aws(options, on_call=on_call).open()
-    # the lock's serial is read before the state, while STS answers and the zips are built
-    one = ThreadPoolExecutor(max_workers=1)
+    # STS and the lock's serial (read before the state) answer while this thread does the
+    # local work: the zips, the deployment marker, the clients the readers use
+    two = ThreadPoolExecutor(max_workers=2)
     try:
-        serial = one.submit(DeployLock(aws, spec).serial)
-        if not aws.account:
-            aws.identify()
+        serial = two.submit(DeployLock(aws, spec).serial)
+        identity = None if aws.account else two.submit(aws.identify)
+        # a destroy compares no code: no zips
+        zips = {} if destroy else {fn.name: build_zip(spec, fn) for fn in spec.functions}
+        marker = None if destroy else deployment_marker(spec)
+        for service in READ_SERVICES:
+            aws.client(service)
+        if identity is not None:
+            identity.result()
         ctx = Context(region=aws.region, account=aws.account, partition=aws.partition)
-        desired = desired_state(spec, ctx, zip_of=_no_zip if destroy else build_zip)
+        desired = desired_state(spec, ctx, zip_of=lambda _, fn: zips.get(fn.name, b""))
         session = Session(spec, aws, desired, Current(), Plan((), {}), selected, destroy)
+        session.marker = marker
         session.serial = serial.result()
     finally:
-        one.shutdown(wait=False)  # an STS error is reported without waiting for SSM
+        two.shutdown(wait=False)  # an STS error is reported without waiting for SSM
     session.current, session.plan = _read_and_plan(session)
     return session
 
@@ -96,7 +104,7 @@ def _read_and_plan(session: Session) -> tuple[Current, Plan]:
     elif session.destroy:
         plan = make_plan([], current, **common)
     else:
-        marker = deployment_marker(spec)
+        marker = session.marker or deployment_marker(spec)
         stages = selected or None
         plan = make_plan(desired, current, stages=stages, deployment_marker=marker, **common)
     return current, replace(plan, sensitive=sensitive_paths(spec))

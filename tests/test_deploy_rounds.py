@@ -1,0 +1,158 @@
+"""Fewer round trips for deploy and destroy (issue 24): what sets the wall time against AWS's
+tens of milliseconds per call is how many calls wait for each other, not how many there are.
+
+- releasing the deploy lock writes the record of this deploy and reads the lock at once, and
+  deletes the lock only after both (whoever takes it next must read this deploy's record);
+- API Gateway's lists are asked for 500 items a page, and asked again without a page size by
+  an endpoint that refuses it;
+- every deploy of a process shares the botocore data loader (service models parsed once);
+- a full destroy reads only the tags of the table (not its TTL or backups) and deletes the
+  API in one call, at the same time as the functions, log groups and role policies.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from tests.deploy_util import Counter, deploy, load, project
+from wsspec.deploy.aws import Aws, Options
+from wsspec.deploy.current import pages
+from wsspec.deploy.lock import DeployLock
+
+
+class _Error(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.response = {"Error": {"Code": code, "Message": code}}
+
+
+class _Ssm:
+    """An SSM client whose record write and lock read each wait (up to 5 s) for the other: if
+    release made them one after the other, the first would time out."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.both = threading.Barrier(2, timeout=5)
+        self.events: list[str] = []
+        self.lock = threading.Lock()
+
+    def _log(self, event: str) -> None:
+        with self.lock:
+            self.events.append(event)
+
+    def put_parameter(self, Name: str, **_: Any) -> None:  # noqa: N803
+        self.both.wait()
+        self._log(f"put {Name.rsplit('/', 1)[1]}")
+
+    def get_parameter(self, Name: str) -> dict[str, Any]:  # noqa: N803
+        self.both.wait()
+        self._log(f"get {Name.rsplit('/', 1)[1]}")
+        value = '{"token": "%s", "host": "h", "pid": 1, "since": 0, "expires": 9e9}' % self.token
+        return {"Parameter": {"Value": value}}
+
+    def delete_parameter(self, Name: str) -> None:  # noqa: N803
+        if Name.endswith("deploy-serial"):
+            self.both.wait()
+        self._log(f"delete {Name.rsplit('/', 1)[1]}")
+
+
+@pytest.mark.parametrize("forget", [False, True])
+def test_releasing_the_lock_records_and_reads_at_once_then_deletes(tmp_path, forget):
+    from wsspec.deploy.lock import Holder
+
+    spec = load(project(tmp_path, "chat"))
+    lock = DeployLock(Aws(Options()), spec)
+    ssm = _Ssm("t1")
+    lock._ssm = lambda: ssm  # type: ignore[method-assign]
+    lock.held = Holder("t1", "h", 1, 0.0, 9e9)
+    assert lock.release(forget=forget) is None
+    record = "delete deploy-serial" if forget else "put deploy-serial"
+    assert sorted(ssm.events[:2]) == sorted([record, "get deploy-lock"]), ssm.events
+    assert ssm.events[2:] == ["delete deploy-lock"], ssm.events
+
+
+def test_a_lock_taken_over_meanwhile_is_not_deleted(tmp_path):
+    from wsspec.deploy.lock import Holder
+
+    spec = load(project(tmp_path, "chat"))
+    lock = DeployLock(Aws(Options()), spec)
+    ssm = _Ssm("someone-else")
+    lock._ssm = lambda: ssm  # type: ignore[method-assign]
+    lock.held = Holder("t1", "h", 1, 0.0, 9e9)
+    assert lock.release() is None
+    assert "delete deploy-lock" not in ssm.events and "put deploy-serial" in ssm.events
+
+
+class _Lists:
+    """A client with one paginated list operation; ``refuse``: a page size is an error."""
+
+    def __init__(self, refuse: bool) -> None:
+        self.refuse = refuse
+        self.asked: list[dict[str, Any]] = []
+
+    def can_paginate(self, op: str) -> bool:
+        return True
+
+    def get_paginator(self, op: str) -> Any:
+        outer = self
+
+        class _P:
+            def paginate(self, **kw: Any) -> list[dict[str, Any]]:
+                outer.asked.append(kw)
+                if outer.refuse and "PaginationConfig" in kw:
+                    raise _Error("BadRequestException")
+                return [{"Items": [1, 2]}, {"Items": [3]}]
+
+        return _P()
+
+
+def test_lists_are_asked_for_large_pages_and_again_without_when_refused():
+    ok = _Lists(refuse=False)
+    assert pages(ok, "get_routes", "Items", page_size="500", ApiId="a") == [1, 2, 3]
+    assert ok.asked == [{"ApiId": "a", "PaginationConfig": {"PageSize": "500"}}]
+    refused = _Lists(refuse=True)
+    assert pages(refused, "get_routes", "Items", page_size="500", ApiId="a") == [1, 2, 3]
+    assert refused.asked[1] == {"ApiId": "a"}
+
+
+def test_get_routes_with_a_page_size_reads_every_route_from_moto(moto, aws_env, tmp_path):
+    moto.reset()
+    spec = load(project(tmp_path, "chat"))
+    session, _, _ = deploy(spec, moto.url)
+    client = session.aws.client("apigatewayv2")
+    routes = pages(client, "get_routes", "Items", page_size="500", ApiId=_api(client))
+    assert {r["RouteKey"] for r in routes} >= {"$connect", "$disconnect", "sendmessage"}
+
+
+def _api(client: Any) -> str:
+    return str(next(a["ApiId"] for a in client.get_apis()["Items"] if a["Name"] == "chat"))
+
+
+def test_every_session_of_a_process_shares_the_service_models(aws_env):
+    a = Aws(Options(endpoint_url="http://127.0.0.1:9")).open()
+    b = Aws(Options(endpoint_url="http://127.0.0.1:9")).open()
+    assert a.session._loader is b.session._loader  # noqa: SLF001
+    paths = b.session._loader.search_paths  # noqa: SLF001
+    assert len(paths) == len(set(paths))  # boto3 adds its data directory once, not per session
+
+
+def test_a_full_destroy_reads_no_table_settings_and_deletes_at_once(moto, aws_env, tmp_path):
+    moto.reset()
+    spec = load(project(tmp_path, "chat"))
+    deploy(spec, moto.url)
+    session, _, c = deploy(spec, moto.url, destroy=True, counter=Counter())
+    ops = {op for _, op in c.calls}
+    assert "DescribeTable" in ops and "ListTagsOfResource" in ops
+    assert not ops & {"DescribeTimeToLive", "DescribeContinuousBackups"}, ops
+    assert not ops & {"GetRoutes", "GetIntegrations", "DeleteRoute", "DeleteIntegration"}, ops
+    steps = session.plan.steps
+    first = [s for s in steps if not s.after]  # what starts at once
+    kinds = {s.kind for s in first}
+    assert {"api", "function", "log_group", "table"} <= kinds, kinds
+    # a role waits only for its own policy
+    for s in steps:
+        if s.kind == "role":
+            assert {steps[j].kind for j in s.after} <= {"role_policy"}, s

@@ -286,7 +286,7 @@ _BUILD = _codes(
         "WS015": "a command needs an optional extra that is not installed (`pip install "
         "'wsspec[deploy]'` or `'wsspec[serve]'`)",
         "WS012": "a file at a generated path that wsspec did not write (never replaced)",
-        "WS013": "a function source file that cannot be packaged (link out of the project, "
+        "WS013": "a function or layer source file that cannot be packaged (link out of the project, "
         "special file)",
         "WS420": "the API does not fit CloudFormation's resource or parameter quotas, "
         "even in nested stacks",

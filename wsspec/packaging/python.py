@@ -18,8 +18,9 @@ import sys
 from pathlib import Path
 
 from wsspec.errors import WsspecError
-from wsspec.model import Dependencies, Function
+from wsspec.model import Dependencies
 from wsspec.packaging import cache
+from wsspec.packaging.platform import InstallFor
 
 PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
 _INCLUDE = re.compile(r"^\s*(?:-r|--requirement|-c|--constraint)[\s=]+(\S+)")
@@ -46,7 +47,7 @@ def requirement_lines(project: Path, dep: Dependencies) -> tuple[str, Path]:
     return text, path.parent
 
 
-def inputs(project: Path, fn: Function, dep: Dependencies) -> list[bytes | str]:
+def inputs(project: Path, fn: InstallFor, dep: Dependencies) -> list[bytes | str]:
     """What the installed tree depends on: the requirements (and files they include with
     ``-r``/``-c``, one level deep), the Python version and the architecture."""
     text, folder = requirement_lines(project, dep)
@@ -61,7 +62,7 @@ def inputs(project: Path, fn: Function, dep: Dependencies) -> list[bytes | str]:
     return parts
 
 
-def install(project: Path, fn: Function, dep: Dependencies, target: Path) -> None:
+def install(project: Path, fn: InstallFor, dep: Dependencies, target: Path) -> None:
     """Install ``dep`` for ``fn``'s runtime and architecture into ``target``."""
     text, folder = requirement_lines(project, dep)
     req_file = target.parent / (target.name + ".requirements.txt")
@@ -100,7 +101,7 @@ def install(project: Path, fn: Function, dep: Dependencies, target: Path) -> Non
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise WsspecError(
-            f"function {fn.name}: pip could not run: {exc}",
+            f"{fn.label}: pip could not run: {exc}",
             code="WS993",
             file=cache.shown(project, dep.path),
         ) from None
@@ -112,11 +113,11 @@ def install(project: Path, fn: Function, dep: Dependencies, target: Path) -> Non
 
 
 def _pip_error(
-    project: Path, fn: Function, dep: Dependencies, output: str, platform: str
+    project: Path, fn: InstallFor, dep: Dependencies, output: str, platform: str
 ) -> WsspecError:
     if "No module named pip" in output:
         return WsspecError(
-            f"function {fn.name}: pip is not installed for {sys.executable}",
+            f"{fn.label}: pip is not installed for {sys.executable}",
             code="WS993",
             file=cache.shown(project, dep.path),
             hint="install pip (python -m ensurepip) to package Python dependencies",
@@ -124,7 +125,7 @@ def _pip_error(
     m = _NO_VERSION.search(output)
     if m:
         return WsspecError(
-            f"function {fn.name}: no wheel of {m.group(1)} for {platform}, "
+            f"{fn.label}: no wheel of {m.group(1)} for {platform}, "
             f"CPython {python_version(fn.runtime)}",
             code="WS991",
             file=cache.shown(project, dep.path),
@@ -136,7 +137,7 @@ def _pip_error(
     named = [e for e in errors if not e.startswith("ERROR: ResolutionImpossible")]
     last = (named or errors or output.strip().splitlines() or ["pip failed"])[0]
     return WsspecError(
-        f"function {fn.name}: pip could not install {dep.path}: {last.removeprefix('ERROR: ')}",
+        f"{fn.label}: pip could not install {dep.path}: {last.removeprefix('ERROR: ')}",
         code="WS990",
         file=cache.shown(project, dep.path),
         hint="run the same pip command by hand to see the whole output: "

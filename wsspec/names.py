@@ -56,7 +56,7 @@ def integration_token(integ: Integration) -> str:
 
 @dataclass(frozen=True)
 class Named:
-    kind: str  # route | integration | authorizer | model | stage | function | vpc_link
+    kind: str  # route | integration | authorizer | model | stage | function | vpc_link | layer
     spec_name: str
     logical: str  # CloudFormation logical ID
     label: str  # Terraform resource label
@@ -70,6 +70,7 @@ _PREFIX = {
     "stage": "Stage",
     "function": "Function",
     "vpc_link": "VpcLink",
+    "layer": "Layer",
 }
 
 
@@ -97,6 +98,7 @@ def all_names(spec: Spec) -> list[Named]:
     out += [named("stage", s.name) for s in spec.stages]
     out += [named("function", f.name) for f in spec.functions]
     out += [named("vpc_link", v.name) for v in spec.vpc_links]
+    out += [named("layer", x.name) for x in spec.layers]
     return out
 
 
@@ -172,6 +174,14 @@ def vpc_link_label(name: str) -> str:
     return named("vpc_link", name).label
 
 
+def layer_logical(name: str) -> str:
+    return named("layer", name).logical
+
+
+def layer_label(name: str) -> str:
+    return named("layer", name).label
+
+
 # ---------------------------------------------------------------- AWS physical names
 def physical(*parts: str, limit: int) -> str:
     """An AWS name from ``parts``: joined by ``-``, [A-Za-z0-9_-] only, at most ``limit`` long
@@ -218,6 +228,11 @@ def vpc_link_name(spec: Spec, link: str) -> str:
     return physical(spec.api.name, link, limit=128)
 
 
+def layer_name(spec: Spec, layer: str) -> str:
+    """Lambda LayerName (<= 140 chars, [A-Za-z0-9_-]); versions are published under it."""
+    return physical(spec.api.name, layer, limit=140)
+
+
 ZIP_STEM_LIMIT = 100  # a file name has at most 255 bytes; the writer's temporary adds ~40
 
 
@@ -228,6 +243,11 @@ def zip_name(fn: str) -> str:
     if len(stem) > ZIP_STEM_LIMIT:
         stem = f"{stem[: ZIP_STEM_LIMIT - 9]}_{short_hash(fn)}"
     return f"{stem}.zip"
+
+
+def layer_zip_name(layer: str) -> str:
+    """File name of a layer's zip inside the build directory's ``layers/``."""
+    return zip_name(layer)
 
 
 # ---------------------------------------------------------------- CloudFormation-only logical IDs

@@ -148,6 +148,11 @@ def build_layer_zip(spec: Spec, layer: Layer) -> bytes:
     return data
 
 
+def layer_root(spec: Spec, layer: Layer) -> Path:
+    """The layer's content unpacked from its zip (what Lambda puts in ``/opt``), for serve."""
+    return cache.unpacked(build_layer_zip(spec, layer))
+
+
 def unzipped_size(data: bytes) -> int:
     """The sum of the uncompressed sizes of a zip's entries."""
     with zipfile.ZipFile(io.BytesIO(data)) as zf:

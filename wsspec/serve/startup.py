@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from wsspec import arns, derive, names, packaging
+from wsspec.package import layer_root
 from wsspec.errors import WsspecError
 from wsspec.model import Function, Spec, Stage
 from wsspec.serve.config import ServeConfig
@@ -94,6 +95,8 @@ def function_runners(
         deps = packaging.install(spec, fn)  # from the cache unless the declared files changed
         if deps is not None:
             notes.append(f"function {fn.name}: dependencies: {packaging.describe(fn)}")
+        paths, layer_notes = layer_paths(spec, fn)
+        notes += layer_notes
         try:
             runners[fn.name] = FunctionRunner(
                 fn,
@@ -103,6 +106,7 @@ def function_runners(
                 log=log,
                 memory_limit=config.memory_limit,
                 dependencies=deps,
+                layer_paths=paths,
             )
         except WsspecError as exc:
             if exc.code != "WS968":  # WS968: a Node.js function, and no `node` on PATH
@@ -118,6 +122,31 @@ def function_runners(
                 f"Internal server error frame"
             )
     return runners, notes
+
+
+def layer_paths(spec: Spec, fn: Function) -> tuple[tuple[str, ...], list[str]]:
+    """(import directories of the function's layers, notes). Each layer wsspec builds is
+    unpacked from its zip, as Lambda unpacks it into /opt; Lambda merges the layers in order
+    (a later layer's file wins), so the later layers' directories come first. Python searches
+    ``python/lib/python3.X/site-packages`` then ``python``; Node.js
+    ``nodejs/nodeNN/node_modules`` then ``nodejs/node_modules``."""
+    roots = [(x.name, layer_root(spec, x)) for x in reversed(spec.function_layers(fn))]
+    notes = [
+        f"function {fn.name}: layer {name}: unpacked from its zip ({root})" for name, root in roots
+    ]
+    notes += [
+        f"not emulated: function {fn.name}'s layer {arn} (only layers the spec builds are "
+        "available locally)"
+        for arn in fn.layers
+        if spec.layer(arn) is None
+    ]
+    if fn.language == "nodejs":
+        major = fn.runtime.removeprefix("nodejs").split(".")[0]
+        subdirs = [f"nodejs/node{major}/node_modules", "nodejs/node_modules"]
+    else:
+        subdirs = [f"python/lib/{fn.runtime}/site-packages", "python"]
+    paths = tuple(str(root / sub) for sub in subdirs for _, root in roots)
+    return paths, notes
 
 
 async def warm(runners: dict[str, FunctionRunner]) -> list[str]:

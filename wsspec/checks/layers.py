@@ -76,8 +76,7 @@ def _suits_dependencies(ctx: Ctx, p: Path, x: dict[str, Any], dep: str) -> None:
         ctx.add(
             "WS569",
             p + ("runtimes",),
-            f"the layer installs {SAID[lang]} packages ({dep}) but lists no {SAID[lang]} "
-            "runtime",
+            f"the layer installs {SAID[lang]} packages ({dep}) but lists no {SAID[lang]} runtime",
             f"add the {SAID[lang]} runtime(s) of the functions using it",
         )
     archs = _strings(x.get("architectures"))

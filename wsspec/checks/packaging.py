@@ -146,9 +146,7 @@ def dependencies_file(ctx: Ctx, p: Path, value: str, language: str | None) -> st
     return norm
 
 
-def _layers(
-    ctx: Ctx, p: Path, layers: list[str], inherited: list[str], built: set[str]
-) -> None:
+def _layers(ctx: Ctx, p: Path, layers: list[str], inherited: list[str], built: set[str]) -> None:
     """WS564: each entry is a layer version ARN or the name of a layer under ``layers``."""
     for i, arn in enumerate(layers):
         if arn in built or LAYER_ARN.fullmatch(arn):

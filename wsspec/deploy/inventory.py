@@ -27,6 +27,7 @@ FAMILIES: dict[str, frozenset[str]] = {
     "topic": frozenset({"topic", "subscription"}),
     "authorizer": frozenset({"authorizer"}),
     "model": frozenset({"model"}),
+    "layer": frozenset({"layer", "layer_version"}),
 }
 
 

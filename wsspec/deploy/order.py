@@ -46,7 +46,7 @@ DELETE_AFTER: dict[str, frozenset[str]] = {
         {"route", "integration", "integration_response", "authorizer", "model", "stage"}
     ),
 }
-OPTIONAL_AFTER_API = frozenset({"table", "vpc_link", "domain", "alarm", "topic"})
+OPTIONAL_AFTER_API = frozenset({"table", "vpc_link", "domain", "alarm", "topic", "layer"})
 
 _FUNCTION_ARN = re.compile(r":function:([^:/]+)")
 _ROLE_ARN = re.compile(r":role/(?:.*/)?([^/]+)$")

@@ -17,6 +17,7 @@ from wsspec.deploy import remote_services as services
 from wsspec.deploy.aws import Aws
 from wsspec.deploy.current import Cur, Current, Reader
 from wsspec.deploy.errors import translate
+from wsspec.deploy.layers import read_layers
 from wsspec.deploy.records import Res
 from wsspec.model import Spec
 
@@ -33,6 +34,7 @@ READERS: tuple[Callable[[Reader], None], ...] = (
     apigw.read_account,
     services.read_alarms,
     services.read_topic,
+    read_layers,
 )
 
 

@@ -19,8 +19,7 @@ from wsspec.deploy.records import Context, Res
 from wsspec.deploy.remote import read_current
 from wsspec.deploy.steps import Plan
 from wsspec.errors import EXIT_AWS, EXIT_USAGE, WsspecError
-from wsspec.model import Function, Spec
-from wsspec.package import build_zip
+from wsspec.model import Function, Layer, Spec
 
 
 @dataclass
@@ -48,7 +47,7 @@ def _stages(spec: Spec, stages: Iterable[str] | None) -> tuple[str, ...]:
     return names_
 
 
-def _no_zip(spec: Spec, fn: Function) -> bytes:
+def _no_zip(spec: Spec, fn: Function | Layer) -> bytes:
     return b""  # a destroy compares no code
 
 
@@ -72,7 +71,11 @@ def prepare(
         if not aws.account:
             aws.identify()
         ctx = Context(region=aws.region, account=aws.account, partition=aws.partition)
-        desired = desired_state(spec, ctx, zip_of=_no_zip if destroy else build_zip)
+        desired = (
+            desired_state(spec, ctx, zip_of=_no_zip, layer_zip_of=_no_zip)
+            if destroy
+            else desired_state(spec, ctx)
+        )
         session = Session(spec, aws, desired, Current(), Plan((), {}), selected, destroy)
         session.serial = serial.result()
     finally:

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from wsspec import arns, derive, names, packaging
-from wsspec.package import layer_root
 from wsspec.errors import WsspecError
 from wsspec.model import Function, Spec, Stage
+from wsspec.package import layer_root
 from wsspec.serve.config import ServeConfig
 from wsspec.serve.integrations.aws import plan_note
 from wsspec.serve.integrations.mapping import parameter_notes

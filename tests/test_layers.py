@@ -395,3 +395,39 @@ def test_serve_fails_the_same_imports_without_the_layer_like_lambda(served: Runn
 
 def test_serve_resolves_a_node_layer_node_modules(served: Running) -> None:
     assert ask(served, "clock") == "hello 3600000"
+
+
+def test_serve_rebuilds_a_layer_when_its_files_change(tmp_path: Path) -> None:
+    from tests.test_serve_support import wait_until
+
+    write(
+        tmp_path,
+        {
+            "spec.yaml": """\
+                wsspec: 1
+                api: {name: layer-reload}
+                routes:
+                  greet: {function: greet, response: true}
+                layers:
+                  shared: {source: layers/shared, runtimes: [python3.13]}
+                functions:
+                  greet: {handler: src/handler.py, runtime: python3.13, layers: [shared]}
+                """,
+            "layers/shared/python/shared_util.py": SHARED,
+            "src/handler.py": """\
+                import shared_util
+
+
+                def handler(event, context):
+                    return {"statusCode": 200, "body": shared_util.greet("you")}
+                """,
+        },
+    )
+    with Running(tmp_path / "spec.yaml", reload=True, reload_interval=0.2) as srv:
+        assert ask(srv, "greet") == "hello you"
+        (tmp_path / "layers/shared/python/shared_util.py").write_text(
+            "def greet(name):\n    return 'bye ' + name\n"
+        )
+        wait_until(lambda: any("layers rebuilt (changed)" in ln for ln in srv.lines), timeout=60)
+        wait_until(lambda: any("reloaded greet" in ln for ln in srv.lines), timeout=30)
+        assert ask(srv, "greet") == "bye you"

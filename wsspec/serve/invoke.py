@@ -136,6 +136,7 @@ class FunctionRunner:
         if fn.language == "nodejs":
             self.env["WSSPEC_HANDLER_FILE"] = str(self.handler_file)
         self.layer_paths = layer_paths  # the layers' import directories, searched in this order
+        self.deps_tree: Path | None = None
         self.use_dependencies(dependencies)
         self.fn_timeout = float(fn.timeout)
         self.concurrency = max(1, concurrency)
@@ -457,6 +458,7 @@ class FunctionRunner:
     def use_dependencies(self, tree: Path | None) -> None:
         """Workers started from now on import from this installed dependency tree, then from
         the function's layers (as Lambda searches /var/task before /opt)."""
+        self.deps_tree = tree = tree or self.deps_tree
         if self.fn.language == "nodejs":
             paths = ([str(tree / "node_modules")] if tree else []) + list(self.layer_paths)
             if paths:
@@ -466,6 +468,11 @@ class FunctionRunner:
             self.env["WSSPEC_DEPS_DIR"] = str(tree)
         if self.layer_paths:
             self.env["WSSPEC_LAYER_PATH"] = os.pathsep.join(self.layer_paths)
+
+    def use_layers(self, paths: tuple[str, ...]) -> None:
+        """Workers started from now on import from these layer directories."""
+        self.layer_paths = paths
+        self.use_dependencies(None)
 
     def reload(self) -> None:
         """Retire every worker: idle ones now, busy ones when they finish."""

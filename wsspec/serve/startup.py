@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from wsspec import arns, derive, names, packaging
+from wsspec import arns, derive, names, packaging, sources
 from wsspec.errors import WsspecError
 from wsspec.model import Function, Spec, Stage
 from wsspec.package import layer_root
@@ -179,6 +179,39 @@ def dependency_signature(spec: Spec, fn: Function) -> tuple[tuple[str, int, int]
     return tuple(out)
 
 
+def layer_signature(spec: Spec, fn: Function) -> tuple[tuple[str, int, int], ...]:
+    """(path, mtime, size) of every file the function's spec layers are built from."""
+    paths: list[Path] = []
+    for x in spec.function_layers(fn):
+        if x.source_dir is not None:
+            walk = sources.walk(spec.project_dir, x.source_dir, layer=True)
+            paths += [f.path for f in walk.files]
+        if x.dependencies is not None:
+            dep = Path(spec.project_dir, x.dependencies.path)
+            paths += [dep, dep.with_name("package-lock.json"), dep.with_name("npm-shrinkwrap.json")]
+    out = []
+    for p in paths:
+        try:
+            st = p.stat()
+        except OSError:
+            continue
+        out.append((str(p), st.st_mtime_ns, st.st_size))
+    return tuple(out)
+
+
+async def _relayer(spec: Spec, runner: FunctionRunner, log: Callable[[str], None]) -> bool:
+    """Rebuild a function's changed layers; False (and the reason logged) on failure, in which
+    case its workers keep the layers they had."""
+    try:
+        paths, _ = await asyncio.to_thread(layer_paths, spec, runner.fn)
+    except WsspecError as exc:
+        log(f"function {runner.fn.name}: layers not rebuilt: {exc}")
+        return False
+    runner.use_layers(paths)
+    log(f"function {runner.fn.name}: layers rebuilt (changed)")
+    return True
+
+
 async def _repackage(spec: Spec, runner: FunctionRunner, log: Callable[[str], None]) -> bool:
     """Install a function's changed dependencies; False (and the reason logged) on failure,
     in which case its workers keep the dependencies they had."""
@@ -199,8 +232,10 @@ async def watch(
     spec: Spec | None = None,
 ) -> None:
     """Forever: replace a function's workers when its source files change (hot reload), and
-    reinstall its dependencies first when its dependency or lock file changed."""
+    reinstall its dependencies (rebuild its layers) first when its dependency or lock file
+    (a file its layers are built from) changed."""
     deps = {n: dependency_signature(spec, r.fn) for n, r in runners.items()} if spec else {}
+    lays = {n: layer_signature(spec, r.fn) for n, r in runners.items()} if spec else {}
     while True:
         await asyncio.sleep(interval)
         for name, runner in runners.items():
@@ -212,6 +247,10 @@ async def watch(
             if spec is not None and sig != deps.get(name, ()):
                 deps[name] = sig
                 changed = await _repackage(spec, runner, log) or changed
+            lsig = await asyncio.to_thread(layer_signature, spec, runner.fn) if spec else ()
+            if spec is not None and lsig != lays.get(name, ()):
+                lays[name] = lsig
+                changed = await _relayer(spec, runner, log) or changed
             if not changed:
                 continue
             runner.reload()

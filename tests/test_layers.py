@@ -153,6 +153,52 @@ def test_two_fresh_layer_builds_are_byte_identical(
     assert blobs[0] == blobs[1]
 
 
+def test_an_unchanged_layer_rebuild_installs_and_zips_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wsspec.packaging import python as pip_installer
+
+    spec = load(project(tmp_path))
+    first = package.build_layer_zip(spec, spec.layers[0])
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("pip ran for an unchanged layer")
+
+    monkeypatch.setattr(pip_installer, "install", refuse)
+    monkeypatch.setattr(package, "_zip", refuse)
+    assert package.build_layer_zip(spec, spec.layers[0]) == first
+    # a source edit re-zips (still without installing) and changes the bytes
+    monkeypatch.undo()
+    monkeypatch.setenv("WSSPEC_CACHE_DIR", str(CACHE))
+    monkeypatch.setattr(pip_installer, "install", refuse)
+    (tmp_path / "layers/shared/python/shared_util.py").write_text("X = 1\n")
+    assert package.build_layer_zip(spec, spec.layers[0]) != first
+
+
+def test_layer_names_that_collide_in_the_templates_are_refused(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "spec.yaml": """\
+                wsspec: 1
+                api: {name: demo}
+                routes:
+                  $default: {function: app}
+                layers:
+                  a-b: {source: l, runtimes: [python3.13]}
+                  a_b: {source: l, runtimes: [python3.13]}
+                functions:
+                  app: {handler: app.py, layers: [a-b, a_b]}
+                """,
+            "l/python/m.py": "",
+            "app.py": "def handler(e, c):\n    return {}\n",
+        },
+    )
+    result = validate_file(str(tmp_path / "spec.yaml"))
+    (err,) = result.errors
+    assert err.code == "WS116" and "layers.a_b" in err.render()
+
+
 def test_several_python_runtimes_get_one_site_packages_each(tmp_path: Path) -> None:
     spec = load(project(tmp_path, runtimes="[python3.12, python3.13]"))
     got = names(package.build_layer_zip(spec, spec.layers[0]))

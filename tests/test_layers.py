@@ -21,6 +21,7 @@ from typing import Any
 
 import boto3
 import pytest
+import yaml
 from websockets.sync.client import connect
 
 from tests.deploy_util import deploy
@@ -285,6 +286,11 @@ def test_cloudformation_and_terraform_reference_the_layer_zip(tmp_path: Path) ->
     assert "Type: AWS::Lambda::LayerVersion" in cfn
     assert "Content: ../layers/shared.zip" in cfn
     assert f"Layers:\n      - Ref: LayerShared\n      - {ARN}\n" in cfn
+    from wsspec import derive
+
+    resources = yaml.safe_load(cfn)["Resources"]
+    per_route = derive.permission_strategy(spec)
+    assert len(resources) == derive.cloudformation_resource_count(spec, per_route=per_route)
     tf = by_name["terraform/main.tf"].content.decode()
     assert 'resource "aws_lambda_layer_version" "shared"' in tf
     assert 'filebase64sha256("${path.module}/../layers/shared.zip")' in tf

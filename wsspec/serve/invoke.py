@@ -466,8 +466,7 @@ class FunctionRunner:
             return
         if tree is not None:
             self.env["WSSPEC_DEPS_DIR"] = str(tree)
-        if self.layer_paths:
-            self.env["WSSPEC_LAYER_PATH"] = os.pathsep.join(self.layer_paths)
+        self.env["WSSPEC_LAYER_PATH"] = os.pathsep.join(self.layer_paths)
 
     def use_layers(self, paths: tuple[str, ...]) -> None:
         """Workers started from now on import from these layer directories."""

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from wsspec import names
 from wsspec.errors import EXIT_USAGE, WsspecError
 from wsspec.model import Spec
-from wsspec.package import build_zip, is_package
+from wsspec.package import build_layer_zip, build_zip, is_package
 from wsspec.targets import TARGETS, BuildContext, Output, Target, load
 
 if TYPE_CHECKING:  # every registered target module implements the protocol
@@ -89,7 +89,8 @@ def build_outputs(
 
 
 def _packages(spec: Spec, ctx: BuildContext, overlay: dict[Path, bytes]) -> list[Output]:
-    """One deterministic zip per function (``overlay``: stubs this build is about to create)."""
+    """One deterministic zip per function (``overlay``: stubs this build is about to create)
+    and per layer wsspec builds."""
     return [
         Output(
             ctx.functions_dir / names.zip_name(fn.name),
@@ -97,4 +98,11 @@ def _packages(spec: Spec, ctx: BuildContext, overlay: dict[Path, bytes]) -> list
             ours=is_package,
         )
         for fn in spec.functions
+    ] + [
+        Output(
+            ctx.layers_dir / names.layer_zip_name(x.name),
+            build_layer_zip(spec, x),
+            ours=is_package,
+        )
+        for x in spec.layers
     ]

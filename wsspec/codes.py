@@ -193,9 +193,12 @@ _CHECK_ERRORS = _codes(
         "WS561": "dependencies file of an unknown kind or for another language",
         "WS562": "package.json without a package-lock.json or npm-shrinkwrap.json beside it",
         "WS563": "pyproject.toml that cannot be read or has no [project] dependencies list",
-        "WS564": "layer that is not a Lambda layer version ARN",
+        "WS564": "layer that is neither a Lambda layer version ARN nor a layer under 'layers'",
         "WS565": "more than 5 layers on a function",
         "WS566": "exclude pattern that is absolute or climbs out with '..'",
+        "WS568": "a layer source that is not a directory or holds a file that cannot be packaged",
+        "WS569": "a layer whose runtimes or architectures do not suit its dependencies or a "
+        "function using it",
         # stages, domain, authorizers, models
         "WS601": "stage route settings for a route that does not exist",
         "WS602": "domain mapped to a stage that does not exist",
@@ -296,7 +299,7 @@ _BUILD = _codes(
         "WS015": "a command needs an optional extra that is not installed (`pip install "
         "'wsspec[deploy]'` or `'wsspec[serve]'`)",
         "WS012": "a file at a generated path that wsspec did not write (never replaced)",
-        "WS013": "a function source file that cannot be packaged (link out of the project, "
+        "WS013": "a function or layer source file that cannot be packaged (link out of the project, "
         "special file)",
         "WS420": "the API does not fit CloudFormation's resource or parameter quotas, "
         "even in nested stacks",
@@ -381,7 +384,7 @@ _PACKAGING = _codes(
         "WS991": "a requirement with no wheel for the function's Lambda platform",
         "WS992": "npm could not install a function's dependencies from its lock file",
         "WS993": "pip or npm is not available to install a function's dependencies",
-        "WS994": "a function package over Lambda's size quotas",
+        "WS994": "a function package (with its layers) or a layer over Lambda's size quotas",
         "WS995": "a Node.js native module built for another platform than the function's",
     },
 )

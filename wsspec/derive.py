@@ -454,6 +454,7 @@ def cloudformation_resource_count(spec: Spec, *, per_route: bool) -> int:
     n += 1 if any(not s.auto_deploy for s in spec.stages) else 0  # the Deployment
     n += sum(1 for s in spec.stages if s.access_log and s.access_log.destination_arn is None)
     n += 3 * len(spec.functions)  # function, execution role, log group
+    n += len(spec.layers)  # AWS::Lambda::LayerVersion
     n += len(lambda_permissions(spec, per_route=per_route))
     n += len(generated_integration_roles(spec)) + len(spec.vpc_links)
     n += 1 if spec.connections is not None else 0

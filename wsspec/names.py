@@ -56,7 +56,7 @@ def integration_token(integ: Integration) -> str:
 
 @dataclass(frozen=True)
 class Named:
-    kind: str  # route | integration | authorizer | model | stage | function | vpc_link
+    kind: str  # route | integration | authorizer | model | stage | function | vpc_link | layer
     spec_name: str
     logical: str  # CloudFormation logical ID
     label: str  # Terraform resource label
@@ -72,6 +72,7 @@ _PREFIX = {
     "vpc_link": "VpcLink",
     "api_key": "ApiKey",
     "usage_plan": "Plan",
+    "layer": "Layer",
 }
 
 
@@ -101,6 +102,7 @@ def all_names(spec: Spec) -> list[Named]:
     out += [named("vpc_link", v.name) for v in spec.vpc_links]
     out += [named("api_key", k.name) for k in spec.api_keys]
     out += [named("usage_plan", p.name) for p in spec.usage_plans]
+    out += [named("layer", x.name) for x in spec.layers]
     return out
 
 
@@ -195,6 +197,12 @@ def usage_plan_label(name: str) -> str:
 def usage_plan_key_logical(key: str) -> str:
     """The link between an API key and its usage plan (one plan per key)."""
     return "KeyLink" + pascal(key)
+def layer_logical(name: str) -> str:
+    return named("layer", name).logical
+
+
+def layer_label(name: str) -> str:
+    return named("layer", name).label
 
 
 # ---------------------------------------------------------------- AWS physical names
@@ -249,6 +257,9 @@ def api_key_name(spec: Spec, key: str) -> str:
 
 def usage_plan_name(spec: Spec, plan: str) -> str:
     return physical(spec.api.name, plan, limit=128)
+def layer_name(spec: Spec, layer: str) -> str:
+    """Lambda LayerName (<= 140 chars, [A-Za-z0-9_-]); versions are published under it."""
+    return physical(spec.api.name, layer, limit=140)
 
 
 ZIP_STEM_LIMIT = 100  # a file name has at most 255 bytes; the writer's temporary adds ~40
@@ -261,6 +272,11 @@ def zip_name(fn: str) -> str:
     if len(stem) > ZIP_STEM_LIMIT:
         stem = f"{stem[: ZIP_STEM_LIMIT - 9]}_{short_hash(fn)}"
     return f"{stem}.zip"
+
+
+def layer_zip_name(layer: str) -> str:
+    """File name of a layer's zip inside the build directory's ``layers/``."""
+    return zip_name(layer)
 
 
 # ---------------------------------------------------------------- CloudFormation-only logical IDs

@@ -71,8 +71,9 @@ def _kind(mode: int) -> str:
 
 
 class _Walker:
-    def __init__(self, project: str) -> None:
+    def __init__(self, project: str, skip_dirs: frozenset[str] = SKIP_DIRS) -> None:
         self.project = os.path.realpath(project)
+        self.skip_dirs = skip_dirs
         self.files: list[SourceFile] = []
         self.problems: list[Problem] = []
         self.seen_dirs: set[str] = set()
@@ -116,7 +117,7 @@ class _Walker:
             return
         for entry in entries:
             name = entry.name
-            if name.startswith(".") or name in SKIP_DIRS:
+            if name.startswith(".") or name in self.skip_dirs:
                 continue
             arcname = prefix + name
             found = self.target(entry.path, arcname)
@@ -133,12 +134,13 @@ class _Walker:
                 self.problem(arcname, f"is {_kind(st.st_mode)}, not a regular file")
 
 
-def walk(project_dir: str, source_dir: str) -> Walk:
+def walk(project_dir: str, source_dir: str, *, layer: bool = False) -> Walk:
     """The packageable files of ``source_dir`` (relative to ``project_dir``) and the problems.
 
     A missing source directory gives nothing (validation reports missing handlers elsewhere).
+    A layer's directory keeps its ``node_modules`` (``nodejs/node_modules/`` is its layout).
     """
-    w = _Walker(project_dir)
+    w = _Walker(project_dir, SKIP_DIRS - {"node_modules"} if layer else SKIP_DIRS)
     root = os.path.join(project_dir, *source_dir.split("/"))
     if os.path.lexists(root):
         name = os.path.basename(os.path.normpath(root))

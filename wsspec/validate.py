@@ -85,6 +85,7 @@ def _collisions(loaded: Loaded, spec: Spec) -> list[Finding]:
         "function": "functions",
         "vpc_link": "vpc_links",
         "integration": "integrations",
+        "layer": "layers",
     }
     out = []
     for first, second in names.collisions(spec):

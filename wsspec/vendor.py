@@ -19,6 +19,7 @@ from pathlib import Path
 from wsspec import packaging
 from wsspec.model import Function
 from wsspec.packaging import cache, python
+from wsspec.packaging.platform import InstallFor
 
 _RUNTIME = Path(__file__).resolve().parent / "runtime"
 JWT_REQUIREMENTS = ("PyJWT[crypto]==2.10.1",)
@@ -41,7 +42,7 @@ def vendored_tree(fn: Function, requirements: tuple[str, ...] = JWT_REQUIREMENTS
     tmp = cache.scratch("vendor")
     try:
         python.pip_install(
-            fn,
+            InstallFor(f"function {fn.name}", fn.runtime, fn.architecture),
             text,
             tmp,
             cwd=tmp.parent,

@@ -11,6 +11,7 @@ the codes themselves (severity, meaning) live in ``wsspec.codes``:
     functions.py     WS501-WS506  functions, paths, the connection table (+ WS814, WS861)
     functions.py     WS501-WS506  functions, paths, the connection table (+ WS814)
     packaging.py     WS560-WS567  dependencies files, layers, exclude patterns
+    layers.py        WS568-WS569  layers wsspec builds and the functions using them
     stages.py        WS601-WS607  stages, custom domain, VPC links (+ WS802, WS803, WS813)
     auth.py          WS604-WS605  authorizers (+ WS801 $connect without authorization)
     models.py        WS606        models
@@ -43,6 +44,7 @@ from wsspec.checks import (
     handlers,
     iam,
     integrations,
+    layers,
     limits,
     models,
     monitoring,
@@ -74,6 +76,7 @@ CHECKS: tuple[Check, ...] = (
     functions.functions,
     functions.secret_environment,
     packaging.packaging,
+    layers.layers,
     stages.stages,
     auth.authorizers,
     models.models,

@@ -1,5 +1,8 @@
 """Function packages: dependencies files, layers and exclude patterns (WS560-WS567).
 
+A function's ``layers`` entry is a layer version ARN or the name of a layer under ``layers``
+(checked in ``layers.py``); anything else is WS564.
+
 The dependencies file of a function is its own ``dependencies`` or, when it gives none, the
 file of its language in ``function_defaults.dependencies``. These checks read the files only to
 see that they exist and can be installed from (a lock file beside a package.json, a readable
@@ -15,7 +18,7 @@ import re
 import sys
 from typing import Any
 
-from wsspec.checks.context import Ctx, as_list, as_map, as_str, check
+from wsspec.checks.context import Ctx, as_list, as_map, as_str, check, did_you_mean
 from wsspec.checks.functions import project_path
 from wsspec.loader import Path
 from wsspec.model import dependency_kind
@@ -45,7 +48,7 @@ def pyproject_dependencies(text: str) -> list[str] | None:
     return deps
 
 
-def _language(f: dict[str, Any]) -> str:
+def language(f: dict[str, Any]) -> str:
     runtime = as_str(f.get("runtime"))
     if runtime is not None:
         return "nodejs" if runtime.startswith("nodejs") else "python"
@@ -58,21 +61,22 @@ def packaging(ctx: Ctx) -> None:
     defaults = ctx.section("function_defaults")
     default_files = _default_files(ctx, defaults.get("dependencies"))
     default_layers = [x for x in as_list(defaults.get("layers")) if isinstance(x, str)]
-    _layers(ctx, ("function_defaults", "layers"), default_layers, [])
-    _excludes(ctx, ("function_defaults", "exclude"), as_list(defaults.get("exclude")))
+    built = set(ctx.section("layers"))
+    _layers(ctx, ("function_defaults", "layers"), default_layers, [], built)
+    excludes(ctx, ("function_defaults", "exclude"), as_list(defaults.get("exclude")))
     for name, f in ctx.section("functions").items():
         if not isinstance(f, dict):
             continue
         p = ("functions", name)
-        language = _language(f)
+        language_ = language(f)
         own = f.get("dependencies")
         if isinstance(own, str):
-            _dependencies_file(ctx, p + ("dependencies",), own, language)
-        elif own is not False and not any(LANGUAGE_OF[k] == language for k in default_files):
-            _undeclared(ctx, p, f, language)
+            dependencies_file(ctx, p + ("dependencies",), own, language_)
+        elif own is not False and not any(LANGUAGE_OF[k] == language_ for k in default_files):
+            _undeclared(ctx, p, f, language_)
         layers = [x for x in as_list(f.get("layers")) if isinstance(x, str)]
-        _layers(ctx, p + ("layers",), layers, default_layers)
-        _excludes(ctx, p + ("exclude",), as_list(f.get("exclude")))
+        _layers(ctx, p + ("layers",), layers, default_layers, built)
+        excludes(ctx, p + ("exclude",), as_list(f.get("exclude")))
 
 
 def _default_files(ctx: Ctx, value: Any) -> dict[str, str]:
@@ -83,14 +87,14 @@ def _default_files(ctx: Ctx, value: Any) -> dict[str, str]:
         if not isinstance(item, str):
             continue
         path = ("function_defaults", "dependencies") + ((i,) if not isinstance(value, str) else ())
-        norm = _dependencies_file(ctx, path, item, None)
+        norm = dependencies_file(ctx, path, item, None)
         kind = dependency_kind(item)
         if norm is not None and kind is not None:
             kinds.setdefault(kind, norm)
     return kinds
 
 
-def _dependencies_file(ctx: Ctx, p: Path, value: str, language: str | None) -> str | None:
+def dependencies_file(ctx: Ctx, p: Path, value: str, language: str | None) -> str | None:
     """WS501/WS502 (inside the project), WS561 (kind), WS560 (exists), WS562/WS563 (usable)."""
     norm = project_path(ctx, p, value, "dependencies")
     if norm is None:
@@ -142,13 +146,25 @@ def _dependencies_file(ctx: Ctx, p: Path, value: str, language: str | None) -> s
     return norm
 
 
-def _layers(ctx: Ctx, p: Path, layers: list[str], inherited: list[str]) -> None:
+def _layers(ctx: Ctx, p: Path, layers: list[str], inherited: list[str], built: set[str]) -> None:
+    """WS564: each entry is a layer version ARN or the name of a layer under ``layers``."""
     for i, arn in enumerate(layers):
-        if not LAYER_ARN.fullmatch(arn):
+        if arn in built or LAYER_ARN.fullmatch(arn):
+            continue
+        if arn.startswith("arn:"):
             ctx.add(
                 "WS564",
                 p + (i,),
                 f"{arn!r} is not a Lambda layer version ARN",
+                "arn:aws:lambda:<region>:<account>:layer:<name>:<version>",
+            )
+        else:
+            ctx.add(
+                "WS564",
+                p + (i,),
+                f"{arn!r} is neither a layer version ARN nor a layer under 'layers'",
+                did_you_mean(arn, built)
+                or "name a layer defined under 'layers', or give an ARN "
                 "arn:aws:lambda:<region>:<account>:layer:<name>:<version>",
             )
     total = len(dict.fromkeys([*inherited, *layers]))
@@ -161,7 +177,7 @@ def _layers(ctx: Ctx, p: Path, layers: list[str], inherited: list[str]) -> None:
         )
 
 
-def _excludes(ctx: Ctx, p: Path, patterns: list[Any]) -> None:
+def excludes(ctx: Ctx, p: Path, patterns: list[Any]) -> None:
     for i, pat in enumerate(patterns):
         if not isinstance(pat, str):
             continue

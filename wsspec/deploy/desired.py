@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from wsspec import alarms, arns, derive, names
+from wsspec.deploy.layers import LayerZipOf, desired_layers, function_layers
 from wsspec.deploy.records import (
     API,
     DEPLOY_MARKER,
@@ -39,7 +40,7 @@ from wsspec.model import (
     TableOptions,
     plain,
 )
-from wsspec.package import build_zip, check_upload, sha256_b64
+from wsspec.package import build_layer_zip, build_zip, check_upload, sha256_b64
 
 ZipOf = Callable[[Spec, Function], bytes]
 
@@ -58,10 +59,17 @@ __all__ = [
 ]
 
 
-def desired_state(spec: Spec, ctx: Context, *, zip_of: ZipOf = build_zip) -> list[Res]:
+def desired_state(
+    spec: Spec,
+    ctx: Context,
+    *,
+    zip_of: ZipOf = build_zip,
+    layer_zip_of: LayerZipOf = build_layer_zip,
+) -> list[Res]:
     """Every resource the spec asks for, in dependency order."""
     f = Facts(spec, ctx)
     return [
+        *desired_layers(f, layer_zip_of),  # before the functions that resolve their ARNs
         *table(f),
         *log_groups(f),  # before the functions: Lambda never creates one without retention
         *roles(f),
@@ -239,7 +247,7 @@ def functions(f: Facts, zip_of: ZipOf) -> list[Res]:
             "Description": fn.description or "",
             "Environment": derive.environment(spec, fn.name),
             "Architectures": [fn.architecture],
-            "Layers": list(fn.layers),
+            "Layers": function_layers(spec, fn.layers),
             "CodeSha256": sha256_b64(blob),
             "TracingConfig": {"Mode": "Active" if derive.tracing(spec) else "PassThrough"},
             "Tags": owner_tags(spec, fn.tags),

@@ -28,6 +28,7 @@ FAMILIES: dict[str, frozenset[str]] = {
     "authorizer": frozenset({"authorizer"}),
     "model": frozenset({"model"}),
     "usage": frozenset({"usage_plan", "api_key", "usage_plan_key"}),
+    "layer": frozenset({"layer", "layer_version"}),
 }
 
 

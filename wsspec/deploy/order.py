@@ -58,6 +58,7 @@ DELETE_AFTER: dict[str, frozenset[str]] = {
 STAGE_AFTER = frozenset({"route", "integration", "log_group"})
 OPTIONAL_AFTER_API = frozenset(
     {"table", "vpc_link", "domain", "alarm", "topic", "usage_plan", "api_key", "usage_plan_key"}
+    | {"layer"}
 )
 
 _FUNCTION_ARN = re.compile(r":function:([^:/]+)")

@@ -29,6 +29,7 @@ _FOREIGN = (
     ("domain", "custom domain"),
     ("alarm", "CloudWatch alarm"),
     ("topic", "SNS topic"),
+    ("layer", "Lambda layer"),
 )
 
 

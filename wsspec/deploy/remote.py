@@ -18,6 +18,7 @@ from wsspec.deploy import remote_usage as usage
 from wsspec.deploy.aws import Aws
 from wsspec.deploy.current import Cur, Current, Reader
 from wsspec.deploy.errors import translate
+from wsspec.deploy.layers import read_layers
 from wsspec.deploy.records import Res
 from wsspec.model import Spec
 
@@ -35,6 +36,7 @@ READERS: tuple[Callable[[Reader], None], ...] = (
     services.read_alarms,
     services.read_topic,
     usage.read_usage,
+    read_layers,
 )
 
 

@@ -19,8 +19,8 @@ from wsspec.deploy.records import Context, Res
 from wsspec.deploy.remote import read_current
 from wsspec.deploy.steps import Plan
 from wsspec.errors import EXIT_AWS, EXIT_USAGE, WsspecError
-from wsspec.model import Spec
-from wsspec.package import build_zip
+from wsspec.model import Layer, Spec
+from wsspec.package import build_layer_zip, build_zip
 
 
 @dataclass
@@ -52,6 +52,10 @@ def _stages(spec: Spec, stages: Iterable[str] | None) -> tuple[str, ...]:
 READ_SERVICES = ("apigatewayv2", "lambda", "iam", "logs")  # the readers every plan runs
 
 
+def _no_zip(spec: Spec, x: Layer) -> bytes:
+    return b""  # a destroy compares no code
+
+
 @guard
 def prepare(
     spec: Spec,
@@ -79,7 +83,12 @@ def prepare(
         if identity is not None:
             identity.result()
         ctx = Context(region=aws.region, account=aws.account, partition=aws.partition)
-        desired = desired_state(spec, ctx, zip_of=lambda _, fn: zips.get(fn.name, b""))
+        desired = desired_state(
+            spec,
+            ctx,
+            zip_of=lambda _, fn: zips.get(fn.name, b""),
+            layer_zip_of=_no_zip if destroy else build_layer_zip,
+        )
         session = Session(spec, aws, desired, Current(), Plan((), {}), selected, destroy)
         session.marker = marker
         session.serial = serial.result()

@@ -35,6 +35,7 @@ from wsspec.model.records import (
     IamStatement,
     Integration,
     IntegrationResponse,
+    Layer,
     Model,
     Route,
     RouteSettings,
@@ -319,6 +320,22 @@ def _packaging(f: Mapping[str, Any], language: str, defaults: Mapping[str, Any])
     }
 
 
+def _layer(name: str, x: Mapping[str, Any]) -> Layer:
+    dep = x.get("dependencies")
+    dep_path = posixpath.normpath(str(dep).replace("\\", "/")) if isinstance(dep, str) else None
+    kind = dependency_kind(dep_path) if dep_path is not None else None
+    source = x.get("source")
+    return Layer(
+        name=name,
+        source_dir=posixpath.normpath(source.replace("\\", "/")) if source else None,
+        dependencies=Dependencies(kind=kind, path=dep_path) if kind and dep_path else None,
+        runtimes=tuple(x.get("runtimes") or ()),
+        architectures=tuple(x.get("architectures") or ("x86_64",)),
+        description=x.get("description"),
+        exclude=tuple(x.get("exclude") or ()),
+    )
+
+
 def _functions(
     functions_d: Mapping[str, Any],
     routes_d: Mapping[str, Any],
@@ -475,6 +492,7 @@ def build_model(data: Mapping[str, Any], *, source_file: str = "", project_dir: 
             VpcLink(name=n, description=v.get("description"), target_arns=tuple(v["target_arns"]))
             for n, v in (data.get("vpc_links") or {}).items()
         ),
+        layers=tuple(_layer(n, x) for n, x in (data.get("layers") or {}).items()),
         connections=connections,
         domain=_domain(data.get("domain"), stages[0].name),
         cloudwatch_role=bool((data.get("account") or {}).get("cloudwatch_role", False)),

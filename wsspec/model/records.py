@@ -164,7 +164,24 @@ class Function:
     tags: Mapping[str, str] = field(default_factory=lambda: FrozenDict())  # added to the API's
     dependencies: Dependencies | None = None  # installed into the package for its platform
     exclude: tuple[str, ...] = ()  # globs left out of the package (defaults' first)
-    layers: tuple[str, ...] = ()  # layer version ARNs (defaults' first)
+    layers: tuple[str, ...] = ()  # layer version ARNs and names of spec layers (defaults' first)
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A Lambda layer wsspec builds (``layers``): a directory and/or installed dependencies."""
+
+    name: str  # spec key
+    source_dir: str | None  # posix, relative; copied as-is to the layer's root (/opt)
+    dependencies: Dependencies | None  # installed under python/ or nodejs/node_modules/
+    runtimes: tuple[str, ...]  # CompatibleRuntimes
+    architectures: tuple[Literal["x86_64", "arm64"], ...]  # CompatibleArchitectures
+    description: str | None
+    exclude: tuple[str, ...] = ()  # globs left out of the layer's zip
+
+    @property
+    def python_runtimes(self) -> tuple[str, ...]:
+        return tuple(r for r in self.runtimes if r.startswith("python"))
 
 
 @dataclass(frozen=True)
@@ -416,6 +433,7 @@ class Spec:
     monitoring: Monitoring | None = None  # wsspec.monitoring (alarms, topic, retention, tracing)
     api_keys: tuple[ApiKey, ...] = ()
     usage_plans: tuple[UsagePlan, ...] = ()
+    layers: tuple[Layer, ...] = ()  # layers wsspec builds (functions name them in ``layers``)
     trust_conditions: bool = True  # aws:SourceAccount / aws:SourceArn on API Gateway role trusts
     source_file: str = field(default="", compare=False)  # the spec path as given
     project_dir: str = field(default=".", compare=False)  # the spec's directory
@@ -438,6 +456,14 @@ class Spec:
 
     def vpc_link(self, name: str) -> VpcLink:
         return next(v for v in self.vpc_links if v.name == name)
+
+    def layer(self, name: str) -> Layer | None:
+        """The spec layer a function's ``layers`` entry names (None: an existing layer ARN)."""
+        return next((x for x in self.layers if x.name == name), None)
+
+    def function_layers(self, fn: Function) -> tuple[Layer, ...]:
+        """The layers wsspec builds that ``fn`` uses, in its order."""
+        return tuple(x for x in (self.layer(n) for n in fn.layers) if x is not None)
 
     def route_integration(self, route: Route) -> Integration:
         return self.integration(route.integration)

@@ -18,27 +18,57 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from wsspec.model import Function, Spec
+from wsspec.model import Dependencies, Function, Layer, Spec
 from wsspec.packaging import cache, node, python
+from wsspec.packaging.platform import InstallFor
 
-__all__ = ["cache", "describe", "install", "tree_files"]
+__all__ = ["cache", "describe", "install", "install_layer", "tree_files"]
 
 
 def install(spec: Spec, fn: Function) -> Path | None:
     """The installed dependency tree of ``fn`` (None when it declares none), installing it
     into the cache first when the declared files, runtime or architecture changed."""
-    dep = fn.dependencies
-    if dep is None:
+    if fn.dependencies is None:
         return None
+    who = InstallFor(f"function {fn.name}", fn.runtime, fn.architecture)
+    return _install(Path(spec.project_dir).resolve(), who, fn.dependencies)
+
+
+def install_layer(spec: Spec, layer: Layer) -> list[tuple[str, Path]]:
+    """(prefix inside the layer's zip, installed tree) for a layer's dependencies, installed
+    where Lambda's runtimes look in ``/opt``: ``python/`` for one Python runtime (or
+    ``python/lib/python3.X/site-packages/`` for each of several), ``nodejs/`` for npm (the
+    tree holds ``node_modules/``). Empty when the layer declares no dependencies."""
+    dep = layer.dependencies
+    if dep is None:
+        return []
     project = Path(spec.project_dir).resolve()
+    label = f"layer {layer.name}"
+    arch = layer.architectures[0]
+    if dep.kind == "npm":
+        rt = next((r for r in layer.runtimes if r.startswith("nodejs")), layer.runtimes[0])
+        return [("nodejs/", _install(project, InstallFor(label, rt, arch), dep))]
+    pys = layer.python_runtimes or layer.runtimes[:1]
+    if len(pys) == 1:
+        return [("python/", _install(project, InstallFor(label, pys[0], arch), dep))]
+    return [
+        (
+            f"python/lib/python{python.python_version(rt)}/site-packages/",
+            _install(project, InstallFor(label, rt, arch), dep),
+        )
+        for rt in sorted(pys)
+    ]
+
+
+def _install(project: Path, who: InstallFor, dep: Dependencies) -> Path:
     mod = node if dep.kind == "npm" else python
-    digest = cache.key(*mod.inputs(project, fn, dep))
+    digest = cache.key(*mod.inputs(project, who, dep))
     final = cache.tree(dep.kind, digest)
     if final.is_dir():
         return final
     tmp = cache.scratch(dep.kind)
     try:
-        mod.install(project, fn, dep, tmp)
+        mod.install(project, who, dep, tmp)
         cache.publish(tmp, final)
     finally:
         cache.discard(tmp)

@@ -10,9 +10,11 @@ safe: the next build installs again.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shutil
 import tempfile
+import zipfile
 from pathlib import Path
 
 FORMAT = "1"  # bump when the layout of installed trees or zips changes
@@ -95,3 +97,23 @@ def write_zip(digest: str, data: bytes) -> None:
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
     os.replace(tmp, folder / f"{digest}.zip")
+
+
+def unpacked(data: bytes) -> Path:
+    """A zip's content as a directory (``serve``'s ``/opt`` for a layer), keyed by its bytes."""
+    digest = hashlib.sha256(data).hexdigest()
+    final = cache_dir() / "layers" / digest[:32]
+    if final.is_dir():
+        return final
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-layer-", dir=final.parent))
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            for info in zf.infolist():  # wsspec's own zips: relative names, no "..", no links
+                zf.extract(info, tmp)
+                if info.external_attr >> 16 & 0o111:
+                    os.chmod(tmp / info.filename, 0o755)
+        publish(tmp, final)
+    finally:
+        discard(tmp)
+    return final

@@ -18,8 +18,9 @@ import sys
 from pathlib import Path
 
 from wsspec.errors import WsspecError
-from wsspec.model import Dependencies, Function
+from wsspec.model import Dependencies
 from wsspec.packaging import cache
+from wsspec.packaging.platform import InstallFor
 
 CPUS = {"x86_64": "x64", "arm64": "arm64"}
 LOCK_FILES = ("package-lock.json", "npm-shrinkwrap.json")
@@ -34,7 +35,7 @@ def lock_file(project: Path, dep: Dependencies) -> Path | None:
     return None
 
 
-def inputs(project: Path, fn: Function, dep: Dependencies) -> list[bytes | str]:
+def inputs(project: Path, fn: InstallFor, dep: Dependencies) -> list[bytes | str]:
     lock = lock_file(project, dep)
     return [
         "npm",
@@ -52,12 +53,12 @@ def native_build_machine(architecture: str) -> bool:
     return sys.platform.startswith("linux") and same
 
 
-def install(project: Path, fn: Function, dep: Dependencies, target: Path) -> None:
+def install(project: Path, fn: InstallFor, dep: Dependencies, target: Path) -> None:
     """``npm ci`` into ``target`` (which ends up holding ``node_modules``)."""
     lock = lock_file(project, dep)
     if lock is None:
         raise WsspecError(
-            f"function {fn.name}: {dep.path} has no package-lock.json beside it",
+            f"{fn.label}: {dep.path} has no package-lock.json beside it",
             code="WS992",
             file=cache.shown(project, dep.path),
             hint="run `npm install` next to it once and keep the lock file",
@@ -65,7 +66,7 @@ def install(project: Path, fn: Function, dep: Dependencies, target: Path) -> Non
     npm = shutil.which("npm")
     if npm is None:
         raise WsspecError(
-            f"function {fn.name}: npm is not on PATH (needed for {dep.path})",
+            f"{fn.label}: npm is not on PATH (needed for {dep.path})",
             code="WS993",
             file=cache.shown(project, dep.path),
             hint="install Node.js and npm",
@@ -94,7 +95,7 @@ def install(project: Path, fn: Function, dep: Dependencies, target: Path) -> Non
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise WsspecError(
-            f"function {fn.name}: npm could not run: {exc}",
+            f"{fn.label}: npm could not run: {exc}",
             code="WS993",
             file=cache.shown(project, dep.path),
         ) from None
@@ -102,7 +103,7 @@ def install(project: Path, fn: Function, dep: Dependencies, target: Path) -> Non
         lines = [ln for ln in (proc.stderr or proc.stdout).splitlines() if "npm error" in ln]
         detail = " ".join(ln.replace("npm error", "").strip() for ln in lines[:3]) or "failed"
         raise WsspecError(
-            f"function {fn.name}: npm ci could not install {dep.path}: {detail}",
+            f"{fn.label}: npm ci could not install {dep.path}: {detail}",
             code="WS992",
             file=cache.shown(project, dep.path),
             hint="`npm ci` installs exactly the lock file: run `npm install` next to "
@@ -114,7 +115,7 @@ def install(project: Path, fn: Function, dep: Dependencies, target: Path) -> Non
         _refuse_native(project, fn, dep, target / "node_modules")
 
 
-def _refuse_native(project: Path, fn: Function, dep: Dependencies, modules: Path) -> None:
+def _refuse_native(project: Path, fn: InstallFor, dep: Dependencies, modules: Path) -> None:
     found: set[str] = set()
     for dirpath, _dirs, files in os.walk(modules):
         if "binding.gyp" in files:
@@ -122,7 +123,7 @@ def _refuse_native(project: Path, fn: Function, dep: Dependencies, modules: Path
             found.add("/".join(rel[:2]) if rel and rel[0].startswith("@") else rel[0])
     if found:
         raise WsspecError(
-            f"function {fn.name}: native module(s) {', '.join(sorted(found))} cannot be built "
+            f"{fn.label}: native module(s) {', '.join(sorted(found))} cannot be built "
             f"for linux/{CPUS[fn.architecture]} on this machine",
             code="WS995",
             file=cache.shown(project, dep.path),

@@ -18,8 +18,9 @@ import sys
 from pathlib import Path
 
 from wsspec.errors import WsspecError
-from wsspec.model import Dependencies, Function
+from wsspec.model import Dependencies
 from wsspec.packaging import cache
+from wsspec.packaging.platform import InstallFor
 
 PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
 _INCLUDE = re.compile(r"^\s*(?:-r|--requirement|-c|--constraint)[\s=]+(\S+)")
@@ -46,7 +47,7 @@ def requirement_lines(project: Path, dep: Dependencies) -> tuple[str, Path]:
     return text, path.parent
 
 
-def inputs(project: Path, fn: Function, dep: Dependencies) -> list[bytes | str]:
+def inputs(project: Path, fn: InstallFor, dep: Dependencies) -> list[bytes | str]:
     """What the installed tree depends on: the requirements (and files they include with
     ``-r``/``-c``, one level deep), the Python version and the architecture."""
     text, folder = requirement_lines(project, dep)
@@ -61,14 +62,14 @@ def inputs(project: Path, fn: Function, dep: Dependencies) -> list[bytes | str]:
     return parts
 
 
-def install(project: Path, fn: Function, dep: Dependencies, target: Path) -> None:
+def install(project: Path, fn: InstallFor, dep: Dependencies, target: Path) -> None:
     """Install ``dep`` for ``fn``'s runtime and architecture into ``target``."""
     text, folder = requirement_lines(project, dep)
     pip_install(fn, text, target, cwd=folder, what=dep.path, file=cache.shown(project, dep.path))
 
 
 def pip_install(
-    fn: Function,
+    fn: InstallFor,
     requirements: str,
     target: Path,
     *,
@@ -118,7 +119,7 @@ def pip_install(
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise WsspecError(
-            f"function {fn.name}: pip could not run: {exc}", code="WS993", file=file
+            f"{fn.label}: pip could not run: {exc}", code="WS993", file=file
         ) from None
     finally:
         req_file.unlink(missing_ok=True)
@@ -128,11 +129,11 @@ def pip_install(
 
 
 def _pip_error(
-    fn: Function, output: str, platform: str, what: str, file: str | None, hint: str | None
+    fn: InstallFor, output: str, platform: str, what: str, file: str | None, hint: str | None
 ) -> WsspecError:
     if "No module named pip" in output:
         return WsspecError(
-            f"function {fn.name}: pip is not installed for {sys.executable}",
+            f"{fn.label}: pip is not installed for {sys.executable}",
             code="WS993",
             file=file,
             hint="install pip (python -m ensurepip) to package Python dependencies",
@@ -140,7 +141,7 @@ def _pip_error(
     m = _NO_VERSION.search(output)
     if m:
         return WsspecError(
-            f"function {fn.name}: no wheel of {m.group(1)} for {platform}, "
+            f"{fn.label}: no wheel of {m.group(1)} for {platform}, "
             f"CPython {python_version(fn.runtime)}",
             code="WS991",
             file=file,
@@ -152,7 +153,7 @@ def _pip_error(
     named = [e for e in errors if not e.startswith("ERROR: ResolutionImpossible")]
     last = (named or errors or output.strip().splitlines() or ["pip failed"])[0]
     return WsspecError(
-        f"function {fn.name}: pip could not install {what}: {last.removeprefix('ERROR: ')}",
+        f"{fn.label}: pip could not install {what}: {last.removeprefix('ERROR: ')}",
         code="WS990",
         file=file,
         hint=hint

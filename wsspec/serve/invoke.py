@@ -90,6 +90,7 @@ class FunctionRunner:
         log: Callable[[str], None] = lambda s: None,
         memory_limit: bool = True,
         dependencies: Path | None = None,
+        layer_paths: tuple[str, ...] = (),
     ) -> None:
         if fn.language not in WATCHED:
             raise WsspecError(
@@ -137,6 +138,8 @@ class FunctionRunner:
             self.env["WSSPEC_DATA_LIMIT_MB"] = str(fn.memory + MEMORY_HEADROOM_MB)
         if fn.language == "nodejs":
             self.env["WSSPEC_HANDLER_FILE"] = str(self.handler_file)
+        self.layer_paths = layer_paths  # the layers' import directories, searched in this order
+        self.deps_tree: Path | None = None
         self.use_dependencies(dependencies)
         self.fn_timeout = float(fn.timeout)
         self.concurrency = max(1, concurrency)
@@ -456,13 +459,22 @@ class FunctionRunner:
         return False
 
     def use_dependencies(self, tree: Path | None) -> None:
-        """Workers started from now on import from this installed dependency tree."""
-        if tree is None:
-            return
+        """Workers started from now on import from this installed dependency tree, then from
+        the function's layers (as Lambda searches /var/task before /opt)."""
+        self.deps_tree = tree = tree or self.deps_tree
         if self.fn.language == "nodejs":
-            self.env["NODE_PATH"] = str(tree / "node_modules")
-        else:
+            paths = ([str(tree / "node_modules")] if tree else []) + list(self.layer_paths)
+            if paths:
+                self.env["NODE_PATH"] = os.pathsep.join(paths)
+            return
+        if tree is not None:
             self.env["WSSPEC_DEPS_DIR"] = str(tree)
+        self.env["WSSPEC_LAYER_PATH"] = os.pathsep.join(self.layer_paths)
+
+    def use_layers(self, paths: tuple[str, ...]) -> None:
+        """Workers started from now on import from these layer directories."""
+        self.layer_paths = paths
+        self.use_dependencies(None)
 
     def reload(self) -> None:
         """Retire every worker: idle ones now, busy ones when they finish."""

@@ -10,9 +10,10 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from wsspec import arns, derive, names, packaging
+from wsspec import arns, derive, names, packaging, sources
 from wsspec.errors import WsspecError
 from wsspec.model import Function, Spec, Stage
+from wsspec.package import layer_root
 from wsspec.serve.config import ServeConfig
 from wsspec.serve.integrations.aws import plan_note
 from wsspec.serve.integrations.mapping import parameter_notes
@@ -94,6 +95,8 @@ def function_runners(
         deps = packaging.install(spec, fn)  # from the cache unless the declared files changed
         if deps is not None:
             notes.append(f"function {fn.name}: dependencies: {packaging.describe(fn)}")
+        paths, layer_notes = layer_paths(spec, fn)
+        notes += layer_notes
         try:
             runners[fn.name] = FunctionRunner(
                 fn,
@@ -103,6 +106,7 @@ def function_runners(
                 log=log,
                 memory_limit=config.memory_limit,
                 dependencies=deps,
+                layer_paths=paths,
             )
         except WsspecError as exc:
             if exc.code != "WS968":  # WS968: a Node.js function, and no `node` on PATH
@@ -118,6 +122,31 @@ def function_runners(
                 f"Internal server error frame"
             )
     return runners, notes
+
+
+def layer_paths(spec: Spec, fn: Function) -> tuple[tuple[str, ...], list[str]]:
+    """(import directories of the function's layers, notes). Each layer wsspec builds is
+    unpacked from its zip, as Lambda unpacks it into /opt; Lambda merges the layers in order
+    (a later layer's file wins), so the later layers' directories come first. Python searches
+    ``python/lib/python3.X/site-packages`` then ``python``; Node.js
+    ``nodejs/nodeNN/node_modules`` then ``nodejs/node_modules``."""
+    roots = [(x.name, layer_root(spec, x)) for x in reversed(spec.function_layers(fn))]
+    notes = [
+        f"function {fn.name}: layer {name}: unpacked from its zip ({root})" for name, root in roots
+    ]
+    notes += [
+        f"not emulated: function {fn.name}'s layer {arn} (only layers the spec builds are "
+        "available locally)"
+        for arn in fn.layers
+        if spec.layer(arn) is None
+    ]
+    if fn.language == "nodejs":
+        major = fn.runtime.removeprefix("nodejs").split(".")[0]
+        subdirs = [f"nodejs/node{major}/node_modules", "nodejs/node_modules"]
+    else:
+        subdirs = [f"python/lib/{fn.runtime}/site-packages", "python"]
+    paths = tuple(str(root / sub) for sub in subdirs for _, root in roots)
+    return paths, notes
 
 
 async def warm(runners: dict[str, FunctionRunner]) -> list[str]:
@@ -150,6 +179,39 @@ def dependency_signature(spec: Spec, fn: Function) -> tuple[tuple[str, int, int]
     return tuple(out)
 
 
+def layer_signature(spec: Spec, fn: Function) -> tuple[tuple[str, int, int], ...]:
+    """(path, mtime, size) of every file the function's spec layers are built from."""
+    paths: list[Path] = []
+    for x in spec.function_layers(fn):
+        if x.source_dir is not None:
+            walk = sources.walk(spec.project_dir, x.source_dir, layer=True)
+            paths += [f.path for f in walk.files]
+        if x.dependencies is not None:
+            dep = Path(spec.project_dir, x.dependencies.path)
+            paths += [dep, dep.with_name("package-lock.json"), dep.with_name("npm-shrinkwrap.json")]
+    out = []
+    for p in paths:
+        try:
+            st = p.stat()
+        except OSError:
+            continue
+        out.append((str(p), st.st_mtime_ns, st.st_size))
+    return tuple(out)
+
+
+async def _relayer(spec: Spec, runner: FunctionRunner, log: Callable[[str], None]) -> bool:
+    """Rebuild a function's changed layers; False (and the reason logged) on failure, in which
+    case its workers keep the layers they had."""
+    try:
+        paths, _ = await asyncio.to_thread(layer_paths, spec, runner.fn)
+    except WsspecError as exc:
+        log(f"function {runner.fn.name}: layers not rebuilt: {exc}")
+        return False
+    runner.use_layers(paths)
+    log(f"function {runner.fn.name}: layers rebuilt (changed)")
+    return True
+
+
 async def _repackage(spec: Spec, runner: FunctionRunner, log: Callable[[str], None]) -> bool:
     """Install a function's changed dependencies; False (and the reason logged) on failure,
     in which case its workers keep the dependencies they had."""
@@ -170,8 +232,10 @@ async def watch(
     spec: Spec | None = None,
 ) -> None:
     """Forever: replace a function's workers when its source files change (hot reload), and
-    reinstall its dependencies first when its dependency or lock file changed."""
+    reinstall its dependencies (rebuild its layers) first when its dependency or lock file
+    (a file its layers are built from) changed."""
     deps = {n: dependency_signature(spec, r.fn) for n, r in runners.items()} if spec else {}
+    lays = {n: layer_signature(spec, r.fn) for n, r in runners.items()} if spec else {}
     while True:
         await asyncio.sleep(interval)
         for name, runner in runners.items():
@@ -183,6 +247,10 @@ async def watch(
             if spec is not None and sig != deps.get(name, ()):
                 deps[name] = sig
                 changed = await _repackage(spec, runner, log) or changed
+            lsig = await asyncio.to_thread(layer_signature, spec, runner.fn) if spec else ()
+            if spec is not None and lsig != lays.get(name, ()):
+                lays[name] = lsig
+                changed = await _relayer(spec, runner, log) or changed
             if not changed:
                 continue
             runner.reload()

@@ -20,6 +20,7 @@ builds, and the usual small proxy result. Other results go as JSON, serialised a
 
 Imports are those of a Lambda sandbox: the source directory, then the function's installed
 dependencies (``WSSPEC_DEPS_DIR``, built by ``wsspec.packaging`` exactly as they are zipped),
+its layers' directories (``WSSPEC_LAYER_PATH``: ``python/`` of each unpacked layer zip),
 the standard library, and from the developer's site-packages only what the Lambda Python
 runtime bundles (boto3 and its dependencies). Anything else fails to import, as on AWS, with
 Lambda's "Unable to import module" message. ``WSSPEC_SITE_PACKAGES=1`` turns this off.
@@ -188,9 +189,11 @@ def _sandbox_path() -> None:
     cwd = os.getcwd()
     stdlib = {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib")}
     deps = os.environ.get("WSSPEC_DEPS_DIR")
+    added = ([deps] if deps else []) + [
+        p for p in os.environ.get("WSSPEC_LAYER_PATH", "").split(os.pathsep) if p
+    ]  # the package's dependencies (/var/task), then the layers (/opt/python)
     if os.environ.get("WSSPEC_SITE_PACKAGES") == "1":
-        if deps:
-            sys.path.insert(1, deps)
+        sys.path[1:1] = added
         return
     keep: list[str] = []
     other: list[str] = []
@@ -200,8 +203,8 @@ def _sandbox_path() -> None:
             keep.append(p)
         else:
             other.append(p)
-    if deps:
-        keep.insert(1 if keep and keep[0] in ("", cwd) else 0, deps)
+    at = 1 if keep and keep[0] in ("", cwd) else 0
+    keep[at:at] = added
     sys.path[:] = keep
     sys.path_importer_cache.clear()
     sys.meta_path.append(_RuntimeBundled(other))

@@ -46,6 +46,11 @@ class BuildContext:
     functions_dir: Path  # shared deterministic zips: <out_dir>/functions
     template_format: str = "yaml"  # CloudFormation: yaml | json
 
+    @property
+    def layers_dir(self) -> Path:
+        """The zips of the layers wsspec builds: <out_dir>/layers."""
+        return self.out_dir / "layers"
+
 
 @runtime_checkable
 class Target(Protocol):

@@ -11,7 +11,7 @@ from typing import Callable
 from wsspec.deploy.current import Cur
 from wsspec.deploy.planner import Planner
 from wsspec.deploy.records import Res
-from wsspec.deploy.rules import apigw, infra, monitoring, usage
+from wsspec.deploy.rules import apigw, infra, layers, monitoring, usage
 from wsspec.deploy.rules.deletes import DELETES
 
 Rule = Callable[[Planner, Res, Cur | None], None]
@@ -21,6 +21,7 @@ UPSERT: dict[str, Rule] = {
     "log_group": infra.log_group,
     "role": infra.role,
     "account": infra.account,
+    "layer": layers.layer,
     "function": infra.function,
     "permission": infra.permission,
     "vpc_link": apigw.vpc_link,

@@ -8,6 +8,13 @@ from wsspec.deploy.current import Cur
 from wsspec.deploy.records import POLICY_NAME, RETAIN_TAG
 from wsspec.deploy.steps import Call
 
+
+def delete_version(arn: str) -> Call:
+    """Delete one layer version, given its ARN (``...:layer:<name>:<version>``)."""
+    _, name, number = arn.rsplit(":", 2)
+    return Call("lambda", "delete_layer_version", {"LayerName": name, "VersionNumber": int(number)})
+
+
 DeleteCalls = Callable[[str, Cur, str], list[Call]]  # (natural key, current, API id) -> calls
 
 
@@ -95,6 +102,8 @@ DELETES: dict[str, DeleteCalls] = {
     "domain": _one("apigatewayv2", "delete_domain_name", "DomainName"),
     "permission": _permission,
     "function": _one("lambda", "delete_function", "FunctionName"),
+    "layer": lambda key, h, api_id: [delete_version(h.id)],  # the latest version
+    "layer_version": lambda key, h, api_id: [delete_version(h.id)],
     "role": _role,
     "log_group": _one("logs", "delete_log_group", "logGroupName", by_key=True),
     "alarm": _alarm,

@@ -232,7 +232,7 @@ def function(p: Planner, r: Res, h: Cur | None) -> None:
             changes=[("CodeSha256", None, props["CodeSha256"])],
         )
         return
-    ch = diff_props("function", props, h.props)
+    ch = diff_props("function", p.resolved(r), h.props)  # Layers: a spec layer's version ARN
     fields = changed_fields(ch)
     calls = []
     if fields & {"CodeSha256", "Architectures"}:

@@ -1,7 +1,7 @@
 """CloudFormation resources: the template for the whole API as plain data, from the model.
 
 One section builder per resource family (API, integrations, routes, authorizers, models, stages,
-functions, permissions, roles, table, account, domain); ``template`` assembles them in a fixed
+layers, functions, permissions, roles, table, account, domain); ``template`` assembles them in a fixed
 order with the outputs. Decisions shared with other back ends come from ``wsspec.derive``
 (permissions, IAM statements, the API-definition hash, quotas) and every logical ID from
 ``wsspec.names``; the alarms come from ``alarms.py`` beside this file.
@@ -287,7 +287,9 @@ def _functions(spec: Spec, ctx: BuildContext) -> dict[str, Json]:
         }
         put(props, "Description", fn.description)
         if fn.layers:
-            props["Layers"] = list(fn.layers)
+            props["Layers"] = [
+                ref(names.layer_logical(x)) if spec.layer(x) else x for x in fn.layers
+            ]
         env = derive.environment(spec, fn.name)
         if env:
             if (
@@ -308,6 +310,27 @@ def _functions(spec: Spec, ctx: BuildContext) -> dict[str, Json]:
             props,
             [log_logical],
             Metadata=package_only(),
+        )
+    return out
+
+
+def _layers(spec: Spec, ctx: BuildContext) -> dict[str, Json]:
+    """One ``AWS::Lambda::LayerVersion`` per layer wsspec builds; ``Content`` is the local zip
+    (``aws cloudformation package`` uploads it, like the functions' code). A changed zip is a
+    new version; functions reference it with ``Ref`` (the version ARN)."""
+    out: dict[str, Json] = {}
+    for x in spec.layers:
+        props: Json = {
+            "LayerName": names.layer_name(spec, x.name),
+            "Content": _relative(
+                Path(ctx.layers_dir, names.layer_zip_name(x.name)), ctx.out_dir / TEMPLATE_DIR
+            ),
+            "CompatibleRuntimes": list(x.runtimes),
+            "CompatibleArchitectures": list(x.architectures),
+        }
+        put(props, "Description", x.description)
+        out[names.layer_logical(x.name)] = resource(
+            "AWS::Lambda::LayerVersion", props, Metadata=package_only()
         )
     return out
 
@@ -442,6 +465,7 @@ def template(spec: Spec, ctx: BuildContext, *, per_route: bool | None = None) ->
             _deployment_dependencies(res),
         )
     res.update(_stages(spec, deployment))
+    res.update(_layers(spec, ctx))
     res.update(_functions(spec, ctx))
     res.update(_permissions(spec, per_route))
     res.update(_integration_roles(spec))

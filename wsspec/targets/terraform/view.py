@@ -18,7 +18,7 @@ from collections.abc import Iterable
 
 from wsspec import arns, derive, names
 from wsspec.escape import hcl_string
-from wsspec.model import Authorizer, Integration, Spec
+from wsspec.model import Authorizer, Function, Integration, Spec
 from wsspec.targets import BuildContext
 from wsspec.targets.terraform.hcl import (
     Expr,
@@ -118,6 +118,20 @@ class View:
 
     def zip_path(self, fn: str) -> Expr:
         return template(Expr("path.module"), "/../functions/" + names.zip_name(fn))
+
+    def layer_zip_path(self, layer: str) -> Expr:
+        return template(Expr("path.module"), "/../layers/" + names.layer_zip_name(layer))
+
+    def function_layers(self, fn: Function) -> str:
+        """The function's layers in order: wsspec's by reference, the others by ARN."""
+        return value(
+            [
+                Expr(f"aws_lambda_layer_version.{names.layer_label(x)}.arn")
+                if self.spec.layer(x)
+                else x
+                for x in fn.layers
+            ]
+        )
 
     def ref(self, r: derive.Ref) -> Expr:
         if r.kind == "literal":

@@ -197,6 +197,8 @@ def usage_plan_label(name: str) -> str:
 def usage_plan_key_logical(key: str) -> str:
     """The link between an API key and its usage plan (one plan per key)."""
     return "KeyLink" + pascal(key)
+
+
 def layer_logical(name: str) -> str:
     return named("layer", name).logical
 
@@ -257,6 +259,8 @@ def api_key_name(spec: Spec, key: str) -> str:
 
 def usage_plan_name(spec: Spec, plan: str) -> str:
     return physical(spec.api.name, plan, limit=128)
+
+
 def layer_name(spec: Spec, layer: str) -> str:
     """Lambda LayerName (<= 140 chars, [A-Za-z0-9_-]); versions are published under it."""
     return physical(spec.api.name, layer, limit=140)

@@ -422,6 +422,7 @@ MODEL_BODIES: dict[str, dict[str, Any]] = {
     "Event": {"kind": 'b"', "content-type": "text/plain", "items": [{"id": 1}]},
     "Join": {"action": "join", "room": "lobby", "tags": ["a"], "meta": {"since": 1}},
     "Post": {"action": "post", "text": "h\u00e9llo"},
+    "SendMessage": {"action": "sendmessage", "data": "h\u00e9llo everyone"},
 }
 
 

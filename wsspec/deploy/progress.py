@@ -56,6 +56,16 @@ class Activity:
     started: float = field(default_factory=time.monotonic)
     _families: dict[str, _Family] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _pending: list[tuple[str, str]] = field(default_factory=list)  # told before a listener
+
+    def attach(self, listener: Listener) -> None:
+        """Report to ``listener`` from now on, starting with what was told before (e.g. the
+        plan's reads being throttled, while nothing was drawn yet)."""
+        with self._lock:
+            pending, self._pending = self._pending, []
+            self.listener = listener
+        for event, message in pending:
+            listener(event, message)
 
     def _get(self, family: str) -> _Family:
         f = self._families.get(family)
@@ -78,16 +88,20 @@ class Activity:
             f = self._get(family)
             f.throttled += 1
             f.rate = rate
-        if message and self.listener is not None:
-            self.listener("throttle", message)
+        if message:
+            self.tell("throttle", message)
 
     def step_done(self) -> None:
         with self._lock:
             self.steps_done += 1
 
     def tell(self, event: str, message: str) -> None:
-        if self.listener is not None:
-            self.listener(event, message)
+        with self._lock:
+            listener = self.listener
+            if listener is None:
+                self._pending.append((event, message))
+                return
+        listener(event, message)
 
     def snapshot(self) -> Snapshot:
         with self._lock:

@@ -148,7 +148,7 @@ def apply(
     if session.plan.empty:
         return Result(ids=dict(session.current.ids))
     if progress is not None:
-        session.aws.activity.listener = lambda event, message: progress(event, None, message)
+        session.aws.activity.attach(lambda event, message: progress(event, None, message))
     lock = DeployLock(
         session.aws,
         session.spec,

@@ -123,6 +123,7 @@ _CHECK_ERRORS = _codes(
         "WS115": "route response model key other than $default",
         "WS116": "two names that collide after conversion to IDs/labels",
         "WS117": "empty route key",
+        "WS160": "reference to a table that is not defined (function 'tables', stream trigger)",
         # selection expressions
         "WS201": "invalid route selection expression",
         "WS202": "invalid API key selection expression",
@@ -163,6 +164,16 @@ _CHECK_ERRORS = _codes(
         "WS504": "handler file extension does not match the runtime",
         "WS505": "'connection_table' grant without a 'connections' section",
         "WS506": "read_capacity and write_capacity must be given together",
+        # application tables
+        "WS570": "too many indexes on a table, or one name for a global and a local index",
+        "WS571": "type given for an attribute that no key of the table or an index uses",
+        "WS572": "local secondary index on a table without a sort key",
+        "WS573": "capacities that do not match the table's billing mode",
+        "WS574": "TTL attribute that is a key of a type other than number",
+        "WS575": "table name kept for the connection table, or two tables with one name",
+        "WS576": "stream trigger on a table without a stream",
+        "WS577": "access to 'connections' without a 'connections' section",
+        "WS578": "two stream triggers of one function on one table",
         # stages, domain, authorizers, models
         "WS601": "stage route settings for a route that does not exist",
         "WS602": "domain mapped to a stage that does not exist",
@@ -203,6 +214,7 @@ _CHECK_WARNINGS = _codes(
     "checks",
     WARNING,
     {
+        "WS579": "custom IAM statement without resources (it applies to '*')",
         "WS801": "$connect without authorization",
         "WS802": "stage without throttling",
         "WS803": "execution logging without the account CloudWatch role",

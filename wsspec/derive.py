@@ -14,8 +14,8 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Literal
 
-from wsspec import alarms, arns, names
-from wsspec.model import CONNECTION_TABLE_REF, Integration, Spec, plain
+from wsspec import alarms, arns, names, tables
+from wsspec.model import CONNECTION_TABLE_REF, CONNECTIONS_ACCESS_NAME, Integration, Spec, plain
 from wsspec.monitoring import TRACING_ACTIONS
 
 # ----------------------------------------------------------------------------- ARN tokens
@@ -23,8 +23,9 @@ RefKind = Literal[
     "literal",  # value: a literal ARN or "*"
     "log_group",  # value: log group name; rendered as arn:...:log-group:<name>:*
     "connections",  # stage + value (HTTP method): execute-api .../<stage>/<METHOD>/@connections/*
-    "table",  # the spec's connection table ARN
+    "table",  # the spec's connection table ARN (+ suffix)
     "function",  # value: spec function name -> its ARN
+    "app_table",  # value: an application table (spec name) -> its ARN (+ suffix)
 ]
 
 
@@ -33,6 +34,7 @@ class Ref:
     kind: RefKind
     value: str = ""
     stage: str = ""
+    suffix: str = ""  # table ARNs: "/index/<name>" or "/stream/*"
 
     def render(
         self,
@@ -43,6 +45,7 @@ class Ref:
         api_id: str,
         table_arn: str = "",
         function_arn: dict[str, str] | None = None,
+        app_table_arn: dict[str, str] | None = None,
     ) -> str:
         """A concrete ARN (used by the direct deploy; templates render tokens themselves)."""
         if self.kind == "literal":
@@ -52,7 +55,9 @@ class Ref:
         if self.kind == "connections":
             return arns.connections(partition, region, account, api_id, self.stage, self.value)
         if self.kind == "table":
-            return table_arn
+            return table_arn + self.suffix
+        if self.kind == "app_table":
+            return (app_table_arn or {})[self.value] + self.suffix
         return (function_arn or {})[self.value]
 
 
@@ -99,6 +104,7 @@ def function_statements(spec: Spec, fn_name: str) -> list[Statement]:
         )
     if fn.connection_table and spec.connections is not None:
         out.append(Statement("ConnectionTable", TABLE_ACTIONS, (Ref("table"),)))
+    out += table_statements(spec, fn_name)
     if tracing(spec):
         # X-Ray has no resource-level permissions: "*" is the narrowest grant there is.
         out.append(Statement("Tracing", TRACING_ACTIONS, (Ref("literal", "*"),)))
@@ -108,6 +114,49 @@ def function_statements(spec: Spec, fn_name: str) -> list[Statement]:
                 f"Custom{i}", st.actions, tuple(Ref("literal", r) for r in st.resources), st.effect
             )
         )
+    return out
+
+
+def table_statements(spec: Spec, fn_name: str) -> list[Statement]:
+    """A function's table access (``tables:``) and stream triggers: exactly each level's
+    actions, on the granted table, its indexes (Query and Scan, with read access) and its
+    stream (for a trigger) -- never on any other table."""
+    fn = spec.function(fn_name)
+    out: list[Statement] = []
+    for name, level in fn.tables.items():
+        sid = "Table" + names.pascal(name)
+        if name == CONNECTIONS_ACCESS_NAME:
+            if spec.connections is not None:
+                out.append(Statement(sid, tables.ACCESS_ACTIONS[level], (Ref("table"),)))
+            continue
+        table = spec.table(name)
+        out.append(Statement(sid, tables.ACCESS_ACTIONS[level], (Ref("app_table", name),)))
+        if tables.reads(level) and table.indexes:
+            index_refs = tuple(
+                Ref("app_table", name, suffix=tables.index_suffix(i.name)) for i in table.indexes
+            )
+            out.append(Statement(sid + "Indexes", tables.INDEX_ACTIONS, index_refs))
+    for trig in fn.triggers:
+        out.append(
+            Statement(
+                "Stream" + names.pascal(trig.table),
+                tables.STREAM_ACTIONS,
+                (Ref("app_table", trig.table, suffix=tables.STREAM_SUFFIX),),
+            )
+        )
+    return out
+
+
+def table_environment(spec: Spec, fn_name: str) -> dict[str, str]:
+    """Variables holding the names of the tables a function may use: variable -> table (the
+    spec name, or ``connections``). Back ends render each value as a reference to the table."""
+    fn = spec.function(fn_name)
+    out: dict[str, str] = {}
+    for name in fn.tables:
+        if name == CONNECTIONS_ACCESS_NAME and spec.connections is None:
+            continue
+        if names.table_env_var(name) not in fn.environment:
+            out[names.table_env_var(name)] = name
     return out
 
 
@@ -242,10 +291,14 @@ def environment(spec: Spec, fn_name: str) -> dict[str, str]:
     """
     fn = spec.function(fn_name)
     env = dict(fn.environment)
-    if fn.connection_table and spec.connections is not None:
+    uses_connections = fn.connection_table or CONNECTIONS_ACCESS_NAME in fn.tables
+    if uses_connections and spec.connections is not None:
         env.setdefault("CONNECTIONS_TABLE", names.table_name(spec))
         env.setdefault("CONNECTIONS_TTL_SECONDS", str(spec.connections.ttl_seconds))
         env.setdefault("CONNECTIONS_TTL_ATTRIBUTE", spec.connections.ttl_attribute)
+    for var, table in table_environment(spec, fn_name).items():
+        if table != CONNECTIONS_ACCESS_NAME:
+            env.setdefault(var, names.app_table_name(spec, table))
     return dict(sorted(env.items()))
 
 
@@ -275,6 +328,7 @@ def cloudformation_resource_count(spec: Spec, *, per_route: bool) -> int:
     n += len(lambda_permissions(spec, per_route=per_route))
     n += len(generated_integration_roles(spec)) + len(spec.vpc_links)
     n += 1 if spec.connections is not None else 0
+    n += len(spec.tables) + sum(len(f.triggers) for f in spec.functions)
     n += 2 if spec.cloudwatch_role else 0  # AWS::ApiGateway::Account + its role
     n += 2 if spec.domain is not None else 0  # DomainName + ApiMapping
     mon = spec.monitoring

@@ -70,6 +70,7 @@ _PREFIX = {
     "stage": "Stage",
     "function": "Function",
     "vpc_link": "VpcLink",
+    "table": "Table",
 }
 
 
@@ -86,6 +87,7 @@ def all_names(spec: Spec) -> list[Named]:
     out += [named("stage", s.name) for s in spec.stages]
     out += [named("function", f.name) for f in spec.functions]
     out += [named("vpc_link", v.name) for v in spec.vpc_links]
+    out += [named("table", t.name) for t in spec.tables]
     return out
 
 
@@ -193,6 +195,35 @@ def table_name(spec: Spec) -> str:
     if spec.connections and spec.connections.table_name:
         return spec.connections.table_name
     return physical(spec.api.name, "connections", limit=255)
+
+
+def app_table_name(spec: Spec, table: str) -> str:
+    """Physical name of an application table (``tables.<table>``)."""
+    t = spec.table(table)
+    if t.table_name:
+        return t.table_name
+    return physical(spec.api.name, table, limit=255)
+
+
+def app_table_logical(table: str) -> str:
+    return named("table", table).logical
+
+
+def app_table_label(table: str) -> str:
+    return named("table", table).label
+
+
+def table_env_var(table: str) -> str:
+    """The environment variable holding a granted table's name: ``messages`` -> MESSAGES_TABLE."""
+    return snake(table).strip("_").upper() + "_TABLE"
+
+
+def trigger_logical(fn: str, table: str) -> str:
+    return "Trigger" + pascal(fn) + pascal(table) + short_hash(f"{fn}/{table}")
+
+
+def trigger_label(fn: str, table: str) -> str:
+    return f"{snake(fn)}__{snake(table).lstrip('_')}"
 
 
 def function_log_group(spec: Spec, fn: str) -> str:

@@ -9,6 +9,7 @@ the codes themselves (severity, meaning) live in ``wsspec.codes``:
     selections.py    WS201-WS206  selection expressions (+ WS804)
     integrations.py  WS301-WS310  integrations (+ WS805, WS809)
     functions.py     WS501-WS506  functions, paths, the connection table (+ WS814)
+    tables.py        WS570-WS579  application tables, access and stream triggers (+ WS160)
     stages.py        WS601-WS607  stages, custom domain, VPC links (+ WS802, WS803, WS813)
     auth.py          WS604-WS605  authorizers (+ WS801 $connect without authorization)
     models.py        WS606        models
@@ -33,6 +34,7 @@ from wsspec.checks import (
     routes,
     selections,
     stages,
+    tables,
     unsupported,
 )
 from wsspec.checks.context import Check, Ctx
@@ -50,6 +52,8 @@ CHECKS: tuple[Check, ...] = (
     integrations.integrations,
     limits.names_and_limits,
     functions.functions,
+    tables.tables,
+    tables.table_references,
     stages.stages,
     auth.authorizers,
     models.models,

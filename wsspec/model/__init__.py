@@ -50,10 +50,18 @@ from wsspec.model.records import (
     frozen,
     plain,
 )
+from wsspec.model.tables import (
+    CONNECTIONS_ACCESS_NAME,
+    KeyAttr,
+    StreamTrigger,
+    Table,
+    TableIndex,
+)
 
 __all__ = [
     "CONNECTION_KEY",
     "CONNECTION_TABLE_REF",
+    "CONNECTIONS_ACCESS_NAME",
     "DEFAULT_ACCESS_LOG_FORMAT",
     "DEFAULT_API_KEY_SELECTION",
     "DEFAULT_FUNCTION_TIMEOUT",
@@ -77,12 +85,16 @@ __all__ = [
     "Integration",
     "IntegrationKind",
     "IntegrationResponse",
+    "KeyAttr",
     "Model",
     "Route",
     "RouteSettings",
     "ServiceRole",
     "Spec",
     "Stage",
+    "StreamTrigger",
+    "Table",
+    "TableIndex",
     "VpcLink",
     "build_model",
     "frozen",

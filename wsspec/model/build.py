@@ -41,6 +41,7 @@ from wsspec.model.records import (
     VpcLink,
     frozen,
 )
+from wsspec.model.tables import build_access, build_tables, build_triggers
 from wsspec.monitoring import build_monitoring
 
 
@@ -299,6 +300,8 @@ def _functions(
                 connection_table="connection_table" in grants,
                 routes=tuple(sorted(set(fn_routes.get(name, ())), key=route_order.__getitem__)),
                 authorizers=tuple(fn_auth.get(name, ())),
+                tables=build_access(f.get("tables")),
+                triggers=build_triggers(f.get("events")),
             )
         )
     return tuple(out)
@@ -388,6 +391,7 @@ def build_model(data: Mapping[str, Any], *, source_file: str = "", project_dir: 
         domain=_domain(data.get("domain"), stages[0].name),
         cloudwatch_role=bool((data.get("account") or {}).get("cloudwatch_role", False)),
         monitoring=build_monitoring(data.get("monitoring")),
+        tables=build_tables(data.get("tables")),
         source_file=source_file,
         project_dir=project_dir,
     )

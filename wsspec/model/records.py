@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping
+from typing import TYPE_CHECKING, Any, Literal, Mapping
 
 from wsspec.monitoring import Monitoring
+
+if TYPE_CHECKING:
+    from wsspec.model.tables import StreamTrigger, Table
 
 
 class FrozenDict(dict[str, Any]):
@@ -106,6 +109,9 @@ class Function:
     connection_table: bool
     routes: tuple[str, ...]  # route keys whose integration invokes this function
     authorizers: tuple[str, ...]  # authorizers that invoke this function
+    # table name (``tables`` key, or "connections") -> read | write | read_write (model/tables.py)
+    tables: Mapping[str, str] = field(default_factory=FrozenDict)
+    triggers: tuple[StreamTrigger, ...] = ()  # DynamoDB stream triggers
 
 
 @dataclass(frozen=True)
@@ -282,6 +288,7 @@ class Spec:
     domain: Domain | None
     cloudwatch_role: bool
     monitoring: Monitoring | None = None  # wsspec.monitoring (alarms, topic, retention, tracing)
+    tables: tuple[Table, ...] = ()  # application tables (model/tables.py)
     source_file: str = field(default="", compare=False)  # the spec path as given
     project_dir: str = field(default=".", compare=False)  # the spec's directory
 
@@ -300,6 +307,9 @@ class Spec:
 
     def stage(self, name: str) -> Stage:
         return next(s for s in self.stages if s.name == name)
+
+    def table(self, name: str) -> Table:
+        return next(t for t in self.tables if t.name == name)
 
     def vpc_link(self, name: str) -> VpcLink:
         return next(v for v in self.vpc_links if v.name == name)

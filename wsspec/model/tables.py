@@ -1,0 +1,191 @@
+"""Application tables in the model: records for ``tables:`` and for a function's table access
+and stream triggers, and their builders (every default applied here, once).
+
+The connection table stays ``ConnectionTable`` (records.py); a function's access to it is the
+access level under the reserved name ``connections``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from typing import Any, Literal, Mapping
+
+from wsspec.model.records import FrozenDict
+
+AttrType = Literal["S", "N", "B"]
+Access = Literal["read", "write", "read_write"]
+CONNECTIONS_ACCESS_NAME = "connections"  # ``tables: {connections: read}`` = the connection table
+
+ATTR_TYPES: Mapping[str, AttrType] = FrozenDict({"string": "S", "number": "N", "binary": "B"})
+STREAM_VIEWS = FrozenDict(
+    {
+        "new_image": "NEW_IMAGE",
+        "old_image": "OLD_IMAGE",
+        "new_and_old_images": "NEW_AND_OLD_IMAGES",
+        "keys_only": "KEYS_ONLY",
+    }
+)
+GSI_LIMIT = 20  # global secondary indexes per table (default quota)
+LSI_LIMIT = 5  # local secondary indexes per table (hard limit)
+
+
+@dataclass(frozen=True)
+class KeyAttr:
+    name: str
+    type: AttrType
+
+
+@dataclass(frozen=True)
+class TableIndex:
+    name: str
+    partition: KeyAttr
+    sort: KeyAttr | None
+    projection: str  # ALL | KEYS_ONLY | INCLUDE
+    non_key_attributes: tuple[str, ...]  # with INCLUDE
+    local: bool
+    read_capacity: int | None  # global indexes of provisioned tables
+    write_capacity: int | None
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str  # spec key
+    table_name: str | None  # None: derived from the API name (names.app_table_name)
+    partition: KeyAttr
+    sort: KeyAttr | None
+    indexes: tuple[TableIndex, ...]  # global first, then local, each in spec order
+    ttl_attribute: str | None
+    stream_view: str | None  # NEW_IMAGE | OLD_IMAGE | NEW_AND_OLD_IMAGES | KEYS_ONLY
+    billing_mode: str  # PAY_PER_REQUEST | PROVISIONED
+    read_capacity: int | None
+    write_capacity: int | None
+    encryption: str  # aws_owned | aws_managed | kms
+    kms_key: str | None
+    point_in_time_recovery: bool
+    deletion_protection: bool
+    tags: Mapping[str, str]
+
+    @property
+    def global_indexes(self) -> tuple[TableIndex, ...]:
+        return tuple(i for i in self.indexes if not i.local)
+
+    @property
+    def local_indexes(self) -> tuple[TableIndex, ...]:
+        return tuple(i for i in self.indexes if i.local)
+
+    def attributes(self) -> tuple[KeyAttr, ...]:
+        """Every key attribute of the table and its indexes, once each, in first-use order."""
+        seen: dict[str, KeyAttr] = {}
+        for a in (self.partition, self.sort, *(x for i in self.indexes for x in (i.partition, i.sort))):
+            if a is not None:
+                seen.setdefault(a.name, a)
+        return tuple(seen.values())
+
+
+@dataclass(frozen=True)
+class StreamTrigger:
+    """A DynamoDB stream that invokes a function (an event source mapping)."""
+
+    table: str  # spec key of the table
+    batch_size: int
+    starting_position: str  # LATEST | TRIM_HORIZON
+    batching_window: int | None
+    retry_attempts: int | None
+    bisect_on_error: bool
+    filters: tuple[str, ...]  # each pattern as compact JSON (Lambda's FilterCriteria)
+    on_failure: str | None  # SQS queue or SNS topic ARN
+    enabled: bool
+
+    @property
+    def key(self) -> str:
+        """Natural key: one trigger per function and table."""
+        return self.table
+
+
+# ----------------------------------------------------------------------------- builders
+def _attr(name: str, types: Mapping[str, Any]) -> KeyAttr:
+    return KeyAttr(name, ATTR_TYPES[str(types.get(name, "string"))])
+
+
+def _projection(p: Any) -> tuple[str, tuple[str, ...]]:
+    if isinstance(p, list):
+        return "INCLUDE", tuple(str(a) for a in p)
+    return ("KEYS_ONLY" if p == "keys_only" else "ALL"), ()
+
+
+def _index(name: str, d: Mapping[str, Any], types: Mapping[str, Any], table: Table) -> TableIndex:
+    local = "partition" not in d
+    projection, non_key = _projection(d.get("projection", "all"))
+    provisioned = table.billing_mode == "PROVISIONED" and not local
+    return TableIndex(
+        name=name,
+        partition=table.partition if local else _attr(d["partition"], types),
+        sort=_attr(d["sort"], types) if d.get("sort") else None,
+        projection=projection,
+        non_key_attributes=non_key,
+        local=local,
+        read_capacity=d.get("read_capacity", table.read_capacity) if provisioned else None,
+        write_capacity=d.get("write_capacity", table.write_capacity) if provisioned else None,
+    )
+
+
+def build_table(name: str, d: Mapping[str, Any]) -> Table:
+    types = d.get("attributes") or {}
+    key = d["key"]
+    enc = d.get("encryption", "aws_owned")
+    provisioned = d.get("billing") == "provisioned"
+    table = Table(
+        name=name,
+        table_name=d.get("table_name"),
+        partition=_attr(key["partition"], types),
+        sort=_attr(key["sort"], types) if key.get("sort") else None,
+        indexes=(),
+        ttl_attribute=d.get("ttl"),
+        stream_view=STREAM_VIEWS[d["stream"]] if d.get("stream") else None,
+        billing_mode="PROVISIONED" if provisioned else "PAY_PER_REQUEST",
+        read_capacity=d.get("read_capacity") if provisioned else None,
+        write_capacity=d.get("write_capacity") if provisioned else None,
+        encryption="kms" if isinstance(enc, Mapping) else str(enc),
+        kms_key=enc["kms_key"] if isinstance(enc, Mapping) else None,
+        point_in_time_recovery=bool(d.get("point_in_time_recovery", False)),
+        deletion_protection=bool(d.get("deletion_protection", False)),
+        tags=FrozenDict({str(k): str(v) for k, v in (d.get("tags") or {}).items()}),
+    )
+    gsis = [_index(n, i, types, table) for n, i in (d.get("indexes") or {}).items()]
+    lsis = [
+        _index(n, {k: v for k, v in i.items() if k != "partition"}, types, table)
+        for n, i in (d.get("local_indexes") or {}).items()
+    ]
+    return replace(table, indexes=(*gsis, *lsis))
+
+
+def build_tables(tables_d: Mapping[str, Any] | None) -> tuple[Table, ...]:
+    return tuple(build_table(n, t) for n, t in (tables_d or {}).items())
+
+
+def build_access(d: Mapping[str, Any] | None) -> Mapping[str, str]:
+    """A function's ``tables:`` map (table name -> access level), in spec order."""
+    return FrozenDict({str(k): str(v) for k, v in (d or {}).items()})
+
+
+def build_triggers(events: list[Any] | None) -> tuple[StreamTrigger, ...]:
+    out = []
+    for e in events or ():
+        out.append(
+            StreamTrigger(
+                table=str(e["stream"]),
+                batch_size=int(e.get("batch_size", 100)),
+                starting_position=str(e.get("starting_position", "latest")).upper(),
+                batching_window=e.get("batching_window"),
+                retry_attempts=e.get("retry_attempts"),
+                bisect_on_error=bool(e.get("bisect_on_error", False)),
+                filters=tuple(
+                    json.dumps(f, sort_keys=True, separators=(",", ":"))
+                    for f in (e.get("filters") or ())
+                ),
+                on_failure=e.get("on_failure"),
+                enabled=bool(e.get("enabled", True)),
+            )
+        )
+    return tuple(out)

@@ -23,11 +23,11 @@ def expires_at() -> int:
     return int(time.time()) + TTL_SECONDS
 
 
-def endpoint(ctx: dict[str, Any] | None) -> str:
+def endpoint(ctx: dict[str, Any]) -> str:
     """The @connections endpoint (``WSSPEC_CALLBACK_URL`` under ``wsspec serve``)."""
     override = os.environ.get("WSSPEC_CALLBACK_URL")
-    if override or ctx is None:
-        return override or os.environ["CALLBACK_URL"]
+    if override:
+        return override
     return f"https://{ctx['domainName']}/{ctx['stage']}"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
-from common import endpoint, send, table
+from common import send, table
 
 PRESENCE = table("PRESENCE_TABLE")
 
@@ -15,7 +15,6 @@ def _s(image: dict[str, Any], name: str) -> str:
 
 
 def handler(event: dict[str, Any], context: Any) -> None:
-    url = endpoint(None)
     for record in event["Records"]:  # in order within a shard
         if record["eventName"] != "INSERT":
             continue
@@ -30,5 +29,5 @@ def handler(event: dict[str, Any], context: Any) -> None:
         }
         members = PRESENCE.query(KeyConditionExpression=Key("roomId").eq(room))["Items"]
         for member in members:
-            if not send(url, str(member["connectionId"]), payload):
+            if not send(str(member["endpoint"]), str(member["connectionId"]), payload):
                 PRESENCE.delete_item(Key={"roomId": room, "connectionId": member["connectionId"]})

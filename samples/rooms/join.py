@@ -23,6 +23,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             "name": name,
             "joinedAt": int(time.time() * 1000),
             "expiresAt": expires_at(),
+            "endpoint": endpoint(ctx),  # where fan_out posts to this connection
         }
     )
     recent = MESSAGES.query(

@@ -96,8 +96,15 @@ def arn_token(spec: Spec, token: derive.Ref) -> Any:
             ),
             {"Stage": token.stage, "Method": token.value},
         )
-    if token.kind == "table":
-        return get_att(names.CONNECTION_TABLE_LOGICAL, "Arn")
+    if token.kind in ("table", "app_table"):
+        logical = (
+            names.CONNECTION_TABLE_LOGICAL
+            if token.kind == "table"
+            else names.app_table_logical(token.value)
+        )
+        if token.suffix:
+            return sub("${Table}${Suffix}", {"Table": get_att(logical, "Arn"), "Suffix": token.suffix})
+        return get_att(logical, "Arn")
     return get_att(names.function_logical(token.value), "Arn")
 
 

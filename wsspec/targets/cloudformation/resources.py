@@ -15,7 +15,7 @@ from pathlib import Path
 from wsspec import arns, derive, names
 from wsspec.model import Integration, RouteSettings, Spec, plain
 from wsspec.targets import BuildContext
-from wsspec.targets.cloudformation import alarms
+from wsspec.targets.cloudformation import alarms, tables
 from wsspec.targets.cloudformation.intrinsics import (
     PARTITION,
     REGION,
@@ -283,7 +283,7 @@ def _functions(spec: Spec, ctx: BuildContext) -> dict[str, Json]:
                 and env["CONNECTIONS_TABLE"] == names.table_name(spec)
             ):
                 env["CONNECTIONS_TABLE"] = ref(names.CONNECTION_TABLE_LOGICAL)  # type: ignore[assignment]
-            props["Environment"] = {"Variables": env}
+            props["Environment"] = {"Variables": {**env, **tables.environment_refs(spec, fn.name)}}
         if derive.tracing(spec):
             props["TracingConfig"] = {"Mode": "Active"}
         # The log group exists (with its retention) before Lambda could create it by itself.
@@ -477,11 +477,13 @@ def template(spec: Spec, ctx: BuildContext, *, per_route: bool | None = None) ->
     res.update(_permissions(spec, per_route))
     res.update(_integration_roles(spec))
     res.update(_extras(spec))
+    res.update(tables.resources(spec))
     res.update(alarms.resources(spec))
     doc: Json = {"AWSTemplateFormatVersion": "2010-09-09"}
     doc["Description"] = _description(spec)
     doc["Resources"] = res
     doc["Outputs"] = _outputs(spec)
+    doc["Outputs"].update(tables.outputs(spec))
     doc["Outputs"].update(alarms.outputs(spec))
     return doc
 

@@ -3,14 +3,15 @@
 The files are rendered from ``templates/terraform/*.j2`` through the one Jinja environment
 (StrictUndefined) with a ``View`` (``view.py``: labels and HCL expressions), then laid out by
 ``hcl.format_hcl`` exactly as ``terraform fmt`` leaves them. With ``monitoring`` in the spec,
-``monitoring.tf`` holds the alarms and their topic (``alarms.py``).
+``monitoring.tf`` holds the alarms and their topic (``alarms.py``); with ``tables``,
+``tables.tf`` holds the application tables and their stream triggers.
 """
 
 from __future__ import annotations
 
 from pathlib import PurePath
 
-from wsspec import derive, names
+from wsspec import derive, names, tables
 from wsspec.model import Spec
 from wsspec.targets import BuildContext, Output
 from wsspec.targets.terraform import alarms
@@ -40,6 +41,16 @@ def render(spec: Spec, ctx: BuildContext) -> list[Output]:
             aws_provider_version=AWS_PROVIDER_VERSION,
         )
         outputs.append(Output(out_dir / name, format_hcl(text).encode("utf-8")))
+    if spec.tables:
+        text = render_template(
+            "terraform/tables.tf.j2",
+            spec=spec,
+            spec_file=PurePath(spec.source_file).name or "the spec",
+            tf=view,
+            names=names,
+            tables=tables,
+        )
+        outputs.append(Output(out_dir / "tables.tf", format_hcl(text).encode("utf-8")))
     if spec.monitoring is not None:
         outputs.append(alarms.render(spec, ctx, view))
     return outputs

@@ -129,8 +129,11 @@ class View:
             )
         if r.kind == "connections":
             return template(Expr(f"{API}.execution_arn"), f"/{r.stage}/{r.value}/@connections/*")
-        if r.kind == "table":
-            return Expr(f"{TABLE}.arn")
+        if r.kind in ("table", "app_table"):
+            table = TABLE if r.kind == "table" else self.app_table(r.value)
+            if r.suffix:
+                return template(Expr(f"{table}.arn"), r.suffix)
+            return Expr(f"{table}.arn")
         if r.kind == "function":
             return Expr(f"aws_lambda_function.{self.function(r.value)}.arn")
         raise AssertionError(r.kind)
@@ -227,7 +230,15 @@ class View:
             self.spec
         ):
             env["CONNECTIONS_TABLE"] = Expr(f"{TABLE}.name")
+        for var, table in derive.table_environment(self.spec, fn).items():
+            if table != "connections":
+                env[var] = Expr(f"{self.app_table(table)}.name")
         return env
+
+    @staticmethod
+    def app_table(table: str) -> str:
+        """The ``aws_dynamodb_table`` address of an application table."""
+        return f"aws_dynamodb_table.{names.app_table_label(table)}"
 
     def retention(self) -> int | None:
         return derive.log_retention_days(self.spec)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from wsspec import alarms, arns, derive, names
+from wsspec.deploy import tables
 from wsspec.deploy.records import (
     API,
     DEPLOY_MARKER,
@@ -52,6 +53,7 @@ def desired_state(spec: Spec, ctx: Context, *, zip_of: ZipOf = build_zip) -> lis
     f = Facts(spec, ctx)
     return [
         *table(f),
+        *tables.desired_tables(f),
         *log_groups(f),  # before the functions: Lambda never creates one without retention
         *roles(f),
         *vpc_links(f),
@@ -62,6 +64,7 @@ def desired_state(spec: Spec, ctx: Context, *, zip_of: ZipOf = build_zip) -> lis
         *integrations(f),
         *routes(f),
         *permissions(f),
+        *tables.desired_triggers(f),
         *stages(f),
         *domain(f),
         *monitoring_state(f),

@@ -15,6 +15,8 @@ from wsspec.deploy.steps import Action, Call, Step
 
 PHASE = {
     "table": 0,
+    "app_table": 0,
+    "trigger": 4,
     "log_group": 0,
     "role": 0,
     "vpc_link": 0,
@@ -36,6 +38,8 @@ PHASE = {
     "alarm": 5,
 }
 DELETE_PHASE = {
+    "trigger": 7,
+    "app_table": 11,
     "api_mapping": 7,
     "stage": 7,
     "permission": 7,

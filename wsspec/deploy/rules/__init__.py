@@ -11,6 +11,7 @@ from typing import Callable
 from wsspec.deploy.current import Cur
 from wsspec.deploy.planner import Planner
 from wsspec.deploy.records import Res
+from wsspec.deploy import tables
 from wsspec.deploy.rules import apigw, infra, monitoring
 from wsspec.deploy.rules.deletes import DELETES
 
@@ -18,6 +19,8 @@ Rule = Callable[[Planner, Res, Cur | None], None]
 
 UPSERT: dict[str, Rule] = {
     "table": infra.table,
+    "app_table": tables.app_table,
+    "trigger": tables.trigger,
     "log_group": infra.log_group,
     "role": infra.role,
     "account": infra.account,

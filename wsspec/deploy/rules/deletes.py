@@ -6,6 +6,7 @@ from typing import Callable
 
 from wsspec.deploy.current import Cur
 from wsspec.deploy.records import POLICY_NAME
+from wsspec.deploy import tables
 from wsspec.deploy.steps import Call
 
 DeleteCalls = Callable[[str, Cur, str], list[Call]]  # (natural key, current, API id) -> calls
@@ -75,5 +76,7 @@ DELETES: dict[str, DeleteCalls] = {
     "topic": _one("sns", "delete_topic", "TopicArn"),
     "vpc_link": _one("apigateway", "delete_vpc_link", "vpcLinkId"),
     "table": _one("dynamodb", "delete_table", "TableName", by_key=True),
+    "app_table": tables.delete_table,
+    "trigger": tables.delete_trigger,
     "account": _kept,
 }

@@ -170,7 +170,7 @@ _CHECK_ERRORS = _codes(
         "WS572": "local secondary index on a table without a sort key",
         "WS573": "capacities that do not match the table's billing mode",
         "WS574": "TTL attribute that is a key of a type other than number",
-        "WS575": "table name kept for the connection table, or two tables with one name",
+        "WS575": "table name kept for the connection table, two tables with one name, or a bad index name",
         "WS576": "stream trigger on a table without a stream",
         "WS577": "access to 'connections' without a 'connections' section",
         "WS578": "two stream triggers of one function on one table",

@@ -45,6 +45,16 @@ def tables(ctx: Ctx) -> None:
                     f"tables {other!r} and {name!r} have the same table name {given!r}",
                 )
             physical[given] = name
+        for section in ("indexes", "local_indexes"):
+            for ix in as_map(t.get(section)):
+                if not re.fullmatch(r"[A-Za-z0-9_.-]{3,255}", ix):
+                    ctx.add(
+                        "WS575",
+                        p + (section, ix),
+                        f"index name {ix!r} must be 3-255 characters of letters, digits, "
+                        "'_', '-' and '.'",
+                        key=True,
+                    )
         _keys(ctx, p, t)
         _billing(ctx, p, t)
 

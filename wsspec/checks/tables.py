@@ -118,9 +118,11 @@ def _keys(ctx: Ctx, p: Path, t: dict[str, Any]) -> None:
 
 def _billing(ctx: Ctx, p: Path, t: dict[str, Any]) -> None:
     provisioned = t.get("billing") == "provisioned"
-    caps = [k for k in ("read_capacity", "write_capacity") if k in t]
+    caps: list[str] = [k for k in ("read_capacity", "write_capacity") if k in t]
     for ix_name, ix in as_map(t.get("indexes")).items():
-        caps += [f"indexes.{ix_name}.{k}" for k in ("read_capacity", "write_capacity") if k in as_map(ix)]
+        caps += [
+            f"indexes.{ix_name}.{k}" for k in ("read_capacity", "write_capacity") if k in as_map(ix)
+        ]
     if provisioned and not {"read_capacity", "write_capacity"} <= set(caps):
         ctx.add(
             "WS573",

@@ -101,7 +101,7 @@ def read_tables(rd: Reader) -> None:
     c = rd.aws.client("dynamodb")
     wanted = {r.key for r in rd.wanted("app_table")}
     prefix = names.physical(rd.spec.api.name, limit=200) + "-"
-    existing = set(pages(c, "list_tables", "TableNames"))
+    existing: set[str] = {str(n) for n in pages(c, "list_tables", "TableNames")}
     cands = sorted(n for n in existing if n in wanted or n.startswith(prefix))
 
     def one(name: str) -> None:
@@ -185,7 +185,9 @@ def read_triggers(rd: Reader) -> None:
     def one(fn: Any) -> None:
         physical = names.function_name(rd.spec, fn.name)
         try:
-            found = pages(c, "list_event_source_mappings", "EventSourceMappings", FunctionName=physical)
+            found = pages(
+                c, "list_event_source_mappings", "EventSourceMappings", FunctionName=physical
+            )
         except Exception as exc:  # noqa: BLE001
             if error_code(exc) == "ResourceNotFoundException":
                 return
@@ -293,7 +295,12 @@ def _updates(
         calls += _index_updates(name, want, have)
     if "Stream" in fields:
         if have.get("Stream"):
-            calls.append(_busy("update_table", {"TableName": name, "StreamSpecification": {"StreamEnabled": False}}))
+            calls.append(
+                _busy(
+                    "update_table",
+                    {"TableName": name, "StreamSpecification": {"StreamEnabled": False}},
+                )
+            )
         if want.get("Stream"):
             spec = {"StreamEnabled": True, "StreamViewType": want["Stream"]}
             calls.append(

@@ -17,6 +17,7 @@ from wsspec.model.build import (
 from wsspec.model.records import (
     CONNECTION_KEY,
     CONNECTION_TABLE_REF,
+    CONNECTIONS_ACCESS_NAME,
     DEFAULT_ACCESS_LOG_FORMAT,
     DEFAULT_API_KEY_SELECTION,
     DEFAULT_FUNCTION_TIMEOUT,
@@ -40,22 +41,19 @@ from wsspec.model.records import (
     Integration,
     IntegrationKind,
     IntegrationResponse,
+    KeyAttr,
     Model,
     Route,
     RouteSettings,
     ServiceRole,
     Spec,
     Stage,
-    VpcLink,
-    frozen,
-    plain,
-)
-from wsspec.model.tables import (
-    CONNECTIONS_ACCESS_NAME,
-    KeyAttr,
     StreamTrigger,
     Table,
     TableIndex,
+    VpcLink,
+    frozen,
+    plain,
 )
 
 __all__ = [

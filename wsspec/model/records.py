@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Mapping
+from typing import Any, Literal, Mapping
 
 from wsspec.monitoring import Monitoring
-
-if TYPE_CHECKING:
-    from wsspec.model.tables import StreamTrigger, Table
 
 
 class FrozenDict(dict[str, Any]):
@@ -72,6 +69,100 @@ IntegrationKind = Literal["lambda", "http", "aws", "mock"]
 
 
 # ----------------------------------------------------------------------------- records
+# Application tables (``tables:``); the connection table is ``ConnectionTable``, and a
+# function's access to it is the access level under the reserved name ``connections``.
+AttrType = Literal["S", "N", "B"]
+Access = Literal["read", "write", "read_write"]
+CONNECTIONS_ACCESS_NAME = "connections"  # ``tables: {connections: read}`` = the connection table
+
+ATTR_TYPES: Mapping[str, AttrType] = FrozenDict({"string": "S", "number": "N", "binary": "B"})
+STREAM_VIEWS = FrozenDict(
+    {
+        "new_image": "NEW_IMAGE",
+        "old_image": "OLD_IMAGE",
+        "new_and_old_images": "NEW_AND_OLD_IMAGES",
+        "keys_only": "KEYS_ONLY",
+    }
+)
+
+
+@dataclass(frozen=True)
+class KeyAttr:
+    name: str
+    type: AttrType
+
+
+@dataclass(frozen=True)
+class TableIndex:
+    name: str
+    partition: KeyAttr
+    sort: KeyAttr | None
+    projection: str  # ALL | KEYS_ONLY | INCLUDE
+    non_key_attributes: tuple[str, ...]  # with INCLUDE
+    local: bool
+    read_capacity: int | None  # global indexes of provisioned tables
+    write_capacity: int | None
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str  # spec key
+    table_name: str | None  # None: derived from the API name (names.app_table_name)
+    partition: KeyAttr
+    sort: KeyAttr | None
+    indexes: tuple[TableIndex, ...]  # global first, then local, each in spec order
+    ttl_attribute: str | None
+    stream_view: str | None  # NEW_IMAGE | OLD_IMAGE | NEW_AND_OLD_IMAGES | KEYS_ONLY
+    billing_mode: str  # PAY_PER_REQUEST | PROVISIONED
+    read_capacity: int | None
+    write_capacity: int | None
+    encryption: str  # aws_owned | aws_managed | kms
+    kms_key: str | None
+    point_in_time_recovery: bool
+    deletion_protection: bool
+    tags: Mapping[str, str]
+
+    @property
+    def global_indexes(self) -> tuple[TableIndex, ...]:
+        return tuple(i for i in self.indexes if not i.local)
+
+    @property
+    def local_indexes(self) -> tuple[TableIndex, ...]:
+        return tuple(i for i in self.indexes if i.local)
+
+    def attributes(self) -> tuple[KeyAttr, ...]:
+        """Every key attribute of the table and its indexes, once each, in first-use order."""
+        seen: dict[str, KeyAttr] = {}
+        for a in (
+            self.partition,
+            self.sort,
+            *(x for i in self.indexes for x in (i.partition, i.sort)),
+        ):
+            if a is not None:
+                seen.setdefault(a.name, a)
+        return tuple(seen.values())
+
+
+@dataclass(frozen=True)
+class StreamTrigger:
+    """A DynamoDB stream that invokes a function (an event source mapping)."""
+
+    table: str  # spec key of the table
+    batch_size: int
+    starting_position: str  # LATEST | TRIM_HORIZON
+    batching_window: int | None
+    retry_attempts: int | None
+    bisect_on_error: bool
+    filters: tuple[str, ...]  # each pattern as compact JSON (Lambda's FilterCriteria)
+    on_failure: str | None  # SQS queue or SNS topic ARN
+    enabled: bool
+
+    @property
+    def key(self) -> str:
+        """Natural key: one trigger per function and table."""
+        return self.table
+
+
 @dataclass(frozen=True)
 class Api:
     name: str

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Callable
 
+from wsspec.deploy import tables
 from wsspec.deploy.current import Cur
 from wsspec.deploy.planner import Planner
 from wsspec.deploy.records import Res
-from wsspec.deploy import tables
 from wsspec.deploy.rules import apigw, infra, monitoring
 from wsspec.deploy.rules.deletes import DELETES
 

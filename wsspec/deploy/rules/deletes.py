@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Callable
 
+from wsspec.deploy import tables
 from wsspec.deploy.current import Cur
 from wsspec.deploy.records import POLICY_NAME
-from wsspec.deploy import tables
 from wsspec.deploy.steps import Call
 
 DeleteCalls = Callable[[str, Cur, str], list[Call]]  # (natural key, current, API id) -> calls

@@ -103,7 +103,9 @@ def arn_token(spec: Spec, token: derive.Ref) -> Any:
             else names.app_table_logical(token.value)
         )
         if token.suffix:
-            return sub("${Table}${Suffix}", {"Table": get_att(logical, "Arn"), "Suffix": token.suffix})
+            return sub(
+                "${Table}${Suffix}", {"Table": get_att(logical, "Arn"), "Suffix": token.suffix}
+            )
         return get_att(logical, "Arn")
     return get_att(names.function_logical(token.value), "Arn")
 

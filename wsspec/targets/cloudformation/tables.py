@@ -54,9 +54,7 @@ def _trigger(spec: Spec, fn: str, trig: StreamTrigger) -> Json:
     if trig.on_failure is not None:
         props["DestinationConfig"] = {"OnFailure": {"Destination": trig.on_failure}}
     # The role must hold the stream grant before Lambda checks it.
-    return resource(
-        "AWS::Lambda::EventSourceMapping", props, [names.function_role_logical(fn)]
-    )
+    return resource("AWS::Lambda::EventSourceMapping", props, [names.function_role_logical(fn)])
 
 
 def resources(spec: Spec) -> dict[str, Json]:

@@ -36,6 +36,7 @@ from wsspec.serve.process import Outcome
 from wsspec.serve.result import IntegrationContext, Result
 from wsspec.serve.routing import Router
 from wsspec.serve.selection import parse_json_body
+from wsspec.serve.streams import StreamPump, table_params
 from wsspec.serve.transport import Connection, Headers, HttpAnswer, upgrade_response
 
 _FORBIDDEN = b'{"message":"Forbidden"}'
@@ -79,6 +80,7 @@ class Gateway:
         self.notes: list[str] = []
         self.server: asyncio.AbstractServer | None = None
         self.dynamo: LocalTable | None = None
+        self.streams: StreamPump | None = None  # stream triggers of application tables
         self.port = self.config.port
         self.api = self._api()
         self._stopping = False
@@ -142,6 +144,7 @@ class Gateway:
         self.notes += startup.plan_notes(self.spec, self.stage, self.config)
         if self.config.dynamodb and (
             self.spec.connections is not None
+            or self.spec.tables
             or any(i.kind == "aws" for i in self.spec.integrations)
         ):
             await self._start_local_aws()
@@ -155,6 +158,16 @@ class Gateway:
         self.runners.update(runners)
         self.notes += notes
         self.notes += await startup.warm(self.runners)
+        if self.dynamo is not None and any(f.triggers for f in self.spec.functions):
+            self.streams = StreamPump(
+                self.spec,
+                self.dynamo.endpoint,
+                self.config.region,
+                self.config.account,
+                self.runners,
+                self.log,
+            )
+            await self.streams.start()
         self._sweeper = asyncio.ensure_future(self._sweep())
         if self.config.reload and self.runners:
             self._watcher = asyncio.ensure_future(
@@ -163,12 +176,13 @@ class Gateway:
 
     async def _start_local_aws(self) -> None:
         """The connection table and the endpoints of AWS service integrations (one moto)."""
-        if self.spec.connections is not None:
+        if self.spec.connections is not None or self.spec.tables:
             self.dynamo = LocalTable(
                 names.table_name(self.spec),
                 self.spec.connections,
                 region=self.config.region,
                 endpoint=self.config.dynamodb_endpoint,
+                app_tables=table_params(self.spec),
             )
             await asyncio.to_thread(self.dynamo.start)
         embedded = self.dynamo.endpoint if self.dynamo is not None and self.dynamo.proc else None
@@ -213,6 +227,8 @@ class Gateway:
         for s in list(self.sockets):
             if s.transport is not None:
                 s.transport.abort()
+        if self.streams is not None:
+            await self.streams.stop()
         for runner in self.runners.values():
             await runner.close()
         if self.dynamo is not None:

@@ -122,7 +122,8 @@ class StreamPump:
     def _client(self, service: str) -> Any:
         import boto3
 
-        return boto3.client(
+        make: Any = boto3.client  # typed per service name; ``service`` is one of two
+        return make(
             service,
             endpoint_url=self.endpoint,
             region_name=self.region,

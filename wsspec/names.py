@@ -215,7 +215,8 @@ def app_table_label(table: str) -> str:
 
 def table_env_var(table: str) -> str:
     """The environment variable holding a granted table's name: ``messages`` -> MESSAGES_TABLE."""
-    return snake(table).strip("_").upper() + "_TABLE"
+    base = snake(table).strip("_").upper()
+    return (base if base[:1].isalpha() else "T" + base) + "_TABLE"
 
 
 def trigger_logical(fn: str, table: str) -> str:

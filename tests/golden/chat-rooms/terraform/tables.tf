@@ -110,3 +110,13 @@ resource "aws_lambda_event_source_mapping" "fan_out__messages" {
 
   depends_on = [aws_iam_role_policy.lambda_fan_out]
 }
+
+output "table_messages_name" {
+  description = "DynamoDB table 'messages'"
+  value       = aws_dynamodb_table.messages.name
+}
+
+output "table_presence_name" {
+  description = "DynamoDB table 'presence'"
+  value       = aws_dynamodb_table.presence.name
+}

@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import textwrap
@@ -32,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_serve import loadavg, start, stop  # noqa: E402
+from benchmarks.bench_serve import loadavg, stop  # noqa: E402
 from tests.servers import free_port  # noqa: E402
 
 SPEC = """
@@ -130,6 +131,23 @@ async def measure(url: str, action: str, messages: int, seq0: int) -> tuple[list
         return lat, messages / (time.perf_counter() - began)
 
 
+def start(cmd: list[str], ready: str, cwd: Path) -> subprocess.Popen[str]:
+    """Start ``cmd`` and wait (up to 10 minutes: a loaded machine starts moto slowly) for
+    ``ready`` on its stdout."""
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=cwd
+    )
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 600
+    for line in proc.stdout:
+        if ready in line:
+            return proc
+        if time.monotonic() > deadline:
+            break
+    proc.kill()
+    raise RuntimeError(f"server did not start: {cmd}")
+
+
 def pct(xs: list[float], p: float) -> float:
     return sorted(xs)[min(len(xs) - 1, int(len(xs) * p))]
 
@@ -147,7 +165,9 @@ def main() -> None:
     port = free_port()
     cmd = [sys.executable, "-m", "wsspec", "serve", str(tmp / "spec.yaml"), "--port", str(port)]
     print(f"load average at start: {loadavg()}")
-    proc = start([*cmd, "--quiet", "--no-reload"], "Ctrl-C to stop", cwd=ROOT)
+    # the receiver only receives: keep it past the 10-minute idle timeout on a slow machine
+    opts = ["--quiet", "--no-reload", "--idle-timeout", "7200"]
+    proc = start([*cmd, *opts], "Ctrl-C to stop", cwd=ROOT)
     url = f"ws://127.0.0.1:{port}/prod"
     paths = [("(a) direct broadcast", "direct"), ("(b) stream fan-out", "send")]
     results: dict[str, list[tuple[float, float, float]]] = {n: [] for n, _ in paths}

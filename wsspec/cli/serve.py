@@ -59,7 +59,9 @@ def _announce(spec: Spec, gw: Gateway) -> None:
     echo(f"  WebSocket     {gw.ws_url}")
     echo(f"  @connections  {gw.callback_url}  (WSSPEC_CALLBACK_URL for handlers)")
     if gw.dynamo is not None:
-        echo(f"  DynamoDB      {gw.dynamo.endpoint}  table {gw.dynamo.name}")
+        tables = gw.dynamo.table_names
+        label = "table" if len(tables) == 1 else "tables"
+        echo(f"  DynamoDB      {gw.dynamo.endpoint}  {label} {', '.join(tables)}")
     for fn, runner in gw.runners.items():
         echo(f"  function      {fn}: {runner.fn.handler_path}")
     for note in gw.notes:

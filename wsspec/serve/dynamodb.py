@@ -35,6 +35,12 @@ class LocalTable:
         self.endpoint = endpoint or ""
         self._external = endpoint is not None
 
+    @property
+    def table_names(self) -> list[str]:
+        """Every table created here: the connection table (if any), then the application ones."""
+        own = [self.name] if self.table is not None else []
+        return own + [name for name, _, _ in self.app_tables]
+
     def start(self) -> None:
         if not self._external:
             self.proc, self.endpoint = launch_local_aws(

@@ -3,6 +3,9 @@
   (a) a bare `websockets` echo server (compression off)      -- the baseline
   (b) `wsspec serve` with a two-way echo route (Python handler in a worker process)
   (c) `wsspec serve` with a handler that echoes through boto3 `post_to_connection`
+      (WSSPEC_CALLBACK_URL: plain HTTP on the stage's port)
+  (e) the same handler written for AWS: `post_to_connection` at `https://{domainName}/{stage}`,
+      which reaches serve's TLS listener (on in every run: the figures of (a)-(d) include it)
   (d) with --node: `wsspec serve` with a two-way echo route whose handler is Node.js (worker.js)
 
 Same client load for each: C clients, each sending M messages one at a time and waiting for
@@ -58,9 +61,11 @@ api: {name: bench}
 routes:
   echo: {function: echo, response: true}
   bounce: {function: bounce}
+  bounceaws: {function: bounce_aws}
 functions:
   echo: {handler: handlers/echo.py}
   bounce: {handler: handlers/bounce.py, grants: [manage_connections]}
+  bounce_aws: {handler: handlers/bounce_aws.py, grants: [manage_connections]}
 """
 ECHO = """
 def handler(event, context):
@@ -83,6 +88,20 @@ api = boto3.client("apigatewaymanagementapi", endpoint_url=os.environ["WSSPEC_CA
 def handler(event, context):
     api.post_to_connection(ConnectionId=event["requestContext"]["connectionId"],
                            Data=event["body"].encode())
+    return {"statusCode": 200}
+"""
+
+BOUNCE_AWS = """
+import boto3
+
+clients = {}
+
+def handler(event, context):
+    ctx = event["requestContext"]
+    url = f"https://{ctx['domainName']}/{ctx['stage']}"
+    if url not in clients:
+        clients[url] = boto3.client("apigatewaymanagementapi", endpoint_url=url)
+    clients[url].post_to_connection(ConnectionId=ctx["connectionId"], Data=event["body"].encode())
     return {"statusCode": 200}
 """
 
@@ -217,6 +236,7 @@ def main() -> None:
     (tmp / "handlers").mkdir()
     (tmp / "handlers" / "echo.py").write_text(textwrap.dedent(ECHO))
     (tmp / "handlers" / "bounce.py").write_text(textwrap.dedent(BOUNCE))
+    (tmp / "handlers" / "bounce_aws.py").write_text(textwrap.dedent(BOUNCE_AWS))
     spec = textwrap.dedent(SPEC)
     if args.node:
         (tmp / "handlers" / "echo.mjs").write_text(textwrap.dedent(NODE_ECHO))
@@ -228,6 +248,7 @@ def main() -> None:
     names = ["(a) websockets echo", "(b) serve, two-way echo", "(c) serve, post_to_connection"]
     if args.node:
         names.append("(d) serve, Node.js two-way echo")
+    names.append("(e) serve, post_to_connection TLS")
     runs: dict[str, list[tuple[float, float, float, float, float]]] = {n: [] for n in names}
     load_before = loadavg()
     port = free_port()
@@ -255,6 +276,7 @@ def main() -> None:
     ]
     if args.node:
         plan.append((names[3], url, "nodeecho", proc.pid))
+    plan.append((names[-1], url, "bounceaws", proc.pid))
     sent = args.clients * (args.messages + 20)  # CPU covers the 20 warm-up round trips too
     try:
         for _name, target, action, _pid in plan:  # start every worker before measuring

@@ -1,5 +1,6 @@
 """The issue-8 baseline: a plain, sequential boto3 script that creates the same resources as
-``wsspec deploy`` for a spec (no reads, no diffing, no retries beyond botocore's defaults).
+``wsspec deploy`` for a spec (no reads, no diffing, no retries beyond botocore's defaults),
+and (``destroy_all``) deletes them again.
 
     python benchmarks/boto3_baseline.py spec.yaml --endpoint-url http://127.0.0.1:5000
 """
@@ -112,6 +113,44 @@ def create_all(
             c["apigatewayv2"].create_stage(ApiId=ids["api"], **p)
         # vpc links, domains and the account role are not in the benchmark specs
     return ids["api"]
+
+
+def destroy_all(
+    spec: Any,
+    endpoint_url: str,
+    region: str = "us-east-1",
+    on_call: Callable[[str, str], None] | None = None,
+) -> None:
+    """Delete what ``create_all`` created, one call at a time, knowing every name (the API id
+    comes from one GetApis): the sequential baseline of ``wsspec destroy``."""
+    session = boto3.session.Session(region_name=region)
+    if on_call is not None:
+        session._session.register(
+            "before-call",
+            lambda model, **_: on_call(  # noqa: SLF001
+                model.service_model.service_name, model.name
+            ),
+        )
+    c = {
+        s: session.client(s, endpoint_url=endpoint_url)
+        for s in ("sts", "apigatewayv2", "lambda", "iam", "dynamodb", "logs")
+    }
+    account = c["sts"].get_caller_identity()["Account"]
+    recs = desired_state(spec, Context(region=region, account=account), zip_of=lambda s, f: b"")
+    for a in c["apigatewayv2"].get_apis()["Items"]:
+        if a["Name"] == spec.api.name:
+            c["apigatewayv2"].delete_api(ApiId=a["ApiId"])
+    for r in recs:
+        if r.kind == "function":
+            c["lambda"].delete_function(FunctionName=r.key)
+        elif r.kind == "role":
+            if r.props["Policy"]:
+                c["iam"].delete_role_policy(RoleName=r.key, PolicyName="wsspec")
+            c["iam"].delete_role(RoleName=r.key)
+        elif r.kind == "log_group":
+            c["logs"].delete_log_group(logGroupName=r.key)
+        elif r.kind == "table":
+            c["dynamodb"].delete_table(TableName=r.key)
 
 
 if __name__ == "__main__":

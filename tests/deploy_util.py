@@ -45,16 +45,32 @@ def load(path: Path) -> Any:
 
 
 class Counter:
+    """Counts API calls (a botocore hook); ``writes`` are writes to the deployed resources.
+
+    The deploy lock's SSM calls (``wsspec.deploy.lock``) are counted in ``calls`` and
+    ``lock_calls`` but are not resource writes; ``fail_after_writes`` injects a failure before
+    the Nth resource write.
+    """
+
     def __init__(self, fail_after_writes: int | None = None) -> None:
         self.calls: list[tuple[str, str]] = []
         self.fail_after = fail_after_writes
 
     @property
     def writes(self) -> list[str]:
-        return [op for _, op in self.calls if is_write(op)]
+        return [op for service, op in self.calls if is_write(op) and service != "ssm"]
+
+    @property
+    def lock_calls(self) -> list[str]:
+        return [op for service, op in self.calls if service == "ssm"]
 
     def __call__(self, service: str, op: str) -> None:
-        if self.fail_after is not None and is_write(op) and len(self.writes) >= self.fail_after:
+        if (
+            self.fail_after is not None
+            and is_write(op)
+            and service != "ssm"
+            and len(self.writes) >= self.fail_after
+        ):
             raise RuntimeError(f"injected failure before write #{len(self.writes) + 1} ({op})")
         self.calls.append((service, op))
 
@@ -66,8 +82,9 @@ def deploy(
     destroy: bool = False,
     stages: Any = None,
     counter: Counter | None = None,
-    concurrency: int = 8,
+    concurrency: int = 16,
     sleep: Callable[[float], None] = lambda s: None,
+    progress: Callable[[str, Any, str], None] | None = None,
 ):
     counter = counter or Counter()
     session = prepare(
@@ -77,7 +94,7 @@ def deploy(
         destroy=destroy,
         stages=stages,
     )
-    result = None if session.plan.empty else apply(session, sleep=sleep)
+    result = None if session.plan.empty else apply(session, sleep=sleep, progress=progress)
     return session, result, counter
 
 

@@ -198,7 +198,7 @@ def test_stages_carry_the_spec_settings(case) -> None:
             k for k, s in stage.route_settings.items() if not s.is_empty()
         }
         assert p.get("StageVariables", {}) == dict(stage.variables)
-        assert p.get("Tags", {}) == dict(stage.tags)
+        assert p.get("Tags", {}) == {**spec.api.tags, **stage.tags}  # the API's, then its own
         if stage.access_log is None:
             assert "AccessLogSettings" not in p
         else:
@@ -325,7 +325,7 @@ def test_logical_ids_come_from_names_and_are_valid(case) -> None:
         assert re.fullmatch(r"[A-Za-z0-9]{1,255}", logical), logical
     for fn in spec.functions:
         assert names.function_role_logical(fn.name) in t["Resources"]
-    for m in spec.models:
+    for m in derive.deployed_models(spec):
         assert t["Resources"][names.model_logical(m.name)]["Properties"]["Name"] == m.name
 
 

@@ -500,12 +500,36 @@ def _diff(a: Any, b: Any, path: str = "") -> list[str]:
     return [] if a == b else [f"{path}: CloudFormation {a!r} != Terraform {b!r}"[:400]]
 
 
+def with_default_tags(tf: dict[str, Any], versions_tf: str) -> dict[str, Any]:
+    """Terraform puts the API's tags in the provider's ``default_tags`` (every resource gets
+    them); CloudFormation writes them on each taggable resource: add them back for comparison."""
+    if "tags = merge(" not in versions_tf:
+        return tf  # the spec has no API tags: default_tags = var.tags only
+    merged = versions_tf.split("tags = merge(", 1)[1].rsplit(", var.tags)", 1)[0]
+    raw = parse(f"x = {merged}\n")["x"]
+    tags = {k.strip('"'): "".join(t for _, t in template_parts(v)) for k, v in raw.items()}
+    if not tags:
+        return tf
+    taggable = [tf["api"], *tf["stages"].values(), *tf.get("vpc_links", {}).values()]
+    if "domain" in tf:
+        taggable.append(tf["domain"])
+    for body in taggable:
+        own = body.get("Tags")
+        if isinstance(own, list) or "TargetArns" in body:  # a list of {Key, Value} (VPC links)
+            have = {t["Key"]: t["Value"] for t in own or []}
+            body["Tags"] = [{"Key": k, "Value": v} for k, v in sorted({**tags, **have}.items())]
+        else:
+            body["Tags"] = {**tags, **(own or {})}
+    return tf
+
+
 @pytest.mark.parametrize("sample", SAMPLE_NAMES)
 def test_cloudformation_and_terraform_describe_the_same_api(sample: str, tmp_path: Path) -> None:
     spec = load(sample)
     out_dir = tmp_path / "build"
     cfn = cloudformation.template(spec, BuildContext(out_dir, out_dir / "functions"))
-    tf = tf_form(rendered(spec, tmp_path)["main.tf"])
+    files = rendered(spec, tmp_path)
+    tf = with_default_tags(tf_form(files["main.tf"]), files["versions.tf"])
     cf = cfn_form(cfn)
     problems = _diff(cf, tf)
     assert not problems, "\n".join(problems)
@@ -517,8 +541,8 @@ def test_the_comparison_notices_a_difference(tmp_path: Path) -> None:
     spec = load("multi-stage")
     out_dir = tmp_path / "build"
     cf = cfn_form(cloudformation.template(spec, BuildContext(out_dir, out_dir / "functions")))
-    text = rendered(spec, tmp_path)["main.tf"]
-    changed = re.sub(r'"AWS_IAM"', '"NONE"', text, count=1)
-    assert _diff(cf, tf_form(changed)) == [
+    files = rendered(spec, tmp_path)
+    changed = re.sub(r'"AWS_IAM"', '"NONE"', files["main.tf"], count=1)
+    assert _diff(cf, with_default_tags(tf_form(changed), files["versions.tf"])) == [
         "/routes/$connect/AuthorizationType: CloudFormation 'AWS_IAM' != Terraform 'NONE'"
     ]

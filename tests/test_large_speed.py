@@ -70,13 +70,23 @@ def test_yaml_errors_are_reported_exactly_as_the_python_composer_reports_them(te
     assert loader.load_text(text, "x.yaml").findings[0].code == "WS901"
 
 
-def _build_params(file: str, targets: list[str], out: str, fmt: str, check: bool) -> dict:
+def _build_params(
+    file: str,
+    targets: list[str],
+    out: str,
+    fmt: str,
+    check: bool,
+    output: str = "text",
+    legacy_format: str | None = None,
+) -> dict:
     return {
         "file": file,
         "target": tuple(targets),
         "out": Path(out),
         "template_format": fmt,
+        "legacy_format": legacy_format,
         "check": check,
+        "output": output,
     }
 
 
@@ -90,13 +100,19 @@ def _build_params(file: str, targets: list[str], out: str, fmt: str, check: bool
                 "-t",
                 "terraform",
                 "--target=stubs",
-                "-o",
+                "--out-dir",
                 "out",
-                "--format",
+                "--template-format",
                 "json",
                 "--check",
+                "-o",
+                "json",
             ],
-            _build_params("s.yaml", ["terraform", "stubs"], "out", "json", True),
+            _build_params("s.yaml", ["terraform", "stubs"], "out", "json", True, "json"),
+        ),
+        (  # the old spellings: -o DIR (taken as the directory when run) and --format
+            ["s.yaml", "-o", "out", "--format", "json"],
+            _build_params("s.yaml", [], "build", "yaml", False, "out", "json"),
         ),
         (["--out=o", "--", "-odd.yaml"], _build_params("-odd.yaml", [], "o", "yaml", False)),
     ],
@@ -226,7 +242,7 @@ def test_template_cache_renders_the_same_text(tmp_path: Path) -> None:
 def test_deploy_command_lines_fill_the_commands_own_defaults(command, argv, expected) -> None:
     params = command.make_context(command.name, argv).params
     assert {k: params[k] for k in expected} == expected
-    assert params["profile"] is None and params["concurrency"] == expected.get("concurrency", 8)
+    assert params["profile"] is None and params["concurrency"] == expected.get("concurrency", 16)
     assert params["output"] == expected.get("output", "text")
 
 

@@ -145,8 +145,9 @@ def test_removed_alarms_and_subscriptions_are_deleted_and_no_monitoring_removes_
     groups = client(url, "logs").describe_log_groups(logGroupNamePrefix="/aws/lambda/live-quotes")[
         "logGroups"
     ]
-    assert groups and all("retentionInDays" not in g for g in groups)
-    assert counter.writes.count("DeleteRetentionPolicy") == 3
+    # without monitoring the log groups keep the default retention (30 days), never "forever"
+    assert groups and all(g.get("retentionInDays") == 30 for g in groups)
+    assert counter.writes.count("PutRetentionPolicy") == 3
     assert counter.writes.count("UpdateFunctionConfiguration") == 3  # tracing back to PassThrough
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from tests.test_cloudformation_support import load_sample, render_template, resources_of
 from tests.tfhelp import build, hcl_literal, init, parse, rendered, resources, run
-from wsspec import monitoring, names
+from wsspec import derive, monitoring, names
 from wsspec.alarms import expand as expand_alarms
 from wsspec.alarms import topic_name
 from wsspec.deploy.desired import API, Context, desired_state, topic_arn
@@ -106,8 +106,8 @@ def test_cloudformation_without_monitoring_has_none_of_it() -> None:
         doc, "AWS::SNS::Topic"
     )
     assert monitoring.OUTPUT_ALARM_NAMES not in doc["Outputs"]
-    assert all(
-        "RetentionInDays" not in g["Properties"]
+    assert all(  # the default retention, not "never expire"
+        g["Properties"]["RetentionInDays"] == derive.DEFAULT_LOG_RETENTION_DAYS
         for g in resources_of(doc, "AWS::Logs::LogGroup").values()
     )
 

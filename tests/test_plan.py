@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from wsspec.deploy import inventory
 from wsspec.deploy.desired import Context, Fmt, Out, deployment_marker, desired_state, resolve
 from wsspec.deploy.plan import make_plan
 from wsspec.deploy.remote import Cur, Current
@@ -32,8 +33,11 @@ def fake_current(records, *, deployed=None):
         if r.kind in ("integration", "authorizer", "model", "route", "vpc_link"):
             ids[f"{r.kind}:{r.key}"] = f"{r.kind[:3]}-{abs(hash(r.key)) % 10**6}"
     cur.ids.update(ids)
+    has = inventory.render(inventory.families(r.kind for r in records))
     for r in records:
         props = resolve(dict(r.props), ids)
+        if r.kind == "api":  # a deploy records the optional families on the API
+            props["Tags"] = {**props["Tags"], inventory.INVENTORY_TAG: has}
         if r.kind == "model":
             import json
 
@@ -224,3 +228,81 @@ def test_plan_is_json_serialisable():
     p = plan_for(spec, Current())
     text = json.dumps(p.as_dict(), default=str)
     assert '"create"' in text and "create_vpc_link" in text
+
+
+def _ready_order(plan):
+    """Steps in rounds: each round holds the steps whose ``after`` steps ran in earlier rounds."""
+    done: set[int] = set()
+    rounds = []
+    while len(done) < len(plan.steps):
+        ready = [
+            i for i, s in enumerate(plan.steps) if i not in done and all(j in done for j in s.after)
+        ]
+        assert ready, "the plan's steps wait for each other"
+        rounds.append(ready)
+        done |= set(ready)
+    return rounds
+
+
+@pytest.mark.parametrize(
+    "sample", ["chat", "multi-stage", "models-mock", "dynamodb-direct", "auth-http"]
+)
+def test_every_plan_from_empty_can_run_to_the_end(sample):
+    spec = spec_of(sample)
+    plan = plan_for(spec, Current())
+    rounds = _ready_order(plan)
+    position = {i: n for n, r in enumerate(rounds) for i in r}
+    steps = plan.steps
+    for i, s in enumerate(steps):
+        for j in s.after:
+            assert position[j] < position[i]
+    # a deployment runs last
+    deploys = [i for i, s in enumerate(steps) if s.action == "deploy"]
+    assert all(position[i] == len(rounds) - 1 for i in deploys)
+
+
+def test_routes_do_not_wait_for_functions_and_functions_wait_for_their_roles():
+    spec = spec_of("chat")
+    plan = plan_for(spec, Current())
+    steps = plan.steps
+    idx = {(s.kind, s.key): i for i, s in enumerate(steps) if s.action == "create"}
+    kinds_before = {key: {steps[j].kind for j in steps[i].after} for key, i in idx.items()}
+    fn = next(k for k in idx if k[0] == "function")
+    assert {"role", "log_group"} <= kinds_before[fn]
+    route = idx[("route", "sendmessage")]
+    assert "function" not in {steps[j].kind for j in steps[route].after}
+    assert "integration" in {steps[j].kind for j in steps[route].after}
+    # permissions on one function policy run one after another
+    perms = [i for i, s in enumerate(steps) if s.kind == "permission"]
+    by_fn: dict[str, list[int]] = {}
+    for i in perms:
+        by_fn.setdefault(steps[i].lock, []).append(i)
+    for chain in by_fn.values():
+        for a, b in zip(chain, chain[1:]):
+            assert a in steps[b].after
+
+
+def test_plans_that_update_and_delete_can_run_to_the_end_and_drop_families_last(tmp_path):
+    """Removing monitoring: alarms, topic and subscriptions are deleted, then the API's
+    inventory tag forgets them (the step after every other write and delete)."""
+    import yaml
+
+    spec = spec_of("monitoring")
+    cur = fake_current(desired(spec))
+    data = yaml.safe_load((ROOT / "samples" / "monitoring.yaml").read_text())
+    del data["monitoring"]
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(data))
+    plan = plan_for(validate_file(str(path)).spec, cur)
+    rounds = _ready_order(plan)
+    inv = [i for i, s in enumerate(plan.steps) if s.kind == "inventory"]
+    position = {i: n for n, r in enumerate(rounds) for i in r}
+    assert len(inv) == 1
+    assert all(
+        position[i] < position[inv[0]]
+        for i, s in enumerate(plan.steps)
+        if s.action in ("create", "update", "delete") and s.kind != "inventory"
+    )
+    step = plan.steps[inv[0]]
+    assert step.changes == (("wsspec:has", "alarm,table,topic", "table"),)
+    assert {s.kind for s in plan.steps if s.action == "delete"} >= {"alarm", "topic"}

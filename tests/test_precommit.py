@@ -57,7 +57,7 @@ def test_pre_commit_try_repo_passes_a_good_spec_and_fails_a_bad_one(tmp_path: Pa
         cmd, cwd=project, env=env, capture_output=True, text=True, timeout=1200, check=False
     )
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert "chat.wsspec.yaml: ok (4 routes, 3 functions)" in ok.stdout
+    assert "chat.wsspec.yaml: ok (5 routes, 3 functions)" in ok.stdout
     (project / "bad.wsspec.yaml").write_text(
         (ROOT / "samples" / "invalid" / "ws104-authorizer-not-connect.yaml").read_text()
     )

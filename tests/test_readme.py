@@ -41,3 +41,17 @@ def test_the_readme_links_every_docs_page() -> None:
 
 def test_the_readme_is_short() -> None:
     assert len(README.splitlines()) <= 150, "move the detail into docs/"
+
+
+def test_ci_runs_the_quick_start_command_in_a_fresh_venv_and_the_base_interpreter() -> None:
+    quick = _quick_start_commands()[0]
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert quick in ci.splitlines() or f"    {quick}" in ci.splitlines()
+    assert "python -m venv" in ci and "quick_start base" in ci and "quick_start venv" in ci
+    # the test command runs after the venv is activated (and the base run came before it)
+    assert ci.index("source ") < ci.rindex(_quick_start_commands()[1])
+
+
+def test_the_quick_start_installs_only_what_validate_and_build_need() -> None:
+    install = _quick_start_commands()[0].split("&&")[0].strip()
+    assert install == "python -m pip install .", "validate and build need no extra"

@@ -292,7 +292,10 @@ def test_event_shapes_match_aws(basic: Running) -> None:
     assert rc["requestId"] == rc["extendedRequestId"] and ids.match(rc["connectionId"])
     assert re.fullmatch(r"\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d \+0000", rc["requestTime"])
     assert rc["identity"] == {"sourceIp": "127.0.0.1", "userAgent": "wsspec-test/1"}
-    assert rc["domainName"] == f"127.0.0.1:{basic.gw.port}" and rc["stage"] == "prod"
+    # domainName (and the Host header) are what AWS would put there, not this server's address
+    domain = f"{rc['apiId']}.execute-api.us-east-1.amazonaws.com"
+    assert rc["domainName"] == domain and rc["stage"] == "prod"
+    assert c["headers"]["Host"] == domain
     assert rc["messageDirection"] == "IN" and re.fullmatch(r"[a-z0-9]{10}", rc["apiId"])
     # MESSAGE: no headers, body as sent
     assert set(m) == {"requestContext", "body", "isBase64Encoded"}
@@ -305,7 +308,7 @@ def test_event_shapes_match_aws(basic: Running) -> None:
     assert mrc["requestId"] != rc["requestId"]
     # DISCONNECT
     assert d["headers"] == {
-        "Host": f"127.0.0.1:{basic.gw.port}",
+        "Host": domain,
         "x-api-key": "",
         "X-Forwarded-For": "",
         "x-restapi": "",

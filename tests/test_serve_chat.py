@@ -23,8 +23,13 @@ def _table_ids(srv: Running) -> set[str]:
     not (ROOT / "samples" / "handlers" / "send_message.py").exists(),
     reason="the chat sample's handlers are not generated yet",
 )
-def test_two_clients_chat_through_the_sample_handlers_and_table() -> None:
-    with Running(CHAT) as srv:
+@pytest.mark.parametrize(
+    "callback_url_env",
+    [True, False],
+    ids=["with WSSPEC_CALLBACK_URL", "as on AWS, through the event's domainName"],
+)
+def test_two_clients_chat_through_the_sample_handlers_and_table(callback_url_env: bool) -> None:
+    with Running(CHAT, callback_url_env=callback_url_env) as srv:
         assert srv.gw.dynamo is not None and srv.gw.dynamo.endpoint.startswith("http://127.0.0.1:")
         with connect(srv.url) as alice, connect(srv.url) as bob:
             assert (

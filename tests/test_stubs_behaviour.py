@@ -425,9 +425,15 @@ def test_authorizer_allows_exactly_this_connect_arn(monkeypatch: pytest.MonkeyPa
     assert all(not isinstance(v, (dict, list)) for v in result["context"].values())
 
 
+# python-edge.yaml keeps python3.9 and python3.10 functions (the typing_extensions fallback of
+# stubs before Python 3.11): Lambda took new functions with them until 2026-06-01.
+EDGE_DAY = "2026-05-01"
+
+
 def test_authorizer_reads_headers_case_insensitively(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("WSSPEC_TODAY", EDGE_DAY)
     shutil.copy(ROOT / "tests" / "data_stubs" / "python-edge.yaml", tmp_path)
     assert (
         CliRunner()
@@ -491,8 +497,9 @@ def test_every_generated_python_stub_answers_each_of_its_routes(
 
 # ----------------------------------------------------------------------------- runs without dev extras
 def test_stubs_import_without_boto3_stubs_or_typing_extensions(
-    fresh: dict[str, Path], aws_env: dict[str, str]
+    fresh: dict[str, Path], aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("WSSPEC_TODAY", EDGE_DAY)
     blocker = (
         "import sys, runpy\n"
         "for m in ('mypy_boto3_dynamodb', 'mypy_boto3_apigatewaymanagementapi',"
@@ -504,7 +511,8 @@ def test_stubs_import_without_boto3_stubs_or_typing_extensions(
     edge = fresh["chat"].parent / "edge-import"
     edge.mkdir(exist_ok=True)
     shutil.copy(ROOT / "tests" / "data_stubs" / "python-edge.yaml", edge)
-    CliRunner().invoke(app, ["build", str(edge / "python-edge.yaml"), "--target", "stubs"])
+    built = CliRunner().invoke(app, ["build", str(edge / "python-edge.yaml"), "--target", "stubs"])
+    assert built.exit_code == 0, built.output
     paths = [
         str(p) for root in (fresh["chat"], fresh["multi-stage"], edge) for p in root.rglob("*.py")
     ]

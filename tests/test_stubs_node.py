@@ -390,7 +390,7 @@ def _as_node(spec_file: Path) -> str:
         lambda m: m[1] + (".mjs" if next(count) % 2 == 0 else ".js"),
         spec_file.read_text(),
     )
-    return re.sub(r"runtime: *python3\.\d+", "runtime: nodejs20.x", text)
+    return re.sub(r"runtime: *python3\.\d+", "runtime: nodejs22.x", text)
 
 
 NODE_SPECS = [

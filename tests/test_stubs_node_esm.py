@@ -23,6 +23,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from tests import test_stubs_node as node_tests
@@ -387,12 +388,21 @@ def test_package_json_links_outside_the_project_are_not_read(tmp_path: Path) -> 
     root = tmp_path / "project"
     (root / "src").mkdir(parents=True)
     (root / "src" / "package.json").symlink_to(outside)
-    spec, notes = build(root, {})
-    assert notes == [
-        f"note: stubs: src/package.json links outside the project and was not "
-        f"read, so {ALL_FOUR} are written as CommonJS"
-    ]
-    assert not any(is_esm_source(t) for t in stub_texts(spec).values())
+    spec_file = root / NODE_ESM.name
+    spec_file.write_text(NODE_ESM.read_text())
+    # validation refuses the link (it would be packaged: WS540), so build writes nothing
+    result = CliRunner().invoke(app, ["build", str(spec_file), "--target", "stubs"])
+    assert result.exit_code == 1 and "[WS540]" in result.output, result.output
+    assert "src/package.json is a symbolic link" in result.output
+    # and the module system decision, given such a project anyway, does not read it either
+    from wsspec.model import build_model
+
+    data = yaml.safe_load(spec_file.read_text())
+    spec = build_model(data, source_file=str(spec_file), project_dir=str(root))
+    ms = stubs.module_system(spec, spec.function("chat"))
+    assert (ms.esm, ms.package_json) == (False, "src/package.json")
+    assert ms.problem is not None and "was not read" in ms.problem
+    assert not (root / "src" / "handlers").exists()
 
 
 def test_module_system_never_looks_above_the_project(tmp_path: Path) -> None:

@@ -49,7 +49,7 @@ def test_every_problem_in_every_file_then_exit_1() -> None:
     lines = out.output.splitlines()
     assert any("[WS104]" in line and line.startswith(BAD) for line in lines)
     assert any("[WS001]" in line and line.startswith(BAD2) for line in lines)
-    assert lines[-1] == "samples/chat.yaml: ok (4 routes, 3 functions)"
+    assert lines[-1] == "samples/chat.yaml: ok (5 routes, 3 functions)"
 
 
 def test_the_issue_example_line_for_ws104() -> None:

@@ -1,7 +1,9 @@
-"""The built wheel ships schemas/ and templates/ and validates a sample in a fresh venv."""
+"""The built wheel ships schemas/ and templates/; installed with its core dependencies in a
+fresh venv (from a venv or the base interpreter alike) it validates and builds a sample."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import venv
@@ -47,16 +49,28 @@ def test_the_wheel_contains_the_schema_and_templates(wheel: Path) -> None:
     assert not any(n.startswith("tests/") for n in names)
 
 
+# the venv sees nothing of this checkout (the suite may run with PYTHONPATH pointing at it)
+CLEAN_ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+
+
+def _venv(path: Path) -> Path:
+    """A fresh venv (no system site-packages) and its python: the same from a venv or not."""
+    venv.EnvBuilder(with_pip=True, clear=True).create(path)
+    return path / ("Scripts" if sys.platform == "win32" else "bin") / "python"
+
+
 def test_the_installed_wheel_validates_a_sample(wheel: Path, tmp_path: Path) -> None:
+    """The wheel and its core dependencies only (pinned by constraints.txt, from pip's cache or
+    the index), in a venv that sees nothing of the interpreter running the tests: validate and
+    build work, boto3 and websockets are absent, and plan names the extra to install."""
     env_dir = tmp_path / "venv"
-    # dependencies come from this interpreter's site-packages; wsspec itself from the wheel
-    venv.EnvBuilder(with_pip=True, system_site_packages=True).create(env_dir)
-    py = env_dir / ("Scripts" if sys.platform == "win32" else "bin") / "python"
+    py = _venv(env_dir)
     proc = subprocess.run(
-        [str(py), "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(wheel)],
+        [str(py), "-m", "pip", "install", "-q", "-c", str(ROOT / "constraints.txt"), str(wheel)],
         capture_output=True,
         text=True,
         check=False,
+        env=CLEAN_ENV,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     work = tmp_path / "work"
@@ -67,28 +81,45 @@ def test_the_installed_wheel_validates_a_sample(wheel: Path, tmp_path: Path) -> 
             str(py),
             "-c",
             (
-                "import wsspec, wsspec.paths as p; print(wsspec.__file__); "
-                "print(p.data_dir('schemas'))"
+                "import importlib.util as u, wsspec, wsspec.paths as p; print(wsspec.__file__); "
+                "print(p.data_dir('schemas')); "
+                "print([m for m in ('boto3', 'websockets', 'moto') if u.find_spec(m)])"
             ),
         ],
         capture_output=True,
         text=True,
         cwd=work,
         check=False,
+        env=CLEAN_ENV,
     )
-    assert str(env_dir) in where.stdout.splitlines()[0], where.stdout + where.stderr
-    assert "_data" in where.stdout.splitlines()[1]
+    lines = where.stdout.splitlines()
+    assert len(lines) == 3 and str(env_dir) in lines[0], where.stdout + where.stderr
+    assert "_data" in lines[1]
+    assert lines[2] == "[]", "the core install must not bring boto3, websockets or moto"
     wsspec_bin = env_dir / "bin" / "wsspec"
-    run = subprocess.run(
-        [str(wsspec_bin), "validate", "chat.yaml"],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=work,
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert run.stdout.splitlines()[-1] == "chat.yaml: ok (4 routes, 3 functions)"
-    schema = subprocess.run(
-        [str(wsspec_bin), "schema"], capture_output=True, text=True, cwd=work, check=False
-    )
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(wsspec_bin), *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=work,
+            env=CLEAN_ENV,
+        )
+
+    ok = run("validate", "chat.yaml")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert ok.stdout.splitlines()[-1] == "chat.yaml: ok (5 routes, 3 functions)"
+    schema = run("schema")
     assert schema.stdout == (ROOT / "schemas" / "wsspec.schema.json").read_text()
+    built = run("build", "chat.yaml", "--target", "cloudformation")
+    assert built.returncode == 0, built.stdout + built.stderr
+    assert (work / "build" / "chat" / "cloudformation" / "template.yaml").is_file()
+    for command, extra in (("plan", "deploy"), ("serve", "serve")):
+        missing = run(command, "chat.yaml")
+        assert missing.returncode == 2, missing.stdout + missing.stderr
+        assert missing.stderr.splitlines() == [
+            f"error[WS015]: `wsspec {command}` needs the '{extra}' extra: "
+            f"pip install 'wsspec[{extra}]'"
+        ]

@@ -9,13 +9,20 @@ from typing import TYPE_CHECKING
 from wsspec import names
 from wsspec.errors import EXIT_USAGE, WsspecError
 from wsspec.model import Spec
-from wsspec.package import build_zip
+from wsspec.package import build_zip, is_package
 from wsspec.targets import TARGETS, BuildContext, Output, Target, load
 
 if TYPE_CHECKING:  # every registered target module implements the protocol
-    from wsspec.targets import cloudformation, stubs, terraform
+    from wsspec.targets import asyncapi, client_py, client_ts, cloudformation, stubs, terraform
 
-    _TARGETS: tuple[Target, ...] = (cloudformation, terraform, stubs)
+    _TARGETS: tuple[Target, ...] = (
+        cloudformation,
+        terraform,
+        stubs,
+        asyncapi,
+        client_ts,
+        client_py,
+    )
 
 PACKAGED_TARGETS = ("cloudformation", "terraform")
 
@@ -84,6 +91,10 @@ def build_outputs(
 def _packages(spec: Spec, ctx: BuildContext, overlay: dict[Path, bytes]) -> list[Output]:
     """One deterministic zip per function (``overlay``: stubs this build is about to create)."""
     return [
-        Output(ctx.functions_dir / names.zip_name(fn.name), build_zip(spec, fn, overlay))
+        Output(
+            ctx.functions_dir / names.zip_name(fn.name),
+            build_zip(spec, fn, overlay),
+            ours=is_package,
+        )
         for fn in spec.functions
     ]

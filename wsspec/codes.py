@@ -3,7 +3,8 @@
 A code is ``WS`` and three digits. Its number says which stage printed it (``RANGES``): the
 loader (WS900-WS909), the JSON Schema (WS001-WS009), the WebSocket checks by rule family
 (WS100-WS899), building targets and handler stubs (WS010-WS019, WS420-WS429, WS950-WS959),
-deploy/plan/destroy (WS910-WS949), the local gateway (WS960-WS969) and internal errors
+deploy/plan/destroy (WS910-WS949), the local gateway (WS960-WS969), function packages and
+dependencies (WS990-WS998) and internal errors
 (WS000, WS999). Codes are stable: never reuse or renumber one (a renumbering goes in
 CHANGELOG.md). Emitters look their code up here (``get``), so an unregistered code fails loudly;
 tests/test_codes.py checks that every registered code is emitted somewhere and vice versa.
@@ -71,6 +72,8 @@ RANGES: tuple[Range, ...] = (
     Range(910, 949, "deploy", "deploy, plan and destroy"),
     Range(950, 959, "build", "build: handler stubs"),
     Range(960, 969, "serve", "the local gateway (serve)"),
+    Range(970, 979, "import", "import from templates, serverless.yml, Terraform or a live API"),
+    Range(990, 998, "build", "build: function packages and dependencies"),
     Range(999, 999, "internal", "internal errors while talking to AWS"),
 )
 
@@ -124,6 +127,8 @@ _CHECK_ERRORS = _codes(
         "WS116": "two names that collide after conversion to IDs/labels",
         "WS117": "empty route key",
         "WS160": "reference to a table that is not defined (function 'tables', stream trigger)",
+        "WS170": "an example that does not fit its model's schema",
+        "WS171": "a route example the route selection expression sends to another route",
         # selection expressions
         "WS201": "invalid route selection expression",
         "WS202": "invalid API key selection expression",
@@ -142,11 +147,17 @@ _CHECK_ERRORS = _codes(
         "WS308": "invalid integration request parameter",
         "WS309": "HTTP integration URL is not an http(s) URL",
         "WS310": "'actions'/'resources' together with 'credentials'",
+        "WS340": "more resources than CloudFormation holds, even with nested stacks",
         # quotas and limits
         "WS401": "more than 300 routes (quota)",
         "WS402": "more than 300 integrations (quota)",
         "WS403": "more than 10 authorizers (quota)",
         "WS404": "more than 10 stages (quota)",
+        "WS405": "a number that is not finite (.inf, .nan or an integer too long to read)",
+        "WS406": "a tag AWS refuses (key, value, reserved prefix or count)",
+        "WS407": "an authorizer name over 128 characters",
+        "WS408": "control or invisible characters in a name",
+        "WS409": "a free-form map key CloudFormation reads as an intrinsic function (Ref, Fn::)",
         "WS410": "API name length",
         "WS411": "stage name length or characters",
         "WS412": "model name length or characters",
@@ -164,6 +175,23 @@ _CHECK_ERRORS = _codes(
         "WS504": "handler file extension does not match the runtime",
         "WS505": "'connection_table' grant without a 'connections' section",
         "WS506": "read_capacity and write_capacity must be given together",
+        "WS540": "a file in a function's source directory that cannot be packaged",
+        "WS541": "a handler Lambda cannot name (whitespace, or over 128 characters)",
+        "WS542": "a function entry that is not a valid function name in its language",
+        "WS543": "a new stub for a function serving both proxy and non-proxy integrations",
+        "WS544": "a new stub for a function that is both an authorizer and a route handler",
+        "WS545": "a runtime Lambda does not offer, or no longer accepts for new functions",
+        "WS546": "an invalid table setting (connection table name, attributes; any table's encryption key)",
+        "WS547": "a malformed action or resource ARN in a custom IAM statement",
+        "WS548": "an AWS integration whose generated role would allow no action",
+        # function packages: dependencies, layers, excludes
+        "WS560": "dependencies file that does not exist",
+        "WS561": "dependencies file of an unknown kind or for another language",
+        "WS562": "package.json without a package-lock.json or npm-shrinkwrap.json beside it",
+        "WS563": "pyproject.toml that cannot be read or has no [project] dependencies list",
+        "WS564": "layer that is not a Lambda layer version ARN",
+        "WS565": "more than 5 layers on a function",
+        "WS566": "exclude pattern that is absolute or climbs out with '..'",
         # application tables
         "WS570": "too many indexes on a table, or one name for a global and a local index",
         "WS571": "type given for an attribute that no key of the table or an index uses",
@@ -183,6 +211,7 @@ _CHECK_ERRORS = _codes(
         "WS606": "model schema is not JSON Schema draft 4",
         "WS607": "invalid custom domain name",
         "WS608": "malformed ARN",
+        "WS609": "a model schema $ref to another document (only '#...' references)",
         # monitoring (alarms, notifications, log retention)
         "WS620": "alarm metric not published for the alarm's scope",
         "WS621": "invalid alarm statistic",
@@ -207,6 +236,7 @@ _CHECK_ERRORS = _codes(
         "WS708": "mutual TLS",
         "WS709": "authorizer caching and simple responses",
         "WS710": "a protocol other than WebSocket",
+        "WS740": "an alarm topic encrypted with the AWS managed SNS key (CloudWatch cannot publish)",
     },
 )
 
@@ -229,6 +259,13 @@ _CHECK_WARNINGS = _codes(
         "WS812": "two-way response on $connect or $disconnect",
         "WS813": "data trace logging enabled",
         "WS814": "function timeout above the 29 s integration timeout",
+        "WS860": "a static route selection expression that leaves custom routes unreachable",
+        "WS861": "a secret environment variable the function's environment does not set",
+        "WS870": "examples on $connect or $disconnect (they carry no message)",
+        "WS840": "a runtime past its deprecation date (new functions blocked later)",
+        "WS841": "a route key with * or ?: its Lambda permission also matches other routes",
+        "WS842": "a custom IAM statement allowing every action on every resource",
+        "WS567": "a dependencies file in the source directory that the function does not declare",
     },
 )
 
@@ -255,6 +292,11 @@ _BUILD = _codes(
     {
         "WS010": "a `--target` that is not available in this installation",
         "WS011": "a value Terraform cannot represent (infinity, NaN or an unknown type)",
+        "WS015": "a command needs an optional extra that is not installed (`pip install "
+        "'wsspec[deploy]'` or `'wsspec[serve]'`)",
+        "WS012": "a file at a generated path that wsspec did not write (never replaced)",
+        "WS013": "a function source file that cannot be packaged (link out of the project, "
+        "special file)",
         "WS420": "the API does not fit CloudFormation's resource or parameter quotas, "
         "even in nested stacks",
         "WS421": "a CloudFormation template over 1,048,576 bytes",
@@ -262,6 +304,7 @@ _BUILD = _codes(
         "WS952": "a function serving both proxy and non-proxy Lambda integrations",
         "WS953": "a function that is both an authorizer and a route handler",
         "WS954": "a handler path outside the project directory",
+        "WS955": "two routes whose generated client methods would have the same name",
     },
 )
 
@@ -279,6 +322,15 @@ _DEPLOY = _codes(
         "WS926": "the endpoint does not implement an operation (emulators)",
         "WS927": "several APIs with the spec's name carry the wsspec tag",
         "WS928": "a resource exists and is not owned by wsspec (no wsspec tag)",
+        "WS940": "drift: the spec changed since the last deploy, so remote changes cannot be "
+        "told apart from it",
+        "WS941": "drift: no record of a deploy of this spec (not deployed, or deployed only "
+        "stage by stage)",
+        "WS930": "`--endpoint-url` is not a valid http:// or https:// URL",
+        "WS931": "the endpoint answers, but not like an AWS API (e.g. an HTML page)",
+        "WS932": "another deploy of the spec holds the deploy lock (waited, gave up)",
+        "WS933": "another deploy changed the account after the plan was shown",
+        "WS934": "an API family kept throttling without a single success for minutes",
     },
 )
 
@@ -298,7 +350,53 @@ _SERVE = _codes(
     },
 )
 
-_ALL = _INTERNAL + _SCHEMA + _CHECK_ERRORS + _CHECK_WARNINGS + _LOADER + _BUILD + _DEPLOY + _SERVE
+_IMPORT = _codes(
+    "import",
+    ERROR,
+    {
+        "WS970": "the input cannot be read or parsed (YAML, JSON or HCL; HCL needs python-hcl2)",
+        "WS971": "the input is not a CloudFormation/SAM template, a serverless.yml or Terraform",
+        "WS972": "the input has no WebSocket API",
+        "WS973": "several WebSocket APIs in the input and no `--api` (or it names none of them)",
+        "WS974": "a value the API needs cannot be resolved (intrinsic, parameter or variable)",
+        "WS975": "`--api-id`: no WebSocket API with this id",
+        "WS976": "AWS refused a read (credentials, region, access denied, endpoint unreachable)",
+        "WS977": "the imported spec does not validate",
+    },
+) + _codes(
+    "import",
+    WARNING,
+    {
+        "WS978": "a part of the input the spec cannot express (not imported)",
+        "WS979": "`--download-code`: a function's code cannot be downloaded",
+    },
+)
+
+_PACKAGING = _codes(
+    "build",
+    ERROR,
+    {
+        "WS990": "pip could not resolve or install a function's requirements",
+        "WS991": "a requirement with no wheel for the function's Lambda platform",
+        "WS992": "npm could not install a function's dependencies from its lock file",
+        "WS993": "pip or npm is not available to install a function's dependencies",
+        "WS994": "a function package over Lambda's size quotas",
+        "WS995": "a Node.js native module built for another platform than the function's",
+    },
+)
+
+_ALL = (
+    _INTERNAL
+    + _SCHEMA
+    + _CHECK_ERRORS
+    + _CHECK_WARNINGS
+    + _LOADER
+    + _BUILD
+    + _DEPLOY
+    + _SERVE
+    + _IMPORT
+    + _PACKAGING
+)
 _BY_CODE: dict[str, Code] = {c.code: c for c in sorted(_ALL, key=lambda c: c.code)}
 if len(_BY_CODE) != len(_ALL):  # one code, one meaning
     _twice = sorted({c.code for c in _ALL if [x.code for x in _ALL].count(c.code) > 1})

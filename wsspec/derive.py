@@ -11,11 +11,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Literal
 
 from wsspec import alarms, arns, names, tables
-from wsspec.model import CONNECTION_TABLE_REF, CONNECTIONS_ACCESS_NAME, Integration, Spec, plain
+from wsspec.model import (
+    CONNECTION_TABLE_REF,
+    CONNECTIONS_ACCESS_NAME,
+    DEFAULT_LOG_RETENTION_DAYS,
+    Function,
+    Integration,
+    Model,
+    Spec,
+    plain,
+)
 from wsspec.monitoring import TRACING_ACTIONS
 
 # ----------------------------------------------------------------------------- ARN tokens
@@ -26,6 +38,8 @@ RefKind = Literal[
     "table",  # the spec's connection table ARN (+ suffix)
     "function",  # value: spec function name -> its ARN
     "app_table",  # value: an application table (spec name) -> its ARN (+ suffix)
+    "account",  # the account id
+    "execute_api_all",  # arn:<partition>:execute-api:<region>:<account>:*/* (any API, any path)
 ]
 
 
@@ -58,6 +72,10 @@ class Ref:
             return table_arn + self.suffix
         if self.kind == "app_table":
             return (app_table_arn or {})[self.value] + self.suffix
+        if self.kind == "account":
+            return account
+        if self.kind == "execute_api_all":
+            return arns.execute_api(partition, region, account, "*", "*")
         return (function_arn or {})[self.value]
 
 
@@ -82,6 +100,70 @@ LAMBDA_TRUST = "lambda.amazonaws.com"
 APIGW_TRUST = "apigateway.amazonaws.com"
 CLOUDWATCH_POLICY = "service-role/AmazonAPIGatewayPushToCloudWatchLogs"  # arns.managed_policy
 BASIC_LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
+# What a caller of a table encrypted with a customer managed key needs on the key (DynamoDB
+# uses the key on the caller's behalf).
+TABLE_KEY_ACTIONS = (
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:Encrypt",
+    "kms:GenerateDataKey*",
+    "kms:ReEncrypt*",
+)
+
+
+# ----------------------------------------------------------------------------- tags
+def tags(spec: Spec, *own: Mapping[str, str]) -> dict[str, str]:
+    """A resource's tags: the API's, then the resource's own (which win on the same key).
+
+    Every taggable resource of every back end carries these (the direct deploy adds its
+    ownership tag); ``function_tags``, ``stage_tags`` and ``table_tags`` name the owners.
+    """
+    out = dict(spec.api.tags)
+    for extra in own:
+        out.update(extra)
+    return out
+
+
+def function_tags(spec: Spec, fn: Function) -> dict[str, str]:
+    """A function's tags, also on its execution role and its log group."""
+    return tags(spec, fn.tags)
+
+
+def stage_tags(spec: Spec, stage: str) -> dict[str, str]:
+    """A stage's tags, also on its access log group."""
+    return tags(spec, spec.stage(stage).tags)
+
+
+def table_tags(spec: Spec) -> dict[str, str]:
+    return tags(spec, spec.connections.tags if spec.connections else {})
+
+
+# ----------------------------------------------------------------------------- role trust
+@dataclass(frozen=True)
+class Condition:
+    operator: str  # StringEquals | ArnLike
+    key: str  # aws:SourceAccount | aws:SourceArn
+    value: Ref
+
+
+@dataclass(frozen=True)
+class Trust:
+    """Who may assume a role wsspec creates, and on whose behalf (confused-deputy conditions)."""
+
+    service: str
+    conditions: tuple[Condition, ...] = ()
+
+
+def trust(spec: Spec, service: str, *, api_role: bool = False) -> Trust:
+    """Lambda roles trust Lambda. API Gateway roles trust API Gateway acting for this account
+    (``aws:SourceAccount``) and, for integration roles (``api_role``), for an API of this
+    account and Region (``aws:SourceArn``); ``account.trust_conditions: false`` drops both."""
+    if service != APIGW_TRUST or not spec.trust_conditions:
+        return Trust(service)
+    conditions = [Condition("StringEquals", "aws:SourceAccount", Ref("account"))]
+    if api_role:
+        conditions.append(Condition("ArnLike", "aws:SourceArn", Ref("execute_api_all")))
+    return Trust(service, tuple(conditions))
 
 
 def function_statements(spec: Spec, fn_name: str) -> list[Statement]:
@@ -104,6 +186,7 @@ def function_statements(spec: Spec, fn_name: str) -> list[Statement]:
         )
     if fn.connection_table and spec.connections is not None:
         out.append(Statement("ConnectionTable", TABLE_ACTIONS, (Ref("table"),)))
+        out += table_key_statements(spec)
     out += table_statements(spec, fn_name)
     if tracing(spec):
         # X-Ray has no resource-level permissions: "*" is the narrowest grant there is.
@@ -128,9 +211,14 @@ def table_statements(spec: Spec, fn_name: str) -> list[Statement]:
         if name == CONNECTIONS_ACCESS_NAME:
             if spec.connections is not None:
                 out.append(Statement(sid, tables.ACCESS_ACTIONS[level], (Ref("table"),)))
+                if not fn.connection_table:
+                    out += table_key_statements(spec)
             continue
         table = spec.table(name)
         out.append(Statement(sid, tables.ACCESS_ACTIONS[level], (Ref("app_table", name),)))
+        if table.encryption == "customer" and table.kms_key_arn:
+            key = (Ref("literal", table.kms_key_arn),)
+            out.append(Statement(sid + "Key", TABLE_KEY_ACTIONS, key))
         if tables.reads(level) and table.indexes:
             index_refs = tuple(
                 Ref("app_table", name, suffix=tables.index_suffix(i.name)) for i in table.indexes
@@ -160,14 +248,26 @@ def table_environment(spec: Spec, fn_name: str) -> dict[str, str]:
     return out
 
 
+def table_key_statements(spec: Spec) -> list[Statement]:
+    """``kms:`` grants on the connection table's customer managed key (when it has one)."""
+    conn = spec.connections
+    if conn is None or conn.encryption != "customer" or not conn.kms_key_arn:
+        return []
+    return [Statement("ConnectionTableKey", TABLE_KEY_ACTIONS, (Ref("literal", conn.kms_key_arn),))]
+
+
 def tracing(spec: Spec) -> bool:
     """X-Ray active tracing for the managed functions (monitoring.tracing)."""
     return spec.monitoring is not None and spec.monitoring.tracing
 
 
-def log_retention_days(spec: Spec) -> int | None:
-    """Retention of the log groups wsspec creates (functions, access logs); None = never expire."""
-    return spec.monitoring.log_retention_days if spec.monitoring is not None else None
+def log_retention_days(spec: Spec) -> int:
+    """Retention of the log groups wsspec creates (functions, access logs): the monitoring
+    section's ``log_retention_days``, else 30 days (nothing is kept forever by default)."""
+    mon = spec.monitoring
+    if mon is not None and mon.log_retention_days is not None:
+        return mon.log_retention_days
+    return DEFAULT_LOG_RETENTION_DAYS
 
 
 def integration_role_statements(spec: Spec, integ: Integration) -> list[Statement]:
@@ -177,7 +277,10 @@ def integration_role_statements(spec: Spec, integ: Integration) -> list[Statemen
         Ref("table") if r == CONNECTION_TABLE_REF else Ref("literal", r)
         for r in integ.role.resources
     )
-    return [Statement("Integration", integ.role.actions, resources)]
+    out = [Statement("Integration", integ.role.actions, resources)]
+    if CONNECTION_TABLE_REF in integ.role.resources:
+        out += table_key_statements(spec)
+    return out
 
 
 def generated_integration_roles(spec: Spec) -> list[Integration]:
@@ -215,6 +318,19 @@ def _statement_id(*parts: str) -> str:
     return f"wsspec-{readable}"[:90] + "-" + hashlib.sha256(raw.encode()).hexdigest()[:8]
 
 
+def _grant_target(spec: Spec, function: str | None, arn: str | None) -> tuple[str, ...]:
+    """The statement-id parts naming the function granted to.
+
+    A spec function's physical name already carries the API name, so its statements cannot
+    collide with another spec's. A function named by ARN may be shared by several specs (or
+    belong to another one): its statement ids also carry the API name, so two specs granting
+    the same route key on one function get distinct statements and never replace each other's.
+    """
+    if function:
+        return (function,)
+    return (spec.api.name, arn or "")
+
+
 def lambda_permissions(spec: Spec, *, per_route: bool = True) -> list[Permission]:
     """Every Lambda permission the API needs, scoped to API, stage and route.
 
@@ -226,11 +342,11 @@ def lambda_permissions(spec: Spec, *, per_route: bool = True) -> list[Permission
     for integ in spec.integrations:
         if integ.kind != "lambda":
             continue
-        target = integ.function or integ.lambda_arn or ""
+        target = _grant_target(spec, integ.function, integ.lambda_arn)
         for stage in spec.stages:
             routes = integ.routes if per_route else ("*",)
             for route in routes:
-                key = _statement_id(target, stage.name, route)
+                key = _statement_id(*target, stage.name, route)
                 if key in seen:
                     continue
                 seen.add(key)
@@ -238,22 +354,54 @@ def lambda_permissions(spec: Spec, *, per_route: bool = True) -> list[Permission
                     Permission(key, integ.function, integ.lambda_arn, stage.name, route, None)
                 )
     for auth in spec.authorizers:
-        target = auth.function or auth.lambda_arn or ""
-        key = _statement_id(target, "authorizer", auth.name)
+        target = _grant_target(spec, auth.function, auth.lambda_arn)
+        key = _statement_id(*target, "authorizer", auth.name)
         out.append(Permission(key, auth.function, auth.lambda_arn, None, None, auth.name))
     return out
 
 
+# ----------------------------------------------------------------------------- models
+_MODEL_URL = re.compile(r"https://apigateway\.amazonaws\.com/restapis/[^/]+/models/([^/#\"]+)")
+
+
+def deployed_models(spec: Spec) -> tuple[Model, ...]:
+    """The models API Gateway gets: those a route validates requests or documents responses
+    with, and the models their schemas reference. A model only the clients use (``pushes``) or
+    none at all stays out of AWS."""
+    by_name = {m.name: m for m in spec.models}
+    todo = [
+        n for r in spec.routes for n in (*r.request_models.values(), *r.response_models.values())
+    ]
+    used: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name in used or name not in by_name:
+            continue
+        used.add(name)
+        todo += _MODEL_URL.findall(json.dumps(plain(by_name[name].schema)))
+    return tuple(m for m in spec.models if m.name in used)
+
+
 # ----------------------------------------------------------------------------- deployment hash
+# Fields for the AsyncAPI document and the clients only: API Gateway never sees them, so
+# changing them must not cause a new deployment.
+_ROUTE_DOCS = ("summary", "description", "examples", "pushes")
+_MODEL_DOCS = ("summary", "examples")
+
+
+def _without(record: dict[str, object], keys: tuple[str, ...]) -> dict[str, object]:
+    return {k: v for k, v in record.items() if k not in keys}
+
+
 def api_definition(spec: Spec) -> dict[str, object]:
     """Everything a Deployment snapshots (routes, integrations, authorizers, models, API)."""
     definition: dict[str, object] = plain(
         {
             "api": asdict(spec.api),
-            "routes": [asdict(r) for r in spec.routes],
+            "routes": [_without(asdict(r), _ROUTE_DOCS) for r in spec.routes],
             "integrations": [asdict(i) for i in spec.integrations],
             "authorizers": [asdict(a) for a in spec.authorizers],
-            "models": [asdict(m) for m in spec.models],
+            "models": [_without(asdict(m), _MODEL_DOCS) for m in deployed_models(spec)],
             "vpc_links": [asdict(v) for v in spec.vpc_links],
         }
     )
@@ -321,7 +469,7 @@ def cloudformation_resource_count(spec: Spec, *, per_route: bool) -> int:
     n += len(spec.routes) + sum(1 for r in spec.routes if r.two_way)
     n += len(spec.integrations)
     n += sum(len(i.responses) for i in spec.integrations if not i.proxy)
-    n += len(spec.authorizers) + len(spec.models) + len(spec.stages)
+    n += len(spec.authorizers) + len(deployed_models(spec)) + len(spec.stages)
     n += 1 if any(not s.auto_deploy for s in spec.stages) else 0  # the Deployment
     n += sum(1 for s in spec.stages if s.access_log and s.access_log.destination_arn is None)
     n += 3 * len(spec.functions)  # function, execution role, log group
@@ -348,3 +496,47 @@ def permission_strategy(spec: Spec) -> bool:
     """
     budget = CFN_RESOURCE_LIMIT - CFN_RESOURCE_HEADROOM
     return cloudformation_resource_count(spec, per_route=True) <= budget
+
+
+# ----------------------------------------------------------------------------- nested stacks
+ROUTE_CHILD_TARGET = 200  # average resources per routes child (each child stays far below 500)
+FUNCTION_CHILD_TARGET = 48  # functions per functions child (<= 200 outputs; ~4 resources each)
+
+
+def pow2(n: int) -> int:
+    return 1 << max(0, math.ceil(math.log2(max(1, n))))
+
+
+def bucket(key: str, count: int) -> int:
+    """A stable stack number in ``range(count)`` for a route key or function name."""
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") % count
+
+
+def route_stack_count(spec: Spec) -> int:
+    ids = len(spec.routes) + sum(1 for r in spec.routes if r.two_way)
+    return pow2(math.ceil(ids / ROUTE_CHILD_TARGET))
+
+
+def function_stack_count(spec: Spec) -> int:
+    return pow2(math.ceil(len(spec.functions) / FUNCTION_CHILD_TARGET))
+
+
+def cloudformation_parent_count(spec: Spec) -> int:
+    """Resources left in the parent stack when the template is split into nested stacks (the
+    whole template when it fits one stack); ``targets.cloudformation.nested`` splits the same
+    way. Over ``CFN_RESOURCE_LIMIT`` the API cannot be expressed in CloudFormation at all."""
+    total = cloudformation_resource_count(spec, per_route=False)
+    if total <= CFN_RESOURCE_LIMIT:
+        return total
+    count = route_stack_count(spec)
+    route_ids = len(spec.routes) + sum(1 for r in spec.routes if r.two_way)
+    parent = total - route_ids + len({bucket(r.key, count) for r in spec.routes})
+    if parent > CFN_RESOURCE_LIMIT - CFN_RESOURCE_HEADROOM and spec.functions:
+        fcount = function_stack_count(spec)
+        moved = 3 * len(spec.functions) + sum(
+            1
+            for p in lambda_permissions(spec, per_route=False)
+            if p.function is not None and p.authorizer is None
+        )
+        parent += len({bucket(f.name, fcount) for f in spec.functions}) - moved
+    return parent

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from wsspec import codes
 from wsspec.codes import Severity
+from wsspec.escape import printable
 
 # Documented exit codes (README "Exit codes").
 EXIT_OK = 0
@@ -39,13 +40,14 @@ class Finding:
             )
 
     def render(self) -> str:
+        """One line; control and invisible characters of spec text are shown as escapes."""
         text = f"{self.file}:{self.line}:{self.column}: {self.severity}[{self.code}]: "
         if self.path:
             text += f"{self.path}: "
         text += self.message
         if self.hint:
             text += f" (hint: {self.hint})"
-        return text
+        return printable(text)
 
     def as_dict(self) -> dict[str, object]:
         return {

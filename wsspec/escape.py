@@ -7,7 +7,9 @@ input string. Tests check the round trip with the real parsers.
 from __future__ import annotations
 
 import json
+import keyword
 import re
+import unicodedata
 
 _HCL_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # Characters written as \u escapes even in readable output: C0/C1 controls, DEL, the Unicode
@@ -67,3 +69,87 @@ def comment_text(value: str) -> str:
     """Text safe inside a one-line ``#`` or ``//`` comment (and a JSDoc/docstring body)."""
     text = re.sub(r"[\r\n\u2028\u2029]+", " ", value)
     return text.replace("*/", "* /").replace('"""', '"\\""').replace("\\", "\\\\")
+
+
+# ----------------------------------------------------------------------------- identifiers
+JS_IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
+JS_RESERVED = frozenset(
+    {
+        "break",
+        "case",
+        "catch",
+        "class",
+        "const",
+        "continue",
+        "debugger",
+        "default",
+        "delete",
+        "do",
+        "else",
+        "export",
+        "extends",
+        "false",
+        "finally",
+        "for",
+        "function",
+        "if",
+        "import",
+        "in",
+        "instanceof",
+        "new",
+        "null",
+        "return",
+        "super",
+        "switch",
+        "this",
+        "throw",
+        "true",
+        "try",
+        "typeof",
+        "var",
+        "void",
+        "while",
+        "with",
+        "yield",
+        "let",
+        "static",
+        "enum",
+        "await",
+        "implements",
+        "package",
+        "protected",
+        "interface",
+        "private",
+        "public",
+        "arguments",
+        "eval",
+    }
+)
+
+
+def is_function_name(name: str, language: str) -> bool:
+    """Whether ``name`` can be written as a top-level function name in Python or JavaScript."""
+    if language == "python":
+        return name.isidentifier() and not keyword.iskeyword(name)
+    return bool(JS_IDENT.match(name)) and name not in JS_RESERVED
+
+
+# ----------------------------------------------------------------------------- terminal output
+_SHOWN = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def printable(text: str) -> str:
+    """``text`` with control and invisible formatting characters written as escapes.
+
+    Used wherever spec text reaches a terminal (findings, plans), so a name cannot move the
+    cursor, hide a line or reverse the text around it.
+    """
+    out = []
+    for ch in text:
+        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
+            out.append(
+                _SHOWN.get(ch) or (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+            )
+        else:
+            out.append(ch)
+    return "".join(out)

@@ -22,6 +22,10 @@ Path = tuple[Any, ...]  # ("routes", "$connect", "function") ; list indexes are 
 
 MAX_NODES = 200_000  # total nodes after alias expansion
 MAX_BYTES = 5_000_000
+# Nesting levels of mappings and lists. A spec's own structure is under 10 levels deep; the rest
+# is room for model schemas. Every later stage (schema, checks, the targets' serialisers) walks
+# the data recursively, so the bound is set here, once, well inside Python's recursion limit.
+MAX_DEPTH = 64
 
 
 class _Resolver(yaml.resolver.BaseResolver):
@@ -89,7 +93,10 @@ def _compose(text: str) -> yaml.Node | None:
             return node
         except (yaml.YAMLError, RecursionError):
             pass
-    return _Composer(text).get_single_node()
+    try:
+        return _Composer(text).get_single_node()
+    except RecursionError:
+        raise _Stop(1, 1, "WS904", _TOO_DEEP) from None
 
 
 @dataclass
@@ -154,6 +161,31 @@ class _Budget(Exception):
     pass
 
 
+class _TooDeep(Exception):
+    """Nesting beyond ``MAX_DEPTH``: carries the position of the first node too deep."""
+
+    def __init__(self, line: int, column: int) -> None:
+        super().__init__()
+        self.line, self.column = line, column
+
+
+_TOO_DEEP = f"the document is nested more than {MAX_DEPTH} levels deep"
+
+
+def _integer(value: str) -> int | float:
+    """A YAML integer; one too long for Python to read (over 4,300 digits) is infinite.
+
+    Nothing in a spec can use such a number: the checks report every non-finite number
+    (WS405), so the value never reaches a target.
+    """
+    try:
+        if value.startswith("0o"):
+            return int(value[2:], 8)
+        return int(value, 0) if value.startswith("0x") else int(value)
+    except ValueError:
+        return float("-inf") if value.startswith("-") else float("inf")
+
+
 class _Builder:
     def __init__(self, loaded: Loaded) -> None:
         self.loaded = loaded
@@ -174,6 +206,8 @@ class _Builder:
         self.count += 1
         if self.count > MAX_NODES:
             raise _Budget
+        if len(path) > MAX_DEPTH:
+            raise _TooDeep(*self.pos(node))
         self.loaded.positions.setdefault(path, self.pos(node))
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, path)
@@ -189,9 +223,7 @@ class _Builder:
         if tag == "tag:yaml.org,2002:bool":
             return value.lower() == "true"
         if tag == "tag:yaml.org,2002:int":
-            if value.startswith("0o"):
-                return int(value[2:], 8)
-            return int(value, 0) if value.startswith("0x") else int(value)
+            return _integer(value)
         if tag == "tag:yaml.org,2002:float":
             low = value.lower()
             if low.endswith("inf"):
@@ -317,10 +349,16 @@ def _build_or_stop(builder: _Builder, node: yaml.Node) -> dict[str, Any]:
             f"the document expands to more than {MAX_NODES} nodes",
             "YAML aliases are expanded; this looks like an alias bomb",
         ) from None
-    except RecursionError:
+    except _TooDeep as deep:
         raise _Stop(
-            1, 1, "WS904", "the document is nested too deeply (recursive aliases?)"
+            deep.line,
+            deep.column,
+            "WS904",
+            _TOO_DEEP,
+            "model schemas and mapping templates rarely need more than a few levels",
         ) from None
+    except RecursionError:  # only reachable with a lower recursion limit than Python's default
+        raise _Stop(1, 1, "WS904", _TOO_DEEP) from None
     if not isinstance(data, dict):
         line, col = builder.pos(node)
         kind = "list" if isinstance(data, list) else type(data).__name__

@@ -151,6 +151,7 @@ class Monitoring:
     topic_arns: tuple[str, ...]
     log_retention_days: int | None
     tracing: bool
+    topic_kms_key: str | None = None  # customer managed KMS key of the alarm topic
 
 
 # The preset: alarms a WebSocket API operator wants on day one (read-only: copy before use).
@@ -297,6 +298,7 @@ def build_monitoring(raw: Any) -> Monitoring | None:
         topic_arns=tuple(notify.get("topic_arns") or ()),
         log_retention_days=d.get("log_retention_days", 30 if preset == "recommended" else None),
         tracing=bool(d.get("tracing", False)),
+        topic_kms_key=topic.get("kms_key_arn"),
     )
 
 

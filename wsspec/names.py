@@ -74,9 +74,20 @@ _PREFIX = {
 }
 
 
+MAX_LOGICAL = 255  # CloudFormation logical IDs (and output names)
+
+
+def logical_id(text: str) -> str:
+    """``text`` as a CloudFormation logical ID: a longer one keeps its start and ends in a hash
+    of the whole (still alphanumeric, still unique)."""
+    if len(text) <= MAX_LOGICAL:
+        return text
+    return text[: MAX_LOGICAL - 8] + short_hash(text)
+
+
 def named(kind: str, spec_name: str, token: str | None = None) -> Named:
     tok = token if token is not None else spec_name
-    return Named(kind, spec_name, _PREFIX[kind] + pascal(tok), snake(tok))
+    return Named(kind, spec_name, logical_id(_PREFIX[kind] + pascal(tok)), snake(tok))
 
 
 def all_names(spec: Spec) -> list[Named]:
@@ -239,9 +250,16 @@ def vpc_link_name(spec: Spec, link: str) -> str:
     return physical(spec.api.name, link, limit=128)
 
 
+ZIP_STEM_LIMIT = 100  # a file name has at most 255 bytes; the writer's temporary adds ~40
+
+
 def zip_name(fn: str) -> str:
-    """File name of a function's deployment package inside the build directory."""
-    return f"{snake(fn)}.zip"
+    """File name of a function's deployment package inside the build directory (a long name
+    keeps its start and ends in a hash of the whole, like ``physical``)."""
+    stem = snake(fn)
+    if len(stem) > ZIP_STEM_LIMIT:
+        stem = f"{stem[: ZIP_STEM_LIMIT - 9]}_{short_hash(fn)}"
+    return f"{stem}.zip"
 
 
 # ---------------------------------------------------------------- CloudFormation-only logical IDs
@@ -261,28 +279,28 @@ def deployment_logical(definition_hash: str) -> str:
 
 
 def route_response_logical(route_key: str) -> str:
-    return "TwoWay" + pascal(route_key)
+    return logical_id("TwoWay" + pascal(route_key))
 
 
 def integration_response_logical(integ: Integration, key: str) -> str:
     part = "Default" if key == "$default" else pascal(key) + short_hash(key)
-    return "Reply" + pascal(integration_token(integ)) + part
+    return logical_id("Reply" + pascal(integration_token(integ)) + part)
 
 
 def function_role_logical(fn: str) -> str:
-    return "Role" + pascal(fn)
+    return logical_id("Role" + pascal(fn))
 
 
 def function_log_group_logical(fn: str) -> str:
-    return "Logs" + pascal(fn)
+    return logical_id("Logs" + pascal(fn))
 
 
 def access_log_group_logical(stage: str) -> str:
-    return "AccessLogs" + pascal(stage)
+    return logical_id("AccessLogs" + pascal(stage))
 
 
 def integration_role_logical(integ: Integration) -> str:
-    return "ServiceRole" + pascal(integration_token(integ))
+    return logical_id("ServiceRole" + pascal(integration_token(integ)))
 
 
 def permission_logical(permission_key: str) -> str:
@@ -290,26 +308,37 @@ def permission_logical(permission_key: str) -> str:
     key = (
         permission_key[len("wsspec-") :] if permission_key.startswith("wsspec-") else permission_key
     )
-    return "Permission" + pascal(key)
+    return logical_id("Permission" + pascal(key))
 
 
 def output_wss_url(stage: str) -> str:
-    return "WebSocketUrl" + pascal(stage)
+    return logical_id("WebSocketUrl" + pascal(stage))
+
+
+def output_function_arn(fn: str) -> str:
+    return logical_id("FunctionArn" + pascal(fn))
+
+
+def output_function_name(fn: str) -> str:
+    return logical_id("FunctionName" + pascal(fn))
 
 
 def output_callback_url(stage: str) -> str:
-    return "CallbackUrl" + pascal(stage)
+    return logical_id("CallbackUrl" + pascal(stage))
 
 
 OUTPUT_API_ID = "ApiId"
 OUTPUT_TABLE_NAME = "ConnectionTableName"
+OUTPUT_TABLE_ARN = "ConnectionTableArn"
+OUTPUT_FUNCTION_ARNS = "FunctionArns"  # all functions in one output, when one each would not fit
+OUTPUT_FUNCTION_NAMES = "FunctionNames"
 OUTPUT_DOMAIN_TARGET = "DomainTarget"
 OUTPUT_DOMAIN_URL = "CustomDomainUrl"
 
 
 def alarm_logical(alarm_key: str) -> str:
     """From ``monitoring.Alarm.key`` (``prod/connect-spike``); hashed so separators cannot collide."""
-    return "Alarm" + pascal(alarm_key) + short_hash(alarm_key)
+    return logical_id("Alarm" + pascal(alarm_key) + short_hash(alarm_key))
 
 
 ALARM_TOPIC_LOGICAL = "NotifyTopic"
@@ -326,4 +355,6 @@ def nested_template_name(kind: str, number: int, fmt: str) -> str:
 
 
 def topic_subscription_logical(protocol: str, endpoint: str) -> str:
-    return "NotifySubscription" + pascal(protocol) + short_hash(f"{protocol}:{endpoint}")
+    return logical_id(
+        "NotifySubscription" + pascal(protocol) + short_hash(f"{protocol}:{endpoint}")
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wsspec.model import Table, TableIndex
+from wsspec.model import Table, TableIndex, TableOptions
 
 READ_ACTIONS = (
     "dynamodb:BatchGetItem",
@@ -108,11 +108,11 @@ def definition(t: Table) -> dict[str, Any]:
     return out
 
 
-def sse_specification(t: Table) -> dict[str, Any] | None:
+def sse_specification(t: TableOptions) -> dict[str, Any] | None:
     """``SSESpecification`` of CreateTable; None for the default (an AWS owned key)."""
     if t.encryption == "aws_owned":
         return None
     out: dict[str, Any] = {"Enabled": True, "SSEType": "KMS"}
-    if t.kms_key is not None:
-        out["KMSMasterKeyId"] = t.kms_key
+    if t.encryption == "customer" and t.kms_key_arn is not None:
+        out["KMSMasterKeyId"] = t.kms_key_arn
     return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from wsspec.errors import Finding
+from wsspec.errors import Finding, WsspecError
 from wsspec.loader import Loaded, load_file, load_text
 from wsspec.model import Spec, build_model
 
@@ -64,7 +64,10 @@ def validate_loaded(loaded: Loaded, *, project_dir: str | None = None) -> Result
             )
             spec = None
         if spec is not None:
-            result.findings += _collisions(loaded, spec)
+            named = _collisions(loaded, spec) + _alarm_collisions(loaded, spec)
+            result.findings += named
+            if not named:  # counting resources expands the alarms
+                result.findings += _cloudformation_fit(loaded, spec)
             if not result.errors:
                 result.spec = spec
     result.findings.sort()
@@ -106,6 +109,42 @@ def _collisions(loaded: Loaded, spec: Spec) -> list[Finding]:
             )
         )
     return out
+
+
+def _alarm_collisions(loaded: Loaded, spec: Spec) -> list[Finding]:
+    """WS116 for two alarms that would get one CloudWatch name (``alarms.expand`` refuses
+    them at build time; validation says it first, at the spec's ``monitoring.alarms``)."""
+    from wsspec import alarms
+
+    try:
+        alarms.expand(spec)
+    except WsspecError as err:
+        if err.code != "WS116":
+            raise
+        return [loaded.finding("WS116", ("monitoring", "alarms"), err.message, hint=err.hint)]
+    return []
+
+
+def _cloudformation_fit(loaded: Loaded, spec: Spec) -> list[Finding]:
+    """WS340: the stack that keeps the API, its integrations, integration responses, models and
+    stages (routes and functions move to nested stacks) must hold at most 500 resources."""
+    from wsspec import derive
+
+    parent = derive.cloudformation_parent_count(spec)
+    if parent <= derive.CFN_RESOURCE_LIMIT:
+        return []
+    return [
+        loaded.finding(
+            "WS340",
+            ("routes",),
+            f"even with routes and functions in nested stacks, the CloudFormation stack that "
+            f"keeps the API, its integrations, integration responses, authorizers, models and "
+            f"stages would have {parent} resources (at most {derive.CFN_RESOURCE_LIMIT})",
+            hint="share named integrations between routes (one integration and its responses "
+            "instead of one per route), or split the API",
+            key=True,
+        )
+    ]
 
 
 def validate_file(path: str) -> Result:

@@ -8,7 +8,7 @@ import posixpath
 import re
 from typing import Any
 
-from wsspec.checks.context import Ctx, as_list, as_map, as_str, check
+from wsspec.checks.context import Ctx, as_list, as_map, as_str, check, did_you_mean
 from wsspec.loader import Path
 
 _RESERVED_ENV = {
@@ -33,7 +33,7 @@ _RESERVED_ENV = {
 }
 
 
-def _project_path(ctx: Ctx, path: Path, value: str, what: str) -> str | None:
+def project_path(ctx: Ctx, path: Path, value: str, what: str) -> str | None:
     """Check that ``value`` stays inside the project; returns the normalised posix path."""
     raw = value.replace("\\", "/")
     if raw.startswith("/") or re.match(r"[A-Za-z]:", raw):
@@ -113,8 +113,8 @@ def _handler(ctx: Ctx, p: Path, f: dict[str, Any]) -> None:
     """Handler and source paths stay in the project (WS501-WS503) and match the runtime (WS504)."""
     handler = as_str(f.get("handler"))
     source = as_str(f.get("source"))
-    h = _project_path(ctx, p + ("handler",), handler, "handler") if handler is not None else None
-    s = _project_path(ctx, p + ("source",), source, "source") if source is not None else None
+    h = project_path(ctx, p + ("handler",), handler, "handler") if handler is not None else None
+    s = project_path(ctx, p + ("source",), source, "source") if source is not None else None
     if (
         h is not None
         and s is not None
@@ -173,3 +173,21 @@ def _environment(ctx: Ctx, p: Path, env: dict[str, Any]) -> None:
             f"the environment takes {size} bytes; Lambda allows 4 KB",
             key=True,
         )
+
+
+@check("WS861")
+def secret_environment(ctx: Ctx) -> None:
+    """Each name in ``secret_environment`` must be one of the function's variables: a misspelt
+    name would leave the real secret unmasked in plans."""
+    for name, f in ctx.section("functions").items():
+        fn = as_map(f)
+        env = as_map(fn.get("environment"))
+        for i, var in enumerate(as_list(fn.get("secret_environment"))):
+            if isinstance(var, str) and var not in env:
+                ctx.add(
+                    "WS861",
+                    ("functions", name, "secret_environment", i),
+                    f"{var!r} is not a variable of this function's environment, so nothing is "
+                    "masked for it",
+                    did_you_mean(var, env) or "list names that appear under environment",
+                )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from wsspec.checks.context import Ctx, as_map, as_str, check, did_you_mean
+from wsspec.checks.context import Ctx, as_list, as_map, as_str, check, did_you_mean
 from wsspec.checks.selections import BODY_PATH, selection_error
 
 RESERVED = ("$connect", "$disconnect", "$default")
@@ -189,6 +189,14 @@ def route_models(ctx: Ctx) -> None:
                     f"model {model!r} is not defined under 'models'",
                     did_you_mean(model, models),
                 )
+        for i, model in enumerate(as_list(r.get("pushes"))):
+            if isinstance(model, str) and model not in models:
+                ctx.add(
+                    "WS103",
+                    path + ("pushes", i),
+                    f"model {model!r} is not defined under 'models'",
+                    did_you_mean(model, models),
+                )
         if req and r.get("model_selection") is None:
             ctx.add(
                 "WS114",
@@ -243,6 +251,7 @@ def unused(ctx: Ctx) -> None:
         used_auth.append(r.get("authorizer"))
         used_models.extend(as_map(r.get("request_models")).values())
         used_models.extend(as_map(as_map(r.get("response")).get("models")).values())
+        used_models.extend(as_list(r.get("pushes")))
     for _, d in ctx.integrations():
         used_fns.append(d.get("function"))
         used_links.append(d.get("vpc_link"))

@@ -94,3 +94,34 @@ def selections(ctx: Ctx) -> None:
                 "and there is no $default route",
                 key=True,
             )
+
+
+_CUSTOM_EXCLUDED = ("$connect", "$disconnect", "$default")
+
+
+@check("WS860")
+def static_route_selection(ctx: Ctx) -> None:
+    """A route selection without a variable always yields the same key: every other custom
+    route is unreachable (typically ``request.body.action`` written without its ``$``)."""
+    expr = ctx.section("api").get("route_selection")
+    if not isinstance(expr, str) or "$" in expr.replace("\\$", ""):
+        return
+    value = expr.replace("\\$", "$")
+    unreachable = [
+        k for k in ctx.routes() if isinstance(k, str) and k not in _CUSTOM_EXCLUDED and k != value
+    ]
+    if not unreachable:
+        return
+    hint = (
+        f"did you mean '${expr}'?"
+        if BODY_PATH.fullmatch(expr)
+        else "use $request.body.<field> to select the route from each message"
+    )
+    shown = ", ".join(repr(k) for k in unreachable[:5]) + (" …" if len(unreachable) > 5 else "")
+    ctx.add(
+        "WS860",
+        ("api", "route_selection"),
+        f"the route selection expression has no variable: every message selects {value!r}, "
+        f"so route{'s' if len(unreachable) > 1 else ''} {shown} can never be selected",
+        hint,
+    )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from wsspec.checks import connections
 from wsspec.checks.context import Ctx, as_list, as_map, as_str, check, did_you_mean
 from wsspec.loader import Path
 
@@ -20,7 +21,7 @@ _LSI_LIMIT = 5
 _RESERVED = "connections"
 
 
-@check("WS570", "WS571", "WS572", "WS573", "WS574", "WS575")
+@check("WS546", "WS570", "WS571", "WS572", "WS573", "WS574", "WS575")
 def tables(ctx: Ctx) -> None:
     physical: dict[str, str] = {}
     for name, t in ctx.section("tables").items():
@@ -57,6 +58,7 @@ def tables(ctx: Ctx) -> None:
                     )
         _keys(ctx, p, t)
         _billing(ctx, p, t)
+        connections.encryption_key(ctx, p, t)
 
 
 def _keys(ctx: Ctx, p: Path, t: dict[str, Any]) -> None:

@@ -16,12 +16,13 @@ from typing import NoReturn
 
 import click
 
+from wsspec import __version__
 from wsspec.cli.common import Group, err
 from wsspec.errors import EXIT_OK, WsspecError
 
 EXIT_INTERRUPTED = 130
 
-app = Group(
+app: Group = Group(
     help="One YAML file for an AWS API Gateway WebSocket API: validate, build, deploy, serve.",
     context_settings={"show_default": True},
     lazy={
@@ -32,17 +33,27 @@ app = Group(
         "deploy": "wsspec.cli.deploy:deploy_command",
         "destroy": "wsspec.cli.deploy:destroy_command",
         "serve": "wsspec.cli.serve:serve_command",
+        "import": "wsspec.cli.import_cmd:import_command",
+        "drift": "wsspec.cli.drift:drift_command",
+        "completion": "wsspec.cli.shell:completion_command",
     },
+)
+click.version_option(__version__, "--version", prog_name="wsspec", message="%(prog)s %(version)s")(
+    app
 )
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """The ``wsspec`` console script (and ``python -m wsspec``)."""
     try:
-        code = app.main(args=argv, standalone_mode=False)
+        code = app.main(
+            args=argv, prog_name="wsspec", complete_var="_WSSPEC_COMPLETE", standalone_mode=False
+        )
     except click.ClickException as exc:  # a usage error: click's message, exit 2
         exc.show()
         code = exc.exit_code
+        if "--detailed-exitcode" in (sys.argv[1:] if argv is None else argv):
+            code = 1  # Terraform's meaning: 1 for any error
     except (click.exceptions.Abort, KeyboardInterrupt):
         err("interrupted")
         code = EXIT_INTERRUPTED

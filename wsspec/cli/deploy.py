@@ -1,62 +1,63 @@
 """`wsspec plan` / `deploy` / `destroy` (issue 6).
 
-The library (wsspec.deploy) computes plans and executes them; this module renders them,
-asks for confirmation, shows progress and prints outputs. boto3 is imported only inside
-the commands.
+The library (wsspec.deploy) computes plans and executes them; this module asks for
+confirmation, shows progress and prints outputs (``plan_view`` draws plans and progress).
+boto3 is imported only inside the commands; without it they name the extra to install.
+
+The region comes from ``--region``, then ``AWS_REGION``, then ``AWS_DEFAULT_REGION``, then the
+profile, as in the AWS CLI. With ``--detailed-exitcode``, ``plan`` exits as Terraform's does:
+0 no changes, 2 changes, 1 any error.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import shutil
 import sys
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from wsspec.cli.common import OUTPUT_FORMATS, echo, err, exit_with, fail, load_valid
-from wsspec.errors import EXIT_OK, EXIT_USAGE, WsspecError
+from wsspec.cli.common import (
+    echo,
+    err,
+    exit_with,
+    load_valid,
+    output_option,
+    require_extra,
+)
+from wsspec.cli.plan_view import Progress, render_plan
+from wsspec.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, WsspecError
 
 if TYPE_CHECKING:
-    from wsspec.deploy.execute import Progress, Result
-    from wsspec.deploy.plan import Plan, Step
+    from wsspec.deploy.execute import Result
+    from wsspec.deploy.progress import Activity, Snapshot
     from wsspec.deploy.run import Session
     from wsspec.model import Spec
 
-_SYMBOL = {"create": "+", "update": "~", "delete": "-", "deploy": "*"}
 F = TypeVar("F", bound=Callable[..., None])
+EXIT_CHANGES = 2  # --detailed-exitcode: the plan has changes (or drift was found)
 
 
-def _short(v: Any, limit: int = 60) -> str:
-    text = json.dumps(v, sort_keys=True, default=str) if not isinstance(v, str) else v
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def region_of(region: str | None) -> str | None:
+    """``--region``, else ``AWS_REGION``; None leaves it to boto3 (``AWS_DEFAULT_REGION``,
+    then the profile's ``region``)."""
+    return region or os.environ.get("AWS_REGION") or None
 
 
-def _step_line(s: Step) -> str:
-    return f"{_SYMBOL[s.action]} {s.action} {s.kind.replace('_', ' ')} {s.label}"
+def detailed_exit(code: int, detailed: bool) -> NoReturn:
+    """Exit with the error ``code``; with ``--detailed-exitcode`` every error becomes 1 (2 is
+    "changes" there, so a usage error must not keep its usual 2)."""
+    if detailed and code != EXIT_OK:
+        code = EXIT_INVALID
+    exit_with(code)
 
 
-def render_plan(plan: Plan) -> list[str]:
-    """Plan lines: ``+ create``, ``~ update (field: old → new)``, ``- delete``, ``* deploy``."""
-    from wsspec.deploy.plan import display_value as _show
-
-    lines = []
-    for s in plan.steps:
-        head = f"  {_step_line(s)}"
-        if s.action == "update" and s.changes:
-            parts = [f"{f}: {_short(_show(o))} → {_short(_show(n))}" for f, o, n in s.changes]
-            head += " (" + "; ".join(parts) + ")"
-        lines.append(head)
-    c = plan.counts()
-    lines.append(
-        f"Plan: {c['create']} to create, {c['update']} to update, {c['delete']} to delete, "
-        f"{c['deploy']} deployment(s)."
-    )
-    return lines
-
-
-def _prepare(
+def prepare_session(
     spec: Spec,
     stage: tuple[str, ...],
     region: str | None,
@@ -65,29 +66,43 @@ def _prepare(
     concurrency: int,
     *,
     destroy: bool = False,
+    detailed: bool = False,
 ) -> Session:
-    """Connect to AWS and plan; a refusal is printed as one line and exits 3 (2 for a bad stage)."""
+    """Connect to AWS and plan; a refusal is one line and exits 3 (2 for a bad stage)."""
     from wsspec.deploy.aws import Options
     from wsspec.deploy.run import prepare
 
     options = Options(
-        region=region, profile=profile, endpoint_url=endpoint_url, concurrency=concurrency
+        region=region_of(region),
+        profile=profile,
+        endpoint_url=endpoint_url,
+        concurrency=concurrency,
     )
     try:
         session: Session = prepare(spec, options, stages=list(stage) or None, destroy=destroy)
     except WsspecError as exc:
-        fail(exc)
+        err(str(exc))
+        detailed_exit(exc.exit_code, detailed)
     return session
 
 
-def _aws_options(stage_help: str) -> Callable[[F], F]:
-    """The options plan, deploy and destroy share (after the spec file)."""
+def aws_options(stage_help: str) -> Callable[[F], F]:
+    """The options plan, deploy, destroy and drift share (after the spec file)."""
     options = [
         click.option("--stage", multiple=True, help=stage_help),
-        click.option("--region", help="AWS region (default: profile / AWS_REGION)."),
+        click.option(
+            "--region",
+            help="AWS region (default: AWS_REGION, then AWS_DEFAULT_REGION, then the profile's).",
+        ),
         click.option("--profile", help="AWS profile."),
         click.option("--endpoint-url", help="Send every AWS call here (e.g. a local emulator)."),
-        click.option("--output", type=OUTPUT_FORMATS, default="text", help="text or json."),
+        output_option(),
+        click.option(
+            "--concurrency",
+            type=int,
+            default=16,
+            help="AWS calls in flight at once per API family.",
+        ),
     ]
 
     def decorate(fn: F) -> F:
@@ -98,16 +113,20 @@ def _aws_options(stage_help: str) -> Callable[[F], F]:
     return decorate
 
 
-_CONCURRENCY = click.option(
-    "--concurrency", type=int, default=8, help="Parallel AWS calls inside one plan phase."
-)
 _EVERY_STAGE = "Limit to this stage (repeatable; default: every stage)."
+_YES = click.option(
+    "--yes", "-y", "--auto-approve", "yes", is_flag=True, help="Apply without asking."
+)
 
 
 @click.command("plan")
-@click.argument("file", help="The spec file.")
-@_aws_options(_EVERY_STAGE)
-@_CONCURRENCY
+@click.argument("file", help="The spec file (- for stdin).")
+@aws_options(_EVERY_STAGE)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 when there are no changes, 2 when there are, 1 on any error.",
+)
 def plan_command(
     file: str,
     stage: tuple[str, ...],
@@ -116,34 +135,78 @@ def plan_command(
     endpoint_url: str | None,
     output: str,
     concurrency: int,
+    detailed_exitcode: bool,
 ) -> None:
-    """Show what `deploy` would change: + create, ~ update (field: old → new), - delete."""
-    session = _prepare(load_valid(file), stage, region, profile, endpoint_url, concurrency)
+    """Show what `deploy` would change: + create, ~ update (each changed value), - delete."""
+    require_extra("plan", "deploy")
+    spec = _load(file, detailed_exitcode)
+    session = prepare_session(
+        spec, stage, region, profile, endpoint_url, concurrency, detailed=detailed_exitcode
+    )
     p = session.plan
     if output == "json":
-        echo(json.dumps(p.as_dict(), indent=2, default=str))
-        exit_with(EXIT_OK)
-    for n in p.notes:
-        echo(f"note: {n}")
-    echo("No changes." if p.empty else "\n".join(render_plan(p)))
-    exit_with(EXIT_OK)
+        echo(json.dumps({**p.as_dict(), "region": session.aws.region}, indent=2, default=str))
+    else:
+        for n in p.notes:
+            echo(f"note: {n}")
+        echo("No changes." if p.empty else "\n".join(render_plan(p, sys.stdout)))
+    exit_with(EXIT_CHANGES if detailed_exitcode and not p.empty else EXIT_OK)
 
 
-def _progress(total: int, quiet: bool) -> Progress:
-    lock = threading.Lock()
-    done = [0]
+def _load(file: str, detailed: bool) -> Spec:
+    try:
+        return load_valid(file)
+    except click.exceptions.Exit as done:
+        detailed_exit(done.exit_code, detailed)
 
-    def report(event: str, step: Step, message: str) -> None:
-        if quiet:
-            return
-        with lock:
-            if event == "done":
-                done[0] += 1
-                err(f"  [{done[0]}/{total}] {_step_line(step)}")
-            elif event in ("retry", "skip"):
-                err(f"  {event}: {message}")
 
-    return report
+def render_status(s: Snapshot) -> str:
+    """The live status line: changes done, calls in flight per API family, throttling."""
+    busy = ", ".join(f"{k} {v.in_flight}" for k, v in s.families.items() if v.in_flight)
+    text = f"{s.steps_done}/{s.steps_total} changes, {s.in_flight} calls in flight"
+    text += f" ({busy})" if busy else ""
+    paced = [
+        f"{k} at {v.rate:.1f}/s" + (f", {v.pacing} waiting" if v.pacing else "")
+        for k, v in s.families.items()
+        if v.rate is not None
+    ]
+    return text + (f"; throttled: {'; '.join(paced)}" if paced else "") + f" [{s.elapsed:.0f}s]"
+
+
+class _Live:
+    """On a terminal: one status line (``render_status``) redrawn five times a second below
+    the step lines; ``print`` writes a line above it."""
+
+    def __init__(self, activity: Activity) -> None:
+        self.activity = activity
+        self.lock = threading.Lock()
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _draw(self, line: str | None = None) -> None:
+        with self.lock:
+            out = "\r\x1b[K" + (line + "\n" if line is not None else "")
+            if not self.stopped.is_set():
+                width = shutil.get_terminal_size().columns - 1
+                out += render_status(self.activity.snapshot())[:width]
+            sys.stderr.write(out)
+            sys.stderr.flush()
+
+    def print(self, line: str) -> None:
+        self._draw(line)
+
+    def _run(self) -> None:
+        while not self.stopped.wait(0.2):
+            self._draw()
+
+    def __enter__(self) -> _Live:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopped.set()
+        self.thread.join()
+        self._draw()
 
 
 def _print_outputs(out: dict[str, Any]) -> None:
@@ -171,8 +234,8 @@ def _confirm(question: str, yes: bool) -> None:
 
 def _show_and_apply(
     session: Session, js: bool, yes: bool, *, empty: str, question: str, stopped: str | None = None
-) -> Result | None:
-    """Print the plan (text mode), ask, and apply it; None when there is nothing to do."""
+) -> tuple[Result | None, Progress | None]:
+    """Print the plan (text mode), ask, and apply it; (None, None) when there is nothing to do."""
     from wsspec.deploy.run import apply
 
     p = session.plan
@@ -182,24 +245,43 @@ def _show_and_apply(
     if p.empty:
         if not js:
             echo(empty)
-        return None
+        return None, None
     if not js:
-        echo("\n".join(render_plan(p)))
+        echo("\n".join(render_plan(p, sys.stdout)))
     _confirm(question, yes)
+    live = _Live(session.aws.activity) if not js and sys.stderr.isatty() else None
+    progress = Progress(len(p.steps), quiet=js, above=live.print if live else None)
     try:
-        result: Result = apply(session, progress=_progress(len(p.steps), js))
+        with live or contextlib.nullcontext():
+            result: Result = apply(session, progress=progress, replan=yes)
     except WsspecError as exc:
+        progress.close()
         if stopped:
             err(stopped)
-        fail(exc)
-    return result
+        err(str(exc))
+        exit_with(exc.exit_code)
+    progress.close()
+    return result, progress
+
+
+def _record(session: Session, result: Result | None) -> None:
+    """After a deploy of every stage, record its fingerprint on the API (for ``drift``)."""
+    from wsspec.deploy.drift import record_deploy
+    from wsspec.deploy.errors import guard
+
+    api_id = (result.ids if result else {}).get("api") or session.current.ids.get("api")
+    if session.stages or not api_id:
+        return
+    try:
+        guard(record_deploy)(session.aws, api_id, session.desired)
+    except WsspecError as exc:  # the deploy itself succeeded: say so, and why drift cannot work
+        err(f"warning: the deploy is not recorded for `wsspec drift`: {exc}")
 
 
 @click.command("deploy")
-@click.argument("file", help="The spec file.")
-@_aws_options(_EVERY_STAGE)
-@click.option("--yes", "-y", is_flag=True, help="Apply without asking.")
-@_CONCURRENCY
+@click.argument("file", help="The spec file (- for stdin).")
+@aws_options(_EVERY_STAGE)
+@_YES
 def deploy_command(
     file: str,
     stage: tuple[str, ...],
@@ -207,15 +289,16 @@ def deploy_command(
     profile: str | None,
     endpoint_url: str | None,
     output: str,
-    yes: bool,
     concurrency: int,
+    yes: bool,
 ) -> None:
     """Deploy the API directly (apigatewayv2, Lambda, IAM, DynamoDB, Logs): idempotent, seconds."""
+    require_extra("deploy", "deploy")
     from wsspec.deploy.run import outputs
 
-    session = _prepare(load_valid(file), stage, region, profile, endpoint_url, concurrency)
+    session = prepare_session(load_valid(file), stage, region, profile, endpoint_url, concurrency)
     js = output == "json"
-    result = _show_and_apply(
+    result, progress = _show_and_apply(
         session,
         js,
         yes,
@@ -223,15 +306,23 @@ def deploy_command(
         question="Apply these changes?",
         stopped="deploy stopped; run the same command again to continue from here",
     )
+    _record(session, result)
+    skipped = len(progress.skipped) if progress else 0
     if result is not None and not js:
         for w in result.warnings:
             echo(f"warning: {w}")
-        echo(f"Applied {result.steps_done} change(s) with {result.calls} API call(s).")
+        extra = f"; {skipped} skipped (the endpoint lacks the operation)" if skipped else ""
+        echo(
+            f"Applied {result.steps_done - skipped} change(s) with {result.calls} API call(s)"
+            f"{extra}."
+        )
     out = outputs(session, result)
     if js:
         summary = {
             "plan": session.plan.as_dict(),
             "applied": bool(result),
+            "applied_steps": (result.steps_done - skipped) if result else 0,
+            "skipped_steps": skipped,
             "warnings": result.warnings if result else [],
             "outputs": out,
         }
@@ -242,10 +333,9 @@ def deploy_command(
 
 
 @click.command("destroy")
-@click.argument("file", help="The spec file.")
-@_aws_options("Remove only this stage (repeatable).")
-@click.option("--yes", "-y", is_flag=True, help="Delete without asking.")
-@_CONCURRENCY
+@click.argument("file", help="The spec file (- for stdin).")
+@aws_options("Remove only this stage (repeatable).")
+@_YES
 def destroy_command(
     file: str,
     stage: tuple[str, ...],
@@ -253,18 +343,20 @@ def destroy_command(
     profile: str | None,
     endpoint_url: str | None,
     output: str,
-    yes: bool,
     concurrency: int,
+    yes: bool,
 ) -> None:
     """Delete what wsspec created for this spec (only resources carrying its ownership tag)."""
+    require_extra("destroy", "deploy")
     spec = load_valid(file)
-    session = _prepare(spec, stage, region, profile, endpoint_url, concurrency, destroy=True)
+    session = prepare_session(spec, stage, region, profile, endpoint_url, concurrency, destroy=True)
     js = output == "json"
-    result = _show_and_apply(
+    result, progress = _show_and_apply(
         session, js, yes, empty="Nothing to destroy.", question="Delete these resources?"
     )
+    skipped = len(progress.skipped) if progress else 0
     if result is not None and not js:
-        echo(f"Destroyed {result.steps_done} resource(s).")
+        echo(f"Destroyed {result.steps_done - skipped} resource(s).")
     if js:
         summary = {"plan": session.plan.as_dict(), "applied": bool(result)}
         echo(json.dumps(summary, indent=2, default=str))

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from wsspec.cli.common import echo, err, exit_with, load_valid
+from wsspec.cli.common import echo, err, exit_with, load_valid, output_option, require_extra
 from wsspec.errors import EXIT_OK, EXIT_USAGE, WsspecError
 
 if TYPE_CHECKING:
@@ -51,13 +51,42 @@ def apply_settings(cfg: ServeConfig, items: list[str]) -> None:
         setattr(cfg, k, value)
 
 
-def _announce(spec: Spec, gw: Gateway) -> None:
-    """The addresses a user needs once the gateway listens (stdout, flushed)."""
+def _announce(spec: Spec, gw: Gateway, output: str = "text") -> None:
+    """The addresses a user needs once the gateway listens (stdout, flushed); with
+    ``--output json`` one JSON object on one line (a script started with ``--port 0`` reads
+    its URLs from it)."""
+    import json
     import sys
 
+    if output == "json":
+        data = {
+            "api": spec.api.name,
+            "stage": gw.stage.name,
+            "websocket": gw.ws_url,
+            "connections": gw.callback_url,
+            "dynamodb": (
+                {
+                    "endpoint": gw.dynamo.endpoint,
+                    "table": gw.dynamo.name if spec.connections is not None else None,
+                    "tables": gw.dynamo.table_names,
+                }
+                if gw.dynamo is not None
+                else None
+            ),
+            "functions": {fn: str(r.fn.handler_path) for fn, r in gw.runners.items()},
+            "notes": list(gw.notes),
+        }
+        echo(json.dumps(data))
+        sys.stdout.flush()
+        return
     echo(f"wsspec serve: {spec.api.name} (stage {gw.stage.name})")
     echo(f"  WebSocket     {gw.ws_url}")
-    echo(f"  @connections  {gw.callback_url}  (WSSPEC_CALLBACK_URL for handlers)")
+    echo(f"  @connections  {gw.callback_url}")
+    if gw.aws_callback_url is not None:
+        echo(
+            f"  in functions  {gw.aws_callback_url} (and the event's domainName) reach this "
+            f"server over TLS at 127.0.0.1:{gw.network.tls_port}"
+        )
     if gw.dynamo is not None:
         tables = gw.dynamo.table_names
         label = "table" if len(tables) == 1 else "tables"
@@ -70,7 +99,7 @@ def _announce(spec: Spec, gw: Gateway) -> None:
     sys.stdout.flush()
 
 
-async def _run(spec: Spec, cfg: ServeConfig) -> None:
+async def _run(spec: Spec, cfg: ServeConfig, output: str = "text") -> None:
     """Start the gateway, serve until SIGINT/SIGTERM, then stop it (also if stopped while starting)."""
     import asyncio
     import signal
@@ -101,7 +130,7 @@ async def _run(spec: Spec, cfg: ServeConfig) -> None:
         interrupted.cancel()
         await gw.stop()
         raise
-    _announce(spec, gw)
+    _announce(spec, gw, output)
     await stop.wait()
     err("shutting down: closing connections (1001) and running $disconnect")
     await gw.stop()
@@ -147,6 +176,7 @@ async def _run(spec: Spec, cfg: ServeConfig) -> None:
     help="Set an [Unverified] choice, e.g. --set two_way_error_status=error (see README).",
 )
 @click.option("--quiet", is_flag=True, help="No per-event log lines.")
+@output_option(help="How the addresses are announced: text, or one JSON object (json).")
 def serve_command(
     file: str,
     stage: str | None,
@@ -164,10 +194,12 @@ def serve_command(
     env: tuple[str, ...],
     set_option: tuple[str, ...],
     quiet: bool,
+    output: str,
 ) -> None:
     """Serve the spec locally: ws://HOST:PORT/STAGE, with @connections at http://HOST:PORT/STAGE."""
     import asyncio
 
+    require_extra("serve", "serve")
     from wsspec.serve.config import ServeConfig
 
     spec = load_valid(file)
@@ -196,7 +228,7 @@ def serve_command(
         err("error: timeouts must be positive")
         exit_with(EXIT_USAGE)
     try:
-        asyncio.run(_run(spec, cfg))
+        asyncio.run(_run(spec, cfg, output))
     except WsspecError as exc:
         err(str(exc))
         exit_with(exc.exit_code)

@@ -16,8 +16,10 @@ DEFAULTS: dict[tuple[str, str], Any] = {
     ("integration", "ConnectionType"): "INTERNET",
     ("stage", "AutoDeploy"): False,
     ("function", "TracingConfig"): {"Mode": "PassThrough"},
+    ("function", "LoggingConfig"): {"LogFormat": "Text"},
 }
-SUBSET = {("stage", "DefaultRouteSettings")}
+# Compared on the desired keys only (AWS adds others, e.g. LoggingConfig.LogGroup).
+SUBSET = {("stage", "DefaultRouteSettings"), ("function", "LoggingConfig")}
 IGNORED = {
     ("table", "KeySchema"),
     ("table", "AttributeDefinitions"),
@@ -86,16 +88,12 @@ def diff_props(kind: str, want: Mapping[str, Any], have: Mapping[str, Any]) -> l
             w, h = _policy(w.value if isinstance(w, Json) else w), _policy(h)
         if f == "Tags" and isinstance(h, Mapping):
             h = {k: v for k, v in h.items() if not str(k).startswith("aws:")}
-        nw, nh = _norm(w), _norm(h)
-        if (kind, f) in SUBSET and isinstance(nw, dict) and isinstance(nh, dict):
-            nh = {k: nh.get(k) for k in nw}
-        if (
-            (kind, f) == ("stage", "RouteSettings")
-            and isinstance(nw, dict)
-            and isinstance(nh, dict)
-        ):
-            nh = _route_settings(nw, nh)
-        if nw != nh:
+        # only what the spec manages counts (and is shown as the old value)
+        if (kind, f) in SUBSET and isinstance(w, Mapping) and isinstance(h, Mapping):
+            h = {k: h.get(k) for k in w}
+        if (kind, f) == ("stage", "RouteSettings") and isinstance(w, dict) and isinstance(h, dict):
+            h = _route_settings(w, h)
+        if _norm(w) != _norm(h):
             out.append((f, h, w))
     return out
 

@@ -7,13 +7,15 @@ plan must refuse to touch them).
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, TypeVar
 
+from wsspec.deploy import inventory
 from wsspec.deploy.aws import Aws
 from wsspec.deploy.errors import is_unimplemented
-from wsspec.deploy.records import Res, owner_value
+from wsspec.deploy.records import OWNER_TAG, Res, owner_value
 from wsspec.model import Spec
 
 T = TypeVar("T")
@@ -63,15 +65,47 @@ def fields(item: dict[str, Any], *names: str) -> dict[str, Any]:
 class Reader:
     """What the readers share: AWS, the spec, the desired records, the state being filled in."""
 
-    def __init__(self, aws: Aws, spec: Spec, desired: list[Res]) -> None:
+    def __init__(self, aws: Aws, spec: Spec, desired: list[Res], *, whole_api: bool = True) -> None:
         self.aws = aws
         self.spec = spec
         self.desired = desired
+        self.whole_api = whole_api  # False: a full destroy (deleting the API deletes the rest)
         self.cur = Current()
         self.owner = owner_value(spec)
-        self.pool = ThreadPoolExecutor(
-            max_workers=max(1, aws.options.concurrency)
-        )  # leaf calls only
+        self.wanted_families = inventory.families(r.kind for r in desired)
+        workers = max(1, min(32, aws.options.concurrency * 2))
+        self.pool = ThreadPoolExecutor(max_workers=workers)  # leaf calls only
+        self._apis: list[dict[str, Any]] | None = None
+        self._apis_lock = threading.Lock()
+
+    def apis(self) -> list[dict[str, Any]]:
+        """Every apigatewayv2 API of the region (listed once; the API and permission readers
+        both need it)."""
+        with self._apis_lock:
+            if self._apis is None:
+                self._apis = pages(self.aws.client("apigatewayv2"), "get_apis", "Items")
+            return self._apis
+
+    def reads(self, family: str) -> bool:
+        """Whether a reader must look for ``family`` (``wsspec.deploy.inventory``): the spec
+        wants it, or the API's inventory tag names it or cannot tell."""
+        if family in self.wanted_families:
+            return True
+        mine = self.own_apis()
+        if len(mine) != 1:
+            return True
+        known = inventory.parse(mine[0].get("Tags"))
+        return known is None or family in known
+
+    def own_apis(self) -> list[dict[str, Any]]:
+        """The APIs named like the spec's that carry wsspec's tag for it (oldest first)."""
+        mine = [
+            a
+            for a in self.apis()
+            if a.get("Name") == self.spec.api.name
+            and (a.get("Tags") or {}).get(OWNER_TAG) == self.owner
+        ]
+        return sorted(mine, key=lambda a: (str(a.get("CreatedDate") or ""), str(a["ApiId"])))
 
     def map(self, fn: Callable[[T], object], items: Iterable[T]) -> None:
         """``fn`` on every item, in parallel (leaf calls); errors propagate."""

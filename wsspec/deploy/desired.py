@@ -19,6 +19,7 @@ from wsspec.deploy.records import (
     API,
     DEPLOY_MARKER,
     MARKER,
+    RETAIN_TAG,
     Context,
     Facts,
     Fmt,
@@ -29,13 +30,23 @@ from wsspec.deploy.records import (
     owner_tags,
     resolve,
 )
-from wsspec.model import Function, Integration, Route, RouteSettings, Spec, Stage, plain
-from wsspec.package import build_zip, sha256_b64
+from wsspec.model import (
+    Function,
+    Integration,
+    Route,
+    RouteSettings,
+    Spec,
+    Stage,
+    TableOptions,
+    plain,
+)
+from wsspec.package import build_zip, check_upload, sha256_b64
 
 ZipOf = Callable[[Spec, Function], bytes]
 
 __all__ = [
     "API",
+    "resource_outputs",
     "Context",
     "Fmt",
     "Json",
@@ -75,35 +86,82 @@ def deployment_marker(spec: Spec) -> str:
     return DEPLOY_MARKER + derive.api_definition_hash(spec)
 
 
-def trust(service: str) -> dict[str, Any]:
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
-        ],
+def trust(f: Facts, service: str, *, api_role: bool = False) -> dict[str, Any]:
+    """A role's trust policy with ``derive.trust``'s confused-deputy conditions."""
+    t = derive.trust(f.spec, service, api_role=api_role)
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"Service": t.service},
+        "Action": "sts:AssumeRole",
     }
+    if t.conditions:
+        conditions: dict[str, dict[str, Any]] = {}
+        for c in t.conditions:
+            conditions.setdefault(c.operator, {})[c.key] = f.render(c.value)
+        statement["Condition"] = conditions
+    return {"Version": "2012-10-17", "Statement": [statement]}
+
+
+def resource_outputs(spec: Spec, ctx: Context) -> dict[str, Any]:
+    """What ``deploy --output json`` reports beside the API id and URLs: the table's name and
+    ARN, each application table's, each function's name and ARN (the same facts as the templates' outputs)."""
+    out: dict[str, Any] = {}
+    if spec.connections is not None:
+        name = names.table_name(spec)
+        out["table"] = {"name": name, "arn": ctx.table_arn(name)}
+    if spec.tables:
+        physical = {t.name: names.app_table_name(spec, t.name) for t in spec.tables}
+        out["tables"] = {k: {"name": n, "arn": ctx.table_arn(n)} for k, n in physical.items()}
+    if spec.functions:
+        out["functions"] = {
+            fn.name: {
+                "name": names.function_name(spec, fn.name),
+                "arn": ctx.function_arn(names.function_name(spec, fn.name)),
+            }
+            for fn in spec.functions
+        }
+    return out
 
 
 # ----------------------------------------------------------------------------- builders
+def table_props(name: str, o: TableOptions, tags: dict[str, str]) -> dict[str, Any]:
+    """A DynamoDB table's desired fields from its ``TableOptions`` (any table kind)."""
+    props: dict[str, Any] = {
+        "TableName": name,
+        "KeySchema": [{"AttributeName": o.partition_key, "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": o.partition_key, "AttributeType": "S"}],
+        "BillingMode": o.billing_mode,
+        "SSESpecification": (
+            {"Enabled": False}
+            if o.encryption == "aws_owned"
+            else clean(
+                {
+                    "Enabled": True,
+                    "SSEType": "KMS",
+                    "KMSMasterKeyId": o.kms_key_arn if o.encryption == "customer" else None,
+                }
+            )
+        ),
+        "DeletionProtectionEnabled": o.deletion_protection,
+        "PointInTimeRecovery": o.point_in_time_recovery,
+        "Tags": {**tags, RETAIN_TAG: "true"} if o.retain else tags,
+    }
+    if o.billing_mode == "PROVISIONED":
+        props["ProvisionedThroughput"] = {
+            "ReadCapacityUnits": o.read_capacity,
+            "WriteCapacityUnits": o.write_capacity or o.read_capacity,
+        }
+    return props
+
+
 def table(f: Facts) -> list[Res]:
     """The connection table."""
     c = f.spec.connections
     if not c:
         return []
     name = names.table_name(f.spec)
-    props: dict[str, Any] = {
-        "TableName": name,
-        "KeySchema": [{"AttributeName": c.partition_key, "KeyType": "HASH"}],
-        "AttributeDefinitions": [{"AttributeName": c.partition_key, "AttributeType": "S"}],
-        "BillingMode": c.billing_mode,
-        "Ttl": c.ttl_attribute,
-        "Tags": owner_tags(f.spec),
-    }
-    if c.billing_mode == "PROVISIONED":
-        props["ProvisionedThroughput"] = {
-            "ReadCapacityUnits": c.read_capacity,
-            "WriteCapacityUnits": c.write_capacity,
-        }
+    props = table_props(name, c, owner_tags(f.spec, c.tags))
+    props["Ttl"] = c.ttl_attribute
     return [Res("table", name, props, label=name)]
 
 
@@ -114,23 +172,30 @@ def log_groups(f: Facts) -> list[Res]:
     out = []
     for fn in spec.functions:
         lg = names.function_log_group(spec, fn.name)
-        props = {"Tags": owner_tags(spec), "RetentionInDays": retention}
+        props = {"Tags": owner_tags(spec, fn.tags), "RetentionInDays": retention}
         out.append(Res("log_group", lg, props, label=lg))
     for s in spec.stages:
         if s.access_log is not None and s.access_log.destination_arn is None:
             lg = names.access_log_group(spec, s.name)
-            props = {"Tags": owner_tags(spec), "RetentionInDays": retention}
+            props = {"Tags": owner_tags(spec, s.tags), "RetentionInDays": retention}
             out.append(Res("log_group", lg, props, stage=s.name, label=lg))
     return out
 
 
-def _role(f: Facts, name: str, service: str, policy: Any, managed: tuple[str, ...] = ()) -> Res:
+def _role(
+    f: Facts,
+    name: str,
+    trust_policy: dict[str, Any],
+    policy: Any,
+    managed: tuple[str, ...] = (),
+    tags: dict[str, str] | None = None,
+) -> Res:
     props = {
         "Path": f.path,
-        "AssumeRolePolicyDocument": trust(service),
+        "AssumeRolePolicyDocument": trust_policy,
         "Policy": policy,
         "ManagedPolicies": managed,
-        "Tags": owner_tags(f.spec),
+        "Tags": tags if tags is not None else owner_tags(f.spec),
     }
     return Res("role", name, props, label=name)
 
@@ -141,14 +206,17 @@ def roles(f: Facts) -> list[Res]:
     out = []
     for fn in spec.functions:
         policy = f.policy(derive.function_statements(spec, fn.name))
-        out.append(_role(f, names.function_role_name(spec, fn.name), derive.LAMBDA_TRUST, policy))
+        name = names.function_role_name(spec, fn.name)
+        tags = owner_tags(spec, fn.tags)
+        out.append(_role(f, name, trust(f, derive.LAMBDA_TRUST), policy, tags=tags))
     for integ in derive.generated_integration_roles(spec):
         policy = f.policy(derive.integration_role_statements(spec, integ))
-        out.append(_role(f, names.integration_role_name(spec, integ), derive.APIGW_TRUST, policy))
+        api_trust = trust(f, derive.APIGW_TRUST, api_role=True)
+        out.append(_role(f, names.integration_role_name(spec, integ), api_trust, policy))
     if spec.cloudwatch_role:
         rn = names.account_role_name(spec)
         managed = (arns.managed_policy(ctx.partition, derive.CLOUDWATCH_POLICY),)
-        out.append(_role(f, rn, derive.APIGW_TRUST, None, managed))
+        out.append(_role(f, rn, trust(f, derive.APIGW_TRUST), None, managed))
         out.append(
             Res(
                 "account",
@@ -166,6 +234,7 @@ def functions(f: Facts, zip_of: ZipOf) -> list[Res]:
     for fn in spec.functions:
         name = names.function_name(spec, fn.name)
         blob = zip_of(spec, fn)
+        check_upload(fn, blob)
         props = {
             "Role": f.role_arn(names.function_role_name(spec, fn.name)),
             "Handler": fn.lambda_handler,
@@ -175,10 +244,13 @@ def functions(f: Facts, zip_of: ZipOf) -> list[Res]:
             "Description": fn.description or "",
             "Environment": derive.environment(spec, fn.name),
             "Architectures": [fn.architecture],
+            "Layers": list(fn.layers),
             "CodeSha256": sha256_b64(blob),
             "TracingConfig": {"Mode": "Active" if derive.tracing(spec) else "PassThrough"},
-            "Tags": owner_tags(spec),
+            "Tags": owner_tags(spec, fn.tags),
         }
+        if fn.logging is not None:
+            props["LoggingConfig"] = fn.logging.config()
         out.append(Res("function", name, props, blob=blob, label=name))
     return out
 
@@ -209,7 +281,8 @@ def api(f: Facts) -> list[Res]:
         "Description": a.description or "",
         "DisableExecuteApiEndpoint": a.disable_execute_api_endpoint,
         "DisableSchemaValidation": a.disable_schema_validation,
-        "Tags": owner_tags(f.spec, a.tags),
+        "IpAddressType": a.ip_address_type,
+        "Tags": owner_tags(f.spec),
     }
     return [Res("api", a.name, props, label=a.name)]
 
@@ -230,7 +303,7 @@ def authorizers(f: Facts) -> list[Res]:
 
 def models(f: Facts) -> list[Res]:
     out = []
-    for m in f.spec.models:
+    for m in derive.deployed_models(f.spec):
         props = {
             "Name": m.name,
             "ContentType": m.content_type,
@@ -402,6 +475,7 @@ def domain(f: Facts) -> list[Res]:
         "CertificateArn": d.certificate_arn,
         "EndpointType": "REGIONAL",
         "SecurityPolicy": d.security_policy,
+        "IpAddressType": d.ip_address_type,
     }
     props = {"DomainNameConfigurations": [config], "Tags": owner_tags(f.spec)}
     mapping = {"DomainName": d.name, "Stage": d.stage, "ApiMappingKey": d.base_path or ""}
@@ -434,7 +508,8 @@ def monitoring_state(f: Facts) -> list[Res]:
         name = alarms.topic_name(spec)
         arn = topic_arn(ctx, name)
         actions.append(arn)
-        out.append(Res("topic", name, {"Tags": owner_tags(spec)}, label=name))
+        topic = clean({"Tags": owner_tags(spec), "KmsMasterKeyId": mon.topic_kms_key})
+        out.append(Res("topic", name, topic, label=name))
         subs = [("email", e) for e in mon.topic_emails] + [("https", u) for u in mon.topic_https]
         for protocol, endpoint in subs:
             out.append(

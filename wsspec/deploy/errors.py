@@ -37,15 +37,46 @@ def is_unimplemented(exc: BaseException) -> bool:
     )
 
 
+def one_line(text: object, limit: int = 300) -> str:
+    """``text`` on one line (whitespace runs collapsed), at most ``limit`` characters."""
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def not_aws(exc: BaseException, endpoint: str | None, where: str) -> WsspecError:
+    """An endpoint that answered, but not like an AWS API (a web server, a proxy's error page)."""
+    text = str(exc)
+    what = "an HTML page" if "<html" in text.lower() else "an answer botocore cannot parse"
+    status = error_code(exc)
+    if status.isdigit():
+        what = f"HTTP {status} without an AWS error"
+    return aws_error(
+        f"the endpoint {endpoint or ''} does not answer like AWS{where}: it sent {what}",
+        "check --endpoint-url: it must be an AWS API endpoint or an emulator such as moto",
+        "WS931",
+    )
+
+
 def translate(
     exc: BaseException, *, operation: str = "", endpoint: str | None = None
 ) -> WsspecError:
     """Map any botocore/boto3 exception to a one-line error."""
+    err = _translate(exc, operation=operation, endpoint=endpoint)
+    if "\n" in err.message or "\r" in err.message:
+        err.message = one_line(err.message)
+        err.args = (err.message,)
+    return err
+
+
+def _translate(exc: BaseException, *, operation: str, endpoint: str | None) -> WsspecError:
     import botocore.exceptions as bx
+    from botocore.parsers import ResponseParserError
 
     where = f" ({operation})" if operation else ""
     if isinstance(exc, WsspecError):
         return exc
+    if isinstance(exc, ResponseParserError):
+        return not_aws(exc, endpoint, where)
     if isinstance(exc, (bx.NoCredentialsError, bx.PartialCredentialsError)):
         return aws_error(
             "no AWS credentials found",
@@ -69,7 +100,7 @@ def translate(
     if isinstance(exc, bx.ClientError):
         code = error_code(exc)
         msg = str((exc.response.get("Error") or {}).get("Message") or code)
-        msg = " ".join(msg.split())[:300]
+        msg = one_line(msg)
         if code in _ACCESS:
             return aws_error(
                 f"access denied{where}: {msg}",
@@ -86,10 +117,18 @@ def translate(
             return aws_error(
                 f"the endpoint does not implement{where or ' this operation'}", None, "WS926"
             )
-        return aws_error(f"AWS refused{where}: {code}: {msg}", None, "WS925")
+        hint = None
+        if code == "NoSuchEntity" and ":iam::aws:policy/" in msg and endpoint:
+            hint = (  # moto knows AWS managed policies only when asked to (docs/deploy.md)
+                "the endpoint does not know AWS managed policies; start a moto server with "
+                "MOTO_IAM_LOAD_MANAGED_POLICIES=true"
+            )
+        return aws_error(f"AWS refused{where}: {code}: {msg}", hint, "WS925")
     if isinstance(exc, bx.BotoCoreError):
-        return aws_error(f"AWS client error{where}: {exc}", None, "WS925")
-    return aws_error(f"unexpected error{where}: {type(exc).__name__}: {exc}", None, "WS999")
+        return aws_error(f"AWS client error{where}: {one_line(exc)}", None, "WS925")
+    return aws_error(
+        f"unexpected error{where}: {type(exc).__name__}: {one_line(exc)}", None, "WS999"
+    )
 
 
 def guard(fn: Any) -> Any:

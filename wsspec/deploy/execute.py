@@ -1,4 +1,4 @@
-"""Run a plan's steps with boto3: phases in order, independent steps in parallel.
+"""Run a plan's steps with boto3: each step as soon as the steps it waits for are done.
 
 Retries: botocore ``standard`` mode handles throttling and 5xx; on top of that, calls marked
 ``iam`` retry while a new role is not yet assumable (Lambda ``InvalidParameterValueException``
@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from itertools import groupby
 from typing import Any, Callable, Mapping
 
 from wsspec.deploy.aws import Aws
@@ -21,7 +20,8 @@ from wsspec.deploy.records import resolve
 from wsspec.deploy.steps import Call, Plan, Step
 from wsspec.errors import WsspecError
 
-Progress = Callable[[str, Step, str], None]  # (event: start|done|retry|skip, step, message)
+# (event, step or None, message); events: start|done|retry|skip (a step), lock|throttle (none)
+Progress = Callable[[str, Step | None, str], None]
 
 _IAM_MESSAGES = (
     "cannot be assumed",
@@ -90,32 +90,61 @@ class Executor:
         self._lock = threading.Lock()
 
     def run(self, plan: Plan) -> Result:
+        """Start every step whose ``after`` steps are done; on an error, start nothing more,
+        let the running steps finish, then raise the first error."""
         result = Result(ids=dict(plan.known))
-        workers = max(1, int(self.aws.options.concurrency))
+        steps = plan.steps
+        waiting = [set(s.after) for s in steps]
+        dependents: dict[int, list[int]] = {}
+        for i, s in enumerate(steps):
+            for j in s.after:
+                dependents.setdefault(j, []).append(i)
+        activity = getattr(self.aws, "activity", None)
+        if activity is not None:
+            activity.steps_total = len(steps)
+        concurrency = max(1, int(self.aws.options.concurrency))
+        workers = 1 if concurrency == 1 else min(64, concurrency * 4)
+        errors: list[BaseException] = []
+        started = 0
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            for _, phase_steps in groupby(plan.steps, key=lambda s: s.phase):
-                groups: dict[str, list[Step]] = {}
-                for i, s in enumerate(phase_steps):
-                    groups.setdefault(s.lock or f"#{i}", []).append(s)
-                futures = [pool.submit(self._run_group, g, result) for g in groups.values()]
-                errors = []
-                for f in futures:
-                    try:
-                        f.result()
-                    except BaseException as exc:  # noqa: BLE001
+            running: dict[Future[None], int] = {}
+
+            def start(i: int) -> None:
+                running[pool.submit(self._run_step, steps[i], result)] = i
+
+            for i in range(len(steps)):
+                if not waiting[i]:
+                    start(i)
+            while running:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for f in sorted(done, key=lambda f: running[f]):
+                    i = running.pop(f)
+                    started += 1
+                    exc = f.exception()
+                    if exc is not None:
                         errors.append(exc)
-                if errors:
-                    raise errors[0]
+                        continue
+                    if activity is not None:
+                        activity.step_done()
+                    for d in dependents.get(i, ()):
+                        waiting[d].discard(i)
+                        if not waiting[d] and not errors:
+                            start(d)
+        if errors:
+            raise errors[0]
+        if started != len(steps):  # a cycle in the plan: a bug, never a user error
+            raise WsspecError(
+                "internal: the plan's steps wait for each other", code="WS999", exit_code=3
+            )
         return result
 
-    def _run_group(self, steps: list[Step], result: Result) -> None:
-        for s in steps:
-            self.progress("start", s, "")
-            for call in s.calls:
-                self._call(s, call, result)
-            with self._lock:
-                result.steps_done += 1
-            self.progress("done", s, "")
+    def _run_step(self, s: Step, result: Result) -> None:
+        self.progress("start", s, "")
+        for call in s.calls:
+            self._call(s, call, result)
+        with self._lock:
+            result.steps_done += 1
+        self.progress("done", s, "")
 
     def _call(self, step: Step, call: Call, result: Result) -> None:
         with self._lock:

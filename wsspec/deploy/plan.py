@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from wsspec import arns
+from wsspec.deploy import inventory
 from wsspec.deploy.current import Current
+from wsspec.deploy.inventory import INVENTORY_TAG
+from wsspec.deploy.order import link
 from wsspec.deploy.planner import API_KINDS, DELETE_PHASE, DEPLOY_PHASE, Planner
-from wsspec.deploy.records import API, DEPLOY_MARKER, OWNER_TAG, Res
+from wsspec.deploy.records import API, DEPLOY_MARKER, OWNER_TAG, Fmt, Res
 from wsspec.deploy.rules import DELETES, UPSERT
 from wsspec.deploy.steps import Call, Plan, Step, display_value
 from wsspec.errors import EXIT_AWS, WsspecError
@@ -50,9 +54,19 @@ def make_plan(
         deployment_marker=deployment_marker,
         account=account,
     )
+    if destroy_only and planner.stage_filter and current.of("duplicate_api"):
+        raise WsspecError(
+            f"{len(current.of('duplicate_api')) + 1} APIs named {api_name} carry the wsspec "
+            "tag; a destroy of some stages cannot choose between them",
+            code="WS927",
+            exit_code=EXIT_AWS,
+            hint="`wsspec deploy` keeps the oldest and deletes the others; "
+            "a `wsspec destroy` without --stage deletes them all",
+        )
     steps = plan_steps(planner)
     if destroy_only:
         steps = [s for s in steps if s.action == "delete"]
+    steps = link(steps)
     notes = list(planner.notes)
     if current.gaps:
         notes.append(
@@ -78,6 +92,7 @@ def plan_steps(p: Planner) -> list[Step]:
             continue  # planned with its route
         UPSERT[kind](p, r, p.have.get((kind, key)))
     plan_deletes(p)
+    plan_inventory(p)
     plan_deployments(p)
     p.steps.sort(key=lambda s: s.phase)
     return p.steps
@@ -125,7 +140,25 @@ def plan_deletes(p: Planner) -> None:
             continue
         calls = DELETES[kind](key, h, p.known.get("api", ""))
         lock = f"policy:{h.parent}" if kind == "permission" else ""
-        p.add("delete", None, kind, key, calls, label=key, lock=lock)
+        label = key
+        if kind == "duplicate_api":
+            label = f"{key} (a second API of this spec, created {h.props.get('CreatedDate')})"
+        p.add("delete", None, kind, key, calls, label=label, lock=lock)
+
+
+def plan_inventory(p: Planner) -> None:
+    """Once everything of a family the spec dropped is deleted, drop it from the API's tag."""
+    api = next((r for (kind, _), r in p.want.items() if kind == "api"), None)
+    if api is None or p.families_before == p.families:
+        return
+    before, after = inventory.render(p.families_before), inventory.render(p.families)
+    arn = Fmt(arns.apigateway_resource(p.partition, p.region, "/apis/{0}"), (API,))
+    call = Call(
+        "apigatewayv2", "tag_resource", {"ResourceArn": arn, "Tags": {INVENTORY_TAG: after}}
+    )
+    label = f"{api.key} tag {INVENTORY_TAG}"
+    changes = [(INVENTORY_TAG, before, after)]
+    p.add("update", api, "inventory", api.key, [call], changes=changes, phase=12, label=label)
 
 
 def plan_deployments(p: Planner) -> None:
@@ -142,5 +175,4 @@ def plan_deployments(p: Planner) -> None:
         if api_changed or created or stale:
             params = {"ApiId": API, "StageName": key, "Description": p.marker}
             call = Call("apigatewayv2", "create_deployment", params, optional=True)
-            label = f"deployment of stage {key}"
-            p.add("deploy", r, "stage", key, [call], phase=DEPLOY_PHASE, label=label)
+            p.add("deploy", r, "stage", key, [call], phase=DEPLOY_PHASE)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from wsspec.deploy import inventory
 from wsspec.deploy.compare import Change
 from wsspec.deploy.current import Current
 from wsspec.deploy.records import Res, resolve
@@ -56,6 +57,7 @@ DELETE_PHASE = {
     "table": 11,
     "account": 11,
     "api": 12,
+    "duplicate_api": 12,
     "alarm": 7,
     "subscription": 7,
     "topic": 11,
@@ -92,6 +94,9 @@ class Planner:
         self.known = dict(current.ids)
         self.steps: list[Step] = []
         self.notes: list[str] = []
+        # the optional families the spec wants, and those that may exist until this plan ran
+        self.families = inventory.families(r.kind for r in desired)
+        self.families_before = self.families | inventory.families(k for k, _ in current.records)
 
     def in_scope(self, stage: str | None) -> bool:
         return stage is None or self.stage_filter is None or stage in self.stage_filter
@@ -109,14 +114,18 @@ class Planner:
         lock: str = "",
         label: str = "",
     ) -> None:
-        """A step (none when ``calls`` is empty); the phase defaults to the kind's."""
+        """A step (none when ``calls`` is empty); the phase defaults to the kind's.
+
+        A step's label is its natural key, so a resource reads the same in a create, an update,
+        a delete and a drift report (the delete has no desired record to take a name from);
+        ``label`` only adds to it where a key alone would mislead (a duplicate API, a tag).
+        """
         if not calls:
             return
         if phase is None:
             phase = DELETE_PHASE[kind] if action == "delete" else PHASE[kind]
-        label = label or (r.label if r else key) or key
         self.steps.append(
-            Step(action, kind, key, label, tuple(calls), phase, tuple(changes or ()), lock)
+            Step(action, kind, key, label or key, tuple(calls), phase, tuple(changes or ()), lock)
         )
 
     def resolved(self, r: Res) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from wsspec import arns, derive, names
 from wsspec.model import Spec
 
 OWNER_TAG = "wsspec:spec"
+RETAIN_TAG = "wsspec:retain"  # a table `wsspec destroy` leaves in place (deletion_policy: retain)
 POLICY_NAME = "wsspec"
 MARKER = "wsspec:"  # integration Description prefix carrying the natural key
 DEPLOY_MARKER = "wsspec deployment "
@@ -125,7 +126,9 @@ def owner_value(spec: Spec) -> str:
 
 
 def owner_tags(spec: Spec, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    return {**dict(extra or {}), OWNER_TAG: owner_value(spec)}
+    """A resource's tags: the spec's (``derive.tags``: the API's, then ``extra``), then the
+    ownership tag, which nothing overrides (validation refuses ``wsspec:`` tag keys)."""
+    return {**derive.tags(spec, extra or {}), OWNER_TAG: owner_value(spec)}
 
 
 def clean(d: Mapping[str, Any]) -> dict[str, Any]:

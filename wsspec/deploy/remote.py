@@ -39,10 +39,14 @@ READERS: tuple[Callable[[Reader], None], ...] = (
 )
 
 
-def read_current(aws: Aws, spec: Spec, desired: list[Res]) -> Current:
-    """The current state of everything ``desired`` names (and what wsspec left behind)."""
-    rd = Reader(aws, spec, desired)
-    jobs = ThreadPoolExecutor(max_workers=8)  # one thread per service reader
+def read_current(aws: Aws, spec: Spec, desired: list[Res], *, whole_api: bool = True) -> Current:
+    """The current state of everything ``desired`` names (and what wsspec left behind).
+
+    ``whole_api=False`` (a full destroy): only what must be deleted one by one is read, not
+    the API's routes, integrations, stages … (deleting the API deletes them).
+    """
+    rd = Reader(aws, spec, desired, whole_api=whole_api)
+    jobs = ThreadPoolExecutor(max_workers=len(READERS))  # one thread per service reader
     try:
         futures = [jobs.submit(read, rd) for read in READERS]
         for f in futures:

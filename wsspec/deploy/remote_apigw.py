@@ -8,11 +8,11 @@ concurrently and, when missing, inferred from the routes (recorded in ``Current.
 from __future__ import annotations
 
 import json
+from concurrent.futures import Future
 from typing import Any
 
 from wsspec import names
 from wsspec.deploy.current import Cur, Reader, fields, pages
-from wsspec.deploy.errors import aws_error
 from wsspec.deploy.records import MARKER, OWNER_TAG
 
 Item = dict[str, Any]
@@ -73,15 +73,17 @@ def read_api(rd: Reader) -> None:
     """The API (found by name and tag) and everything under it."""
     c = rd.aws.client("apigatewayv2")
     api_id = _find_api(rd, c)
-    if api_id is None:
-        return
+    if api_id is None or not rd.whole_api:
+        return  # a full destroy deletes the API, and everything under it with it
     f_routes = rd.pool.submit(pages, c, "get_routes", "Items", ApiId=api_id)
     f_integs = rd.pool.submit(pages, c, "get_integrations", "Items", ApiId=api_id)
     f_stages = rd.pool.submit(pages, c, "get_stages", "Items", ApiId=api_id)
-    # operations an emulator may lack are probed concurrently (a failing probe is slow)
-    f_auths = rd.pool.submit(rd.optional, "apigatewayv2", "get_authorizers", ApiId=api_id)
-    f_models = rd.pool.submit(rd.optional, "apigatewayv2", "get_models", ApiId=api_id)
-    f_deps = rd.pool.submit(rd.optional, "apigatewayv2", "get_deployments", ApiId=api_id)
+    # operations an emulator may lack are probed concurrently (a failing probe is slow);
+    # the reads the plan cannot need are not made
+    deployed = any(not r.props.get("AutoDeploy") for r in rd.wanted("stage"))
+    f_auths = _submit_if(rd, rd.reads("authorizer"), "get_authorizers", api_id)
+    f_models = _submit_if(rd, rd.reads("model"), "get_models", api_id)
+    f_deps = _submit_if(rd, deployed, "get_deployments", api_id)
     routes = f_routes.result()
     two_way = {r.key for r in rd.wanted("route_response")}
     rr_routes = [
@@ -102,21 +104,32 @@ def read_api(rd: Reader) -> None:
     _stages(rd, stages, deps)
 
 
+def _submit_if(rd: Reader, needed: bool, op: str, api_id: str) -> Future[Any]:
+    """``op`` for the API (an operation an emulator may lack), or no items when not needed."""
+    if needed:
+        return rd.pool.submit(rd.optional, "apigatewayv2", op, ApiId=api_id)
+    skipped: Future[Any] = Future()
+    skipped.set_result({"Items": []})
+    return skipped
+
+
 def _find_api(rd: Reader, c: Any) -> str | None:
-    """The id of the one API named like the spec's that carries wsspec's tag."""
-    apis = [a for a in pages(c, "get_apis", "Items") if a.get("Name") == rd.spec.api.name]
-    mine = [a for a in apis if (a.get("Tags") or {}).get(OWNER_TAG) == rd.owner]
+    """The id of the API named like the spec's that carries wsspec's tag.
+
+    Several such APIs (two deploys that ran at once before the deploy lock, or a lock broken
+    by hand) are all this spec's: the oldest is kept and read, the others are recorded as
+    ``duplicate_api`` records, which a deploy or a destroy deletes.
+    """
+    apis = [a for a in rd.apis() if a.get("Name") == rd.spec.api.name]
+    mine = rd.own_apis()
     rd.cur.foreign += [
         f"API {a['ApiId']} named {a['Name']} (no {OWNER_TAG} tag)" for a in apis if a not in mine
     ]
     if not mine:
         return None
-    if len(mine) > 1:
-        raise aws_error(
-            f"{len(mine)} APIs named {rd.spec.api.name} carry the wsspec tag; expected one",
-            "delete the duplicates by hand",
-            "WS927",
-        )
+    for dup in mine[1:]:
+        created = {"CreatedDate": str(dup.get("CreatedDate") or "")}
+        rd.cur.add("duplicate_api", dup["ApiId"], Cur(dup["ApiId"], created))
     a = mine[0]
     api_id: str = a["ApiId"]
     rd.cur.ids["api"] = api_id
@@ -128,6 +141,7 @@ def _find_api(rd: Reader, c: Any) -> str | None:
         "Description": a.get("Description") or "",
         "DisableExecuteApiEndpoint": bool(a.get("DisableExecuteApiEndpoint")),
         "DisableSchemaValidation": bool(a.get("DisableSchemaValidation")),
+        "IpAddressType": a.get("IpAddressType") or "ipv4",
         "Tags": {k: v for k, v in (a.get("Tags") or {}).items() if not k.startswith("aws:")},
         "ApiEndpoint": a.get("ApiEndpoint"),
     }
@@ -258,6 +272,8 @@ def _stages(rd: Reader, stages: list[Item], deps: Any) -> None:
 
 
 def read_vpc_links(rd: Reader) -> None:
+    if not rd.reads("vpc_link"):
+        return
     c = rd.aws.client("apigateway")
     by_name = {names.vpc_link_name(rd.spec, v.name): v.name for v in rd.spec.vpc_links}
     for v in pages(c, "get_vpc_links", "items"):
@@ -272,6 +288,8 @@ def read_vpc_links(rd: Reader) -> None:
 
 def read_domain(rd: Reader) -> None:
     """wsspec's custom domains and their API mappings."""
+    if not rd.reads("domain"):
+        return
     c = rd.aws.client("apigatewayv2")
     for d in pages(c, "get_domain_names", "Items"):
         tags = d.get("Tags") or {}
@@ -282,7 +300,10 @@ def read_domain(rd: Reader) -> None:
             continue
         name = d["DomainName"]
         cfgs = [
-            fields(x, "CertificateArn", "EndpointType", "SecurityPolicy")
+            {
+                **fields(x, "CertificateArn", "EndpointType", "SecurityPolicy"),
+                "IpAddressType": x.get("IpAddressType") or "ipv4",
+            }
             for x in d.get("DomainNameConfigurations") or []
         ]
         rd.cur.add("domain", name, Cur(name, {"DomainNameConfigurations": cfgs, "Tags": tags}))

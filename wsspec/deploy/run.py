@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable
 
-from wsspec import derive
+from wsspec import derive, names
 from wsspec.deploy.aws import Aws, Options
 from wsspec.deploy.current import Current
-from wsspec.deploy.desired import deployment_marker, desired_state, topic_arn
+from wsspec.deploy.desired import deployment_marker, desired_state, resource_outputs, topic_arn
 from wsspec.deploy.errors import guard
 from wsspec.deploy.execute import Progress, Result, execute
+from wsspec.deploy.lock import DeployLock
 from wsspec.deploy.plan import make_plan
 from wsspec.deploy.records import Context, Res
 from wsspec.deploy.remote import read_current
 from wsspec.deploy.steps import Plan
-from wsspec.errors import EXIT_USAGE, WsspecError
-from wsspec.model import Spec
+from wsspec.errors import EXIT_AWS, EXIT_USAGE, WsspecError
+from wsspec.model import Function, Spec
+from wsspec.package import build_zip
 
 
 @dataclass
@@ -28,6 +31,8 @@ class Session:
     current: Current
     plan: Plan
     stages: tuple[str, ...] = field(default_factory=tuple)
+    destroy: bool = False
+    serial: str | None = None  # the deploy lock's record of the last deploy, read before the state
 
 
 def _stages(spec: Spec, stages: Iterable[str] | None) -> tuple[str, ...]:
@@ -43,6 +48,10 @@ def _stages(spec: Spec, stages: Iterable[str] | None) -> tuple[str, ...]:
     return names_
 
 
+def _no_zip(spec: Spec, fn: Function) -> bytes:
+    return b""  # a destroy compares no code
+
+
 @guard
 def prepare(
     spec: Spec,
@@ -55,43 +64,53 @@ def prepare(
 ) -> Session:
     """Connect, compute the desired state, read the current one, diff -> plan."""
     selected = _stages(spec, stages)
-    aws = aws or Aws(options, on_call=on_call).connect()
-    ctx = Context(region=aws.region, account=aws.account, partition=aws.partition)
-    desired = desired_state(spec, ctx)
-    current = read_current(aws, spec, desired)
-    if destroy and selected:
+    aws = aws or Aws(options, on_call=on_call).open()
+    # the lock's serial is read before the state, while STS answers and the zips are built
+    one = ThreadPoolExecutor(max_workers=1)
+    try:
+        serial = one.submit(DeployLock(aws, spec).serial)
+        if not aws.account:
+            aws.identify()
+        ctx = Context(region=aws.region, account=aws.account, partition=aws.partition)
+        desired = desired_state(spec, ctx, zip_of=_no_zip if destroy else build_zip)
+        session = Session(spec, aws, desired, Current(), Plan((), {}), selected, destroy)
+        session.serial = serial.result()
+    finally:
+        one.shutdown(wait=False)  # an STS error is reported without waiting for SSM
+    session.current, session.plan = _read_and_plan(session)
+    return session
+
+
+def _read_and_plan(session: Session) -> tuple[Current, Plan]:
+    spec, aws, desired, selected = session.spec, session.aws, session.desired, session.stages
+    current = read_current(aws, spec, desired, whole_api=not (session.destroy and not selected))
+    common: dict[str, Any] = {
+        "region": aws.region,
+        "partition": aws.partition,
+        "api_name": spec.api.name,
+        "account": aws.account,
+    }
+    if session.destroy and selected:
         want = [r for r in desired if r.stage not in selected]
-        plan = make_plan(
-            want,
-            current,
-            stages=selected,
-            region=aws.region,
-            partition=aws.partition,
-            api_name=spec.api.name,
-            destroy_only=True,
-            account=aws.account,
-        )
-    elif destroy:
-        plan = make_plan(
-            [],
-            current,
-            region=aws.region,
-            partition=aws.partition,
-            api_name=spec.api.name,
-            account=aws.account,
-        )
+        plan = make_plan(want, current, stages=selected, destroy_only=True, **common)
+    elif session.destroy:
+        plan = make_plan([], current, **common)
     else:
-        plan = make_plan(
-            desired,
-            current,
-            stages=selected or None,
-            region=aws.region,
-            partition=aws.partition,
-            deployment_marker=deployment_marker(spec),
-            api_name=spec.api.name,
-            account=aws.account,
+        marker = deployment_marker(spec)
+        stages = selected or None
+        plan = make_plan(desired, current, stages=stages, deployment_marker=marker, **common)
+    return current, replace(plan, sensitive=sensitive_paths(spec))
+
+
+def sensitive_paths(spec: Spec) -> dict[tuple[str, str], frozenset[str]]:
+    """(kind, key) -> the field paths a plan must not show: secret environment variables."""
+    return {
+        ("function", names.function_name(spec, f.name)): frozenset(
+            f"Environment.{v}" for v in f.secret_environment
         )
-    return Session(spec, aws, desired, current, plan, selected)
+        for f in spec.functions
+        if f.secret_environment
+    }
 
 
 @guard
@@ -100,8 +119,65 @@ def apply(
     *,
     progress: Progress | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    replan: bool = True,
 ) -> Result:
-    return execute(session.plan, session.aws, progress=progress, sleep=sleep)
+    """Execute the session's plan under the deploy lock (``wsspec.deploy.lock``).
+
+    When another deploy wrote since the plan was made, the account is read again and the plan
+    made again: with ``replan`` the new plan is applied; without it (the user confirmed the
+    plan shown) a changed plan stops with WS933 and nothing is applied.
+    """
+    report = progress or (lambda *_: None)
+    if session.plan.empty:
+        return Result(ids=dict(session.current.ids))
+    if progress is not None:
+        session.aws.activity.listener = lambda event, message: progress(event, None, message)
+    lock = DeployLock(
+        session.aws,
+        session.spec,
+        wait=session.aws.options.lock_wait,
+        on_wait=lambda message: report("lock", None, message),
+    )
+    contended = lock.acquire()
+    warnings: list[str] = []
+    try:
+        if not lock.available:
+            warnings.append(
+                "the deploy lock (SSM parameters under "
+                f"{lock.lock_name.rsplit('/', 1)[0]}/) cannot be used here; "
+                "deployed without it: do not run two deploys of this spec at once"
+            )
+        elif contended or lock.serial() != session.serial:
+            if not _still_valid(session, replan):
+                warnings.append("another deploy made these changes meanwhile")
+        if not session.plan.steps:  # another deploy did it all
+            result = Result(ids=dict(session.current.ids))
+        else:
+            result = execute(session.plan, session.aws, progress=progress, sleep=sleep)
+    finally:
+        warning = lock.release(forget=session.destroy and not session.stages)
+    result.warnings[:0] = warnings + ([warning] if warning else [])
+    return result
+
+
+def _still_valid(session: Session, replan: bool) -> bool:
+    """Read the account again under the lock; False when there is nothing left to do."""
+    shown = session.plan.as_dict()
+    session.current, fresh = _read_and_plan(session)
+    if fresh.as_dict() == shown:
+        return True
+    session.plan = fresh
+    if fresh.empty:
+        return False
+    if not replan:
+        raise WsspecError(
+            "another deploy of this spec changed the account after the plan was shown; "
+            "nothing was applied",
+            code="WS933",
+            exit_code=EXIT_AWS,
+            hint="run the command again to see the new plan",
+        )
+    return True
 
 
 def outputs(session: Session, result: Result | None) -> dict[str, Any]:
@@ -122,6 +198,8 @@ def outputs(session: Session, result: Result | None) -> dict[str, Any]:
     if session.spec.domain is not None:
         d = session.spec.domain
         out["custom_domain"] = f"wss://{d.name}/{d.base_path or ''}".rstrip("/")
+    ctx = Context(region=region, account=session.aws.account, partition=session.aws.partition)
+    out.update(resource_outputs(session.spec, ctx))
     alarms = [
         r.key
         for r in session.desired
@@ -131,7 +209,6 @@ def outputs(session: Session, result: Result | None) -> dict[str, Any]:
         out["alarms"] = alarms
     topic = next((r.key for r in session.desired if r.kind == "topic"), None)
     if topic is not None:
-        ctx = Context(region=region, account=session.aws.account, partition=session.aws.partition)
         out["alarm_topic_arn"] = topic_arn(ctx, topic)
     return out
 

@@ -2,16 +2,16 @@
 
 A plan is data: each ``Step`` is one resource change (what ``wsspec plan`` prints as
 ``+ create`` / ``~ update (field: old -> new)`` / ``- delete``) holding the API ``Call``s
-that make it, with ``Out`` references to IDs that earlier steps produce. Steps run in
-``phase`` order; steps in one phase are independent (steps sharing a ``lock`` run in order).
+that make it, with ``Out`` references to IDs that earlier steps produce. A step runs once the
+steps in its ``after`` are done (``wsspec.deploy.order``); ``phase`` orders the plan for display.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping
 
-from wsspec.deploy.records import Fmt, Json, Out
+from wsspec.deploy.show import Leaf, leaves, plain
 
 Action = Literal["create", "update", "delete", "deploy"]
 
@@ -40,16 +40,23 @@ class Step:
     phase: int
     changes: tuple[tuple[str, Any, Any], ...] = ()  # (field, old, new)
     lock: str = ""  # steps with the same lock never run concurrently (one Lambda policy)
+    after: tuple[int, ...] = ()  # indices of the steps this one waits for (wsspec.deploy.order)
 
-    def as_dict(self) -> dict[str, Any]:
+    def leaves(self, sensitive: frozenset[str] = frozenset()) -> list[Leaf]:
+        """Every changed value of an update, one per leaf (``show.leaves``)."""
+        return [leaf for f, o, n in self.changes for leaf in leaves(f, o, n, sensitive)]
+
+    def as_dict(self, sensitive: frozenset[str] = frozenset()) -> dict[str, Any]:
+        """The step as data; ``changes`` has one entry per changed leaf (``field`` is the
+        top-level field it belongs to), secrets masked."""
         return {
             "action": self.action,
             "kind": self.kind,
             "key": self.key,
             "label": self.label,
             "changes": [
-                {"field": f, "old": display_value(o), "new": display_value(n)}
-                for f, o, n in self.changes
+                {"field": leaf.path.split(".", 1)[0].split("[", 1)[0], **leaf.as_dict()}
+                for leaf in self.leaves(sensitive)
             ],
             "calls": [f"{c.service}:{c.op}" for c in self.calls],
         }
@@ -62,6 +69,11 @@ class Plan:
     notes: tuple[str, ...] = ()
     api_name: str = ""
     stages: tuple[str, ...] = ()
+    # (kind, key) -> paths whose values are never shown (secret environment variables)
+    sensitive: Mapping[tuple[str, str], frozenset[str]] = field(default_factory=dict)
+
+    def sensitive_of(self, step: Step) -> frozenset[str]:
+        return self.sensitive.get((step.kind, step.key), frozenset())
 
     @property
     def empty(self) -> bool:
@@ -78,21 +90,11 @@ class Plan:
             "api": self.api_name,
             "stages": list(self.stages),
             "summary": self.counts(),
-            "steps": [s.as_dict() for s in self.steps],
+            "steps": [s.as_dict(self.sensitive_of(s)) for s in self.steps],
             "notes": list(self.notes),
         }
 
 
 def display_value(v: Any) -> Any:
     """A field value as the plan shows it: tokens as ``<name>``, bytes as their size."""
-    if isinstance(v, (Out, Fmt)):
-        return str(v)
-    if isinstance(v, Json):
-        return display_value(v.value)
-    if isinstance(v, Mapping):
-        return {k: display_value(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [display_value(x) for x in v]
-    if isinstance(v, bytes):
-        return f"<{len(v)} bytes>"
-    return v
+    return plain(v)

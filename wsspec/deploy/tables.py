@@ -19,12 +19,12 @@ from wsspec.deploy.compare import Change, diff_props, tags_list
 from wsspec.deploy.current import Cur, Reader, pages
 from wsspec.deploy.errors import error_code
 from wsspec.deploy.planner import Planner
-from wsspec.deploy.records import Facts, Out, Res, owner_tags
+from wsspec.deploy.records import RETAIN_TAG, Facts, Out, Res, owner_tags
 from wsspec.deploy.steps import Call
 
 TABLE_TAG = "wsspec:table"
 _FIXED = ("KeySchema", "LocalSecondaryIndexes")  # DynamoDB cannot change these in place
-_NOT_COMPARED = {"TableName", "AttributeDefinitions", *_FIXED}
+_NOT_COMPARED = {"TableName", "AttributeDefinitions", "SseKey", *_FIXED}
 _TRIGGER_FIELDS = (
     "BatchSize",
     "MaximumBatchingWindowInSeconds",
@@ -46,6 +46,7 @@ def desired_tables(f: Facts) -> list[Res]:
     for t in f.spec.tables:
         name = names.app_table_name(f.spec, t.name)
         d = tables.definition(t)
+        retain = {RETAIN_TAG: "true"} if t.retain else {}
         props: dict[str, Any] = {
             "TableName": name,
             "KeySchema": d["KeySchema"],
@@ -56,10 +57,11 @@ def desired_tables(f: Facts) -> list[Res]:
             "GlobalSecondaryIndexes": _by_name(d.get("GlobalSecondaryIndexes")),
             "Stream": t.stream_view,
             "Sse": "aws_owned" if t.encryption == "aws_owned" else "kms",
+            "SseKey": t.kms_key_arn if t.encryption == "customer" else None,
             "DeletionProtectionEnabled": t.deletion_protection,
             "Ttl": t.ttl_attribute,
             "Pitr": t.point_in_time_recovery,
-            "Tags": owner_tags(f.spec, {**t.tags, TABLE_TAG: t.name}),
+            "Tags": owner_tags(f.spec, {**t.tags, TABLE_TAG: t.name, **retain}),
         }
         out.append(Res("app_table", name, props, label=f"table {t.name}"))
     return out
@@ -98,6 +100,8 @@ def desired_triggers(f: Facts) -> list[Res]:
 def read_tables(rd: Reader) -> None:
     """Tables named like this spec's (wanted, or with the API's name prefix) that carry both
     tags; the stream ARN of each is recorded for the triggers."""
+    if not rd.reads("app_table"):
+        return
     c = rd.aws.client("dynamodb")
     wanted = {r.key for r in rd.wanted("app_table")}
     prefix = names.physical(rd.spec.api.name, limit=200) + "-"
@@ -178,6 +182,8 @@ def _throughput(pt: dict[str, Any]) -> dict[str, Any]:
 def read_triggers(rd: Reader) -> None:
     """The DynamoDB-stream event source mappings of this spec's functions whose table is one
     of the spec's tables (mappings from other sources are not wsspec's)."""
+    if not rd.reads("app_table"):
+        return
     c = rd.aws.client("lambda")
     by_table = {names.app_table_name(rd.spec, t.name): t.name for t in rd.spec.tables}
     prefix = names.physical(rd.spec.api.name, limit=200) + "-"
@@ -275,9 +281,16 @@ def _create_definition(props: dict[str, Any]) -> dict[str, Any]:
     if props.get("Stream"):
         out["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": props["Stream"]}
     if props.get("Sse") == "kms":
-        out["SSESpecification"] = {"Enabled": True, "SSEType": "KMS"}
+        out["SSESpecification"] = _sse(props)
     if props.get("DeletionProtectionEnabled"):
         out["DeletionProtectionEnabled"] = True
+    return out
+
+
+def _sse(props: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"Enabled": True, "SSEType": "KMS"}
+    if props.get("SseKey"):
+        out["KMSMasterKeyId"] = props["SseKey"]
     return out
 
 
@@ -313,9 +326,7 @@ def _updates(
                 )
             )
     if "Sse" in fields:
-        sse = {"Enabled": want["Sse"] == "kms"}
-        if want["Sse"] == "kms":
-            sse["SSEType"] = "KMS"
+        sse = _sse(want) if want["Sse"] == "kms" else {"Enabled": False}
         calls.append(_busy("update_table", {"TableName": name, "SSESpecification": sse}))
     if "DeletionProtectionEnabled" in fields:
         calls.append(
@@ -385,8 +396,12 @@ def trigger(p: Planner, r: Res, h: Cur | None) -> None:
 
 
 def delete_table(key: str, h: Cur, api_id: str) -> list[Call]:
+    """Delete an owned table, unless it is deletion-protected or its spec said
+    ``deletion_policy: retain`` (its tag says so)."""
     if h.props.get("DeletionProtectionEnabled"):
         return []  # protected: stays (the plan's notes say so)
+    if (h.props.get("Tags") or {}).get(RETAIN_TAG) == "true":
+        return []
     return [Call("dynamodb", "delete_table", {"TableName": key})]
 
 

@@ -26,9 +26,11 @@ from wsspec.model.records import (
     Api,
     Authorizer,
     ConnectionTable,
+    Dependencies,
     Domain,
     FrozenDict,
     Function,
+    FunctionLogging,
     IamStatement,
     Integration,
     IntegrationResponse,
@@ -39,9 +41,10 @@ from wsspec.model.records import (
     Spec,
     Stage,
     VpcLink,
+    dependency_kind,
     frozen,
 )
-from wsspec.model.tables import build_access, build_tables, build_triggers
+from wsspec.model.tables import build_access, build_tables, build_triggers, table_options
 from wsspec.monitoring import build_monitoring
 
 
@@ -180,6 +183,20 @@ def _api(api_d: Mapping[str, Any]) -> Api:
         disable_execute_api_endpoint=bool(api_d.get("disable_execute_api_endpoint", False)),
         disable_schema_validation=bool(api_d.get("disable_schema_validation", False)),
         tags=_strings(api_d.get("tags")),
+        ip_address_type=api_d.get("ip_address_type", "ipv4"),
+    )
+
+
+def _logging(d: Any) -> FunctionLogging | None:
+    """A function's ``logging``: a level implies the JSON format (Lambda filters JSON only)."""
+    if not isinstance(d, dict) or not d:
+        return None
+    level, system = d.get("level"), d.get("system_level")
+    json_format = d.get("format") == "json" or (d.get("format") is None and (level or system))
+    return FunctionLogging(
+        format="JSON" if json_format else "Text",
+        level=str(level).upper() if level else None,
+        system_level=str(system).upper() if system else None,
     )
 
 
@@ -248,6 +265,10 @@ def _route(key: str, r: Mapping[str, Any], integration: str) -> Route:
         two_way=bool(resp),
         response_models=frozen(response_models),
         operation_name=r.get("operation_name"),
+        summary=r.get("summary"),
+        description=r.get("description"),
+        examples=tuple(_deep_frozen(e) for e in r.get("examples") or ()),
+        pushes=tuple(r.get("pushes") or ()),
     )
 
 
@@ -261,11 +282,39 @@ def _authorizer(name: str, a: Mapping[str, Any]) -> Authorizer:
     )
 
 
+def _dependencies(language: str, own: Any, defaults: Mapping[str, Any]) -> Dependencies | None:
+    """The function's dependencies file: its own, or the default file of its language."""
+    if own is False:
+        return None
+    if isinstance(own, str):
+        candidates: list[Any] = [own]
+    else:
+        d = defaults.get("dependencies")
+        candidates = [d] if isinstance(d, str) else list(d or ())
+    for c in candidates:
+        path = posixpath.normpath(str(c).replace("\\", "/"))
+        kind = dependency_kind(path)
+        if kind is not None and (kind == "npm") == (language == "nodejs"):
+            return Dependencies(kind=kind, path=path)
+    return None
+
+
+def _packaging(f: Mapping[str, Any], language: str, defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """Architecture, dependencies, excludes and layers: the function's own over the defaults."""
+    return {
+        "architecture": f.get("architecture", defaults.get("architecture", "x86_64")),
+        "dependencies": _dependencies(language, f.get("dependencies"), defaults),
+        "exclude": tuple(dict.fromkeys([*defaults.get("exclude", ()), *f.get("exclude", ())])),
+        "layers": tuple(dict.fromkeys([*defaults.get("layers", ()), *f.get("layers", ())])),
+    }
+
+
 def _functions(
     functions_d: Mapping[str, Any],
     routes_d: Mapping[str, Any],
     integrations: tuple[Integration, ...],
     authorizers: tuple[Authorizer, ...],
+    defaults: Mapping[str, Any],
 ) -> tuple[Function, ...]:
     fn_routes: dict[str, list[str]] = {}
     for integ in integrations:
@@ -279,15 +328,17 @@ def _functions(
     out = []
     for name, f in functions_d.items():
         grants = set(f.get("grants") or ())
+        info = _handler_info(name, f)
         out.append(
             Function(
                 name=name,
-                **_handler_info(name, f),
+                **info,
+                **_packaging(f, info["language"], defaults),
                 memory=int(f.get("memory", DEFAULT_MEMORY)),
                 timeout=int(f.get("timeout", DEFAULT_FUNCTION_TIMEOUT)),
-                architecture=f.get("architecture", "x86_64"),
                 description=f.get("description"),
                 environment=_strings(f.get("environment")),
+                secret_environment=tuple(f.get("secret_environment") or ()),
                 iam=tuple(
                     IamStatement(
                         effect=s.get("effect", "Allow"),
@@ -296,12 +347,14 @@ def _functions(
                     )
                     for s in (f.get("iam") or ())
                 ),
+                logging=_logging(f.get("logging")),
                 manage_connections="manage_connections" in grants,
                 connection_table="connection_table" in grants,
                 routes=tuple(sorted(set(fn_routes.get(name, ())), key=route_order.__getitem__)),
                 authorizers=tuple(fn_auth.get(name, ())),
                 tables=build_access(f.get("tables")),
                 triggers=build_triggers(f.get("events")),
+                tags=_strings(f.get("tags")),
             )
         )
     return tuple(out)
@@ -313,6 +366,8 @@ def _model(name: str, m: Mapping[str, Any]) -> Model:
         content_type=m.get("content_type", "application/json"),
         description=m.get("description"),
         schema=_deep_frozen(m["schema"]),
+        summary=m.get("summary"),
+        examples=tuple(_deep_frozen(e) for e in m.get("examples") or ()),
     )
 
 
@@ -346,13 +401,10 @@ def _connections(conn_d: Any) -> ConnectionTable | None:
         return None
     conn_d = conn_d if isinstance(conn_d, Mapping) else {}
     return ConnectionTable(
-        table_name=conn_d.get("table_name"),
-        partition_key=CONNECTION_KEY,
+        **table_options(conn_d, CONNECTION_KEY),
         ttl_attribute=conn_d.get("ttl_attribute", DEFAULT_TTL_ATTRIBUTE),
+        table_name=conn_d.get("table_name"),
         ttl_seconds=int(conn_d.get("ttl_seconds", DEFAULT_TTL_SECONDS)),
-        billing_mode="PROVISIONED" if conn_d.get("read_capacity") else "PAY_PER_REQUEST",
-        read_capacity=conn_d.get("read_capacity"),
-        write_capacity=conn_d.get("write_capacity"),
     )
 
 
@@ -365,6 +417,7 @@ def _domain(dom_d: Mapping[str, Any] | None, default_stage: str) -> Domain | Non
         stage=dom_d.get("stage", default_stage),
         base_path=dom_d.get("base_path"),
         security_policy=dom_d.get("security_policy", "TLS_1_2"),
+        ip_address_type=dom_d.get("ip_address_type", "ipv4"),
     )
 
 
@@ -382,7 +435,13 @@ def build_model(data: Mapping[str, Any], *, source_file: str = "", project_dir: 
         authorizers=authorizers,
         models=tuple(_model(n, m) for n, m in (data.get("models") or {}).items()),
         stages=stages,
-        functions=_functions(data.get("functions") or {}, routes_d, integrations, authorizers),
+        functions=_functions(
+            data.get("functions") or {},
+            routes_d,
+            integrations,
+            authorizers,
+            data.get("function_defaults") or {},
+        ),
         vpc_links=tuple(
             VpcLink(name=n, description=v.get("description"), target_arns=tuple(v["target_arns"]))
             for n, v in (data.get("vpc_links") or {}).items()
@@ -390,6 +449,7 @@ def build_model(data: Mapping[str, Any], *, source_file: str = "", project_dir: 
         connections=_connections(data.get("connections")),
         domain=_domain(data.get("domain"), stages[0].name),
         cloudwatch_role=bool((data.get("account") or {}).get("cloudwatch_role", False)),
+        trust_conditions=bool((data.get("account") or {}).get("trust_conditions", True)),
         monitoring=build_monitoring(data.get("monitoring")),
         tables=build_tables(data.get("tables")),
         source_file=source_file,

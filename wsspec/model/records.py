@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping
 
+from wsspec import runtimes
 from wsspec.monitoring import Monitoring
 
 
@@ -48,14 +49,15 @@ DEFAULT_ROUTE_SELECTION = "$request.body.action"
 DEFAULT_API_KEY_SELECTION = "$request.header.x-api-key"
 DEFAULT_STAGE = "prod"
 DEFAULT_TIMEOUT_MS = 29_000
-DEFAULT_PYTHON_RUNTIME = "python3.12"
-DEFAULT_NODE_RUNTIME = "nodejs20.x"
+DEFAULT_PYTHON_RUNTIME = runtimes.DEFAULT_PYTHON
+DEFAULT_NODE_RUNTIME = runtimes.DEFAULT_NODE
 DEFAULT_MEMORY = 128
 DEFAULT_FUNCTION_TIMEOUT = 10
 DEFAULT_IDENTITY_SOURCE = "route.request.header.Authorization"
 DEFAULT_TTL_ATTRIBUTE = "ttl"
 DEFAULT_TTL_SECONDS = 7200  # the maximum connection lifetime
-CONNECTION_KEY = "connectionId"
+CONNECTION_KEY = "connectionId"  # the connection table's default partition key attribute
+DEFAULT_LOG_RETENTION_DAYS = 30  # log groups wsspec creates, unless monitoring says otherwise
 # JSON access-log format; must contain $context.requestId (API Gateway rejects it otherwise).
 DEFAULT_ACCESS_LOG_FORMAT = (
     '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",'
@@ -105,45 +107,6 @@ class TableIndex:
 
 
 @dataclass(frozen=True)
-class Table:
-    name: str  # spec key
-    table_name: str | None  # None: derived from the API name (names.app_table_name)
-    partition: KeyAttr
-    sort: KeyAttr | None
-    indexes: tuple[TableIndex, ...]  # global first, then local, each in spec order
-    ttl_attribute: str | None
-    stream_view: str | None  # NEW_IMAGE | OLD_IMAGE | NEW_AND_OLD_IMAGES | KEYS_ONLY
-    billing_mode: str  # PAY_PER_REQUEST | PROVISIONED
-    read_capacity: int | None
-    write_capacity: int | None
-    encryption: str  # aws_owned | aws_managed | kms
-    kms_key: str | None
-    point_in_time_recovery: bool
-    deletion_protection: bool
-    tags: Mapping[str, str]
-
-    @property
-    def global_indexes(self) -> tuple[TableIndex, ...]:
-        return tuple(i for i in self.indexes if not i.local)
-
-    @property
-    def local_indexes(self) -> tuple[TableIndex, ...]:
-        return tuple(i for i in self.indexes if i.local)
-
-    def attributes(self) -> tuple[KeyAttr, ...]:
-        """Every key attribute of the table and its indexes, once each, in first-use order."""
-        seen: dict[str, KeyAttr] = {}
-        for a in (
-            self.partition,
-            self.sort,
-            *(x for i in self.indexes for x in (i.partition, i.sort)),
-        ):
-            if a is not None:
-                seen.setdefault(a.name, a)
-        return tuple(seen.values())
-
-
-@dataclass(frozen=True)
 class StreamTrigger:
     """A DynamoDB stream that invokes a function (an event source mapping)."""
 
@@ -172,6 +135,7 @@ class Api:
     disable_execute_api_endpoint: bool
     disable_schema_validation: bool
     tags: Mapping[str, str]
+    ip_address_type: str = "ipv4"  # ipv4 | dualstack
 
 
 @dataclass(frozen=True)
@@ -179,6 +143,47 @@ class IamStatement:
     effect: str  # Allow | Deny
     actions: tuple[str, ...]
     resources: tuple[str, ...]
+
+
+DependencyKind = Literal["requirements", "pyproject", "npm"]
+
+
+def dependency_kind(path: str) -> DependencyKind | None:
+    """What a dependencies file is, from its name (None: a kind wsspec cannot install)."""
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    if name == "package.json":
+        return "npm"
+    if name == "pyproject.toml":
+        return "pyproject"
+    if name.endswith(".txt"):
+        return "requirements"
+    return None
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    """A function's declared third-party dependencies (installed by ``wsspec.packaging``)."""
+
+    kind: DependencyKind
+    path: str  # posix, relative to the project: requirements file, pyproject.toml, package.json
+
+
+@dataclass(frozen=True)
+class FunctionLogging:
+    """Lambda's LoggingConfig for one function."""
+
+    format: Literal["Text", "JSON"]
+    level: str | None  # application log level, upper case (JSON only)
+    system_level: str | None  # the runtime's own level, upper case (JSON only)
+
+    def config(self) -> dict[str, str]:
+        """The LoggingConfig as Lambda's API and CloudFormation spell it."""
+        out: dict[str, str] = {"LogFormat": self.format}
+        if self.level:
+            out["ApplicationLogLevel"] = self.level
+        if self.system_level:
+            out["SystemLogLevel"] = self.system_level
+        return out
 
 
 @dataclass(frozen=True)
@@ -203,6 +208,12 @@ class Function:
     # table name (``tables`` key, or "connections") -> read | write | read_write (model/tables.py)
     tables: Mapping[str, str] = field(default_factory=FrozenDict)
     triggers: tuple[StreamTrigger, ...] = ()  # DynamoDB stream triggers
+    secret_environment: tuple[str, ...] = ()  # variables plan/deploy/drift never print
+    logging: FunctionLogging | None = None  # None: Lambda's default (text)
+    tags: Mapping[str, str] = field(default_factory=lambda: FrozenDict())  # added to the API's
+    dependencies: Dependencies | None = None  # installed into the package for its platform
+    exclude: tuple[str, ...] = ()  # globs left out of the package (defaults' first)
+    layers: tuple[str, ...] = ()  # layer version ARNs (defaults' first)
 
 
 @dataclass(frozen=True)
@@ -269,6 +280,11 @@ class Route:
     two_way: bool
     response_models: Mapping[str, str]
     operation_name: str | None
+    # documentation and clients only (never sent to AWS)
+    summary: str | None = None
+    description: str | None = None
+    examples: tuple[Any, ...] = ()  # complete example messages (read-only JSON values)
+    pushes: tuple[str, ...] = ()  # models the integration may push through @connections
 
 
 @dataclass(frozen=True)
@@ -286,6 +302,14 @@ class Model:
     content_type: str
     description: str | None
     schema: Mapping[str, Any]  # JSON Schema draft 4 (read-only; use plain() for output)
+    summary: str | None = None  # documentation and clients only
+    examples: tuple[Any, ...] = ()  # example values of the schema (read-only JSON values)
+
+    @property
+    def is_json(self) -> bool:
+        """Whether messages of this model are JSON (else their text is the value)."""
+        media = self.content_type.split(";", 1)[0].strip().lower()
+        return media == "application/json" or media.endswith("+json")
 
 
 @dataclass(frozen=True)
@@ -344,15 +368,65 @@ class VpcLink:
     target_arns: tuple[str, ...]
 
 
+TableEncryption = Literal["aws_owned", "aws_managed", "customer"]
+
+
 @dataclass(frozen=True)
-class ConnectionTable:
-    table_name: str | None  # None: derived from the API name (names.table_name)
+class TableOptions:
+    """Settings of a DynamoDB table wsspec creates: the connection table, and any later table
+    kind (every back end renders these fields through one helper of its own)."""
+
     partition_key: str
-    ttl_attribute: str
-    ttl_seconds: int
     billing_mode: str  # PAY_PER_REQUEST | PROVISIONED
     read_capacity: int | None
     write_capacity: int | None
+    encryption: TableEncryption = "aws_owned"
+    kms_key_arn: str | None = None  # encryption == "customer"
+    point_in_time_recovery: bool = False
+    deletion_protection: bool = False
+    retain: bool = False  # deletion_policy: retain
+    tags: Mapping[str, str] = field(default_factory=lambda: FrozenDict())  # added to the API's
+
+
+@dataclass(frozen=True)
+class ConnectionTable(TableOptions):
+    ttl_attribute: str = "ttl"
+    table_name: str | None = None  # None: derived from the API name (names.table_name)
+    ttl_seconds: int = 7200
+
+
+@dataclass(frozen=True, kw_only=True)
+class Table(TableOptions):
+    """An application table (``tables:``): the connection table's options (``partition_key``
+    is the partition attribute's name), plus its keys, indexes, TTL and stream."""
+
+    name: str  # spec key
+    table_name: str | None  # None: derived from the API name (names.app_table_name)
+    partition: KeyAttr
+    sort: KeyAttr | None
+    indexes: tuple[TableIndex, ...]  # global first, then local, each in spec order
+    ttl_attribute: str | None
+    stream_view: str | None  # NEW_IMAGE | OLD_IMAGE | NEW_AND_OLD_IMAGES | KEYS_ONLY
+
+    @property
+    def global_indexes(self) -> tuple[TableIndex, ...]:
+        return tuple(i for i in self.indexes if not i.local)
+
+    @property
+    def local_indexes(self) -> tuple[TableIndex, ...]:
+        return tuple(i for i in self.indexes if i.local)
+
+    def attributes(self) -> tuple[KeyAttr, ...]:
+        """Every key attribute of the table and its indexes, once each, in first-use order."""
+        seen: dict[str, KeyAttr] = {}
+        for a in (
+            self.partition,
+            self.sort,
+            *(x for i in self.indexes for x in (i.partition, i.sort)),
+        ):
+            if a is not None:
+                seen.setdefault(a.name, a)
+        return tuple(seen.values())
 
 
 @dataclass(frozen=True)
@@ -362,6 +436,7 @@ class Domain:
     stage: str
     base_path: str | None  # ApiMappingKey; None maps the domain root
     security_policy: str
+    ip_address_type: str = "ipv4"  # ipv4 | dualstack
 
 
 @dataclass(frozen=True)
@@ -380,6 +455,7 @@ class Spec:
     cloudwatch_role: bool
     monitoring: Monitoring | None = None  # wsspec.monitoring (alarms, topic, retention, tracing)
     tables: tuple[Table, ...] = ()  # application tables (model/tables.py)
+    trust_conditions: bool = True  # aws:SourceAccount / aws:SourceArn on API Gateway role trusts
     source_file: str = field(default="", compare=False)  # the spec path as given
     project_dir: str = field(default=".", compare=False)  # the spec's directory
 

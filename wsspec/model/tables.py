@@ -16,7 +16,24 @@ from wsspec.model.records import (
     StreamTrigger,
     Table,
     TableIndex,
+    frozen,
 )
+
+
+def table_options(d: Mapping[str, Any], key_default: str) -> dict[str, Any]:
+    """The ``TableOptions`` fields of a table section (shared by every table kind)."""
+    return {
+        "partition_key": d.get("key_attribute", key_default),
+        "billing_mode": "PROVISIONED" if d.get("read_capacity") else "PAY_PER_REQUEST",
+        "read_capacity": d.get("read_capacity"),
+        "write_capacity": d.get("write_capacity"),
+        "encryption": d.get("encryption", "aws_owned"),
+        "kms_key_arn": d.get("kms_key_arn"),
+        "point_in_time_recovery": bool(d.get("point_in_time_recovery", False)),
+        "deletion_protection": bool(d.get("deletion_protection", False)),
+        "retain": d.get("deletion_policy", "delete") == "retain",
+        "tags": frozen({str(k): str(v) for k, v in (d.get("tags") or {}).items()}),
+    }
 
 
 # ----------------------------------------------------------------------------- builders
@@ -49,9 +66,16 @@ def _index(name: str, d: Mapping[str, Any], types: Mapping[str, Any], table: Tab
 def build_table(name: str, d: Mapping[str, Any]) -> Table:
     types = d.get("attributes") or {}
     key = d["key"]
-    enc = d.get("encryption", "aws_owned")
     provisioned = d.get("billing") == "provisioned"
+    options = {
+        **table_options(d, key["partition"]),
+        "partition_key": key["partition"],
+        "billing_mode": "PROVISIONED" if provisioned else "PAY_PER_REQUEST",
+        "read_capacity": d.get("read_capacity") if provisioned else None,
+        "write_capacity": d.get("write_capacity") if provisioned else None,
+    }
     table = Table(
+        **options,
         name=name,
         table_name=d.get("table_name"),
         partition=_attr(key["partition"], types),
@@ -59,14 +83,6 @@ def build_table(name: str, d: Mapping[str, Any]) -> Table:
         indexes=(),
         ttl_attribute=d.get("ttl"),
         stream_view=STREAM_VIEWS[d["stream"]] if d.get("stream") else None,
-        billing_mode="PROVISIONED" if provisioned else "PAY_PER_REQUEST",
-        read_capacity=d.get("read_capacity") if provisioned else None,
-        write_capacity=d.get("write_capacity") if provisioned else None,
-        encryption="kms" if isinstance(enc, Mapping) else str(enc),
-        kms_key=enc["kms_key"] if isinstance(enc, Mapping) else None,
-        point_in_time_recovery=bool(d.get("point_in_time_recovery", False)),
-        deletion_protection=bool(d.get("deletion_protection", False)),
-        tags=FrozenDict({str(k): str(v) for k, v in (d.get("tags") or {}).items()}),
     )
     gsis = [_index(n, i, types, table) for n, i in (d.get("indexes") or {}).items()]
     lsis = [

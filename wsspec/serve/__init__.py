@@ -6,7 +6,11 @@ Modules (one decision each):
 * ``gateway``         lifecycle, the handshake pipeline (authorizer, ``$connect``) and message
                       dispatch; the only module that knows the others.
 * ``transport``       HTTP/1.1 and WebSocket framing on one port (``websockets``' sans-I/O
-                      protocol); hands requests and messages to the gateway.
+                      protocol); hands requests and messages to the gateway. ``http11``
+                      parses request heads strictly and within bounds.
+* ``network``         the listening sockets (opened only once everything is ready), the TLS
+                      listener (``tls``: a local authority trusted only by the workers) and
+                      the AWS host names workers resolve to this server.
 * ``startup``         start-up notes (what is not emulated), function runners, hot reload.
 * ``routing``         route selection and request-model validation.
 * ``connections_api`` the ``@connections`` HTTP API served on the same port.

@@ -14,9 +14,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from wsspec.serve import events as ev
+from wsspec.serve.config import ServeConfig
 from wsspec.serve.events import Handshake
+
+if TYPE_CHECKING:
+    from wsspec.serve.invoke import FunctionRunner
 
 
 @dataclass
@@ -144,3 +149,39 @@ def decide(output: Any, method_arn: str) -> Decision:
         context[str(k)] = v
     context["principalId"] = principal
     return Decision(200, context=context)
+
+
+async def run(
+    identity_sources: tuple[str, ...],
+    runner: FunctionRunner | None,
+    api: ev.Api,
+    hs: Handshake,
+    stage_variables: dict[str, str],
+    config: ServeConfig,
+) -> tuple[int, str]:
+    """The whole authorizer step of a handshake: (status, detail); on 200 the handshake carries
+    the authorizer context. ``runner`` None: the function cannot run here (allowed after the
+    identity-source check, as the start-up note says)."""
+    request_id = ev.new_id()
+    ctx = ev.request_context(
+        api, hs, route="$connect", event_type="CONNECT", request_id=request_id,
+        request_ms=ev.now_ms(),
+    )  # fmt: skip
+    missing = missing_identity(identity_sources, hs, stage_variables, context_lookup(ctx))
+    if missing:
+        return 401, f"identity source {missing} missing"
+    if runner is None:
+        hs.authorizer = {"principalId": "wsspec-local"}
+        return 200, "authorizer not emulated"
+    event = ev.authorizer_event(api, hs, request_id, ev.now_ms())
+    timeout = config.timeout if config.timeout is not None else 29.0
+    out = await runner.invoke(event, request_id=request_id, integration_timeout=timeout)
+    if out.kind != "ok":
+        msg = (out.value or {}).get("errorMessage", "") if isinstance(out.value, dict) else ""
+        if msg == "Unauthorized":
+            return 401, "Unauthorized"
+        return config.authorizer_error_status, f"authorizer failed: {msg or out.kind}"
+    decision = decide(out.value, api.method_arn("$connect"))
+    if decision.status == 200:
+        hs.authorizer = decision.context
+    return decision.status, decision.reason

@@ -39,6 +39,14 @@ class ServeConfig:
     frame_limit: int = FRAME_LIMIT
     message_limit: int = MESSAGE_LIMIT
     close_timeout: float = 2.0  # wait for the client's close frame before dropping TCP
+    # HTTP on the port: a request (head and body) must arrive within request_timeout of its
+    # first byte, or of the connection's opening; an idle keep-alive connection is closed after
+    # keepalive_timeout.
+    request_timeout: float = 10.0
+    keepalive_timeout: float = 60.0
+    # @connections POSTs to a client that has this many bytes still unread get 429
+    # LimitExceededException (AWS: "the client-side buffer is full").
+    send_backlog_limit: int = 4 * 1024 * 1024
 
     concurrency: int = 4  # worker processes per function (Lambda's concurrent instances)
     reload: bool = True  # restart a function's workers when its source files change
@@ -46,6 +54,19 @@ class ServeConfig:
     dynamodb: bool = True  # start the embedded moto server when the spec has a connection table
     dynamodb_endpoint: str | None = None  # use this DynamoDB endpoint instead of starting one
     log_events: bool = True
+    # a second, TLS port for the @connections API at AWS's addresses (see network.py); None
+    # picks a free port
+    tls: bool = True
+    tls_port: int | None = None
+    # set WSSPEC_CALLBACK_URL in every function (the plain-HTTP @connections URL)
+    callback_url_env: bool = True
+    # cap each worker's data segment at the function's memory (+64 MB), see invoke.py
+    memory_limit: bool = True
+
+    # requestContext.domainName (and the events' Host header): "auto" is the spec's custom
+    # domain when the client's Host names it, else {apiId}.execute-api.{region}.amazonaws.com;
+    # "custom" always the custom domain; "host" the Host header the client sent here.
+    event_domain: str = "auto"
 
     # ---- [Unverified] choices, documented in the README
     # how a non-string JSON value becomes the route key: "json" (true, 1.5, {"a": 1}) or
@@ -59,6 +80,9 @@ class ServeConfig:
     # status is kept, so $connect is rejected with it) or "explicit" (only a /regex/ key catches
     # an error; otherwise the Internal server error frame, $connect 502).
     aws_error_mapping: str = "default"
+    # a two-way reply over the 128 KB message limit: "error" sends the Internal server error
+    # frame, "drop" sends nothing (either way it is never delivered, and it is logged).
+    oversize_reply: str = "error"
     # a $connect Lambda result without a statusCode (e.g. ``return None``): accept (200).
     connect_default_status: int = 200
     # an authorizer that fails (not "Unauthorized") or returns an invalid response.
@@ -81,6 +105,11 @@ class ServeConfig:
     )
     # What a client sees after a connection disconnect it didn't ask for (abrupt TCP close).
     abnormal_close: tuple[int, str] = (1006, "")
+    # the $disconnect of a client that left during the handshake, after $connect had run
+    handshake_drop_close: tuple[int, str] = (1006, "")
+    # when $disconnect runs: "after_messages" (once the connection's messages still running
+    # have answered) or "immediate" (at once, possibly alongside them)
+    disconnect_order: str = "after_messages"
 
     extra_env: dict[str, str] = field(default_factory=dict)  # added to every function's env
 

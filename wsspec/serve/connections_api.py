@@ -48,8 +48,11 @@ class ConnectionsApi:
         connections: Mapping[str, Connection],
         config: ServeConfig,
         log_event: EventLog,
+        base_paths: tuple[str, ...] = (),
     ) -> None:
         self.stage = stage
+        # the stage, and the custom domain's base path when it maps this stage
+        self.prefixes = {stage, *base_paths}
         self.connections = connections
         self.config = config
         self.log_event = log_event
@@ -65,7 +68,7 @@ class ConnectionsApi:
                 return 426, {"Content-Type": "text/plain"}, b"Upgrade Required"
             return _error(403, "ForbiddenException", "Forbidden")
         stage = m.group("stage")
-        if stage is not None and unquote(stage) != self.stage:
+        if stage is not None and unquote(stage) not in self.prefixes:
             return _error(403, "ForbiddenException", "Forbidden")
         conn_id = _unquote_id(m.group("id"))
         result = self._dispatch(method, self.connections.get(conn_id), body)
@@ -100,6 +103,8 @@ class ConnectionsApi:
                 "PayloadTooLargeException",
                 f"Message too long. Max allowed size is {limit} bytes",
             )
+        if conn.backlog() > self.config.send_backlog_limit:
+            return _error(429, "LimitExceededException", "the client-side buffer is full")
         try:
             body.decode("utf-8")
             conn.send_text(body)

@@ -11,7 +11,7 @@ import subprocess
 from typing import Any
 
 from wsspec.model import ConnectionTable
-from wsspec.serve.localaws import DUMMY_KEY, launch_local_aws, stop_process
+from wsspec.serve.localaws import DUMMY_KEY, Launch, launch_local_aws, stop_process
 from wsspec.serve.streams import create_tables
 
 
@@ -41,10 +41,10 @@ class LocalTable:
         own = [self.name] if self.table is not None else []
         return own + [name for name, _, _ in self.app_tables]
 
-    def start(self) -> None:
+    def start(self, launch: Launch | None = None) -> None:
         if not self._external:
             self.proc, self.endpoint = launch_local_aws(
-                self.host, self.region, "a connection table"
+                self.host, self.region, "a connection table", launch
             )
         self._create()
 

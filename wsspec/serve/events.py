@@ -165,8 +165,14 @@ def request_context(
     return ctx
 
 
+def _client_headers(hs: Handshake) -> list[tuple[str, str]]:
+    """The client's headers as API Gateway passes them on: ``Host`` is the domain the event
+    names (the client reached it under that name on AWS)."""
+    return [(k, hs.domain_name) if k.lower() == "host" else (k, v) for k, v in hs.headers]
+
+
 def _connect_headers(api: Api, hs: Handshake) -> list[tuple[str, str]]:
-    out = [(k, v) for k, v in hs.headers if k.lower() not in _HIDDEN_IN_CONNECT]
+    out = [(k, v) for k, v in _client_headers(hs) if k.lower() not in _HIDDEN_IN_CONNECT]
     present = {k.lower() for k, _ in out}
     if "x-amzn-trace-id" not in present:
         out.append(("X-Amzn-Trace-Id", trace_id()))
@@ -206,7 +212,7 @@ def connect_event(api: Api, hs: Handshake, request_id: str, request_ms: int) -> 
 def authorizer_event(api: Api, hs: Handshake, request_id: str, request_ms: int) -> dict[str, Any]:
     """The REQUEST authorizer input: every header (incl. Connection/Upgrade), stageVariables."""
     headers, multi = _multi(
-        list(hs.headers)
+        _client_headers(hs)
         + [
             (k, v)
             for k, v in _connect_headers(api, hs)

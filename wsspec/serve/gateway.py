@@ -28,16 +28,18 @@ from wsspec.serve import startup
 from wsspec.serve.config import ServeConfig
 from wsspec.serve.connections_api import ConnectionsApi
 from wsspec.serve.dynamodb import LocalTable
+from wsspec.serve.http11 import Head, Headers
 from wsspec.serve.integrations import RUNNERS
 from wsspec.serve.integrations.lambda_ import proxy_result
 from wsspec.serve.invoke import FunctionRunner
-from wsspec.serve.localaws import LocalAws, start_local_aws
+from wsspec.serve.localaws import Launch, LocalAws, forward_request, start_local_aws
+from wsspec.serve.network import Network
 from wsspec.serve.process import Outcome
-from wsspec.serve.result import IntegrationContext, Result
+from wsspec.serve.result import IntegrationContext, Result, connect_outcome
 from wsspec.serve.routing import Router
 from wsspec.serve.selection import parse_json_body
 from wsspec.serve.streams import StreamPump, table_params
-from wsspec.serve.transport import Connection, Headers, HttpAnswer, upgrade_response
+from wsspec.serve.transport import Connection, HttpAnswer, upgrade_response
 
 _FORBIDDEN = b'{"message":"Forbidden"}'
 _AUTH_REJECTIONS = {401: b'{"message":"Unauthorized"}', 403: _FORBIDDEN}
@@ -72,18 +74,32 @@ class Gateway:
         self.integration_context = IntegrationContext(
             stage_variables=self.stage.variables, config=self.config, runners=self.runners
         )
+        domain = spec.domain
         self.connections_api = ConnectionsApi(
-            self.stage.name, self.connections, self.config, self.log_event
+            self.stage.name,
+            self.connections,
+            self.config,
+            self.log_event,
+            (domain.base_path,) if domain and domain.base_path and domain.stage == stage else (),
         )
         self.tasks: set[asyncio.Future[Any]] = set()
         self.inflight = 0  # messages queued on a function runner, not yet answered
         self.notes: list[str] = []
-        self.server: asyncio.AbstractServer | None = None
         self.dynamo: LocalTable | None = None
         self.streams: StreamPump | None = None  # stream triggers of application tables
         self.port = self.config.port
         self.api = self._api()
         self._stopping = False
+        self._launches: list[Launch] = []  # local AWS processes being started (stop cancels)
+        self.network = Network(
+            spec,
+            self.api_id,
+            self.config.region,
+            self.config.host,
+            local_dynamodb=(spec.connections is not None or bool(spec.tables))
+            and self.config.dynamodb,
+        )
+        self.ready = False
         self._sweeper: asyncio.Task[None] | None = None
         self._watcher: asyncio.Task[None] | None = None
 
@@ -109,6 +125,13 @@ class Gateway:
     def callback_url(self) -> str:
         return f"http://{self.local_host}:{self.port}/{self.stage.name}"
 
+    @property
+    def aws_callback_url(self) -> str | None:
+        """The ``@connections`` endpoint as AWS code builds it (reached over TLS, in workers)."""
+        if self.network.tls is None:
+            return None
+        return f"https://{self.network.hosts[0]}/{self.stage.name}"
+
     def _api(self) -> ev.Api:
         return ev.Api(
             api_id=self.api_id,
@@ -133,13 +156,16 @@ class Gateway:
             self.log(f"internal error: {type(exc).__name__}: {exc}")
 
     async def start(self) -> None:
+        """Start everything, then listen. The port is bound first (its number goes into the
+        functions' environment) but accepts connections only once the local AWS, every function
+        worker and the authorizers are ready: before that, a client's connect is refused, so no
+        connection can skip its authorizer or its ``$connect``."""
         import websockets  # noqa: F401  (fail early with a clear message when missing)
 
-        loop = asyncio.get_running_loop()
-        self.server = await loop.create_server(
-            lambda: Connection(self), self.config.host, self.config.port, backlog=4096
-        )
-        self.port = self.server.sockets[0].getsockname()[1]
+        self.network.bind(self.config.port, self.config.tls_port, self.config.tls)
+        self.port = self.network.port
+        if self.network.note:
+            self.notes.append(self.network.note)
         self.api = self._api()
         self.notes += startup.plan_notes(self.spec, self.stage, self.config)
         if self.config.dynamodb and (
@@ -148,16 +174,22 @@ class Gateway:
             or any(i.kind == "aws" for i in self.spec.integrations)
         ):
             await self._start_local_aws()
+        if self.dynamo is not None:
+            for host, service in self.network.service_hosts.items():
+                if service == "dynamodb":
+                    self.network.forward[host] = self.dynamo.endpoint
         runners, notes = startup.function_runners(
             self.spec,
             self.config,
-            self.callback_url,
+            self.callback_url if self.config.callback_url_env else None,
             self.dynamo.endpoint if self.dynamo is not None else None,
             self.log,
+            self.network.worker_env(),
         )
         self.runners.update(runners)
         self.notes += notes
         self.notes += await startup.warm(self.runners)
+        self.notes += self.router.model_notes()
         if self.dynamo is not None and any(f.triggers for f in self.spec.functions):
             self.streams = StreamPump(
                 self.spec,
@@ -171,11 +203,15 @@ class Gateway:
         self._sweeper = asyncio.ensure_future(self._sweep())
         if self.config.reload and self.runners:
             self._watcher = asyncio.ensure_future(
-                startup.watch(self.runners, self.config.reload_interval, self.log)
+                startup.watch(self.runners, self.config.reload_interval, self.log, self.spec)
             )
+        await self.network.listen(lambda secure: Connection(self, secure))
+        self.ready = True
 
     async def _start_local_aws(self) -> None:
-        """The connection table and the endpoints of AWS service integrations (one moto)."""
+        """The connection table and the endpoints of AWS service integrations (one moto). The
+        moto server starts in a thread; ``stop`` (Ctrl-C while starting) cancels its launch, so
+        it is stopped even if it comes up after the start was abandoned."""
         if self.spec.connections is not None or self.spec.tables:
             self.dynamo = LocalTable(
                 names.table_name(self.spec),
@@ -184,8 +220,12 @@ class Gateway:
                 endpoint=self.config.dynamodb_endpoint,
                 app_tables=table_params(self.spec),
             )
-            await asyncio.to_thread(self.dynamo.start)
+            launch = Launch()
+            self._launches.append(launch)
+            await asyncio.to_thread(self.dynamo.start, launch)
         embedded = self.dynamo.endpoint if self.dynamo is not None and self.dynamo.proc else None
+        launch = Launch()
+        self._launches.append(launch)
         self.integration_context.aws = await asyncio.to_thread(
             start_local_aws,
             self.spec,
@@ -193,14 +233,26 @@ class Gateway:
             "127.0.0.1",
             self.config.dynamodb_endpoint,
             embedded,
+            launch,
         )
 
     async def _sweep(self) -> None:
         cfg = self.config
-        tick = max(0.05, min(1.0, cfg.idle_timeout / 4, cfg.max_lifetime / 4))
+        tick = max(
+            0.05,
+            min(
+                1.0,
+                cfg.idle_timeout / 4,
+                cfg.max_lifetime / 4,
+                cfg.request_timeout / 4,
+                cfg.keepalive_timeout / 4,
+            ),
+        )
         while True:
             await asyncio.sleep(tick)
             now = time.monotonic()
+            for sock in list(self.sockets):
+                sock.check_timers(now)
             for conn in list(self.connections.values()):
                 if now - conn.opened >= cfg.max_lifetime:
                     conn.close(*cfg.lifetime_close)
@@ -212,8 +264,7 @@ class Gateway:
         if self._stopping:
             return
         self._stopping = True
-        if self.server is not None:
-            self.server.close()
+        self.network.close()
         for t in (self._sweeper, self._watcher):
             if t is not None:
                 t.cancel()
@@ -231,10 +282,13 @@ class Gateway:
             await self.streams.stop()
         for runner in self.runners.values():
             await runner.close()
+        for launch in self._launches:
+            await asyncio.to_thread(launch.cancel)
         if self.dynamo is not None:
             await asyncio.to_thread(self.dynamo.stop)
         if self.aws is not None:
             await asyncio.to_thread(self.aws.stop)
+        self.network.cleanup()
 
     # ---------------------------------------------------------------- logging
     def log_event(
@@ -255,13 +309,42 @@ class Gateway:
         self.log(line)
 
     # ---------------------------------------------------------------- transport.Host
-    def http_request(self, method: str, target: str, body: bytes) -> HttpAnswer:
-        return self.connections_api.respond(method, target, body)
+    def http_request(
+        self, conn: Connection, head: Head, body: bytes
+    ) -> HttpAnswer | asyncio.Future[HttpAnswer]:
+        if conn.tls and self.network.forward:
+            host = (_header(head.headers, "Host") or "").rsplit(":", 1)[0].lower()
+            endpoint = self.network.forward.get(host)
+            if endpoint is not None:  # a worker's call to an AWS service: the local AWS answers
+                return asyncio.ensure_future(
+                    asyncio.to_thread(
+                        forward_request,
+                        endpoint,
+                        head.method,
+                        head.target,
+                        head.headers,
+                        body,
+                        self.config.request_timeout,
+                    )
+                )
+        return self.connections_api.respond(head.method, head.target, body)
 
     def upgrade(
         self, conn: Connection, method: str, target: str, headers: Headers, rest: bytes
     ) -> None:
-        self.spawn(self.handshake(conn, method, target, headers, rest))
+        self.spawn(self._guarded_handshake(conn, method, target, headers, rest))
+
+    async def _guarded_handshake(
+        self, conn: Connection, method: str, target: str, headers: Headers, rest: bytes
+    ) -> None:
+        """The handshake pipeline; a bug in it is a 500 and a log line, never a socket left open
+        without an answer."""
+        try:
+            await self.handshake(conn, method, target, headers, rest)
+        except Exception as exc:  # noqa: BLE001
+            self.log(f"internal error during a handshake: {type(exc).__name__}: {exc}")
+            if conn.mode == "handshake":
+                conn.reject(500, b'{"message": "Internal server error"}')
 
     # ---------------------------------------------------------------- handshake
     async def handshake(
@@ -291,7 +374,10 @@ class Gateway:
             source_ip=conn.peer[0],
             source_port=conn.peer[1],
             user_agent=_header(headers, "User-Agent"),
-            domain_name=_header(headers, "Host") or f"{self.local_host}:{self.port}",
+            domain_name=self.network.domain_name(
+                _header(headers, "Host") or f"{self.local_host}:{self.port}",
+                self.config.event_domain,
+            ),
         )
         route = self.router.get("$connect")
         if route is not None and route.authorizer:
@@ -301,14 +387,28 @@ class Gateway:
                 reject(status, body, f"authorizer: {detail}")
                 return
         status, detail, subprotocol = 200, "", None
+        if conn.gone():  # the client left while its authorizer ran: no $connect
+            ms = (time.perf_counter() - t0) * 1000
+            self.log_event(
+                "CONNECT", "$connect", "-", "-", ms, "the client left during the handshake"
+            )
+            return
         if route is not None:
             res = await self.run_route(route, "CONNECT", hs, request_id=ev.new_id())
-            status, detail, subprotocol = self._connect_outcome(res)
+            status, detail, subprotocol = connect_outcome(res, self.config)
             if not 200 <= status < 300:
                 body = b'{"message": "Internal server error"}' if status == 502 else b""
                 reject(status, body, detail)
                 return
-        if conn.closed:
+        if conn.gone():
+            # $connect ran (and may have stored the connection): undo it with $disconnect.
+            ms = (time.perf_counter() - t0) * 1000
+            code, reason = self.config.handshake_drop_close
+            self.log_event(
+                "CONNECT", "$connect", hs.connection_id, status, ms,
+                f"the client left during the handshake: $disconnect {code} {reason}".rstrip(),
+            )  # fmt: skip
+            self.spawn(self._disconnect(hs, code, reason))
             return
         self.connections[hs.connection_id] = conn
         conn.open(ws, accept, hs, subprotocol)
@@ -318,53 +418,16 @@ class Gateway:
         if rest:
             conn.data_received(rest)
 
-    def _connect_outcome(self, res: Result) -> tuple[int, str, str | None]:
-        """(status, detail, subprotocol) of the handshake from the ``$connect`` integration."""
-        if res.kind == "ok":
-            status = res.status if res.status is not None else self.config.connect_default_status
-            subprotocol = None
-            for k, v in (res.headers or {}).items():
-                if k.lower() == "sec-websocket-protocol":
-                    subprotocol = str(v)
-            return status, res.detail, subprotocol
-        if res.kind == "timeout":
-            return self.config.connect_timeout_status, "integration timed out", None
-        if res.kind == "not_emulated":
-            return 200, res.detail, None
-        return 502, res.detail, None
-
     async def _authorize(self, name: str, hs: ev.Handshake) -> tuple[int, str]:
         auth = self.spec.authorizer(name)
-        request_id = ev.new_id()
-        ctx = ev.request_context(
+        return await authz.run(
+            auth.identity_sources,
+            self.runners.get(auth.function or ""),
             self.api,
             hs,
-            route="$connect",
-            event_type="CONNECT",
-            request_id=request_id,
-            request_ms=ev.now_ms(),
+            dict(self.stage.variables),
+            self.config,
         )
-        missing = authz.missing_identity(
-            auth.identity_sources, hs, dict(self.stage.variables), authz.context_lookup(ctx)
-        )
-        if missing:
-            return 401, f"identity source {missing} missing"
-        runner = self.runners.get(auth.function or "")
-        if runner is None:
-            hs.authorizer = {"principalId": "wsspec-local"}
-            return 200, "authorizer not emulated"
-        event = ev.authorizer_event(self.api, hs, request_id, ev.now_ms())
-        timeout = self.config.timeout if self.config.timeout is not None else 29.0
-        out = await runner.invoke(event, request_id=request_id, integration_timeout=timeout)
-        if out.kind != "ok":
-            msg = (out.value or {}).get("errorMessage", "") if isinstance(out.value, dict) else ""
-            if msg == "Unauthorized":
-                return 401, "Unauthorized"
-            return self.config.authorizer_error_status, f"authorizer failed: {msg or out.kind}"
-        decision = authz.decide(out.value, self.api.method_arn("$connect"))
-        if decision.status == 200:
-            hs.authorizer = decision.context
-        return decision.status, decision.reason
 
     # ---------------------------------------------------------------- messages
     def on_message(self, conn: Connection, text: str) -> None:
@@ -397,10 +460,12 @@ class Gateway:
                 self.api, hs, route.key, text, request_id, message_id, ev.now_ms()
             )
             self.inflight += 1
+            conn.pending += 1
 
             def done(out: Outcome) -> None:
                 self.inflight -= 1
                 self.answer(conn, route, request_id, t0, proxy_result(out))
+                conn.message_done()
 
             runner.submit(
                 event,
@@ -409,6 +474,7 @@ class Gateway:
                 integration_timeout=self.integration_timeout(integ.timeout_ms),
             )
             return
+        conn.pending += 1
         self.spawn(self._message_task(conn, route, request_id, message_id, text, t0))
 
     async def _message_task(
@@ -416,10 +482,13 @@ class Gateway:
     ) -> None:
         hs = conn.hs
         assert hs is not None
-        res = await self.run_route(
-            route, "MESSAGE", hs, request_id=request_id, message_id=message_id, body=text
-        )
-        self.answer(conn, route, request_id, t0, res)
+        try:
+            res = await self.run_route(
+                route, "MESSAGE", hs, request_id=request_id, message_id=message_id, body=text
+            )
+            self.answer(conn, route, request_id, t0, res)
+        finally:
+            conn.message_done()
 
     def answer(
         self, conn: Connection, route: Route, request_id: str, t0: float, res: Result
@@ -441,20 +510,38 @@ class Gateway:
             self.log_event("MESSAGE", route.key, hs.connection_id, 500, ms, res.detail)
             return
         status = res.status if res.status is not None else 200
+        detail = res.detail
         if route.two_way and res.body:
-            if not 200 <= status < 300 and self.config.two_way_error_status == "error":
+            data = res.body.encode("utf-8")
+            if len(data) > self.config.message_limit:
+                # Over the 128 KB message limit: never delivered.
+                detail = f"reply of {len(data)} bytes is over the {self.config.message_limit}"
+                detail += "-byte message limit"
+                if self.config.oversize_reply == "error":
+                    conn.send_text(
+                        ev.error_frame(
+                            "Internal server error", hs.connection_id, request_id
+                        ).encode()
+                    )
+                status = 500
+            elif not 200 <= status < 300 and self.config.two_way_error_status == "error":
                 conn.send_text(
                     ev.error_frame("Internal server error", hs.connection_id, request_id).encode()
                 )
             else:
-                conn.send_text(res.body.encode("utf-8"))
-        self.log_event("MESSAGE", route.key, hs.connection_id, status, ms, res.detail)
+                conn.send_text(data)
+        self.log_event("MESSAGE", route.key, hs.connection_id, status, ms, detail)
 
     def connection_closed(self, conn: Connection) -> None:
         hs = conn.hs
         if hs is None or self.connections.pop(hs.connection_id, None) is None:
             return
         code, reason = conn.disconnect_status()
+        if conn.pending and self.config.disconnect_order == "after_messages":
+            # $disconnect waits for the connection's messages still running (their handlers
+            # may still look the connection up), then runs.
+            conn.after_messages = lambda: self.spawn(self._disconnect(hs, code, reason))
+            return
         self.spawn(self._disconnect(hs, code, reason))
 
     async def _disconnect(self, hs: ev.Handshake, code: int, reason: str) -> None:

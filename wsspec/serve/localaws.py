@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Mapping
@@ -37,18 +38,67 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(s.getsockname()[1])
 
 
+# `python -m moto.server` that also ends when its parent does (Linux: PR_SET_PDEATHSIG), so not
+# even a `kill -9` of serve leaves it running.
+MOTO_BOOT = """
+import ctypes, os, runpy, signal, sys
+try:
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM)
+except (OSError, AttributeError):
+    pass
+if os.getppid() != int(sys.argv[1]):
+    sys.exit(0)
+sys.argv = ["moto.server", *sys.argv[2:]]
+runpy.run_module("moto.server", run_name="__main__", alter_sys=True)
+"""
+
+
+class Launch:
+    """A child process started from a worker thread that the event loop may stop at any moment
+    (Ctrl-C during start-up): the process is adopted as soon as it exists, and whichever of
+    ``adopt`` and ``cancel`` comes second stops it, so it can never be left running."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.cancelled = False
+
+    def adopt(self, proc: subprocess.Popen[bytes]) -> bool:
+        with self._lock:
+            if not self.cancelled:
+                self.proc = proc
+                return True
+        stop_process(proc)
+        return False
+
+    def cancel(self) -> None:
+        with self._lock:
+            self.cancelled = True
+            proc, self.proc = self.proc, None
+        stop_process(proc)
+
+
 def start_moto(
-    host: str, port: int, env: Mapping[str, str], timeout: float = 30.0
+    host: str,
+    port: int,
+    env: Mapping[str, str],
+    timeout: float = 30.0,
+    launch: Launch | None = None,
 ) -> subprocess.Popen[bytes] | None:
-    """Start ``python -m moto.server`` and wait until it answers; None if it did not start."""
+    """Start ``python -m moto.server`` and wait until it answers; None if it did not start (or
+    ``launch`` was cancelled meanwhile)."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", host, "-p", str(port)],
+        [sys.executable, "-c", MOTO_BOOT, str(os.getpid()), "-H", host, "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=dict(env),
     )
+    if launch is not None and not launch.adopt(proc):
+        return None
     deadline = time.monotonic() + timeout
     while True:
+        if launch is not None and launch.cancelled:
+            return None
         try:
             urllib.request.urlopen(f"http://{host}:{port}/moto-api/", timeout=1).read()
             return proc
@@ -60,7 +110,7 @@ def start_moto(
 
 
 def launch_local_aws(
-    host: str, region: str, needed_for: str
+    host: str, region: str, needed_for: str, launch: Launch | None = None
 ) -> tuple[subprocess.Popen[bytes], str]:
     """`wsspec serve`'s embedded AWS emulator: a moto server on ``host`` with dummy credentials
     and none of the developer's AWS settings. Returns the process and its endpoint URL; a
@@ -83,7 +133,7 @@ def launch_local_aws(
             "AWS_DEFAULT_REGION": region,
         }
     )
-    proc = start_moto(host, port, env)
+    proc = start_moto(host, port, env, launch=launch)
     if proc is None:
         raise WsspecError(
             "the local AWS emulator (moto server) did not start", code="WS967", exit_code=2
@@ -100,6 +150,53 @@ def stop_process(proc: subprocess.Popen[bytes] | None) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+_HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "content-length",
+}
+MAX_FORWARDED_ANSWER = 16 * 1024 * 1024
+
+
+def forward_request(
+    endpoint: str,
+    method: str,
+    target: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    timeout: float,
+) -> tuple[int, dict[str, str], bytes]:
+    """One request a worker sent to an AWS service host, passed to the local endpoint as it
+    is (SigV4 headers and all) and its answer returned. Blocking: run it in a thread."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    url = urlsplit(endpoint)
+    conn = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=timeout)
+    try:
+        conn.request(
+            method,
+            target,
+            body=body,
+            headers={k: v for k, v in headers if k.lower() not in _HOP_BY_HOP},
+        )
+        resp = conn.getresponse()
+        data = resp.read(MAX_FORWARDED_ANSWER)
+        out = {
+            k: v
+            for k, v in resp.getheaders()
+            if k.lower() not in _HOP_BY_HOP and k.lower() not in ("date", "server")
+        }
+        return resp.status, out, data
+    finally:
+        conn.close()
 
 
 # ============================================================================ AWS integrations
@@ -171,7 +268,12 @@ def moto_serves(service: str | None, region: str) -> bool:
 
 
 def start_local_aws(
-    spec: Spec, region: str, host: str, dynamodb_endpoint: str | None, embedded: str | None
+    spec: Spec,
+    region: str,
+    host: str,
+    dynamodb_endpoint: str | None,
+    embedded: str | None,
+    launch: Launch | None = None,
 ) -> LocalAws | None:
     """The endpoints for the spec's AWS service integrations (None when it has none). A moto
     server is started only when no running one (``embedded``: the connection table's) can be
@@ -186,7 +288,7 @@ def start_local_aws(
     )
     if local.endpoint or (dynamodb_endpoint and all(i.service == "dynamodb" for i in integs)):
         return local
-    local.proc, local.endpoint = launch_local_aws(host, region, "AWS service integrations")
+    local.proc, local.endpoint = launch_local_aws(host, region, "AWS service integrations", launch)
     if not local.dynamodb_endpoint:
         local.dynamodb_endpoint = local.endpoint
     return local

@@ -10,6 +10,8 @@ import asyncio
 import collections
 import json
 import marshal
+import os
+import signal
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,6 +41,23 @@ class Outcome:
 
 _ENCODE = json.JSONEncoder(separators=(",", ":")).encode
 _LEN = struct.Struct(">I")
+# The largest reply frame a worker may write: Lambda's 6 MB response limit (the worker turns a
+# larger result into Function.ResponseSizeTooLarge) plus the frame's own overhead.
+MAX_REPLY_FRAME = 6 * 1024 * 1024 + 64 * 1024
+MAX_LOG_LINE = 256 * 1024  # longer log lines are relayed in pieces (CloudWatch's event limit)
+
+
+def kill_process_group(transport: asyncio.BaseTransport | None) -> None:
+    """SIGKILL a worker and every process its handler started (workers lead their own process
+    group), so nothing a handler spawned outlives its worker. ``os.killpg`` does not reap the
+    worker, so asyncio's child watcher still sees its exit."""
+    if not isinstance(transport, asyncio.SubprocessTransport):
+        return
+    pid = transport.get_pid()
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 class WorkerExited(Exception):
@@ -61,6 +80,7 @@ class WorkerPipes(asyncio.SubprocessProtocol):
         self.on_reply: Callable[[Any], None] = self._said_hello
         self.on_eof: Callable[[], None] = lambda: None
         self.eof = False
+        self.broken = False  # the reply pipe carried something else: the worker is being killed
         self.transport: asyncio.BaseTransport | None = None
         self.exited: asyncio.Future[None] = self.loop.create_future()
 
@@ -73,31 +93,60 @@ class WorkerPipes(asyncio.SubprocessProtocol):
 
     def pipe_data_received(self, fd: int, data: bytes) -> None:
         if fd == 1:
-            buf = self.out
-            buf += data
-            pos = 0
-            size = len(buf)
-            while size - pos >= 4:
-                (n,) = _LEN.unpack_from(buf, pos)
-                if size - pos < 4 + n:
-                    break
-                if buf[pos + 4] == 77:  # b"M": marshal (see worker.py)
-                    obj = marshal.loads(bytes(buf[pos + 5 : pos + 4 + n]))
-                else:
-                    obj = json.loads(buf[pos + 5 : pos + 4 + n].decode())
-                pos += 4 + n
-                self.on_reply(obj)
-            if pos:
-                del buf[:pos]
-        else:
-            err = self.err
-            err += data
-            end = err.rfind(b"\n")
-            if end != -1:
-                lines = bytes(err[:end]).split(b"\n")
-                del err[: end + 1]
-                for line in lines:
-                    self.relay(line.decode("utf-8", "replace").rstrip())
+            if self.broken:
+                return
+            try:
+                self._replies(data)
+            except (ValueError, TypeError, EOFError, UnicodeDecodeError, OverflowError) as exc:
+                self._violation(f"{type(exc).__name__}: {exc}")
+            return
+        err = self.err
+        err += data
+        end = err.rfind(b"\n")
+        if end != -1:
+            lines = bytes(err[:end]).split(b"\n")
+            del err[: end + 1]
+            for line in lines:
+                self.relay(line.decode("utf-8", "replace").rstrip())
+        while len(err) > MAX_LOG_LINE:  # a line without end: relayed in pieces, never hoarded
+            self.relay(bytes(err[:MAX_LOG_LINE]).decode("utf-8", "replace"))
+            del err[:MAX_LOG_LINE]
+
+    def _replies(self, data: bytes) -> None:
+        """Hand every complete reply in the stdout buffer on, in order. Anything that is not a
+        reply of this protocol (the handler wrote to the pipe itself) raises."""
+        buf = self.out
+        buf += data
+        pos = 0
+        size = len(buf)
+        while size - pos >= 4:
+            (n,) = _LEN.unpack_from(buf, pos)
+            if n == 0 or n > MAX_REPLY_FRAME:
+                raise ValueError(f"a frame of {n} bytes")
+            if size - pos < 4 + n:
+                break
+            tag = buf[pos + 4]
+            if tag == 77:  # b"M": marshal (see worker.py)
+                obj = marshal.loads(bytes(buf[pos + 5 : pos + 4 + n]))
+            elif tag == 74:  # b"J"
+                obj = json.loads(buf[pos + 5 : pos + 4 + n].decode())
+            else:
+                raise ValueError(f"unknown frame tag {tag}")
+            if type(obj) is not dict:
+                raise ValueError("a reply that is not an object")
+            pos += 4 + n
+            self.on_reply(obj)
+        if pos:
+            del buf[:pos]
+
+    def _violation(self, reason: str) -> None:
+        """Something other than the worker wrote to its reply pipe (a handler writing to the
+        inherited descriptor, say): the worker is stopped, which fails the invocation it was
+        running as a crash and starts a fresh worker for the next one."""
+        self.broken = True
+        self.out.clear()
+        self.relay(f"worker protocol error ({reason}): the worker is stopped")
+        kill_process_group(self.transport)
 
     def pipe_connection_lost(self, fd: int, exc: Exception | None) -> None:
         if fd == 1:
@@ -251,19 +300,17 @@ class Worker:
         self.pool.exited(self)
 
     def kill(self, signal: bool = True) -> None:
-        """Retire this worker; ``signal``: also SIGKILL the process, once. Never signal a process
-        that may have exited: ``Popen.send_signal`` polls first, and reaping the child there
-        makes asyncio's child watcher log "Unknown child process pid N"."""
+        """Retire this worker; ``signal``: also SIGKILL it and its process group, once (without
+        ``signal`` the worker is exiting by itself: only what its handler started is killed).
+        Never ``Popen.send_signal`` a process that may have exited: it polls first, and reaping
+        the child there makes asyncio's child watcher log "Unknown child process pid N"."""
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
         first = not self.dead
         self.dead = True
-        if signal and first and not self.pipes.eof and self.transport.get_returncode() is None:
-            try:
-                self.transport.kill()
-            except ProcessLookupError:
-                pass
+        if first:
+            kill_process_group(self.transport)
 
     async def wait(self) -> None:
         await asyncio.shield(self.pipes.exited)

@@ -57,3 +57,21 @@ class IntegrationRunner(Protocol):
         timeout: float,
         request_id: str,
     ) -> Awaitable[Result]: ...
+
+
+def connect_outcome(res: Result, config: ServeConfig) -> tuple[int, str, str | None]:
+    """(status, detail, subprotocol) of a handshake from its ``$connect`` integration's result:
+    2xx accepts, another status is returned as is, an error is 502, a timeout
+    ``connect_timeout_status``; a returned ``Sec-WebSocket-Protocol`` is relayed."""
+    if res.kind == "ok":
+        status = res.status if res.status is not None else config.connect_default_status
+        subprotocol = None
+        for k, v in (res.headers or {}).items():
+            if k.lower() == "sec-websocket-protocol":
+                subprotocol = str(v)
+        return status, res.detail, subprotocol
+    if res.kind == "timeout":
+        return config.connect_timeout_status, "integration timed out", None
+    if res.kind == "not_emulated":
+        return 200, res.detail, None
+    return 502, res.detail, None

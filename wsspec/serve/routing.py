@@ -62,11 +62,54 @@ class Router:
             return False
         validator = self._validators.get(name)
         if validator is None:
-            import jsonschema
-
             model = next((m for m in self.spec.models if m.name == name), None)
             if model is None:
                 return False
-            validator = jsonschema.Draft4Validator(plain(model.schema))
-            self._validators[name] = validator
-        return bool(validator.is_valid(body))
+            validator = self._validators[name] = _validator(plain(model.schema))
+        try:
+            return bool(validator.is_valid(body))
+        except Exception:  # noqa: BLE001 - an unresolvable $ref: the body cannot be shown valid
+            return False
+
+    def model_notes(self) -> list[str]:
+        """Start-up notes for models whose ``$ref``s point outside the model (serve never
+        fetches them: messages checked against such a model get the Bad request body frame)."""
+        notes = []
+        used = {n for r in self.spec.routes for n in r.request_models.values()}
+        for model in self.spec.models:
+            if model.name not in used:
+                continue
+            remote = sorted(r for r in _refs(plain(model.schema)) if not r.startswith("#"))
+            if remote:
+                notes.append(
+                    f"not fetched: model {model.name} refers to {', '.join(remote)}; serve "
+                    f"resolves only references inside the model (messages checked against it "
+                    f"get the Bad request body frame)"
+                )
+        return notes
+
+
+def _validator(schema: Any) -> Any:
+    """A draft-4 validator whose ``$ref``s resolve inside the schema (and to the JSON Schema
+    meta-schemas) only: the registry has no retrieval, so nothing is fetched from the network
+    or the file system."""
+    import jsonschema
+    from jsonschema_specifications import REGISTRY
+
+    return jsonschema.Draft4Validator(schema, registry=REGISTRY)
+
+
+def _refs(value: Any) -> set[str]:
+    """Every ``$ref`` string in a schema (iteratively: schemas may nest deeply)."""
+    out: set[str] = set()
+    stack = [value]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, dict):
+            ref = cur.get("$ref")
+            if isinstance(ref, str):
+                out.add(ref)
+            stack.extend(cur.values())
+        elif isinstance(cur, list):
+            stack.extend(cur)
+    return out

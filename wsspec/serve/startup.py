@@ -8,12 +8,14 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable
+from pathlib import Path
 
-from wsspec import arns, derive, names
+from wsspec import arns, derive, names, packaging
 from wsspec.errors import WsspecError
-from wsspec.model import Spec, Stage
+from wsspec.model import Function, Spec, Stage
 from wsspec.serve.config import ServeConfig
 from wsspec.serve.integrations.aws import plan_note
+from wsspec.serve.integrations.mapping import parameter_notes
 from wsspec.serve.invoke import FunctionRunner, function_environment
 
 
@@ -32,6 +34,7 @@ def plan_notes(spec: Spec, stage: Stage, config: ServeConfig) -> list[str]:
             )
         elif integ.kind == "http" and (integ.vpc_link or integ.vpc_link_id):
             notes.append(f"VPC link ignored: {routes} call {integ.url} directly")
+        notes += parameter_notes(integ, routes)
     for a in spec.authorizers:
         if a.function is None:
             notes.append(
@@ -51,9 +54,10 @@ def plan_notes(spec: Spec, stage: Stage, config: ServeConfig) -> list[str]:
 def function_runners(
     spec: Spec,
     config: ServeConfig,
-    callback_url: str,
+    callback_url: str | None,
     dynamodb_endpoint: str | None,
     log: Callable[[str], None],
+    network_env: dict[str, str] | None = None,
 ) -> tuple[dict[str, FunctionRunner], list[str]]:
     """A runner for every function a route or authorizer uses, and notes for those that cannot
     run here. No process is started yet (``warm``)."""
@@ -76,13 +80,30 @@ def function_runners(
             log_group=names.function_log_group(spec, fn.name),
             function_arn=arns.lambda_function("aws", config.region, config.account, fname),
         )
-        env["WSSPEC_CALLBACK_URL"] = callback_url
+        if fn.logging is not None:  # what Lambda sets from the function's LoggingConfig
+            env["AWS_LAMBDA_LOG_FORMAT"] = fn.logging.format
+            if fn.logging.level:
+                env["AWS_LAMBDA_LOG_LEVEL"] = fn.logging.level
+        if callback_url is not None:  # compatibility: AWS code needs no wsspec variable
+            env["WSSPEC_CALLBACK_URL"] = callback_url
+        env.update(network_env or {})
         if dynamodb_endpoint is not None:
             env["AWS_ENDPOINT_URL_DYNAMODB"] = dynamodb_endpoint
         env.update(config.extra_env)
+        if os.environ.get("WSSPEC_SITE_PACKAGES") == "1":  # the developer's packages, visible
+            env["WSSPEC_SITE_PACKAGES"] = "1"
+        deps = packaging.install(spec, fn)  # from the cache unless the declared files changed
+        if deps is not None:
+            notes.append(f"function {fn.name}: dependencies: {packaging.describe(fn)}")
         try:
             runners[fn.name] = FunctionRunner(
-                fn, spec.project_dir, env, concurrency=config.concurrency, log=log
+                fn,
+                spec.project_dir,
+                env,
+                concurrency=config.concurrency,
+                log=log,
+                memory_limit=config.memory_limit,
+                dependencies=deps,
             )
         except WsspecError as exc:
             if exc.code != "WS968":  # WS968: a Node.js function, and no `node` on PATH
@@ -115,17 +136,54 @@ async def warm(runners: dict[str, FunctionRunner]) -> list[str]:
     return notes
 
 
+def dependency_signature(spec: Spec, fn: Function) -> tuple[tuple[str, int, int], ...]:
+    """(path, mtime, size) of a function's dependency file and the lock files beside it."""
+    if fn.dependencies is None:
+        return ()
+    path = Path(spec.project_dir, fn.dependencies.path)
+    out = []
+    for p in (path, path.with_name("package-lock.json"), path.with_name("npm-shrinkwrap.json")):
+        try:
+            st = p.stat()
+        except OSError:
+            continue
+        out.append((str(p), st.st_mtime_ns, st.st_size))
+    return tuple(out)
+
+
+async def _repackage(spec: Spec, runner: FunctionRunner, log: Callable[[str], None]) -> bool:
+    """Install a function's changed dependencies; False (and the reason logged) on failure,
+    in which case its workers keep the dependencies they had."""
+    try:
+        tree = await asyncio.to_thread(packaging.install, spec, runner.fn)
+    except WsspecError as exc:
+        log(f"function {runner.fn.name}: dependencies not reinstalled: {exc}")
+        return False
+    runner.use_dependencies(tree)
+    log(f"function {runner.fn.name}: dependencies: {packaging.describe(runner.fn)} (changed)")
+    return True
+
+
 async def watch(
-    runners: dict[str, FunctionRunner], interval: float, log: Callable[[str], None]
+    runners: dict[str, FunctionRunner],
+    interval: float,
+    log: Callable[[str], None],
+    spec: Spec | None = None,
 ) -> None:
-    """Forever: replace a function's workers when its source files change (hot reload)."""
+    """Forever: replace a function's workers when its source files change (hot reload), and
+    reinstall its dependencies first when its dependency or lock file changed."""
+    deps = {n: dependency_signature(spec, r.fn) for n, r in runners.items()} if spec else {}
     while True:
         await asyncio.sleep(interval)
         for name, runner in runners.items():
             try:
                 changed = await asyncio.to_thread(runner.changed)
+                sig = dependency_signature(spec, runner.fn) if spec else ()
             except OSError:
                 continue
+            if spec is not None and sig != deps.get(name, ()):
+                deps[name] = sig
+                changed = await _repackage(spec, runner, log) or changed
             if not changed:
                 continue
             runner.reload()

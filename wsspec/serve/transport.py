@@ -3,8 +3,11 @@
 Each TCP connection starts in HTTP mode. A request with ``Upgrade: websocket`` is handed to the
 host's handshake pipeline (``Host.upgrade``), which ends with ``Connection.open`` (101) or
 ``Connection.reject``; any other request is answered by ``Host.http_request`` (keep-alive,
-pipelining; heads are bounded by ``MAX_HEAD``, bodies by ``MAX_HTTP_BODY``, chunked bodies are
-refused).
+pipelining). Every byte read is bounded: heads are parsed strictly by ``http11`` (size, header
+count, one ``Content-Length``, one ``Host``), a request must arrive within ``request_timeout`` of
+its first byte (or of the connection's opening), an idle keep-alive connection is closed after
+``keepalive_timeout``, bytes sent during the handshake pipeline are capped, and a client that
+does not read its answers stops being read.
 
 WebSocket framing, masking, UTF-8 validation, ping/pong, the closing handshake and the size
 limits (``max_size=(128 KB message, 32 KB frame)`` -> close 1009) are done by ``websockets``'
@@ -15,27 +18,28 @@ sans-I/O ``ServerProtocol``; this module only moves bytes and hands complete tex
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import socket
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol, cast
 
 from wsspec.serve import events as ev
 from wsspec.serve.config import ServeConfig
+from wsspec.serve.http11 import Head, Headers, HttpError, parse_head
 
 if TYPE_CHECKING:
     from websockets.frames import Frame, Opcode
     from websockets.http11 import Response
     from websockets.server import ServerProtocol
 
-MAX_HEAD = 64 * 1024
-MAX_HTTP_BODY = 10 * 1024 * 1024
+HANDSHAKE_BUFFER = 256 * 1024  # bytes a client may send before its 101 (then reading pauses)
 _quiet = logging.getLogger("wsspec.serve.websockets")
 _quiet.setLevel(logging.WARNING)
 _quiet.propagate = False
 
-Headers = list[tuple[str, str]]  # raw, in order, original capitalisation
 HttpAnswer = tuple[int, dict[str, str], bytes]  # status, headers, body
-_Head = tuple[int, str, str, Headers, int, bool]  # end, method, target, headers, length, keep-alive
 
 
 class Host(Protocol):
@@ -49,8 +53,11 @@ class Host(Protocol):
     ) -> None:
         """Start the handshake pipeline; ``rest``: bytes that followed the request head."""
 
-    def http_request(self, method: str, target: str, body: bytes) -> HttpAnswer:
-        """Answer one plain HTTP request."""
+    def http_request(
+        self, conn: Connection, head: Head, body: bytes
+    ) -> HttpAnswer | asyncio.Future[HttpAnswer]:
+        """Answer one plain HTTP request (a future: answered later, e.g. forwarded; the
+        connection's next requests wait for it)."""
 
     def on_message(self, conn: Connection, text: str) -> None:
         """One complete text message from an open WebSocket."""
@@ -65,33 +72,43 @@ class Connection(asyncio.Protocol):
     """One TCP connection: HTTP requests first, then (maybe) a WebSocket."""
 
     __slots__ = (
+        "after_messages",
         "buf",
-        "busy",
         "close_deadline",
         "closed",
         "frags",
         "head",
         "host",
         "hs",
+        "idle_since",
         "last_active_ms",
         "last_inbound",
         "mode",
         "opened",
         "peer",
+        "pending",
+        "request_started",
         "server_close",
+        "tls",
         "transport",
+        "write_paused",
         "ws",
     )
 
-    def __init__(self, host: Host) -> None:
+    def __init__(self, host: Host, tls: bool = False) -> None:
         self.host = host
         self.transport: asyncio.Transport | None = None
         self.buf = bytearray()
-        self.mode = "http"  # http | handshake | ws | closed
+        self.mode = "http"  # http | waiting (for an answer) | handshake | ws | closed
         self.ws: ServerProtocol | None = None
         self.hs: ev.Handshake | None = None
-        self.head: _Head | None = None
-        self.busy = False
+        self.head: Head | None = None
+        self.request_started: float | None = time.monotonic()  # None: idle between requests
+        self.idle_since = 0.0
+        self.write_paused = False
+        self.tls = tls  # accepted on the TLS listener
+        self.pending = 0  # messages whose integration has not answered yet
+        self.after_messages: Callable[[], object] | None = None  # run when pending drops to 0
         self.opened = 0.0
         self.last_inbound = 0.0
         self.last_active_ms = 0
@@ -110,14 +127,22 @@ class Connection(asyncio.Protocol):
         self.host.sockets.add(self)
 
     def data_received(self, data: bytes) -> None:
-        if self.mode == "ws":
+        mode = self.mode
+        if mode == "ws":
             self._ws_data(data)
             return
-        if self.mode == "closed":
+        if mode == "closed":
             return
         self.buf += data
-        if not self.busy:
-            self._next_http()
+        if mode in ("handshake", "waiting"):
+            # Bytes sent before the 101 (the client's first frames) wait here, bounded: past the
+            # limit, reading stops until the handshake pipeline has decided.
+            if len(self.buf) > HANDSHAKE_BUFFER and self.transport is not None:
+                self.transport.pause_reading()
+            return
+        if self.request_started is None:
+            self.request_started = time.monotonic()
+        self._next_http()
 
     def eof_received(self) -> bool | None:
         if self.mode == "ws":
@@ -136,6 +161,37 @@ class Connection(asyncio.Protocol):
             self.host.connection_closed(self)
         self.mode = "closed"
 
+    def pause_writing(self) -> None:
+        # The client does not read what it is sent: in HTTP mode, stop reading its requests too
+        # (pipelined requests would otherwise pile answers up here without bound).
+        self.write_paused = True
+        if self.mode == "http" and self.transport is not None:
+            self.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        self.write_paused = False
+        if self.mode == "http" and self.transport is not None and not self.transport.is_closing():
+            self.transport.resume_reading()
+
+    def backlog(self) -> int:
+        """Bytes written to this connection that the client has not taken yet."""
+        t = self.transport
+        return t.get_write_buffer_size() if t is not None and not t.is_closing() else 0
+
+    def check_timers(self, now: float) -> None:
+        """Close an HTTP connection whose request takes longer than ``request_timeout`` to arrive
+        (408), or that stayed idle between requests for ``keepalive_timeout``. (WebSocket timers
+        are the gateway's: they follow API Gateway's idle and lifetime limits.)"""
+        if self.mode != "http" or self.transport is None:
+            return
+        cfg = self.host.config
+        if self.request_started is not None:
+            if now - self.request_started > cfg.request_timeout:
+                self.http_reply(408, b"", {}, close=True)
+        elif now - self.idle_since > cfg.keepalive_timeout:
+            self.mode = "closed"
+            self.transport.close()
+
     # ---------------------------------------------------------------- HTTP
     def _next_http(self) -> None:
         """Serve every complete request in the buffer (keep-alive, pipelining). A request whose
@@ -143,83 +199,73 @@ class Connection(asyncio.Protocol):
         while self.mode == "http" and self.buf:
             head = self.head
             if head is None:
-                head = self._parse_head()
+                try:
+                    head = parse_head(self.buf)
+                except HttpError as exc:
+                    self._refuse(exc)
+                    return
                 if head is None:
                     return
-            end, method, target, headers, length, keep_alive = head
-            if len(self.buf) < end + length:
+                if head.upgrade:
+                    self._upgrade(head)
+                    return
+                if head.expect_continue and head.length and len(self.buf) == head.size:
+                    assert self.transport is not None
+                    self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            end = head.size + head.length
+            if len(self.buf) < end:
                 self.head = head
                 return
             self.head = None
-            body = bytes(self.buf[end : end + length])
-            del self.buf[: end + length]
-            self._http_request(method, target, body, keep_alive)
+            body = bytes(self.buf[head.size : end])
+            del self.buf[:end]
+            self._http_request(head, body)
+        if self.mode == "http" and not self.buf:
+            self.request_started = None
+            self.idle_since = time.monotonic()
 
-    def _parse_head(self) -> _Head | None:
-        """Parse the head at the start of the buffer: None when incomplete or answered here (an
-        error reply, or a WebSocket upgrade handed to the handshake pipeline)."""
-        end = self.buf.find(b"\r\n\r\n")
-        if end == -1:
-            if len(self.buf) > MAX_HEAD:
-                self.http_reply(431, b"", {}, close=True)
-            return None
-        lines = bytes(self.buf[:end]).decode("latin-1").split("\r\n")
-        try:
-            method, target, _version = lines[0].split(" ", 2)
-        except ValueError:
-            self.http_reply(400, b"", {}, close=True)
-            return None
-        headers: Headers = []
-        for line in lines[1:]:
-            k, sep, v = line.partition(":")
-            if not sep:
-                self.http_reply(400, b"", {}, close=True)
-                return None
-            headers.append((k.strip(), v.strip()))
-        low = {k.lower(): v for k, v in headers}
-        if "websocket" in low.get("upgrade", "").lower():
-            rest = bytes(self.buf[end + 4 :])
-            self.buf = bytearray()
-            self.mode = "handshake"
-            self.busy = True
-            self.host.upgrade(self, method, target, headers, rest)
-            return None
-        length = self._body_length(low, end)
-        if length is None:
-            return None
-        keep_alive = low.get("connection", "").lower() != "close"
-        return end + 4, method, target, headers, length, keep_alive
+    def _refuse(self, exc: HttpError) -> None:
+        headers = {"x-amzn-ErrorType": "PayloadTooLargeException"} if exc.status == 413 else {}
+        body = json.dumps({"message": exc.reason}).encode()
+        self.http_reply(exc.status, body, headers, close=True)
 
-    def _body_length(self, low: dict[str, str], end: int) -> int | None:
-        """The declared body length (None: refused here, the reply sent)."""
-        if "chunked" in low.get("transfer-encoding", "").lower():
-            self.http_reply(411, b"", {}, close=True)
-            return None
-        try:
-            length = int(low.get("content-length", "0") or "0")
-        except ValueError:
-            self.http_reply(400, b"", {}, close=True)
-            return None
-        if length > MAX_HTTP_BODY:
-            self.http_reply(
-                413,
-                b'{"message":"Request Entity Too Large"}',
-                {"x-amzn-ErrorType": "PayloadTooLargeException"},
-                close=True,
-            )
-            return None
-        if length and len(self.buf) == end + 4 and low.get("expect", "").lower() == "100-continue":
-            assert self.transport is not None
-            self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-        return length
+    def _upgrade(self, head: Head) -> None:
+        rest = bytes(self.buf[head.size :])
+        self.buf = bytearray()
+        self.mode = "handshake"
+        self.host.upgrade(self, head.method, head.target, head.headers, rest)
 
-    def _http_request(self, method: str, target: str, body: bytes, keep_alive: bool) -> None:
+    def _http_request(self, head: Head, body: bytes) -> None:
         try:
-            status, rheaders, rbody = self.host.http_request(method, target, body)
+            answer = self.host.http_request(self, head, body)
         except Exception as exc:  # noqa: BLE001 - never let a bad request kill the server
             self.host.log(f"@connections internal error: {type(exc).__name__}: {exc}")
-            status, rheaders, rbody = 500, {}, b'{"message":"Internal server error"}'
+            answer = 500, {}, b'{"message":"Internal server error"}'
+        if isinstance(answer, tuple):
+            self._answer(answer, head.keep_alive)
+            return
+        # Answered later: requests behind it wait (in order), their bytes bounded.
+        self.mode = "waiting"
+        answer.add_done_callback(lambda fut: self._answered(fut, head.keep_alive))
+
+    def _answered(self, fut: asyncio.Future[HttpAnswer], keep_alive: bool) -> None:
+        if self.mode != "waiting":
+            return  # the connection ended meanwhile
+        self.mode = "http"
+        if fut.cancelled() or fut.exception() is not None:
+            answer: HttpAnswer = 502, {}, b'{"message":"Bad Gateway"}'
+        else:
+            answer = fut.result()
+        self._answer(answer, keep_alive)
+        if self.transport is not None:
+            self.transport.resume_reading()
+        self._next_http()
+
+    def _answer(self, answer: HttpAnswer, keep_alive: bool) -> None:
+        status, rheaders, rbody = answer
         self.http_reply(status, rbody, rheaders, close=not keep_alive)
+        if self.buf:  # the next pipelined request has started already
+            self.request_started = time.monotonic()
 
     def http_reply(self, status: int, body: bytes, headers: dict[str, str], close: bool) -> None:
         if self.transport is None or self.transport.is_closing():
@@ -233,6 +279,8 @@ class Connection(asyncio.Protocol):
         }
         if body and "Content-Type" not in headers:
             hdrs["Content-Type"] = "application/json"
+        given = {k.lower() for k in headers}
+        hdrs = {k: v for k, v in hdrs.items() if k.lower() not in given}
         hdrs.update(headers)
         if close:
             hdrs["Connection"] = "close"
@@ -272,9 +320,9 @@ class Connection(asyncio.Protocol):
         self.mode = "ws"
         self.opened = self.last_inbound = time.monotonic()
         self.last_active_ms = ev.now_ms()
-        self.busy = False
         assert self.transport is not None
         self.transport.write(accept.serialize())
+        self.transport.resume_reading()  # paused if the client sent much before its 101
 
     # ---------------------------------------------------------------- WebSocket
     def _ws_data(self, data: bytes) -> None:
@@ -383,6 +431,17 @@ class Connection(asyncio.Protocol):
             pass
         self._flush()
 
+    def gone(self) -> bool:
+        """Whether the TCP connection has ended (it may end while a handshake step awaits)."""
+        return self.closed
+
+    def message_done(self) -> None:
+        """One of this connection's messages has been answered."""
+        self.pending -= 1
+        if self.pending == 0 and self.after_messages is not None:
+            then, self.after_messages = self.after_messages, None
+            then()
+
     def disconnect_status(self) -> tuple[int, str]:
         ws = self.ws
         assert ws is not None
@@ -396,6 +455,23 @@ class Connection(asyncio.Protocol):
         if ws.close_sent is not None:  # the protocol failed the connection (1009, 1007, 1002)
             return int(ws.close_sent.code), ws.close_sent.reason
         return self.host.config.abnormal_close
+
+
+def bound_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port`` and not listening yet: connecting to it is refused
+    until the server calls ``listen`` (``loop.create_server(sock=...)``)."""
+    family, kind, proto, _, addr = socket.getaddrinfo(
+        host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(addr)
+    except BaseException:
+        sock.close()
+        raise
+    sock.setblocking(False)
+    return sock
 
 
 def upgrade_response(

@@ -76,6 +76,97 @@ function logError(what, info) {
   process.stderr.write(`ERROR\t${what}\t${JSON.stringify(info)}\n`);
 }
 
+// Inside this worker only, the API's AWS host names (WSSPEC_LOCAL_HOSTS) resolve to the gateway:
+// port 443 goes to its TLS port, port 80 to its plain port (WSSPEC_LOCAL_PORTS). dns.lookup
+// answers 127.0.0.1 for them, and net/tls connect calls to them get the local port; the AWS SDKs
+// (v2 and v3), https.request and fetch all connect through these.
+async function resolveLocally() {
+  const hosts = String(process.env.WSSPEC_LOCAL_HOSTS || "").split(",").filter(Boolean)
+    .map((h) => h.toLowerCase());
+  const ports = String(process.env.WSSPEC_LOCAL_PORTS || "").split(",").map(Number);
+  if (!hosts.length || ports.length !== 2) return;
+  const [plain, secure] = ports;
+  const address = process.env.WSSPEC_LOCAL_ADDRESS || "127.0.0.1";
+  const family = address.includes(":") ? 6 : 4;
+  // The modules' own objects (an ES namespace is read-only); syncBuiltinESMExports() then
+  // updates what `import { connect } from "node:tls"` sees.
+  const dns = (await import("node:dns")).default;
+  const net = (await import("node:net")).default;
+  const tls = (await import("node:tls")).default;
+  const { syncBuiltinESMExports } = await import("node:module");
+  const local = (h) => typeof h === "string" && hosts.includes(h.toLowerCase().replace(/\.$/, ""));
+  const answer = (options, callback) => {
+    const all = options && typeof options === "object" && options.all;
+    if (all) process.nextTick(callback, null, [{ address, family }]);
+    else process.nextTick(callback, null, address, family);
+  };
+  const realLookup = dns.lookup;
+  dns.lookup = function lookup(hostname, options, callback) {
+    if (!local(hostname)) return realLookup.apply(this, arguments);
+    if (typeof options === "function") return answer({}, options);
+    return answer(options, callback);
+  };
+  const realPromise = dns.promises.lookup;
+  dns.promises.lookup = function lookup(hostname, options) {
+    if (!local(hostname)) return realPromise.apply(this, arguments);
+    const all = options && typeof options === "object" && options.all;
+    return Promise.resolve(all ? [{ address, family }] : { address, family });
+  };
+  const localLookup = (hostname, options, callback) =>
+    typeof options === "function" ? answer({}, options) : answer(options, callback);
+  const mapPort = (port, dflt) => {
+    const p = port === undefined || port === null || port === "" ? dflt : Number(port);
+    return p === 443 ? secure : p === 80 ? plain : p;
+  };
+  const patch = (mod, name, dflt) => {
+    const real = mod[name];
+    mod[name] = function connect(...args) {
+      const first = args[0];
+      if (first && typeof first === "object" && !Array.isArray(first)) {
+        const host = first.host || first.hostname;
+        if (local(host)) {
+          args[0] = { ...first, host, port: mapPort(first.port, dflt), lookup: localLookup,
+            servername: first.servername || host };
+        }
+      } else if (typeof first === "number" || (typeof first === "string" && /^\d+$/.test(first))) {
+        if (local(args[1])) args[0] = mapPort(first, dflt);
+      }
+      return real.apply(this, args);
+    };
+  };
+  patch(net, "connect", 80);
+  patch(net, "createConnection", 80);
+  patch(tls, "connect", 443);
+  syncBuiltinESMExports();
+}
+
+// console.* as Lambda's Node.js runtime formats it: `timestamp\trequestId\tLEVEL\tmessage` (the
+// request id is "undefined" while the handler loads, as there), or one JSON object per call when
+// AWS_LAMBDA_LOG_FORMAT=JSON (then AWS_LAMBDA_LOG_LEVEL filters). One call may give several
+// lines; the gateway prefixes each with the function's name.
+let currentRequestId = "undefined";
+async function runtimeConsole() {
+  const util = await import("node:util");
+  const json = String(process.env.AWS_LAMBDA_LOG_FORMAT || "").toUpperCase() === "JSON";
+  const levels = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4, FATAL: 5 };
+  const wanted = levels[String(process.env.AWS_LAMBDA_LOG_LEVEL || "").toUpperCase()];
+  const min = json && wanted !== undefined ? wanted : 0;
+  const emit = (level) => (...args) => {
+    if (levels[level] < min) return;
+    const message = util.format(...args);
+    const timestamp = new Date().toISOString();
+    process.stderr.write(json
+      ? JSON.stringify({ timestamp, level, requestId: currentRequestId, message }) + "\n"
+      : `${timestamp}\t${currentRequestId}\t${level}\t${message}\n`);
+  };
+  console.log = emit("INFO");
+  console.info = emit("INFO");
+  console.warn = emit("WARN");
+  console.error = emit("ERROR");
+  console.debug = emit("DEBUG");
+  console.trace = emit("TRACE");
+}
+
 async function main() {
   const net = await import("node:net");
   const fs = await import("node:fs");
@@ -176,6 +267,9 @@ async function main() {
     return out;
   }
 
+  await resolveLocally();
+  await runtimeConsole();
+
   // ---------------------------------------------------------------- the invocation loop
   const env = process.env;
   const fixed = {
@@ -254,6 +348,7 @@ async function main() {
       inv.finish(JSON.stringify({ error: initError }));
       return;
     }
+    currentRequestId = String(msg.requestId || "");
     const deadline = Date.now() + Number(msg.timeoutMs || 3000);
     let waitForEmptyEventLoop = true;
     const context = {

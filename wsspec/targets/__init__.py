@@ -10,7 +10,8 @@ the targets it runs. ``wsspec.build`` runs them.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -21,6 +22,9 @@ TARGETS: dict[str, str] = {
     "cloudformation": "wsspec.targets.cloudformation",
     "terraform": "wsspec.targets.terraform",
     "stubs": "wsspec.targets.stubs",
+    "asyncapi": "wsspec.targets.asyncapi",
+    "client-ts": "wsspec.targets.client_ts",
+    "client-py": "wsspec.targets.client_py",
 }
 
 
@@ -31,6 +35,9 @@ class Output:
     path: Path  # absolute
     content: bytes
     generated: bool = True  # False: a user-owned file (stub) -- created once, never overwritten
+    # For a generated file: recognises a file wsspec wrote at this path (its header, its zip
+    # comment). The writer replaces an existing file only when this says it is wsspec's.
+    ours: Callable[[bytes], bool] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

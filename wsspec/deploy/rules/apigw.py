@@ -10,13 +10,15 @@ from typing import Any, Mapping
 from wsspec import arns
 from wsspec.deploy.compare import Change, changed_fields, diff_props
 from wsspec.deploy.current import Cur
+from wsspec.deploy.inventory import INVENTORY_TAG, render
 from wsspec.deploy.planner import Planner
 from wsspec.deploy.records import API, Fmt, Out, Res
 from wsspec.deploy.steps import Call
 
 
 def api(p: Planner, r: Res, h: Cur | None) -> None:
-    props = r.props
+    """The API; its tags include the inventory of optional families (``deploy.inventory``)."""
+    props = {**r.props, "Tags": {**r.props["Tags"], INVENTORY_TAG: render(p.families_before)}}
     if h is None:
         create = Call("apigatewayv2", "create_api", dict(props), produces=(("api", "ApiId"),))
         p.add("create", r, "api", r.key, [create])
@@ -29,15 +31,17 @@ def api(p: Planner, r: Res, h: Cur | None) -> None:
         calls.append(Call("apigatewayv2", "update_api", {"ApiId": API, **upd}))
     if "Tags" in fields:
         arn = Fmt(arns.apigateway_resource(p.partition, p.region, "/apis/{0}"), (API,))
-        calls.append(
-            Call("apigatewayv2", "tag_resource", {"ResourceArn": arn, "Tags": dict(props["Tags"])})
-        )
-        gone = sorted(set(h.props.get("Tags") or {}) - set(props["Tags"]))
-        if gone:
-            calls.append(
-                Call("apigatewayv2", "untag_resource", {"ResourceArn": arn, "TagKeys": gone})
-            )
+        calls += _retag(arn, props["Tags"], h.props.get("Tags"))
     p.add("update", r, "api", r.key, calls, changes=ch)
+
+
+def _retag(arn: str | Fmt, tags: Mapping[str, str], had: Mapping[str, str] | None) -> list[Call]:
+    """Calls that make an API Gateway resource's tags ``tags`` (tag, then untag what left)."""
+    calls = [Call("apigatewayv2", "tag_resource", {"ResourceArn": arn, "Tags": dict(tags)})]
+    gone = sorted(set(had or {}) - set(tags))
+    if gone:
+        calls.append(Call("apigatewayv2", "untag_resource", {"ResourceArn": arn, "TagKeys": gone}))
+    return calls
 
 
 def _child(
@@ -144,9 +148,20 @@ def _update_route(
     if upd:
         update = Call("apigatewayv2", "update_route", {"ApiId": API, "RouteId": route_id, **upd})
         calls.insert(0 if rrse is None else len(calls), update)
-    if rr_calls and not ch:
-        ch = [("response", "$default" if rr_have else None, "$default")]
+    ch += _route_response_changes(rr_want, rr_have, rr_calls)
     p.add("update", r, "route", r.key, calls, changes=ch)
+
+
+def _route_response_changes(want: Res | None, have: Cur | None, calls: list[Call]) -> list[Change]:
+    """What the route's ``$default`` response changes (shown under the route in a plan)."""
+    if not calls or want is None:
+        return []
+    if have is None or have.props.get("__assumed__"):
+        return [("RouteResponse", None, dict(want.props))]
+    return [
+        (f"RouteResponse.{f}", o, n)
+        for f, o, n in diff_props("route_response", want.props, have.props)
+    ]
 
 
 def stage(p: Planner, r: Res, h: Cur | None) -> None:
@@ -172,8 +187,7 @@ def stage(p: Planner, r: Res, h: Cur | None) -> None:
             arns.apigateway_resource(p.partition, p.region, f"/apis/{{0}}/stages/{r.key}"),
             (API,),
         )
-        params = {"ResourceArn": arn, "Tags": dict(props["Tags"])}
-        calls.append(Call("apigatewayv2", "tag_resource", params))
+        calls += _retag(arn, props["Tags"], h.props.get("Tags"))
     p.add("update", r, "stage", r.key, calls, changes=ch)
 
 
@@ -190,6 +204,9 @@ def domain(p: Planner, r: Res, h: Cur | None) -> None:
             "DomainNameConfigurations": r.props["DomainNameConfigurations"],
         }
         calls.append(Call("apigatewayv2", "update_domain_name", params, optional=True))
+    if "Tags" in changed_fields(ch):
+        arn = arns.apigateway_resource(p.partition, p.region, f"/domainnames/{r.key}")
+        calls += _retag(arn, r.props["Tags"], h.props.get("Tags"))
     p.add("update", r, "domain", r.key, calls, changes=ch)
 
 

@@ -6,7 +6,7 @@ from typing import Callable
 
 from wsspec.deploy import tables
 from wsspec.deploy.current import Cur
-from wsspec.deploy.records import POLICY_NAME
+from wsspec.deploy.records import POLICY_NAME, RETAIN_TAG
 from wsspec.deploy.steps import Call
 
 DeleteCalls = Callable[[str, Cur, str], list[Call]]  # (natural key, current, API id) -> calls
@@ -53,12 +53,20 @@ def _alarm(key: str, h: Cur, api_id: str) -> list[Call]:
     return [Call("cloudwatch", "delete_alarms", {"AlarmNames": [key]})]
 
 
+def _table(key: str, h: Cur, api_id: str) -> list[Call]:
+    """Delete the table, unless its spec said ``deletion_policy: retain`` (its tag says so)."""
+    if (h.props.get("Tags") or {}).get(RETAIN_TAG) == "true":
+        return []
+    return [Call("dynamodb", "delete_table", {"TableName": key})]
+
+
 def _kept(key: str, h: Cur, api_id: str) -> list[Call]:
     return []  # account settings are regional and shared: left as they are
 
 
 DELETES: dict[str, DeleteCalls] = {
     "api": _one("apigatewayv2", "delete_api", "ApiId"),
+    "duplicate_api": _one("apigatewayv2", "delete_api", "ApiId"),
     "route": _api_child("delete_route", "RouteId"),
     "integration": _api_child("delete_integration", "IntegrationId"),
     "integration_response": _integration_response,
@@ -75,7 +83,7 @@ DELETES: dict[str, DeleteCalls] = {
     "subscription": _one("sns", "unsubscribe", "SubscriptionArn"),
     "topic": _one("sns", "delete_topic", "TopicArn"),
     "vpc_link": _one("apigateway", "delete_vpc_link", "vpcLinkId"),
-    "table": _one("dynamodb", "delete_table", "TableName", by_key=True),
+    "table": _table,
     "app_table": tables.delete_table,
     "trigger": tables.delete_trigger,
     "account": _kept,

@@ -22,22 +22,50 @@ def _ttl(table: str, attribute: str, enabled: bool) -> Call:
     )
 
 
+def _backups(table: str, enabled: bool) -> Call:
+    spec = {"PointInTimeRecoveryEnabled": enabled}
+    return Call(
+        "dynamodb",
+        "update_continuous_backups",
+        {"TableName": table, "PointInTimeRecoverySpecification": spec},
+        retry=("busy",),
+    )
+
+
+def _sse_param(sse: dict[str, object]) -> dict[str, object] | None:
+    """``SSESpecification`` for create/update (``{"Enabled": False}`` is DynamoDB's default)."""
+    return sse if sse.get("Enabled") else None
+
+
 def table(p: Planner, r: Res, h: Cur | None) -> None:
     props = r.props
     if h is None:
-        params = without(props, "Ttl")
+        params = without(props, "Ttl", "PointInTimeRecovery", "SSESpecification")
         params["Tags"] = tags_list(props["Tags"])
+        sse = _sse_param(props.get("SSESpecification") or {})
+        if sse:
+            params["SSESpecification"] = sse
         calls = [Call("dynamodb", "create_table", params), _ttl(r.key, props["Ttl"], True)]
+        if props.get("PointInTimeRecovery"):
+            calls.append(_backups(r.key, True))
         p.add("create", r, "table", r.key, calls)
         return
     ch = diff_props("table", props, h.props)
     calls = []
     fields = changed_fields(ch)
-    if fields & {"BillingMode", "ProvisionedThroughput"}:
+    if fields & {"BillingMode", "ProvisionedThroughput", "SSESpecification"} or (
+        "DeletionProtectionEnabled" in fields
+    ):
         upd = {"TableName": r.key, "BillingMode": props["BillingMode"]}
         if "ProvisionedThroughput" in props:
             upd["ProvisionedThroughput"] = props["ProvisionedThroughput"]
+        if "SSESpecification" in fields:
+            upd["SSESpecification"] = props["SSESpecification"]
+        if "DeletionProtectionEnabled" in fields:
+            upd["DeletionProtectionEnabled"] = props["DeletionProtectionEnabled"]
         calls.append(Call("dynamodb", "update_table", upd, retry=("busy",)))
+    if "PointInTimeRecovery" in fields:
+        calls.append(_backups(r.key, bool(props["PointInTimeRecovery"])))
     if "Ttl" in fields:
         if h.props.get("Ttl"):
             calls.append(_ttl(r.key, h.props["Ttl"], False))
@@ -95,7 +123,7 @@ def role(p: Planner, r: Res, h: Cur | None) -> None:
         p.add("create", r, "role", r.key, calls)
         if props["Policy"] is not None:
             policy = [_put_policy(r)]
-            p.add("create", r, "role_policy", r.key, policy, label=f"{r.label} policy")
+            p.add("create", r, "role_policy", r.key, policy)
         return
     ch = diff_props("role", p.resolved(r), h.props)
     p.add(
@@ -112,7 +140,7 @@ def role(p: Planner, r: Res, h: Cur | None) -> None:
         else:
             call = Call("iam", "delete_role_policy", {"RoleName": r.key, "PolicyName": POLICY_NAME})
         pc = [c for c in ch if c[0] == "Policy"]
-        p.add("update", r, "role_policy", r.key, [call], changes=pc, label=f"{r.label} policy")
+        p.add("update", r, "role_policy", r.key, [call], changes=pc)
 
 
 def _put_policy(r: Res) -> Call:
@@ -163,6 +191,8 @@ _CONFIGURATION = (
     "Description",
     "Environment",
     "TracingConfig",
+    "LoggingConfig",
+    "Layers",
 )
 
 
@@ -176,9 +206,12 @@ def function(p: Planner, r: Res, h: Cur | None) -> None:
         "Timeout": props["Timeout"],
         "Description": props["Description"],
         "Environment": {"Variables": dict(props["Environment"])},
+        "Layers": list(props.get("Layers", ())),
     }
     if "TracingConfig" in props:
         conf["TracingConfig"] = dict(props["TracingConfig"])
+    if "LoggingConfig" in props:
+        conf["LoggingConfig"] = dict(props["LoggingConfig"])
     code = r.blob or b""
     architectures = list(props["Architectures"])
     if h is None:
@@ -207,6 +240,8 @@ def function(p: Planner, r: Res, h: Cur | None) -> None:
         calls.append(Call("lambda", "update_function_code", params, retry=("busy",)))
     if fields & set(_CONFIGURATION):
         params = {"FunctionName": r.key, **conf}
+        if "LoggingConfig" in fields and "LoggingConfig" not in conf:  # back to the default
+            params["LoggingConfig"] = {"LogFormat": "Text"}
         calls.append(Call("lambda", "update_function_configuration", params, retry=("busy", "iam")))
     if "Tags" in fields:
         arn = arns.lambda_function(p.partition, p.region, p.account, r.key)

@@ -11,19 +11,22 @@ from wsspec.deploy.steps import Call
 
 def topic(p: Planner, r: Res, h: Cur | None) -> None:
     tags = tags_list(r.props["Tags"])
+    key = r.props.get("KmsMasterKeyId")
     if h is None:
-        p.add(
-            "create",
-            r,
-            "topic",
-            r.key,
-            [Call("sns", "create_topic", {"Name": r.key, "Tags": tags})],
-        )
+        params: dict[str, object] = {"Name": r.key, "Tags": tags}
+        if key:
+            params["Attributes"] = {"KmsMasterKeyId": key}
+        p.add("create", r, "topic", r.key, [Call("sns", "create_topic", params)])
         return
     ch = diff_props("topic", r.props, h.props)
-    if ch:
-        call = Call("sns", "tag_resource", {"ResourceArn": h.id, "Tags": tags})
-        p.add("update", r, "topic", r.key, [call], changes=ch)
+    fields = changed_fields(ch)
+    calls = []
+    if "Tags" in fields:
+        calls.append(Call("sns", "tag_resource", {"ResourceArn": h.id, "Tags": tags}))
+    if "KmsMasterKeyId" in fields:
+        attr = {"TopicArn": h.id, "AttributeName": "KmsMasterKeyId", "AttributeValue": key or ""}
+        calls.append(Call("sns", "set_topic_attributes", attr))
+    p.add("update", r, "topic", r.key, calls, changes=ch)
 
 
 def subscription(p: Planner, r: Res, h: Cur | None) -> None:

@@ -30,7 +30,6 @@ IAM (the integration's credentials role) is not checked.
 from __future__ import annotations
 
 import asyncio
-import json
 import urllib.parse
 from collections.abc import Mapping
 from typing import Any
@@ -42,11 +41,12 @@ from wsspec.serve.integrations.mapping import (
     TEMPLATE_ERRORS,
     pick_response,
     render_request,
+    request_parameters,
     response_body,
+    set_headers,
 )
 from wsspec.serve.localaws import DUMMY_KEY, LocalAws, moto_serves
 from wsspec.serve.result import IntegrationContext, Result
-from wsspec.serve.selection import MISSING, json_path
 
 
 def plan_note(integ: Integration, routes: str, config: ServeConfig) -> str:
@@ -69,41 +69,6 @@ def plan_note(integ: Integration, routes: str, config: ServeConfig) -> str:
 
 
 # ============================================================================ the request
-def _param_value(
-    source: str, event: Mapping[str, Any], body: Any, stage_variables: Mapping[str, str]
-) -> str | None:
-    """One request-parameter source -> its value (None when absent)."""
-    s = source.strip()
-    if len(s) >= 2 and s[0] == s[-1] == "'":
-        return s[1:-1]
-    if s.startswith("$"):
-        s = s[1:]
-    ctx = event.get("requestContext") or {}
-    value: Any = MISSING
-    if s.startswith("context."):
-        value = json_path(ctx, "$." + s[len("context.") :])
-    elif s.startswith("stageVariables."):
-        value = stage_variables.get(s[len("stageVariables.") :], MISSING)
-    elif s.startswith("route.request.header."):
-        name = s[len("route.request.header.") :].lower()
-        value = next(
-            (v for k, v in (event.get("headers") or {}).items() if k.lower() == name), MISSING
-        )
-    elif s.startswith("route.request.querystring."):
-        value = (event.get("queryStringParameters") or {}).get(
-            s[len("route.request.querystring.") :], MISSING
-        )
-    elif s.startswith("route.request.body"):
-        value = (
-            json_path(body, "$" + s[len("route.request.body") :])
-            if body is not MISSING
-            else MISSING
-        )
-    if value is MISSING or value is None:
-        return None
-    return value if isinstance(value, str) else json.dumps(value)
-
-
 def build_request(
     stage_variables: Mapping[str, str],
     integ: Integration,
@@ -147,17 +112,9 @@ def build_request(
     else:
         path = "/" + (integ.path or "").lstrip("/")
         headers["Content-Type"] = "application/json"
-    for target_name, source in integ.request_parameters.items():
-        value = _param_value(source, event, body, stage_variables)
-        if value is None:
-            continue
-        if target_name.startswith("integration.request.header."):
-            name = target_name[len("integration.request.header.") :]
-            for k in [k for k in headers if k.lower() == name.lower()]:
-                del headers[k]
-            headers[name] = value
-        elif target_name.startswith("integration.request.querystring."):
-            query.append((target_name[len("integration.request.querystring.") :], value))
+    extra_headers, extra_query, _ = request_parameters(integ, event, body, stage_variables)
+    set_headers(headers, extra_headers)
+    query += extra_query
     url = base + urllib.parse.quote(path, safe="/@:+$,;=-_.~!*'()")
     if form and not templated:
         data = b""

@@ -1,7 +1,8 @@
 """HTTP and HTTP_PROXY integrations: the message is forwarded to the integration's URL.
 
 HTTP_PROXY sends the raw frame text (``$connect``: the client's headers, no body) and relays the
-backend's status and body. HTTP (non-proxy) renders the request template first and the
+backend's status and body. Both apply the integration's ``request_parameters`` (headers, query
+strings, ``{name}`` path parameters) as API Gateway maps them. HTTP (non-proxy) renders the request template first and the
 integration response template after. Requests run in a thread so the event loop never blocks.
 """
 
@@ -10,11 +11,18 @@ from __future__ import annotations
 import asyncio
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from typing import Any
 
 from wsspec.model import Integration
-from wsspec.serve.integrations.mapping import TEMPLATE_ERRORS, render_request, response_body
+from wsspec.serve.integrations.mapping import (
+    TEMPLATE_ERRORS,
+    render_request,
+    request_parameters,
+    response_body,
+    set_headers,
+)
 from wsspec.serve.result import IntegrationContext, Result
 from wsspec.serve.selection import MISSING, parse_json_body
 
@@ -39,6 +47,16 @@ def http_request(
             return resp.status, resp.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode("utf-8", "replace")
+
+
+def integration_url(url: str, query: list[tuple[str, str]], path: dict[str, str]) -> str:
+    """The integration URL with its ``{name}`` path parameters filled in and the query-string
+    parameters appended."""
+    for name, value in path.items():
+        url = url.replace("{" + name + "}", urllib.parse.quote(value, safe=""))
+    if query:
+        url += ("&" if "?" in url else "?") + urllib.parse.urlencode(query)
+    return url
 
 
 async def run_http(
@@ -67,12 +85,15 @@ async def run_http(
             data = rendered.encode()
     if data is not None:
         headers.setdefault("Content-Type", "application/json")
+    extra_headers, query, path = request_parameters(integ, event, body, ctx.stage_variables)
+    set_headers(headers, extra_headers)
+    url = integration_url(integ.url or "", query, path)
     method = integ.method or "POST"
     if method in ("GET", "HEAD", "DELETE"):
         data = None
     try:
         status, text = await asyncio.wait_for(
-            asyncio.to_thread(http_request, integ.url or "", method, data, headers, timeout),
+            asyncio.to_thread(http_request, url, method, data, headers, timeout),
             timeout + 1,
         )
     except (asyncio.TimeoutError, TimeoutError):

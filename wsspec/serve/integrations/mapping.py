@@ -10,12 +10,13 @@ Lambda); ``$default`` is the fallback.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from wsspec.model import Integration, IntegrationResponse
-from wsspec.serve.selection import MISSING, Unevaluable, evaluate, parse_json_body
+from wsspec.serve.selection import MISSING, Unevaluable, evaluate, json_path, parse_json_body
 from wsspec.serve.vtl import render, template_scope
 
 TEMPLATE_ERRORS = (ValueError, TypeError)  # what a template that cannot be rendered raises
@@ -99,3 +100,93 @@ def response_body(
         event, output, stage_variables, {"integration": {"response": {"statuscode": status}}}
     )
     return render(tpl, scope)
+
+
+# ============================================================================ request parameters
+# Sources of integration request parameters this server can read; others are named at start-up.
+PARAMETER_SOURCES = (
+    "'",
+    "context.",
+    "stageVariables.",
+    "route.request.header.",
+    "route.request.querystring.",
+    "route.request.body",
+)
+
+
+def param_value(
+    source: str, event: Mapping[str, Any], body: Any, stage_variables: Mapping[str, str]
+) -> str | None:
+    """One request-parameter source (``'static'``, ``context.*``, ``stageVariables.*``,
+    ``route.request.header.*`` / ``.querystring.*`` / ``.body.*``) -> its value (None when
+    absent). Headers and query strings exist on ``$connect`` only, as on AWS."""
+    s = source.strip()
+    if len(s) >= 2 and s[0] == s[-1] == "'":
+        return s[1:-1]
+    if s.startswith("$"):
+        s = s[1:]
+    ctx = event.get("requestContext") or {}
+    value: Any = MISSING
+    if s.startswith("context."):
+        value = json_path(ctx, "$." + s[len("context.") :])
+    elif s.startswith("stageVariables."):
+        value = stage_variables.get(s[len("stageVariables.") :], MISSING)
+    elif s.startswith("route.request.header."):
+        name = s[len("route.request.header.") :].lower()
+        value = next(
+            (v for k, v in (event.get("headers") or {}).items() if k.lower() == name), MISSING
+        )
+    elif s.startswith("route.request.querystring."):
+        value = (event.get("queryStringParameters") or {}).get(
+            s[len("route.request.querystring.") :], MISSING
+        )
+    elif s.startswith("route.request.body"):
+        value = (
+            json_path(body, "$" + s[len("route.request.body") :])
+            if body is not MISSING
+            else MISSING
+        )
+    if value is MISSING or value is None:
+        return None
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def request_parameters(
+    integ: Integration, event: Mapping[str, Any], body: Any, stage_variables: Mapping[str, str]
+) -> tuple[dict[str, str], list[tuple[str, str]], dict[str, str]]:
+    """The integration's ``request_parameters`` for one event, as API Gateway maps them:
+    (headers, query-string pairs, path parameters); absent sources are left out."""
+    headers: dict[str, str] = {}
+    query: list[tuple[str, str]] = []
+    path: dict[str, str] = {}
+    for target, source in integ.request_parameters.items():
+        value = param_value(source, event, body, stage_variables)
+        if value is None:
+            continue
+        kind, _, name = target.removeprefix("integration.request.").partition(".")
+        if kind == "header":
+            headers[name] = value
+        elif kind == "querystring":
+            query.append((name, value))
+        elif kind == "path":
+            path[name] = value
+    return headers, query, path
+
+
+def set_headers(headers: dict[str, str], extra: Mapping[str, str]) -> None:
+    """Set ``extra`` on ``headers``, replacing any value of the same name (any capitalisation)."""
+    for name, value in extra.items():
+        for k in [k for k in headers if k.lower() == name.lower()]:
+            del headers[k]
+        headers[name] = value
+
+
+def parameter_notes(integ: Integration, routes: str) -> list[str]:
+    """Start-up notes for request parameters this server does not apply."""
+    out = []
+    for target, source in integ.request_parameters.items():
+        if not source.strip().lstrip("$").startswith(PARAMETER_SOURCES):
+            out.append(f"not emulated: request parameter {target} = {source} on {routes}")
+        elif integ.kind != "http" and target.startswith("integration.request.path."):
+            out.append(f"not emulated: request parameter {target} on {routes} (HTTP only)")
+    return out

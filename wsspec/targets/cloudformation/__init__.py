@@ -17,7 +17,7 @@ from wsspec.model import Spec
 from wsspec.targets import BuildContext, Output
 from wsspec.targets.cloudformation import nested
 from wsspec.targets.cloudformation.resources import template
-from wsspec.targets.cloudformation.serialise import serialise, template_path
+from wsspec.targets.cloudformation.serialise import is_wsspec_template, serialise, template_path
 
 __all__ = ["notes", "render", "serialise", "template", "template_path"]
 
@@ -54,7 +54,7 @@ def _render(spec: Spec, ctx: BuildContext) -> _Rendered:
         data = serialise(doc, ctx.template_format)
         if len(data) > derive.CFN_TEMPLATE_LIMIT:
             raise _too_large(spec, data)
-        outputs = [Output(template_path(ctx), data)]
+        outputs = [Output(template_path(ctx), data, ours=is_wsspec_template)]
     if not per_route:
         n = derive.cloudformation_resource_count(spec, per_route=True)
         m = derive.cloudformation_resource_count(spec, per_route=False)

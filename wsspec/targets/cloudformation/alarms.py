@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from wsspec import alarms, names
+from wsspec import alarms, derive, names
 from wsspec.model import Spec
 from wsspec.monitoring import DYNAMODB_NAMESPACE, OUTPUT_ALARM_NAMES, OUTPUT_ALARM_TOPIC
-from wsspec.targets.cloudformation.intrinsics import Json, put, ref, resource
+from wsspec.targets.cloudformation.intrinsics import Json, put, ref, resource, tag_list
 
 
 def resources(spec: Spec) -> dict[str, Json]:
@@ -21,10 +21,12 @@ def resources(spec: Spec) -> dict[str, Json]:
         return {}
     out: dict[str, Json] = {}
     actions: list[Any] = list(mon.topic_arns)
+    tags = tag_list(derive.tags(spec))
     if mon.create_topic:
-        out[names.ALARM_TOPIC_LOGICAL] = resource(
-            "AWS::SNS::Topic", {"TopicName": alarms.topic_name(spec)}
-        )
+        topic: Json = {"TopicName": alarms.topic_name(spec)}
+        put(topic, "KmsMasterKeyId", mon.topic_kms_key)
+        put(topic, "Tags", tags)
+        out[names.ALARM_TOPIC_LOGICAL] = resource("AWS::SNS::Topic", topic)
         actions.append(ref(names.ALARM_TOPIC_LOGICAL))
         subs = [("email", e) for e in mon.topic_emails] + [("https", u) for u in mon.topic_https]
         for protocol, endpoint in subs:
@@ -57,6 +59,7 @@ def resources(spec: Spec) -> dict[str, Json]:
         put(props, "DatapointsToAlarm", alarm.datapoints_to_alarm)
         if actions:
             props["AlarmActions"] = list(actions)
+        put(props, "Tags", tags)
         depends = [names.function_logical(alarm.function)] if alarm.function else []
         if alarm.stage is not None:
             depends.append(names.stage_logical(alarm.stage))

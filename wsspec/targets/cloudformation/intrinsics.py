@@ -8,6 +8,8 @@ literal. ARN shapes come from ``wsspec.arns`` with CloudFormation's pseudo param
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from wsspec import arns, derive, names
@@ -107,6 +109,10 @@ def arn_token(spec: Spec, token: derive.Ref) -> Any:
                 "${Table}${Suffix}", {"Table": get_att(logical, "Arn"), "Suffix": token.suffix}
             )
         return get_att(logical, "Arn")
+    if token.kind == "account":
+        return ref("AWS::AccountId")
+    if token.kind == "execute_api_all":
+        return sub(arns.execute_api(PARTITION, REGION, ACCOUNT, "*", "*"))
     return get_att(names.function_logical(token.value), "Arn")
 
 
@@ -125,10 +131,67 @@ def policy_document(spec: Spec, statements: list[derive.Statement]) -> Json:
     }
 
 
-def trust(service: str) -> Json:
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
-        ],
+def trust(spec: Spec, trust_: derive.Trust) -> Json:
+    """A role's trust policy, with its confused-deputy conditions (``derive.trust``)."""
+    statement: Json = {
+        "Effect": "Allow",
+        "Principal": {"Service": trust_.service},
+        "Action": "sts:AssumeRole",
     }
+    if trust_.conditions:
+        conditions: dict[str, Json] = {}
+        for c in trust_.conditions:
+            conditions.setdefault(c.operator, {})[c.key] = arn_token(spec, c.value)
+        statement["Condition"] = conditions
+    return {"Version": "2012-10-17", "Statement": [statement]}
+
+
+def tag_list(tags: Mapping[str, str]) -> list[Json] | None:
+    """``[{Key, Value}]`` (sorted) for resource types whose Tags is a list; None when empty."""
+    return [{"Key": k, "Value": v} for k, v in sorted(tags.items())] or None
+
+
+# ----------------------------------------------------------------------------- literal text
+# What CloudFormation (and cfn-lint E1029) reads as a substitution in any string: ``${Name}``
+# naming a parameter, resource or pseudo parameter.
+_SUBSTITUTION = re.compile(r"\$\{([A-Za-z0-9_:.]+)\}")
+
+
+def _resolvable(text: str, names_: set[str]) -> bool:
+    return any(
+        v.startswith("AWS::") or v.split(".")[0] in names_ for v in _SUBSTITUTION.findall(text)
+    )
+
+
+def _literal(value: Any, names_: set[str]) -> Any:
+    if isinstance(value, str):
+        if _resolvable(value, names_):
+            return sub("${Literal}", {"Literal": value})  # the map's values are never evaluated
+        return value
+    if isinstance(value, list):
+        return [_literal(v, names_) for v in value]
+    if isinstance(value, dict):
+        if (
+            len(value) == 1
+            and next(iter(value)) in ("Ref", "Condition")
+            or any(k.startswith("Fn::") for k in value)
+        ):
+            return value  # an intrinsic function wsspec wrote
+        return {k: _literal(v, names_) for k, v in value.items()}
+    return value
+
+
+def keep_literal(doc: Json) -> Json:
+    """Spec text that merely looks like a substitution (``${AWS::AccountId}`` in a description)
+    stays literal: such strings are passed through ``Fn::Sub``'s variable map, whose values
+    CloudFormation does not interpolate. The template's own Description cannot hold an
+    intrinsic function, so there ``${`` becomes ``${!`` (CloudFormation's literal form)."""
+    names_ = set(doc.get("Resources", {})) | set(doc.get("Parameters", {}))
+    for res in doc.get("Resources", {}).values():
+        if "Properties" in res:
+            res["Properties"] = _literal(res["Properties"], names_)
+    for out in doc.get("Outputs", {}).values():
+        out["Value"] = _literal(out["Value"], names_)
+    if isinstance(doc.get("Description"), str) and _resolvable(doc["Description"], names_):
+        doc["Description"] = doc["Description"].replace("${", "${!")
+    return doc

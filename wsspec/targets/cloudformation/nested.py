@@ -26,8 +26,6 @@ created in the other in one update; the create can conflict with the not-yet-del
 
 from __future__ import annotations
 
-import hashlib
-import math
 import re
 from typing import Any
 
@@ -35,23 +33,16 @@ from wsspec import derive, names
 from wsspec.errors import WsspecError
 from wsspec.model import Spec
 from wsspec.targets import BuildContext, Output
-from wsspec.targets.cloudformation.intrinsics import Json, package_only
-from wsspec.targets.cloudformation.serialise import serialise, template_path
+from wsspec.targets.cloudformation.intrinsics import Json, package_only, put, tag_list
+from wsspec.targets.cloudformation.serialise import is_wsspec_template, serialise, template_path
 
-ROUTE_CHILD_TARGET = 200  # average resources per routes child (each child stays far below 500)
-FUNCTION_CHILD_TARGET = 48  # functions per functions child (<= 200 outputs; ~4 resources each)
 PARAMETER_LIMIT = 200  # parameters per template (CloudFormation quota)
 OUTPUT_LIMIT = 200  # outputs per template (CloudFormation quota)
 
 _SUB_TOKEN = re.compile(r"\$\{([^!}][^}]*)\}")
 
 
-def _pow2(n: int) -> int:
-    return 1 << max(0, math.ceil(math.log2(max(1, n))))
-
-
-def _bucket(key: str, count: int) -> int:
-    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") % count
+_bucket = derive.bucket
 
 
 def _fail(spec: Spec, message: str, hint: str) -> WsspecError:
@@ -68,7 +59,7 @@ def placement(spec: Spec, resources: dict[str, Json]) -> dict[str, tuple[str, in
         if route.two_way:
             ids.append(names.route_response_logical(route.key))
         groups.append((route.key, ids))
-    count = _pow2(math.ceil(sum(len(ids) for _, ids in groups) / ROUTE_CHILD_TARGET))
+    count = derive.route_stack_count(spec)
     for key, ids in groups:
         for logical in ids:
             moved[logical] = ("routes", _bucket(key, count) + 1)
@@ -85,7 +76,7 @@ def placement(spec: Spec, resources: dict[str, Json]) -> dict[str, tuple[str, in
         for perm in derive.lambda_permissions(spec, per_route=False):
             if perm.function is not None and perm.authorizer is None:
                 by_function[perm.function].append(names.permission_logical(perm.key))
-        fcount = _pow2(math.ceil(len(spec.functions) / FUNCTION_CHILD_TARGET))
+        fcount = derive.function_stack_count(spec)
         for fn_name, ids in by_function.items():
             for logical in ids:
                 if logical in resources:
@@ -255,6 +246,7 @@ def _child(
     props: Json = {"TemplateURL": fname}
     if params:
         props["Parameters"] = params
+    put(props, "Tags", tag_list(derive.tags(spec)))
     stack["Properties"] = props
     return child_doc, stack
 
@@ -299,7 +291,7 @@ def render(spec: Spec, ctx: BuildContext, doc: Json) -> tuple[list[Output], str]
                 file=spec.source_file or None,
                 hint="shorten mapping templates and model schemas, or split the API",
             )
-        outputs.append(Output(path, data))
+        outputs.append(Output(path, data, ours=is_wsspec_template))
     routes = [f for f, _ in files if f.startswith("routes-")]  # in stack-number order
     fns = [f for f, _ in files if f.startswith("functions-")]
     where = f"routes in {len(routes)} nested stacks ({routes[0]} ... {routes[-1]})"

@@ -9,6 +9,7 @@ order with the outputs. Decisions shared with other back ends come from ``wsspec
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from wsspec.targets.cloudformation.intrinsics import (
     execute_api,
     function_arn,
     get_att,
+    keep_literal,
     lambda_invoke_uri,
     package_only,
     policy_document,
@@ -30,9 +32,12 @@ from wsspec.targets.cloudformation.intrinsics import (
     ref,
     resource,
     sub,
+    tag_list,
     trust,
 )
+from wsspec.targets.cloudformation.outputs import outputs
 from wsspec.targets.cloudformation.serialise import TEMPLATE_DIR
+from wsspec.targets.cloudformation.tables import table
 
 
 def _settings(s: RouteSettings) -> Json:
@@ -59,7 +64,9 @@ def _api(spec: Spec) -> Json:
         props["DisableExecuteApiEndpoint"] = True
     if a.disable_schema_validation:
         props["DisableSchemaValidation"] = True
-    put(props, "Tags", dict(a.tags))
+    if a.ip_address_type != "ipv4":
+        props["IpAddressType"] = a.ip_address_type
+    put(props, "Tags", derive.tags(spec))
     return resource("AWS::ApiGatewayV2::Api", props)
 
 
@@ -186,7 +193,9 @@ def _model(spec: Spec, model_name: str) -> Json:
         "ApiId": ref(names.API_LOGICAL),
         "Name": m.name,
         "ContentType": m.content_type,
-        "Schema": plain(m.schema),
+        # JSON text, not an object: every key of a schema stays data (a property named
+        # "Ref" or a default {"Fn::GetAtt": ...} is never evaluated by CloudFormation).
+        "Schema": json.dumps(plain(m.schema), indent=2, ensure_ascii=False),
     }
     put(props, "Description", m.description)
     return resource("AWS::ApiGatewayV2::Model", props)
@@ -229,7 +238,7 @@ def _stages(spec: Spec, deployment: str | None) -> dict[str, Json]:
                 else get_att(names.access_log_group_logical(stage.name), "Arn"),
                 "Format": stage.access_log.format,
             }
-        put(props, "Tags", dict(stage.tags))
+        put(props, "Tags", derive.stage_tags(spec, stage.name))
         if stage.execution_logging and spec.cloudwatch_role:
             depends.append(names.ACCOUNT_LOGICAL)
         out[names.stage_logical(stage.name)] = resource("AWS::ApiGatewayV2::Stage", props, depends)
@@ -237,6 +246,7 @@ def _stages(spec: Spec, deployment: str | None) -> dict[str, Json]:
         if stage.access_log is not None and stage.access_log.destination_arn is None:
             props = {"LogGroupName": names.access_log_group(spec, stage.name)}
             put(props, "RetentionInDays", derive.log_retention_days(spec))
+            put(props, "Tags", tag_list(derive.stage_tags(spec, stage.name)))
             out[names.access_log_group_logical(stage.name)] = resource("AWS::Logs::LogGroup", props)
     return out
 
@@ -246,23 +256,24 @@ def _functions(spec: Spec, ctx: BuildContext) -> dict[str, Json]:
     for fn in spec.functions:
         log_logical = names.function_log_group_logical(fn.name)
         role_logical = names.function_role_logical(fn.name)
+        tags = tag_list(derive.function_tags(spec, fn))
         log_props: Json = {"LogGroupName": names.function_log_group(spec, fn.name)}
         put(log_props, "RetentionInDays", derive.log_retention_days(spec))
+        put(log_props, "Tags", tags)
         out[log_logical] = resource("AWS::Logs::LogGroup", log_props)
-        out[role_logical] = resource(
-            "AWS::IAM::Role",
-            {
-                "AssumeRolePolicyDocument": trust(derive.LAMBDA_TRUST),
-                "Policies": [
-                    {
-                        "PolicyName": "wsspec-function",
-                        "PolicyDocument": policy_document(
-                            spec, derive.function_statements(spec, fn.name)
-                        ),
-                    }
-                ],
-            },
-        )
+        role: Json = {
+            "AssumeRolePolicyDocument": trust(spec, derive.trust(spec, derive.LAMBDA_TRUST)),
+            "Policies": [
+                {
+                    "PolicyName": "wsspec-function",
+                    "PolicyDocument": policy_document(
+                        spec, derive.function_statements(spec, fn.name)
+                    ),
+                }
+            ],
+        }
+        put(role, "Tags", tags)
+        out[role_logical] = resource("AWS::IAM::Role", role)
         code = Path(ctx.functions_dir, names.zip_name(fn.name))
         props: Json = {
             "FunctionName": names.function_name(spec, fn.name),
@@ -275,6 +286,8 @@ def _functions(spec: Spec, ctx: BuildContext) -> dict[str, Json]:
             "Code": _relative(code, ctx.out_dir / TEMPLATE_DIR),
         }
         put(props, "Description", fn.description)
+        if fn.layers:
+            props["Layers"] = list(fn.layers)
         env = derive.environment(spec, fn.name)
         if env:
             if (
@@ -286,6 +299,9 @@ def _functions(spec: Spec, ctx: BuildContext) -> dict[str, Json]:
             props["Environment"] = {"Variables": {**env, **tables.environment_refs(spec, fn.name)}}
         if derive.tracing(spec):
             props["TracingConfig"] = {"Mode": "Active"}
+        if fn.logging is not None:
+            props["LoggingConfig"] = fn.logging.config()
+        put(props, "Tags", tags)
         # The log group exists (with its retention) before Lambda could create it by itself.
         out[names.function_logical(fn.name)] = resource(
             "AWS::Lambda::Function",
@@ -325,126 +341,79 @@ def _permissions(spec: Spec, per_route: bool) -> dict[str, Json]:
 def _integration_roles(spec: Spec) -> dict[str, Json]:
     out: dict[str, Json] = {}
     for integ in derive.generated_integration_roles(spec):
-        out[names.integration_role_logical(integ)] = resource(
-            "AWS::IAM::Role",
-            {
-                "AssumeRolePolicyDocument": trust(derive.APIGW_TRUST),
-                "Policies": [
-                    {
-                        "PolicyName": "wsspec-integration",
-                        "PolicyDocument": policy_document(
-                            spec, derive.integration_role_statements(spec, integ)
-                        ),
-                    }
-                ],
-            },
-        )
+        props: Json = {
+            "AssumeRolePolicyDocument": trust(
+                spec, derive.trust(spec, derive.APIGW_TRUST, api_role=True)
+            ),
+            "Policies": [
+                {
+                    "PolicyName": "wsspec-integration",
+                    "PolicyDocument": policy_document(
+                        spec, derive.integration_role_statements(spec, integ)
+                    ),
+                }
+            ],
+        }
+        put(props, "Tags", tag_list(derive.tags(spec)))
+        out[names.integration_role_logical(integ)] = resource("AWS::IAM::Role", props)
     return out
 
 
 def _extras(spec: Spec) -> dict[str, Json]:
+    """VPC links, the connection table, the account's CloudWatch role, the custom domain."""
     out: dict[str, Json] = {}
+    tags = derive.tags(spec)
     for link in spec.vpc_links:
         props: Json = {
             "Name": names.vpc_link_name(spec, link.name),
             "TargetArns": list(link.target_arns),
         }
         put(props, "Description", link.description)
+        put(props, "Tags", tag_list(tags))
         out[names.vpc_link_logical(link.name)] = resource("AWS::ApiGateway::VpcLink", props)
     conn = spec.connections
     if conn is not None:
-        props = {
-            "TableName": names.table_name(spec),
-            "AttributeDefinitions": [{"AttributeName": conn.partition_key, "AttributeType": "S"}],
-            "KeySchema": [{"AttributeName": conn.partition_key, "KeyType": "HASH"}],
-            "BillingMode": conn.billing_mode,
-            "TimeToLiveSpecification": {"AttributeName": conn.ttl_attribute, "Enabled": True},
-        }
-        if conn.billing_mode == "PROVISIONED":
-            props["ProvisionedThroughput"] = {
-                "ReadCapacityUnits": conn.read_capacity,
-                "WriteCapacityUnits": conn.write_capacity or conn.read_capacity,
-            }
-        # Connection ids are ephemeral (at most 2 h): nothing worth retaining.
-        out[names.CONNECTION_TABLE_LOGICAL] = resource(
-            "AWS::DynamoDB::Table", props, DeletionPolicy="Delete", UpdateReplacePolicy="Delete"
+        out[names.CONNECTION_TABLE_LOGICAL] = table(
+            names.table_name(spec), conn, derive.table_tags(spec), conn.ttl_attribute
         )
     if spec.cloudwatch_role:
-        out[names.ACCOUNT_ROLE_LOGICAL] = resource(
-            "AWS::IAM::Role",
-            {
-                "AssumeRolePolicyDocument": trust(derive.APIGW_TRUST),
-                "ManagedPolicyArns": [
-                    sub(arns.managed_policy(PARTITION, derive.CLOUDWATCH_POLICY))
-                ],
-            },
-        )
+        role: Json = {
+            "AssumeRolePolicyDocument": trust(spec, derive.trust(spec, derive.APIGW_TRUST)),
+            "ManagedPolicyArns": [sub(arns.managed_policy(PARTITION, derive.CLOUDWATCH_POLICY))],
+        }
+        put(role, "Tags", tag_list(tags))
+        out[names.ACCOUNT_ROLE_LOGICAL] = resource("AWS::IAM::Role", role)
         out[names.ACCOUNT_LOGICAL] = resource(
             "AWS::ApiGateway::Account",
-            {
-                "CloudWatchRoleArn": get_att(names.ACCOUNT_ROLE_LOGICAL, "Arn"),
-            },
+            {"CloudWatchRoleArn": get_att(names.ACCOUNT_ROLE_LOGICAL, "Arn")},
         )
+    out.update(_domain(spec))
+    return out
+
+
+def _domain(spec: Spec) -> dict[str, Json]:
     dom = spec.domain
-    if dom is not None:
-        out[names.DOMAIN_LOGICAL] = resource(
-            "AWS::ApiGatewayV2::DomainName",
-            {
-                "DomainName": dom.name,
-                "DomainNameConfigurations": [
-                    {
-                        "CertificateArn": dom.certificate_arn,
-                        "EndpointType": "REGIONAL",
-                        "SecurityPolicy": dom.security_policy,
-                    }
-                ],
-            },
-        )
-        props = {
-            "ApiId": ref(names.API_LOGICAL),
-            "DomainName": ref(names.DOMAIN_LOGICAL),
-            "Stage": ref(names.stage_logical(dom.stage)),
-        }
-        put(props, "ApiMappingKey", dom.base_path)
-        out[names.API_MAPPING_LOGICAL] = resource("AWS::ApiGatewayV2::ApiMapping", props)
-    return out
-
-
-def _outputs(spec: Spec) -> Json:
-    out: Json = {
-        names.OUTPUT_API_ID: {"Description": "WebSocket API id", "Value": ref(names.API_LOGICAL)}
+    if dom is None:
+        return {}
+    config: Json = {
+        "CertificateArn": dom.certificate_arn,
+        "EndpointType": "REGIONAL",
+        "SecurityPolicy": dom.security_policy,
     }
-    for stage in spec.stages:
-        st = ref(names.stage_logical(stage.name))
-        out[names.output_wss_url(stage.name)] = {
-            "Description": "wss:// URL clients connect to (stage " + stage.name + ")",
-            "Value": sub(
-                "wss://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${Stage}", {"Stage": st}
-            ),
-        }
-        out[names.output_callback_url(stage.name)] = {
-            "Description": "https:// endpoint of the @connections API (stage " + stage.name + ")",
-            "Value": sub(
-                "https://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${Stage}",
-                {"Stage": st},
-            ),
-        }
-    if spec.connections is not None:
-        out[names.OUTPUT_TABLE_NAME] = {
-            "Description": "DynamoDB connection table",
-            "Value": ref(names.CONNECTION_TABLE_LOGICAL),
-        }
-    if spec.domain is not None:
-        out[names.OUTPUT_DOMAIN_TARGET] = {
-            "Description": "DNS target (CNAME/alias) of the custom domain",
-            "Value": get_att(names.DOMAIN_LOGICAL, "RegionalDomainName"),
-        }
-        path = f"/{spec.domain.base_path}" if spec.domain.base_path else ""
-        out[names.OUTPUT_DOMAIN_URL] = {
-            "Description": "wss:// URL on the custom domain",
-            "Value": f"wss://{spec.domain.name}{path}",
-        }
-    return out
+    if dom.ip_address_type != "ipv4":
+        config["IpAddressType"] = dom.ip_address_type
+    props: Json = {"DomainName": dom.name, "DomainNameConfigurations": [config]}
+    put(props, "Tags", derive.tags(spec))
+    mapping: Json = {
+        "ApiId": ref(names.API_LOGICAL),
+        "DomainName": ref(names.DOMAIN_LOGICAL),
+        "Stage": ref(names.stage_logical(dom.stage)),
+    }
+    put(mapping, "ApiMappingKey", dom.base_path)
+    return {
+        names.DOMAIN_LOGICAL: resource("AWS::ApiGatewayV2::DomainName", props),
+        names.API_MAPPING_LOGICAL: resource("AWS::ApiGatewayV2::ApiMapping", mapping),
+    }
 
 
 # ----------------------------------------------------------------------------- the template
@@ -453,7 +422,7 @@ def template(spec: Spec, ctx: BuildContext, *, per_route: bool | None = None) ->
     if per_route is None:
         per_route = derive.permission_strategy(spec)
     res: dict[str, Json] = {names.API_LOGICAL: _api(spec)}
-    for m in spec.models:
+    for m in derive.deployed_models(spec):
         res[names.model_logical(m.name)] = _model(spec, m.name)
     for a in spec.authorizers:
         res[names.authorizer_logical(a.name)] = _authorizer(spec, a.name)
@@ -482,10 +451,8 @@ def template(spec: Spec, ctx: BuildContext, *, per_route: bool | None = None) ->
     doc: Json = {"AWSTemplateFormatVersion": "2010-09-09"}
     doc["Description"] = _description(spec)
     doc["Resources"] = res
-    doc["Outputs"] = _outputs(spec)
-    doc["Outputs"].update(tables.outputs(spec))
-    doc["Outputs"].update(alarms.outputs(spec))
-    return doc
+    doc["Outputs"] = outputs(spec)
+    return keep_literal(doc)
 
 
 def _description(spec: Spec) -> str:

@@ -56,6 +56,12 @@ def dump_json(doc: Any) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
+def is_wsspec_template(data: bytes) -> bool:
+    """Whether ``data`` is a template wsspec wrote (its Description starts ``wsspec: ``)."""
+    head = data[:4096]
+    return b"AWSTemplateFormatVersion" in head and b"wsspec: WebSocket API" in head
+
+
 def serialise(doc: dict[str, Any], fmt: str) -> bytes:
     return (dump_json(doc) if fmt == "json" else dump_yaml(doc)).encode("utf-8")
 

@@ -1,38 +1,75 @@
-"""CloudFormation for application tables: ``AWS::DynamoDB::Table`` per ``tables:`` entry and
-``AWS::Lambda::EventSourceMapping`` per stream trigger.
+"""CloudFormation for the DynamoDB tables wsspec creates: the connection table from its
+``TableOptions``; each application table (``tables:``, an ``AWS::DynamoDB::Table``) and each
+stream trigger (``AWS::Lambda::EventSourceMapping``).
 
-The key schema, indexes, billing, stream and encryption come from ``wsspec.tables.definition``
-(the same facts the direct deploy sends to CreateTable); this module only renames the few
-properties whose CloudFormation spelling differs.
+An application table's key schema, indexes, billing and stream come from
+``wsspec.tables.definition`` (the same facts the direct deploy sends to CreateTable); the
+options it shares with the connection table (encryption, recovery, deletion protection, tags,
+deletion policy) are rendered by the same helpers as the connection table's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from wsspec import derive, names, tables
-from wsspec.model import Spec, StreamTrigger, Table
-from wsspec.targets.cloudformation.intrinsics import Json, get_att, ref, resource
+from wsspec.model import Spec, StreamTrigger, Table, TableOptions
+from wsspec.targets.cloudformation.intrinsics import Json, get_att, put, ref, resource, tag_list
 
 
-def _table(spec: Spec, t: Table) -> Json:
-    props: Json = {"TableName": names.app_table_name(spec, t.name), **tables.definition(t)}
-    if "StreamSpecification" in props:
-        props["StreamSpecification"] = {"StreamViewType": t.stream_view}
-    sse = props.pop("SSESpecification", None)
-    if sse is not None:
-        props["SSESpecification"] = {"SSEEnabled": True, "SSEType": "KMS"}
-        if t.kms_key is not None:
-            props["SSESpecification"]["KMSMasterKeyId"] = t.kms_key
-    if t.ttl_attribute is not None:
-        props["TimeToLiveSpecification"] = {"AttributeName": t.ttl_attribute, "Enabled": True}
-    if t.point_in_time_recovery:
+def sse(options: TableOptions) -> Json | None:
+    """``SSESpecification``: none for AWS owned keys (DynamoDB's default), KMS otherwise."""
+    if options.encryption == "aws_owned":
+        return None
+    spec: Json = {"SSEEnabled": True, "SSEType": "KMS"}
+    if options.encryption == "customer":
+        spec["KMSMasterKeyId"] = options.kms_key_arn
+    return spec
+
+
+def _options(props: Json, options: TableOptions, tags: Mapping[str, str]) -> Json:
+    """The options every table kind shares, added to ``props``; returns the resource."""
+    put(props, "SSESpecification", sse(options))
+    if options.point_in_time_recovery:
         props["PointInTimeRecoverySpecification"] = {"PointInTimeRecoveryEnabled": True}
-    if t.tags:
-        props["Tags"] = [{"Key": k, "Value": v} for k, v in sorted(t.tags.items())]
-    # A deletion-protected table is also kept when it leaves the stack.
-    policy = "Retain" if t.deletion_protection else "Delete"
+    if options.deletion_protection:
+        props["DeletionProtectionEnabled"] = True
+    put(props, "Tags", tag_list(tags))
+    policy = "Retain" if options.retain else "Delete"
     return resource(
         "AWS::DynamoDB::Table", props, DeletionPolicy=policy, UpdateReplacePolicy=policy
     )
+
+
+def table(
+    name: str, options: TableOptions, tags: Mapping[str, str], ttl_attribute: str | None
+) -> Json:
+    """An ``AWS::DynamoDB::Table`` with a string partition key, and its deletion policy."""
+    props: Json = {
+        "TableName": name,
+        "AttributeDefinitions": [{"AttributeName": options.partition_key, "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": options.partition_key, "KeyType": "HASH"}],
+        "BillingMode": options.billing_mode,
+    }
+    if options.billing_mode == "PROVISIONED":
+        props["ProvisionedThroughput"] = {
+            "ReadCapacityUnits": options.read_capacity,
+            "WriteCapacityUnits": options.write_capacity or options.read_capacity,
+        }
+    if ttl_attribute is not None:
+        props["TimeToLiveSpecification"] = {"AttributeName": ttl_attribute, "Enabled": True}
+    return _options(props, options, tags)
+
+
+def _app_table(spec: Spec, t: Table) -> Json:
+    props: Json = {"TableName": names.app_table_name(spec, t.name), **tables.definition(t)}
+    for shared in ("SSESpecification", "DeletionProtectionEnabled"):
+        props.pop(shared, None)  # CloudFormation spells these as the connection table does
+    if "StreamSpecification" in props:
+        props["StreamSpecification"] = {"StreamViewType": t.stream_view}
+    if t.ttl_attribute is not None:
+        props["TimeToLiveSpecification"] = {"AttributeName": t.ttl_attribute, "Enabled": True}
+    return _options(props, t, derive.tags(spec, t.tags))
 
 
 def _trigger(spec: Spec, fn: str, trig: StreamTrigger) -> Json:
@@ -60,7 +97,7 @@ def _trigger(spec: Spec, fn: str, trig: StreamTrigger) -> Json:
 def resources(spec: Spec) -> dict[str, Json]:
     out: dict[str, Json] = {}
     for t in spec.tables:
-        out[names.app_table_logical(t.name)] = _table(spec, t)
+        out[names.app_table_logical(t.name)] = _app_table(spec, t)
     for fn in spec.functions:
         for trig in fn.triggers:
             out[names.trigger_logical(fn.name, trig.table)] = _trigger(spec, fn.name, trig)
@@ -70,19 +107,9 @@ def resources(spec: Spec) -> dict[str, Json]:
 def environment_refs(spec: Spec, fn: str) -> dict[str, Json]:
     """Variables holding table names, as references (the function then depends on the table)."""
     out: dict[str, Json] = {}
-    for var, table in derive.table_environment(spec, fn).items():
-        if table == "connections":
+    for var, name in derive.table_environment(spec, fn).items():
+        if name == "connections":
             out[var] = ref(names.CONNECTION_TABLE_LOGICAL)
         else:
-            out[var] = ref(names.app_table_logical(table))
+            out[var] = ref(names.app_table_logical(name))
     return out
-
-
-def outputs(spec: Spec) -> Json:
-    return {
-        names.app_table_logical(t.name) + "Name": {
-            "Description": f"DynamoDB table '{t.name}'",
-            "Value": ref(names.app_table_logical(t.name)),
-        }
-        for t in spec.tables
-    }

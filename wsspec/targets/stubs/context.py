@@ -18,9 +18,10 @@ from typing import Any, Literal
 
 from wsspec import derive, escape, names
 from wsspec.errors import WsspecError
+from wsspec.escape import JS_IDENT, JS_RESERVED
 from wsspec.model import CONNECTION_KEY, Function, Model, Route, Spec
 from wsspec.targets.stubs.node import module_system
-from wsspec.targets.stubs.typedefs import JS_IDENT, JS_RESERVED, Lang, TypeBuilder
+from wsspec.targets.stubs.typedefs import Lang, TypeBuilder
 from wsspec.templating import render as render_template
 
 RouteKind = Literal["connect", "disconnect", "message"]
@@ -58,12 +59,7 @@ def _identifier(lang: Lang, route_key: str, taken: set[str]) -> str:
 
 
 def _check_entry(spec: Spec, fn: Function) -> None:
-    ok = (
-        fn.entry.isidentifier() and not keyword.iskeyword(fn.entry)
-        if fn.language == "python"
-        else bool(JS_IDENT.match(fn.entry)) and fn.entry not in JS_RESERVED
-    )
-    if not ok:
+    if not escape.is_function_name(fn.entry, fn.language):
         raise WsspecError(
             f"function {fn.name}: entry {fn.entry!r} is not a valid {fn.language} function name",
             code="WS951",
@@ -239,11 +235,12 @@ def _imports(
     manage: bool,
     modern: bool,
 ) -> _Imports:
+    events = event_typedefs(routes, manage)
     proxy = all(r.proxy for r in routes)
-    typing_names = {"TypedDict"} if (routes and proxy) or types.defs or authorizer else set()
-    if (routes and proxy) or authorizer or types.uses_literal:
+    typing_names = {"TypedDict"} if events or types.defs or authorizer else set()
+    if events or authorizer or types.uses_literal:
         typing_names.add("Literal")
-    needs_not_required = bool((routes and proxy) or authorizer) or any(
+    needs_not_required = bool(events or authorizer) or any(
         not f.required for t in types.defs for f in t.fields
     )
     if (
@@ -267,6 +264,13 @@ def _imports(
     )
 
 
+def event_typedefs(routes: list[RouteStub], manage: bool) -> bool:
+    """Whether the stub declares the event types (Identity, RequestContext, Event, Response):
+    for proxy routes, and for the @connections helpers, which take a RequestContext (also in a
+    function no route uses yet, or one behind non-proxy integrations)."""
+    return bool(routes and all(r.proxy for r in routes)) or manage
+
+
 def function_context(spec: Spec, fn: Function) -> dict[str, Any]:
     """Everything a stub template needs about one function (also used by tests)."""
     lang: Lang = fn.language
@@ -283,8 +287,9 @@ def function_context(spec: Spec, fn: Function) -> dict[str, Any]:
     identity_sources = _identity_sources(lang, authorizer.identity_sources) if authorizer else []
     nested_context = any(len(s["path"]) > 1 for s in identity_sources)
     proxy = all(r.proxy for r in routes)
-    table = "CONNECTIONS_TABLE" in env
-    manage = fn.manage_connections
+    # an authorizer's stub has no table or @connections helpers (WS544: it serves no route)
+    table = "CONNECTIONS_TABLE" in env and authorizer is None
+    manage = fn.manage_connections and authorizer is None
     imports = _imports(
         routes,
         types,
@@ -310,14 +315,16 @@ def function_context(spec: Spec, fn: Function) -> dict[str, Any]:
         "uses_os": table or manage,
         "not_required_fallback": imports.not_required_fallback,
         "kinds": kinds,
+        "events": event_typedefs(routes, manage),
         "event_types": sorted(
             {"connect": "CONNECT", "disconnect": "DISCONNECT", "message": "MESSAGE"}[k]
             for k in kinds
-        ),
+        )
+        or ["CONNECT", "DISCONNECT", "MESSAGE"],
         "two_way": any(r.two_way for r in routes),
         "table": table,
         "manage": manage,
-        "key": CONNECTION_KEY,
+        "key": spec.connections.partition_key if spec.connections else CONNECTION_KEY,
         "lambda_authorizer": connect is not None and connect.authorization == "CUSTOM",
         "iam_auth": connect is not None and connect.authorization == "AWS_IAM",
         "authorizer": authorizer,

@@ -7,12 +7,12 @@ comment naming the model. Every name and literal is escaped for the stub's langu
 from __future__ import annotations
 
 import keyword
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from wsspec import escape, names
+from wsspec.escape import JS_IDENT
 
 Lang = Literal["python", "nodejs"]
 
@@ -54,59 +54,6 @@ _FIXED_NAMES = {
         "Promise",
     },
 }
-JS_IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
-JS_RESERVED = frozenset(
-    {
-        "break",
-        "case",
-        "catch",
-        "class",
-        "const",
-        "continue",
-        "debugger",
-        "default",
-        "delete",
-        "do",
-        "else",
-        "export",
-        "extends",
-        "false",
-        "finally",
-        "for",
-        "function",
-        "if",
-        "import",
-        "in",
-        "instanceof",
-        "new",
-        "null",
-        "return",
-        "super",
-        "switch",
-        "this",
-        "throw",
-        "true",
-        "try",
-        "typeof",
-        "var",
-        "void",
-        "while",
-        "with",
-        "yield",
-        "let",
-        "static",
-        "enum",
-        "await",
-        "implements",
-        "package",
-        "protected",
-        "interface",
-        "private",
-        "public",
-        "arguments",
-        "eval",
-    }
-)
 
 
 @dataclass(frozen=True)

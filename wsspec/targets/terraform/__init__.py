@@ -11,17 +11,32 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from wsspec import derive, names, tables
+from wsspec import derive, names, runtimes, tables
 from wsspec.model import Spec
 from wsspec.targets import BuildContext, Output
 from wsspec.targets.terraform import alarms
-from wsspec.targets.terraform.hcl import format_hcl
+from wsspec.targets.terraform.hcl import format_hcl, is_wsspec_file
 from wsspec.targets.terraform.view import View
 from wsspec.templating import render as render_template
 
 FILES = ("versions.tf", "variables.tf", "main.tf", "outputs.tf")
 REQUIRED_VERSION = ">= 1.5.0"
-AWS_PROVIDER_VERSION = ">= 5.30, < 7.0"
+AWS_PROVIDER_FLOOR = "5.30"
+AWS_PROVIDER_CEILING = "7.0"
+IP_ADDRESS_TYPE_PROVIDER = "5.96"  # ip_address_type (hashicorp/terraform-provider-aws#42145)
+
+
+def aws_provider_version(spec: Spec) -> str:
+    """The provider constraint: at least the release that accepts every runtime and argument
+    the configuration uses (the runtimes table says which release accepts each runtime)."""
+    floors = [AWS_PROVIDER_FLOOR]
+    floors += [r.terraform_provider for fn in spec.functions if (r := runtimes.lookup(fn.runtime))]
+    if spec.api.ip_address_type != "ipv4" or (
+        spec.domain is not None and spec.domain.ip_address_type != "ipv4"
+    ):
+        floors.append(IP_ADDRESS_TYPE_PROVIDER)
+    floor = max(floors, key=runtimes.version_key)
+    return f">= {floor}, < {AWS_PROVIDER_CEILING}"
 
 
 def render(spec: Spec, ctx: BuildContext) -> list[Output]:
@@ -38,9 +53,11 @@ def render(spec: Spec, ctx: BuildContext) -> list[Output]:
             names=names,
             derive=derive,
             required_version=REQUIRED_VERSION,
-            aws_provider_version=AWS_PROVIDER_VERSION,
+            aws_provider_version=aws_provider_version(spec),
         )
-        outputs.append(Output(out_dir / name, format_hcl(text).encode("utf-8")))
+        outputs.append(
+            Output(out_dir / name, format_hcl(text).encode("utf-8"), ours=is_wsspec_file)
+        )
     if spec.tables:
         text = render_template(
             "terraform/tables.tf.j2",
@@ -50,7 +67,9 @@ def render(spec: Spec, ctx: BuildContext) -> list[Output]:
             names=names,
             tables=tables,
         )
-        outputs.append(Output(out_dir / "tables.tf", format_hcl(text).encode("utf-8")))
+        outputs.append(
+            Output(out_dir / "tables.tf", format_hcl(text).encode("utf-8"), ours=is_wsspec_file)
+        )
     if spec.monitoring is not None:
         outputs.append(alarms.render(spec, ctx, view))
     return outputs

@@ -16,7 +16,7 @@ from wsspec.escape import hcl_string
 from wsspec.model import Spec
 from wsspec.monitoring import Alarm, Dimension
 from wsspec.targets import BuildContext, Output
-from wsspec.targets.terraform.hcl import format_hcl
+from wsspec.targets.terraform.hcl import format_hcl, is_wsspec_file
 from wsspec.targets.terraform.view import TABLE, View
 from wsspec.templating import render as render_template
 
@@ -74,4 +74,6 @@ def render(spec: Spec, ctx: BuildContext, tf: View) -> Output:
         tf=tf,
         mon=MonitoringView(spec, tf),
     )
-    return Output(ctx.out_dir / "terraform" / FILE, format_hcl(text).encode("utf-8"))
+    return Output(
+        ctx.out_dir / "terraform" / FILE, format_hcl(text).encode("utf-8"), ours=is_wsspec_file
+    )

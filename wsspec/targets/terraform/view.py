@@ -18,7 +18,7 @@ from collections.abc import Iterable
 
 from wsspec import arns, derive, names
 from wsspec.escape import hcl_string
-from wsspec.model import Authorizer, Integration, Spec
+from wsspec.model import Authorizer, Integration, Spec, Table
 from wsspec.targets import BuildContext
 from wsspec.targets.terraform.hcl import (
     Expr,
@@ -68,9 +68,13 @@ class View:
         foreign_logs = any(
             r.kind == "log_group" and r.value not in self.fn_log_groups for r in refs
         )
-        self.uses_account = foreign_logs
+        trusts = spec.trust_conditions and (
+            spec.cloudwatch_role or bool(derive.generated_integration_roles(spec))
+        )
+        self.uses_account = foreign_logs or trusts
         self.uses_partition = (
             foreign_logs
+            or trusts
             or spec.cloudwatch_role
             or any(
                 i.kind == "aws" or (i.kind == "lambda" and not i.function)
@@ -136,6 +140,14 @@ class View:
             return Expr(f"{table}.arn")
         if r.kind == "function":
             return Expr(f"aws_lambda_function.{self.function(r.value)}.arn")
+        if r.kind == "account":
+            return Expr(ACCOUNT)
+        if r.kind == "execute_api_all":
+            return template(
+                *arns.parts(
+                    arns.execute_api, Expr(PARTITION), Expr(REGION), Expr(ACCOUNT), "*", "*"
+                )
+            )
         raise AssertionError(r.kind)
 
     def policy(self, statements: Iterable[derive.Statement]) -> str:
@@ -154,20 +166,41 @@ class View:
             }
         )
 
-    @staticmethod
-    def trust(service: str) -> str:
-        return value(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": service},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            }
-        )
+    def trust(self, service: str, api_role: bool = False) -> str:
+        """A trust policy with ``derive.trust``'s confused-deputy conditions."""
+        t = derive.trust(self.spec, service, api_role=api_role)
+        statement: dict[str, object] = {
+            "Effect": "Allow",
+            "Principal": {"Service": t.service},
+            "Action": "sts:AssumeRole",
+        }
+        if t.conditions:
+            conditions: dict[str, dict[str, Expr]] = {}
+            for c in t.conditions:
+                conditions.setdefault(c.operator, {})[c.key] = self.ref(c.value)
+            statement["Condition"] = conditions
+        return value({"Version": "2012-10-17", "Statement": [statement]})
+
+    # -- tags: the API's are the provider's default_tags; resources add only their own
+    def default_tags(self) -> dict[str, str]:
+        return derive.tags(self.spec)
+
+    def own_tags(self, tags: dict[str, str]) -> dict[str, str]:
+        """The tags of ``tags`` the provider's default tags do not already give."""
+        api = derive.tags(self.spec)
+        return {k: v for k, v in tags.items() if api.get(k) != v}
+
+    def function_tags(self, fn: str) -> dict[str, str]:
+        return self.own_tags(derive.function_tags(self.spec, self.spec.function(fn)))
+
+    def stage_tags(self, stage: str) -> dict[str, str]:
+        return self.own_tags(derive.stage_tags(self.spec, stage))
+
+    def table_tags(self) -> dict[str, str]:
+        return self.own_tags(derive.table_tags(self.spec))
+
+    def app_table_tags(self, t: Table) -> dict[str, str]:
+        return self.own_tags(derive.tags(self.spec, t.tags))
 
     def function_policy(self, fn: str) -> str:
         return self.policy(derive.function_statements(self.spec, fn))
@@ -240,7 +273,7 @@ class View:
         """The ``aws_dynamodb_table`` address of an application table."""
         return f"aws_dynamodb_table.{names.app_table_label(table)}"
 
-    def retention(self) -> int | None:
+    def retention(self) -> int:
         return derive.log_retention_days(self.spec)
 
     def tracing(self) -> bool:
@@ -261,8 +294,8 @@ class View:
         ]
         return out
 
-    def callback_url(self) -> Expr:
-        stage = f"aws_apigatewayv2_stage.{self.stage(self.primary_stage())}.name"
+    def callback_url(self, stage_name: str | None = None) -> Expr:
+        stage = f"aws_apigatewayv2_stage.{self.stage(stage_name or self.primary_stage())}.name"
         return template(
             "https://",
             Expr(f"{API}.id"),

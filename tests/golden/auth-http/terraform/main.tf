@@ -7,10 +7,6 @@ resource "aws_apigatewayv2_api" "this" {
   route_selection_expression   = "$request.body.action"
   api_key_selection_expression = "$request.header.x-api-key"
   description                  = "Order updates, authorised at connect time"
-  tags = {
-    team          = "orders"
-    "cost-center" = "1234"
-  }
 }
 
 # ---------------------------------------------------------------- Authorizers
@@ -128,9 +124,9 @@ resource "aws_apigatewayv2_route" "default" {
 # authorizers or models creates a new deployment before the old one is destroyed.
 resource "aws_apigatewayv2_deployment" "this" {
   api_id      = aws_apigatewayv2_api.this.id
-  description = "wsspec cd757573ef77"
+  description = "wsspec 9b44e0cccb96"
   triggers = {
-    api_definition = "cd757573ef77"
+    api_definition = "9b44e0cccb96"
   }
 
   lifecycle {
@@ -163,7 +159,8 @@ resource "aws_apigatewayv2_stage" "live" {
 
 # ---------------------------------------------------------------- Functions
 resource "aws_cloudwatch_log_group" "lambda_authorize" {
-  name = "/aws/lambda/orders-feed-authorize"
+  name              = "/aws/lambda/orders-feed-authorize"
+  retention_in_days = 30
 }
 
 resource "aws_iam_role" "lambda_authorize" {
@@ -201,7 +198,7 @@ resource "aws_iam_role_policy" "lambda_authorize" {
 resource "aws_lambda_function" "authorize" {
   function_name    = "orders-feed-authorize"
   role             = aws_iam_role.lambda_authorize.arn
-  runtime          = "python3.12"
+  runtime          = "python3.13"
   handler          = "authorize.handler"
   architectures    = ["x86_64"]
   memory_size      = 128
@@ -219,7 +216,8 @@ resource "aws_lambda_function" "authorize" {
 }
 
 resource "aws_cloudwatch_log_group" "lambda_on_connect" {
-  name = "/aws/lambda/orders-feed-on_connect"
+  name              = "/aws/lambda/orders-feed-on_connect"
+  retention_in_days = 30
 }
 
 resource "aws_iam_role" "lambda_on_connect" {
@@ -257,7 +255,7 @@ resource "aws_iam_role_policy" "lambda_on_connect" {
 resource "aws_lambda_function" "on_connect" {
   function_name    = "orders-feed-on_connect"
   role             = aws_iam_role.lambda_on_connect.arn
-  runtime          = "python3.12"
+  runtime          = "python3.13"
   handler          = "orders_connect.handler"
   architectures    = ["x86_64"]
   memory_size      = 128

@@ -14,3 +14,19 @@ output "callback_url" {
   description = "The @connections endpoint handlers post to (stage live)."
   value       = "https://${aws_apigatewayv2_api.this.id}.execute-api.${var.region}.amazonaws.com/${aws_apigatewayv2_stage.live.name}"
 }
+
+output "function_arns" {
+  description = "The ARN of every function, by spec name."
+  value = {
+    authorize  = aws_lambda_function.authorize.arn
+    on_connect = aws_lambda_function.on_connect.arn
+  }
+}
+
+output "function_names" {
+  description = "The Lambda name of every function, by spec name."
+  value = {
+    authorize  = aws_lambda_function.authorize.function_name
+    on_connect = aws_lambda_function.on_connect.function_name
+  }
+}

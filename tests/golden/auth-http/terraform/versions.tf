@@ -6,7 +6,7 @@ terraform {
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 5.30, < 7.0"
+      version = ">= 5.78, < 7.0"
     }
   }
 }
@@ -15,6 +15,9 @@ provider "aws" {
   region = var.region
 
   default_tags {
-    tags = var.tags
+    tags = merge({
+      team          = "orders"
+      "cost-center" = "1234"
+    }, var.tags)
   }
 }

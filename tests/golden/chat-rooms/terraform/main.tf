@@ -74,9 +74,9 @@ resource "aws_apigatewayv2_route" "default" {
 # authorizers or models creates a new deployment before the old one is destroyed.
 resource "aws_apigatewayv2_deployment" "this" {
   api_id      = aws_apigatewayv2_api.this.id
-  description = "wsspec cb0ea7ad0574"
+  description = "wsspec 97c3bd2a6bc8"
   triggers = {
-    api_definition = "cb0ea7ad0574"
+    api_definition = "97c3bd2a6bc8"
   }
 
   lifecycle {
@@ -105,7 +105,8 @@ resource "aws_apigatewayv2_stage" "prod" {
 
 # ---------------------------------------------------------------- Functions
 resource "aws_cloudwatch_log_group" "lambda_connect" {
-  name = "/aws/lambda/chat-rooms-connect"
+  name              = "/aws/lambda/chat-rooms-connect"
+  retention_in_days = 30
 }
 
 resource "aws_iam_role" "lambda_connect" {
@@ -156,7 +157,7 @@ resource "aws_iam_role_policy" "lambda_connect" {
 resource "aws_lambda_function" "connect" {
   function_name    = "chat-rooms-connect"
   role             = aws_iam_role.lambda_connect.arn
-  runtime          = "python3.12"
+  runtime          = "python3.13"
   handler          = "connect.handler"
   architectures    = ["x86_64"]
   memory_size      = 128
@@ -176,7 +177,8 @@ resource "aws_lambda_function" "connect" {
 }
 
 resource "aws_cloudwatch_log_group" "lambda_join" {
-  name = "/aws/lambda/chat-rooms-join"
+  name              = "/aws/lambda/chat-rooms-join"
+  retention_in_days = 30
 }
 
 resource "aws_iam_role" "lambda_join" {
@@ -256,7 +258,7 @@ resource "aws_iam_role_policy" "lambda_join" {
 resource "aws_lambda_function" "join" {
   function_name    = "chat-rooms-join"
   role             = aws_iam_role.lambda_join.arn
-  runtime          = "python3.12"
+  runtime          = "python3.13"
   handler          = "join.handler"
   architectures    = ["x86_64"]
   memory_size      = 128
@@ -275,7 +277,8 @@ resource "aws_lambda_function" "join" {
 }
 
 resource "aws_cloudwatch_log_group" "lambda_send_message" {
-  name = "/aws/lambda/chat-rooms-send_message"
+  name              = "/aws/lambda/chat-rooms-send_message"
+  retention_in_days = 30
 }
 
 resource "aws_iam_role" "lambda_send_message" {
@@ -326,7 +329,7 @@ resource "aws_iam_role_policy" "lambda_send_message" {
 resource "aws_lambda_function" "send_message" {
   function_name    = "chat-rooms-send_message"
   role             = aws_iam_role.lambda_send_message.arn
-  runtime          = "python3.12"
+  runtime          = "python3.13"
   handler          = "send_message.handler"
   architectures    = ["x86_64"]
   memory_size      = 128
@@ -344,7 +347,8 @@ resource "aws_lambda_function" "send_message" {
 }
 
 resource "aws_cloudwatch_log_group" "lambda_leave" {
-  name = "/aws/lambda/chat-rooms-leave"
+  name              = "/aws/lambda/chat-rooms-leave"
+  retention_in_days = 30
 }
 
 resource "aws_iam_role" "lambda_leave" {
@@ -421,7 +425,7 @@ resource "aws_iam_role_policy" "lambda_leave" {
 resource "aws_lambda_function" "leave" {
   function_name    = "chat-rooms-leave"
   role             = aws_iam_role.lambda_leave.arn
-  runtime          = "python3.12"
+  runtime          = "python3.13"
   handler          = "leave.handler"
   architectures    = ["x86_64"]
   memory_size      = 128
@@ -442,7 +446,8 @@ resource "aws_lambda_function" "leave" {
 }
 
 resource "aws_cloudwatch_log_group" "lambda_fan_out" {
-  name = "/aws/lambda/chat-rooms-fan_out"
+  name              = "/aws/lambda/chat-rooms-fan_out"
+  retention_in_days = 30
 }
 
 resource "aws_iam_role" "lambda_fan_out" {
@@ -523,7 +528,7 @@ resource "aws_iam_role_policy" "lambda_fan_out" {
 resource "aws_lambda_function" "fan_out" {
   function_name    = "chat-rooms-fan_out"
   role             = aws_iam_role.lambda_fan_out.arn
-  runtime          = "python3.12"
+  runtime          = "python3.13"
   handler          = "fan_out.handler"
   architectures    = ["x86_64"]
   memory_size      = 128

@@ -19,3 +19,30 @@ output "table_name" {
   description = "The DynamoDB connection table."
   value       = aws_dynamodb_table.connections.name
 }
+
+output "table_arn" {
+  description = "The ARN of the DynamoDB connection table."
+  value       = aws_dynamodb_table.connections.arn
+}
+
+output "function_arns" {
+  description = "The ARN of every function, by spec name."
+  value = {
+    connect      = aws_lambda_function.connect.arn
+    join         = aws_lambda_function.join.arn
+    send_message = aws_lambda_function.send_message.arn
+    leave        = aws_lambda_function.leave.arn
+    fan_out      = aws_lambda_function.fan_out.arn
+  }
+}
+
+output "function_names" {
+  description = "The Lambda name of every function, by spec name."
+  value = {
+    connect      = aws_lambda_function.connect.function_name
+    join         = aws_lambda_function.join.function_name
+    send_message = aws_lambda_function.send_message.function_name
+    leave        = aws_lambda_function.leave.function_name
+    fan_out      = aws_lambda_function.fan_out.function_name
+  }
+}

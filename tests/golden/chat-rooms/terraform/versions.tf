@@ -6,7 +6,7 @@ terraform {
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 5.30, < 7.0"
+      version = ">= 5.78, < 7.0"
     }
   }
 }

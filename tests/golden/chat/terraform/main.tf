@@ -9,6 +9,28 @@ resource "aws_apigatewayv2_api" "this" {
   description                  = "Serverless chat over API Gateway WebSockets"
 }
 
+# ---------------------------------------------------------------- Models
+resource "aws_apigatewayv2_model" "sendmessage" {
+  api_id       = aws_apigatewayv2_api.this.id
+  name         = "SendMessage"
+  content_type = "application/json"
+  description  = "A chat message for everyone connected."
+  schema = jsonencode({
+    "$schema" = "http://json-schema.org/draft-04/schema#"
+    type      = "object"
+    required  = ["action", "data"]
+    properties = {
+      action = {
+        type = "string"
+      }
+      data = {
+        type        = "string"
+        description = "The text everyone receives."
+      }
+    }
+  })
+}
+
 # ---------------------------------------------------------------- Integrations
 resource "aws_apigatewayv2_integration" "on_connect_fn" {
   api_id             = aws_apigatewayv2_api.this.id
@@ -29,6 +51,21 @@ resource "aws_apigatewayv2_integration" "send_message_fn" {
   integration_type   = "AWS_PROXY"
   integration_uri    = aws_lambda_function.send_message.invoke_arn
   integration_method = "POST"
+}
+
+resource "aws_apigatewayv2_integration" "keepalive_route" {
+  api_id                        = aws_apigatewayv2_api.this.id
+  integration_type              = "MOCK"
+  template_selection_expression = "\\$default"
+  request_templates = {
+    "$default" = "{\"statusCode\": 200}"
+  }
+}
+
+resource "aws_apigatewayv2_integration_response" "keepalive_route__default" {
+  api_id                   = aws_apigatewayv2_api.this.id
+  integration_id           = aws_apigatewayv2_integration.keepalive_route.id
+  integration_response_key = "$default"
 }
 
 # ---------------------------------------------------------------- Routes
@@ -58,9 +95,19 @@ resource "aws_apigatewayv2_route_response" "default" {
 }
 
 resource "aws_apigatewayv2_route" "sendmessage" {
+  api_id                     = aws_apigatewayv2_api.this.id
+  route_key                  = "sendmessage"
+  target                     = "integrations/${aws_apigatewayv2_integration.send_message_fn.id}"
+  model_selection_expression = "$default"
+  request_models = {
+    "$default" = aws_apigatewayv2_model.sendmessage.name
+  }
+}
+
+resource "aws_apigatewayv2_route" "keepalive" {
   api_id    = aws_apigatewayv2_api.this.id
-  route_key = "sendmessage"
-  target    = "integrations/${aws_apigatewayv2_integration.send_message_fn.id}"
+  route_key = "keepalive"
+  target    = "integrations/${aws_apigatewayv2_integration.keepalive_route.id}"
 }
 
 # ---------------------------------------------------------------- Deployment and stages
@@ -68,9 +115,9 @@ resource "aws_apigatewayv2_route" "sendmessage" {
 # authorizers or models creates a new deployment before the old one is destroyed.
 resource "aws_apigatewayv2_deployment" "this" {
   api_id      = aws_apigatewayv2_api.this.id
-  description = "wsspec 849527713e8b"
+  description = "wsspec 2f6bfe62fe90"
   triggers = {
-    api_definition = "849527713e8b"
+    api_definition = "2f6bfe62fe90"
   }
 
   lifecycle {
@@ -82,7 +129,9 @@ resource "aws_apigatewayv2_deployment" "this" {
     aws_apigatewayv2_route.disconnect,
     aws_apigatewayv2_route.default,
     aws_apigatewayv2_route.sendmessage,
+    aws_apigatewayv2_route.keepalive,
     aws_apigatewayv2_route_response.default,
+    aws_apigatewayv2_integration_response.keepalive_route__default,
   ]
 }
 
@@ -151,7 +200,7 @@ resource "aws_iam_role_policy" "lambda_on_connect" {
 resource "aws_lambda_function" "on_connect" {
   function_name    = "chat-on_connect"
   role             = aws_iam_role.lambda_on_connect.arn
-  runtime          = "python3.12"
+  runtime          = "python3.13"
   handler          = "on_connect.handler"
   architectures    = ["x86_64"]
   memory_size      = 128
@@ -223,7 +272,7 @@ resource "aws_iam_role_policy" "lambda_on_disconnect" {
 resource "aws_lambda_function" "on_disconnect" {
   function_name    = "chat-on_disconnect"
   role             = aws_iam_role.lambda_on_disconnect.arn
-  runtime          = "python3.12"
+  runtime          = "python3.13"
   handler          = "on_disconnect.handler"
   architectures    = ["x86_64"]
   memory_size      = 128
@@ -305,7 +354,7 @@ resource "aws_iam_role_policy" "lambda_send_message" {
 resource "aws_lambda_function" "send_message" {
   function_name    = "chat-send_message"
   role             = aws_iam_role.lambda_send_message.arn
-  runtime          = "python3.12"
+  runtime          = "python3.13"
   handler          = "send_message.handler"
   architectures    = ["x86_64"]
   memory_size      = 128

@@ -19,3 +19,26 @@ output "table_name" {
   description = "The DynamoDB connection table."
   value       = aws_dynamodb_table.connections.name
 }
+
+output "table_arn" {
+  description = "The ARN of the DynamoDB connection table."
+  value       = aws_dynamodb_table.connections.arn
+}
+
+output "function_arns" {
+  description = "The ARN of every function, by spec name."
+  value = {
+    on_connect    = aws_lambda_function.on_connect.arn
+    on_disconnect = aws_lambda_function.on_disconnect.arn
+    send_message  = aws_lambda_function.send_message.arn
+  }
+}
+
+output "function_names" {
+  description = "The Lambda name of every function, by spec name."
+  value = {
+    on_connect    = aws_lambda_function.on_connect.function_name
+    on_disconnect = aws_lambda_function.on_disconnect.function_name
+    send_message  = aws_lambda_function.send_message.function_name
+  }
+}

@@ -2,6 +2,8 @@
 
 data "aws_partition" "current" {}
 
+data "aws_caller_identity" "current" {}
+
 # ---------------------------------------------------------------- API
 resource "aws_apigatewayv2_api" "this" {
   name                         = "presence"
@@ -127,9 +129,9 @@ resource "aws_apigatewayv2_route" "audit" {
 # authorizers or models creates a new deployment before the old one is destroyed.
 resource "aws_apigatewayv2_deployment" "this" {
   api_id      = aws_apigatewayv2_api.this.id
-  description = "wsspec ba594eab164b"
+  description = "wsspec ec98cfc59777"
   triggers = {
-    api_definition = "ba594eab164b"
+    api_definition = "ec98cfc59777"
   }
 
   lifecycle {
@@ -170,6 +172,14 @@ resource "aws_iam_role" "integration_connect_route" {
           Service = "apigateway.amazonaws.com"
         }
         Action = "sts:AssumeRole"
+        Condition = {
+          StringEquals = {
+            "aws:SourceAccount" = data.aws_caller_identity.current.account_id
+          }
+          ArnLike = {
+            "aws:SourceArn" = "arn:${data.aws_partition.current.partition}:execute-api:${var.region}:${data.aws_caller_identity.current.account_id}:*/*"
+          }
+        }
       },
     ]
   })
@@ -202,6 +212,14 @@ resource "aws_iam_role" "integration_disconnect_route" {
           Service = "apigateway.amazonaws.com"
         }
         Action = "sts:AssumeRole"
+        Condition = {
+          StringEquals = {
+            "aws:SourceAccount" = data.aws_caller_identity.current.account_id
+          }
+          ArnLike = {
+            "aws:SourceArn" = "arn:${data.aws_partition.current.partition}:execute-api:${var.region}:${data.aws_caller_identity.current.account_id}:*/*"
+          }
+        }
       },
     ]
   })
@@ -234,6 +252,14 @@ resource "aws_iam_role" "integration_whoishere_route" {
           Service = "apigateway.amazonaws.com"
         }
         Action = "sts:AssumeRole"
+        Condition = {
+          StringEquals = {
+            "aws:SourceAccount" = data.aws_caller_identity.current.account_id
+          }
+          ArnLike = {
+            "aws:SourceArn" = "arn:${data.aws_partition.current.partition}:execute-api:${var.region}:${data.aws_caller_identity.current.account_id}:*/*"
+          }
+        }
       },
     ]
   })

@@ -19,3 +19,8 @@ output "table_name" {
   description = "The DynamoDB connection table."
   value       = aws_dynamodb_table.connections.name
 }
+
+output "table_arn" {
+  description = "The ARN of the DynamoDB connection table."
+  value       = aws_dynamodb_table.connections.arn
+}

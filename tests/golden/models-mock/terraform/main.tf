@@ -179,7 +179,8 @@ resource "aws_apigatewayv2_stage" "dev" {
 
 # ---------------------------------------------------------------- Functions
 resource "aws_cloudwatch_log_group" "lambda_quote" {
-  name = "/aws/lambda/quotes-quote"
+  name              = "/aws/lambda/quotes-quote"
+  retention_in_days = 30
 }
 
 resource "aws_iam_role" "lambda_quote" {

@@ -14,3 +14,17 @@ output "callback_url" {
   description = "The @connections endpoint handlers post to (stage dev)."
   value       = "https://${aws_apigatewayv2_api.this.id}.execute-api.${var.region}.amazonaws.com/${aws_apigatewayv2_stage.dev.name}"
 }
+
+output "function_arns" {
+  description = "The ARN of every function, by spec name."
+  value = {
+    quote = aws_lambda_function.quote.arn
+  }
+}
+
+output "function_names" {
+  description = "The Lambda name of every function, by spec name."
+  value = {
+    quote = aws_lambda_function.quote.function_name
+  }
+}

@@ -61,9 +61,9 @@ resource "aws_apigatewayv2_route" "subscribe" {
 # authorizers or models creates a new deployment before the old one is destroyed.
 resource "aws_apigatewayv2_deployment" "this" {
   api_id      = aws_apigatewayv2_api.this.id
-  description = "wsspec 4d483ba1506e"
+  description = "wsspec e2d28e694dcd"
   triggers = {
-    api_definition = "4d483ba1506e"
+    api_definition = "e2d28e694dcd"
   }
 
   lifecycle {
@@ -165,7 +165,7 @@ resource "aws_iam_role_policy" "lambda_quotes_connect" {
 resource "aws_lambda_function" "quotes_connect" {
   function_name    = "live-quotes-quotes_connect"
   role             = aws_iam_role.lambda_quotes_connect.arn
-  runtime          = "python3.12"
+  runtime          = "python3.13"
   handler          = "quotes_connect.handler"
   architectures    = ["x86_64"]
   memory_size      = 128
@@ -247,7 +247,7 @@ resource "aws_iam_role_policy" "lambda_quotes_disconnect" {
 resource "aws_lambda_function" "quotes_disconnect" {
   function_name    = "live-quotes-quotes_disconnect"
   role             = aws_iam_role.lambda_quotes_disconnect.arn
-  runtime          = "python3.12"
+  runtime          = "python3.13"
   handler          = "quotes_disconnect.handler"
   architectures    = ["x86_64"]
   memory_size      = 128
@@ -342,7 +342,7 @@ resource "aws_iam_role_policy" "lambda_quotes_message" {
 resource "aws_lambda_function" "quotes_message" {
   function_name    = "live-quotes-quotes_message"
   role             = aws_iam_role.lambda_quotes_message.arn
-  runtime          = "python3.12"
+  runtime          = "python3.13"
   handler          = "quotes_message.handler"
   architectures    = ["x86_64"]
   memory_size      = 128

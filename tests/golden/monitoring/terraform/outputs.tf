@@ -23,7 +23,38 @@ output "stage_wss_urls" {
   }
 }
 
+output "stage_callback_urls" {
+  description = "The @connections endpoint of every stage."
+  value = {
+    staging = "https://${aws_apigatewayv2_api.this.id}.execute-api.${var.region}.amazonaws.com/${aws_apigatewayv2_stage.staging.name}"
+    prod    = "https://${aws_apigatewayv2_api.this.id}.execute-api.${var.region}.amazonaws.com/${aws_apigatewayv2_stage.prod.name}"
+  }
+}
+
 output "table_name" {
   description = "The DynamoDB connection table."
   value       = aws_dynamodb_table.connections.name
+}
+
+output "table_arn" {
+  description = "The ARN of the DynamoDB connection table."
+  value       = aws_dynamodb_table.connections.arn
+}
+
+output "function_arns" {
+  description = "The ARN of every function, by spec name."
+  value = {
+    quotes_connect    = aws_lambda_function.quotes_connect.arn
+    quotes_disconnect = aws_lambda_function.quotes_disconnect.arn
+    quotes_message    = aws_lambda_function.quotes_message.arn
+  }
+}
+
+output "function_names" {
+  description = "The Lambda name of every function, by spec name."
+  value = {
+    quotes_connect    = aws_lambda_function.quotes_connect.function_name
+    quotes_disconnect = aws_lambda_function.quotes_disconnect.function_name
+    quotes_message    = aws_lambda_function.quotes_message.function_name
+  }
 }

@@ -2,6 +2,8 @@
 
 data "aws_partition" "current" {}
 
+data "aws_caller_identity" "current" {}
+
 # ---------------------------------------------------------------- API
 resource "aws_apigatewayv2_api" "this" {
   name                         = "telemetry"
@@ -10,9 +12,6 @@ resource "aws_apigatewayv2_api" "this" {
   api_key_selection_expression = "$request.header.x-api-key"
   description                  = "Device telemetry ingest"
   disable_execute_api_endpoint = true
-  tags = {
-    owner = "platform"
-  }
 }
 
 # ---------------------------------------------------------------- Integrations
@@ -68,9 +67,9 @@ resource "aws_apigatewayv2_route" "default" {
 # authorizers or models creates a new deployment before the old one is destroyed.
 resource "aws_apigatewayv2_deployment" "this" {
   api_id      = aws_apigatewayv2_api.this.id
-  description = "wsspec 06ebc125e18f"
+  description = "wsspec d2866d7d55f5"
   triggers = {
-    api_definition = "06ebc125e18f"
+    api_definition = "d2866d7d55f5"
   }
 
   lifecycle {
@@ -109,7 +108,8 @@ resource "aws_apigatewayv2_stage" "dev" {
 }
 
 resource "aws_cloudwatch_log_group" "access_dev" {
-  name = "/aws/apigateway/telemetry/dev/access"
+  name              = "/aws/apigateway/telemetry/dev/access"
+  retention_in_days = 30
 }
 
 resource "aws_apigatewayv2_stage" "prod" {
@@ -165,6 +165,11 @@ resource "aws_iam_role" "apigateway_cloudwatch" {
           Service = "apigateway.amazonaws.com"
         }
         Action = "sts:AssumeRole"
+        Condition = {
+          StringEquals = {
+            "aws:SourceAccount" = data.aws_caller_identity.current.account_id
+          }
+        }
       },
     ]
   })
@@ -183,7 +188,8 @@ resource "aws_api_gateway_account" "this" {
 
 # ---------------------------------------------------------------- Functions
 resource "aws_cloudwatch_log_group" "lambda_ingest" {
-  name = "/aws/lambda/telemetry-ingest"
+  name              = "/aws/lambda/telemetry-ingest"
+  retention_in_days = 30
 }
 
 resource "aws_iam_role" "lambda_ingest" {
@@ -308,16 +314,16 @@ resource "aws_lambda_permission" "ingest_prod_default_fc6e5fe0" {
   source_arn    = "${aws_apigatewayv2_api.this.execution_arn}/prod/$default"
 }
 
-resource "aws_lambda_permission" "arn_aws_lambda_us_east_1_123456789012_function_device_config_dev_config_3f8b101d" {
-  statement_id  = "wsspec-arn_aws_lambda_us_east_1_123456789012_function_device_config-dev-config-3f8b101d"
+resource "aws_lambda_permission" "telemetry_arn_aws_lambda_us_east_1_123456789012_function_device_config_dev_config_8a37262b" {
+  statement_id  = "wsspec-telemetry-arn_aws_lambda_us_east_1_123456789012_function_device_config-dev-config-8a37262b"
   action        = "lambda:InvokeFunction"
   function_name = "arn:aws:lambda:us-east-1:123456789012:function:device-config"
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${aws_apigatewayv2_api.this.execution_arn}/dev/config"
 }
 
-resource "aws_lambda_permission" "arn_aws_lambda_us_east_1_123456789012_function_device_config_prod_config_6f9a0dd3" {
-  statement_id  = "wsspec-arn_aws_lambda_us_east_1_123456789012_function_device_config-prod-config-6f9a0dd3"
+resource "aws_lambda_permission" "telemetry_arn_aws_lambda_us_east_1_123456789012_function_device_config_prod_config_eb7fda63" {
+  statement_id  = "wsspec-telemetry-arn_aws_lambda_us_east_1_123456789012_function_device_config-prod-config-eb7fda63"
   action        = "lambda:InvokeFunction"
   function_name = "arn:aws:lambda:us-east-1:123456789012:function:device-config"
   principal     = "apigateway.amazonaws.com"

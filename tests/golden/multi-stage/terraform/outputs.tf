@@ -23,6 +23,28 @@ output "stage_wss_urls" {
   }
 }
 
+output "stage_callback_urls" {
+  description = "The @connections endpoint of every stage."
+  value = {
+    dev  = "https://${aws_apigatewayv2_api.this.id}.execute-api.${var.region}.amazonaws.com/${aws_apigatewayv2_stage.dev.name}"
+    prod = "https://${aws_apigatewayv2_api.this.id}.execute-api.${var.region}.amazonaws.com/${aws_apigatewayv2_stage.prod.name}"
+  }
+}
+
+output "function_arns" {
+  description = "The ARN of every function, by spec name."
+  value = {
+    ingest = aws_lambda_function.ingest.arn
+  }
+}
+
+output "function_names" {
+  description = "The Lambda name of every function, by spec name."
+  value = {
+    ingest = aws_lambda_function.ingest.function_name
+  }
+}
+
 output "domain_url" {
   description = "The wss:// URL through the custom domain."
   value       = "wss://ws.telemetry.example.com/v1"

@@ -7,7 +7,7 @@ variable "region" {
 }
 
 variable "tags" {
-  description = "Tags added to every resource (provider default_tags)."
+  description = "Tags added to every resource (provider default_tags), with the spec's API tags."
   type        = map(string)
   default     = {}
 }

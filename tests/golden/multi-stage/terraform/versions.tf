@@ -15,6 +15,8 @@ provider "aws" {
   region = var.region
 
   default_tags {
-    tags = var.tags
+    tags = merge({
+      owner = "platform"
+    }, var.tags)
   }
 }

@@ -1,0 +1,4 @@
+environment = "qa"
+extra_tags = {
+  owner = "platform-team"
+}

@@ -179,7 +179,9 @@ def table_references(ctx: Ctx) -> None:
                 ctx.add("WS578", ep, f"a second trigger of {fn_name!r} on table {stream!r}")
             seen.add(stream)
         for i, st in enumerate(as_list(f.get("iam"))):
-            if isinstance(st, dict) and "resources" not in st:
+            # every action on every resource is WS842's (iam.py) to report
+            wildcard = isinstance(st, dict) and "*" in as_list(st.get("actions"))
+            if isinstance(st, dict) and "resources" not in st and not wildcard:
                 ctx.add(
                     "WS579",
                     fp + ("iam", i),

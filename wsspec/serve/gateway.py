@@ -191,15 +191,9 @@ class Gateway:
         self.notes += await startup.warm(self.runners)
         self.notes += self.router.model_notes()
         if self.dynamo is not None and any(f.triggers for f in self.spec.functions):
-            self.streams = StreamPump(
-                self.spec,
-                self.dynamo.endpoint,
-                self.config.region,
-                self.config.account,
-                self.runners,
-                self.log,
-            )
-            await self.streams.start()
+            pump = StreamPump(self.spec, self.dynamo.endpoint, self.config, self.runners, self.log)
+            self.streams = pump
+            await pump.start()
         self._sweeper = asyncio.ensure_future(self._sweep())
         if self.config.reload and self.runners:
             self._watcher = asyncio.ensure_future(

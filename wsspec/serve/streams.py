@@ -22,6 +22,7 @@ from typing import Any
 
 from wsspec import arns, names, tables
 from wsspec.model import Spec, StreamTrigger
+from wsspec.serve.config import ServeConfig
 from wsspec.serve.invoke import FunctionRunner
 from wsspec.serve.localaws import DUMMY_KEY
 
@@ -106,15 +107,14 @@ class StreamPump:
         self,
         spec: Spec,
         endpoint: str,
-        region: str,
-        account: str,
+        config: ServeConfig,
         runners: dict[str, FunctionRunner],
         log: Callable[[str], None],
     ) -> None:
         self.spec = spec
         self.endpoint = endpoint
-        self.region = region
-        self.account = account
+        self.region = config.region
+        self.account = config.account
         self.runners = runners
         self.log = log
         self.tasks: list[asyncio.Task[None]] = []

@@ -330,7 +330,7 @@ resource "aws_lambda_function" "send_message" {
   function_name    = "chat-rooms-send_message"
   role             = aws_iam_role.lambda_send_message.arn
   runtime          = "python3.13"
-  handler          = "send_message.handler"
+  handler          = "send.handler"
   architectures    = ["x86_64"]
   memory_size      = 128
   timeout          = 10

@@ -133,6 +133,7 @@ def used_functions(ctx: Ctx) -> list[Res]:
             used.append(fn.id)
     if ctx.graph.by_wsspec:  # wsspec's own output: every function belongs to the spec
         return ctx.graph.of("function")
+    used += tables_part.triggered(ctx)  # stream triggers of the application tables
     return [f for f in ctx.graph.of("function") if f.id in used]
 
 
@@ -313,6 +314,8 @@ def _permissions(
         ctx.notes.skip(path, f"managed policy {text}")
     for tpl in templates:
         ((tname, args),) = tpl.items()
+        if tables_part.take_template(ctx, tname, args, access):
+            continue
         if tname in _TABLE_TEMPLATES and refers_to_table(ctx, (args or {}).get("TableName")):
             if "connection_table" not in grants:
                 grants.append("connection_table")

@@ -134,6 +134,25 @@ def take_access(
     return True
 
 
+_TEMPLATE_LEVELS = {
+    "DynamoDBReadPolicy": "read",
+    "DynamoDBWritePolicy": "write",
+    "DynamoDBCrudPolicy": "read_write",
+}
+
+
+def take_template(ctx: Ctx, name: str, args: Any, access: dict[str, str]) -> bool:
+    """Whether SAM policy template ``name`` grants access to an application table (merged into
+    ``access``: DynamoDBReadPolicy read, DynamoDBWritePolicy write, DynamoDBCrudPolicy both)."""
+    level = _TEMPLATE_LEVELS.get(name)
+    found = table_of(ctx, (args or {}).get("TableName") if isinstance(args, dict) else None)
+    if level is None or found is None:
+        return False
+    before = access.get(found[0])
+    access[found[0]] = level if before in (None, level) else "read_write"
+    return True
+
+
 def wired_environment(ctx: Ctx, key: str, value: Any, path: tuple[str, ...]) -> bool:
     """Whether variable ``key`` holds an application table's name (wsspec sets ``<NAME>_TABLE``
     for each table a function may use; another variable name is a note)."""
@@ -148,12 +167,31 @@ def wired_environment(ctx: Ctx, key: str, value: Any, path: tuple[str, ...]) -> 
     return True
 
 
+def _mappings(ctx: Ctx) -> list[Res]:
+    """Event source mappings of an application table's stream."""
+    return [
+        r
+        for r in ctx.graph.resources.values()
+        if r.type in _MAPPINGS and table_of(ctx, r.get("EventSourceArn")) is not None
+    ]
+
+
+def triggered(ctx: Ctx) -> list[str]:
+    """Ids of the functions a stream trigger of an application table invokes."""
+    out = []
+    for m in _mappings(ctx):
+        target = m.get("FunctionName")
+        for fn in ctx.graph.of("function"):
+            hit = any(r.target == fn.id for r in refs_in(target))
+            if (hit or target == fn.get("FunctionName")) and fn.id not in out:
+                out.append(fn.id)
+    return out
+
+
 def events(ctx: Ctx, fn: Res, path: tuple[str, ...]) -> list[dict[str, Any]]:
     """The function's DynamoDB stream triggers (event source mappings of its tables' streams)."""
     out = []
-    for res in ctx.graph.resources.values():
-        if res.type not in _MAPPINGS:
-            continue
+    for res in _mappings(ctx):
         target = res.get("FunctionName")
         if not any(r.target == fn.id for r in refs_in(target)) and target != fn.get("FunctionName"):
             continue

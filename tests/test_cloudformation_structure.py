@@ -244,9 +244,12 @@ def test_functions_roles_and_log_groups_are_least_privilege(case) -> None:
         assert p["MemorySize"] == fn.memory and p["Timeout"] == fn.timeout
         assert p["Architectures"] == [fn.architecture]
         env = p.get("Environment", {}).get("Variables", {})
+        table_vars = derive.table_environment(spec, fn.name)
         for k, v in derive.environment(spec, fn.name).items():
             if k == "CONNECTIONS_TABLE":
                 assert env[k] == {"Ref": names.CONNECTION_TABLE_LOGICAL}
+            elif k in table_vars:
+                assert env[k] == {"Ref": names.app_table_logical(table_vars[k])}
             else:
                 assert env[k] == v
         log_logical = names.function_log_group_logical(fn.name)

@@ -192,8 +192,8 @@ def cfn_form(doc: dict[str, Any]) -> dict[str, Any]:
                 for k in ("Handler", "Runtime", "MemorySize", "Timeout", "Architectures")
             }
             continue
-        if t not in compared:
-            continue
+        if t not in compared or (t == "AWS::DynamoDB::Table" and logical != "ConnectionTable"):
+            continue  # application tables: tests/test_tables_targets.py compares them
         p = value({k: x for k, x in props(logical).items() if k != "ApiId"})
         if t == "AWS::ApiGatewayV2::Authorizer":
             authorizers[p.pop("Name")] = p

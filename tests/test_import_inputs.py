@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "import_fixtures"
 INPUTS = {
     "sam-raw": "template.yaml",
+    "sam-tables": "template.yaml",
     "sam-websocketapi": "template.yaml",
     "cfn-json": "template.json",
     "serverless": "serverless.yml",
@@ -79,11 +80,52 @@ def test_sam_raw_parameter_override_reaches_names_and_conditions() -> None:
 def test_sam_raw_what_cannot_be_expressed_is_a_comment_where_it_belongs() -> None:
     result = _import("sam-raw")
     texts = {(".".join(n.path), n.text.split(" ")[0]) for n in result.not_imported}
-    assert ("connections", "SSESpecification") in texts
+    assert ("connections", "TableClass") in texts
     assert ("functions.send_message", "environment") in texts
     lines = result.text.splitlines()
     i = next(i for i, line in enumerate(lines) if line.startswith("connections:"))
-    assert lines[i - 1].startswith("# not imported: SSESpecification")
+    assert lines[i - 1].startswith("# not imported: TableClass")
+
+
+def test_sam_raw_connection_table_options_are_imported() -> None:
+    spec = _import("sam-raw").spec
+    assert spec is not None and spec.connections is not None
+    assert spec.connections.encryption == "aws_managed"  # SSESpecification without a key
+
+
+def test_sam_tables_application_table_access_and_stream_trigger() -> None:
+    """A table that is not the connection table becomes ``tables:``; SAM policy templates and
+    inline statements on it access levels; the ``Type: DynamoDB`` event a stream trigger."""
+    result = _import("sam-tables")
+    spec = result.spec
+    assert spec is not None and spec.connections is not None
+    (table,) = spec.tables
+    assert (table.name, table.table_name) == ("messages", "channel-chat-history")
+    assert (table.partition.name, table.partition.type) == ("channel", "S")
+    assert table.sort is not None and (table.sort.name, table.sort.type) == ("ts", "N")
+    (index,) = table.indexes
+    assert (index.name, index.partition.name, index.projection) == (
+        "by-author",
+        "author",
+        "INCLUDE",
+    )
+    assert index.non_key_attributes == ("body",)
+    assert table.stream_view == "NEW_AND_OLD_IMAGES" and table.ttl_attribute == "expiresAt"
+    assert table.encryption == "aws_managed" and table.point_in_time_recovery
+    assert dict(table.tags) == {"team": "chat"}
+    assert dict(spec.function("send").tables) == {"messages": "write"}
+    assert "MESSAGES_TABLE" not in spec.function("send").environment  # wsspec sets it
+    fan_out = spec.function("fan_out")
+    assert dict(fan_out.tables) == {"messages": "read"} and fan_out.manage_connections
+    (trigger,) = fan_out.triggers
+    assert (trigger.table, trigger.starting_position, trigger.batch_size) == (
+        "messages",
+        "TRIM_HORIZON",
+        25,
+    )
+    assert trigger.bisect_on_error and trigger.retry_attempts == 2
+    assert trigger.filters == ('{"eventName":["INSERT"]}',)
+    assert not result.not_imported, [n.comment for n in result.not_imported]
 
 
 def test_sam_websocketapi_expands_like_the_sam_transform() -> None:

@@ -25,7 +25,15 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
-SAMPLES = ["chat", "auth-http", "models-mock", "dynamodb-direct", "monitoring", "multi-stage"]
+SAMPLES = [
+    "chat",
+    "auth-http",
+    "models-mock",
+    "dynamodb-direct",
+    "monitoring",
+    "multi-stage",
+    "chat-rooms",
+]
 
 
 @pytest.fixture(scope="module")

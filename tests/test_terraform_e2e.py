@@ -7,7 +7,7 @@ moto implements no apigatewayv2 ``CreateDeployment``, so this path uses a copy o
 whose stages all have ``auto_deploy: true`` (then wsspec emits no ``aws_apigatewayv2_deployment``;
 the deployment resource itself is covered by ``terraform validate`` and the structure tests).
 
-Samples on moto: chat, auth-http, dynamodb-direct, models-mock. Not multi-stage: moto has no
+Samples on moto: chat, auth-http, dynamodb-direct, models-mock, chat-rooms. Not multi-stage: moto has no
 AWS-managed IAM policies to attach (the CloudWatch role), never reports a custom domain as
 AVAILABLE, and the sample's existing function ARN does not exist in moto's account.
 """
@@ -26,7 +26,7 @@ from wsspec.model import Spec, plain
 
 pytestmark = pytest.mark.slow
 
-ON_MOTO = ["chat", "auth-http", "dynamodb-direct", "models-mock"]
+ON_MOTO = ["chat", "auth-http", "dynamodb-direct", "models-mock", "chat-rooms"]
 SERVICES = (
     "apigateway",
     "apigatewayv2",
@@ -154,6 +154,8 @@ def _check_api(spec: Spec, state: dict[tuple[str, str], dict[str, Any]], url: st
         assert cfg.get("Environment", {}).get("Variables", {}) == want_env
     permissions = derive.lambda_permissions(spec, per_route=derive.permission_strategy(spec))
     for fn in spec.functions:
+        if not any(p.function == fn.name for p in permissions):
+            continue  # invoked by a stream trigger only: no resource policy
         policy = json.loads(
             lam.get_policy(FunctionName=names.function_name(spec, fn.name))["Policy"]
         )
@@ -171,6 +173,27 @@ def _check_api(spec: Spec, state: dict[tuple[str, str], dict[str, Any]], url: st
         ttl = ddb.describe_time_to_live(TableName=names.table_name(spec))["TimeToLiveDescription"]
         assert ttl["AttributeName"] == spec.connections.ttl_attribute
         assert ttl["TimeToLiveStatus"] == "ENABLED"
+    for t in spec.tables:  # application tables (issue 23) and their stream triggers
+        ddb = boto3.client("dynamodb", **kw)
+        got = ddb.describe_table(TableName=names.app_table_name(spec, t.name))["Table"]
+        assert [k["AttributeName"] for k in got["KeySchema"]] == [
+            a.name for a in (t.partition, t.sort) if a is not None
+        ]
+        assert {i["IndexName"] for i in got.get("GlobalSecondaryIndexes", [])} == {
+            i.name for i in t.global_indexes
+        }
+        assert (got.get("StreamSpecification") or {}).get("StreamViewType") == t.stream_view
+    lam = boto3.client("lambda", **kw)
+    for fn in spec.functions:
+        if fn.triggers:
+            fname = names.function_name(spec, fn.name)
+            every = lam.list_event_source_mappings()["EventSourceMappings"]
+            found = [m for m in every if m["FunctionArn"].endswith(f":function:{fname}")]
+            assert len(found) == len(fn.triggers)
+            assert all(
+                ":table/" in m["EventSourceArn"] and "/stream/" in m["EventSourceArn"]
+                for m in found
+            )
 
 
 @pytest.mark.parametrize("sample", ON_MOTO)

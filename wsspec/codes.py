@@ -128,6 +128,7 @@ _CHECK_ERRORS = _codes(
         "WS117": "empty route key",
         "WS190": "API key referring to a usage plan that is not defined",
         "WS191": "function named like the one wsspec generates for a JWT authorizer",
+        "WS160": "reference to a table that is not defined (function 'tables', stream trigger)",
         "WS170": "an example that does not fit its model's schema",
         "WS171": "a route example the route selection expression sends to another route",
         # selection expressions
@@ -185,7 +186,7 @@ _CHECK_ERRORS = _codes(
         "WS543": "a new stub for a function serving both proxy and non-proxy integrations",
         "WS544": "a new stub for a function that is both an authorizer and a route handler",
         "WS545": "a runtime Lambda does not offer, or no longer accepts for new functions",
-        "WS546": "an invalid connection table setting (name, attributes, encryption key)",
+        "WS546": "an invalid table setting (connection table name, attributes; any table's encryption key)",
         "WS547": "a malformed action or resource ARN in a custom IAM statement",
         "WS548": "an AWS integration whose generated role would allow no action",
         # function packages: dependencies, layers, excludes
@@ -199,6 +200,16 @@ _CHECK_ERRORS = _codes(
         "WS568": "a layer source that is not a directory or holds a file that cannot be packaged",
         "WS569": "a layer whose runtimes or architectures do not suit its dependencies or a "
         "function using it",
+        # application tables
+        "WS570": "too many indexes on a table, or one name for a global and a local index",
+        "WS571": "type given for an attribute that no key of the table or an index uses",
+        "WS572": "local secondary index on a table without a sort key",
+        "WS573": "capacities that do not match the table's billing mode",
+        "WS574": "TTL attribute that is a key of a type other than number",
+        "WS575": "table name kept for the connection table, two tables with one name, or a bad index name",
+        "WS576": "stream trigger on a table without a stream",
+        "WS577": "access to 'connections' without a 'connections' section",
+        "WS578": "two stream triggers of one function on one table",
         # stages, domain, authorizers, models
         "WS601": "stage route settings for a route that does not exist",
         "WS602": "domain mapped to a stage that does not exist",
@@ -246,6 +257,7 @@ _CHECK_WARNINGS = _codes(
     "checks",
     WARNING,
     {
+        "WS579": "custom IAM statement without resources (it applies to '*')",
         "WS801": "$connect without authorization",
         "WS802": "stage without throttling",
         "WS803": "execution logging without the account CloudWatch role",

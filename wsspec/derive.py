@@ -17,9 +17,10 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Literal
 
-from wsspec import alarms, arns, names
+from wsspec import alarms, arns, names, tables
 from wsspec.model import (
     CONNECTION_TABLE_REF,
+    CONNECTIONS_ACCESS_NAME,
     DEFAULT_LOG_RETENTION_DAYS,
     Authorizer,
     Function,
@@ -35,8 +36,9 @@ RefKind = Literal[
     "literal",  # value: a literal ARN or "*"
     "log_group",  # value: log group name; rendered as arn:...:log-group:<name>:*
     "connections",  # stage + value (HTTP method): execute-api .../<stage>/<METHOD>/@connections/*
-    "table",  # the spec's connection table ARN
+    "table",  # the spec's connection table ARN (+ suffix)
     "function",  # value: spec function name -> its ARN
+    "app_table",  # value: an application table (spec name) -> its ARN (+ suffix)
     "account",  # the account id
     "execute_api_all",  # arn:<partition>:execute-api:<region>:<account>:*/* (any API, any path)
 ]
@@ -47,6 +49,7 @@ class Ref:
     kind: RefKind
     value: str = ""
     stage: str = ""
+    suffix: str = ""  # table ARNs: "/index/<name>" or "/stream/*"
 
     def render(
         self,
@@ -57,6 +60,7 @@ class Ref:
         api_id: str,
         table_arn: str = "",
         function_arn: dict[str, str] | None = None,
+        app_table_arn: dict[str, str] | None = None,
     ) -> str:
         """A concrete ARN (used by the direct deploy; templates render tokens themselves)."""
         if self.kind == "literal":
@@ -66,7 +70,9 @@ class Ref:
         if self.kind == "connections":
             return arns.connections(partition, region, account, api_id, self.stage, self.value)
         if self.kind == "table":
-            return table_arn
+            return table_arn + self.suffix
+        if self.kind == "app_table":
+            return (app_table_arn or {})[self.value] + self.suffix
         if self.kind == "account":
             return account
         if self.kind == "execute_api_all":
@@ -182,6 +188,7 @@ def function_statements(spec: Spec, fn_name: str) -> list[Statement]:
     if fn.connection_table and spec.connections is not None:
         out.append(Statement("ConnectionTable", TABLE_ACTIONS, (Ref("table"),)))
         out += table_key_statements(spec)
+    out += table_statements(spec, fn_name)
     if tracing(spec):
         # X-Ray has no resource-level permissions: "*" is the narrowest grant there is.
         out.append(Statement("Tracing", TRACING_ACTIONS, (Ref("literal", "*"),)))
@@ -191,6 +198,54 @@ def function_statements(spec: Spec, fn_name: str) -> list[Statement]:
                 f"Custom{i}", st.actions, tuple(Ref("literal", r) for r in st.resources), st.effect
             )
         )
+    return out
+
+
+def table_statements(spec: Spec, fn_name: str) -> list[Statement]:
+    """A function's table access (``tables:``) and stream triggers: exactly each level's
+    actions, on the granted table, its indexes (Query and Scan, with read access) and its
+    stream (for a trigger) -- never on any other table."""
+    fn = spec.function(fn_name)
+    out: list[Statement] = []
+    for name, level in fn.tables.items():
+        sid = "Table" + names.pascal(name)
+        if name == CONNECTIONS_ACCESS_NAME:
+            if spec.connections is not None:
+                out.append(Statement(sid, tables.ACCESS_ACTIONS[level], (Ref("table"),)))
+                if not fn.connection_table:
+                    out += table_key_statements(spec)
+            continue
+        table = spec.table(name)
+        out.append(Statement(sid, tables.ACCESS_ACTIONS[level], (Ref("app_table", name),)))
+        if table.encryption == "customer" and table.kms_key_arn:
+            key = (Ref("literal", table.kms_key_arn),)
+            out.append(Statement(sid + "Key", TABLE_KEY_ACTIONS, key))
+        if tables.reads(level) and table.indexes:
+            index_refs = tuple(
+                Ref("app_table", name, suffix=tables.index_suffix(i.name)) for i in table.indexes
+            )
+            out.append(Statement(sid + "Indexes", tables.INDEX_ACTIONS, index_refs))
+    for trig in fn.triggers:
+        out.append(
+            Statement(
+                "Stream" + names.pascal(trig.table),
+                tables.STREAM_ACTIONS,
+                (Ref("app_table", trig.table, suffix=tables.STREAM_SUFFIX),),
+            )
+        )
+    return out
+
+
+def table_environment(spec: Spec, fn_name: str) -> dict[str, str]:
+    """Variables holding the names of the tables a function may use: variable -> table (the
+    spec name, or ``connections``). Back ends render each value as a reference to the table."""
+    fn = spec.function(fn_name)
+    out: dict[str, str] = {}
+    for name in fn.tables:
+        if name == CONNECTIONS_ACCESS_NAME and spec.connections is None:
+            continue
+        if names.table_env_var(name) not in fn.environment:
+            out[names.table_env_var(name)] = name
     return out
 
 
@@ -388,11 +443,15 @@ def environment(spec: Spec, fn_name: str) -> dict[str, str]:
     """
     fn = spec.function(fn_name)
     env = dict(fn.environment)
-    if fn.connection_table and spec.connections is not None:
+    uses_connections = fn.connection_table or CONNECTIONS_ACCESS_NAME in fn.tables
+    if uses_connections and spec.connections is not None:
         env.setdefault("CONNECTIONS_TABLE", names.table_name(spec))
         env.setdefault("CONNECTIONS_TTL_SECONDS", str(spec.connections.ttl_seconds))
         env.setdefault("CONNECTIONS_TTL_ATTRIBUTE", spec.connections.ttl_attribute)
     env.update(builtin_environment(spec, fn))
+    for var, table in table_environment(spec, fn_name).items():
+        if table != CONNECTIONS_ACCESS_NAME:
+            env.setdefault(var, names.app_table_name(spec, table))
     return dict(sorted(env.items()))
 
 
@@ -458,6 +517,7 @@ def cloudformation_resource_count(spec: Spec, *, per_route: bool) -> int:
     n += len(lambda_permissions(spec, per_route=per_route))
     n += len(generated_integration_roles(spec)) + len(spec.vpc_links)
     n += 1 if spec.connections is not None else 0
+    n += len(spec.tables) + sum(len(f.triggers) for f in spec.functions)
     n += 2 if spec.cloudwatch_role else 0  # AWS::ApiGateway::Account + its role
     n += 2 if spec.domain is not None else 0  # DomainName + ApiMapping
     n += len(spec.usage_plans) + 2 * len(spec.api_keys)  # plans; keys + their plan links

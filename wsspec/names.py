@@ -73,6 +73,7 @@ _PREFIX = {
     "api_key": "ApiKey",
     "usage_plan": "Plan",
     "layer": "Layer",
+    "table": "Table",
 }
 
 
@@ -103,6 +104,7 @@ def all_names(spec: Spec) -> list[Named]:
     out += [named("api_key", k.name) for k in spec.api_keys]
     out += [named("usage_plan", p.name) for p in spec.usage_plans]
     out += [named("layer", x.name) for x in spec.layers]
+    out += [named("table", t.name) for t in spec.tables]
     return out
 
 
@@ -239,6 +241,36 @@ def table_name(spec: Spec) -> str:
     if spec.connections and spec.connections.table_name:
         return spec.connections.table_name
     return physical(spec.api.name, "connections", limit=255)
+
+
+def app_table_name(spec: Spec, table: str) -> str:
+    """Physical name of an application table (``tables.<table>``)."""
+    t = spec.table(table)
+    if t.table_name:
+        return t.table_name
+    return physical(spec.api.name, table, limit=255)
+
+
+def app_table_logical(table: str) -> str:
+    return named("table", table).logical
+
+
+def app_table_label(table: str) -> str:
+    return named("table", table).label
+
+
+def table_env_var(table: str) -> str:
+    """The environment variable holding a granted table's name: ``messages`` -> MESSAGES_TABLE."""
+    base = snake(table).strip("_").upper()
+    return (base if base[:1].isalpha() else "T" + base) + "_TABLE"
+
+
+def trigger_logical(fn: str, table: str) -> str:
+    return "Trigger" + pascal(fn) + pascal(table) + short_hash(f"{fn}/{table}")
+
+
+def trigger_label(fn: str, table: str) -> str:
+    return f"{snake(fn)}__{snake(table).lstrip('_')}"
 
 
 def function_log_group(spec: Spec, fn: str) -> str:

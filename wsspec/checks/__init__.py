@@ -9,7 +9,7 @@ the codes themselves (severity, meaning) live in ``wsspec.codes``:
     selections.py    WS201-WS206  selection expressions (+ WS804, WS860)
     integrations.py  WS301-WS310  integrations (+ WS805, WS809)
     functions.py     WS501-WS506  functions, paths, the connection table (+ WS814, WS861)
-    functions.py     WS501-WS506  functions, paths, the connection table (+ WS814)
+    tables.py        WS570-WS579  application tables, access and stream triggers (+ WS160)
     packaging.py     WS560-WS567  dependencies files, layers, exclude patterns
     layers.py        WS568-WS569  layers wsspec builds and the functions using them
     stages.py        WS601-WS607  stages, custom domain, VPC links (+ WS802, WS803, WS813)
@@ -55,6 +55,7 @@ from wsspec.checks import (
     runtimes,
     selections,
     stages,
+    tables,
     unsupported,
     values,
 )
@@ -74,6 +75,8 @@ CHECKS: tuple[Check, ...] = (
     integrations.integrations,
     limits.names_and_limits,
     functions.functions,
+    tables.tables,
+    tables.table_references,
     functions.secret_environment,
     packaging.packaging,
     layers.layers,

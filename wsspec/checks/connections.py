@@ -1,4 +1,5 @@
-"""The connection table's settings (WS546) and the KMS keys the spec names (WS546 for the
+"""The connection table's settings (WS546; the encryption key rule also for application
+tables) and the KMS keys the spec names (WS546 for the
 table, WS740 for the alarm topic).
 
 DynamoDB table names have 3-255 characters from ``A-Z a-z 0-9 _ . -``; attribute names 1-255
@@ -10,8 +11,10 @@ or an alias ARN). CloudWatch alarms cannot publish to a topic encrypted with the
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from wsspec.checks.context import Ctx, as_map, as_str, check
+from wsspec.loader import Path
 
 TABLE_NAME = re.compile(r"[A-Za-z0-9_.\-]{3,255}")
 KMS_KEY = re.compile(r"arn:aws[a-z\-]*:kms:[a-z0-9\-]+:\d{12}:(key/[A-Za-z0-9\-]+|alias/[\w/\-]+)")
@@ -45,8 +48,14 @@ def connection_table(ctx: Ctx) -> None:
             f"the TTL attribute {ttl!r} cannot be the partition key",
             "the TTL attribute holds an expiry time (a number); the key holds the connection id",
         )
-    encryption = conn.get("encryption", "aws_owned")
-    arn = conn.get("kms_key_arn")
+    encryption_key(ctx, p, conn)
+
+
+def encryption_key(ctx: Ctx, p: Path, table: dict[str, Any]) -> None:
+    """WS546: ``encryption: customer`` with a KMS key ARN, and a key only with it (every table
+    kind: the connection table and application tables)."""
+    encryption = table.get("encryption", "aws_owned")
+    arn = table.get("kms_key_arn")
     if encryption == "customer" and arn is None:
         ctx.add(
             "WS546",

@@ -257,6 +257,9 @@ def unused(ctx: Ctx) -> None:
         used_links.append(d.get("vpc_link"))
     for a in ctx.section("authorizers").values():
         used_fns.append(as_map(a).get("function"))
+    for fn, f in ctx.section("functions").items():
+        if as_map(f).get("events"):  # invoked by a stream trigger
+            used_fns.append(fn)
     used_fns, used_integ, used_auth, used_models, used_links = (
         [v for v in used if isinstance(v, str)]
         for used in (used_fns, used_integ, used_auth, used_models, used_links)

@@ -77,7 +77,8 @@ def tag_text_ok(text: str) -> bool:
 
 
 def tag_maps(ctx: Ctx) -> Iterator[tuple[Path, dict[str, Any]]]:
-    """Every ``tags`` map of the spec (API, stages, functions, the connection table)."""
+    """Every ``tags`` map of the spec (API, stages, functions, the connection table, the
+    application tables)."""
     yield ("api", "tags"), as_map(ctx.section("api").get("tags"))
     for name, s in ctx.section("stages").items():
         yield ("stages", name, "tags"), as_map(as_map(s).get("tags"))
@@ -85,6 +86,17 @@ def tag_maps(ctx: Ctx) -> Iterator[tuple[Path, dict[str, Any]]]:
         yield ("functions", name, "tags"), as_map(as_map(f).get("tags"))
     conn = ctx.data.get("connections")
     yield ("connections", "tags"), as_map(as_map(conn).get("tags"))
+    for name, t in ctx.section("tables").items():
+        yield ("tables", name, "tags"), as_map(as_map(t).get("tags"))
+
+
+def _reserved(ctx: Ctx, path: Path) -> int:
+    """Tags wsspec adds to a resource: its ownership tag; an application table also carries its
+    spec name, and a table kept on removal (``deletion_policy: retain``) says so."""
+    section = as_map(ctx.data.get(str(path[0])))
+    table = as_map(section.get(path[1])) if path[0] == "tables" else section
+    retain = path[0] in ("connections", "tables") and table.get("deletion_policy") == "retain"
+    return 1 + int(path[0] == "tables") + int(bool(retain))
 
 
 @check("WS406")
@@ -92,12 +104,16 @@ def tags(ctx: Ctx) -> None:
     api_tags = as_map(ctx.section("api").get("tags"))
     for path, tag_map in tag_maps(ctx):
         merged = tag_map if path[0] == "api" else {**api_tags, **tag_map}
-        if tag_map and len(merged) > MAX_TAGS - 1:
+        reserved = _reserved(ctx, path)
+        if tag_map and len(merged) > MAX_TAGS - reserved:
+            ours = f"{reserved} of which are wsspec's own tags"
+            if reserved == 1:
+                ours = "one of which is wsspec's ownership tag"
             ctx.add(
                 "WS406",
                 path,
                 f"{len(merged)} tags (with the API's) on one resource; AWS allows {MAX_TAGS}, "
-                "one of which is wsspec's ownership tag",
+                + ours,
                 key=True,
             )
         for key, value in tag_map.items():

@@ -65,7 +65,11 @@ def _announce(spec: Spec, gw: Gateway, output: str = "text") -> None:
             "websocket": gw.ws_url,
             "connections": gw.callback_url,
             "dynamodb": (
-                {"endpoint": gw.dynamo.endpoint, "table": gw.dynamo.name}
+                {
+                    "endpoint": gw.dynamo.endpoint,
+                    "table": gw.dynamo.name if spec.connections is not None else None,
+                    "tables": gw.dynamo.table_names,
+                }
                 if gw.dynamo is not None
                 else None
             ),
@@ -84,7 +88,9 @@ def _announce(spec: Spec, gw: Gateway, output: str = "text") -> None:
             f"server over TLS at 127.0.0.1:{gw.network.tls_port}"
         )
     if gw.dynamo is not None:
-        echo(f"  DynamoDB      {gw.dynamo.endpoint}  table {gw.dynamo.name}")
+        tables = gw.dynamo.table_names
+        label = "table" if len(tables) == 1 else "tables"
+        echo(f"  DynamoDB      {gw.dynamo.endpoint}  {label} {', '.join(tables)}")
     for fn, runner in gw.runners.items():
         echo(f"  function      {fn}: {runner.fn.handler_path}")
     for note in gw.notes:

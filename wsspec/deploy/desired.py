@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from wsspec import alarms, arns, derive, names
+from wsspec.deploy import tables
 from wsspec.deploy.layers import LayerZipOf, desired_layers, function_layers
 from wsspec.deploy.records import (
     API,
@@ -71,6 +72,7 @@ def desired_state(
     return [
         *desired_layers(f, layer_zip_of),  # before the functions that resolve their ARNs
         *table(f),
+        *tables.desired_tables(f),
         *log_groups(f),  # before the functions: Lambda never creates one without retention
         *roles(f),
         *vpc_links(f),
@@ -81,6 +83,7 @@ def desired_state(
         *integrations(f),
         *routes(f),
         *permissions(f),
+        *tables.desired_triggers(f),
         *stages(f),
         *domain(f),
         *usage(f),
@@ -110,11 +113,14 @@ def trust(f: Facts, service: str, *, api_role: bool = False) -> dict[str, Any]:
 
 def resource_outputs(spec: Spec, ctx: Context) -> dict[str, Any]:
     """What ``deploy --output json`` reports beside the API id and URLs: the table's name and
-    ARN, each function's name and ARN (the same facts as the templates' outputs)."""
+    ARN, each application table's, each function's name and ARN (the same facts as the templates' outputs)."""
     out: dict[str, Any] = {}
     if spec.connections is not None:
         name = names.table_name(spec)
         out["table"] = {"name": name, "arn": ctx.table_arn(name)}
+    if spec.tables:
+        physical = {t.name: names.app_table_name(spec, t.name) for t in spec.tables}
+        out["tables"] = {k: {"name": n, "arn": ctx.table_arn(n)} for k, n in physical.items()}
     if spec.functions:
         out["functions"] = {
             fn.name: {

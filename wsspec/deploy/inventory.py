@@ -1,7 +1,8 @@
 """Which optional resource families a spec's deploy has created, recorded on its API.
 
-A reader need not look for connection tables, VPC links, custom domains, alarms, SNS topics,
-authorizers, models or usage plans and API keys when the spec has none, unless an earlier deploy of the spec created
+A reader need not look for connection tables, application tables (and their stream triggers),
+VPC links, custom domains, alarms, SNS topics, authorizers, models, usage plans and API keys or
+layers when the spec has none, unless an earlier deploy of the spec created
 some (the spec dropped them since, and they must be deleted). So the API carries the tag
 ``wsspec:has`` listing the optional families that may exist for it; the deploy reads a family
 only when the spec wants it, the tag names it, or the tag cannot tell (no API yet, or an API
@@ -21,6 +22,7 @@ NONE = "none"
 
 FAMILIES: dict[str, frozenset[str]] = {
     "table": frozenset({"table"}),
+    "app_table": frozenset({"app_table", "trigger"}),
     "vpc_link": frozenset({"vpc_link"}),
     "domain": frozenset({"domain", "api_mapping"}),
     "alarm": frozenset({"alarm"}),

@@ -8,10 +8,11 @@ still busy) instead of waiting phase by phase. A step waits for:
   authorizer, a model, a VPC link);
 - the resources it names by name or ARN: a function its role; an integration or authorizer its
   function and role; a route its request and response models; a permission its function; a
-  stage its access log group, every route and integration (route settings name routes) and
-  every log group (a function cannot be invoked before its log group exists, so Lambda never
-  creates one itself); an API mapping its domain and stage; the account its role; a
-  subscription or an alarm its topic; a usage plan the stages it is attached to;
+  stream trigger its function, the roles' policies and its table's stream; a stage its access
+  log group, every route and integration (route settings name routes) and every log group (a
+  function cannot be invoked before its log group exists, so Lambda never creates one itself);
+  an API mapping its domain and stage; the account its role; a subscription or an alarm its
+  topic; a usage plan the stages it is attached to;
 - the step on the same Lambda policy before it (``Step.lock``);
 - the ``api`` step (which records a new optional family in the API's inventory tag,
   ``wsspec.deploy.inventory``), for every create or update of an optional family; the
@@ -19,7 +20,8 @@ still busy) instead of waiting phase by phase. A step waits for:
 - for a delete: every create and update, and the deletes of what refers to it (routes before
   their integrations, authorizers and models; integrations before VPC links; API mappings
   before stages and domains; usage-plan keys before their plans and keys; usage plans before
-  the stages they name; the API's children before the API);
+  the stages they name; stream triggers before their tables and functions; the API's children
+  before the API);
 - for a deployment: everything else.
 
 Phases (``Step.phase``) still order the plan for display.
@@ -47,6 +49,8 @@ DELETE_AFTER: dict[str, frozenset[str]] = {
     "usage_plan": frozenset({"usage_plan_key"}),
     "api_key": frozenset({"usage_plan_key"}),
     "topic": frozenset({"subscription", "alarm"}),
+    "app_table": frozenset({"trigger"}),
+    "function": frozenset({"trigger"}),
     "api": frozenset(
         {"route", "integration", "integration_response", "authorizer", "model", "stage"}
         | {"usage_plan"}
@@ -57,8 +61,8 @@ DELETE_AFTER: dict[str, frozenset[str]] = {
 # would create the group itself, untagged and kept forever, and CreateLogGroup would fail)
 STAGE_AFTER = frozenset({"route", "integration", "log_group"})
 OPTIONAL_AFTER_API = frozenset(
-    {"table", "vpc_link", "domain", "alarm", "topic", "usage_plan", "api_key", "usage_plan_key"}
-    | {"layer"}
+    {"table", "app_table", "trigger", "vpc_link", "domain", "alarm", "topic"}
+    | {"usage_plan", "api_key", "usage_plan_key", "layer"}
 )
 
 _FUNCTION_ARN = re.compile(r":function:([^:/]+)")
@@ -110,7 +114,7 @@ def references(s: Step) -> list[Key]:
     elif s.kind == "route":
         for field in ("RequestModels", "ResponseModels"):
             out += [("model", str(m)) for m in (p.get(field) or {}).values()]
-    elif s.kind == "permission":
+    elif s.kind in ("permission", "trigger"):
         out.append(("function", str(p.get("FunctionName"))))
     elif s.kind == "stage":
         dest = (p.get("AccessLogSettings") or {}).get("DestinationArn")
@@ -159,6 +163,8 @@ def link(steps: list[Step]) -> list[Step]:
                 after.update(by_key.get(ref, ()))
             if s.kind == "stage":  # route settings name routes; see STAGE_AFTER
                 after |= {j for j in writes if steps[j].kind in STAGE_AFTER}
+            if s.kind == "trigger":  # Lambda checks the role's stream grant when it maps
+                after |= {j for j in writes if steps[j].kind in ("role", "role_policy")}
             if s.kind in OPTIONAL_AFTER_API or (s.kind in ("authorizer", "model")):
                 after.update(api_steps)
         elif s.action == "delete":

@@ -26,6 +26,7 @@ __all__ = ["Call", "Plan", "Step", "display_value", "make_plan"]
 _FOREIGN = (
     ("function", "Lambda function"),
     ("table", "DynamoDB table"),
+    ("app_table", "DynamoDB table"),
     ("domain", "custom domain"),
     ("alarm", "CloudWatch alarm"),
     ("topic", "SNS topic"),

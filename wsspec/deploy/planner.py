@@ -16,6 +16,8 @@ from wsspec.deploy.steps import Action, Call, Step
 
 PHASE = {
     "table": 0,
+    "app_table": 0,
+    "trigger": 4,
     "log_group": 0,
     "role": 0,
     "vpc_link": 0,
@@ -44,6 +46,8 @@ DELETE_PHASE = {
     "usage_plan_key": 6,
     "usage_plan": 7,
     "api_key": 7,
+    "trigger": 7,
+    "app_table": 11,
     "api_mapping": 7,
     "stage": 7,
     "permission": 7,

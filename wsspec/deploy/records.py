@@ -150,13 +150,18 @@ class Facts:
         self.fn_arns = {
             f.name: ctx.function_arn(names.function_name(spec, f.name)) for f in spec.functions
         }
+        self.app_table_arns = {
+            t.name: ctx.table_arn(names.app_table_name(spec, t.name)) for t in spec.tables
+        }
 
     def render(self, ref: derive.Ref) -> Any:
         ctx = self.ctx
         if ref.kind == "connections":
             return ctx.execute_api(f"{ref.stage}/{ref.value}/@connections/*")
         if ref.kind == "table":
-            return self.table_arn
+            return self.table_arn + ref.suffix
+        if ref.kind == "app_table":
+            return self.app_table_arns[ref.value] + ref.suffix
         if ref.kind == "function":
             return self.fn_arns[ref.value]
         return ref.render(

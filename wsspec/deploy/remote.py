@@ -15,6 +15,7 @@ from typing import Callable
 from wsspec.deploy import remote_apigw as apigw
 from wsspec.deploy import remote_services as services
 from wsspec.deploy import remote_usage as usage
+from wsspec.deploy import tables
 from wsspec.deploy.aws import Aws
 from wsspec.deploy.current import Cur, Current, Reader
 from wsspec.deploy.errors import translate
@@ -29,6 +30,8 @@ READERS: tuple[Callable[[Reader], None], ...] = (
     services.read_functions,
     services.read_roles,
     services.read_table,
+    tables.read_tables,
+    tables.read_triggers,
     services.read_logs,
     apigw.read_vpc_links,
     apigw.read_domain,

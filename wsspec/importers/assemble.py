@@ -15,6 +15,7 @@ from typing import Any
 from wsspec.importers import functions as fn_part
 from wsspec.importers import integrations as integ_part
 from wsspec.importers import sections
+from wsspec.importers import tables as tables_part
 from wsspec.importers.context import (
     Ctx,
     ImportOptions,
@@ -88,6 +89,7 @@ def assemble(graph: Graph, opts: ImportOptions) -> tuple[dict[str, Any], Notes]:
     for path, text in graph.skipped:
         ctx.notes.skip(path, text)
     fn_part.find_table(ctx)
+    tables_part.name_tables(ctx)
     fn_part.name_functions(ctx)
     data: dict[str, Any] = {"wsspec": 1, "api": _api(ctx)}
     auths = _authorizers(ctx)
@@ -109,6 +111,9 @@ def assemble(graph: Graph, opts: ImportOptions) -> tuple[dict[str, Any], Notes]:
     conn = fn_part.connections(ctx)
     if conn is not None:
         data["connections"] = conn
+    app_tables = tables_part.tables(ctx)
+    if app_tables:
+        data["tables"] = app_tables
     stages = sections.stages(ctx)
     domain = sections.domain(ctx, list(stages))
     if domain:

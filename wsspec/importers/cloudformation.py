@@ -179,6 +179,17 @@ def _code(res: Res, graph: Graph) -> dict[str, Any]:
     return {"Kind": "s3"}
 
 
+def _stream_event(fn: Res, name: str, p: Mapping[str, Any]) -> Res:
+    """A SAM ``Type: DynamoDB`` event as the ``AWS::Lambda::EventSourceMapping`` SAM makes."""
+    props = {k: v for k, v in p.items() if k != "Stream"}
+    props.update(EventSourceArn=p.get("Stream"), FunctionName=Ref(fn.id))
+    dest = (p.get("DestinationConfig") or {}).get("OnFailure")
+    if isinstance(dest, Mapping):
+        props["DestinationConfig"] = {"OnFailure": {"Destination": dest.get("Destination")}}
+    rid = f"{fn.id}{name}"
+    return Res(rid, "other", "AWS::Lambda::EventSourceMapping", props, where=f"{fn.where}.Events")
+
+
 def _function(res: Res, graph: Graph) -> dict[str, Any]:
     p = res.props
     env = (p.get("Environment") or {}).get("Variables") or {}
@@ -197,7 +208,10 @@ def _function(res: Res, graph: Graph) -> dict[str, Any]:
     unsupported = {k: v for k, v in p.items() if k not in _FUNCTION_KEYS}
     events = p.get("Events") or {}
     for name, ev in events.items() if isinstance(events, Mapping) else ():
-        unsupported[f"Events.{name}"] = (ev or {}).get("Type", "event")
+        if isinstance(ev, Mapping) and ev.get("Type") == "DynamoDB":
+            graph.add(_stream_event(res, str(name), ev.get("Properties") or {}))
+        else:
+            unsupported[f"Events.{name}"] = (ev or {}).get("Type", "event")
     return {
         "FunctionName": p.get("FunctionName"),
         "Handler": p.get("Handler"),

@@ -16,9 +16,6 @@ from wsspec.importers.graph import Graph, Notes, Res
 from wsspec.importers.values import Pseudo, Ref, Tmpl, Unresolved, first_unresolved, refs_in, show
 from wsspec.model import Spec
 
-OWNER_TAG = "wsspec:spec"
-WSSPEC_TAG_PREFIX = "wsspec:"  # the tags a deploy writes: wsspec:spec, wsspec:has, wsspec:retain
-
 
 @dataclass
 class ImportOptions:
@@ -69,6 +66,7 @@ class Ctx:
     routes: dict[str, str] = field(default_factory=dict)  # route res id -> route key
     table: Res | None = None  # the connection table
     table_name: str | None = None  # its physical name, when known
+    app_tables: dict[str, str] = field(default_factory=dict)  # other tables' res id -> spec name
     ttl_seconds: int | None = None  # from the functions' CONNECTIONS_TTL_SECONDS
 
     @property
@@ -203,7 +201,7 @@ def unique(name: str, taken: set[str]) -> str:
 
 
 def clean_tags(tags: Any) -> dict[str, str]:
-    """Tags as a mapping, without AWS's own and wsspec's own (ownership, inventory, retain)."""
+    """Tags as a mapping, without AWS's own and wsspec's (ownership, inventory, table name)."""
     if isinstance(tags, list):  # CloudFormation's [{Key, Value}] form
         tags = {t.get("Key"): t.get("Value") for t in tags if isinstance(t, dict)}
     if not isinstance(tags, dict):
@@ -212,8 +210,7 @@ def clean_tags(tags: Any) -> dict[str, str]:
         str(k): str(v)
         for k, v in tags.items()
         if isinstance(v, (str, int, float))
-        and not str(k).startswith("aws:")
-        and not str(k).startswith(WSSPEC_TAG_PREFIX)
+        and not str(k).startswith(("aws:", "wsspec:"))  # AWS's, and wsspec's own marks
     }
 
 

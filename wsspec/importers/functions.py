@@ -15,6 +15,7 @@ from typing import Any
 
 from wsspec import names
 from wsspec.derive import TABLE_ACTIONS
+from wsspec.importers import tables as tables_part
 from wsspec.importers.context import (
     Ctx,
     local_id,
@@ -46,6 +47,9 @@ _BASIC_POLICIES = ("AWSLambdaBasicExecutionRole", "AWSLambdaVPCAccessExecutionRo
 _TABLE_TEMPLATES = ("DynamoDBCrudPolicy", "DynamoDBWritePolicy", "DynamoDBReadPolicy")
 _WIRED = ("CONNECTIONS_TABLE", "CONNECTIONS_TTL_SECONDS", "CONNECTIONS_TTL_ATTRIBUTE")
 _TABLE_KEYS = {
+    "SSESpecification",
+    "PointInTimeRecoverySpecification",
+    "DeletionProtectionEnabled",
     "TableName",
     "KeySchema",
     "AttributeDefinitions",
@@ -54,6 +58,7 @@ _TABLE_KEYS = {
     "TimeToLiveSpecification",
     "Tags",
     "__condition__",
+    "__stream_arn__",
 }
 
 
@@ -103,6 +108,7 @@ def connections(ctx: Ctx) -> Any:
         thr = ctx.need(table, "ProvisionedThroughput") or {}
         out["read_capacity"] = int(thr.get("ReadCapacityUnits") or 5)
         out["write_capacity"] = int(thr.get("WriteCapacityUnits") or 5)
+    out.update(tables_part.options(ctx, table, ("connections",)))
     for key, value in table.props.items():
         if key not in _TABLE_KEYS and value not in (None, {}, [], False):
             ctx.notes.skip(("connections",), f"{key} {show(value)[:80]}")
@@ -127,6 +133,7 @@ def used_functions(ctx: Ctx) -> list[Res]:
             used.append(fn.id)
     if ctx.graph.by_wsspec:  # wsspec's own output: every function belongs to the spec
         return ctx.graph.of("function")
+    used += tables_part.triggered(ctx)  # stream triggers of the application tables
     return [f for f in ctx.graph.of("function") if f.id in used]
 
 
@@ -190,14 +197,19 @@ def _function(ctx: Ctx, fn: Res, name: str, index: FileIndex) -> dict[str, Any]:
     elif runtime is not None and runtime != default_rt:
         body["runtime"] = runtime
     _settings(ctx, fn, body, path)
-    grants, iam = _permissions(ctx, fn, path)
-    env = _environment(ctx, fn, path, "connection_table" in grants)
+    grants, iam, access = _permissions(ctx, fn, path)
+    env = _environment(ctx, fn, path, "connection_table" in grants or "connections" in access)
     if env:
         body["environment"] = env
     if iam:
         body["iam"] = iam
     if grants:
         body["grants"] = grants
+    if access:
+        body["tables"] = access
+    triggers = tables_part.events(ctx, fn, path)
+    if triggers:
+        body["events"] = triggers
     physical = fn.get("FunctionName")
     if isinstance(physical, str) and physical != ctx.physical_function(name):
         ctx.notes.guess(
@@ -240,6 +252,8 @@ def _environment(ctx: Ctx, fn: Res, path: tuple[str, ...], table_grant: bool) ->
                 or value == _ttl_attr(ctx)
             ):
                 continue
+        if tables_part.wired_environment(ctx, key, value, path):
+            continue
         if isinstance(value, bool):
             out[key] = "true" if value else "false"
         elif isinstance(value, (str, int, float)) and not refers_to_table(ctx, value):
@@ -281,12 +295,16 @@ def _statements(ctx: Ctx, fn: Res) -> tuple[list[dict[str, Any]], list[Any], lis
     return statements, managed, list(fn.get("SamPolicies") or [])
 
 
-def _permissions(ctx: Ctx, fn: Res, path: tuple[str, ...]) -> tuple[list[str], list[Any]]:
+def _permissions(
+    ctx: Ctx, fn: Res, path: tuple[str, ...]
+) -> tuple[list[str], list[Any], dict[str, str]]:
     statements, managed, templates = _statements(ctx, fn)
     grants: list[str] = []
     iam: list[Any] = []
+    access: dict[str, str] = {}  # application table -> access level
     for st in statements:
-        _statement(ctx, st, grants, iam, path)
+        if not tables_part.take_access(ctx, st, access, path):
+            _statement(ctx, st, grants, iam, path)
     for pol in managed:
         text = show(pol)
         if text.endswith(_BASIC_POLICIES) or (
@@ -296,13 +314,15 @@ def _permissions(ctx: Ctx, fn: Res, path: tuple[str, ...]) -> tuple[list[str], l
         ctx.notes.skip(path, f"managed policy {text}")
     for tpl in templates:
         ((tname, args),) = tpl.items()
+        if tables_part.take_template(ctx, tname, args, access):
+            continue
         if tname in _TABLE_TEMPLATES and refers_to_table(ctx, (args or {}).get("TableName")):
             if "connection_table" not in grants:
                 grants.append("connection_table")
             continue
         ctx.notes.skip(path, f"SAM policy template {tname} {show(args)[:80]}")
     order = ["manage_connections", "connection_table"]
-    return sorted(grants, key=order.index), iam
+    return sorted(grants, key=order.index), iam, access
 
 
 def _statement(

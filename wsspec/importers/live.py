@@ -30,6 +30,7 @@ from wsspec.importers.live_gateway import (
     physical_prefix,
     zip_extract,
 )
+from wsspec.importers.live_tables import read_tables, read_triggers
 from wsspec.importers.values import Ref
 
 _DEFAULT_SETTINGS = {
@@ -175,8 +176,11 @@ class FullReader(Reader):
         return out
 
     def _functions(self) -> None:
+        self._add_functions(self._invoked())
+
+    def _add_functions(self, wanted: list[str]) -> None:
         owned = (self.graph.resources["api"].get("Tags") or {}).get("wsspec:spec") == self.name
-        got = list(self.pool.map(self._get_function, self._invoked()))
+        got = list(self.pool.map(self._get_function, wanted))
         for fn in got:
             if fn is None:
                 continue
@@ -307,41 +311,13 @@ class FullReader(Reader):
         return out + ([default] if default not in out else [])
 
     def _table(self) -> None:
-        ddb = self.client("dynamodb")
-        for name in self._table_candidates():
-            try:
-                t = ddb.describe_table(TableName=name)["Table"]
-            except Exception:  # noqa: BLE001 - not a table (or not ours to read)
-                continue
-            keys = t.get("KeySchema") or []
-            if [k.get("AttributeName") for k in keys if k.get("KeyType") == "HASH"] != [
-                "connectionId"
-            ] or len(keys) != 1:
-                continue
-            mode = (t.get("BillingModeSummary") or {}).get("BillingMode") or "PROVISIONED"
-            props: dict[str, Any] = {
-                "TableName": name,
-                "KeySchema": keys,
-                "AttributeDefinitions": t.get("AttributeDefinitions"),
-                "BillingMode": mode,
-            }
-            if mode == "PROVISIONED":
-                thr = t.get("ProvisionedThroughput") or {}
-                props["ProvisionedThroughput"] = {
-                    "ReadCapacityUnits": thr.get("ReadCapacityUnits"),
-                    "WriteCapacityUnits": thr.get("WriteCapacityUnits"),
-                }
-            ttl = ddb.describe_time_to_live(TableName=name).get("TimeToLiveDescription") or {}
-            if ttl.get("TimeToLiveStatus") in ("ENABLED", "ENABLING"):
-                props["TimeToLiveSpecification"] = {
-                    "AttributeName": ttl.get("AttributeName"),
-                    "Enabled": True,
-                }
-            for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes", "StreamSpecification"):
-                if t.get(key):
-                    props[key] = t[key]
-            self.graph.add(Res(f"table:{name}", "table", "live", props))
-            return
+        """The tables, their streams' triggers, and the functions only those triggers invoke
+        (whose tables are then read too)."""
+        read_tables(self.client, self.graph, self._table_candidates())
+        missing = read_triggers(self.client, self.graph)
+        if missing:
+            self._add_functions(missing)
+            read_tables(self.client, self.graph, self._table_candidates())
 
     def _account(self) -> None:
         try:

@@ -92,6 +92,8 @@ def convert(res: Res, props: dict[str, Any], cfg: Any) -> dict[str, Any]:
     """The CloudFormation-shaped properties of one Terraform resource."""
     kind = res.kind
     out = _generic(props)
+    if res.type == "aws_lambda_event_source_mapping":
+        out.update(_event_source_mapping(props))
     if kind == "route":
         params = props.get("request_parameter") or []
         if params:
@@ -236,17 +238,55 @@ def _table(props: dict[str, Any]) -> dict[str, Any]:
             "AttributeName": ttl.get("attribute_name"),
             "Enabled": ttl.get("enabled", False),
         }
-    for key in (
-        "global_secondary_index",
-        "local_secondary_index",
-        "server_side_encryption",
-        "point_in_time_recovery",
-    ):
-        if props.get(key):
-            out[pascal(key)] = props[key]
-    for key in ("stream_enabled", "deletion_protection_enabled"):
-        if props.get(key):
-            out[pascal(key)] = True
+    out["GlobalSecondaryIndexes"] = [
+        _tf_index(ix) for ix in props.get("global_secondary_index") or []
+    ]
+    out["LocalSecondaryIndexes"] = [
+        _tf_index(ix) for ix in props.get("local_secondary_index") or []
+    ]
+    if props.get("stream_enabled") and props.get("stream_view_type"):
+        out["StreamSpecification"] = {"StreamViewType": props["stream_view_type"]}
+    sse = _one(props.get("server_side_encryption"))
+    if sse.get("enabled"):
+        out["SSESpecification"] = {"SSEEnabled": True, "KMSMasterKeyId": sse.get("kms_key_arn")}
+    if _one(props.get("point_in_time_recovery")).get("enabled"):
+        out["PointInTimeRecoverySpecification"] = {"PointInTimeRecoveryEnabled": True}
+    if props.get("deletion_protection_enabled"):
+        out["DeletionProtectionEnabled"] = True
+    if props.get("tags"):
+        out["Tags"] = props["tags"]
+    return out
+
+
+def _event_source_mapping(props: dict[str, Any]) -> dict[str, Any]:
+    """A stream trigger's filter and failure destination blocks in CloudFormation's shape."""
+    out: dict[str, Any] = {}
+    filters = _one(props.get("filter_criteria")).get("filter") or []
+    if filters:
+        out["FilterCriteria"] = {
+            "Filters": [{"Pattern": f.get("pattern")} for f in filters if isinstance(f, dict)]
+        }
+    on_failure = _one(_one(props.get("destination_config")).get("on_failure"))
+    if on_failure.get("destination_arn") is not None:
+        out["DestinationConfig"] = {"OnFailure": {"Destination": on_failure["destination_arn"]}}
+    return out
+
+
+def _tf_index(ix: Any) -> dict[str, Any]:
+    """A ``global_secondary_index`` / ``local_secondary_index`` block in CloudFormation's shape."""
+    ix = ix if isinstance(ix, dict) else {}
+    keys = [{"AttributeName": ix.get("hash_key"), "KeyType": "HASH"}] if ix.get("hash_key") else []
+    if ix.get("range_key"):
+        keys.append({"AttributeName": ix["range_key"], "KeyType": "RANGE"})
+    projection: dict[str, Any] = {"ProjectionType": ix.get("projection_type", "ALL")}
+    if ix.get("non_key_attributes"):
+        projection["NonKeyAttributes"] = ix["non_key_attributes"]
+    out = {"IndexName": ix.get("name"), "KeySchema": keys, "Projection": projection}
+    if ix.get("read_capacity") is not None:
+        out["ProvisionedThroughput"] = {
+            "ReadCapacityUnits": ix.get("read_capacity"),
+            "WriteCapacityUnits": ix.get("write_capacity"),
+        }
     return out
 
 

@@ -46,6 +46,7 @@ from wsspec.model.records import (
     dependency_kind,
     frozen,
 )
+from wsspec.model.tables import build_access, build_tables, build_triggers, table_options
 from wsspec.monitoring import build_monitoring
 
 
@@ -379,6 +380,8 @@ def _functions(
                 connection_table="connection_table" in grants,
                 routes=tuple(sorted(set(fn_routes.get(name, ())), key=route_order.__getitem__)),
                 authorizers=tuple(fn_auth.get(name, ())),
+                tables=build_access(f.get("tables")),
+                triggers=build_triggers(f.get("events")),
                 tags=_strings(f.get("tags")),
             )
         )
@@ -420,22 +423,6 @@ def _stage(name: str, s: Mapping[str, Any] | None) -> Stage:
         access_log=access_log,
         tags=_strings(s.get("tags")),
     )
-
-
-def table_options(d: Mapping[str, Any], key_default: str) -> dict[str, Any]:
-    """The ``TableOptions`` fields of a table section (shared by every table kind)."""
-    return {
-        "partition_key": d.get("key_attribute", key_default),
-        "billing_mode": "PROVISIONED" if d.get("read_capacity") else "PAY_PER_REQUEST",
-        "read_capacity": d.get("read_capacity"),
-        "write_capacity": d.get("write_capacity"),
-        "encryption": d.get("encryption", "aws_owned"),
-        "kms_key_arn": d.get("kms_key_arn"),
-        "point_in_time_recovery": bool(d.get("point_in_time_recovery", False)),
-        "deletion_protection": bool(d.get("deletion_protection", False)),
-        "retain": d.get("deletion_policy", "delete") == "retain",
-        "tags": _strings(d.get("tags")),
-    }
 
 
 def _connections(conn_d: Any) -> ConnectionTable | None:
@@ -500,6 +487,7 @@ def build_model(data: Mapping[str, Any], *, source_file: str = "", project_dir: 
         monitoring=build_monitoring(data.get("monitoring")),
         api_keys=auth.api_keys(data.get("api_keys")),
         usage_plans=auth.usage_plans(data.get("usage_plans")),
+        tables=build_tables(data.get("tables")),
         source_file=source_file,
         project_dir=project_dir,
     )

@@ -75,6 +75,61 @@ IntegrationKind = Literal["lambda", "http", "aws", "mock"]
 
 
 # ----------------------------------------------------------------------------- records
+# Application tables (``tables:``); the connection table is ``ConnectionTable``, and a
+# function's access to it is the access level under the reserved name ``connections``.
+AttrType = Literal["S", "N", "B"]
+Access = Literal["read", "write", "read_write"]
+CONNECTIONS_ACCESS_NAME = "connections"  # ``tables: {connections: read}`` = the connection table
+
+ATTR_TYPES: Mapping[str, AttrType] = FrozenDict({"string": "S", "number": "N", "binary": "B"})
+STREAM_VIEWS = FrozenDict(
+    {
+        "new_image": "NEW_IMAGE",
+        "old_image": "OLD_IMAGE",
+        "new_and_old_images": "NEW_AND_OLD_IMAGES",
+        "keys_only": "KEYS_ONLY",
+    }
+)
+
+
+@dataclass(frozen=True)
+class KeyAttr:
+    name: str
+    type: AttrType
+
+
+@dataclass(frozen=True)
+class TableIndex:
+    name: str
+    partition: KeyAttr
+    sort: KeyAttr | None
+    projection: str  # ALL | KEYS_ONLY | INCLUDE
+    non_key_attributes: tuple[str, ...]  # with INCLUDE
+    local: bool
+    read_capacity: int | None  # global indexes of provisioned tables
+    write_capacity: int | None
+
+
+@dataclass(frozen=True)
+class StreamTrigger:
+    """A DynamoDB stream that invokes a function (an event source mapping)."""
+
+    table: str  # spec key of the table
+    batch_size: int
+    starting_position: str  # LATEST | TRIM_HORIZON
+    batching_window: int | None
+    retry_attempts: int | None
+    bisect_on_error: bool
+    filters: tuple[str, ...]  # each pattern as compact JSON (Lambda's FilterCriteria)
+    on_failure: str | None  # SQS queue or SNS topic ARN
+    enabled: bool
+
+    @property
+    def key(self) -> str:
+        """Natural key: one trigger per function and table."""
+        return self.table
+
+
 @dataclass(frozen=True)
 class Api:
     name: str
@@ -159,6 +214,9 @@ class Function:
     # Set when wsspec's connection guard (connection caps) wraps the user's handler: the
     # user's Lambda handler; ``lambda_handler`` is then the guard's.
     user_handler: str | None = None
+    # table name (``tables`` key, or "connections") -> read | write | read_write (model/tables.py)
+    tables: Mapping[str, str] = field(default_factory=FrozenDict)
+    triggers: tuple[StreamTrigger, ...] = ()  # DynamoDB stream triggers
     secret_environment: tuple[str, ...] = ()  # variables plan/deploy/drift never print
     logging: FunctionLogging | None = None  # None: Lambda's default (text)
     tags: Mapping[str, str] = field(default_factory=lambda: FrozenDict())  # added to the API's
@@ -406,6 +464,40 @@ class ConnectionTable(TableOptions):
         return self.max_per_user is not None or self.max_total is not None
 
 
+@dataclass(frozen=True, kw_only=True)
+class Table(TableOptions):
+    """An application table (``tables:``): the connection table's options (``partition_key``
+    is the partition attribute's name), plus its keys, indexes, TTL and stream."""
+
+    name: str  # spec key
+    table_name: str | None  # None: derived from the API name (names.app_table_name)
+    partition: KeyAttr
+    sort: KeyAttr | None
+    indexes: tuple[TableIndex, ...]  # global first, then local, each in spec order
+    ttl_attribute: str | None
+    stream_view: str | None  # NEW_IMAGE | OLD_IMAGE | NEW_AND_OLD_IMAGES | KEYS_ONLY
+
+    @property
+    def global_indexes(self) -> tuple[TableIndex, ...]:
+        return tuple(i for i in self.indexes if not i.local)
+
+    @property
+    def local_indexes(self) -> tuple[TableIndex, ...]:
+        return tuple(i for i in self.indexes if i.local)
+
+    def attributes(self) -> tuple[KeyAttr, ...]:
+        """Every key attribute of the table and its indexes, once each, in first-use order."""
+        seen: dict[str, KeyAttr] = {}
+        for a in (
+            self.partition,
+            self.sort,
+            *(x for i in self.indexes for x in (i.partition, i.sort)),
+        ):
+            if a is not None:
+                seen.setdefault(a.name, a)
+        return tuple(seen.values())
+
+
 @dataclass(frozen=True)
 class Domain:
     name: str
@@ -434,6 +526,7 @@ class Spec:
     api_keys: tuple[ApiKey, ...] = ()
     usage_plans: tuple[UsagePlan, ...] = ()
     layers: tuple[Layer, ...] = ()  # layers wsspec builds (functions name them in ``layers``)
+    tables: tuple[Table, ...] = ()  # application tables (model/tables.py)
     trust_conditions: bool = True  # aws:SourceAccount / aws:SourceArn on API Gateway role trusts
     source_file: str = field(default="", compare=False)  # the spec path as given
     project_dir: str = field(default=".", compare=False)  # the spec's directory
@@ -453,6 +546,9 @@ class Spec:
 
     def stage(self, name: str) -> Stage:
         return next(s for s in self.stages if s.name == name)
+
+    def table(self, name: str) -> Table:
+        return next(t for t in self.tables if t.name == name)
 
     def vpc_link(self, name: str) -> VpcLink:
         return next(v for v in self.vpc_links if v.name == name)

@@ -1,4 +1,5 @@
-"""The connection table for local runs: an embedded moto server on 127.0.0.1.
+"""The connection table (and the application tables) for local runs: an embedded moto server
+on 127.0.0.1.
 
 Handlers reach it through ``AWS_ENDPOINT_URL_DYNAMODB`` (boto3 honours it natively) with the
 dummy credentials every worker gets, so the generated stubs work without any set-up.
@@ -11,25 +12,34 @@ from typing import Any
 
 from wsspec.model import ConnectionTable
 from wsspec.serve.localaws import DUMMY_KEY, Launch, launch_local_aws, stop_process
+from wsspec.serve.streams import create_tables
 
 
 class LocalTable:
     def __init__(
         self,
         name: str,
-        table: ConnectionTable,
+        table: ConnectionTable | None,
         *,
         region: str,
         endpoint: str | None = None,
         host: str = "127.0.0.1",
+        app_tables: list[tuple[str, dict[str, Any], str | None]] | None = None,
     ) -> None:
         self.name = name
         self.table = table
+        self.app_tables = app_tables or []  # (name, CreateTable parameters, TTL attribute)
         self.region = region
         self.host = host
         self.proc: subprocess.Popen[bytes] | None = None
         self.endpoint = endpoint or ""
         self._external = endpoint is not None
+
+    @property
+    def table_names(self) -> list[str]:
+        """Every table created here: the connection table (if any), then the application ones."""
+        own = [self.name] if self.table is not None else []
+        return own + [name for name, _, _ in self.app_tables]
 
     def start(self, launch: Launch | None = None) -> None:
         if not self._external:
@@ -51,6 +61,9 @@ class LocalTable:
 
     def _create(self) -> None:
         ddb = self.client()
+        create_tables(ddb, self.app_tables)
+        if self.table is None:
+            return
         try:
             ddb.create_table(
                 TableName=self.name,

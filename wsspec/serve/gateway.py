@@ -39,6 +39,7 @@ from wsspec.serve.protection import Protection
 from wsspec.serve.result import IntegrationContext, Result, connect_outcome
 from wsspec.serve.routing import Router
 from wsspec.serve.selection import parse_json_body
+from wsspec.serve.streams import StreamPump, table_params
 from wsspec.serve.transport import Connection, HttpAnswer, upgrade_response
 
 _FORBIDDEN = b'{"message":"Forbidden"}'
@@ -87,6 +88,7 @@ class Gateway:
         self.notes: list[str] = []
         self.dynamo: LocalTable | None = None
         self.protection = Protection(spec, local_issuer=self.config.local_issuer)
+        self.streams: StreamPump | None = None  # stream triggers of application tables
         self.port = self.config.port
         self.api = self._api()
         self._stopping = False
@@ -96,7 +98,8 @@ class Gateway:
             self.api_id,
             self.config.region,
             self.config.host,
-            local_dynamodb=spec.connections is not None and self.config.dynamodb,
+            local_dynamodb=(spec.connections is not None or bool(spec.tables))
+            and self.config.dynamodb,
         )
         self.ready = False
         self._sweeper: asyncio.Task[None] | None = None
@@ -169,6 +172,7 @@ class Gateway:
         self.notes += startup.plan_notes(self.spec, self.stage, self.config)
         if self.config.dynamodb and (
             self.spec.connections is not None
+            or self.spec.tables
             or any(i.kind == "aws" for i in self.spec.integrations)
         ):
             await self._start_local_aws()
@@ -190,6 +194,10 @@ class Gateway:
         self.notes += notes
         self.notes += await startup.warm(self.runners)
         self.notes += self.router.model_notes()
+        if self.dynamo is not None and any(f.triggers for f in self.spec.functions):
+            pump = StreamPump(self.spec, self.dynamo.endpoint, self.config, self.runners, self.log)
+            self.streams = pump
+            await pump.start()
         self._sweeper = asyncio.ensure_future(self._sweep())
         if self.config.reload and self.runners:
             self._watcher = asyncio.ensure_future(
@@ -202,12 +210,13 @@ class Gateway:
         """The connection table and the endpoints of AWS service integrations (one moto). The
         moto server starts in a thread; ``stop`` (Ctrl-C while starting) cancels its launch, so
         it is stopped even if it comes up after the start was abandoned."""
-        if self.spec.connections is not None:
+        if self.spec.connections is not None or self.spec.tables:
             self.dynamo = LocalTable(
                 names.table_name(self.spec),
                 self.spec.connections,
                 region=self.config.region,
                 endpoint=self.config.dynamodb_endpoint,
+                app_tables=table_params(self.spec),
             )
             launch = Launch()
             self._launches.append(launch)
@@ -267,6 +276,8 @@ class Gateway:
         for s in list(self.sockets):
             if s.transport is not None:
                 s.transport.abort()
+        if self.streams is not None:
+            await self.streams.stop()
         for runner in self.runners.values():
             await runner.close()
         for launch in self._launches:

@@ -64,6 +64,7 @@ def function_runners(
     run here. No process is started yet (``warm``)."""
     used = {i.function for i in spec.integrations if i.kind == "lambda" and i.function}
     used |= {a.function for a in spec.authorizers if a.function}
+    used |= {f.name for f in spec.functions if f.triggers}  # stream triggers (serve/streams.py)
     runners: dict[str, FunctionRunner] = {}
     notes: list[str] = []
     for fn in spec.functions:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from wsspec.deploy import tables
 from wsspec.deploy.current import Cur
 from wsspec.deploy.planner import Planner
 from wsspec.deploy.records import Res
@@ -18,6 +19,8 @@ Rule = Callable[[Planner, Res, Cur | None], None]
 
 UPSERT: dict[str, Rule] = {
     "table": infra.table,
+    "app_table": tables.app_table,
+    "trigger": tables.trigger,
     "log_group": infra.log_group,
     "role": infra.role,
     "account": infra.account,

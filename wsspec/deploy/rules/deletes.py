@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from wsspec.deploy import tables
 from wsspec.deploy.current import Cur
 from wsspec.deploy.records import POLICY_NAME, RETAIN_TAG
 from wsspec.deploy.steps import Call
@@ -114,5 +115,7 @@ DELETES: dict[str, DeleteCalls] = {
     "usage_plan": _usage_plan,
     "api_key": _one("apigateway", "delete_api_key", "apiKey"),
     "table": _table,
+    "app_table": tables.delete_table,
+    "trigger": tables.delete_trigger,
     "account": _kept,
 }

@@ -98,8 +98,17 @@ def arn_token(spec: Spec, token: derive.Ref) -> Any:
             ),
             {"Stage": token.stage, "Method": token.value},
         )
-    if token.kind == "table":
-        return get_att(names.CONNECTION_TABLE_LOGICAL, "Arn")
+    if token.kind in ("table", "app_table"):
+        logical = (
+            names.CONNECTION_TABLE_LOGICAL
+            if token.kind == "table"
+            else names.app_table_logical(token.value)
+        )
+        if token.suffix:
+            return sub(
+                "${Table}${Suffix}", {"Table": get_att(logical, "Arn"), "Suffix": token.suffix}
+            )
+        return get_att(logical, "Arn")
     if token.kind == "account":
         return ref("AWS::AccountId")
     if token.kind == "execute_api_all":

@@ -1,5 +1,5 @@
 """The template's Outputs: the API id, each stage's URLs, the table's name and ARN, each
-function's ARN and name, the custom domain (and the alarms' from ``alarms.py``).
+function's ARN and name, each application table's name, the custom domain (and the alarms' from ``alarms.py``).
 
 The same facts as Terraform's outputs and ``wsspec deploy --output json``. A stack has at most
 200 outputs: when one output per function would not fit, the functions' ARNs and names are
@@ -73,6 +73,11 @@ def outputs(spec: Spec) -> Json:
         out[names.OUTPUT_TABLE_ARN] = {
             "Description": "ARN of the DynamoDB connection table",
             "Value": get_att(names.CONNECTION_TABLE_LOGICAL, "Arn"),
+        }
+    for t in spec.tables:
+        out[names.app_table_logical(t.name) + "Name"] = {
+            "Description": f"DynamoDB table '{t.name}'",
+            "Value": ref(names.app_table_logical(t.name)),
         }
     if spec.domain is not None:
         out[names.OUTPUT_DOMAIN_TARGET] = {

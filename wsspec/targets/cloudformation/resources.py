@@ -16,7 +16,7 @@ from pathlib import Path
 from wsspec import arns, derive, names
 from wsspec.model import Integration, RouteSettings, Spec, plain
 from wsspec.targets import BuildContext
-from wsspec.targets.cloudformation import alarms, usage
+from wsspec.targets.cloudformation import alarms, tables, usage
 from wsspec.targets.cloudformation.intrinsics import (
     PARTITION,
     REGION,
@@ -298,7 +298,7 @@ def _functions(spec: Spec, ctx: BuildContext) -> dict[str, Json]:
                 and env["CONNECTIONS_TABLE"] == names.table_name(spec)
             ):
                 env["CONNECTIONS_TABLE"] = ref(names.CONNECTION_TABLE_LOGICAL)  # type: ignore[assignment]
-            props["Environment"] = {"Variables": env}
+            props["Environment"] = {"Variables": {**env, **tables.environment_refs(spec, fn.name)}}
         if derive.tracing(spec):
             props["TracingConfig"] = {"Mode": "Active"}
         if fn.logging is not None:
@@ -471,6 +471,7 @@ def template(spec: Spec, ctx: BuildContext, *, per_route: bool | None = None) ->
     res.update(_integration_roles(spec))
     res.update(_extras(spec))
     res.update(usage.resources(spec))
+    res.update(tables.resources(spec))
     res.update(alarms.resources(spec))
     doc: Json = {"AWSTemplateFormatVersion": "2010-09-09"}
     doc["Description"] = _description(spec)

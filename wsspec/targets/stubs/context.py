@@ -348,6 +348,8 @@ def _uses_json(r: RouteStub, table: bool, manage: bool) -> bool:
 def template_for(fn: Function) -> str:
     ext = "py" if fn.language == "python" else "js"
     kind = "authorizer" if fn.authorizers else "handler"
+    if fn.triggers and not fn.routes and not fn.authorizers:
+        kind = "stream"  # invoked only by DynamoDB stream triggers
     return f"stubs/{kind}.{ext}.j2"
 
 

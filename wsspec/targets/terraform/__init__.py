@@ -3,14 +3,15 @@
 The files are rendered from ``templates/terraform/*.j2`` through the one Jinja environment
 (StrictUndefined) with a ``View`` (``view.py``: labels and HCL expressions), then laid out by
 ``hcl.format_hcl`` exactly as ``terraform fmt`` leaves them. With ``monitoring`` in the spec,
-``monitoring.tf`` holds the alarms and their topic (``alarms.py``).
+``monitoring.tf`` holds the alarms and their topic (``alarms.py``); with ``tables``,
+``tables.tf`` holds the application tables and their stream triggers.
 """
 
 from __future__ import annotations
 
 from pathlib import PurePath
 
-from wsspec import derive, names, runtimes
+from wsspec import derive, names, runtimes, tables
 from wsspec.model import Spec
 from wsspec.targets import BuildContext, Output
 from wsspec.targets.terraform import alarms
@@ -56,6 +57,18 @@ def render(spec: Spec, ctx: BuildContext) -> list[Output]:
         )
         outputs.append(
             Output(out_dir / name, format_hcl(text).encode("utf-8"), ours=is_wsspec_file)
+        )
+    if spec.tables:
+        text = render_template(
+            "terraform/tables.tf.j2",
+            spec=spec,
+            spec_file=PurePath(spec.source_file).name or "the spec",
+            tf=view,
+            names=names,
+            tables=tables,
+        )
+        outputs.append(
+            Output(out_dir / "tables.tf", format_hcl(text).encode("utf-8"), ours=is_wsspec_file)
         )
     if spec.monitoring is not None:
         outputs.append(alarms.render(spec, ctx, view))

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 
 from wsspec import arns, derive, names
 from wsspec.escape import hcl_string
-from wsspec.model import Authorizer, Function, Integration, Spec
+from wsspec.model import Authorizer, Function, Integration, Spec, Table
 from wsspec.targets import BuildContext
 from wsspec.targets.terraform.hcl import (
     Expr,
@@ -147,8 +147,11 @@ class View:
             )
         if r.kind == "connections":
             return template(Expr(f"{API}.execution_arn"), f"/{r.stage}/{r.value}/@connections/*")
-        if r.kind == "table":
-            return Expr(f"{TABLE}.arn")
+        if r.kind in ("table", "app_table"):
+            table = TABLE if r.kind == "table" else self.app_table(r.value)
+            if r.suffix:
+                return template(Expr(f"{table}.arn"), r.suffix)
+            return Expr(f"{table}.arn")
         if r.kind == "function":
             return Expr(f"aws_lambda_function.{self.function(r.value)}.arn")
         if r.kind == "account":
@@ -209,6 +212,9 @@ class View:
 
     def table_tags(self) -> dict[str, str]:
         return self.own_tags(derive.table_tags(self.spec))
+
+    def app_table_tags(self, t: Table) -> dict[str, str]:
+        return self.own_tags(derive.tags(self.spec, t.tags))
 
     def function_policy(self, fn: str) -> str:
         return self.policy(derive.function_statements(self.spec, fn))
@@ -271,7 +277,15 @@ class View:
             self.spec
         ):
             env["CONNECTIONS_TABLE"] = Expr(f"{TABLE}.name")
+        for var, table in derive.table_environment(self.spec, fn).items():
+            if table != "connections":
+                env[var] = Expr(f"{self.app_table(table)}.name")
         return env
+
+    @staticmethod
+    def app_table(table: str) -> str:
+        """The ``aws_dynamodb_table`` address of an application table."""
+        return f"aws_dynamodb_table.{names.app_table_label(table)}"
 
     def retention(self) -> int:
         return derive.log_retention_days(self.spec)

@@ -40,6 +40,7 @@ from wsspec.serve.result import IntegrationContext, Result, connect_outcome
 from wsspec.serve.routing import Router
 from wsspec.serve.selection import parse_json_body
 from wsspec.serve.streams import StreamPump, table_params
+from wsspec.serve.sweep import sweep
 from wsspec.serve.transport import Connection, HttpAnswer, upgrade_response
 
 _FORBIDDEN = b'{"message":"Forbidden"}'
@@ -198,7 +199,7 @@ class Gateway:
             pump = StreamPump(self.spec, self.dynamo.endpoint, self.config, self.runners, self.log)
             self.streams = pump
             await pump.start()
-        self._sweeper = asyncio.ensure_future(self._sweep())
+        self._sweeper = asyncio.ensure_future(sweep(self.config, self.sockets, self.connections))
         if self.config.reload and self.runners:
             self._watcher = asyncio.ensure_future(
                 startup.watch(self.runners, self.config.reload_interval, self.log, self.spec)
@@ -233,29 +234,6 @@ class Gateway:
             embedded,
             launch,
         )
-
-    async def _sweep(self) -> None:
-        cfg = self.config
-        tick = max(
-            0.05,
-            min(
-                1.0,
-                cfg.idle_timeout / 4,
-                cfg.max_lifetime / 4,
-                cfg.request_timeout / 4,
-                cfg.keepalive_timeout / 4,
-            ),
-        )
-        while True:
-            await asyncio.sleep(tick)
-            now = time.monotonic()
-            for sock in list(self.sockets):
-                sock.check_timers(now)
-            for conn in list(self.connections.values()):
-                if now - conn.opened >= cfg.max_lifetime:
-                    conn.close(*cfg.lifetime_close)
-                elif now - conn.last_inbound >= cfg.idle_timeout:
-                    conn.close(*cfg.idle_close)
 
     async def stop(self) -> None:
         """Graceful shutdown: close every client (1001), run their ``$disconnect``, stop workers."""

@@ -92,10 +92,10 @@ class Dimension:
 def dimensions(workload: Workload, trigger: ScaleTrigger) -> tuple[Dimension, ...]:
     """What API Gateway publishes WebSocket metrics under: ApiId + Stage, + Route per route
     (only with detailed metrics on)."""
-    dims = (Dimension("ApiId", API_ID_PLACEHOLDER), Dimension("Stage", workload.stage))
+    dims = [Dimension("ApiId", API_ID_PLACEHOLDER), Dimension("Stage", workload.stage)]
     if trigger.route is not None:
-        dims += (Dimension("Route", trigger.route),)
-    return dims
+        dims.append(Dimension("Route", trigger.route))
+    return tuple(dims)
 
 
 def collection_time(trigger: ScaleTrigger) -> int:

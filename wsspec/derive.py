@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Literal
 
-from wsspec import alarms, arns, names
+from wsspec import alarms, arns, keda, names
 from wsspec.model import (
     CONNECTION_TABLE_REF,
     DEFAULT_LOG_RETENTION_DAYS,
@@ -419,6 +419,9 @@ def cloudformation_resource_count(spec: Spec, *, per_route: bool) -> int:
     n += 1 if spec.connections is not None else 0
     n += 2 if spec.cloudwatch_role else 0  # AWS::ApiGateway::Account + its role
     n += 2 if spec.domain is not None else 0  # DomainName + ApiMapping
+    k = keda.keda(spec)
+    if k is not None:  # KEDA's CloudWatch role (+ its Pod Identity association)
+        n += 2 if k.identity == "pod_identity" else 1
     mon = spec.monitoring
     if mon is not None:
         n += len(alarms.expand(spec))

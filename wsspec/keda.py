@@ -39,7 +39,7 @@ DIMENSION_SEPARATOR = ";"  # KEDA's separator of several dimension names and val
 # Output names (CloudFormation Outputs; Terraform outputs are their snake_case)
 OUTPUT_ROLE_ARN = "KedaRoleArn"
 OUTPUT_ENV = "KubernetesEnv"
-ROLE_LOGICAL = "RoleKedaCloudWatch"
+ROLE_LOGICAL = "KedaCloudWatchRole"
 POD_IDENTITY_LOGICAL = "KedaPodIdentityAssociation"
 ROLE_LABEL = "keda_cloudwatch"
 
@@ -134,3 +134,33 @@ def authentication_name(spec: Spec) -> str:
 
 def config_map_name(spec: Spec) -> str:
     return names.physical(spec.api.name, "api", limit=LABEL_LIMIT).lower().replace("_", "-")
+
+
+# ----------------------------------------------------------------------------- the IAM role
+def policy_statements() -> list[dict[str, object]]:
+    """The role's one statement (every back end renders exactly this)."""
+    return [
+        {
+            "Sid": "ReadApiMetrics",
+            "Effect": "Allow",
+            "Action": list(CLOUDWATCH_READ_ACTIONS),
+            "Resource": "*",
+        }
+    ]
+
+
+def oidc_provider_resource(k: Keda) -> str:
+    """The IAM OIDC provider's ARN resource part (after ``arn:<partition>:iam::<account>:``)."""
+    assert k.oidc_issuer is not None
+    return f"oidc-provider/{k.oidc_issuer}"
+
+
+def irsa_conditions(k: Keda) -> dict[str, dict[str, str]]:
+    """IRSA: only the operator's service account, and only tokens meant for STS."""
+    assert k.oidc_issuer is not None
+    return {
+        "StringEquals": {
+            f"{k.oidc_issuer}:sub": k.subject,
+            f"{k.oidc_issuer}:aud": OIDC_AUDIENCE,
+        }
+    }

@@ -16,7 +16,7 @@ from pathlib import Path
 from wsspec import arns, derive, names
 from wsspec.model import Integration, RouteSettings, Spec, plain
 from wsspec.targets import BuildContext
-from wsspec.targets.cloudformation import alarms
+from wsspec.targets.cloudformation import alarms, keda
 from wsspec.targets.cloudformation.intrinsics import (
     PARTITION,
     REGION,
@@ -447,6 +447,7 @@ def template(spec: Spec, ctx: BuildContext, *, per_route: bool | None = None) ->
     res.update(_integration_roles(spec))
     res.update(_extras(spec))
     res.update(alarms.resources(spec))
+    res.update(keda.resources(spec))
     doc: Json = {"AWSTemplateFormatVersion": "2010-09-09"}
     doc["Description"] = _description(spec)
     doc["Resources"] = res

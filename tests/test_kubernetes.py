@@ -1,0 +1,302 @@
+"""The kubernetes target: manifests checked by the real schemas and tools.
+
+* KEDA's CRDs (``ScaledObject``, ``TriggerAuthentication``) from KEDA's public repository,
+  read from the shared data folder (never copied here): each manifest validates against the
+  CRD's ``openAPIV3Schema`` with jsonschema, and carries no field the schema does not know
+  (what the API server's strict field validation rejects).
+* The Service against the Kubernetes JSON schemas ``kubernetes-validate`` ships (strict).
+* ``kubectl kustomize`` (kustomize inside kubectl) builds the kustomization with an ``api.env``
+  and puts the API id and Region into every trigger.
+* The triggers' dimensions name the stage and routes the CloudFormation template creates, and
+  per-route triggers only where that stage publishes per-route metrics.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import kubernetes_validate
+import pytest
+import yaml
+
+from tests.tfhelp import load
+from wsspec import keda
+from wsspec.build import build_outputs
+from wsspec.errors import WsspecError
+from wsspec.targets import BuildContext
+from wsspec.targets import cloudformation as cf
+from wsspec.targets import kubernetes as k8s
+from wsspec.writer import write_all
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = "eks-keda"
+KUBERNETES_VERSION = "1.33"
+_CANDIDATES = (
+    os.environ.get("WSSPEC_KEDA_CRDS", ""),
+    str(ROOT.parent / "shared" / "data" / "keda"),
+    str(ROOT.parent.parent / "shared" / "data" / "keda"),
+    "/work/shared/data/keda",
+)
+
+
+def _crd_dir() -> Path | None:
+    for c in _CANDIDATES:
+        if c and (Path(c) / "keda.sh_scaledobjects.yaml").is_file():
+            return Path(c)
+    return None
+
+
+@pytest.fixture(scope="module")
+def crd_schemas() -> dict[str, dict[str, Any]]:
+    """kind -> the openAPIV3Schema of its served version (KEDA's own CRD files)."""
+    d = _crd_dir()
+    if d is None:
+        reason = "KEDA's CRDs not found (shared/data/keda or WSSPEC_KEDA_CRDS)"
+        print(f"SKIP KEDA CRD validation: {reason}")
+        pytest.skip(reason)
+    out = {}
+    for name in ("keda.sh_scaledobjects.yaml", "keda.sh_triggerauthentications.yaml"):
+        crd = yaml.safe_load((d / name).read_text(encoding="utf-8"))
+        (version,) = [v for v in crd["spec"]["versions"] if v.get("served")]
+        out[crd["spec"]["names"]["kind"]] = version["schema"]["openAPIV3Schema"]
+    return out
+
+
+def _documents(spec: Any, tmp: Path) -> dict[str, list[dict[str, Any]]]:
+    """{file name: its YAML documents} of the kubernetes target."""
+    ctx = BuildContext(tmp, tmp / "functions")
+    return {
+        o.path.name: [d for d in yaml.safe_load_all(o.content) if d is not None]
+        for o in k8s.render(spec, ctx)
+    }
+
+
+def _all(files: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    return [d for docs in files.values() for d in docs]
+
+
+def unknown_fields(doc: Any, schema: dict[str, Any], path: str = "") -> list[str]:
+    """Fields of ``doc`` a structural schema does not declare (strict field validation)."""
+    if isinstance(doc, dict) and schema.get("type") == "object":
+        if schema.get("x-kubernetes-preserve-unknown-fields"):
+            return []
+        props = schema.get("properties")
+        extra = schema.get("additionalProperties")
+        found = []
+        for k, v in doc.items():
+            if props is not None and k in props:
+                found += unknown_fields(v, props[k], f"{path}.{k}")
+            elif isinstance(extra, dict):
+                found += unknown_fields(v, extra, f"{path}.{k}")
+            elif props is not None and extra is not True:
+                found.append(f"{path}.{k}")
+        return found
+    if isinstance(doc, list) and isinstance(schema.get("items"), dict):
+        return [e for i, x in enumerate(doc) for e in unknown_fields(x, schema["items"], path)]
+    return []
+
+
+def _check_keda(doc: dict[str, Any], schemas: dict[str, dict[str, Any]]) -> None:
+    schema = schemas[doc["kind"]]
+    jsonschema.validate(doc, schema, cls=jsonschema.Draft7Validator)
+    assert unknown_fields(doc, schema) == [], doc["kind"]
+
+
+# ----------------------------------------------------------------------------- the schemas
+def test_sample_keda_objects_validate_against_keda_crds(
+    crd_schemas: dict[str, dict[str, Any]], tmp_path: Path
+) -> None:
+    docs = _all(_documents(load(SAMPLE), tmp_path))
+    keda_docs = [d for d in docs if d["apiVersion"].startswith("keda.sh/")]
+    kinds = sorted(d["kind"] for d in keda_docs)
+    assert kinds == ["ScaledObject", "ScaledObject", "TriggerAuthentication"]
+    for d in keda_docs:
+        _check_keda(d, crd_schemas)
+
+
+def test_the_crd_check_rejects_a_broken_scaled_object(
+    crd_schemas: dict[str, dict[str, Any]], tmp_path: Path
+) -> None:
+    files = _documents(load(SAMPLE), tmp_path)
+    so = next(d for d in _all(files) if d["kind"] == "ScaledObject")
+    wrong_type = {**so, "spec": {**so["spec"], "minReplicaCount": "two"}}
+    with pytest.raises(jsonschema.ValidationError):
+        _check_keda(wrong_type, crd_schemas)
+    no_target = {**so, "spec": {k: v for k, v in so["spec"].items() if k != "scaleTargetRef"}}
+    with pytest.raises(jsonschema.ValidationError):
+        _check_keda(no_target, crd_schemas)
+    misspelt = {**so, "spec": {**so["spec"], "maxReplicas": 3}}
+    with pytest.raises(AssertionError):
+        _check_keda(misspelt, crd_schemas)
+
+
+def test_sample_service_validates_against_the_kubernetes_schema(tmp_path: Path) -> None:
+    docs = _all(_documents(load(SAMPLE), tmp_path))
+    services = [d for d in docs if d["kind"] == "Service"]
+    assert len(services) == 2
+    for s in services:
+        kubernetes_validate.validate(s, KUBERNETES_VERSION, strict=True)
+    broken = {**services[0], "spec": {**services[0]["spec"], "ports": [{"port": "eighty"}]}}
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(broken, KUBERNETES_VERSION, strict=True)
+
+
+# ----------------------------------------------------------------------------- the content
+def test_service_is_an_internal_nlb_on_the_integration_url_port(tmp_path: Path) -> None:
+    spec = load(SAMPLE)
+    services = [d for d in _all(_documents(spec, tmp_path)) if d["kind"] == "Service"]
+    svc = next(s for s in services if s["metadata"]["name"] == "orders-api")
+    ann = svc["metadata"]["annotations"]
+    assert svc["spec"]["type"] == "LoadBalancer"
+    assert svc["spec"]["loadBalancerClass"] == "service.k8s.aws/nlb"
+    assert ann["service.beta.kubernetes.io/aws-load-balancer-scheme"] == "internal"
+    assert ann["service.beta.kubernetes.io/aws-load-balancer-nlb-target-type"] == "ip"
+    nlb = ann["service.beta.kubernetes.io/aws-load-balancer-name"]
+    assert len(nlb) <= 32 and not nlb.startswith("internal-")
+    assert svc["spec"]["ports"] == [
+        {"name": "http", "protocol": "TCP", "port": 80, "targetPort": 8080}
+    ]
+    assert svc["spec"]["selector"] == {"app": "orders-api"}
+    quotes_svc = next(s for s in services if s["metadata"]["name"] == "quotes")
+    assert quotes_svc["spec"]["ports"][0]["port"] == 8081  # http://quotes.internal:8081/ws
+    assert quotes_svc["spec"]["selector"] == {"app.kubernetes.io/name": "quotes"}
+
+
+def test_triggers_read_the_stage_and_routes_cloudformation_creates(tmp_path: Path) -> None:
+    spec = load(SAMPLE)
+    template = cf.template(spec, BuildContext(tmp_path, tmp_path / "functions"))
+    res = template["Resources"]
+    stages = {
+        r["Properties"]["StageName"]: r["Properties"]
+        for r in res.values()
+        if r["Type"] == "AWS::ApiGatewayV2::Stage"
+    }
+    route_keys = {
+        r["Properties"]["RouteKey"] for r in res.values() if r["Type"] == "AWS::ApiGatewayV2::Route"
+    }
+    triggers = [
+        t
+        for d in _all(_documents(spec, tmp_path))
+        if d["kind"] == "ScaledObject"
+        for t in d["spec"]["triggers"]
+    ]
+    assert len(triggers) == 4
+    for t in triggers:
+        md = t["metadata"]
+        assert t["type"] == "aws-cloudwatch"
+        assert md["namespace"] == "AWS/ApiGateway"
+        names = md["dimensionName"].split(";")
+        values = md["dimensionValue"].split(";")
+        assert names[:2] == ["ApiId", "Stage"] and len(names) == len(values)
+        assert values[0] == keda.API_ID_PLACEHOLDER
+        assert values[1] in stages
+        if len(names) == 3:
+            assert names[2] == "Route" and values[2] in route_keys
+            settings = stages[values[1]].get("RouteSettings", {})
+            assert settings[values[2]]["DetailedMetricsEnabled"] is True
+        assert all(isinstance(v, str) for v in md.values())
+    # the API id placeholder is filled from the stack's output, which names the API itself
+    env = template["Outputs"][keda.OUTPUT_ENV]["Value"]["Fn::Sub"]
+    assert env == "API_ID=${Api}\nAWS_REGION=${AWS::Region}\n"
+    assert res["Api"]["Type"] == "AWS::ApiGatewayV2::Api"
+
+
+def test_every_scaled_object_refers_to_a_trigger_authentication_in_its_namespace(
+    tmp_path: Path,
+) -> None:
+    docs = _all(_documents(load(SAMPLE), tmp_path))
+    auths = {
+        (d["metadata"]["namespace"], d["metadata"]["name"])
+        for d in docs
+        if d["kind"] == "TriggerAuthentication"
+    }
+    for d in docs:
+        if d["kind"] == "ScaledObject":
+            ns = d["metadata"]["namespace"]
+            for t in d["spec"]["triggers"]:
+                assert (ns, t["authenticationRef"]["name"]) in auths
+    auth = next(d for d in docs if d["kind"] == "TriggerAuthentication")
+    assert auth["spec"] == {"podIdentity": {"provider": "aws", "identityOwner": "keda"}}
+
+
+def test_a_spec_without_kubernetes_gets_no_manifests(tmp_path: Path) -> None:
+    spec = load("chat")
+    ctx = BuildContext(tmp_path, tmp_path / "functions")
+    assert k8s.render(spec, ctx) == [] and k8s.notes(spec, ctx) == []
+
+
+def test_a_hand_written_file_at_a_manifest_path_is_not_replaced(tmp_path: Path) -> None:
+    spec = load(SAMPLE)
+    outputs, _ = build_outputs(spec, ["kubernetes"], tmp_path)
+    mine = next(o.path for o in outputs if o.path.name == "orders.yaml")
+    mine.parent.mkdir(parents=True)
+    mine.write_text("apiVersion: v1\nkind: Service\n", encoding="utf-8")
+    with pytest.raises(WsspecError) as err:
+        write_all(outputs)
+    assert err.value.code == "WS012"
+    assert mine.read_text(encoding="utf-8") == "apiVersion: v1\nkind: Service\n"
+
+
+def test_spec_strings_reach_the_manifests_as_data(tmp_path: Path) -> None:
+    spec = load(SAMPLE)
+    integ = next(i for i in spec.integrations if i.kubernetes is not None)
+    assert integ.kubernetes is not None
+    nasty = "a: b\n# c\n---\n'\"{x}"
+    w = dataclasses.replace(integ.kubernetes, annotations=(("example.com/note", nasty),))
+    spec = dataclasses.replace(
+        spec,
+        integrations=tuple(
+            dataclasses.replace(i, kubernetes=w) if i is integ else i for i in spec.integrations
+        ),
+    )
+    svc = next(d for d in _all(_documents(spec, tmp_path)) if d["kind"] == "Service")
+    assert svc["metadata"]["annotations"]["example.com/note"] == nasty
+
+
+# ----------------------------------------------------------------------------- kustomize
+@pytest.mark.slow
+def test_kustomize_puts_the_api_id_and_region_into_every_trigger(
+    crd_schemas: dict[str, dict[str, Any]], tmp_path: Path
+) -> None:
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        print("SKIP kustomize test: kubectl is not installed")
+        pytest.skip("kubectl is not installed")
+    outputs, _ = build_outputs(load(SAMPLE), ["kubernetes"], tmp_path)
+    write_all(outputs)
+    kdir = outputs[0].path.parent
+    (kdir / keda.ENV_FILE).write_text("API_ID=a1b2c3d4e5\nAWS_REGION=eu-west-1\n")
+    proc = subprocess.run(
+        [kubectl, "kustomize", str(kdir)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    docs = [d for d in yaml.safe_load_all(proc.stdout) if d]
+    assert sorted(d["kind"] for d in docs) == [
+        "ScaledObject",
+        "ScaledObject",
+        "Service",
+        "Service",
+        "TriggerAuthentication",
+    ]  # the api.env ConfigMap is local to kustomize, never applied
+    seen = 0
+    for d in docs:
+        if d["kind"] != "ScaledObject":
+            continue
+        _check_keda(d, crd_schemas)
+        for t in d["spec"]["triggers"]:
+            assert t["metadata"]["dimensionValue"].startswith("a1b2c3d4e5;prod")
+            assert t["metadata"]["awsRegion"] == "eu-west-1"
+            seen += 1
+    assert seen == 4
+    # without api.env kustomize stops: nothing is applied with a placeholder id
+    (kdir / keda.ENV_FILE).unlink()
+    proc = subprocess.run(
+        [kubectl, "kustomize", str(kdir)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert proc.returncode != 0 and keda.ENV_FILE in proc.stderr

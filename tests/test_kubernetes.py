@@ -300,3 +300,45 @@ def test_kustomize_puts_the_api_id_and_region_into_every_trigger(
         [kubectl, "kustomize", str(kdir)], capture_output=True, text=True, timeout=120, check=False
     )
     assert proc.returncode != 0 and keda.ENV_FILE in proc.stderr
+
+
+# ----------------------------------------------------------------------------- the IAM role
+def _pod_identity(spec: Any) -> Any:
+    assert spec.kubernetes is not None
+    k = dataclasses.replace(
+        spec.kubernetes, identity="pod_identity", oidc_issuer=None, cluster="orders-cluster"
+    )
+    return dataclasses.replace(spec, kubernetes=k)
+
+
+@pytest.mark.slow
+def test_pod_identity_template_passes_cfn_lint(tmp_path: Path) -> None:
+    from tests.test_cloudformation_support import cfn_lint, describe, render_template
+
+    content, parsed = render_template(_pod_identity(load(SAMPLE)))
+    assert parsed["Resources"][keda.POD_IDENTITY_LOGICAL]["Type"] == (
+        "AWS::EKS::PodIdentityAssociation"
+    )
+    path = tmp_path / "template.yaml"
+    path.write_bytes(content)
+    found = cfn_lint([path])
+    assert not found, describe(found)
+
+
+@pytest.mark.slow
+def test_pod_identity_terraform_passes_fmt_and_validate(
+    terraform: dict[str, Any], tmp_path: Path
+) -> None:
+    import json
+
+    from tests.tfhelp import build, copy_build, init, run
+
+    spec = _pod_identity(load(SAMPLE))
+    tf_dir = copy_build(build(spec, tmp_path / "build").parent, tmp_path / "copy")
+    assert "aws_eks_pod_identity_association" in (tf_dir / "kubernetes.tf").read_text()
+    proc = run(terraform, ["fmt", "-check", "-diff", "-no-color"], tf_dir, check=False)
+    assert proc.returncode == 0, proc.stdout
+    init(terraform, tf_dir)
+    proc = run(terraform, ["validate", "-json", "-no-color"], tf_dir, check=False)
+    result = json.loads(proc.stdout)
+    assert result["valid"] and result["warning_count"] == 0, result["diagnostics"]

@@ -158,7 +158,9 @@ def test_a_compiled_package_gets_the_manylinux_wheel_of_the_architecture(
 
     cp = "cp" + DEFAULT_PYTHON.removeprefix("python").replace(".", "")  # the runtime's CPython
     assert f"{cp}-{cp}-{tag}" in wheel or f"{cp}-{cp}-manylinux2014_{tag[-7:]}" in wheel
-    assert [n for n in z.namelist() if n.startswith(f"orjson/orjson.cpython-{cp[2:]}") and ".so" in n]
+    assert [
+        n for n in z.namelist() if n.startswith(f"orjson/orjson.cpython-{cp[2:]}") and ".so" in n
+    ]
 
 
 def _sdist_only(tmp: Path) -> str:

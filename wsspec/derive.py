@@ -332,6 +332,7 @@ def deployed_models(spec: Spec) -> tuple[Model, ...]:
 # changing them must not cause a new deployment.
 _ROUTE_DOCS = ("summary", "description", "examples", "pushes")
 _MODEL_DOCS = ("summary", "examples")
+_INTEGRATION_K8S = ("kubernetes",)  # the kubernetes target only: no API Gateway change
 
 
 def _without(record: dict[str, object], keys: tuple[str, ...]) -> dict[str, object]:
@@ -344,7 +345,7 @@ def api_definition(spec: Spec) -> dict[str, object]:
         {
             "api": asdict(spec.api),
             "routes": [_without(asdict(r), _ROUTE_DOCS) for r in spec.routes],
-            "integrations": [asdict(i) for i in spec.integrations],
+            "integrations": [_without(asdict(i), _INTEGRATION_K8S) for i in spec.integrations],
             "authorizers": [asdict(a) for a in spec.authorizers],
             "models": [_without(asdict(m), _MODEL_DOCS) for m in deployed_models(spec)],
             "vpc_links": [asdict(v) for v in spec.vpc_links],

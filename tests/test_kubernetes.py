@@ -342,3 +342,32 @@ def test_pod_identity_terraform_passes_fmt_and_validate(
     proc = run(terraform, ["validate", "-json", "-no-color"], tf_dir, check=False)
     result = json.loads(proc.stdout)
     assert result["valid"] and result["warning_count"] == 0, result["diagnostics"]
+
+
+# ----------------------------------------------------------------------------- goldens
+def _regen() -> Any:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "regen_golden", ROOT / "scripts" / "regen_golden.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("sample", sorted(p.stem for p in (ROOT / "samples").glob("*.yaml")))
+def test_kubernetes_output_matches_golden(sample: str) -> None:
+    regen = _regen()
+    files = regen.render(ROOT / "samples" / f"{sample}.yaml", "kubernetes")
+    golden = regen.GOLDEN / sample / "kubernetes"
+    on_disk = sorted(
+        p.relative_to(regen.GOLDEN / sample).as_posix() for p in golden.rglob("*") if p.is_file()
+    )
+    assert sorted(files) == on_disk, "run: python scripts/regen_golden.py"
+    for name, content in files.items():
+        assert content == (regen.GOLDEN / sample / name).read_bytes(), (
+            f"{sample}/{name} differs from its golden file: python scripts/regen_golden.py"
+        )
+    assert (sample == SAMPLE) == bool(files)  # only the EKS sample has manifests

@@ -371,3 +371,69 @@ def test_kubernetes_output_matches_golden(sample: str) -> None:
             f"{sample}/{name} differs from its golden file: python scripts/regen_golden.py"
         )
     assert (sample == SAMPLE) == bool(files)  # only the EKS sample has manifests
+
+
+# ----------------------------------------------------------------------------- serve
+@pytest.fixture()
+def backend() -> Any:
+    """A local HTTP back end on 127.0.0.1 recording each POST's path and body."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[dict[str, object]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            length = int(self.headers.get("Content-Length") or 0)
+            seen.append({"path": self.path, "body": self.rfile.read(length).decode()})
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server.server_address[1], seen
+    finally:
+        server.shutdown()
+
+
+@pytest.mark.slow
+def test_serve_calls_the_url_of_an_integration_on_kubernetes(
+    tmp_path: Path, backend: tuple[int, list[dict[str, object]]]
+) -> None:
+    from websockets.sync.client import connect
+
+    from tests.test_serve_support import Running, make_project, wait_until
+
+    port, seen = backend
+    spec = f"""
+    wsspec: 1
+    api: {{name: orders}}
+    routes:
+      $default: {{integration: orders}}
+    integrations:
+      orders:
+        type: http
+        proxy: true
+        vpc_link: nlb
+        url: "http://127.0.0.1:{port}/ws"
+        kubernetes:
+          namespace: orders
+          deployment: orders-api
+          port: 8080
+          scale: {{max: 5, on: {{metric: MessageCount, per_replica: 100}}}}
+    kubernetes:
+      keda: {{identity: pod_identity, cluster: orders}}
+    vpc_links:
+      nlb: {{target_arns: ["arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/net/o/0123456789abcdef"]}}
+    """
+    with Running(make_project(tmp_path, spec, {})) as srv:
+        with connect(srv.url) as ws:
+            ws.send('{"item": "sku-1"}')
+            wait_until(lambda: len(seen) == 1)
+    assert seen[0]["path"] == "/ws" and seen[0]["body"] == '{"item": "sku-1"}'

@@ -437,3 +437,55 @@ def test_serve_calls_the_url_of_an_integration_on_kubernetes(
             ws.send('{"item": "sku-1"}')
             wait_until(lambda: len(seen) == 1)
     assert seen[0]["path"] == "/ws" and seen[0]["body"] == '{"item": "sku-1"}'
+
+
+# ----------------------------------------------------------------------------- deploy
+@pytest.mark.slow
+def test_deploy_creates_updates_and_destroys_kedas_role(
+    moto: Any, aws_env: Any, tmp_path: Path
+) -> None:
+    import json
+
+    import boto3
+
+    from tests.deploy_util import deploy, is_empty, project, snapshot
+    from tests.deploy_util import load as load_project
+    from wsspec.deploy.run import outputs
+
+    moto.reset()
+    spec = load_project(project(tmp_path, SAMPLE))
+    session, result, _ = deploy(spec, moto.url)
+    assert result is not None
+    iam = boto3.client("iam", endpoint_url=moto.url, region_name="us-east-1")
+    name = keda.role_name(spec)
+    role = iam.get_role(RoleName=name)["Role"]
+    trust = role["AssumeRolePolicyDocument"]
+    trust = json.loads(trust) if isinstance(trust, str) else trust
+    (statement,) = trust["Statement"]
+    issuer = "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+    assert statement["Principal"]["Federated"].endswith(f":oidc-provider/{issuer}")
+    assert statement["Condition"]["StringEquals"][f"{issuer}:sub"] == (
+        "system:serviceaccount:keda:keda-operator"
+    )
+    (policy_name,) = iam.list_role_policies(RoleName=name)["PolicyNames"]
+    doc = iam.get_role_policy(RoleName=name, PolicyName=policy_name)["PolicyDocument"]
+    doc = json.loads(doc) if isinstance(doc, str) else doc
+    assert doc["Statement"] == keda.policy_statements()
+    out = outputs(session, result)
+    assert out["keda_role_arn"] == role["Arn"]
+    assert out["kubernetes_env"] == f"API_ID={out['api_id']}\nAWS_REGION={out['region']}\n"
+
+    # nothing changed: nothing to do
+    again, _, counter = deploy(spec, moto.url)
+    assert again.plan.empty and counter.writes == []
+
+    # pod identity: the trust policy is updated in place
+    k = dataclasses.replace(spec.kubernetes, identity="pod_identity", cluster="orders")
+    changed, _, _ = deploy(dataclasses.replace(spec, kubernetes=k), moto.url)
+    assert any(s.kind == "role" and s.key == name for s in changed.plan.steps)
+    trust = iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]
+    trust = json.loads(trust) if isinstance(trust, str) else trust
+    assert trust["Statement"][0]["Principal"] == {"Service": "pods.eks.amazonaws.com"}
+
+    deploy(spec, moto.url, destroy=True)
+    assert is_empty(snapshot(moto.url)), snapshot(moto.url)

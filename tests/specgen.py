@@ -829,13 +829,28 @@ def _private_http(spec: dict[str, Any]) -> list[tuple[dict[str, Any], list[str]]
     return out
 
 
+@st.composite
+def _trigger(draw: st.DrawFn, routes: list[str]) -> dict[str, Any]:
+    """One KEDA trigger on an API metric (per route only on ``routes``: detailed metrics on)."""
+    t: dict[str, Any] = {
+        "metric": draw(st.sampled_from(["MessageCount", "ConnectCount", "IntegrationLatency"])),
+        "per_replica": draw(st.sampled_from([1, 100, 2.5])),
+    }
+    if draw(st.booleans()):
+        t["statistic"] = draw(st.sampled_from(["Sum", "Average", "p99"]))
+    if draw(st.booleans()):
+        t["period"] = draw(st.sampled_from([10, 60, 300]))
+    if routes and draw(st.booleans()):
+        t["route"] = draw(st.sampled_from(routes))
+    return t
+
+
 def _kubernetes(draw: st.DrawFn, spec: dict[str, Any], stage_names: list[str]) -> None:
     """Now and then: private HTTP integrations served by workloads on EKS, scaled by KEDA."""
     private = _private_http(spec)
     if not private or draw(st.integers(0, 2)) == 0:
         return
     detailed = set(_detailed_routes(spec))
-    metrics = ["MessageCount", "ConnectCount", "IntegrationLatency", "ClientError"]
     for i, (d, served) in enumerate(private):
         if draw(st.integers(0, 3)) == 0:
             continue
@@ -864,25 +879,15 @@ def _kubernetes(draw: st.DrawFn, spec: dict[str, Any], stage_names: list[str]) -
                 stages[name] = st_d
             detailed.add(served[0])
 
-        def trigger() -> dict[str, Any]:
-            t: dict[str, Any] = {
-                "metric": draw(st.sampled_from(metrics)),
-                "per_replica": draw(st.sampled_from([1, 100, 2.5])),
-            }
-            if draw(st.booleans()):
-                t["statistic"] = draw(st.sampled_from(["Sum", "Average", "p99"]))
-            if draw(st.booleans()):
-                t["period"] = draw(st.sampled_from([10, 60, 300]))
-            if routes and draw(st.booleans()):
-                t["route"] = draw(st.sampled_from(routes))
-            return t
-
         lo = draw(st.integers(0, 3))
-        scale: dict[str, Any] = {"max": draw(st.integers(max(lo, 1), 20)), "on": trigger()}
+        scale: dict[str, Any] = {
+            "max": draw(st.integers(max(lo, 1), 20)),
+            "on": draw(_trigger(routes)),
+        }
         if draw(st.booleans()):
             scale["min"] = lo
         if draw(st.integers(0, 3)):
-            scale["also"] = [trigger() for _ in range(draw(st.integers(1, 3)))]
+            scale["also"] = [draw(_trigger(routes)) for _ in range(draw(st.integers(1, 3)))]
         if draw(st.booleans()):
             scale["polling_interval"] = draw(st.integers(1, 120))
         if draw(st.booleans()):

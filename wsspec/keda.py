@@ -59,6 +59,21 @@ def is_subdomain(name: str) -> bool:
     return len(name) <= SUBDOMAIN_LIMIT and all(_SUBDOMAIN_PART.match(p) for p in name.split("."))
 
 
+_QUALIFIED = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+
+
+def is_label_key(key: str) -> bool:
+    """A label or annotation key: ``[prefix/]name``, prefix a DNS subdomain, name at most 63."""
+    prefix, _, name = key.rpartition("/")
+    if prefix and not is_subdomain(prefix):
+        return False
+    return len(name) <= LABEL_LIMIT and bool(_QUALIFIED.match(name))
+
+
+def is_label_value(value: str) -> bool:
+    return value == "" or (len(value) <= LABEL_LIMIT and bool(_QUALIFIED.match(value)))
+
+
 def workloads(spec: Spec) -> list[tuple[Integration, Workload]]:
     """Every integration with a Kubernetes workload, in spec order."""
     return [(i, i.kubernetes) for i in spec.integrations if i.kubernetes is not None]

@@ -16,7 +16,13 @@ import re
 from typing import Any
 
 from wsspec.checks.context import Ctx, as_list, as_map, as_str, check, did_you_mean, is_number
-from wsspec.keda import DIMENSION_SEPARATOR, is_label, is_subdomain
+from wsspec.keda import (
+    DIMENSION_SEPARATOR,
+    is_label,
+    is_label_key,
+    is_label_value,
+    is_subdomain,
+)
 from wsspec.loader import Path
 from wsspec.model import DEFAULT_STAGE
 from wsspec.monitoring import API_METRICS, is_period, is_statistic
@@ -89,6 +95,22 @@ def _names(ctx: Ctx, where: Path, kube: dict[str, Any]) -> None:
                 "lower-case letters, digits and '-', starting and ending with a letter or "
                 "digit, at most 63 characters",
             )
+    for key in ("selector", "annotations"):
+        for k, v in as_map(kube.get(key)).items():
+            bad = not is_label_key(k) or (
+                key == "selector" and isinstance(v, str) and not is_label_value(v)
+            )
+            if bad:
+                ctx.add(
+                    "WS382",
+                    where + (key, k),
+                    f"{key} {k!r}: {v!r} is not a label Kubernetes accepts"
+                    if key == "selector"
+                    else f"annotation key {k!r} is not a key Kubernetes accepts",
+                    "[prefix/]name: name at most 63 letters, digits, '-', '_' or '.', starting "
+                    "and ending with a letter or digit",
+                    key=not is_label_key(k),
+                )
     deployment = as_str(kube.get("deployment"))
     if "service" not in kube and deployment is not None and is_subdomain(deployment):
         if not is_label(deployment):

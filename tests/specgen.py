@@ -866,7 +866,7 @@ def _kubernetes(draw: st.DrawFn, spec: dict[str, Any], stage_names: list[str]) -
         if len(stage_names) > 1 or (stage_names and draw(st.booleans())):
             k["stage"] = stage_names[0]
         routes = sorted(set(served) & detailed)
-        if served and not routes and draw(st.booleans()):  # per-route metrics for one route
+        if served and not routes:  # per-route metrics for one route it serves
             routes = [served[0]]
             stages = spec.setdefault("stages", {"prod": None})
             for name, st_d in list(stages.items()):

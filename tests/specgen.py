@@ -31,6 +31,7 @@ REGION = "us-east-1"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/existing-apigw-role"
 LAMBDA_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:existing-fn"
 NLB_ARN = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:loadbalancer/net/nlb/0123456789abcdef"
+OIDC_ISSUER = "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
 CERT_ARN = f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/12345678-1234-1234-1234-123456789012"
 KMS_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/12345678-1234-1234-1234-123456789012"
 TOPIC_ARN = f"arn:aws:sns:{REGION}:{ACCOUNT}:platform-alarms"
@@ -811,6 +812,7 @@ def specs(draw: st.DrawFn, *, max_routes: int = 8, large: bool = True) -> dict[s
         spec["monitoring"] = draw(monitoring(all_fns, metric_routes, stage_names, has_table))
     python_proxy = [n for n in proxy_fns if not node[n]]
     draw(protection(spec, python_proxy))
+    _kubernetes(draw, spec, stage_names)
     return spec
 
 
@@ -906,6 +908,99 @@ def protection(draw: st.DrawFn, spec: dict[str, Any], python_proxy: list[str]) -
             keys[f"partner-{i}"] = k
         spec["api_keys"] = keys
         connect["api_key_required"] = True
+
+
+def _private_http(spec: dict[str, Any]) -> list[tuple[dict[str, Any], list[str]]]:
+    """(integration, the routes it serves) of every http integration through a VPC link."""
+    out = []
+    for name, d in (spec.get("integrations") or {}).items():
+        if d.get("type") == "http" and (d.get("vpc_link") or d.get("vpc_link_id")):
+            served = [k for k, r in spec["routes"].items() if (r or {}).get("integration") == name]
+            out.append((d, served))
+    for key, r in spec["routes"].items():
+        d = (r or {}).get("integration")
+        if isinstance(d, dict) and d.get("type") == "http":
+            if d.get("vpc_link") or d.get("vpc_link_id"):
+                out.append((d, [key]))
+    return out
+
+
+@st.composite
+def _trigger(draw: st.DrawFn, routes: list[str]) -> dict[str, Any]:
+    """One KEDA trigger on an API metric (per route only on ``routes``: detailed metrics on)."""
+    t: dict[str, Any] = {
+        "metric": draw(st.sampled_from(["MessageCount", "ConnectCount", "IntegrationLatency"])),
+        "per_replica": draw(st.sampled_from([1, 100, 2.5])),
+    }
+    if draw(st.booleans()):
+        t["statistic"] = draw(st.sampled_from(["Sum", "Average", "p99"]))
+    if draw(st.booleans()):
+        t["period"] = draw(st.sampled_from([10, 60, 300]))
+    if routes and draw(st.booleans()):
+        t["route"] = draw(st.sampled_from(routes))
+    return t
+
+
+def _kubernetes(draw: st.DrawFn, spec: dict[str, Any], stage_names: list[str]) -> None:
+    """Now and then: private HTTP integrations served by workloads on EKS, scaled by KEDA."""
+    private = _private_http(spec)
+    if not private or draw(st.integers(0, 2)) == 0:
+        return
+    detailed = set(_detailed_routes(spec))
+    for i, (d, served) in enumerate(private):
+        if draw(st.integers(0, 3)) == 0:
+            continue
+        k: dict[str, Any] = {"deployment": f"backend-{i}", "port": draw(st.integers(1, 65535))}
+        if draw(st.booleans()):
+            k["namespace"] = draw(st.sampled_from(["default", "orders", "team-a"]))
+        if draw(st.booleans()):
+            k["service"] = f"svc-{i}"
+        if draw(st.booleans()):
+            k["selector"] = {"app.kubernetes.io/name": f"backend-{i}", "tier": "ws"}
+        if draw(st.booleans()):
+            k["annotations"] = {"service.beta.kubernetes.io/aws-load-balancer-subnets": "a, b"}
+        if len(stage_names) > 1 or (stage_names and draw(st.booleans())):
+            k["stage"] = stage_names[0]
+        routes = sorted(set(served) & detailed)
+        if served and not routes:  # per-route metrics for one route it serves
+            routes = [served[0]]
+            stages = spec.setdefault("stages", {"prod": None})
+            for name, st_d in list(stages.items()):
+                st_d = dict(st_d or {})
+                st_d["routes"] = {**(st_d.get("routes") or {}), served[0]: {}}
+                st_d["routes"][served[0]] = {
+                    **((st_d["routes"][served[0]]) or {}),
+                    "detailed_metrics": True,
+                }
+                stages[name] = st_d
+            detailed.add(served[0])
+
+        lo = draw(st.integers(0, 3))
+        scale: dict[str, Any] = {
+            "max": draw(st.integers(max(lo, 1), 20)),
+            "on": draw(_trigger(routes)),
+        }
+        if draw(st.booleans()):
+            scale["min"] = lo
+        if draw(st.integers(0, 3)):
+            scale["also"] = [draw(_trigger(routes)) for _ in range(draw(st.integers(1, 3)))]
+        if draw(st.booleans()):
+            scale["polling_interval"] = draw(st.integers(1, 120))
+        if draw(st.booleans()):
+            scale["cooldown_period"] = draw(st.integers(0, 600))
+        k["scale"] = scale
+        d["kubernetes"] = k
+    if not any("kubernetes" in d for d, _ in private):
+        return
+    if draw(st.booleans()):
+        keda: dict[str, Any] = {"identity": "irsa", "oidc_issuer": OIDC_ISSUER}
+    else:
+        keda = {"identity": "pod_identity", "cluster": "ws-cluster"}
+    if draw(st.booleans()):
+        keda["namespace"] = "keda-system"
+    if draw(st.booleans()):
+        keda["service_account"] = "keda-operator"
+    spec["kubernetes"] = {"keda": keda}
 
 
 def _detailed_routes(spec: dict[str, Any]) -> list[str]:

@@ -546,3 +546,87 @@ def test_the_comparison_notices_a_difference(tmp_path: Path) -> None:
     assert _diff(cf, with_default_tags(tf_form(changed), files["versions.tf"])) == [
         "/routes/$connect/AuthorizationType: CloudFormation 'AWS_IAM' != Terraform 'NONE'"
     ]
+
+
+# ----------------------------------------------------------------------------- KEDA's role
+def _pod_identity(spec: Any) -> Any:
+    import dataclasses
+
+    assert spec.kubernetes is not None
+    k = dataclasses.replace(
+        spec.kubernetes, identity="pod_identity", oidc_issuer=None, cluster="orders-cluster"
+    )
+    return dataclasses.replace(spec, kubernetes=k)
+
+
+def _cfn_sub(value: Any) -> Any:
+    """An ``Fn::Sub`` of KEDA's trust with the pseudo parameters as canonical tokens."""
+    if isinstance(value, dict) and "Fn::Sub" in value:
+        text, variables = value["Fn::Sub"]
+        for name, v in variables.items():
+            text = text.replace("${" + name + "}", v)
+        return text.replace("${AWS::Partition}", PARTITION).replace("${AWS::AccountId}", "ACCOUNT")
+    if isinstance(value, dict):
+        return {k: _cfn_sub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_cfn_sub(v) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("identity", ["irsa", "pod_identity"])
+def test_keda_role_is_the_same_in_cloudformation_and_terraform(
+    identity: str, tmp_path: Path
+) -> None:
+    from wsspec import keda
+
+    spec = load("eks-keda")
+    if identity == "pod_identity":
+        spec = _pod_identity(spec)
+    out_dir = tmp_path / "build"
+    res = cloudformation.template(spec, BuildContext(out_dir, out_dir / "functions"))["Resources"]
+    role = res[keda.ROLE_LOGICAL]["Properties"]
+    text = rendered(spec, tmp_path)["kubernetes.tf"]
+    text = text.replace("${data.aws_partition.current.partition}", PARTITION)
+    text = text.replace("${data.aws_caller_identity.current.account_id}", "ACCOUNT")
+    tf = resources(parse(text))
+    tf_role = tf[("aws_iam_role", keda.ROLE_LABEL)]
+    tf_policy = tf[("aws_iam_role_policy", keda.ROLE_LABEL)]
+    from tests.tfhelp import hcl_literal
+
+    assert hcl_literal(tf_role["description"]) == role["Description"] == keda.ROLE_DESCRIPTION
+    assert _schema(tf_role["assume_role_policy"]) == _cfn_sub(role["AssumeRolePolicyDocument"])
+    (cfn_policy,) = role["Policies"]
+    assert _schema(tf_policy["policy"]) == cfn_policy["PolicyDocument"]
+    assert cfn_policy["PolicyDocument"]["Statement"] == [
+        {
+            "Sid": "ReadApiMetrics",
+            "Effect": "Allow",
+            "Action": ["cloudwatch:GetMetricData", "cloudwatch:GetMetricStatistics"],
+            "Resource": "*",
+        }
+    ]
+    trust = _cfn_sub(role["AssumeRolePolicyDocument"])["Statement"][0]
+    association = tf.get(("aws_eks_pod_identity_association", keda.ROLE_LABEL))
+    if identity == "irsa":
+        issuer = "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+        assert trust["Principal"] == {"Federated": f"arn:aws:iam::ACCOUNT:oidc-provider/{issuer}"}
+        assert trust["Condition"]["StringEquals"] == {
+            f"{issuer}:sub": "system:serviceaccount:keda:keda-operator",
+            f"{issuer}:aud": "sts.amazonaws.com",
+        }
+        assert association is None and keda.POD_IDENTITY_LOGICAL not in res
+    else:
+        assert trust["Principal"] == {"Service": "pods.eks.amazonaws.com"}
+        cfn_assoc = res[keda.POD_IDENTITY_LOGICAL]["Properties"]
+        assert association is not None
+        assert {
+            "ClusterName": hcl_literal(association["cluster_name"]),
+            "Namespace": hcl_literal(association["namespace"]),
+            "ServiceAccount": hcl_literal(association["service_account"]),
+        } == {k: cfn_assoc[k] for k in ("ClusterName", "Namespace", "ServiceAccount")}
+        assert cfn_assoc == {
+            "ClusterName": "orders-cluster",
+            "Namespace": "keda",
+            "ServiceAccount": "keda-operator",
+            "RoleArn": {"Fn::GetAtt": [keda.ROLE_LOGICAL, "Arn"]},
+        }

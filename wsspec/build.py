@@ -13,7 +13,15 @@ from wsspec.package import build_layer_zip, build_zip, is_package
 from wsspec.targets import TARGETS, BuildContext, Output, Target, load
 
 if TYPE_CHECKING:  # every registered target module implements the protocol
-    from wsspec.targets import asyncapi, client_py, client_ts, cloudformation, stubs, terraform
+    from wsspec.targets import (
+        asyncapi,
+        client_py,
+        client_ts,
+        cloudformation,
+        kubernetes,
+        stubs,
+        terraform,
+    )
 
     _TARGETS: tuple[Target, ...] = (
         cloudformation,
@@ -22,6 +30,7 @@ if TYPE_CHECKING:  # every registered target module implements the protocol
         asyncapi,
         client_ts,
         client_py,
+        kubernetes,
     )
 
 PACKAGED_TARGETS = ("cloudformation", "terraform")

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Literal
 
-from wsspec import alarms, arns, names, tables
+from wsspec import alarms, arns, keda, names, tables
 from wsspec.model import (
     CONNECTION_TABLE_REF,
     CONNECTIONS_ACCESS_NAME,
@@ -388,6 +388,7 @@ def deployed_models(spec: Spec) -> tuple[Model, ...]:
 # changing them must not cause a new deployment.
 _ROUTE_DOCS = ("summary", "description", "examples", "pushes")
 _MODEL_DOCS = ("summary", "examples")
+_INTEGRATION_K8S = ("kubernetes",)  # the kubernetes target only: no API Gateway change
 
 
 def _without(record: dict[str, object], keys: tuple[str, ...]) -> dict[str, object]:
@@ -400,7 +401,7 @@ def api_definition(spec: Spec) -> dict[str, object]:
         {
             "api": asdict(spec.api),
             "routes": [_without(asdict(r), _ROUTE_DOCS) for r in spec.routes],
-            "integrations": [asdict(i) for i in spec.integrations],
+            "integrations": [_without(asdict(i), _INTEGRATION_K8S) for i in spec.integrations],
             # A JWT authorizer's settings live in its function, not in the API definition.
             "authorizers": [
                 {k: v for k, v in asdict(a).items() if k != "jwt"} for a in spec.authorizers
@@ -521,6 +522,9 @@ def cloudformation_resource_count(spec: Spec, *, per_route: bool) -> int:
     n += 2 if spec.cloudwatch_role else 0  # AWS::ApiGateway::Account + its role
     n += 2 if spec.domain is not None else 0  # DomainName + ApiMapping
     n += len(spec.usage_plans) + 2 * len(spec.api_keys)  # plans; keys + their plan links
+    k = keda.keda(spec)
+    if k is not None:  # KEDA's CloudWatch role (+ its Pod Identity association)
+        n += 2 if k.identity == "pod_identity" else 1
     mon = spec.monitoring
     if mon is not None:
         n += len(alarms.expand(spec))

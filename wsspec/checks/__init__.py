@@ -27,6 +27,8 @@ the codes themselves (severity, meaning) live in ``wsspec.codes``:
     iam.py           WS547-WS548  custom IAM statements, generated roles' actions (+ WS842)
     connections.py   WS546        connection table settings, KMS keys (+ WS740 the alarm topic)
     permissions.py   WS841        route keys that widen a Lambda permission
+    kubernetes.py    WS380-WS386  workloads on EKS scaled by KEDA (+ WS180-WS181, WS680-WS682,
+                                  WS880)
 
 Checks read the loader's plain data, not the model, so they run even when the schema found
 errors. ``CHECKS`` is the run order; findings come out in that order (then ``validate`` sorts
@@ -44,6 +46,7 @@ from wsspec.checks import (
     handlers,
     iam,
     integrations,
+    kubernetes,
     layers,
     limits,
     models,
@@ -103,6 +106,8 @@ CHECKS: tuple[Check, ...] = (
     connections.connection_table,
     connections.topic_key,
     permissions.wildcard_route_keys,
+    kubernetes.workloads,
+    kubernetes.keda_identity,
 )
 
 

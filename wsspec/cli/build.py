@@ -12,7 +12,7 @@ from wsspec.cli.common import echo, err, exit_with, render_finding, style, valid
 from wsspec.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, WsspecError
 
 TARGETS = click.Choice(
-    ["cloudformation", "terraform", "stubs", "asyncapi", "client-ts", "client-py"]
+    ["cloudformation", "terraform", "stubs", "asyncapi", "client-ts", "client-py", "kubernetes"]
 )
 TEMPLATE_FORMATS = click.Choice(["yaml", "json"])
 

@@ -219,6 +219,8 @@ def _print_outputs(out: dict[str, Any]) -> None:
         echo(f"alarms: {', '.join(out['alarms'])}")
     if out.get("alarm_topic_arn"):
         echo(f"alarm topic: {out['alarm_topic_arn']}")
+    if out.get("keda_role_arn"):
+        echo(f"KEDA role: {out['keda_role_arn']}")
 
 
 def _confirm(question: str, yes: bool) -> None:

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from wsspec import alarms, arns, derive, names
-from wsspec.deploy import tables
+from wsspec import alarms, arns, derive, keda, names
+from wsspec.deploy import keda_role, tables
 from wsspec.deploy.layers import LayerZipOf, desired_layers, function_layers
 from wsspec.deploy.records import (
     API,
@@ -30,6 +30,7 @@ from wsspec.deploy.records import (
     clean,
     owner_tags,
     resolve,
+    role_path,
 )
 from wsspec.model import (
     Function,
@@ -129,6 +130,8 @@ def resource_outputs(spec: Spec, ctx: Context) -> dict[str, Any]:
             }
             for fn in spec.functions
         }
+    if keda.keda(spec) is not None:
+        out["keda_role_arn"] = ctx.role_arn(role_path(spec), keda.role_name(spec))
     return out
 
 
@@ -222,6 +225,8 @@ def roles(f: Facts) -> list[Res]:
         policy = f.policy(derive.integration_role_statements(spec, integ))
         api_trust = trust(f, derive.APIGW_TRUST, api_role=True)
         out.append(_role(f, names.integration_role_name(spec, integ), api_trust, policy))
+    if (keda_trust := keda_role.trust(spec, ctx)) is not None:
+        out.append(_role(f, keda.role_name(spec), keda_trust, keda_role.policy()))
     if spec.cloudwatch_role:
         rn = names.account_role_name(spec)
         managed = (arns.managed_policy(ctx.partition, derive.CLOUDWATCH_POLICY),)

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable
 
-from wsspec import derive, names
+from wsspec import derive, keda, names
 from wsspec.deploy.aws import Aws, Options
 from wsspec.deploy.current import Current
 from wsspec.deploy.desired import deployment_marker, desired_state, resource_outputs, topic_arn
@@ -217,6 +217,8 @@ def outputs(session: Session, result: Result | None) -> dict[str, Any]:
         out["custom_domain"] = f"wss://{d.name}/{d.base_path or ''}".rstrip("/")
     ctx = Context(region=region, account=session.aws.account, partition=session.aws.partition)
     out.update(resource_outputs(session.spec, ctx))
+    if keda.keda(session.spec) is not None:  # the manifests' api.env (docs/kubernetes.md)
+        out["kubernetes_env"] = f"API_ID={api_id}\nAWS_REGION={region}\n"
     alarms = [
         r.key
         for r in session.desired

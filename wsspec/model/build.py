@@ -9,6 +9,7 @@ import posixpath
 from typing import Any, Literal, Mapping
 
 from wsspec.model import auth
+from wsspec.model.kubernetes import build_keda, build_workload
 from wsspec.model.records import (
     CONNECTION_KEY,
     DEFAULT_ACCESS_LOG_FORMAT,
@@ -97,7 +98,11 @@ def _handler_info(name: str, d: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _integration(
-    iid: str, name: str | None, d: Mapping[str, Any], routes: tuple[str, ...]
+    iid: str,
+    name: str | None,
+    d: Mapping[str, Any],
+    routes: tuple[str, ...],
+    stages: tuple[str, ...] = (DEFAULT_STAGE,),
 ) -> Integration:
     kind = d["type"]
     proxy = d.get("proxy")
@@ -156,6 +161,7 @@ def _integration(
         passthrough=_upper(d.get("passthrough")),
         content_handling=_upper(d.get("content_handling")),
         responses=responses,
+        kubernetes=build_workload(d.get("kubernetes"), stages),
     )
 
 
@@ -208,7 +214,7 @@ def _strings(d: Mapping[str, Any] | None) -> Mapping[str, Any]:
 
 
 def _integrations(
-    routes_d: Mapping[str, Any], named_d: Mapping[str, Any]
+    routes_d: Mapping[str, Any], named_d: Mapping[str, Any], stages: tuple[str, ...]
 ) -> tuple[tuple[Integration, ...], dict[str, str]]:
     """(every integration: named, per-function shared, inline; route key -> integration id)."""
     users: dict[str, list[str]] = {name: [] for name in named_d}
@@ -226,11 +232,12 @@ def _integrations(
             route_integ[key] = named
         else:
             iid = inline_integration_id(key)
-            inline.append(_integration(iid, None, inline_d or {}, (key,)))
+            inline.append(_integration(iid, None, inline_d or {}, (key,), stages))
             route_integ[key] = iid
     integrations = (
         tuple(
-            _integration(name, name, d, tuple(users.get(name, ()))) for name, d in named_d.items()
+            _integration(name, name, d, tuple(users.get(name, ())), stages)
+            for name, d in named_d.items()
         )
         + tuple(
             _integration(
@@ -455,9 +462,11 @@ def _domain(dom_d: Mapping[str, Any] | None, default_stage: str) -> Domain | Non
 def build_model(data: Mapping[str, Any], *, source_file: str = "", project_dir: str = ".") -> Spec:
     """The model of a spec that passed the schema and the checks (every default applied)."""
     routes_d: Mapping[str, Any] = data.get("routes") or {}
-    integrations, route_integ = _integrations(routes_d, data.get("integrations") or {})
-    authorizers = tuple(_authorizer(n, a) for n, a in (data.get("authorizers") or {}).items())
     stages = tuple(_stage(n, s) for n, s in (data.get("stages") or {DEFAULT_STAGE: {}}).items())
+    integrations, route_integ = _integrations(
+        routes_d, data.get("integrations") or {}, tuple(s.name for s in stages)
+    )
+    authorizers = tuple(_authorizer(n, a) for n, a in (data.get("authorizers") or {}).items())
     connections = _connections(data.get("connections"))
     functions = _functions(
         data.get("functions") or {},
@@ -488,6 +497,7 @@ def build_model(data: Mapping[str, Any], *, source_file: str = "", project_dir: 
         api_keys=auth.api_keys(data.get("api_keys")),
         usage_plans=auth.usage_plans(data.get("usage_plans")),
         tables=build_tables(data.get("tables")),
+        kubernetes=build_keda(data.get("kubernetes")),
         source_file=source_file,
         project_dir=project_dir,
     )

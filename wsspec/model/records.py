@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping
 
 from wsspec import runtimes
+from wsspec.model.kubernetes import Keda, Workload
 from wsspec.monitoring import Monitoring
 
 
@@ -287,6 +288,7 @@ class Integration:
     passthrough: str | None  # WHEN_NO_MATCH | WHEN_NO_TEMPLATES | NEVER
     content_handling: str | None
     responses: tuple[IntegrationResponse, ...]
+    kubernetes: Workload | None = None  # the EKS workload behind it (the kubernetes target)
 
     @property
     def proxy(self) -> bool:
@@ -527,6 +529,7 @@ class Spec:
     usage_plans: tuple[UsagePlan, ...] = ()
     layers: tuple[Layer, ...] = ()  # layers wsspec builds (functions name them in ``layers``)
     tables: tuple[Table, ...] = ()  # application tables (model/tables.py)
+    kubernetes: Keda | None = None  # KEDA's CloudWatch role (integrations with kubernetes)
     trust_conditions: bool = True  # aws:SourceAccount / aws:SourceArn on API Gateway role trusts
     source_file: str = field(default="", compare=False)  # the spec path as given
     project_dir: str = field(default=".", compare=False)  # the spec's directory

@@ -25,6 +25,7 @@ TARGETS: dict[str, str] = {
     "asyncapi": "wsspec.targets.asyncapi",
     "client-ts": "wsspec.targets.client_ts",
     "client-py": "wsspec.targets.client_py",
+    "kubernetes": "wsspec.targets.kubernetes",
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from wsspec import names
 from wsspec.model import Spec
-from wsspec.targets.cloudformation import alarms
+from wsspec.targets.cloudformation import alarms, keda
 from wsspec.targets.cloudformation.intrinsics import Json, get_att, ref, sub
 
 OUTPUT_LIMIT = 200  # outputs per template (CloudFormation quota)
@@ -89,7 +89,7 @@ def outputs(spec: Spec) -> Json:
             "Description": "wss:// URL on the custom domain",
             "Value": f"wss://{spec.domain.name}{path}",
         }
-    rest = alarms.outputs(spec)
+    rest = {**alarms.outputs(spec), **keda.outputs(spec)}
     out.update(_functions(spec, OUTPUT_LIMIT - len(out) - len(rest)))
     out.update(rest)
     return out

@@ -16,7 +16,7 @@ from pathlib import Path
 from wsspec import arns, derive, names
 from wsspec.model import Integration, RouteSettings, Spec, plain
 from wsspec.targets import BuildContext
-from wsspec.targets.cloudformation import alarms, tables, usage
+from wsspec.targets.cloudformation import alarms, keda, tables, usage
 from wsspec.targets.cloudformation.intrinsics import (
     PARTITION,
     REGION,
@@ -473,6 +473,7 @@ def template(spec: Spec, ctx: BuildContext, *, per_route: bool | None = None) ->
     res.update(usage.resources(spec))
     res.update(tables.resources(spec))
     res.update(alarms.resources(spec))
+    res.update(keda.resources(spec))
     doc: Json = {"AWSTemplateFormatVersion": "2010-09-09"}
     doc["Description"] = _description(spec)
     doc["Resources"] = res

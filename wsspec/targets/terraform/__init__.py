@@ -4,7 +4,8 @@ The files are rendered from ``templates/terraform/*.j2`` through the one Jinja e
 (StrictUndefined) with a ``View`` (``view.py``: labels and HCL expressions), then laid out by
 ``hcl.format_hcl`` exactly as ``terraform fmt`` leaves them. With ``monitoring`` in the spec,
 ``monitoring.tf`` holds the alarms and their topic (``alarms.py``); with ``tables``,
-``tables.tf`` holds the application tables and their stream triggers.
+``tables.tf`` holds the application tables and their stream triggers; with integrations on
+Kubernetes, ``kubernetes.tf`` holds KEDA's CloudWatch role (``kubernetes.py``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import PurePath
 from wsspec import derive, names, runtimes, tables
 from wsspec.model import Spec
 from wsspec.targets import BuildContext, Output
-from wsspec.targets.terraform import alarms
+from wsspec.targets.terraform import alarms, kubernetes
 from wsspec.targets.terraform.hcl import format_hcl, is_wsspec_file
 from wsspec.targets.terraform.view import View
 from wsspec.templating import render as render_template
@@ -35,6 +36,8 @@ def aws_provider_version(spec: Spec) -> str:
         spec.domain is not None and spec.domain.ip_address_type != "ipv4"
     ):
         floors.append(IP_ADDRESS_TYPE_PROVIDER)
+    if (pod_identity := kubernetes.provider_floor(spec)) is not None:
+        floors.append(pod_identity)
     floor = max(floors, key=runtimes.version_key)
     return f">= {floor}, < {AWS_PROVIDER_CEILING}"
 
@@ -72,6 +75,8 @@ def render(spec: Spec, ctx: BuildContext) -> list[Output]:
         )
     if spec.monitoring is not None:
         outputs.append(alarms.render(spec, ctx, view))
+    if (keda_role := kubernetes.render(spec, ctx, view)) is not None:
+        outputs.append(keda_role)
     return outputs
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from wsspec import arns, derive, names
+from wsspec import arns, derive, keda, names
 from wsspec.escape import hcl_string
 from wsspec.model import Authorizer, Function, Integration, Spec, Table
 from wsspec.targets import BuildContext
@@ -71,10 +71,13 @@ class View:
         trusts = spec.trust_conditions and (
             spec.cloudwatch_role or bool(derive.generated_integration_roles(spec))
         )
-        self.uses_account = foreign_logs or trusts
+        k = keda.keda(spec)
+        irsa = k is not None and k.identity == "irsa"  # the OIDC provider's ARN (kubernetes.tf)
+        self.uses_account = foreign_logs or trusts or irsa
         self.uses_partition = (
             foreign_logs
             or trusts
+            or irsa
             or spec.cloudwatch_role
             or any(
                 i.kind == "aws" or (i.kind == "lambda" and not i.function)

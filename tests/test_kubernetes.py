@@ -459,6 +459,7 @@ def test_deploy_creates_updates_and_destroys_kedas_role(
     iam = boto3.client("iam", endpoint_url=moto.url, region_name="us-east-1")
     name = keda.role_name(spec)
     role = iam.get_role(RoleName=name)["Role"]
+    assert role["Description"] == keda.ROLE_DESCRIPTION  # says why the grant is on *
     trust = role["AssumeRolePolicyDocument"]
     trust = json.loads(trust) if isinstance(trust, str) else trust
     (statement,) = trust["Statement"]
@@ -486,6 +487,12 @@ def test_deploy_creates_updates_and_destroys_kedas_role(
     trust = iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]
     trust = json.loads(trust) if isinstance(trust, str) else trust
     assert trust["Statement"][0]["Principal"] == {"Service": "pods.eks.amazonaws.com"}
+
+    # a description changed by hand is put back; the function roles keep none
+    iam.update_role(RoleName=name, Description="edited")
+    fixed, _, _ = deploy(spec, moto.url)
+    assert iam.get_role(RoleName=name)["Role"]["Description"] == keda.ROLE_DESCRIPTION
+    assert [s.key for s in fixed.plan.steps if s.kind == "role"] == [name]
 
     deploy(spec, moto.url, destroy=True)
     assert is_empty(snapshot(moto.url)), snapshot(moto.url)

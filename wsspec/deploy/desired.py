@@ -201,9 +201,11 @@ def _role(
     policy: Any,
     managed: tuple[str, ...] = (),
     tags: dict[str, str] | None = None,
+    description: str | None = None,
 ) -> Res:
     props = {
         "Path": f.path,
+        "Description": description,
         "AssumeRolePolicyDocument": trust_policy,
         "Policy": policy,
         "ManagedPolicies": managed,
@@ -226,7 +228,14 @@ def roles(f: Facts) -> list[Res]:
         api_trust = trust(f, derive.APIGW_TRUST, api_role=True)
         out.append(_role(f, names.integration_role_name(spec, integ), api_trust, policy))
     if (keda_trust := keda_role.trust(spec, ctx)) is not None:
-        out.append(_role(f, keda.role_name(spec), keda_trust, keda_role.policy()))
+        role = _role(
+            f,
+            keda.role_name(spec),
+            keda_trust,
+            keda_role.policy(),
+            description=keda.ROLE_DESCRIPTION,
+        )
+        out.append(role)
     if spec.cloudwatch_role:
         rn = names.account_role_name(spec)
         managed = (arns.managed_policy(ctx.partition, derive.CLOUDWATCH_POLICY),)

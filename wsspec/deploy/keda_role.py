@@ -1,7 +1,8 @@
 """KEDA's CloudWatch role in the direct deploy: the role CloudFormation and Terraform create for
 integrations with ``kubernetes`` (policy and trust from ``wsspec.keda``), as one more ``role``
 record the planner's role rules create, update and delete. The EKS Pod Identity association
-(``identity: pod_identity``) is not made by the direct deploy (docs/kubernetes.md)."""
+(``identity: pod_identity``) is not made by the direct deploy (docs/kubernetes.md). The role's
+description says why its CloudWatch grant is on ``*``, as in the templates."""
 
 from __future__ import annotations
 

@@ -187,6 +187,7 @@ def read_roles(rd: Reader) -> None:
             continue
         props = {
             "Path": r.get("Path"),
+            "Description": r.get("Description") or None,
             "AssumeRolePolicyDocument": _document(r.get("AssumeRolePolicyDocument")),
             "Policy": got[("policy", name)],
             "ManagedPolicies": got[("attached", name)],

@@ -118,6 +118,8 @@ def role(p: Planner, r: Res, h: Cur | None) -> None:
             "AssumeRolePolicyDocument": trust,
             "Tags": tags_list(props["Tags"]),
         }
+        if props.get("Description"):
+            create["Description"] = props["Description"]
         calls = [Call("iam", "create_role", create)]
         calls += [_attach(r.key, a) for a in props["ManagedPolicies"]]
         p.add("create", r, "role", r.key, calls)
@@ -170,6 +172,9 @@ def _role_updates(r: Res, h: Cur, ch: list[Change]) -> list[Call]:
         ]
     if "Tags" in fields:
         calls.append(Call("iam", "tag_role", {"RoleName": r.key, "Tags": tags_list(props["Tags"])}))
+    if "Description" in fields:
+        text = props.get("Description") or ""
+        calls.append(Call("iam", "update_role", {"RoleName": r.key, "Description": text}))
     return calls
 
 

@@ -692,6 +692,11 @@ def monitoring(
             f"custom-{i}": draw(_alarm(functions, routes_with_metrics, table))
             for i in range(draw(st.integers(1, 3)))
         }
+        if routes_with_metrics and draw(st.booleans()):  # a route alarm (a stage may override it)
+            m["alarms"]["route-messages"] = {
+                "route": draw(st.sampled_from(routes_with_metrics)),
+                "metric": "MessageCount",
+            }
         if m.get("preset") == "recommended" and draw(st.booleans()):
             m["alarms"]["client-errors"] = False
     api_alarms = [
@@ -700,7 +705,8 @@ def monitoring(
         if v and not {"function", "table"} & set(v)
     ]
     if stages and api_alarms and draw(st.booleans()):
-        first, base = draw(st.sampled_from(api_alarms))
+        route_alarms = [(k, v) for k, v in api_alarms if "route" in v]
+        first, base = draw(st.sampled_from(route_alarms or api_alarms))
         override = dict(base) if base else {}
         override["threshold"] = 10  # an override may restate every key of the definition
         if draw(st.booleans()):

@@ -207,6 +207,13 @@ def function(draw: st.DrawFn, name: str, *, node: bool, with_table: bool) -> dic
                 max_size=3,
             )
         )
+    if f.get("environment") and draw(st.booleans()):
+        f["secret_environment"] = draw(
+            st.lists(st.sampled_from(sorted(f["environment"])), min_size=1, unique=True)
+        )
+    if draw(st.integers(0, 2)) == 0:
+        f["logging"] = draw(_logging())
+    _packaging(draw, f, name, node=node)
     if draw(st.integers(0, 3)) == 0:
         f["iam"] = [draw(_statement()) for _ in range(draw(st.integers(1, 2)))]
     grants = draw(st.sets(st.sampled_from(enum("function", "grants")), max_size=2))
@@ -217,6 +224,80 @@ def function(draw: st.DrawFn, name: str, *, node: bool, with_table: bool) -> dic
     if draw(st.integers(0, 3)) == 0:
         f["tags"] = draw(tags())
     return f
+
+
+@st.composite
+def _logging(draw: st.DrawFn) -> dict[str, Any]:
+    """Lambda's logging configuration: levels only with the JSON format (or no format)."""
+    fmt = draw(st.sampled_from([None, *enum("function", "logging", "format")]))
+    out: dict[str, Any] = {} if fmt is None else {"format": fmt}
+    if fmt != "text":
+        if draw(st.booleans()):
+            out["level"] = draw(st.sampled_from(enum("function", "logging", "level")))
+        if draw(st.booleans()):
+            out["system_level"] = draw(st.sampled_from(enum("function", "logging", "system_level")))
+    return out
+
+
+# Dependencies files cost no download: ``project`` writes each one the spec names with no
+# requirement in it (a comments-only requirements file, a pyproject.toml with an empty
+# [project] dependencies list, a package.json without dependencies and its lock file), so pip
+# and npm run once per runtime and architecture and the packaging cache serves the rest.
+DEFAULT_DEPENDENCIES = ["deps/requirements.txt", "deps/pyproject.toml", "deps/node/package.json"]
+_EXCLUDES = ["tests/*", "*.md", "*/tests/*", "docs/*", "*.map", "fixtures/**"]
+
+
+def layer_arn(name: str, version: int) -> str:
+    return f"arn:aws:lambda:{REGION}:{ACCOUNT}:layer:{name}:{version}"
+
+
+_LAYERS = st.builds(
+    layer_arn, st.sampled_from(["shared-utils", "otel_collector", "x"]), st.integers(1, 400)
+)
+
+
+def _packaging(draw: st.DrawFn, f: dict[str, Any], name: str, *, node: bool) -> None:
+    """A function's own dependencies (a file of its language, or ``false``), excludes and
+    layers (at most 3: function_defaults adds at most 2, Lambda takes 5)."""
+    choice = draw(st.integers(0, 5))
+    folder = f.get("source") or f"deps/{name}"
+    if choice == 1:
+        f["dependencies"] = f"{folder}/package.json" if node else f"{folder}/requirements.txt"
+    elif choice == 2:
+        f["dependencies"] = (
+            f"{folder}/package.json"
+            if node
+            else draw(
+                st.sampled_from([f"{folder}/pyproject.toml", f"{folder}/requirements-prod.txt"])
+            )
+        )
+    elif choice == 3:
+        f["dependencies"] = draw(st.booleans())
+    if draw(st.integers(0, 3)) == 0:
+        f["exclude"] = draw(
+            st.lists(st.sampled_from(_EXCLUDES), min_size=1, max_size=2, unique=True)
+        )
+    if draw(st.integers(0, 3)) == 0:
+        f["layers"] = draw(st.lists(_LAYERS, min_size=1, max_size=3, unique=True))
+
+
+@st.composite
+def function_defaults(draw: st.DrawFn) -> dict[str, Any]:
+    d: dict[str, Any] = {}
+    if draw(st.booleans()):
+        d["architecture"] = draw(st.sampled_from(enum("function_defaults", "architecture")))
+    if draw(st.booleans()):
+        files = draw(
+            st.lists(st.sampled_from(DEFAULT_DEPENDENCIES), min_size=1, max_size=2, unique=True)
+        )
+        d["dependencies"] = files[0] if len(files) == 1 and draw(st.booleans()) else files
+    if draw(st.booleans()):
+        d["exclude"] = draw(
+            st.lists(st.sampled_from(_EXCLUDES), min_size=1, max_size=2, unique=True)
+        )
+    if draw(st.booleans()):
+        d["layers"] = draw(st.lists(_LAYERS, min_size=1, max_size=2, unique=True))
+    return d
 
 
 @st.composite
@@ -428,7 +509,34 @@ def model(draw: st.DrawFn) -> dict[str, Any]:
         m["content_type"] = draw(st.sampled_from(["application/json", "text/plain"]))
     if draw(st.booleans()):
         m["description"] = draw(text())
+    if draw(st.booleans()):
+        m["summary"] = draw(text(2)).replace("\n", " ")
+    if draw(st.booleans()):
+        m["examples"] = [instance(sch, full=draw(st.booleans()))]
+        if draw(st.booleans()):
+            m["examples"].append(instance(sch, full=True))
     return m
+
+
+def instance(schema_: dict[str, Any], *, full: bool = False) -> Any:
+    """A value that fits a schema drawn by ``json_schema`` (``full``: every property, not only
+    the required ones)."""
+    if "$ref" in schema_:
+        return "ref"  # the models' only definition is a string
+    kind = schema_.get("type")
+    if "enum" in schema_:
+        return schema_["enum"][-1 if full else 0]
+    if kind == "object":
+        props = schema_.get("properties") or {}
+        keep = props if full else {k: props[k] for k in schema_.get("required", [])}
+        return {k: instance(v, full=full) for k, v in keep.items()}
+    if kind == "array":
+        return [instance(schema_["items"], full=full)] if full else []
+    if kind == "integer":
+        return 7
+    if kind == "boolean":
+        return full
+    return 'say "hi" ${x}' if full else ""
 
 
 # ----------------------------------------------------------------------------- routes
@@ -585,6 +693,11 @@ def monitoring(
             f"custom-{i}": draw(_alarm(functions, routes_with_metrics, table))
             for i in range(draw(st.integers(1, 3)))
         }
+        if routes_with_metrics and draw(st.booleans()):  # a route alarm (a stage may override it)
+            m["alarms"]["route-messages"] = {
+                "route": draw(st.sampled_from(routes_with_metrics)),
+                "metric": "MessageCount",
+            }
         if m.get("preset") == "recommended" and draw(st.booleans()):
             m["alarms"]["client-errors"] = False
     api_alarms = [
@@ -593,9 +706,12 @@ def monitoring(
         if v and not {"function", "table"} & set(v)
     ]
     if stages and api_alarms and draw(st.booleans()):
-        first, base = api_alarms[0]
+        route_alarms = [(k, v) for k, v in api_alarms if "route" in v]
+        first, base = draw(st.sampled_from(route_alarms or api_alarms))
         override = dict(base) if base else {}
         override["threshold"] = 10  # an override may restate every key of the definition
+        if draw(st.booleans()):
+            override["period"] = draw(st.sampled_from([60, 600]))
         if draw(st.booleans()):
             override["comparison"] = draw(st.sampled_from([">=", "<"]))
         if draw(st.booleans()):
@@ -770,8 +886,13 @@ def specs(draw: st.DrawFn, *, max_routes: int = 8, large: bool = True) -> dict[s
         spec["integrations"] = named
     if authorizers:
         spec["authorizers"] = authorizers
+    if model_names:
+        for r in routes.values():
+            if draw(st.integers(0, 3)) == 0:
+                r["pushes"] = draw(st.lists(st.sampled_from(model_names), min_size=1, unique=True))
     used_models = sorted(
-        {m for r in routes.values() for m in (r.get("request_models") or {}).values()}
+        {m for r in routes.values() for m in r.get("pushes", [])}
+        | {m for r in routes.values() for m in (r.get("request_models") or {}).values()}
         | {
             m
             for r in routes.values()
@@ -812,8 +933,63 @@ def specs(draw: st.DrawFn, *, max_routes: int = 8, large: bool = True) -> dict[s
         spec["monitoring"] = draw(monitoring(all_fns, metric_routes, stage_names, has_table))
     python_proxy = [n for n in proxy_fns if not node[n]]
     draw(protection(spec, python_proxy))
+    if draw(st.integers(0, 2)) == 0:
+        spec["function_defaults"] = draw(function_defaults())
+    draw(route_docs(spec))
     _kubernetes(draw, spec, stage_names)
     return spec
+
+
+@st.composite
+def route_docs(draw: st.DrawFn, spec: dict[str, Any]) -> None:
+    """Documentation of routes (description, summary) and example messages: each one reaches
+    its route through the route selection expression and fits the request model the model
+    selection picks for it (a route without such an example gets none)."""
+    for key, r in spec["routes"].items():
+        if draw(st.integers(0, 3)) == 0:
+            r["summary"] = draw(text(2)).replace("\n", " ")
+        if draw(st.integers(0, 3)) == 0:
+            r["description"] = draw(text(4)) + "\n\n- a *Markdown* list `item`"
+        if key not in ("$connect", "$disconnect") and draw(st.booleans()):
+            found = [
+                e for e in (_example(spec, key, r, full) for full in (False, True)) if e is not None
+            ]
+            if found:
+                r["examples"] = [
+                    json.dumps(e) if draw(st.integers(0, 3)) == 0 else e for e in found
+                ]
+
+
+def _example(spec: dict[str, Any], key: str, r: dict[str, Any], full: bool) -> Any:
+    """A message for route ``key`` that fits its request model, or None when none is found."""
+    from wsspec.checks.examples import _request_model, _target
+    from wsspec.messages.examples import example_error
+    from wsspec.messages.selection import fields_for
+
+    expr = spec["api"].get("route_selection", "$request.body.action")
+    models = spec.get("models") or {}
+    fields = fields_for(expr, "no-such-route-x" if key == "$default" else key)
+    body: dict[str, Any] = {}
+    for field in fields or ():
+        where = body
+        for part in field.path[:-1]:
+            where = where.setdefault(part, {})
+        where[field.path[-1]] = field.value
+    model = _request_model(r, body)
+    if model is not None:  # the model's fields, then the selection fields again
+        picked = instance(models[model]["schema"], full=full)
+        if isinstance(picked, dict):
+            body = {**picked, **body}
+        model = _request_model(r, body)
+    if _target(expr, body, spec["routes"]) != key:
+        return None
+    if model is not None:
+        m = models[model]
+        json_model = (m.get("content_type") or "application/json") == "application/json"
+        schemas = {n: v.get("schema") for n, v in models.items()}
+        if not json_model or example_error(m["schema"], body, schemas):
+            return None
+    return body
 
 
 # ----------------------------------------------------------------------------- protection
@@ -1087,7 +1263,39 @@ def project(directory: Path, data: dict[str, Any]) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "spec.yaml"
     path.write_text(dump(data), encoding="utf-8")
+    for name in dependency_files(data):
+        write_dependencies(directory / name)
     return path
+
+
+def dependency_files(data: dict[str, Any]) -> list[str]:
+    """Every dependencies file the spec names (its own functions' and function_defaults')."""
+    named = (data.get("function_defaults") or {}).get("dependencies") or []
+    files = [named] if isinstance(named, str) else list(named)
+    for f in (data.get("functions") or {}).values():
+        if isinstance(f, dict) and isinstance(f.get("dependencies"), str):
+            files.append(f["dependencies"])
+    return sorted(set(files))
+
+
+def write_dependencies(path: Path) -> None:
+    """A dependencies file of ``path``'s kind that lists nothing to download."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.name == "package.json":
+        package = {"name": "fn", "version": "1.0.0", "private": True}
+        path.write_text(json.dumps(package, indent=2) + "\n", encoding="utf-8")
+        lock = {
+            "name": "fn",
+            "version": "1.0.0",
+            "lockfileVersion": 3,
+            "requires": True,
+            "packages": {"": {"name": "fn", "version": "1.0.0"}},
+        }
+        (path.parent / "package-lock.json").write_text(json.dumps(lock, indent=2) + "\n")
+    elif path.name == "pyproject.toml":
+        path.write_text('[project]\nname = "fn"\nversion = "1.0.0"\ndependencies = []\n')
+    else:
+        path.write_text("# the standard library is enough (boto3 is in the runtime)\n")
 
 
 def iter_paths(data: Any, prefix: str = "") -> Iterator[str]:

@@ -13,7 +13,7 @@ import keyword
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from wsspec import derive, escape, names
@@ -196,6 +196,30 @@ def _route_stub(spec: Spec, lang: Lang, key: str, types: TypeBuilder, taken: set
     )
 
 
+def _handlers(routes: list[RouteStub]) -> list[RouteStub]:
+    """The route handlers a stub defines. A custom (non-proxy) event carries no route key, so
+    a function behind several custom routes has one entry point for all of them: the routes'
+    common request and response types, or the generic ones where they differ."""
+    if len(routes) < 2 or any(r.proxy for r in routes):
+        return routes
+    first = routes[0]
+    same_request = all(r.request_type == first.request_type for r in routes)
+    same_reply = same_request and all(
+        (r.two_way, r.response_type, r.reply) == (first.two_way, first.response_type, first.reply)
+        for r in routes
+    )
+    return [
+        replace(
+            first,
+            two_way=any(r.two_way for r in routes),
+            request_type=first.request_type if same_request else None,
+            response_type=first.response_type if same_reply else None,
+            reply=first.reply if same_reply else None,
+            error_keys=tuple(dict.fromkeys(k for r in routes for k in r.error_keys)),
+        )
+    ]
+
+
 def _check_routes(spec: Spec, fn: Function, routes: list[RouteStub]) -> None:
     """One event shape per handler: not proxy and custom at once, not routes and authorizer."""
     if len({r.proxy for r in routes}) > 1:
@@ -290,8 +314,9 @@ def function_context(spec: Spec, fn: Function) -> dict[str, Any]:
     # an authorizer's stub has no table or @connections helpers (WS544: it serves no route)
     table = "CONNECTIONS_TABLE" in env and authorizer is None
     manage = fn.manage_connections and authorizer is None
+    handlers = _handlers(routes)
     imports = _imports(
-        routes,
+        handlers,
         types,
         authorizer=authorizer is not None,
         nested_context=nested_context,
@@ -307,6 +332,7 @@ def function_context(spec: Spec, fn: Function) -> dict[str, Any]:
         "esm": module_system(spec, fn).esm,
         "not_required_runtime": py_version >= (3, 11),
         "routes": routes,
+        "handlers": handlers,
         "proxy": proxy,
         "dispatch": len(routes) > 1 and proxy,
         "typing_names": imports.typing_names,

@@ -92,6 +92,7 @@ class TypeBuilder:
     taken: set[str] = field(default_factory=set)
     uses_any: bool = False
     uses_literal: bool = False
+    models: dict[str, str] = field(default_factory=dict)  # model name -> its type's name
 
     def __post_init__(self) -> None:
         self.taken |= _FIXED_NAMES[self.lang]
@@ -123,7 +124,10 @@ class TypeBuilder:
 
     # -- conversion
     def model(self, name: str, schema: Mapping[str, Any]) -> str:
-        return self._object(schema, self.unique(name), schema.get("description"))
+        """The type of a spec model, declared once however many routes use it."""
+        if name not in self.models:
+            self.models[name] = self._object(schema, self.unique(name), schema.get("description"))
+        return self.models[name]
 
     def expr(self, schema: Any, hint: str) -> str:
         py = self.lang == "python"

@@ -35,6 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 NOT_ROUND_TRIPPED = {
     "protected-chat": "import does not read issue 18's resources yet (usage plans, API keys, "
     "the generated JWT authorizer and connection guard, the ConnectionsRejected alarm)",
+    "eks-keda": "an integration's `kubernetes` settings (workload, scaling triggers) live in the "
+    "Kubernetes manifests, which no template holds; import reports KEDA's CloudWatch role as "
+    "not imported",
 }
 SAMPLES = sorted(p for p in (ROOT / "samples").glob("*.yaml") if p.stem not in NOT_ROUND_TRIPPED)
 runner = CliRunner()
@@ -178,6 +181,20 @@ def test_issue_18_resources_are_reported_as_not_imported(target: str, project: P
         if kind == "Alarm":
             word = "ConnectionsRejected" if target == "cloudformation" else "connections_rejected"
         assert word.lower() in told.lower(), (word, told)
+
+
+@pytest.mark.parametrize("target", ["cloudformation", "terraform"])
+def test_kedas_role_is_reported_as_not_imported(target: str, project: Path) -> None:
+    built = build(project / "eks-keda.yaml", project.parent / "build", target)
+    source = (
+        built / "cloudformation" / "template.yaml"
+        if target == "cloudformation"
+        else built / "terraform"
+    )
+    result = import_path(str(source), ImportOptions(out_dir=str(project)))
+    assert validate_text(result.text, project_dir=str(project)).spec is not None
+    told = " ".join(n.comment for n in result.not_imported)
+    assert "keda" in told.lower(), told
 
 
 def snake(name: str) -> str:

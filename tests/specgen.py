@@ -718,6 +718,9 @@ def monitoring(
             override["comparison"] = draw(st.sampled_from([">=", "<"]))
         if draw(st.booleans()):
             override["statistic"] = draw(st.sampled_from(["Sum", "Maximum"]))
+        if draw(st.booleans()):
+            override["evaluation_periods"] = 3
+            override["datapoints_to_alarm"] = draw(st.integers(1, 3))
         m["stages"] = {draw(st.sampled_from(stages)): {"alarms": {first: override}}}
     if draw(st.booleans()):
         notify: dict[str, Any] = {}

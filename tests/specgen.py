@@ -115,6 +115,8 @@ def enum(*path: str) -> list[Any]:
     node = _resolve(node)
     if "enum" not in node and "items" in node:
         node = _resolve(node["items"])
+    if "enum" not in node and isinstance(node.get("additionalProperties"), dict):
+        node = _resolve(node["additionalProperties"])
     return list(node["enum"])
 
 
@@ -716,6 +718,9 @@ def monitoring(
             override["comparison"] = draw(st.sampled_from([">=", "<"]))
         if draw(st.booleans()):
             override["statistic"] = draw(st.sampled_from(["Sum", "Maximum"]))
+        if draw(st.booleans()):
+            override["evaluation_periods"] = 3
+            override["datapoints_to_alarm"] = draw(st.integers(1, 3))
         m["stages"] = {draw(st.sampled_from(stages)): {"alarms": {first: override}}}
     if draw(st.booleans()):
         notify: dict[str, Any] = {}
@@ -937,6 +942,8 @@ def specs(draw: st.DrawFn, *, max_routes: int = 8, large: bool = True) -> dict[s
         spec["function_defaults"] = draw(function_defaults())
     draw(route_docs(spec))
     _kubernetes(draw, spec, stage_names)
+    _tables(draw, spec)
+    _built_layers(draw, spec)
     return spec
 
 
@@ -1250,6 +1257,268 @@ def _account(draw: st.DrawFn, routes: int) -> dict[str, Any]:
     return a
 
 
+_KEY_ATTRS = ["roomId", "sentAt", "userId", "connectionId", "name", "pk", "sk"]
+_NON_KEY_ATTRS = ["body", "joinedAt", "nick-name"]
+QUEUE_ARN = f"arn:aws:sqs:{REGION}:{ACCOUNT}:failed-batches"
+
+
+@st.composite
+def _projection(draw: st.DrawFn) -> Any:
+    choice = draw(st.integers(0, 3))
+    if choice == 0:
+        return draw(st.lists(st.sampled_from(_NON_KEY_ATTRS), min_size=1, max_size=2, unique=True))
+    return draw(st.sampled_from(["all", "keys_only", None]))
+
+
+@st.composite
+def table(draw: st.DrawFn, name: str) -> dict[str, Any]:
+    """An application table (docs/tables.md): keys, indexes, TTL, stream, billing, encryption."""
+    part = draw(st.sampled_from(_KEY_ATTRS))
+    key: dict[str, Any] = {"partition": part}
+    others = [a for a in _KEY_ATTRS if a != part]
+    if draw(st.booleans()):
+        key["sort"] = draw(st.sampled_from(others))
+    t: dict[str, Any] = {"key": key}
+    provisioned = draw(st.integers(0, 3)) == 0
+    used = {part, key.get("sort")}
+    if draw(st.booleans()):
+        gsis: dict[str, Any] = {}
+        for ix in draw(
+            st.lists(
+                st.sampled_from(["by_user", "gsi.x-1", "ByName"]),
+                min_size=1,
+                max_size=2,
+                unique=True,
+            )
+        ):
+            g: dict[str, Any] = {"partition": draw(st.sampled_from(_KEY_ATTRS))}
+            if draw(st.booleans()):
+                g["sort"] = draw(st.sampled_from([a for a in _KEY_ATTRS if a != g["partition"]]))
+            proj = draw(_projection())
+            if proj is not None:
+                g["projection"] = proj
+            if provisioned and draw(st.booleans()):
+                g["read_capacity"] = draw(st.integers(1, 50))
+                g["write_capacity"] = draw(st.integers(1, 50))
+            used |= {g["partition"], g.get("sort")}
+            gsis[ix] = g
+        t["indexes"] = gsis
+    if "sort" in key and draw(st.booleans()):
+        lsis: dict[str, Any] = {}
+        for ix in draw(
+            st.lists(st.sampled_from(["by_time", "lsi_2"]), min_size=1, max_size=2, unique=True)
+        ):
+            lsi: dict[str, Any] = {"sort": draw(st.sampled_from(others))}
+            proj = draw(_projection())
+            if proj is not None:
+                lsi["projection"] = proj
+            used.add(lsi["sort"])
+            lsis[ix] = lsi
+        t["local_indexes"] = lsis
+    used.discard(None)
+    if draw(st.booleans()):
+        t["attributes"] = draw(
+            st.dictionaries(
+                st.sampled_from(sorted(used)),
+                st.sampled_from(enum("table", "attributes")),
+                max_size=3,
+            )
+        )
+    if draw(st.booleans()):
+        t["ttl"] = "expiresAt"
+    if draw(st.booleans()):
+        t["stream"] = draw(st.sampled_from(enum("table", "stream")))
+    if provisioned:
+        t["billing"] = "provisioned"
+        t["read_capacity"] = draw(st.integers(1, 100))
+        t["write_capacity"] = draw(st.integers(1, 100))
+    elif draw(st.booleans()):
+        t["billing"] = "on_demand"
+    enc = draw(st.sampled_from([None, *enum("table", "encryption")]))
+    if enc is not None:
+        t["encryption"] = enc
+        if enc == "customer":
+            t["kms_key_arn"] = KMS_ARN
+    for k in ("point_in_time_recovery", "deletion_protection"):
+        if draw(st.integers(0, 2)) == 0:
+            t[k] = draw(st.booleans())
+    if draw(st.integers(0, 2)) == 0:
+        t["deletion_policy"] = draw(st.sampled_from(enum("table", "deletion_policy")))
+    if draw(st.integers(0, 2)) == 0:
+        t["table_name"] = f"app.{name}-{draw(st.integers(0, 999))}"
+    if draw(st.integers(0, 3)) == 0:
+        t["tags"] = draw(tags())
+    return t
+
+
+@st.composite
+def _trigger_event(draw: st.DrawFn, table_name: str) -> dict[str, Any]:
+    """A DynamoDB stream trigger of a function."""
+    ev: dict[str, Any] = {"stream": table_name}
+    if draw(st.booleans()):
+        ev["batch_size"] = draw(st.integers(1, 10000))
+    if draw(st.booleans()):
+        ev["starting_position"] = draw(
+            st.sampled_from(enum("function", "events", "starting_position"))
+        )
+    if draw(st.booleans()):
+        ev["batching_window"] = draw(st.integers(0, 300))
+    if draw(st.booleans()):
+        ev["retry_attempts"] = draw(st.integers(-1, 10000))
+    if draw(st.booleans()):
+        ev["bisect_on_error"] = draw(st.booleans())
+    if draw(st.booleans()):
+        ev["filters"] = draw(
+            st.lists(
+                st.sampled_from(
+                    [
+                        {"eventName": ["INSERT"]},
+                        {"eventName": ["MODIFY", "REMOVE"]},
+                        {"dynamodb": {"NewImage": {"kind": {"S": ["chat"]}}}},
+                    ]
+                ),
+                min_size=1,
+                max_size=3,
+                unique_by=json.dumps,
+            )
+        )
+    if draw(st.booleans()):
+        ev["on_failure"] = draw(st.sampled_from([QUEUE_ARN, TOPIC_ARN]))
+    if draw(st.integers(0, 3)) == 0:
+        ev["enabled"] = draw(st.booleans())
+    return ev
+
+
+def _tables(draw: st.DrawFn, spec: dict[str, Any]) -> None:
+    """Now and then: application tables, functions' access levels and stream triggers (on
+    functions of their own: a stream handler's event is not a route's)."""
+    if draw(st.integers(0, 2)) != 0:
+        return
+    names_ = draw(
+        st.lists(
+            st.sampled_from(["messages", "rooms", "presence_2"]),
+            min_size=1,
+            max_size=3,
+            unique=True,
+        )
+    )
+    tables_ = {n: draw(table(n)) for n in names_}
+    seen: set[str] = set()
+    for t in tables_.values():  # table_name is unique
+        if t.get("table_name") in seen:
+            del t["table_name"]
+        seen.add(t.get("table_name", ""))
+    spec["tables"] = tables_
+    functions = spec["functions"]
+    levels = enum("function", "tables")
+    targets = [*names_, *(["connections"] if spec.get("connections") else [])]
+    for f in functions.values():
+        if draw(st.booleans()):
+            f["tables"] = draw(
+                st.dictionaries(
+                    st.sampled_from(targets), st.sampled_from(levels), min_size=1, max_size=2
+                )
+            )
+    streams = [n for n, t in tables_.items() if "stream" in t]
+    for i in range(draw(st.integers(0, 2)) if streams else 0):
+        node = draw(st.integers(0, 2)) == 0
+        f = draw(function(f"on_stream{i}", node=node, with_table=bool(spec.get("connections"))))
+        on = draw(st.lists(st.sampled_from(streams), min_size=1, max_size=2, unique=True))
+        f["events"] = [draw(_trigger_event(n)) for n in on]
+        if draw(st.booleans()):
+            f["tables"] = {draw(st.sampled_from(targets)): draw(st.sampled_from(levels))}
+        functions[f"on_stream{i}"] = f
+
+
+def _effective(spec: dict[str, Any], f: dict[str, Any]) -> tuple[str, str, str]:
+    """(language, runtime, architecture) of a function, defaults applied."""
+    node = f["handler"].endswith((".js", ".mjs", ".cjs"))
+    language = "nodejs" if node else "python"
+    runtime = f.get("runtime") or (runtimes.DEFAULT_NODE if node else runtimes.DEFAULT_PYTHON)
+    arch = (
+        f.get("architecture")
+        or (spec.get("function_defaults") or {}).get("architecture")
+        or "x86_64"
+    )
+    return language, runtime, arch
+
+
+def _layer_count(spec: dict[str, Any], f: dict[str, Any]) -> int:
+    own = list(f.get("layers") or [])
+    inherited = (spec.get("function_defaults") or {}).get("layers") or []
+    return len(own) + len([x for x in inherited if x not in own])
+
+
+@st.composite
+def built_layer(
+    draw: st.DrawFn, name: str, language: str, rts: list[str], archs: list[str]
+) -> dict[str, Any]:
+    """A layer wsspec builds: its source directory and/or a dependencies file (no download)."""
+    x: dict[str, Any] = {}
+    form = draw(st.sampled_from([2, 1, 0]))  # 0: source only, 1: dependencies only, 2: both
+    if form != 1:
+        x["source"] = f"layers/{name}/content"
+    if form != 0 and len(archs) == 1:
+        x["dependencies"] = (
+            f"layers/{name}/package.json"
+            if language == "nodejs"
+            else draw(
+                st.sampled_from(
+                    [f"layers/{name}/requirements.txt", f"layers/{name}/pyproject.toml"]
+                )
+            )
+        )
+    if "source" not in x and "dependencies" not in x:
+        x["source"] = f"layers/{name}/content"
+    extra = [r for r in _current_runtimes(language, newer=False) if r not in rts]
+    if extra and draw(st.booleans()):
+        rts = [*rts, draw(st.sampled_from(extra))]
+    x["runtimes"] = sorted(set(rts))
+    other = [a for a in enum("layer", "architectures") if a not in archs]
+    if "dependencies" not in x and other and draw(st.booleans()):
+        archs = [*archs, *other]
+    if archs != ["x86_64"] or draw(st.booleans()):
+        x["architectures"] = archs
+    if draw(st.integers(0, 2)) == 0:
+        x["exclude"] = draw(
+            st.lists(
+                st.sampled_from(["python/*/tests/*", "*.md", "nodejs/node_modules/*/test/*"]),
+                min_size=1,
+                max_size=2,
+                unique=True,
+            )
+        )
+    if draw(st.booleans()):
+        x["description"] = draw(text()).replace("\n", " ")[:256]
+    return x
+
+
+def _built_layers(draw: st.DrawFn, spec: dict[str, Any]) -> None:
+    """Now and then: layers wsspec builds, each named by functions of one language and one
+    architecture whose runtimes it lists (at most 5 layers a function)."""
+    if draw(st.integers(0, 2)) != 0:
+        return
+    functions = spec["functions"]
+    for i in range(draw(st.integers(1, 2))):
+        name = f"shared-{i}" if i else "common_lib"
+        fn = draw(st.sampled_from(sorted(functions)))
+        language, _, arch = _effective(spec, functions[fn])
+        users = [
+            n
+            for n, f in functions.items()
+            if _effective(spec, f)[::2] == (language, arch)
+            and _layer_count(spec, f) < 5
+            and (n == fn or draw(st.booleans()))
+        ]
+        if not users:
+            continue
+        rts = [_effective(spec, functions[n])[1] for n in users]
+        spec.setdefault("layers", {})[name] = draw(built_layer(name, language, rts, [arch]))
+        for n in users:
+            own = functions[n].setdefault("layers", [])
+            own.insert(draw(st.integers(0, len(own))), name)
+
+
 # ----------------------------------------------------------------------------- files
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
@@ -1265,6 +1534,7 @@ def project(directory: Path, data: dict[str, Any]) -> Path:
     path.write_text(dump(data), encoding="utf-8")
     for name in dependency_files(data):
         write_dependencies(directory / name)
+    write_layer_sources(directory, data)
     return path
 
 
@@ -1275,7 +1545,34 @@ def dependency_files(data: dict[str, Any]) -> list[str]:
     for f in (data.get("functions") or {}).values():
         if isinstance(f, dict) and isinstance(f.get("dependencies"), str):
             files.append(f["dependencies"])
+    for x in (data.get("layers") or {}).values():
+        if isinstance(x.get("dependencies"), str):
+            files.append(x["dependencies"])
     return sorted(set(files))
+
+
+def write_layer_sources(directory: Path, data: dict[str, Any]) -> None:
+    """A small module in each layer source: under python/ and nodejs/node_modules/ (a layer
+    lists the runtimes of one language, but its content may hold both)."""
+    for name, x in (data.get("layers") or {}).items():
+        source = x.get("source")
+        if not isinstance(source, str):
+            continue
+        root = directory / source
+        py = root / "python" / "shared_util"
+        py.mkdir(parents=True, exist_ok=True)
+        (py / "__init__.py").write_text(
+            f'LAYER = "{name}"\n\n\ndef greet() -> str:\n    return LAYER\n'
+        )
+        (py / "tests").mkdir(exist_ok=True)
+        (py / "tests" / "test_util.py").write_text("def test_nothing() -> None:\n    pass\n")
+        js = root / "nodejs" / "node_modules" / "shared-util"
+        js.mkdir(parents=True, exist_ok=True)
+        (js / "package.json").write_text(
+            json.dumps({"name": "shared-util", "version": "1.0.0", "main": "index.js"}) + "\n"
+        )
+        (js / "index.js").write_text(f"exports.layer = {json.dumps(name)};\n")
+        (js / "README.md").write_text("# shared-util\n")
 
 
 def write_dependencies(path: Path) -> None:

@@ -13,9 +13,9 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from wsspec import alarms, arns, keda, names, tables
 from wsspec.model import (
@@ -165,6 +165,18 @@ def trust(spec: Spec, service: str, *, api_role: bool = False) -> Trust:
     if api_role:
         conditions.append(Condition("ArnLike", "aws:SourceArn", Ref("execute_api_all")))
     return Trust(service, tuple(conditions))
+
+
+def trust_document(t: Trust, render: Callable[[Ref], Any]) -> dict[str, Any]:
+    """``t`` as an IAM trust policy, condition values rendered by the target (``render``)."""
+    statement: dict[str, Any] = {"Effect": "Allow", "Principal": {"Service": t.service}}
+    statement["Action"] = "sts:AssumeRole"
+    conditions: dict[str, dict[str, Any]] = {}
+    for c in t.conditions:
+        conditions.setdefault(c.operator, {})[c.key] = render(c.value)
+    if conditions:
+        statement["Condition"] = conditions
+    return {"Version": "2012-10-17", "Statement": [statement]}
 
 
 def function_statements(spec: Spec, fn_name: str) -> list[Statement]:

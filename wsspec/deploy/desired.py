@@ -99,18 +99,7 @@ def deployment_marker(spec: Spec) -> str:
 
 def trust(f: Facts, service: str, *, api_role: bool = False) -> dict[str, Any]:
     """A role's trust policy with ``derive.trust``'s confused-deputy conditions."""
-    t = derive.trust(f.spec, service, api_role=api_role)
-    statement: dict[str, Any] = {
-        "Effect": "Allow",
-        "Principal": {"Service": t.service},
-        "Action": "sts:AssumeRole",
-    }
-    if t.conditions:
-        conditions: dict[str, dict[str, Any]] = {}
-        for c in t.conditions:
-            conditions.setdefault(c.operator, {})[c.key] = f.render(c.value)
-        statement["Condition"] = conditions
-    return {"Version": "2012-10-17", "Statement": [statement]}
+    return derive.trust_document(derive.trust(f.spec, service, api_role=api_role), f.render)
 
 
 def resource_outputs(spec: Spec, ctx: Context) -> dict[str, Any]:

@@ -133,17 +133,7 @@ def policy_document(spec: Spec, statements: list[derive.Statement]) -> Json:
 
 def trust(spec: Spec, trust_: derive.Trust) -> Json:
     """A role's trust policy, with its confused-deputy conditions (``derive.trust``)."""
-    statement: Json = {
-        "Effect": "Allow",
-        "Principal": {"Service": trust_.service},
-        "Action": "sts:AssumeRole",
-    }
-    if trust_.conditions:
-        conditions: dict[str, Json] = {}
-        for c in trust_.conditions:
-            conditions.setdefault(c.operator, {})[c.key] = arn_token(spec, c.value)
-        statement["Condition"] = conditions
-    return {"Version": "2012-10-17", "Statement": [statement]}
+    return derive.trust_document(trust_, lambda ref: arn_token(spec, ref))
 
 
 def tag_list(tags: Mapping[str, str]) -> list[Json] | None:

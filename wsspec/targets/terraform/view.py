@@ -186,17 +186,7 @@ class View:
     def trust(self, service: str, api_role: bool = False) -> str:
         """A trust policy with ``derive.trust``'s confused-deputy conditions."""
         t = derive.trust(self.spec, service, api_role=api_role)
-        statement: dict[str, object] = {
-            "Effect": "Allow",
-            "Principal": {"Service": t.service},
-            "Action": "sts:AssumeRole",
-        }
-        if t.conditions:
-            conditions: dict[str, dict[str, Expr]] = {}
-            for c in t.conditions:
-                conditions.setdefault(c.operator, {})[c.key] = self.ref(c.value)
-            statement["Condition"] = conditions
-        return value({"Version": "2012-10-17", "Statement": [statement]})
+        return value(derive.trust_document(t, self.ref))
 
     # -- tags: the API's are the provider's default_tags; resources add only their own
     def default_tags(self) -> dict[str, str]:

@@ -265,3 +265,12 @@ def test_a_name_collision_is_an_error_and_no_model_is_returned() -> None:
     result = validate_text(text, "t.yaml")
     assert [f.code for f in result.findings] == ["WS116"]
     assert result.spec is None
+
+
+@pytest.mark.parametrize("schema", ["{type: null}", "{type: [1, 2]}", "{required: 3}"])
+def test_an_invalid_model_schema_with_examples_is_a_finding_not_a_crash(schema: str) -> None:
+    # Found by the mutation fuzzer: ``type: null`` made the examples check raise TypeError.
+    text = BASE + f"models:\n  M:\n    schema: {schema}\n    examples: [{{a: 1}}]\n"
+    found = codes(text)
+    assert "WS000" not in found
+    assert found, "an invalid schema must be reported"

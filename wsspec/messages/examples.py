@@ -39,9 +39,12 @@ def example_error(schema: Any, value: Any, models: Mapping[str, Any] | None = No
     if not isinstance(schema, dict):
         return None
     try:
+        # An invalid schema (``type: null``…) is reported by the model rules; validating
+        # against it would raise from deep inside jsonschema.
+        jsonschema.Draft4Validator.check_schema(schema)
         validator = jsonschema.Draft4Validator(schema, registry=_registry(models or {}))
         error = jsonschema.exceptions.best_match(validator.iter_errors(value))
-    except (jsonschema.exceptions.SchemaError, Unresolvable):
+    except (jsonschema.exceptions.SchemaError, Unresolvable, TypeError, ValueError):
         return None
     if error is None:
         return None

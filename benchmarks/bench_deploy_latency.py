@@ -2,7 +2,8 @@
 
     python benchmarks/bench_deploy_latency.py [--latency 0.05] [--rate 10] [--no-terraform]
 
-One moto server on 127.0.0.1 behind tests/awsproxy.py, which holds every call ``--latency``
+One moto server on 127.0.0.1 behind tests/awsproxy.py (in a process of its own, so that its
+work does not compete with the deploy measured for the GIL), which holds every call ``--latency``
 seconds (±20 % jitter) and, for the throttled rows, answers calls above ``--rate`` per second
 per API family with AWS's throttling errors. Every ratio compares rows of the same run.
 
@@ -38,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.bench_deploy import terraform_row  # noqa: E402
 from benchmarks.boto3_baseline import create_all, destroy_all  # noqa: E402
 from benchmarks.gen_spec import generate  # noqa: E402
-from tests.awsproxy import AwsProxy  # noqa: E402
+from tests.awsproxy import AwsProxyProcess  # noqa: E402
 from tests.deploy_util import Counter, deploy, load, project  # noqa: E402
 from tests.servers import FAKE_AWS_ENV, MotoServer  # noqa: E402
 
@@ -60,7 +61,7 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - t, out
 
 
-def bench_spec(name: str, path: Path, server: MotoServer, proxy: AwsProxy) -> list[Row]:
+def bench_spec(name: str, path: Path, server: MotoServer, proxy: AwsProxyProcess) -> list[Row]:
     url = proxy.url
     spec = load(path)
     rows: list[Row] = []
@@ -89,7 +90,7 @@ def bench_spec(name: str, path: Path, server: MotoServer, proxy: AwsProxy) -> li
     rows.append((name, "wsspec deploy, no-op (CLI)", t_cli, None, "incl. Python start-up"))
 
     c = Counter()
-    t_destroy, _ = timed(lambda: deploy(spec, url, counter=c, destroy=True))
+    t_destroy, _ = timed(lambda: deploy(spec, url, counter=c, destroy=True, lock_first=True))
     server.reset()
     create_all(spec, url)
     base_d = Counter()
@@ -99,7 +100,7 @@ def bench_spec(name: str, path: Path, server: MotoServer, proxy: AwsProxy) -> li
     return rows
 
 
-def bench_throttled(name: str, path: Path, server: MotoServer, proxy: AwsProxy) -> list[Row]:
+def bench_throttled(name: str, path: Path, server: MotoServer, proxy: AwsProxyProcess) -> list[Row]:
     spec = load(path)
     server.reset()
     proxy.reset_stats()
@@ -153,7 +154,7 @@ def main() -> None:
         deploy(load(paths["30 routes"]), server.url)
         server.reset()
         if a.only in (None, "latency"):
-            with AwsProxy(server.url, latency=a.latency) as proxy:
+            with AwsProxyProcess(server.url, latency=a.latency) as proxy:
                 runs = [
                     [
                         row
@@ -164,11 +165,11 @@ def main() -> None:
                 ]
             rows += ranges(runs)
         if a.only in (None, "throttled"):
-            with AwsProxy(server.url, latency=a.latency, rate=a.rate) as proxy:
+            with AwsProxyProcess(server.url, latency=a.latency, rate=a.rate) as proxy:
                 rows += bench_throttled("299 routes", paths["299 routes"], server, proxy)
         if a.only == "terraform" or (a.only is None and not a.no_terraform):
             server.reset()
-            with AwsProxy(server.url, latency=a.latency) as proxy:
+            with AwsProxyProcess(server.url, latency=a.latency) as proxy:
                 t, tf = timed(lambda: terraform_row(paths["299 routes"], proxy.url, work / "tf"))
             if isinstance(tf, str):
                 rows.append(("299 routes", "terraform init + apply", None, None, f"missing: {tf}"))

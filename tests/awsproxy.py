@@ -25,24 +25,36 @@ proxy sits between a client and a moto server on 127.0.0.1 and adds both:
 It is a benchmark and test tool (benchmarks/bench_deploy_latency.py, the retry test in
 tests/test_deploy_pacing.py); ordinary tests talk to moto directly. It binds 127.0.0.1 only,
 reads at most ``MAX_BODY`` bytes per request, and counts every call per family.
+
+``AwsProxy`` runs in the caller's process (threads); ``AwsProxyProcess`` runs the same proxy as
+a child process, so that its own work (HTTP parsing, forwarding) does not take the GIL from the
+client being measured, as AWS's does not: the benchmark uses it. The child answers
+``GET /__awsproxy/stats`` (calls and throttled answers per family, JSON) and
+``POST /__awsproxy/reset``.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import json
+import os
 import random
 import re
 import struct
+import subprocess
+import sys
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 MAX_BODY = 64 * 1024 * 1024
+CONTROL = "/__awsproxy/"  # the child process's stats and reset (never an AWS path)
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 _HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "server", "date"}
 
@@ -216,11 +228,15 @@ class AwsProxy:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            _upstream: http.client.HTTPConnection | None = None
 
             def log_message(self, *a: object) -> None:
                 pass
 
             def _answer(self) -> None:
+                if self.path.startswith(CONTROL):
+                    self._control()
+                    return
                 length = int(self.headers.get("Content-Length") or 0)
                 if length < 0 or length > MAX_BODY:
                     self.send_error(413)
@@ -239,8 +255,19 @@ class AwsProxy:
                 self.end_headers()
                 self.wfile.write(out)
 
+            def _control(self) -> None:
+                if self.path == CONTROL + "reset" and self.command == "POST":
+                    proxy.reset_stats()
+                with proxy.lock:
+                    out = json.dumps({k: asdict(v) for k, v in proxy.stats.items()}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
             def _forward(self, body: bytes) -> tuple[int, dict[str, str], bytes]:
-                conn = getattr(self, "_upstream", None)
+                conn: http.client.HTTPConnection | None = getattr(self, "_upstream", None)
                 for attempt in (1, 2):
                     if conn is None:
                         conn = http.client.HTTPConnection(*proxy.upstream, timeout=120)
@@ -267,6 +294,79 @@ class AwsProxy:
         return Handler
 
 
+class AwsProxyProcess:
+    """``AwsProxy`` in a child process (``python -m tests.awsproxy``), bound to 127.0.0.1 and
+    stopped by ``stop`` (or the ``with`` block); ``stats`` and ``reset_stats`` as on AwsProxy."""
+
+    def __init__(
+        self,
+        upstream: str,
+        *,
+        latency: float = 0.05,
+        jitter: float = 0.2,
+        rate: float | None = None,
+        burst: float | None = None,
+    ) -> None:
+        self.rate, self.burst = rate, burst
+        self.args = [f"--upstream={upstream}", f"--latency={latency}", f"--jitter={jitter}"]
+        self.args += [f"--rate={rate}"] if rate is not None else []
+        self.args += [f"--burst={burst}"] if burst is not None else []
+        self.proc: subprocess.Popen[str] | None = None
+        self.url = ""
+
+    def start(self) -> AwsProxyProcess:
+        root = Path(__file__).resolve().parent.parent
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
+        }
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.awsproxy", *self.args],
+            cwd=root,
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        self.url = self.proc.stdout.readline().strip()
+        if not self.url.startswith("http://127.0.0.1:"):
+            self.stop()
+            raise RuntimeError("the proxy process did not start")
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def __enter__(self) -> AwsProxyProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _control(self, what: str, method: str) -> dict[str, Stats]:
+        conn = http.client.HTTPConnection(self.url.removeprefix("http://"), timeout=30)
+        try:
+            conn.request(method, CONTROL + what, body=b"" if method == "POST" else None)
+            data = json.loads(conn.getresponse().read())
+        finally:
+            conn.close()
+        return {k: Stats(**v) for k, v in data.items()}
+
+    @property
+    def stats(self) -> dict[str, Stats]:
+        return self._control("stats", "GET")
+
+    def reset_stats(self) -> None:
+        self._control("reset", "POST")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--upstream", required=True, help="the moto server, e.g. http://127.0.0.1:5000")
@@ -275,6 +375,13 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=None, help="calls/s per API family")
     ap.add_argument("--burst", type=float, default=None)
     a = ap.parse_args()
+    try:  # Linux: end with the parent (a benchmark killed before it could stop this process)
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
     proxy = AwsProxy(a.upstream, latency=a.latency, jitter=a.jitter, rate=a.rate, burst=a.burst)
     print(proxy.url, flush=True)
     proxy.server.serve_forever()

@@ -12,7 +12,7 @@ import boto3
 import yaml
 
 from wsspec.deploy.aws import Options, is_write
-from wsspec.deploy.run import apply, prepare
+from wsspec.deploy.run import apply, prepare, release
 from wsspec.validate import validate_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,6 +85,7 @@ def deploy(
     concurrency: int = 16,
     sleep: Callable[[float], None] = lambda s: None,
     progress: Callable[[str, Any, str], None] | None = None,
+    lock_first: bool = False,
 ):
     counter = counter or Counter()
     session = prepare(
@@ -93,8 +94,13 @@ def deploy(
         on_call=counter,
         destroy=destroy,
         stages=stages,
+        lock_first=lock_first,
     )
-    result = None if session.plan.empty else apply(session, sleep=sleep, progress=progress)
+    if session.plan.empty:
+        release(session)
+        result = None
+    else:
+        result = apply(session, sleep=sleep, progress=progress)
     return session, result, counter
 
 

@@ -8,6 +8,8 @@ deploy plans nothing), and the throttling was answered by pacing, not by hammeri
 
 from __future__ import annotations
 
+import os
+
 import botocore.exceptions
 import pytest
 
@@ -354,3 +356,34 @@ def test_the_proxy_throttles_each_family_in_its_protocol_and_the_pacer_rides_it_
     assert set(snap.families) == seen
     assert all(f.throttled >= 1 and f.rate is not None for f in snap.families.values()), snap
     assert seen >= {"apigateway", "lambda", "iam", "sts", "sns", "logs", "dynamodb", "ssm"}
+
+
+def test_the_proxy_in_its_own_process_forwards_counts_throttles_and_resets(moto, aws_env):
+    """The benchmark's proxy (``AwsProxyProcess``: the proxy's work off the measured process):
+    it forwards to moto, holds each call, throttles above the rate, and its counts are read and
+    reset over its control path."""
+    import time
+
+    import boto3
+    from botocore.config import Config
+
+    from tests.awsproxy import AwsProxyProcess
+
+    cfg = Config(retries={"mode": "standard", "total_max_attempts": 1})
+    with AwsProxyProcess(moto.url, latency=0.05, jitter=0.0, rate=1.0, burst=2.0) as proxy:
+        assert proxy.proc is not None and proxy.proc.pid != os.getpid()
+        c = boto3.client("lambda", endpoint_url=proxy.url, region_name="us-east-1", config=cfg)
+        t = time.perf_counter()
+        c.list_functions()
+        assert time.perf_counter() - t >= 0.05  # held
+        c.list_functions()
+        with pytest.raises(botocore.exceptions.ClientError) as err:
+            c.list_functions()
+        assert is_throttle(err.value)
+        stats = proxy.stats
+        assert (stats["lambda"].calls, stats["lambda"].throttled) == (3, 1), stats
+        proxy.reset_stats()
+        assert proxy.stats == {}
+        c.list_functions()  # a full bucket again
+        proc = proxy.proc
+    assert proc.poll() is not None  # stopped with the block

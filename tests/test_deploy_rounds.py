@@ -156,3 +156,64 @@ def test_a_full_destroy_reads_no_table_settings_and_deletes_at_once(moto, aws_en
     for s in steps:
         if s.kind == "role":
             assert {steps[j].kind for j in s.after} <= {"role_policy"}, s
+
+
+def _ssm_names(url: str) -> list[str]:
+    import boto3
+
+    ssm = boto3.client("ssm", endpoint_url=url, region_name="us-east-1")
+    got = ssm.get_parameters_by_path(Path="/wsspec", Recursive=True)["Parameters"]
+    return sorted(p["Name"] for p in got)
+
+
+def test_destroy_confirmed_in_advance_reads_under_a_lock_taken_first(moto, aws_env, tmp_path):
+    """``destroy --yes``: the lock is taken beside STS, so apply neither takes it nor reads the
+    last deploy's record again; everything is gone afterwards, the SSM parameters included."""
+    moto.reset()
+    spec = load(project(tmp_path, "chat"))
+    deploy(spec, moto.url)
+    session, result, c = deploy(spec, moto.url, destroy=True, lock_first=True)
+    assert result is not None and not result.warnings, result
+    ssm = c.lock_calls
+    assert ssm[0] == "PutParameter", c.calls[:4]  # taken before anything was read
+    first_read = next(i for i, (s, _) in enumerate(c.calls) if s == "apigatewayv2")
+    assert c.calls.index(("ssm", "PutParameter")) < first_read
+    assert ssm.count("PutParameter") == 1 and ssm.count("GetParameter") == 1, ssm  # the release's
+    assert session.lock is None
+    assert _ssm_names(moto.url) == []
+    again, result, c = deploy(spec, moto.url, destroy=True, lock_first=True)
+    assert again.plan.empty and result is None
+    assert c.writes == [] and _ssm_names(moto.url) == []  # no record left by a destroy of nothing
+
+
+def test_a_lock_first_destroy_waits_for_the_lock_of_another_host(moto, aws_env, tmp_path):
+    import json
+    import time
+
+    import boto3
+
+    from wsspec.deploy.run import prepare
+    from wsspec.errors import WsspecError
+
+    moto.reset()
+    spec = load(project(tmp_path, "chat"))
+    deploy(spec, moto.url)
+    ssm = boto3.client("ssm", endpoint_url=moto.url, region_name="us-east-1")
+    held = {"token": "t0", "host": "build-host-7", "pid": 1, "since": time.time()}
+    held["expires"] = time.time() + 600
+    ssm.put_parameter(
+        Name="/wsspec/chat/deploy-lock", Value=json.dumps(held), Type="String", Overwrite=True
+    )
+    waits: list[str] = []
+    with pytest.raises(WsspecError) as err:
+        prepare(
+            spec,
+            Options(endpoint_url=moto.url, lock_wait=0),
+            destroy=True,
+            lock_first=True,
+            on_lock_wait=waits.append,
+        )
+    assert err.value.code == "WS932" and "build-host-7" in str(err.value)
+    value = json.loads(ssm.get_parameter(Name="/wsspec/chat/deploy-lock")["Parameter"]["Value"])
+    assert value["token"] == "t0"  # the other host's lock is untouched
+    assert deploy(spec, moto.url)[0].plan.empty  # and nothing was deleted

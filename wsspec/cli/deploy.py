@@ -67,8 +67,10 @@ def prepare_session(
     *,
     destroy: bool = False,
     detailed: bool = False,
+    lock_first: bool = False,
 ) -> Session:
-    """Connect to AWS and plan; a refusal is one line and exits 3 (2 for a bad stage)."""
+    """Connect to AWS and plan; a refusal is one line and exits 3 (2 for a bad stage).
+    ``lock_first``: take the deploy lock before reading (see ``wsspec.deploy.run.prepare``)."""
     from wsspec.deploy.aws import Options
     from wsspec.deploy.run import prepare
 
@@ -79,7 +81,14 @@ def prepare_session(
         concurrency=concurrency,
     )
     try:
-        session: Session = prepare(spec, options, stages=list(stage) or None, destroy=destroy)
+        session: Session = prepare(
+            spec,
+            options,
+            stages=list(stage) or None,
+            destroy=destroy,
+            lock_first=lock_first,
+            on_lock_wait=err,
+        )
     except WsspecError as exc:
         err(str(exc))
         detailed_exit(exc.exit_code, detailed)
@@ -238,6 +247,21 @@ def _show_and_apply(
     session: Session, js: bool, yes: bool, *, empty: str, question: str, stopped: str | None = None
 ) -> tuple[Result | None, Progress | None]:
     """Print the plan (text mode), ask, and apply it; (None, None) when there is nothing to do."""
+    try:
+        return _show_and_apply_unlocked(
+            session, js, yes, empty=empty, question=question, stopped=stopped
+        )
+    finally:
+        from wsspec.deploy.run import release
+
+        warning = release(session)  # a lock taken by prepare and not ended by apply
+        if warning:
+            err(f"warning: {warning}")
+
+
+def _show_and_apply_unlocked(
+    session: Session, js: bool, yes: bool, *, empty: str, question: str, stopped: str | None
+) -> tuple[Result | None, Progress | None]:
     from wsspec.deploy.run import apply
 
     p = session.plan
@@ -351,7 +375,10 @@ def destroy_command(
     """Delete what wsspec created for this spec (only resources carrying its ownership tag)."""
     require_extra("destroy", "deploy")
     spec = load_valid(file)
-    session = prepare_session(spec, stage, region, profile, endpoint_url, concurrency, destroy=True)
+    # confirmed in advance: the lock is taken beside the first reads, not after the plan
+    session = prepare_session(
+        spec, stage, region, profile, endpoint_url, concurrency, destroy=True, lock_first=yes
+    )
     js = output == "json"
     result, progress = _show_and_apply(
         session, js, yes, empty="Nothing to destroy.", question="Delete these resources?"

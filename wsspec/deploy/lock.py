@@ -208,10 +208,11 @@ class DeployLock:
             except Exception:  # noqa: BLE001 - a failed renewal is retried at the next tick
                 continue
 
-    def release(self, *, forget: bool = False) -> str | None:
+    def release(self, *, forget: bool = False, wrote: bool = True) -> str | None:
         """Record this deploy as the last one (``forget``: delete the record, after a full
-        destroy) and delete the lock. Never raises: a lock that cannot be released is stale
-        once its lease ends, so a failure is returned as a warning."""
+        destroy; ``wrote=False``: nothing was changed, leave the record as it is) and delete the
+        lock. Never raises: a lock that cannot be released is stale once its lease ends, so a
+        failure is returned as a warning."""
         held, self.held = self.held, None
         self._stop.set()
         if held is None:
@@ -220,9 +221,10 @@ class DeployLock:
         # lock is deleted only after both, so whoever takes it next reads this deploy's record
         one = ThreadPoolExecutor(max_workers=1)
         try:
-            record = one.submit(self._record, held.token, forget)
+            record = one.submit(self._record, held.token, forget) if wrote else None
             current = self._current()
-            record.result()
+            if record is not None:
+                record.result()
             if current is not None and current.token == held.token:
                 self._delete(self.lock_name)
         except Exception as exc:  # noqa: BLE001

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, cast
 
 from wsspec import derive, keda, names
 from wsspec.deploy.aws import Aws, Options
@@ -34,6 +34,7 @@ class Session:
     destroy: bool = False
     serial: str | None = None  # the deploy lock's record of the last deploy, read before the state
     marker: str | None = None  # the deployment marker (``desired.deployment_marker``)
+    lock: DeployLock | None = None  # held since before the account was read (``lock_first``)
 
 
 def _stages(spec: Spec, stages: Iterable[str] | None) -> tuple[str, ...]:
@@ -65,15 +66,30 @@ def prepare(
     on_call: Callable[[str, str], None] | None = None,
     destroy: bool = False,
     aws: Aws | None = None,
+    lock_first: bool = False,
+    on_lock_wait: Callable[[str], None] = lambda message: None,
 ) -> Session:
-    """Connect, compute the desired state, read the current one, diff -> plan."""
+    """Connect, compute the desired state, read the current one, diff -> plan.
+
+    ``lock_first`` (the plan will be applied without being shown for approval: ``destroy
+    --yes``): the deploy lock is taken at once, beside STS, so the account is read under it and
+    ``apply`` need not take it and check the last deploy's record (two rounds of calls fewer).
+    The session then holds the lock until ``apply`` or ``release`` ends it, even when there is
+    nothing to do (a lock and a release: three SSM writes).
+    """
     selected = _stages(spec, stages)
     aws = aws or Aws(options, on_call=on_call).open()
-    # STS and the lock's serial (read before the state) answer while this thread does the
-    # local work: the zips, the deployment marker, the clients the readers use
+    lock = (
+        DeployLock(aws, spec, wait=aws.options.lock_wait, on_wait=on_lock_wait)
+        if lock_first
+        else None
+    )
+    # STS and the lock (or the record of the last deploy, read before the state) answer while
+    # this thread does the local work: the zips, the deployment marker, the clients the readers use
     two = ThreadPoolExecutor(max_workers=2)
+    session: Session | None = None
     try:
-        serial = two.submit(DeployLock(aws, spec).serial)
+        serial: Future[Any] = two.submit(lock.acquire if lock else DeployLock(aws, spec).serial)
         identity = None if aws.account else two.submit(aws.identify)
         # a destroy compares no code: no zips
         zips = {} if destroy else {fn.name: build_zip(spec, fn) for fn in spec.functions}
@@ -91,11 +107,26 @@ def prepare(
         )
         session = Session(spec, aws, desired, Current(), Plan((), {}), selected, destroy)
         session.marker = marker
-        session.serial = serial.result()
+        if lock is None:
+            session.serial = cast("str | None", serial.result())
+        else:
+            serial.result()  # taken (it waits for another deploy, up to the lock's wait)
+            session.lock = lock
+        session.current, session.plan = _read_and_plan(session)
+    except BaseException:
+        if lock is not None:
+            serial.add_done_callback(lambda _: lock.release(wrote=False))
+        raise
     finally:
         two.shutdown(wait=False)  # an STS error is reported without waiting for SSM
-    session.current, session.plan = _read_and_plan(session)
     return session
+
+
+def release(session: Session) -> str | None:
+    """Release a lock ``prepare(lock_first=True)`` took and ``apply`` did not end (nothing to
+    do, or the caller stopped before applying); a warning when it could not be released."""
+    lock, session.lock = session.lock, None
+    return lock.release(wrote=False) if lock is not None else None
 
 
 def _read_and_plan(session: Session) -> tuple[Current, Plan]:
@@ -142,20 +173,27 @@ def apply(
 
     When another deploy wrote since the plan was made, the account is read again and the plan
     made again: with ``replan`` the new plan is applied; without it (the user confirmed the
-    plan shown) a changed plan stops with WS933 and nothing is applied.
+    plan shown) a changed plan stops with WS933 and nothing is applied. A session whose lock
+    was taken before the account was read (``prepare(lock_first=True)``) applies its plan as it
+    is, and releases the lock even when there is nothing to do.
     """
     report = progress or (lambda *_: None)
     if session.plan.empty:
-        return Result(ids=dict(session.current.ids))
+        warning = release(session)
+        return Result(ids=dict(session.current.ids), warnings=[warning] if warning else [])
     if progress is not None:
         session.aws.activity.attach(lambda event, message: progress(event, None, message))
-    lock = DeployLock(
-        session.aws,
-        session.spec,
-        wait=session.aws.options.lock_wait,
-        on_wait=lambda message: report("lock", None, message),
-    )
-    contended = lock.acquire()
+    lock, session.lock = session.lock, None
+    read_under_lock = lock is not None  # by prepare(lock_first=True): the plan stands
+    contended = False
+    if lock is None:
+        lock = DeployLock(
+            session.aws,
+            session.spec,
+            wait=session.aws.options.lock_wait,
+            on_wait=lambda message: report("lock", None, message),
+        )
+        contended = lock.acquire()
     warnings: list[str] = []
     try:
         if not lock.available:
@@ -164,7 +202,7 @@ def apply(
                 f"{lock.lock_name.rsplit('/', 1)[0]}/) cannot be used here; "
                 "deployed without it: do not run two deploys of this spec at once"
             )
-        elif contended or lock.serial() != session.serial:
+        elif not read_under_lock and (contended or lock.serial() != session.serial):
             if not _still_valid(session, replan):
                 warnings.append("another deploy made these changes meanwhile")
         if not session.plan.steps:  # another deploy did it all

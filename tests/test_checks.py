@@ -274,3 +274,15 @@ def test_an_invalid_model_schema_with_examples_is_a_finding_not_a_crash(schema: 
     found = codes(text)
     assert "WS000" not in found
     assert found, "an invalid schema must be reported"
+
+
+def test_two_functions_naming_one_new_handler_file_is_ws549(tmp_path: Path) -> None:
+    text = BASE.replace(
+        "  app: {handler: handlers/app.py}",
+        "  app: {handler: handlers/app.py}\n  other: {handler: handlers/app.py, entry: other}",
+    ).replace("  $default: {function: app}", "  $default: {function: other}")
+    assert codes(text, str(tmp_path)) == ["WS549"]
+    # the user's own file with both entries (a Serverless-style handler.js): nothing generated
+    (tmp_path / "handlers").mkdir()
+    (tmp_path / "handlers" / "app.py").write_text("def handler(e, c): ...\ndef other(e, c): ...\n")
+    assert codes(text, str(tmp_path)) == []

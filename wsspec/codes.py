@@ -198,6 +198,7 @@ _CHECK_ERRORS = _codes(
         "WS546": "an invalid table setting (connection table name, attributes; any table's encryption key)",
         "WS547": "a malformed action or resource ARN in a custom IAM statement",
         "WS548": "an AWS integration whose generated role would allow no action",
+        "WS549": "a new stub shared by several functions (one handler file not written yet)",
         # function packages: dependencies, layers, excludes
         "WS560": "dependencies file that does not exist",
         "WS561": "dependencies file of an unknown kind or for another language",

@@ -1,4 +1,4 @@
-"""What Lambda, the packager and the stub generator need of a function (WS540-WS544).
+"""What Lambda, the packager and the stub generator need of a function (WS540-WS544, WS549).
 
 * WS540 every file of the source directory can be packaged (``wsspec.sources``: regular files,
   links only inside the project) -- the same walk ``build`` packages from.
@@ -6,7 +6,11 @@
 * WS542 the entry is a function name the language can define.
 * WS543 / WS544 a stub ``build`` is about to create (the handler file does not exist yet) needs
   one event shape: not proxy and custom integrations at once (WS543), not routes and an
-  authorizer at once (WS544). A handler file that exists is the user's and is not generated.
+  authorizer at once (WS544), and one function per file (WS549: a stub serves the routes of
+  the function it is made for, under its entry, so a second function naming the same new file
+  would get a handler that does not serve its routes, or no entry at all). A handler file that
+  exists is the user's and is not generated: functions sharing one (a Serverless
+  ``handler.connect`` / ``handler.message`` file) are fine.
 """
 
 from __future__ import annotations
@@ -124,9 +128,10 @@ def _uses(ctx: Ctx) -> tuple[dict[str, set[bool]], set[str]]:
     return styles, auth
 
 
-@check("WS543", "WS544")
+@check("WS543", "WS544", "WS549")
 def stub_shapes(ctx: Ctx) -> None:
     styles, auth = _uses(ctx)
+    first: dict[str, str] = {}  # new handler file -> the first function naming it
     for name, f in ctx.section("functions").items():
         found = _paths(as_map(f))
         if found is None:
@@ -135,6 +140,17 @@ def stub_shapes(ctx: Ctx) -> None:
         if os.path.lexists(path):
             continue  # the user's handler: nothing is generated
         p = ("functions", name)
+        other = first.setdefault(found[0], name)
+        if other != name:
+            ctx.add(
+                "WS549",
+                (*p, "handler"),
+                f"functions {other!r} and {name!r} both name the handler file {found[0]!r}, "
+                "which does not exist yet: its stub would serve only the routes of "
+                f"{other!r}",
+                "give each function its own handler file, or write the shared file first "
+                "(with an entry for each function)",
+            )
         if len(styles.get(name, ())) > 1:
             ctx.add(
                 "WS543",

@@ -195,7 +195,7 @@ def test_interrupted_deploys_converge_to_a_clean_deploy(url, tmp_path, moto):
         moto.reset()
         with pytest.raises(WsspecError):
             deploy(spec, url, counter=Counter(fail_after_writes=n), concurrency=1)
-        session, _, _ = deploy(spec, url, concurrency=1)
+        session, _, _ = deploy(spec, url)  # the rerun a user makes: default concurrency
         got = snapshot(url)
         assert got == clean, f"not converged after a failure before write #{n + 1}"
         again, _, c = deploy(spec, url)

@@ -165,9 +165,15 @@ class _Wrapped:
 def _clients(url: str, location: str) -> Any:
     cache: dict[str, Any] = {}
 
+    from botocore.config import Config
+
+    probe = Config(retries={"mode": "standard", "max_attempts": 1})  # as the importer's own
+
     def client(service: str) -> Any:
         if service not in cache:
-            c = boto3.client(service.split(":")[0], endpoint_url=url, region_name="us-east-1")
+            name, _, kind = service.partition(":")
+            cfg = probe if kind == "probe" else None
+            c = boto3.client(name, endpoint_url=url, region_name="us-east-1", config=cfg)
             cache[service] = _Wrapped(c, location) if service == "lambda" else c
         return cache[service]
 

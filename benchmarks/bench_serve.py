@@ -7,6 +7,8 @@
   (e) the same handler written for AWS: `post_to_connection` at `https://{domainName}/{stage}`,
       which reaches serve's TLS listener (on in every run: the figures of (a)-(d) include it)
   (d) with --node: `wsspec serve` with a two-way echo route whose handler is Node.js (worker.js)
+  (b2) with --compare-loops: (b) on a second `wsspec serve` running on the standard library's
+      event loop (`--loop asyncio`; the others run on `--loop`, default auto: uvloop if installed)
 
 Same client load for each: C clients, each sending M messages one at a time and waiting for
 the reply (round trip). The three loads run in turn, R rounds; the table shows medians over the
@@ -17,7 +19,7 @@ idle connections. The load average is printed: on a 2-CPU machine anything else 
 these figures by tens of percent.
 
     python benchmarks/bench_serve.py [--clients 10] [--messages 1000] [--rounds 3] [--idle 5000]
-                                     [--node]
+                                     [--node] [--loop auto] [--compare-loops]
 """
 
 from __future__ import annotations
@@ -222,6 +224,15 @@ def pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(len(values) * p))] * 1000
 
 
+def _loop_name(choice: str) -> str:
+    from wsspec.serve.eventloop import resolve
+
+    try:
+        return resolve(choice)
+    except ValueError as exc:
+        return str(exc)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--clients", type=int, default=10)
@@ -230,6 +241,14 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=4)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--node", action="store_true", help="add (d): a Node.js two-way echo")
+    ap.add_argument(
+        "--loop", default="auto", help="serve's --loop for (b)-(e): auto, asyncio or uvloop"
+    )
+    ap.add_argument(
+        "--compare-loops",
+        action="store_true",
+        help="add (b2): the two-way echo on a second serve with --loop asyncio",
+    )
     args = ap.parse_args()
     limit = raise_nofile()
     tmp = Path(tempfile.mkdtemp(prefix="bench-serve-"))
@@ -249,6 +268,8 @@ def main() -> None:
     if args.node:
         names.append("(d) serve, Node.js two-way echo")
     names.append("(e) serve, post_to_connection TLS")
+    if args.compare_loops:
+        names.append("(b2) serve, echo, --loop asyncio")
     runs: dict[str, list[tuple[float, float, float, float, float]]] = {n: [] for n in names}
     load_before = loadavg()
     port = free_port()
@@ -267,7 +288,13 @@ def main() -> None:
         "--concurrency",
         str(args.concurrency),
     ]
-    proc = start(serve_cmd, "Ctrl-C to stop", cwd=ROOT)
+    proc = start([*serve_cmd, "--loop", args.loop], "Ctrl-C to stop", cwd=ROOT)
+    other = None
+    if args.compare_loops:
+        other_port = free_port()
+        other_cmd = [*serve_cmd, "--loop", "asyncio"]
+        other_cmd[other_cmd.index("--port") + 1] = str(other_port)
+        other = start(other_cmd, "Ctrl-C to stop", cwd=ROOT)
     url = f"ws://127.0.0.1:{serve_port}/prod"
     plan = [
         (names[0], f"ws://127.0.0.1:{port}/", "echo", echo.pid),
@@ -276,7 +303,9 @@ def main() -> None:
     ]
     if args.node:
         plan.append((names[3], url, "nodeecho", proc.pid))
-    plan.append((names[-1], url, "bounceaws", proc.pid))
+    plan.append((names[4 if args.node else 3], url, "bounceaws", proc.pid))
+    if other is not None:
+        plan.append((names[-1], f"ws://127.0.0.1:{other_port}/prod", "echo", other.pid))
     sent = args.clients * (args.messages + 20)  # CPU covers the 20 warm-up round trips too
     try:
         for _name, target, action, _pid in plan:  # start every worker before measuring
@@ -303,6 +332,8 @@ def main() -> None:
     finally:
         stop(echo)
         stop(proc)
+        if other is not None:
+            stop(other)
 
     def med(name: str, i: int) -> float:
         return statistics.median(r[i] for r in runs[name])
@@ -311,6 +342,7 @@ def main() -> None:
     print(
         f"\n{args.clients} clients x {args.messages} round trips each, 127.0.0.1, "
         f"{os.cpu_count()} CPUs, worker processes per function: {args.concurrency}; "
+        f"serve --loop {args.loop} ({_loop_name(args.loop)}); "
         f"medians of {args.rounds} rounds; load average {load_before} before, "
         f"{loadavg()} after\n"
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import textwrap
 import threading
 import time
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from wsspec.serve import eventloop
 from wsspec.serve.config import ServeConfig
 from wsspec.validate import validate_file
 
@@ -61,7 +63,11 @@ class Running:
         config.setdefault("reload_interval", 0.2)
         self.config = ServeConfig(extra_env=extra, **config)
         self.lines: list[str] = []
-        self.loop = asyncio.new_event_loop()
+        # the loop `wsspec serve` itself runs on here (uvloop when installed);
+        # WSSPEC_TEST_LOOP=asyncio runs these tests on the standard library's loop
+        self.loop = eventloop.new_loop(
+            eventloop.resolve(os.environ.get("WSSPEC_TEST_LOOP", "auto"))
+        )
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.gw: Any = None
 

@@ -181,6 +181,14 @@ async def _run(spec: Spec, cfg: ServeConfig, output: str = "text") -> None:
     help="JWT authorizers trust the local key that `wsspec token` signs with.",
 )
 @click.option("--quiet", is_flag=True, help="No per-event log lines.")
+@click.option(
+    "--loop",
+    "loop_name",
+    type=click.Choice(["auto", "asyncio", "uvloop"]),
+    default="auto",
+    show_default=True,
+    help="Event loop: uvloop when installed (auto), or the standard library's (asyncio).",
+)
 @output_option(help="How the addresses are announced: text, or one JSON object (json).")
 def serve_command(
     file: str,
@@ -200,10 +208,10 @@ def serve_command(
     set_option: tuple[str, ...],
     local_issuer: bool,
     quiet: bool,
+    loop_name: str,
     output: str,
 ) -> None:
     """Serve the spec locally: ws://HOST:PORT/STAGE, with @connections at http://HOST:PORT/STAGE."""
-    import asyncio
 
     require_extra("serve", "serve")
     from wsspec.serve.config import ServeConfig
@@ -234,8 +242,15 @@ def serve_command(
     if timeout is not None and timeout <= 0 or idle_timeout <= 0 or max_lifetime <= 0:
         err("error: timeouts must be positive")
         exit_with(EXIT_USAGE)
+    from wsspec.serve import eventloop
+
     try:
-        asyncio.run(_run(spec, cfg, output))
+        run = eventloop.runner(eventloop.resolve(loop_name))
+    except ValueError as exc:
+        err(f"error: {exc}")
+        exit_with(EXIT_USAGE)
+    try:
+        run(_run(spec, cfg, output))
     except WsspecError as exc:
         err(str(exc))
         exit_with(exc.exit_code)

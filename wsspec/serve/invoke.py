@@ -30,6 +30,7 @@ from typing import Any
 
 from wsspec.errors import WsspecError
 from wsspec.model import Function
+from wsspec.serve.eventloop import own_process_group
 from wsspec.serve.localaws import DUMMY_KEY
 from wsspec.serve.process import Call, Outcome, Worker, WorkerExited, WorkerPipes, deliver
 
@@ -51,10 +52,7 @@ SKIP_DIRS = {
 MAX_WATCHED = 2000
 # Each worker leads its own process group (killed with whatever its handler started), but stays
 # in serve's session: a new session would also be a new scheduler autogroup on Linux, which made
-# every message about three times slower on a busy machine.
-OWN_PROCESS_GROUP: dict[str, Any] = (
-    {"process_group": 0} if sys.version_info >= (3, 11) else {"preexec_fn": os.setpgrp}
-)
+# every message about three times slower on a busy machine (``eventloop.own_process_group``).
 # A worker's data segment (RLIMIT_DATA: heap, anonymous mappings, thread stacks) is capped at the
 # function's memory plus this much for what the local runtime adds: a 128 MB function that
 # allocates 1 GB fails with MemoryError (Node.js: the worker dies), as on Lambda.
@@ -179,7 +177,7 @@ class FunctionRunner:
             stderr=subprocess.PIPE,
             cwd=str(self.source_dir),
             env=self.env,
-            **OWN_PROCESS_GROUP,
+            **own_process_group(),
         )
         worker = Worker(self, transport, pipes, self.generation)
         try:

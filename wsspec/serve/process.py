@@ -50,10 +50,12 @@ MAX_LOG_LINE = 256 * 1024  # longer log lines are relayed in pieces (CloudWatch'
 def kill_process_group(transport: asyncio.BaseTransport | None) -> None:
     """SIGKILL a worker and every process its handler started (workers lead their own process
     group), so nothing a handler spawned outlives its worker. ``os.killpg`` does not reap the
-    worker, so asyncio's child watcher still sees its exit."""
-    if not isinstance(transport, asyncio.SubprocessTransport):
+    worker, so asyncio's child watcher still sees its exit. (uvloop's process transport has
+    ``get_pid`` but is no ``asyncio.SubprocessTransport`` subclass: looked up, not type-checked.)"""
+    get_pid = getattr(transport, "get_pid", None)
+    pid = get_pid() if callable(get_pid) else None
+    if not isinstance(pid, int) or pid <= 0:
         return
-    pid = transport.get_pid()
     try:
         os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):

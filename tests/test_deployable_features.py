@@ -332,7 +332,9 @@ def test_default_runtimes_are_current_and_in_the_table() -> None:
 def test_the_schema_documents_the_default_runtimes_in_use() -> None:
     import json
 
-    schema = json.loads((Path(__file__).parent.parent / "schemas" / "wsspec.schema.json").read_text())
+    schema = json.loads(
+        (Path(__file__).parent.parent / "schemas" / "wsspec.schema.json").read_text()
+    )
     text = schema["$defs"]["function"]["properties"]["runtime"]["description"]
     assert f"`{runtimes.DEFAULT_PYTHON}`" in text and f"`{runtimes.DEFAULT_NODE}`" in text, text
 

@@ -4,7 +4,7 @@
 Linux and macOS) and on the standard library's loop otherwise; ``--loop asyncio`` forces the
 standard loop. uvloop is a libuv-based implementation of the same asyncio interfaces: serve's
 code is the same on both. Measured with benchmarks/bench_serve.py (docs/benchmarks.md), the
-gateway spends about a third less CPU per message on it, most of it in the loop's own
+gateway spends about a fifth less CPU per message on it, most of it in the loop's own
 bookkeeping (one wake-up for the client's frame, one for the worker's answer).
 
 This module imports nothing of wsspec.

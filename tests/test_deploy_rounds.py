@@ -1,8 +1,13 @@
 """Fewer round trips for deploy and destroy (issue 24): what sets the wall time against AWS's
 tens of milliseconds per call is how many calls wait for each other, not how many there are.
 
-- releasing the deploy lock writes the record of this deploy and reads the lock at once, and
-  deletes the lock only after both (whoever takes it next must read this deploy's record);
+- releasing the deploy lock: a lock whose lease was taken or renewed within the last half lease
+  is deleted without reading it (nobody can have taken it over), after the record of this
+  deploy; a full destroy deletes record and lock in one ``DeleteParameters``; a lock near the
+  end of its lease is read while the record is written, and deleted only after both (whoever
+  takes it next must read this deploy's record, and a lock taken over is not deleted);
+- a destroy starts the per-item reads (tags, policies) of what the spec names beside the
+  listings, not after them;
 - API Gateway's lists are asked for 500 items a page, and asked again without a page size by
   an endpoint that refuses it;
 - every deploy of a process shares the botocore data loader (service models parsed once);
@@ -13,6 +18,7 @@ tens of milliseconds per call is how many calls wait for each other, not how man
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -59,15 +65,64 @@ class _Ssm:
         self._log(f"delete {Name.rsplit('/', 1)[1]}")
 
 
-@pytest.mark.parametrize("forget", [False, True])
-def test_releasing_the_lock_records_and_reads_at_once_then_deletes(tmp_path, forget):
+class _FreshSsm:
+    """An SSM client that logs every call in order; ``refuse``: DeleteParameters is denied."""
+
+    def __init__(self, refuse: bool = False) -> None:
+        self.refuse = refuse
+        self.events: list[str] = []
+
+    def put_parameter(self, Name: str, **_: Any) -> None:  # noqa: N803
+        self.events.append(f"put {Name.rsplit('/', 1)[1]}")
+
+    def get_parameter(self, Name: str) -> dict[str, Any]:  # noqa: N803
+        raise AssertionError("a lock in its lease is not read before it is released")
+
+    def delete_parameter(self, Name: str) -> None:  # noqa: N803
+        self.events.append(f"delete {Name.rsplit('/', 1)[1]}")
+
+    def delete_parameters(self, Names: list[str]) -> dict[str, Any]:  # noqa: N803
+        if self.refuse:
+            raise _Error("AccessDeniedException")
+        self.events.append("delete " + " ".join(n.rsplit("/", 1)[1] for n in Names))
+        return {"DeletedParameters": Names, "InvalidParameters": []}
+
+
+def _lock_with(tmp_path: Any, ssm: Any, expires: float) -> DeployLock:
     from wsspec.deploy.lock import Holder
 
-    spec = load(project(tmp_path, "chat"))
-    lock = DeployLock(Aws(Options()), spec)
-    ssm = _Ssm("t1")
+    lock = DeployLock(Aws(Options()), load(project(tmp_path, "chat")))
     lock._ssm = lambda: ssm  # type: ignore[method-assign]
-    lock.held = Holder("t1", "h", 1, 0.0, 9e9)
+    lock.held = Holder("t1", "h", 1, 0.0, expires)
+    return lock
+
+
+@pytest.mark.parametrize(
+    ("forget", "refuse", "expected"),
+    [
+        (False, False, ["put deploy-serial", "delete deploy-lock"]),
+        (True, False, ["delete deploy-serial deploy-lock"]),  # one request, the record first
+        (True, True, ["delete deploy-serial", "delete deploy-lock"]),  # one by one when denied
+    ],
+)
+def test_a_lock_in_its_lease_is_released_without_reading_it(tmp_path, forget, refuse, expected):
+    ssm = _FreshSsm(refuse)
+    lock = _lock_with(tmp_path, ssm, time.time() + 110)  # renewed 10 s ago
+    assert lock.release(forget=forget) is None
+    assert ssm.events == expected
+
+
+def test_a_lock_released_with_nothing_written_leaves_the_record(tmp_path):
+    ssm = _FreshSsm()
+    lock = _lock_with(tmp_path, ssm, time.time() + 110)
+    assert lock.release(forget=True, wrote=False) is None
+    assert ssm.events == ["delete deploy-lock"]
+
+
+@pytest.mark.parametrize("forget", [False, True])
+def test_releasing_the_lock_records_and_reads_at_once_then_deletes(tmp_path, forget):
+    ssm = _Ssm("t1")
+    lock = _lock_with(tmp_path, ssm, time.time() + 30)  # near the end of its lease
     assert lock.release(forget=forget) is None
     record = "delete deploy-serial" if forget else "put deploy-serial"
     assert sorted(ssm.events[:2]) == sorted([record, "get deploy-lock"]), ssm.events
@@ -75,13 +130,8 @@ def test_releasing_the_lock_records_and_reads_at_once_then_deletes(tmp_path, for
 
 
 def test_a_lock_taken_over_meanwhile_is_not_deleted(tmp_path):
-    from wsspec.deploy.lock import Holder
-
-    spec = load(project(tmp_path, "chat"))
-    lock = DeployLock(Aws(Options()), spec)
     ssm = _Ssm("someone-else")
-    lock._ssm = lambda: ssm  # type: ignore[method-assign]
-    lock.held = Holder("t1", "h", 1, 0.0, 9e9)
+    lock = _lock_with(tmp_path, ssm, time.time() - 5)  # its lease ended: another took it over
     assert lock.release() is None
     assert "delete deploy-lock" not in ssm.events and "put deploy-serial" in ssm.events
 
@@ -178,7 +228,8 @@ def test_destroy_confirmed_in_advance_reads_under_a_lock_taken_first(moto, aws_e
     assert ssm[0] == "PutParameter", c.calls[:4]  # taken before anything was read
     first_read = next(i for i, (s, _) in enumerate(c.calls) if s == "apigatewayv2")
     assert c.calls.index(("ssm", "PutParameter")) < first_read
-    assert ssm.count("PutParameter") == 1 and ssm.count("GetParameter") == 1, ssm  # the release's
+    assert ssm.count("PutParameter") == 1 and "GetParameter" not in ssm, ssm  # lock in its lease
+    assert ssm[1:] == ["DeleteParameters"], ssm  # the record and the lock in one request
     assert session.lock is None
     assert _ssm_names(moto.url) == []
     again, result, c = deploy(spec, moto.url, destroy=True, lock_first=True)

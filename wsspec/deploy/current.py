@@ -8,9 +8,9 @@ plan must refuse to touch them).
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, Callable, Hashable, Iterable, TypeVar
 
 from wsspec.deploy import inventory
 from wsspec.deploy.aws import Aws
@@ -19,6 +19,7 @@ from wsspec.deploy.records import OWNER_TAG, Res, owner_value
 from wsspec.model import Spec
 
 T = TypeVar("T")
+H = TypeVar("H", bound=Hashable)
 
 
 @dataclass
@@ -87,11 +88,22 @@ def fields(item: dict[str, Any], *names: str) -> dict[str, Any]:
 class Reader:
     """What the readers share: AWS, the spec, the desired records, the state being filled in."""
 
-    def __init__(self, aws: Aws, spec: Spec, desired: list[Res], *, whole_api: bool = True) -> None:
+    def __init__(
+        self,
+        aws: Aws,
+        spec: Spec,
+        desired: list[Res],
+        *,
+        whole_api: bool = True,
+        early: bool = False,
+    ) -> None:
         self.aws = aws
         self.spec = spec
         self.desired = desired
         self.whole_api = whole_api  # False: a full destroy (deleting the API deletes the rest)
+        self.speculate = early  # per-item reads of named items start before the listings
+        self._early: dict[tuple[Callable[[Any], object], Hashable], Future[object]] = {}
+        self._early_lock = threading.Lock()
         self.cur = Current()
         self.owner = owner_value(spec)
         self.wanted_families = inventory.families(r.kind for r in desired)
@@ -130,9 +142,39 @@ class Reader:
         ]
         return sorted(mine, key=lambda a: (str(a.get("CreatedDate") or ""), str(a["ApiId"])))
 
+    def early(self, fn: Callable[[H], object], items: Iterable[H]) -> None:
+        """Start ``fn`` on items the spec names before the listing that tells whether they
+        exist (a destroy: they most likely do), so that their per-item reads (tags, policies)
+        answer with the listing instead of a round trip after it. ``map`` then uses the
+        results of the items it is given and ignores the rest, whose reads may have failed
+        (an item that does not exist). Does nothing unless the reader was made ``early``.
+        """
+        if not self.speculate:
+            return
+        with self._early_lock:
+            for item in items:
+                if (fn, item) not in self._early:
+                    self._early[(fn, item)] = self.pool.submit(fn, item)
+
     def map(self, fn: Callable[[T], object], items: Iterable[T]) -> None:
-        """``fn`` on every item, in parallel (leaf calls); errors propagate."""
-        list(self.pool.map(fn, list(items)))
+        """``fn`` on every item, in parallel (leaf calls); errors propagate. An item whose read
+        ``early`` started is not read again unless that read failed; the early reads of items
+        not given are waited for and their results (or errors) ignored."""
+        items = list(items)
+        with self._early_lock:
+            started = {k[1]: self._early.pop(k) for k in [k for k in self._early if k[0] is fn]}
+        if not started:
+            list(self.pool.map(fn, items))
+            return
+        fresh = [self.pool.submit(fn, i) for i in items if started.get(i) is None]
+        retry = [
+            self.pool.submit(fn, i)
+            for i in items
+            if (f := started.get(i)) is not None and f.exception() is not None
+        ]
+        wait(started.values())
+        for f in fresh + retry:
+            f.result()
 
     def optional(self, service: str, op: str, **kw: Any) -> Any:
         """Call an operation some emulators lack; None (and a recorded gap) when missing."""

@@ -85,17 +85,18 @@ def read_layers(rd: Reader) -> None:
         return
     c = rd.aws.client("lambda")
     wanted = {r.key for r in rd.wanted("layer")}
+    versions: dict[str, list[dict[str, Any]]] = {}
+
+    def leaf(name: str) -> None:
+        versions[name] = pages(c, "list_layer_versions", "LayerVersions", LayerName=name)
+
+    rd.early(leaf, sorted(wanted))
     candidates = set(wanted)
     for item in pages(c, "list_layers", "Layers"):
         latest = item.get("LatestMatchingVersion") or {}
         mark = _owner(latest)
         if mark is not None and mark[1] == rd.owner:
             candidates.add(item["LayerName"])
-    versions: dict[str, list[dict[str, Any]]] = {}
-
-    def leaf(name: str) -> None:
-        versions[name] = pages(c, "list_layer_versions", "LayerVersions", LayerName=name)
-
     rd.map(leaf, sorted(candidates))
     for name in sorted(candidates):
         _layer(rd, name, versions.get(name) or [], name in wanted)

@@ -217,8 +217,44 @@ class DeployLock:
         self._stop.set()
         if held is None:
             return None
-        # the record is written and the lock read at once (two round trips, not three); the
-        # lock is deleted only after both, so whoever takes it next reads this deploy's record
+        if self._renewer is not None:
+            self._renewer.join(timeout=RENEW)  # a renewal in flight must not re-create the lock
+        try:
+            if self.clock() < held.expires - LEASE / 2:
+                self._release_fresh(held, forget=forget, wrote=wrote)
+            else:
+                self._release_checked(held, forget=forget, wrote=wrote)
+        except Exception as exc:  # noqa: BLE001
+            return (
+                f"the deploy lock {self.lock_name} could not be released ({exc}); "
+                f"it expires {int(LEASE)} s after this deploy"
+            )
+        finally:
+            with _ACTIVE_LOCK:
+                _ACTIVE.discard(held.token)
+        return None
+
+    def _release_fresh(self, held: Holder, *, forget: bool, wrote: bool) -> None:
+        """Release a lock whose lease was taken or renewed within the last half lease: nobody
+        can have taken it over (that needs the lease to have ended), so it is deleted without
+        reading it first. A full destroy deletes the record and the lock in one request
+        (``DeleteParameters``, the record named first); where that is refused, one by one."""
+        if wrote and forget:
+            try:
+                self._ssm().delete_parameters(Names=[self.serial_name, self.lock_name])
+                return
+            except Exception as exc:  # noqa: BLE001
+                if not self._unavailable(exc):
+                    raise translate(exc, operation="ssm:DeleteParameters (deploy lock)") from None
+        if wrote:
+            self._record(held.token, forget)  # before the lock goes: the next holder reads it
+        self._delete(self.lock_name)
+
+    def _release_checked(self, held: Holder, *, forget: bool, wrote: bool) -> None:
+        """Release a lock whose lease may have ended: deleted only when it is still this
+        deploy's. The record is written and the lock read at once (two round trips, not
+        three); the lock is deleted only after both, so whoever takes it next reads this
+        deploy's record."""
         one = ThreadPoolExecutor(max_workers=1)
         try:
             record = one.submit(self._record, held.token, forget) if wrote else None
@@ -227,16 +263,8 @@ class DeployLock:
                 record.result()
             if current is not None and current.token == held.token:
                 self._delete(self.lock_name)
-        except Exception as exc:  # noqa: BLE001
-            return (
-                f"the deploy lock {self.lock_name} could not be released ({exc}); "
-                f"it expires {int(LEASE)} s after this deploy"
-            )
         finally:
             one.shutdown(wait=True)
-            with _ACTIVE_LOCK:
-                _ACTIVE.discard(held.token)
-        return None
 
     def _record(self, token: str, forget: bool) -> None:
         """Write ``token`` as the last deploy (``forget``: delete the record)."""

@@ -27,15 +27,9 @@ def _tags(items: list[Item]) -> dict[str, str]:
 def read_functions(rd: Reader) -> None:
     """wsspec's functions (by name prefix) and the statements of this spec in their policies
     and in those of the existing functions the spec grants API Gateway access to: tags and
-    policies of every candidate are read at once."""
+    policies of every candidate are read at once (a destroy's, beside the listing)."""
     c = rd.aws.client("lambda")
     wanted = {r.key for r in rd.wanted("function")}
-    prefix = names.function_name(rd.spec, "x")[:-1]
-    fns = [
-        f
-        for f in pages(c, "list_functions", "Functions")
-        if f["FunctionName"] in wanted or f["FunctionName"].startswith(prefix)
-    ]
     external = {
         r.props["FunctionName"]
         for r in rd.wanted("permission")
@@ -47,13 +41,20 @@ def read_functions(rd: Reader) -> None:
     def leaf(job: tuple[str, str]) -> None:
         what, name = job
         if what == "tags":
-            arn = next(f["FunctionArn"] for f in fns if f["FunctionName"] == name)
+            arn = arns.lambda_function(rd.aws.partition, rd.aws.region, rd.aws.account, name)
             tags[name] = c.list_tags(Resource=arn).get("Tags") or {}
         else:
             policies[name] = _policy(c, name)
 
-    jobs = [("tags", f["FunctionName"]) for f in fns]
     # a full destroy deletes the spec's functions, and their policies with them
+    rd.early(leaf, [("tags", name) for name in sorted(wanted)])
+    prefix = names.function_name(rd.spec, "x")[:-1]
+    fns = [
+        f
+        for f in pages(c, "list_functions", "Functions")
+        if f["FunctionName"] in wanted or f["FunctionName"].startswith(prefix)
+    ]
+    jobs = [("tags", f["FunctionName"]) for f in fns]
     own_policies = [f["FunctionName"] for f in fns] if rd.whole_api else []
     jobs += [("policy", name) for name in sorted(set(own_policies) | external)]
     rd.map(leaf, jobs)
@@ -157,9 +158,8 @@ def _document(doc: Any) -> Any:
 
 def read_roles(rd: Reader) -> None:
     """wsspec's roles: all under the spec's IAM path; per role its tags, inline policy and
-    attached policies, every role's three reads at once."""
+    attached policies, every role's three reads at once (a destroy's, beside the listing)."""
     c = rd.aws.client("iam")
-    roles = pages(c, "list_roles", "Roles", PathPrefix=role_path(rd.spec))
     got: dict[tuple[str, str], Any] = {}
 
     def leaf(job: tuple[str, str]) -> None:
@@ -178,7 +178,10 @@ def read_roles(rd: Reader) -> None:
             attached = pages(c, "list_attached_role_policies", "AttachedPolicies", RoleName=name)
             got[job] = tuple(sorted(p["PolicyArn"] for p in attached))
 
-    rd.map(leaf, [(w, r["RoleName"]) for r in roles for w in ("tags", "policy", "attached")])
+    reads = ("tags", "policy", "attached")
+    rd.early(leaf, [(w, r.key) for r in rd.wanted("role") for w in reads])
+    roles = pages(c, "list_roles", "Roles", PathPrefix=role_path(rd.spec))
+    rd.map(leaf, [(w, r["RoleName"]) for r in roles for w in reads])
     for r in roles:
         name = r["RoleName"]
         tags = got[("tags", name)]
@@ -224,13 +227,12 @@ def read_table(rd: Reader) -> None:
             if error_code(exc) != "ResourceNotFoundException":
                 raise
 
-    rd.map(describe, sorted(cands))
     extra: dict[tuple[str, str], Any] = {}
 
     def leaf(job: tuple[str, str]) -> None:
         what, name = job
         if what == "tags":
-            arn = found[name]["TableArn"]
+            arn = arns.dynamodb_table(rd.aws.partition, rd.aws.region, rd.aws.account, name)
             extra[job] = _tags(pages(c, "list_tags_of_resource", "Tags", ResourceArn=arn))
         elif what == "backups":
             described = c.describe_continuous_backups(TableName=name)
@@ -241,6 +243,8 @@ def read_table(rd: Reader) -> None:
 
     # a full destroy needs only the tags (ownership, retain): no TTL or backup reads
     what = ("tags", "ttl", "backups") if rd.whole_api else ("tags",)
+    rd.early(leaf, [(w, n) for n in sorted(cands) for w in what])
+    rd.map(describe, sorted(cands))
     rd.map(leaf, [(w, n) for n in sorted(found) for w in what])
     for name in sorted(found):
         got = (
@@ -288,19 +292,22 @@ def read_logs(rd: Reader) -> None:
     def describe(p: str) -> None:
         by_prefix[p] = pages(c, "describe_log_groups", "logGroups", logGroupNamePrefix=p)
 
+    tags: dict[str, dict[str, str]] = {}
+
+    def leaf(name: str) -> None:
+        tags[name] = c.list_tags_log_group(logGroupName=name).get("tags") or {}
+
+    rd.early(leaf, sorted(r.key for r in rd.wanted("log_group")))
     rd.map(describe, sorted(prefixes))
     groups = [g for p in sorted(by_prefix) for g in by_prefix[p]]
-
-    def one(g: Item) -> None:
+    rd.map(leaf, [g["logGroupName"] for g in groups])
+    for g in groups:
         name = g["logGroupName"]
-        tags = c.list_tags_log_group(logGroupName=name).get("tags") or {}
-        if tags.get(OWNER_TAG) != rd.owner:
+        if tags[name].get(OWNER_TAG) != rd.owner:
             rd.cur.add("foreign_log_group", name, Cur(name, {}))
-            return
-        props = {"Tags": tags, "RetentionInDays": g.get("retentionInDays")}
+            continue
+        props = {"Tags": tags[name], "RetentionInDays": g.get("retentionInDays")}
         rd.cur.add("log_group", name, Cur(name, props))
-
-    rd.map(one, groups)
 
 
 _ALARM = (
@@ -330,6 +337,14 @@ def read_alarms(rd: Reader) -> None:
         return
     c = rd.aws.client("cloudwatch")
     wanted = {r.key for r in rd.wanted("alarm")}
+    tags: dict[str, dict[str, str]] = {}
+
+    def leaf(name: str) -> None:
+        arn = arns.arn(rd.aws.partition, "cloudwatch", rd.aws.region, rd.aws.account, "alarm:")
+        answer = c.list_tags_for_resource(ResourceARN=arn + name)
+        tags[name] = _tags(answer.get("Tags") or [])
+
+    rd.early(leaf, sorted(wanted))
     alarms = pages(
         c,
         "describe_alarms",
@@ -337,28 +352,29 @@ def read_alarms(rd: Reader) -> None:
         AlarmNamePrefix=alarm_prefix(rd.spec),
         AlarmTypes=["MetricAlarm"],
     )
+    rd.map(leaf, [a["AlarmName"] for a in alarms])
+    for a in alarms:
+        _alarm(rd, a, tags[a["AlarmName"]], wanted)
 
-    def one(a: Item) -> None:
-        name = a["AlarmName"]
-        tags = _tags(c.list_tags_for_resource(ResourceARN=a["AlarmArn"]).get("Tags") or [])
-        if tags.get(OWNER_TAG) != rd.owner:
-            if name in wanted:
-                rd.cur.foreign.append(f"CloudWatch alarm {name} (no {OWNER_TAG} tag)")
-                rd.cur.add("foreign_alarm", name, Cur(a["AlarmArn"], {}))
-            return
-        dims = sorted(
-            ({"Name": d["Name"], "Value": d["Value"]} for d in a.get("Dimensions") or []),
-            key=lambda d: str(d["Name"]),
-        )
-        props = {
-            **fields(a, *_ALARM),
-            "Dimensions": dims,
-            "AlarmActions": sorted(a.get("AlarmActions") or []),
-            "Tags": tags,
-        }
-        rd.cur.add("alarm", name, Cur(a["AlarmArn"], props))
 
-    rd.map(one, alarms)
+def _alarm(rd: Reader, a: Item, tags: dict[str, str], wanted: set[str]) -> None:
+    name = a["AlarmName"]
+    if tags.get(OWNER_TAG) != rd.owner:
+        if name in wanted:
+            rd.cur.foreign.append(f"CloudWatch alarm {name} (no {OWNER_TAG} tag)")
+            rd.cur.add("foreign_alarm", name, Cur(a["AlarmArn"], {}))
+        return
+    dims = sorted(
+        ({"Name": d["Name"], "Value": d["Value"]} for d in a.get("Dimensions") or []),
+        key=lambda d: str(d["Name"]),
+    )
+    props = {
+        **fields(a, *_ALARM),
+        "Dimensions": dims,
+        "AlarmActions": sorted(a.get("AlarmActions") or []),
+        "Tags": tags,
+    }
+    rd.cur.add("alarm", name, Cur(a["AlarmArn"], props))
 
 
 def read_topic(rd: Reader) -> None:
@@ -368,13 +384,24 @@ def read_topic(rd: Reader) -> None:
     c = rd.aws.client("sns")
     name = alarms.topic_name(rd.spec)
     arn = arns.sns_topic(rd.aws.partition, rd.aws.region, rd.aws.account, name)
+    got: dict[str, Any] = {}
+
+    def leaf(what: str) -> None:
+        if what == "tags":
+            got[what] = _tags(c.list_tags_for_resource(ResourceArn=arn).get("Tags") or [])
+        else:
+            got[what] = pages(c, "list_subscriptions_by_topic", "Subscriptions", TopicArn=arn)
+
+    rd.early(leaf, ("tags", "subscriptions"))
     try:
         attributes = c.get_topic_attributes(TopicArn=arn).get("Attributes") or {}
     except Exception as exc:  # noqa: BLE001
         if error_code(exc) in ("NotFound", "NotFoundException"):
+            rd.map(leaf, ())  # the reads started early are not needed
             return
         raise
-    tags = _tags(c.list_tags_for_resource(ResourceArn=arn).get("Tags") or [])
+    rd.map(leaf, ("tags", "subscriptions"))
+    tags = got["tags"]
     if tags.get(OWNER_TAG) != rd.owner:
         if rd.wanted("topic"):
             rd.cur.foreign.append(f"SNS topic {name} (no {OWNER_TAG} tag)")
@@ -384,7 +411,7 @@ def read_topic(rd: Reader) -> None:
     if attributes.get("KmsMasterKeyId"):
         props["KmsMasterKeyId"] = attributes["KmsMasterKeyId"]
     rd.cur.add("topic", name, Cur(arn, props))
-    for sub in pages(c, "list_subscriptions_by_topic", "Subscriptions", TopicArn=arn):
+    for sub in got["subscriptions"]:
         key = f"{sub.get('Protocol')}:{sub.get('Endpoint')}"
         props = {"TopicArn": arn, "Protocol": sub.get("Protocol"), "Endpoint": sub.get("Endpoint")}
         rd.cur.add("subscription", key, Cur(sub.get("SubscriptionArn") or "", props, parent=arn))

@@ -89,6 +89,11 @@ def prepare(
     two = ThreadPoolExecutor(max_workers=2)
     session: Session | None = None
     try:
+        # both clients first: made in the two threads, with the readers' clients made here
+        # beside them, the first calls would leave only once every client exists
+        if not aws.account:
+            aws.client("sts", probe=True)
+        aws.client("ssm", probe=bool(aws.options.endpoint_url))
         serial: Future[Any] = two.submit(lock.acquire if lock else DeployLock(aws, spec).serial)
         identity = None if aws.account else two.submit(aws.identify)
         # a destroy compares no code: no zips
@@ -131,7 +136,8 @@ def release(session: Session) -> str | None:
 
 def _read_and_plan(session: Session) -> tuple[Current, Plan]:
     spec, aws, desired, selected = session.spec, session.aws, session.desired, session.stages
-    current = read_current(aws, spec, desired, whole_api=not (session.destroy and not selected))
+    whole_api = not (session.destroy and not selected)
+    current = read_current(aws, spec, desired, whole_api=whole_api, early=session.destroy)
     common: dict[str, Any] = {
         "region": aws.region,
         "partition": aws.partition,

@@ -105,33 +105,54 @@ def read_tables(rd: Reader) -> None:
     c = rd.aws.client("dynamodb")
     wanted = {r.key for r in rd.wanted("app_table")}
     prefix = names.physical(rd.spec.api.name, limit=200) + "-"
+    got: dict[tuple[str, str], Any] = {}
+
+    def leaf(job: tuple[str, str]) -> None:
+        what, name = job
+        try:
+            got[job] = _read(rd, c, what, name)
+        except Exception as exc:  # noqa: BLE001
+            if error_code(exc) != "ResourceNotFoundException":
+                raise
+            got[job] = None  # deleted since it was listed
+
+    # a full destroy needs only the table and its tags (ownership, retain): no TTL or backups
+    reads = ("describe", "tags", "ttl", "backups") if rd.whole_api else ("describe", "tags")
+    rd.early(leaf, [(w, n) for n in sorted(wanted) for w in reads])
     existing: set[str] = {str(n) for n in pages(c, "list_tables", "TableNames")}
     cands = sorted(n for n in existing if n in wanted or n.startswith(prefix))
-
-    def one(name: str) -> None:
-        try:
-            t = c.describe_table(TableName=name)["Table"]
-        except Exception as exc:  # noqa: BLE001
-            if error_code(exc) == "ResourceNotFoundException":
-                return
-            raise
-        tags = {
-            x["Key"]: x["Value"]
-            for x in pages(c, "list_tags_of_resource", "Tags", ResourceArn=t["TableArn"])
-        }
+    rd.map(leaf, [(w, n) for n in cands for w in reads])
+    for name in cands:
+        t, tags = got[("describe", name)], got[("tags", name)]
+        if t is None or tags is None:
+            continue
         if tags.get("wsspec:spec") != rd.owner or TABLE_TAG not in tags:
             if name in wanted:
                 rd.cur.foreign.append(f"DynamoDB table {name} (not an application table of it)")
                 rd.cur.add("foreign_app_table", name, Cur(name, {}))
-            return
+            continue
         if t.get("LatestStreamArn") and (t.get("StreamSpecification") or {}).get("StreamEnabled"):
             rd.cur.ids[stream_out(name).name] = t["LatestStreamArn"]
-        rd.cur.add("app_table", name, Cur(name, _current_props(c, t, tags)))
+        extra = got.get(("ttl", name)) or {}, got.get(("backups", name)) or {}
+        rd.cur.add("app_table", name, Cur(name, _current_props(t, tags, *extra)))
 
-    rd.map(one, cands)
+
+def _read(rd: Reader, c: Any, what: str, name: str) -> Any:
+    """One of a table's four reads (``describe``, ``tags``, ``ttl``, ``backups``)."""
+    if what == "describe":
+        return c.describe_table(TableName=name)["Table"]
+    if what == "tags":
+        arn = arns.dynamodb_table(rd.aws.partition, rd.aws.region, rd.aws.account, name)
+        items = pages(c, "list_tags_of_resource", "Tags", ResourceArn=arn)
+        return {x["Key"]: x["Value"] for x in items}
+    if what == "ttl":
+        return c.describe_time_to_live(TableName=name).get("TimeToLiveDescription") or {}
+    return c.describe_continuous_backups(TableName=name).get("ContinuousBackupsDescription") or {}
 
 
-def _current_props(c: Any, t: dict[str, Any], tags: dict[str, str]) -> dict[str, Any]:
+def _current_props(
+    t: dict[str, Any], tags: dict[str, str], ttl: dict[str, Any], backups: dict[str, Any]
+) -> dict[str, Any]:
     name = t["TableName"]
     mode = (t.get("BillingModeSummary") or {}).get("BillingMode", "PROVISIONED")
     provisioned = mode == "PROVISIONED"
@@ -142,11 +163,7 @@ def _current_props(c: Any, t: dict[str, Any], tags: dict[str, str]) -> dict[str,
             out["ProvisionedThroughput"] = _throughput(i["ProvisionedThroughput"])
         return out
 
-    ttl = c.describe_time_to_live(TableName=name).get("TimeToLiveDescription") or {}
-    backups = c.describe_continuous_backups(TableName=name).get("ContinuousBackupsDescription")
-    pitr = ((backups or {}).get("PointInTimeRecoveryDescription") or {}).get(
-        "PointInTimeRecoveryStatus"
-    )
+    pitr = (backups.get("PointInTimeRecoveryDescription") or {}).get("PointInTimeRecoveryStatus")
     stream = t.get("StreamSpecification") or {}
     sse = t.get("SSEDescription") or {}
     return {

@@ -112,11 +112,13 @@ class Executor:
             def start(i: int) -> None:
                 running[pool.submit(self._run_step, steps[i], result)] = i
 
-            for i in range(len(steps)):
+            rank = _critical_path(steps, dependents)
+            for i in sorted(range(len(steps)), key=rank):
                 if not waiting[i]:
                     start(i)
             while running:
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
+                ready: list[int] = []
                 for f in sorted(done, key=lambda f: running[f]):
                     i = running.pop(f)
                     started += 1
@@ -128,8 +130,11 @@ class Executor:
                         activity.step_done()
                     for d in dependents.get(i, ()):
                         waiting[d].discard(i)
-                        if not waiting[d] and not errors:
-                            start(d)
+                        if not waiting[d]:
+                            ready.append(d)
+                for d in sorted(ready, key=rank):
+                    if not errors:
+                        start(d)
         if errors:
             raise errors[0]
         if started != len(steps):  # a cycle in the plan: a bug, never a user error
@@ -196,6 +201,42 @@ class Executor:
             with self._lock:
                 for name, path in call.produces:
                     result.ids[name] = _get(resp, path)
+
+
+def _critical_path(
+    steps: tuple[Step, ...], dependents: dict[int, list[int]]
+) -> Callable[[int], Any]:
+    """A sort key that puts first the steps with the longest chain of calls still to wait for
+    them (their own calls plus the longest chain of their dependents): ready steps are started
+    in that order, so that a long chain (a role's policy then the role; 28 permissions on one
+    function, one after another) is not queued behind one-call steps. Ties keep plan order."""
+    longest = [0] * len(steps)
+    for i in _reverse_topological(len(steps), dependents):
+        tail = max((longest[d] for d in dependents.get(i, ())), default=0)
+        longest[i] = len(steps[i].calls) + tail
+    return lambda i: (-longest[i], i)
+
+
+def _reverse_topological(n: int, dependents: dict[int, list[int]]) -> list[int]:
+    """Every step after all of its dependents (a cycle's steps are left in plan order)."""
+    out: list[int] = []
+    state = [0] * n  # 0 new, 1 on the stack, 2 done
+    for root in range(n):
+        if state[root]:
+            continue
+        state[root] = 1
+        stack = [(root, iter(dependents.get(root, ())))]
+        while stack:
+            node, rest = stack[-1]
+            nxt = next((d for d in rest if state[d] == 0), None)
+            if nxt is None:
+                stack.pop()
+                state[node] = 2
+                out.append(node)
+            else:
+                state[nxt] = 1
+                stack.append((nxt, iter(dependents.get(nxt, ()))))
+    return out
 
 
 def execute(

@@ -12,6 +12,9 @@ Two SSM parameters per spec, under ``/wsspec/<api name>/``:
   was free), nobody wrote in between and the plan stands. Otherwise the account is read again
   and the plan made again under the lock.
 
+The lock is released after the record is written (``release``): without reading it when its
+lease is fresh, else only when it is still this deploy's.
+
 A plan with nothing to do takes no lock and makes no write. Where SSM cannot be used (access
 denied, an emulator without it) the deploy goes on without a lock and says so.
 """
@@ -238,7 +241,10 @@ class DeployLock:
         """Release a lock whose lease was taken or renewed within the last half lease: nobody
         can have taken it over (that needs the lease to have ended), so it is deleted without
         reading it first. A full destroy deletes the record and the lock in one request
-        (``DeleteParameters``, the record named first); where that is refused, one by one."""
+        (``DeleteParameters``, the record named first); where that is refused, one by one.
+        SSM does not document the order of the deletes within one request: a deploy would
+        wrongly keep a plan made during this destroy only if it took the lock and read the
+        unchanged record (two requests of its own) inside this one request."""
         if wrote and forget:
             try:
                 self._ssm().delete_parameters(Names=[self.serial_name, self.lock_name])

@@ -73,12 +73,22 @@ def _policy(c: Any, fn: str) -> Any:
         raise
 
 
+def _not_ours(
+    rd: Reader, tags: dict[str, str], kind: str, what: str, name: str, arn: str, wanted: set[str]
+) -> bool:
+    """True when ``tags`` lack this spec's ownership tag; a same-name item the spec wants is
+    then recorded as ``foreign_<kind>`` (the plan refuses to touch it)."""
+    if tags.get(OWNER_TAG) == rd.owner:
+        return False
+    if name in wanted:
+        rd.cur.foreign.append(f"{what} {name} (no {OWNER_TAG} tag)")
+        rd.cur.add(f"foreign_{kind}", name, Cur(arn, {}))
+    return True
+
+
 def _function(rd: Reader, f: Item, tags: dict[str, str], wanted: set[str]) -> None:
     name = f["FunctionName"]
-    if tags.get(OWNER_TAG) != rd.owner:
-        if name in wanted:
-            rd.cur.foreign.append(f"Lambda function {name} (no {OWNER_TAG} tag)")
-            rd.cur.add("foreign_function", name, Cur(f["FunctionArn"], {}))
+    if _not_ours(rd, tags, "function", "Lambda function", name, f["FunctionArn"], wanted):
         return
     props = {
         "Role": f.get("Role"),
@@ -359,10 +369,7 @@ def read_alarms(rd: Reader) -> None:
 
 def _alarm(rd: Reader, a: Item, tags: dict[str, str], wanted: set[str]) -> None:
     name = a["AlarmName"]
-    if tags.get(OWNER_TAG) != rd.owner:
-        if name in wanted:
-            rd.cur.foreign.append(f"CloudWatch alarm {name} (no {OWNER_TAG} tag)")
-            rd.cur.add("foreign_alarm", name, Cur(a["AlarmArn"], {}))
+    if _not_ours(rd, tags, "alarm", "CloudWatch alarm", name, a["AlarmArn"], wanted):
         return
     dims = sorted(
         ({"Name": d["Name"], "Value": d["Value"]} for d in a.get("Dimensions") or []),

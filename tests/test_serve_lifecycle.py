@@ -161,3 +161,41 @@ def test_a_client_connecting_the_moment_the_port_opens_gets_its_connect(tmp_path
         proc.wait(30)
         log.close()
     assert "function not emulated" not in (tmp_path / "serve.log").read_text()
+
+
+def test_closing_a_function_waits_for_its_workers_together(monkeypatch):
+    """Shutdown killed the workers, then waited for each one's pipes for up to 5 s in turn: a
+    few workers whose pipes closed late added up past half a minute (a CI run's Ctrl-C took
+    over 30 s). They are now waited for together, ``CLOSE_WAIT`` seconds in all."""
+    import asyncio
+    import collections
+    from types import SimpleNamespace
+
+    from wsspec.serve import invoke
+
+    monkeypatch.setattr(invoke, "CLOSE_WAIT", 0.2)
+    waiting = {"now": 0, "most": 0}
+
+    class _Worker:
+        inflight: collections.deque[object] = collections.deque()
+
+        def kill(self) -> None:
+            pass
+
+        async def wait(self) -> None:  # pipes that never close
+            waiting["now"] += 1
+            waiting["most"] = max(waiting["most"], waiting["now"])
+            try:
+                await asyncio.Event().wait()
+            finally:
+                waiting["now"] -= 1
+
+    runner = SimpleNamespace(
+        _closed=False,
+        workers={_Worker() for _ in range(5)},
+        retired=set(),
+        idle=collections.deque(),
+        pending=collections.deque(),
+    )
+    asyncio.run(invoke.FunctionRunner.close(runner))  # type: ignore[arg-type]
+    assert waiting == {"now": 0, "most": 5}  # all five at once, and none left waiting

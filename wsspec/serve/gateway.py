@@ -256,8 +256,7 @@ class Gateway:
                 s.transport.abort()
         if self.streams is not None:
             await self.streams.stop()
-        for runner in self.runners.values():
-            await runner.close()
+        await asyncio.gather(*(runner.close() for runner in self.runners.values()))
         for launch in self._launches:
             await asyncio.to_thread(launch.cancel)
         if self.dynamo is not None:

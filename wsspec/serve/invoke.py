@@ -50,6 +50,7 @@ SKIP_DIRS = {
     ".tox",
 }
 MAX_WATCHED = 2000
+CLOSE_WAIT = 5.0  # seconds ``close`` waits for every killed worker's pipes to close, in all
 # Each worker leads its own process group (killed with whatever its handler started), but stays
 # in serve's session: a new session would also be a new scheduler autogroup on Linux, which made
 # every message about three times slower on a busy machine (``eventloop.own_process_group``).
@@ -502,11 +503,13 @@ class FunctionRunner:
                 ),
                 self,
             )
-        for w in workers:
-            try:
-                await asyncio.wait_for(w.wait(), 5)
-            except asyncio.TimeoutError:
-                pass
+        # killed with SIGKILL: they exit at once; their pipes are waited for together, at most
+        # CLOSE_WAIT seconds in all (one at a time, a few slow ones added up past half a minute)
+        waits = [asyncio.ensure_future(w.wait()) for w in workers]
+        if waits:
+            _, late = await asyncio.wait(waits, timeout=CLOSE_WAIT)
+            for f in late:
+                f.cancel()
 
 
 def _ignore_result(task: asyncio.Future[Any]) -> None:

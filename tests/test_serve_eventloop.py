@@ -82,23 +82,3 @@ def test_each_loop_serves_and_each_worker_leads_its_own_process_group(
             assert os.getsid(pid) == os.getsid(proc.pid)  # in serve's session
     finally:
         _stop(proc)
-
-
-def test_a_signal_before_the_loop_takes_over_is_recorded_not_lost():
-    """From just before the event loop starts, Ctrl-C and SIGTERM are recorded (``_run`` stops
-    at once when one was): a KeyboardInterrupt raised in the loop's set-up could be caught there
-    and lost, and serve ran on until killed. The handlers are given back afterwards."""
-    import os
-    import signal
-
-    from wsspec.cli import serve as serve_cli
-
-    before = signal.getsignal(signal.SIGINT)
-    previous = serve_cli._record_early_signals()
-    try:
-        os.kill(os.getpid(), signal.SIGINT)  # would raise KeyboardInterrupt with the default
-        os.kill(os.getpid(), signal.SIGTERM)  # would end the test process
-        assert serve_cli._EARLY_SIGNALS == [signal.SIGINT, signal.SIGTERM]
-    finally:
-        serve_cli._restore_signals(previous)
-    assert signal.getsignal(signal.SIGINT) is before

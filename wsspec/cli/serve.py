@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -99,38 +99,6 @@ def _announce(spec: Spec, gw: Gateway, output: str = "text") -> None:
     sys.stdout.flush()
 
 
-_EARLY_SIGNALS: list[int] = []  # SIGINT / SIGTERM received before ``_run`` took them over
-
-
-def _record_early_signals() -> dict[int, Any]:
-    """Until ``_run`` hands them to the event loop, SIGINT and SIGTERM are recorded instead of
-    raising: a KeyboardInterrupt raised where something caught it (the event loop's set-up) was
-    lost, and serve then started and ran until killed (seen in CI: a Ctrl-C about a second
-    into start-up, after which serve stopped only at SIGTERM). ``_run`` stops at once when one
-    was recorded. Returns the handlers replaced (``_restore_signals``)."""
-    import signal
-
-    _EARLY_SIGNALS.clear()
-    previous: dict[int, Any] = {}
-
-    def record(signum: int, frame: Any) -> None:
-        _EARLY_SIGNALS.append(signum)
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            previous[sig] = signal.signal(sig, record)
-        except ValueError:  # not the main thread (serve embedded in another program)
-            break
-    return previous
-
-
-def _restore_signals(previous: dict[int, Any]) -> None:
-    import signal
-
-    for sig, handler in previous.items():
-        signal.signal(sig, handler)
-
-
 async def _run(spec: Spec, cfg: ServeConfig, output: str = "text") -> None:
     """Start the gateway, serve until SIGINT/SIGTERM, then stop it (also if stopped while starting)."""
     import asyncio
@@ -146,8 +114,6 @@ async def _run(spec: Spec, cfg: ServeConfig, output: str = "text") -> None:
             loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):
             pass
-    if _EARLY_SIGNALS:  # Ctrl-C / SIGTERM before the loop's handlers: stop at once
-        stop.set()
     # Ctrl-C / SIGTERM also work while starting (e.g. a slow local AWS emulator).
     starting = asyncio.ensure_future(gw.start())
     interrupted = asyncio.ensure_future(stop.wait())
@@ -283,7 +249,6 @@ def serve_command(
     except ValueError as exc:
         err(f"error: {exc}")
         exit_with(EXIT_USAGE)
-    previous = _record_early_signals()
     try:
         run(_run(spec, cfg, output))
     except WsspecError as exc:
@@ -292,6 +257,4 @@ def serve_command(
     except OSError as exc:
         err(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}")
         exit_with(EXIT_USAGE)
-    finally:
-        _restore_signals(previous)
     exit_with(EXIT_OK)

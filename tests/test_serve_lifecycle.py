@@ -165,8 +165,8 @@ def test_a_client_connecting_the_moment_the_port_opens_gets_its_connect(tmp_path
 
 def test_closing_a_function_waits_for_its_workers_together(monkeypatch):
     """Shutdown killed the workers, then waited for each one's pipes for up to 5 s in turn: a
-    few workers whose pipes closed late added up past half a minute (a CI run's Ctrl-C took
-    over 30 s). They are now waited for together, ``CLOSE_WAIT`` seconds in all."""
+    few workers whose pipes closed late would add up past half a minute. They are now waited
+    for together, ``CLOSE_WAIT`` seconds in all."""
     import asyncio
     import collections
     from types import SimpleNamespace

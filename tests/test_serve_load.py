@@ -68,7 +68,16 @@ def _serve(spec: Path, port: int, *args: str, env: dict[str, str] | None = None)
         text=True,
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+        preexec_fn=_terminal_signals,
     )
+
+
+def _terminal_signals() -> None:
+    """serve as started from a terminal: Ctrl-C not ignored. A test run started in the
+    background of a non-interactive shell (``.ci/run &``) ignores SIGINT, serve inherits that,
+    and Python keeps ignoring it until the event loop takes it over: a Ctrl-C during the
+    imports was then ignored, as it would be for any background job."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _wait_ready(proc: subprocess.Popen[str], timeout: float = 60) -> None:

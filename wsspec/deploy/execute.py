@@ -8,6 +8,7 @@ injectable so tests run fast. Optional calls an emulator lacks are skipped with 
 
 from __future__ import annotations
 
+import graphlib
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -218,25 +219,13 @@ def _critical_path(
 
 
 def _reverse_topological(n: int, dependents: dict[int, list[int]]) -> list[int]:
-    """Every step after all of its dependents (a cycle's steps are left in plan order)."""
-    out: list[int] = []
-    state = [0] * n  # 0 new, 1 on the stack, 2 done
-    for root in range(n):
-        if state[root]:
-            continue
-        state[root] = 1
-        stack = [(root, iter(dependents.get(root, ())))]
-        while stack:
-            node, rest = stack[-1]
-            nxt = next((d for d in rest if state[d] == 0), None)
-            if nxt is None:
-                stack.pop()
-                state[node] = 2
-                out.append(node)
-            else:
-                state[nxt] = 1
-                stack.append((nxt, iter(dependents.get(nxt, ()))))
-    return out
+    """Every step after all of its dependents (plan order when the plan has a cycle: a bug
+    ``Executor.run`` reports)."""
+    graph = {i: dependents.get(i, []) for i in range(n)}  # dependents as "predecessors"
+    try:
+        return list(graphlib.TopologicalSorter(graph).static_order())
+    except graphlib.CycleError:
+        return list(range(n))
 
 
 def execute(
